@@ -1,0 +1,154 @@
+//! The seed's analysis of a goroutine series: growth, limit, verdict.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Sample;
+
+/// Growth per minute above which a run leaks (the seed's "< 2 goroutines/min").
+pub const GROWTH_LIMIT_PER_MIN: f64 = 2.0;
+
+/// Whether a run passes the seed's goroutine check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Growth at most 2 per minute and the final count within the limit.
+    Pass,
+    /// Growth above 2 per minute, or the final count above the limit.
+    Leak,
+}
+
+impl Verdict {
+    /// `pass` or `leak`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Leak => "leak",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Verdict {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "pass" => Ok(Verdict::Pass),
+            "leak" => Ok(Verdict::Leak),
+            _ => Err(format!("unknown verdict {s:?}")),
+        }
+    }
+}
+
+/// The seed's check applied to a series of per-minute samples.
+///
+/// - growth per minute: the least-squares slope of goroutines over minutes;
+/// - limit: the count at minute 0 plus 2 per minute of the run (the seed's
+///   "100 + 2 × 58 = 216");
+/// - verdict: `pass` when growth ≤ 2/min and the final count ≤ the limit.
+///
+/// # Examples
+///
+/// ```
+/// use leakscope_sim::{Analysis, Preset, Variant, Verdict, simulate};
+///
+/// let trace = simulate(&Preset::Fase6.scenario(), Variant::Buggy).unwrap();
+/// let a = trace.analysis();
+/// assert_eq!(a.verdict, Verdict::Leak);
+/// assert_eq!(a.limit, 110.0 + 2.0 * 58.0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// Goroutines at minute 0.
+    pub initial_goroutines: u64,
+    /// Goroutines at the last minute.
+    pub final_goroutines: u64,
+    /// Least-squares slope, goroutines per minute.
+    pub growth_per_min: f64,
+    /// `initial + 2 × minutes`.
+    pub limit: f64,
+    /// Pass or leak.
+    pub verdict: Verdict,
+}
+
+impl Analysis {
+    /// The analysis of `samples` (minute, goroutines).
+    pub fn of(samples: &[Sample]) -> Analysis {
+        let points: Vec<(f64, f64)> = samples
+            .iter()
+            .map(|s| (f64::from(s.minute), s.goroutines as f64))
+            .collect();
+        Analysis::of_points(&points)
+    }
+
+    /// The analysis of `(minute, goroutines)` points, first point first.
+    pub fn of_points(points: &[(f64, f64)]) -> Analysis {
+        let initial = points.first().map_or(0.0, |p| p.1);
+        let last = points.last().copied().unwrap_or((0.0, 0.0));
+        let minutes = last.0 - points.first().map_or(0.0, |p| p.0);
+        let growth = slope(points);
+        let limit = initial + GROWTH_LIMIT_PER_MIN * minutes;
+        let verdict = if growth <= GROWTH_LIMIT_PER_MIN && last.1 <= limit {
+            Verdict::Pass
+        } else {
+            Verdict::Leak
+        };
+        Analysis {
+            initial_goroutines: initial as u64,
+            final_goroutines: last.1 as u64,
+            growth_per_min: growth,
+            limit,
+            verdict,
+        }
+    }
+}
+
+/// The least-squares slope of `points`; 0 for fewer than two distinct x.
+pub fn slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    if points.len() < 2 {
+        return 0.0;
+    }
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    if sxx == 0.0 { 0.0 } else { sxy / sxx }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slope_of_a_line_is_its_gradient() {
+        let pts: Vec<(f64, f64)> = (0..10).map(|x| (x as f64, 3.0 * x as f64 + 7.0)).collect();
+        assert!((slope(&pts) - 3.0).abs() < 1e-12);
+        assert_eq!(slope(&[(1.0, 5.0)]), 0.0);
+    }
+
+    #[test]
+    fn the_seeds_own_fase6_table_is_a_leak_and_its_fixed_table_passes() {
+        let buggy = [
+            (0.0, 110.0),
+            (10.0, 415.0),
+            (20.0, 720.0),
+            (30.0, 1025.0),
+            (40.0, 1330.0),
+            (50.0, 1635.0),
+            (58.0, 1930.0),
+        ];
+        let a = Analysis::of_points(&buggy);
+        assert_eq!(a.verdict, Verdict::Leak);
+        assert_eq!(a.limit, 226.0);
+        let fixed = [(0.0, 110.0), (30.0, 125.0), (58.0, 140.0)];
+        assert_eq!(Analysis::of_points(&fixed).verdict, Verdict::Pass);
+    }
+}

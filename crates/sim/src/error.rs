@@ -1,0 +1,47 @@
+//! The core's typed error.
+
+use crate::scenario::{MAX_ROTATIONS, Param};
+
+/// Everything the core can refuse.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Error {
+    /// Occurs when a scenario parameter lies outside its allowed range.
+    #[error("{param} = {value} is out of range (allowed: {})", param.allowed())]
+    OutOfRange {
+        /// The parameter.
+        param: Param,
+        /// The value given, as text.
+        value: String,
+    },
+    /// Occurs when containers × rotations per container exceeds
+    /// [`MAX_ROTATIONS`].
+    #[error(
+        "scenario too large: {rotations} rotations (containers × rotations per container); the limit is {MAX_ROTATIONS}"
+    )]
+    TooLarge {
+        /// The rotations the scenario asked for.
+        rotations: u64,
+    },
+    /// Occurs when a preset name is not one of `fase3`, `fase6`.
+    #[error("unknown preset {0:?} (allowed: fase3, fase6)")]
+    UnknownPreset(String),
+    /// Occurs when a variant name is not one of `buggy`, `fixed`.
+    #[error("unknown variant {0:?} (allowed: buggy, fixed)")]
+    UnknownVariant(String),
+    /// Occurs when a time asked about lies after the end of the run.
+    #[error("time {at} is past the end of the run ({end})")]
+    PastEnd {
+        /// The time asked about.
+        at: crate::Time,
+        /// The end of the run.
+        end: crate::Time,
+    },
+    /// Occurs when a container index is not in the run.
+    #[error("container {index} does not exist (allowed: 0 to {})", count - 1)]
+    NoSuchContainer {
+        /// The index asked about.
+        index: u32,
+        /// Containers in the run.
+        count: u32,
+    },
+}

@@ -1,0 +1,209 @@
+//! What happens in a run, one step of the program at a time.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::code::Anchor;
+use crate::{Time, Variant};
+
+/// A WaitGroup of the monitored program. Every container has its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Group {
+    /// The buggy program's one group: the heartbeat and every reader.
+    #[serde(rename = "wg")]
+    Wg,
+    /// The fixed program's group for the heartbeat.
+    #[serde(rename = "heartbeatWg")]
+    HeartbeatWg,
+    /// The fixed program's group for the rotation's reader.
+    #[serde(rename = "readerWg")]
+    ReaderWg,
+}
+
+impl Group {
+    /// The field name in the program.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Group::Wg => "wg",
+            Group::HeartbeatWg => "heartbeatWg",
+            Group::ReaderWg => "readerWg",
+        }
+    }
+
+    /// The groups of `variant`'s program, in the order they are declared.
+    pub const fn of(variant: Variant) -> &'static [Group] {
+        match variant {
+            Variant::Buggy => &[Group::Wg],
+            Variant::Fixed => &[Group::HeartbeatWg, Group::ReaderWg],
+        }
+    }
+
+    /// The group `variant` adds heartbeats to.
+    pub const fn heartbeat(variant: Variant) -> Group {
+        match variant {
+            Variant::Buggy => Group::Wg,
+            Variant::Fixed => Group::HeartbeatWg,
+        }
+    }
+
+    /// The group `variant` adds readers to (and waits on at rotation).
+    pub const fn reader(variant: Variant) -> Group {
+        match variant {
+            Variant::Buggy => Group::Wg,
+            Variant::Fixed => Group::ReaderWg,
+        }
+    }
+}
+
+impl fmt::Display for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One step of the monitored program.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Event {
+    /// When it happened.
+    pub time: Time,
+    /// The container (index from 0).
+    pub container: u32,
+    /// The rotation it concerns (0 for the container's start).
+    pub rotation: u32,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// What an [`Event`] did. Counters are the group's value right after it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// `Add(1)` and `go m.heartbeat(c)`.
+    HeartbeatStarted {
+        /// The heartbeat goroutine.
+        goroutine: u64,
+        /// The group it was added to.
+        group: Group,
+        /// That group's counter after `Add(1)`.
+        counter: u32,
+    },
+    /// A stream opened, `Add(1)`, and `go m.reader(...)`.
+    ReaderStarted {
+        /// The reader goroutine.
+        goroutine: u64,
+        /// The group it was added to.
+        group: Group,
+        /// That group's counter after `Add(1)`.
+        counter: u32,
+    },
+    /// The rotation timer fired: `rotate()` starts on its own goroutine.
+    RotationDue {
+        /// The goroutine running `rotate()`.
+        goroutine: u64,
+    },
+    /// The rotation's stream had failed: its handlers are running and its
+    /// reader is blocked on a connection that sends nothing more.
+    StreamFailed {
+        /// The first handler goroutine; the others follow in order.
+        first_handler: u64,
+        /// Handlers started.
+        handlers: u32,
+    },
+    /// The buggy workaround: the failed stream is neither closed nor waited
+    /// for; its reader and handlers are left behind.
+    WaitSkipped {
+        /// The reader left behind, still holding `wg`.
+        reader: u64,
+    },
+    /// `s.Close()`: the reader (and the handlers, if the stream had failed)
+    /// returned; the reader's deferred `Done()` ran.
+    StreamClosed {
+        /// The reader that exited.
+        reader: u64,
+        /// Handlers that exited with it.
+        handlers: u32,
+        /// The group the reader was in.
+        group: Group,
+        /// That group's counter after `Done()`.
+        counter: u32,
+    },
+    /// `Wait()` found the counter above zero and never returns: the
+    /// container's logs stop being read.
+    WaitBlocked {
+        /// The goroutine now blocked.
+        goroutine: u64,
+        /// The group waited on.
+        group: Group,
+        /// Its counter: the heartbeat plus any readers left behind.
+        counter: u32,
+    },
+    /// `Wait()` found the counter at zero and returned at once.
+    WaitReturned {
+        /// The goroutine that waited.
+        goroutine: u64,
+        /// The group waited on.
+        group: Group,
+    },
+}
+
+impl Event {
+    /// The program line this event comes from.
+    pub fn anchor(&self) -> Anchor {
+        match self.kind {
+            EventKind::HeartbeatStarted { .. } => Anchor::HeartbeatGo,
+            EventKind::ReaderStarted { .. } => Anchor::ReaderGo,
+            EventKind::RotationDue { .. } => Anchor::AfterFunc,
+            EventKind::StreamFailed { .. } => Anchor::CheckErr,
+            EventKind::WaitSkipped { .. } => Anchor::SkipWait,
+            EventKind::StreamClosed { .. } => Anchor::Close,
+            EventKind::WaitBlocked { .. } | EventKind::WaitReturned { .. } => Anchor::Wait,
+        }
+    }
+
+    /// One sentence for a narrator or a log, e.g.
+    /// `container 3: Wait() blocked — heartbeat still holds wg (counter 1)`.
+    pub fn describe(&self) -> String {
+        let c = self.container;
+        let n = self.rotation;
+        match &self.kind {
+            EventKind::HeartbeatStarted { group, counter, .. } => {
+                format!("container {c}: heartbeat started — holds {group} (counter {counter})")
+            }
+            EventKind::ReaderStarted { group, counter, .. } => {
+                format!("container {c}: rotation {n} reader started — {group} counter {counter}")
+            }
+            EventKind::RotationDue { .. } => format!("container {c}: rotation {n} due"),
+            EventKind::StreamFailed { handlers, .. } => format!(
+                "container {c}: rotation {n} stream failed — reader stuck in IO wait, {handlers} stream handler(s) started"
+            ),
+            EventKind::WaitSkipped { .. } => format!(
+                "container {c}: Wait() skipped after the error — reader {n} left behind in IO wait"
+            ),
+            EventKind::StreamClosed { group, counter, .. } => format!(
+                "container {c}: stream {n} closed — reader exited, Done() leaves {group} at {counter}"
+            ),
+            EventKind::WaitBlocked { group, counter, .. } => {
+                if *counter == 1 {
+                    format!(
+                        "container {c}: Wait() blocked — heartbeat still holds {group} (counter 1); logs stop"
+                    )
+                } else {
+                    format!(
+                        "container {c}: Wait() blocked — heartbeat and {} left-behind reader(s) hold {group} (counter {counter}); logs stop",
+                        counter - 1
+                    )
+                }
+            }
+            EventKind::WaitReturned { group, .. } => {
+                format!("container {c}: {group}.Wait() returned at once (counter 0)")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.time, self.describe())
+    }
+}

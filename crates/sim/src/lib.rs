@@ -1,0 +1,62 @@
+//! A deterministic, virtual-time simulation of a container log monitor whose
+//! heartbeat goroutine and rotating stream readers share one
+//! `sync.WaitGroup` — and of its fix, one WaitGroup per lifecycle.
+//!
+//! The monitored program is written once, in Go-like code, in [`code`]; the
+//! engine ([`Sim`]) runs it on a virtual clock for a [`Scenario`]
+//! (containers, minutes, rotation period, stream error rate, seed) in either
+//! [`Variant`], and records a [`Trace`]: every goroutine's life, every
+//! rotation's outcome and a [`Sample`] per minute. A trace answers the
+//! questions the faces ask: the state at any instant ([`Trace::snapshot`]),
+//! a goroutine dump ([`Trace::dump`]), the events ([`Trace::events_of`]) and
+//! the seed's verdict ([`Trace::analysis`]).
+//!
+//! The crate is pure: no wall clock, no I/O, no threads; randomness only from
+//! the scenario's seed through ChaCha8. It builds for `wasm32-unknown-unknown`
+//! and gives the same trace there as natively.
+//!
+//! # Examples
+//!
+//! ```
+//! use leakscope_sim::{Preset, Variant, Verdict, simulate};
+//!
+//! let scenario = Preset::Fase6.scenario(); // 55 containers, 58 minutes
+//! let buggy = simulate(&scenario, Variant::Buggy).unwrap();
+//! let fixed = simulate(&scenario, Variant::Fixed).unwrap();
+//!
+//! assert_eq!(buggy.samples()[0].goroutines, 110);
+//! assert_eq!(buggy.analysis().verdict, Verdict::Leak);
+//! assert_eq!(fixed.analysis().verdict, Verdict::Pass);
+//! assert_eq!(fixed.analysis().final_goroutines, 110);
+//! ```
+
+pub mod analysis;
+pub mod code;
+mod dump;
+mod error;
+mod event;
+mod faults;
+pub mod formula;
+mod goroutine;
+mod queue;
+mod report;
+mod sample;
+mod scenario;
+pub mod seed;
+mod sim;
+mod time;
+mod trace;
+
+pub use analysis::{Analysis, GROWTH_LIMIT_PER_MIN, Verdict};
+pub use dump::{DumpFormat, render as render_dump};
+pub use error::Error;
+pub use event::{Event, EventKind, Group};
+pub use faults::{ContainerFaults, FaultSchedule};
+pub use goroutine::{Goroutine, Role, RoleCounts, State};
+pub use queue::EventQueue;
+pub use report::{Report, RunReport, Source};
+pub use sample::{GroupState, Holders, Sample, WaitGroups};
+pub use scenario::{MAX_ROTATIONS, Param, Preset, Scenario, Variant};
+pub use sim::{Sim, simulate};
+pub use time::Time;
+pub use trace::{ContainerRecord, ContainerView, Outcome, Rotation, Snapshot, Trace};

@@ -1,0 +1,400 @@
+//! What to simulate: the parameters of one run, their ranges and the presets.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Time};
+
+/// Which version of the monitor runs.
+///
+/// Both versions share every line but the WaitGroups and the rotation's
+/// error path; see [`crate::code`] for the two programs side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variant {
+    /// One WaitGroup holds the heartbeat and the readers; a stream error
+    /// skips the close and the wait.
+    Buggy,
+    /// One WaitGroup per lifecycle: `heartbeatWg` for the heartbeat,
+    /// `readerWg` for the rotation's reader; every rotation closes and waits.
+    Fixed,
+}
+
+impl Variant {
+    /// Both variants, buggy first.
+    pub const ALL: [Variant; 2] = [Variant::Buggy, Variant::Fixed];
+
+    /// The lower-case name used in flags, URLs and JSON.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Variant::Buggy => "buggy",
+            Variant::Fixed => "fixed",
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Variant {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "buggy" => Ok(Variant::Buggy),
+            "fixed" => Ok(Variant::Fixed),
+            _ => Err(Error::UnknownVariant(s.to_owned())),
+        }
+    }
+}
+
+/// A named scenario calibrated to one of the seed's measurement phases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// FASE 3: 8 containers for 10 minutes; both versions pass.
+    Fase3,
+    /// FASE 6: 55 containers for 58 minutes; only the fixed version passes.
+    Fase6,
+}
+
+impl Preset {
+    /// Every preset.
+    pub const ALL: [Preset; 2] = [Preset::Fase3, Preset::Fase6];
+
+    /// The lower-case name used in flags and URLs.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Preset::Fase3 => "fase3",
+            Preset::Fase6 => "fase6",
+        }
+    }
+
+    /// The preset's scenario.
+    pub fn scenario(self) -> Scenario {
+        match self {
+            Preset::Fase3 => Scenario {
+                containers: 8,
+                minutes: 10,
+                error_rate: 0.0,
+                ..Scenario::default()
+            },
+            Preset::Fase6 => Scenario::default(),
+        }
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Preset {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.to_ascii_lowercase().as_str() {
+            "fase3" => Ok(Preset::Fase3),
+            "fase6" => Ok(Preset::Fase6),
+            _ => Err(Error::UnknownPreset(s.to_owned())),
+        }
+    }
+}
+
+/// One parameter of a [`Scenario`], with the name faces use for it and its
+/// allowed range, so every face reports a bad value the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Param {
+    /// [`Scenario::containers`]
+    Containers,
+    /// [`Scenario::minutes`]
+    Minutes,
+    /// [`Scenario::rotation_secs`]
+    Rotation,
+    /// [`Scenario::heartbeat_secs`]
+    Heartbeat,
+    /// [`Scenario::error_rate`]
+    ErrorRate,
+    /// [`Scenario::goroutines_per_reader`]
+    GoroutinesPerReader,
+    /// [`Scenario::baseline_goroutines`]
+    Baseline,
+    /// [`Scenario::seed`]
+    Seed,
+}
+
+impl Param {
+    /// The key used in JSON, in URLs and in error messages.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Param::Containers => "containers",
+            Param::Minutes => "minutes",
+            Param::Rotation => "rotation",
+            Param::Heartbeat => "heartbeat",
+            Param::ErrorRate => "error_rate",
+            Param::GoroutinesPerReader => "goroutines_per_reader",
+            Param::Baseline => "baseline",
+            Param::Seed => "seed",
+        }
+    }
+
+    /// The allowed values, in words.
+    pub const fn allowed(self) -> &'static str {
+        match self {
+            Param::Containers => "1 to 10000",
+            Param::Minutes => "1 to 10080 (one week)",
+            Param::Rotation => "1 second to 1440 minutes",
+            Param::Heartbeat => "1 to 3600 seconds",
+            Param::ErrorRate => "0 to 1",
+            Param::GoroutinesPerReader => "1 to 16",
+            Param::Baseline => "0 to 100000",
+            Param::Seed => "0 to 18446744073709551615",
+        }
+    }
+}
+
+impl fmt::Display for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// Most rotations one run may simulate (containers × rotations per
+/// container), so that a run stays within a few hundred megabytes.
+pub const MAX_ROTATIONS: u64 = 5_000_000;
+
+/// The parameters of one run. Both variants of a run share them, so the same
+/// seed gives both the same stream faults.
+///
+/// ## Default values
+///
+/// The defaults are the FASE 6 preset:
+///
+/// - `containers`: 55
+/// - `minutes`: 58
+/// - `rotation_secs`: 300 (5 minutes)
+/// - `heartbeat_secs`: 30
+/// - `error_rate`: 0.99
+/// - `goroutines_per_reader`: 3
+/// - `baseline_goroutines`: 0
+/// - `seed`: 1
+///
+/// # Examples
+///
+/// ```
+/// use leakscope_sim::{Preset, Scenario};
+///
+/// let s = Scenario { containers: 8, ..Scenario::default() };
+/// assert!(s.validate().is_ok());
+/// assert_eq!(Preset::Fase3.scenario().containers, 8);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    /// Containers followed, all started at minute 0. Allowed: 1 to 10,000.
+    pub containers: u32,
+    /// Length of the run in virtual minutes; the run samples every minute
+    /// from 0 to this one. Allowed: 1 to 10,080.
+    pub minutes: u32,
+    /// How long one log stream is followed before it is rotated, in seconds.
+    /// Allowed: 1 to 86,400.
+    pub rotation_secs: u32,
+    /// Period of each container's heartbeat (an inspect call), in seconds.
+    /// It changes what a goroutine dump shows, not how many goroutines exist.
+    /// Allowed: 1 to 3,600.
+    pub heartbeat_secs: u32,
+    /// Probability that a rotation's stream has failed by the time the
+    /// rotation is due (drawn once per container and rotation from `seed`).
+    /// Allowed: 0 to 1.
+    pub error_rate: f64,
+    /// Goroutines a failed stream ties up until it is closed: its reader plus
+    /// `goroutines_per_reader − 1` stream handlers. Allowed: 1 to 16.
+    pub goroutines_per_reader: u32,
+    /// Goroutines outside the containers' lifecycles (main, runtime, debug
+    /// server), constant through the run. Allowed: 0 to 100,000.
+    pub baseline_goroutines: u32,
+    /// Seed of the stream faults. Any `u64`.
+    pub seed: u64,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            containers: 55,
+            minutes: 58,
+            rotation_secs: 300,
+            heartbeat_secs: 30,
+            error_rate: 0.99,
+            goroutines_per_reader: 3,
+            baseline_goroutines: 0,
+            seed: 1,
+        }
+    }
+}
+
+impl Scenario {
+    /// Checks every parameter against its allowed range.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::OutOfRange`] names the first parameter outside its range;
+    /// [`Error::TooLarge`] when containers × rotations exceeds
+    /// [`MAX_ROTATIONS`].
+    pub fn validate(&self) -> Result<(), Error> {
+        fn check(ok: bool, param: Param, value: impl fmt::Display) -> Result<(), Error> {
+            if ok {
+                Ok(())
+            } else {
+                Err(Error::OutOfRange {
+                    param,
+                    value: value.to_string(),
+                })
+            }
+        }
+        check(
+            (1..=10_000).contains(&self.containers),
+            Param::Containers,
+            self.containers,
+        )?;
+        check(
+            (1..=10_080).contains(&self.minutes),
+            Param::Minutes,
+            self.minutes,
+        )?;
+        check(
+            (1..=86_400).contains(&self.rotation_secs),
+            Param::Rotation,
+            format_args!("{} s", self.rotation_secs),
+        )?;
+        check(
+            (1..=3_600).contains(&self.heartbeat_secs),
+            Param::Heartbeat,
+            format_args!("{} s", self.heartbeat_secs),
+        )?;
+        check(
+            (0.0..=1.0).contains(&self.error_rate),
+            Param::ErrorRate,
+            self.error_rate,
+        )?;
+        check(
+            (1..=16).contains(&self.goroutines_per_reader),
+            Param::GoroutinesPerReader,
+            self.goroutines_per_reader,
+        )?;
+        check(
+            self.baseline_goroutines <= 100_000,
+            Param::Baseline,
+            self.baseline_goroutines,
+        )?;
+        let rotations = u64::from(self.containers) * self.rotations_per_container();
+        if rotations > MAX_ROTATIONS {
+            return Err(Error::TooLarge { rotations });
+        }
+        Ok(())
+    }
+
+    /// The end of the run.
+    pub fn horizon(&self) -> Time {
+        Time::from_minutes(u64::from(self.minutes))
+    }
+
+    /// The rotation period.
+    pub fn rotation(&self) -> Time {
+        Time::from_secs(u64::from(self.rotation_secs))
+    }
+
+    /// The heartbeat period.
+    pub fn heartbeat(&self) -> Time {
+        Time::from_secs(u64::from(self.heartbeat_secs))
+    }
+
+    /// Rotations that fall due in a run where no container stalls: one every
+    /// rotation period, the last at or before the horizon.
+    pub fn rotations_per_container(&self) -> u64 {
+        self.horizon().as_millis() / self.rotation().as_millis().max(1)
+    }
+
+    /// Rotation periods that have ended by time `t` (rotation `k` falls due
+    /// at `k × rotation`).
+    pub fn rotations_due_by(&self, t: Time) -> u64 {
+        t.as_millis() / self.rotation().as_millis().max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_are_valid_and_match_the_seed_phases() {
+        let f3 = Preset::Fase3.scenario();
+        let f6 = Preset::Fase6.scenario();
+        assert_eq!((f3.containers, f3.minutes), (8, 10));
+        assert_eq!((f6.containers, f6.minutes), (55, 58));
+        f3.validate().unwrap();
+        f6.validate().unwrap();
+    }
+
+    #[test]
+    fn out_of_range_names_the_parameter_and_its_range() {
+        let s = Scenario {
+            error_rate: 1.5,
+            ..Scenario::default()
+        };
+        let msg = s.validate().unwrap_err().to_string();
+        assert_eq!(msg, "error_rate = 1.5 is out of range (allowed: 0 to 1)");
+        let s = Scenario {
+            containers: 0,
+            ..Scenario::default()
+        };
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("containers = 0")
+        );
+    }
+
+    #[test]
+    fn nan_error_rate_is_rejected() {
+        let s = Scenario {
+            error_rate: f64::NAN,
+            ..Scenario::default()
+        };
+        assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn a_run_too_large_for_memory_is_refused() {
+        let s = Scenario {
+            containers: 10_000,
+            minutes: 10_080,
+            rotation_secs: 60,
+            ..Scenario::default()
+        };
+        assert!(matches!(s.validate(), Err(Error::TooLarge { .. })));
+    }
+
+    #[test]
+    fn rotations_fall_due_every_period_up_to_the_horizon() {
+        let s = Scenario::default();
+        assert_eq!(s.rotations_per_container(), 11);
+        assert_eq!(s.rotations_due_by(Time::from_minutes(4)), 0);
+        assert_eq!(s.rotations_due_by(Time::from_minutes(5)), 1);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for v in Variant::ALL {
+            assert_eq!(v.name().parse::<Variant>().unwrap(), v);
+        }
+        for p in Preset::ALL {
+            assert_eq!(p.name().parse::<Preset>().unwrap(), p);
+        }
+        assert!("fase9".parse::<Preset>().is_err());
+    }
+}

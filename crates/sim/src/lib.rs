@@ -32,6 +32,7 @@
 
 pub mod analysis;
 pub mod code;
+pub mod conformance;
 mod dump;
 mod error;
 mod event;

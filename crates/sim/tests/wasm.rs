@@ -1,0 +1,35 @@
+//! The same traces on wasm32 as natively: fingerprints of the conformance
+//! scenarios against those the native build printed.
+
+#![cfg(target_arch = "wasm32")]
+
+use leakscope_sim::conformance::{parse_fingerprints, scenarios};
+use leakscope_sim::{Variant, simulate};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[wasm_bindgen_test]
+fn conformance_fingerprints_equal_the_native_ones() {
+    let Some(native) = option_env!("LEAKSCOPE_NATIVE_FINGERPRINTS") else {
+        panic!(
+            "LEAKSCOPE_NATIVE_FINGERPRINTS is not set: run this test through `cargo xtask test`, \
+             which sets it to the output of `leakscope fingerprint --conformance`"
+        );
+    };
+    let native = parse_fingerprints(native).unwrap_or_else(|line| panic!("bad line {line:?}"));
+    let scenarios = scenarios();
+    assert_eq!(native.len(), scenarios.len() * Variant::ALL.len());
+    for (name, s) in &scenarios {
+        for v in Variant::ALL {
+            let here = simulate(s, v).unwrap().fingerprint();
+            let there = native
+                .iter()
+                .find(|(n, var, _)| n == name && var == v.name())
+                .map(|x| x.2)
+                .unwrap_or_else(|| panic!("no native fingerprint for {name} {v}"));
+            assert_eq!(
+                here, there,
+                "{name} {v}: wasm32 {here:016x}, native {there:016x}"
+            );
+        }
+    }
+}

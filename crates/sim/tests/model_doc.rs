@@ -1,0 +1,16 @@
+//! `docs/model.md` quotes the programs the engine runs, character for
+//! character.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use leakscope_sim::{Variant, code};
+
+#[test]
+fn model_doc_quotes_the_core_programs() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/model.md");
+    let doc = std::fs::read_to_string(path).expect("docs/model.md exists");
+    for v in Variant::ALL {
+        let block = format!("```go\n{}```", code::source(v));
+        assert!(doc.contains(&block), "docs/model.md does not quote the {v} program as the core has it");
+    }
+}

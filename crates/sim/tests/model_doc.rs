@@ -11,6 +11,9 @@ fn model_doc_quotes_the_core_programs() {
     let doc = std::fs::read_to_string(path).expect("docs/model.md exists");
     for v in Variant::ALL {
         let block = format!("```go\n{}```", code::source(v));
-        assert!(doc.contains(&block), "docs/model.md does not quote the {v} program as the core has it");
+        assert!(
+            doc.contains(&block),
+            "docs/model.md does not quote the {v} program as the core has it"
+        );
     }
 }

@@ -1,0 +1,414 @@
+//! The page's whole state as a URL query, parsed leniently: a bad value is
+//! reported and replaced by the default, never fatal.
+
+use std::fmt::Write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Param, Preset, Scenario, Time};
+
+/// Longest value accepted for any query parameter, in bytes.
+pub const MAX_VALUE_LEN: usize = 32;
+
+/// A query parameter that could not be used, and what was used instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// The parameter's key, e.g. `containers`.
+    pub key: String,
+    /// What the query said (cut to [`MAX_VALUE_LEN`] characters).
+    pub value: String,
+    /// Why it was not used and what was used instead, e.g.
+    /// `containers=-5: not a whole number from 1 to 10000; using 55`.
+    pub message: String,
+}
+
+/// What a shared link restores: scenario, instant and selected container.
+///
+/// # Examples
+///
+/// ```
+/// use leakscope_sim::{Permalink, Time};
+///
+/// let (link, notices) = Permalink::parse("preset=fase6&t=17&container=3&containers=-5");
+/// assert_eq!(link.at, Time::from_minutes(17));
+/// assert_eq!(link.container, 3);
+/// assert_eq!(link.scenario.containers, 55); // fell back to the preset's value
+/// assert_eq!(notices.len(), 1);
+/// assert!(notices[0].message.starts_with("containers=-5"));
+/// assert_eq!(Permalink::parse(&link.to_query()).0, link);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Permalink {
+    /// The preset the scenario started from (FASE 6 unless the query names
+    /// another); the other parameters override its values.
+    pub preset: Preset,
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The instant shown.
+    pub at: Time,
+    /// The selected container.
+    pub container: u32,
+}
+
+impl Default for Permalink {
+    fn default() -> Self {
+        Permalink {
+            preset: Preset::Fase6,
+            scenario: Preset::Fase6.scenario(),
+            at: Time::ZERO,
+            container: 0,
+        }
+    }
+}
+
+/// Keys a query may carry.
+pub const KEYS: [&str; 11] = [
+    "preset",
+    "containers",
+    "minutes",
+    "rotation",
+    "heartbeat",
+    "error_rate",
+    "goroutines_per_reader",
+    "baseline",
+    "seed",
+    "t",
+    "container",
+];
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Minutes as a decimal (`5`, `0.5`, `1.25`) to whole seconds, rounded.
+///
+/// # Errors
+///
+/// When the text is not a finite non-negative number.
+pub fn minutes_to_secs(text: &str) -> Result<u64, ()> {
+    let m: f64 = text.trim().parse().map_err(|_| ())?;
+    if !m.is_finite() || m < 0.0 || m > 1.0e9 {
+        return Err(());
+    }
+    Ok((m * 60.0).round() as u64)
+}
+
+fn parse_whole(text: &str) -> Option<u64> {
+    let t = text.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
+}
+
+impl Permalink {
+    /// Parses a query string (`a=1&b=2`, with or without a leading `?`).
+    /// Every parameter that is unknown, malformed or out of range yields a
+    /// [`Notice`] and keeps the default (the preset's value, or FASE 6's).
+    pub fn parse(query: &str) -> (Permalink, Vec<Notice>) {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        let pairs: Vec<(String, String)> = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => (percent_decode(k), percent_decode(v)),
+                None => (percent_decode(p), String::new()),
+            })
+            .collect();
+        let mut notices = Vec::new();
+        let mut note = |key: &str, value: &str, why: &str, using: String| {
+            let shown: String = value.chars().take(MAX_VALUE_LEN).collect();
+            let ellipsis = if value.chars().count() > MAX_VALUE_LEN {
+                "…"
+            } else {
+                ""
+            };
+            notices.push(Notice {
+                key: key.to_owned(),
+                value: shown.clone(),
+                message: format!("{key}={shown}{ellipsis}: {why}; using {using}"),
+            });
+        };
+
+        // The preset first: the other parameters override it.
+        let mut link = Permalink::default();
+        if let Some((_, v)) = pairs.iter().rev().find(|(k, _)| k == "preset") {
+            match v.parse::<Preset>() {
+                Ok(p) => {
+                    link.preset = p;
+                    link.scenario = p.scenario();
+                }
+                Err(_) => note("preset", v, "not one of fase3, fase6", "fase6".into()),
+            }
+        }
+        let defaults = link.scenario.clone();
+        let mut t_text = None;
+        let mut container_text = None;
+        for (key, value) in &pairs {
+            if value.len() > MAX_VALUE_LEN {
+                let using = match key.as_str() {
+                    "t" => "0".into(),
+                    "container" => "0".into(),
+                    _ => "the default".into(),
+                };
+                note(key, value, "too long", using);
+                continue;
+            }
+            let s = &mut link.scenario;
+            let whole = |param: Param| -> Result<u64, String> {
+                parse_whole(value)
+                    .ok_or_else(|| format!("not a whole number from {}", param.allowed()))
+            };
+            let result: Result<(), (String, String)> = match key.as_str() {
+                "preset" => Ok(()),
+                "containers" => whole(Param::Containers)
+                    .and_then(|n| range(n, 1, 10_000, Param::Containers))
+                    .map(|n| s.containers = n as u32)
+                    .map_err(|w| (w, defaults.containers.to_string())),
+                "minutes" => whole(Param::Minutes)
+                    .and_then(|n| range(n, 1, 10_080, Param::Minutes))
+                    .map(|n| s.minutes = n as u32)
+                    .map_err(|w| (w, defaults.minutes.to_string())),
+                "rotation" => minutes_to_secs(value)
+                    .map_err(|()| "not a number of minutes".to_string())
+                    .and_then(|secs| range(secs, 1, 86_400, Param::Rotation))
+                    .map(|secs| s.rotation_secs = secs as u32)
+                    .map_err(|w| {
+                        (
+                            w,
+                            format!("{} min", f64::from(defaults.rotation_secs) / 60.0),
+                        )
+                    }),
+                "heartbeat" => whole(Param::Heartbeat)
+                    .and_then(|n| range(n, 1, 3_600, Param::Heartbeat))
+                    .map(|n| s.heartbeat_secs = n as u32)
+                    .map_err(|w| (w, format!("{} s", defaults.heartbeat_secs))),
+                "error_rate" => value
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|p| (0.0..=1.0).contains(p))
+                    .map(|p| s.error_rate = p)
+                    .ok_or_else(|| {
+                        (
+                            format!("not a number from {}", Param::ErrorRate.allowed()),
+                            defaults.error_rate.to_string(),
+                        )
+                    }),
+                "goroutines_per_reader" => whole(Param::GoroutinesPerReader)
+                    .and_then(|n| range(n, 1, 16, Param::GoroutinesPerReader))
+                    .map(|n| s.goroutines_per_reader = n as u32)
+                    .map_err(|w| (w, defaults.goroutines_per_reader.to_string())),
+                "baseline" => whole(Param::Baseline)
+                    .and_then(|n| range(n, 0, 100_000, Param::Baseline))
+                    .map(|n| s.baseline_goroutines = n as u32)
+                    .map_err(|w| (w, defaults.baseline_goroutines.to_string())),
+                "seed" => whole(Param::Seed)
+                    .map(|n| s.seed = n)
+                    .map_err(|w| (w, defaults.seed.to_string())),
+                "t" => {
+                    t_text = Some(value.clone());
+                    Ok(())
+                }
+                "container" => {
+                    container_text = Some(value.clone());
+                    Ok(())
+                }
+                _ => Err(("unknown parameter".into(), "nothing".into())),
+            };
+            if let Err((why, using)) = result {
+                note(key, value, &why, using);
+            }
+        }
+        // Whatever passed one by one may still be too large together.
+        if let Err(e) = link.scenario.validate() {
+            note(
+                "containers",
+                &link.scenario.containers.to_string(),
+                &e.to_string(),
+                defaults.containers.to_string(),
+            );
+            link.scenario.containers = defaults.containers;
+            if link.scenario.validate().is_err() {
+                link.scenario = defaults.clone();
+            }
+        }
+        let end = link.scenario.horizon();
+        if let Some(v) = t_text {
+            match minutes_to_secs(&v) {
+                Ok(secs) if Time::from_secs(secs) <= end => link.at = Time::from_secs(secs),
+                Ok(_) => note(
+                    "t",
+                    &v,
+                    &format!(
+                        "past the end of the run (allowed: 0 to {})",
+                        link.scenario.minutes
+                    ),
+                    "0".into(),
+                ),
+                Err(()) => note("t", &v, "not a number of minutes", "0".into()),
+            }
+        }
+        if let Some(v) = container_text {
+            match parse_whole(&v) {
+                Some(c) if c < u64::from(link.scenario.containers) => link.container = c as u32,
+                _ => note(
+                    "container",
+                    &v,
+                    &format!(
+                        "not a container index (allowed: 0 to {})",
+                        link.scenario.containers - 1
+                    ),
+                    "0".into(),
+                ),
+            }
+        }
+        (link, notices)
+    }
+
+    /// The query that restores this state (without the leading `?`).
+    pub fn to_query(&self) -> String {
+        let s = &self.scenario;
+        let mut q = String::new();
+        let _ = write!(q, "preset={}&", self.preset);
+        let rotation = f64::from(s.rotation_secs) / 60.0;
+        let _ = write!(
+            q,
+            "containers={}&minutes={}&rotation={}&heartbeat={}&error_rate={}&goroutines_per_reader={}&baseline={}&seed={}&t={}&container={}",
+            s.containers,
+            s.minutes,
+            trim_float(rotation),
+            s.heartbeat_secs,
+            s.error_rate,
+            s.goroutines_per_reader,
+            s.baseline_goroutines,
+            s.seed,
+            trim_float(self.at.as_millis() as f64 / 60_000.0),
+            self.container,
+        );
+        q
+    }
+}
+
+fn range(n: u64, lo: u64, hi: u64, param: Param) -> Result<u64, String> {
+    if (lo..=hi).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("out of range (allowed: {})", param.allowed()))
+    }
+}
+
+/// Up to 4 decimals, without trailing zeros: `5`, `0.5`, `17.25`.
+fn trim_float(x: f64) -> String {
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_query_is_fase6_at_zero() {
+        let (link, notices) = Permalink::parse("");
+        assert_eq!(link, Permalink::default());
+        assert!(notices.is_empty());
+    }
+
+    #[test]
+    fn every_bad_value_names_its_parameter_and_falls_back() {
+        let long_seed = "9".repeat(40);
+        let q = format!(
+            "containers=-5&t=abc&seed={long_seed}&error_rate=1.5&rotation=0&minutes=x&bogus=1&preset=fase9&container=999"
+        );
+        let (link, notices) = Permalink::parse(&q);
+        let keys: Vec<&str> = notices.iter().map(|n| n.key.as_str()).collect();
+        // The preset first, then in query order, then the instant and the
+        // container (which depend on the scenario).
+        assert_eq!(
+            keys,
+            [
+                "preset",
+                "containers",
+                "seed",
+                "error_rate",
+                "rotation",
+                "minutes",
+                "bogus",
+                "t",
+                "container"
+            ]
+        );
+        assert_eq!(link.scenario, Scenario::default());
+        assert_eq!(link.at, Time::ZERO);
+        assert_eq!(link.container, 0);
+        let seed = notices.iter().find(|n| n.key == "seed").unwrap();
+        assert!(seed.message.contains("too long"), "{}", seed.message);
+        let t = notices.iter().find(|n| n.key == "t").unwrap();
+        assert_eq!(t.message, "t=abc: not a number of minutes; using 0");
+    }
+
+    #[test]
+    fn the_preset_applies_first_and_parameters_override_it() {
+        let (link, notices) = Permalink::parse("containers=20&preset=fase3&t=7.5");
+        assert!(notices.is_empty());
+        assert_eq!(link.preset, Preset::Fase3);
+        assert_eq!(link.scenario.containers, 20);
+        assert_eq!(link.scenario.minutes, 10);
+        assert_eq!(link.at, Time::from_secs(450));
+    }
+
+    #[test]
+    fn t_past_the_end_is_refused() {
+        let (link, notices) = Permalink::parse("preset=fase3&t=11");
+        assert_eq!(link.at, Time::ZERO);
+        assert!(notices[0].message.contains("past the end"));
+    }
+
+    #[test]
+    fn percent_escapes_decode() {
+        assert_eq!(percent_decode("a%3Db+c%zz"), "a=b c%zz");
+        assert_eq!(percent_decode("%"), "%");
+        assert_eq!(percent_decode("%4"), "%4");
+    }
+
+    #[test]
+    fn queries_round_trip() {
+        let link = Permalink {
+            preset: Preset::Fase3,
+            scenario: Scenario {
+                containers: 7,
+                rotation_secs: 90,
+                error_rate: 0.25,
+                seed: u64::MAX,
+                ..Scenario::default()
+            },
+            at: Time::from_secs(17 * 60 + 15),
+            container: 6,
+        };
+        let (back, notices) = Permalink::parse(&link.to_query());
+        assert!(notices.is_empty(), "{notices:?}");
+        assert_eq!(back, link);
+    }
+}

@@ -152,3 +152,73 @@ mod tests {
         assert_eq!(Analysis::of_points(&fixed).verdict, Verdict::Pass);
     }
 }
+
+/// The seed's "MATHEMATICAL PROOF", recomputed from a run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Proof {
+    /// Goroutines at minute 0.
+    pub initial: u64,
+    /// Goroutines at the last minute.
+    pub final_goroutines: u64,
+    /// `final − initial`.
+    pub leaked: u64,
+    /// Rotations due per container by the last minute (whole periods).
+    pub rotations: u64,
+    /// `leaked ÷ rotations`.
+    pub leaked_per_rotation: f64,
+    /// `leaked ÷ rotations ÷ containers`.
+    pub per_container_per_rotation: f64,
+    /// Readers left behind at the last minute.
+    pub leaked_readers: u64,
+    /// Goroutines left behind with them (handlers).
+    pub leaked_handlers: u64,
+    /// Containers stuck in `Wait()` at the last minute.
+    pub stalled_containers: u64,
+    /// The analysis: growth, limit, verdict.
+    pub analysis: Analysis,
+    /// `final ÷ limit`.
+    pub times_over_limit: f64,
+    /// `growth ÷ 2 per minute`.
+    pub growth_over_limit: f64,
+}
+
+impl Proof {
+    /// The proof recomputed from `trace`.
+    pub fn of(trace: &crate::Trace) -> Proof {
+        let samples = trace.samples();
+        let a = trace.analysis();
+        let last = samples.last();
+        let s = trace.scenario();
+        let rotations = s.rotations_per_container();
+        let leaked = a.final_goroutines.saturating_sub(a.initial_goroutines);
+        let per_rotation = if rotations == 0 {
+            0.0
+        } else {
+            leaked as f64 / rotations as f64
+        };
+        Proof {
+            initial: a.initial_goroutines,
+            final_goroutines: a.final_goroutines,
+            leaked,
+            rotations,
+            leaked_per_rotation: per_rotation,
+            per_container_per_rotation: per_rotation / f64::from(s.containers),
+            leaked_readers: last.map_or(0, |l| l.leaked_readers),
+            leaked_handlers: last.map_or(0, |l| l.by_role.handler),
+            stalled_containers: last.map_or(0, |l| l.stalled_containers),
+            analysis: a,
+            times_over_limit: a.final_goroutines as f64 / a.limit,
+            growth_over_limit: a.growth_per_min / GROWTH_LIMIT_PER_MIN,
+        }
+    }
+}
+
+/// The first minute at which the buggy count is above the fixed one: where
+/// the two curves part.
+pub fn divergence(buggy: &[Sample], fixed: &[Sample]) -> Option<u32> {
+    buggy
+        .iter()
+        .zip(fixed)
+        .find(|(b, f)| b.goroutines != f.goroutines)
+        .map(|(b, _)| b.minute)
+}

@@ -49,7 +49,7 @@ mod sim;
 mod time;
 mod trace;
 
-pub use analysis::{Analysis, GROWTH_LIMIT_PER_MIN, Verdict};
+pub use analysis::{Analysis, GROWTH_LIMIT_PER_MIN, Proof, Verdict, divergence};
 pub use dump::{DumpFormat, render as render_dump};
 pub use error::Error;
 pub use event::{Event, EventKind, Group};

@@ -586,3 +586,38 @@ impl Hasher for Fnv64 {
         self.write(&(i as i64).to_le_bytes());
     }
 }
+
+impl Trace {
+    /// The instant of the first event strictly after `t`, if any.
+    pub fn next_event_time(&self, t: Time) -> Option<Time> {
+        self.containers
+            .iter()
+            .filter_map(|c| {
+                // A container's events fall at 0 and at its rotations' ends,
+                // which increase with the rotation number.
+                let i = c
+                    .rotations
+                    .partition_point(|r| r.end().is_some_and(|e| e <= t));
+                c.rotations.get(i).and_then(Rotation::end)
+            })
+            .min()
+    }
+
+    /// The instant of the last event strictly before `t`, if any.
+    pub fn prev_event_time(&self, t: Time) -> Option<Time> {
+        if t == Time::ZERO {
+            return None;
+        }
+        self.containers
+            .iter()
+            .map(|c| {
+                let i = c
+                    .rotations
+                    .partition_point(|r| r.end().is_some_and(|e| e < t));
+                i.checked_sub(1)
+                    .and_then(|i| c.rotations[i].end())
+                    .unwrap_or(Time::ZERO)
+            })
+            .max()
+    }
+}

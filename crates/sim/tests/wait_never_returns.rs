@@ -116,3 +116,43 @@ goroutine profile: total 14
 ";
     assert_eq!(dump, expected);
 }
+
+#[test]
+fn stepping_by_event_visits_every_rotation_instant() {
+    let s = Scenario {
+        containers: 3,
+        minutes: 20,
+        error_rate: 1.0,
+        ..Scenario::default()
+    };
+    let t = simulate(&s, Variant::Buggy).unwrap();
+    let mut forward = vec![Time::ZERO];
+    while let Some(next) = t.next_event_time(*forward.last().unwrap()) {
+        forward.push(next);
+    }
+    let minutes: Vec<u64> = forward.iter().map(|t| t.whole_minutes()).collect();
+    assert_eq!(minutes, vec![0, 5, 10, 15, 20]);
+    let mut back = vec![t.end()];
+    while let Some(prev) = t.prev_event_time(*back.last().unwrap()) {
+        back.push(prev);
+    }
+    let minutes: Vec<u64> = back.iter().map(|t| t.whole_minutes()).collect();
+    assert_eq!(minutes, vec![20, 15, 10, 5, 0]);
+}
+
+#[test]
+fn the_proof_recomputed_from_fase6_uses_55_containers_and_11_rotations() {
+    let s = leakscope_sim::Preset::Fase6.scenario();
+    let buggy = simulate(&s, Variant::Buggy).unwrap();
+    let fixed = simulate(&s, Variant::Fixed).unwrap();
+    let p = leakscope_sim::Proof::of(&buggy);
+    assert_eq!(p.rotations, 11);
+    assert_eq!(p.initial, 110);
+    assert_eq!(p.leaked, p.final_goroutines - 110);
+    assert_eq!(p.leaked, 3 * p.leaked_readers);
+    assert!((p.per_container_per_rotation - p.leaked as f64 / 11.0 / 55.0).abs() < 1e-12);
+    assert_eq!(
+        leakscope_sim::divergence(buggy.samples(), fixed.samples()),
+        Some(5)
+    );
+}

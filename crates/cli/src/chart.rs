@@ -1,0 +1,286 @@
+//! The `chart` picture: goroutines per minute for both programs, the seed's
+//! limit line and, for an unchanged preset, the seed's published points.
+//!
+//! Text is laid out with a font compiled into the binary (DejaVu Sans through
+//! plotters' `ab_glyph` feature), so drawing a PNG needs no fontconfig or
+//! FreeType on the machine.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use anyhow::anyhow;
+use leakscope_sim::{GROWTH_LIMIT_PER_MIN, Trace, Variant, seed};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::config::ScenarioConfig;
+use crate::table::scenario_line;
+
+/// The family every text style asks for, plotters' default included.
+const FONT: &str = "sans-serif";
+
+/// Registers the embedded font once per process.
+fn font() -> anyhow::Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(anyhow!("the embedded chart font could not be loaded"))
+    }
+}
+
+fn colour(variant: Variant) -> RGBColor {
+    match variant {
+        Variant::Buggy => RGBColor(200, 40, 40),
+        Variant::Fixed => RGBColor(30, 100, 200),
+    }
+}
+
+/// One program's line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// The program.
+    pub variant: Variant,
+    /// Its legend entry.
+    pub label: String,
+    /// (minute, goroutines).
+    pub points: Vec<(f64, f64)>,
+}
+
+/// What the picture shows, gathered from the traces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartData {
+    /// The title.
+    pub title: String,
+    /// A subtitle naming every parameter.
+    pub subtitle: String,
+    /// The run's length in minutes.
+    pub minutes: u32,
+    /// One line per program run.
+    pub series: Vec<Series>,
+    /// The count at minute 0, where the limit line starts.
+    pub initial: f64,
+    /// The seed's published (minute, goroutines) per variant, when the
+    /// scenario is an unchanged preset.
+    pub published: Vec<(Variant, Vec<(f64, f64)>)>,
+}
+
+impl ChartData {
+    /// The picture's content for `traces` of `config`.
+    pub fn new(config: &ScenarioConfig, traces: &[Trace]) -> ChartData {
+        let series = traces
+            .iter()
+            .map(|t| {
+                let a = t.analysis();
+                let label = format!(
+                    "{} ({}, {:.2}/min, final {})",
+                    t.variant(),
+                    a.verdict,
+                    a.growth_per_min,
+                    a.final_goroutines
+                );
+                let points = t
+                    .samples()
+                    .iter()
+                    .map(|s| (f64::from(s.minute), s.goroutines as f64))
+                    .collect();
+                Series {
+                    variant: t.variant(),
+                    label,
+                    points,
+                }
+            })
+            .collect();
+        let published = if config.is_preset() {
+            traces
+                .iter()
+                .map(|t| {
+                    let table = seed::table(config.preset, t.variant());
+                    let pts = table
+                        .rows
+                        .iter()
+                        .map(|&(m, g)| (f64::from(m), g as f64))
+                        .collect();
+                    (t.variant(), pts)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        ChartData {
+            title: "Goroutines per minute: one shared WaitGroup vs one per lifecycle".into(),
+            subtitle: scenario_line(config.name(), &config.scenario),
+            minutes: config.scenario.minutes,
+            series,
+            initial: traces
+                .first()
+                .map_or(0.0, |t| t.analysis().initial_goroutines as f64),
+            published,
+        }
+    }
+
+    fn limit_at(&self, minute: f64) -> f64 {
+        self.initial + GROWTH_LIMIT_PER_MIN * minute
+    }
+
+    fn y_max(&self) -> f64 {
+        let counts = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .chain(self.published.iter().flat_map(|s| s.1.iter().map(|p| p.1)));
+        let top = counts.fold(self.limit_at(f64::from(self.minutes)), f64::max);
+        (top * 1.1).max(10.0)
+    }
+}
+
+fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, data: &ChartData) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let fail = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing the chart: {e}");
+    root.fill(&WHITE).map_err(fail)?;
+    let (width, height) = root.dim_in_pixel();
+    // Titles shrink on a narrow picture rather than being cut off (about
+    // 0.55 em per character).
+    let fit = |text: &str, largest: f64| {
+        (f64::from(width.saturating_sub(20)) / (text.chars().count() as f64 * 0.55))
+            .clamp(6.0, largest)
+    };
+    let root = root
+        .titled(&data.title, (FONT, fit(&data.title, 22.0)))
+        .map_err(fail)?;
+    let (top, body) = root.split_vertically(24);
+    top.draw(&Text::new(
+        data.subtitle.clone(),
+        (10, 4),
+        (FONT, fit(&data.subtitle, 13.0))
+            .into_font()
+            .color(&RGBColor(90, 90, 90)),
+    ))
+    .map_err(fail)?;
+
+    let x_max = f64::from(data.minutes);
+    let mut chart = ChartBuilder::on(&body)
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(if height > 300 { 70 } else { 55 })
+        .build_cartesian_2d(0f64..x_max, 0f64..data.y_max())
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .x_desc("minute")
+        .y_desc("goroutines")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(fail)?;
+
+    let limit = [(0.0, data.limit_at(0.0)), (x_max, data.limit_at(x_max))];
+    chart
+        .draw_series(DashedLineSeries::new(limit, 8, 6, BLACK.stroke_width(1)))
+        .map_err(fail)?
+        .label(format!("limit: {} + 2/min", data.initial))
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+
+    for Series {
+        variant,
+        label,
+        points,
+    } in &data.series
+    {
+        let c = colour(*variant);
+        // Where both programs agree the fixed line lies on the buggy one;
+        // a wider buggy line keeps both in sight.
+        let stroke = match variant {
+            Variant::Buggy => c.stroke_width(4),
+            Variant::Fixed => c.stroke_width(2),
+        };
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), stroke))
+            .map_err(fail)?
+            .label(label.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], stroke));
+    }
+
+    for (variant, points) in &data.published {
+        let c = colour(*variant);
+        chart
+            .draw_series(points.iter().map(|&p| Circle::new(p, 5, c.stroke_width(2))))
+            .map_err(fail)?
+            .label(format!("{variant}: the seed's published counts"))
+            .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.stroke_width(2)));
+    }
+
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(160, 160, 160))
+        .label_font((FONT, 14))
+        .draw()
+        .map_err(fail)?;
+    body.present().map_err(fail)?;
+    Ok(())
+}
+
+/// The picture as an SVG document.
+pub fn svg(data: &ChartData, width: u32, height: u32) -> anyhow::Result<String> {
+    font()?;
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (width, height)).into_drawing_area();
+        draw(root, data)?;
+    }
+    Ok(text)
+}
+
+/// The picture written as a PNG file at `path`.
+pub fn png(data: &ChartData, width: u32, height: u32, path: &Path) -> anyhow::Result<()> {
+    font()?;
+    let root = BitMapBackend::new(path, (width, height)).into_drawing_area();
+    draw(root, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leakscope_sim::{Preset, simulate};
+
+    fn fase6() -> (ScenarioConfig, Vec<Trace>) {
+        let config = ScenarioConfig {
+            preset: Preset::Fase6,
+            scenario: Preset::Fase6.scenario(),
+        };
+        let traces = Variant::ALL
+            .iter()
+            .map(|&v| simulate(&config.scenario, v).unwrap())
+            .collect();
+        (config, traces)
+    }
+
+    #[test]
+    fn an_unchanged_preset_shows_the_seeds_points_and_a_changed_one_does_not() {
+        let (mut config, traces) = fase6();
+        let data = ChartData::new(&config, &traces);
+        assert_eq!(data.published.len(), 2);
+        assert_eq!(data.published[0].1.last(), Some(&(58.0, 1930.0)));
+        assert_eq!(data.initial, 110.0);
+        config.scenario.seed = 9;
+        assert!(ChartData::new(&config, &traces).published.is_empty());
+    }
+
+    #[test]
+    fn the_svg_has_both_series_and_the_limit_in_its_legend() {
+        let (config, traces) = fase6();
+        let text = svg(&ChartData::new(&config, &traces), 800, 500).unwrap();
+        assert!(text.starts_with("<svg"));
+        assert!(text.contains("limit: 110 + 2/min"));
+        assert!(text.contains("buggy (leak"));
+        assert!(text.contains("fixed (pass"));
+    }
+}

@@ -1,0 +1,314 @@
+//! The command line as clap sees it: raw flags, checked later by
+//! [`crate::config`].
+//!
+//! Numeric flags are taken as text on purpose: clap would reject `-5` or
+//! `1e12` with its own multi-line message before the core could say what
+//! the allowed range is, so [`crate::config`] parses them and names the
+//! range in one line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use leakscope_sim::{Preset, Variant};
+
+/// Simulate the monitor whose heartbeat and stream readers share one
+/// WaitGroup, and its fix, on a virtual clock.
+#[derive(Debug, Parser)]
+#[command(name = "leakscope", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario and print the timeline, growth and verdict per variant.
+    Sim(SimArgs),
+    /// Print a goroutine dump (like /debug/pprof/goroutine) at one instant.
+    Dump(DumpArgs),
+    /// Draw goroutines over time for both variants to an SVG or PNG file.
+    Chart(ChartArgs),
+    /// Run a grid of scenarios over many seeds in parallel and summarise.
+    Sweep(SweepArgs),
+    /// Print a fingerprint of each run's trace, to compare builds.
+    Fingerprint(FingerprintArgs),
+}
+
+/// The scenario flags every single-scenario subcommand shares. Flags
+/// override the preset's values.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ScenarioArgs {
+    /// Start from this preset's scenario [default: fase6].
+    #[arg(long, value_enum, ignore_case = true)]
+    pub preset: Option<PresetName>,
+    /// Containers followed (1 to 10000).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub containers: Option<String>,
+    /// Length of the run in minutes (1 to 10080).
+    #[arg(long, value_name = "M", allow_hyphen_values = true)]
+    pub minutes: Option<String>,
+    /// Rotation period in minutes, decimals allowed (at least 1 second, at
+    /// most 1440 minutes).
+    #[arg(long, value_name = "MIN", allow_hyphen_values = true)]
+    pub rotation: Option<String>,
+    /// Heartbeat period in seconds (1 to 3600).
+    #[arg(long, value_name = "SECS", allow_hyphen_values = true)]
+    pub heartbeat: Option<String>,
+    /// Probability that a rotation's stream has failed (0 to 1).
+    #[arg(long, value_name = "P", allow_hyphen_values = true)]
+    pub error_rate: Option<String>,
+    /// Goroutines a failed stream ties up, its reader included (1 to 16).
+    #[arg(long, value_name = "G", allow_hyphen_values = true)]
+    pub goroutines_per_reader: Option<String>,
+    /// Goroutines outside the containers' lifecycles (0 to 100000).
+    #[arg(long, value_name = "B", allow_hyphen_values = true)]
+    pub baseline: Option<String>,
+    /// Seed of the stream faults (0 to 18446744073709551615).
+    #[arg(long, value_name = "S", allow_hyphen_values = true)]
+    pub seed: Option<String>,
+}
+
+/// `leakscope sim`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Which program to run.
+    #[arg(long, value_enum, default_value_t = VariantChoice::Both)]
+    pub variant: VariantChoice,
+    /// How to print the result.
+    #[arg(long, value_enum, default_value_t = SimFormat::Table)]
+    pub format: SimFormat,
+}
+
+/// `leakscope dump`.
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Which program to dump.
+    #[arg(long, value_enum)]
+    pub variant: VariantName,
+    /// The instant, in minutes from the start (decimals allowed, 0 to the
+    /// run's length).
+    #[arg(long, value_name = "MINUTES", allow_hyphen_values = true)]
+    pub at: String,
+    /// Only this container's goroutines (0 to containers − 1) [default: the
+    /// whole run].
+    #[arg(long, value_name = "K", allow_hyphen_values = true)]
+    pub container: Option<String>,
+    /// 2: one block per goroutine; 1: grouped by stack, with counts.
+    #[arg(
+        long,
+        value_name = "1|2",
+        default_value = "2",
+        allow_hyphen_values = true
+    )]
+    pub debug: String,
+}
+
+/// `leakscope chart`.
+#[derive(Debug, Args)]
+pub struct ChartArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The file to write; `.svg` or `.png` decides the format.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Width in pixels (200 to 8000).
+    #[arg(
+        long,
+        value_name = "W",
+        default_value = "1000",
+        allow_hyphen_values = true
+    )]
+    pub width: String,
+    /// Height in pixels (150 to 8000).
+    #[arg(
+        long,
+        value_name = "H",
+        default_value = "600",
+        allow_hyphen_values = true
+    )]
+    pub height: String,
+}
+
+/// `leakscope sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Start from this preset's scenario [default: fase6].
+    #[arg(long, value_enum, ignore_case = true)]
+    pub preset: Option<PresetName>,
+    /// Containers, comma-separated (each 1 to 10000) [default: the preset's].
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
+    pub containers: Option<String>,
+    /// Error rates, comma-separated (each 0 to 1) [default: the preset's].
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
+    pub error_rate: Option<String>,
+    /// Rotation periods in minutes, comma-separated (each at least 1 second,
+    /// at most 1440 minutes) [default: the preset's].
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
+    pub rotation: Option<String>,
+    /// Length of every run in minutes (1 to 10080) [default: the preset's].
+    #[arg(long, value_name = "M", allow_hyphen_values = true)]
+    pub minutes: Option<String>,
+    /// Heartbeat period in seconds (1 to 3600) [default: the preset's].
+    #[arg(long, value_name = "SECS", allow_hyphen_values = true)]
+    pub heartbeat: Option<String>,
+    /// Goroutines a failed stream ties up (1 to 16) [default: the preset's].
+    #[arg(long, value_name = "G", allow_hyphen_values = true)]
+    pub goroutines_per_reader: Option<String>,
+    /// Goroutines outside the containers' lifecycles (0 to 100000)
+    /// [default: the preset's].
+    #[arg(long, value_name = "B", allow_hyphen_values = true)]
+    pub baseline: Option<String>,
+    /// Seeds per setting (1 to 10000).
+    #[arg(
+        long,
+        value_name = "K",
+        default_value = "10",
+        allow_hyphen_values = true
+    )]
+    pub seeds: String,
+    /// The first seed; the others follow it.
+    #[arg(
+        long,
+        value_name = "S",
+        default_value = "1",
+        allow_hyphen_values = true
+    )]
+    pub seed_start: String,
+    /// Which programs to run.
+    #[arg(long, value_enum, default_value_t = VariantChoice::Both)]
+    pub variant: VariantChoice,
+    /// How to write the summary.
+    #[arg(long, value_enum, default_value_t = SweepFormat::Csv)]
+    pub format: SweepFormat,
+    /// Write the summary to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `leakscope fingerprint`.
+#[derive(Debug, Args)]
+pub struct FingerprintArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Which programs to run.
+    #[arg(long, value_enum, default_value_t = VariantChoice::Both)]
+    pub variant: VariantChoice,
+    /// Run the fixed conformance list instead of one scenario.
+    #[arg(long, conflicts_with = "ScenarioArgs")]
+    pub conformance: bool,
+}
+
+/// A preset, as named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PresetName {
+    /// 8 containers for 10 minutes; both versions pass.
+    Fase3,
+    /// 55 containers for 58 minutes; only the fixed version passes.
+    Fase6,
+}
+
+impl From<PresetName> for Preset {
+    fn from(p: PresetName) -> Preset {
+        match p {
+            PresetName::Fase3 => Preset::Fase3,
+            PresetName::Fase6 => Preset::Fase6,
+        }
+    }
+}
+
+/// One program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VariantName {
+    /// One WaitGroup for the heartbeat and the readers.
+    Buggy,
+    /// One WaitGroup per lifecycle.
+    Fixed,
+}
+
+impl From<VariantName> for Variant {
+    fn from(v: VariantName) -> Variant {
+        match v {
+            VariantName::Buggy => Variant::Buggy,
+            VariantName::Fixed => Variant::Fixed,
+        }
+    }
+}
+
+/// One program or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VariantChoice {
+    /// Only the buggy program.
+    Buggy,
+    /// Only the fixed program.
+    Fixed,
+    /// Both, buggy first.
+    Both,
+}
+
+impl VariantChoice {
+    /// The programs chosen, buggy first.
+    pub fn variants(self) -> Vec<Variant> {
+        match self {
+            VariantChoice::Buggy => vec![Variant::Buggy],
+            VariantChoice::Fixed => vec![Variant::Fixed],
+            VariantChoice::Both => Variant::ALL.to_vec(),
+        }
+    }
+}
+
+/// The output formats of `sim`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimFormat {
+    /// The timeline side by side, then growth, limit and verdict.
+    Table,
+    /// One report object.
+    Json,
+    /// One row per variant and minute.
+    Csv,
+}
+
+/// The output formats of `sweep`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SweepFormat {
+    /// One row per setting and variant.
+    Csv,
+    /// One object with a row per setting and variant.
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn negative_numbers_reach_the_config_as_text() {
+        let cli = Cli::try_parse_from(["leakscope", "sim", "--containers", "-5"]).unwrap();
+        let Command::Sim(args) = cli.command else {
+            panic!("expected sim");
+        };
+        assert_eq!(args.scenario.containers.as_deref(), Some("-5"));
+    }
+
+    #[test]
+    fn conformance_refuses_scenario_flags() {
+        let err = Cli::try_parse_from(["leakscope", "fingerprint", "--conformance", "--seed", "3"])
+            .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+}

@@ -1,0 +1,587 @@
+//! Raw flags turned into checked configurations.
+//!
+//! Every range check is the core's ([`Scenario::validate`]); this module
+//! only parses text and translates the core's [`Param`] back into the flag
+//! the user typed, with the value as typed, so the message points at the
+//! command line rather than at a struct field.
+
+use std::path::{Path, PathBuf};
+
+use leakscope_sim::{DumpFormat, Error, MAX_ROTATIONS, Param, Preset, Scenario, Time, Variant};
+
+use crate::cli::{
+    ChartArgs, DumpArgs, FingerprintArgs, ScenarioArgs, SimArgs, SimFormat, SweepArgs, SweepFormat,
+};
+use crate::error::{InputError, shown};
+
+/// The flag that sets `param`.
+pub const fn flag_of(param: Param) -> &'static str {
+    match param {
+        Param::Containers => "--containers",
+        Param::Minutes => "--minutes",
+        Param::Rotation => "--rotation",
+        Param::Heartbeat => "--heartbeat",
+        Param::ErrorRate => "--error-rate",
+        Param::GoroutinesPerReader => "--goroutines-per-reader",
+        Param::Baseline => "--baseline",
+        Param::Seed => "--seed",
+    }
+}
+
+/// The allowed values of a scenario flag, in words.
+pub fn allowed_of(flag: &str) -> Option<&'static str> {
+    PARAMS
+        .into_iter()
+        .find(|&p| flag_of(p) == flag)
+        .map(Param::allowed)
+}
+
+/// An integer flag: negative, fractional and huge values all get the same
+/// one-line range message instead of a parser's.
+pub fn parse_int<T: TryFrom<i128>>(flag: &str, raw: &str, allowed: &str) -> Result<T, InputError> {
+    let text = raw.trim();
+    let wide = match text.parse::<i128>() {
+        Ok(v) => v,
+        // `1e3` is a whole number written as a float; `2.5` is not one.
+        Err(_) => match text.parse::<f64>() {
+            Ok(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e30 => f as i128,
+            Ok(_) => return Err(InputError::out_of_range(flag, raw, allowed)),
+            Err(_) => return Err(InputError::not_a_number(flag, raw, allowed)),
+        },
+    };
+    T::try_from(wide).map_err(|_| InputError::out_of_range(flag, raw, allowed))
+}
+
+/// A decimal flag.
+pub fn parse_float(flag: &str, raw: &str, allowed: &str) -> Result<f64, InputError> {
+    raw.trim()
+        .parse::<f64>()
+        .map_err(|_| InputError::not_a_number(flag, raw, allowed))
+}
+
+/// `--rotation` in minutes (decimals allowed) to whole seconds.
+pub fn parse_rotation(raw: &str) -> Result<u32, InputError> {
+    let (flag, allowed) = (flag_of(Param::Rotation), Param::Rotation.allowed());
+    let secs = parse_float(flag, raw, allowed)? * 60.0;
+    // Below one second the period would round to nothing; far above the
+    // core's range it would not fit the field. Both are the user's range
+    // error, not a conversion artefact.
+    if !(1.0..=f64::from(u32::MAX)).contains(&secs) {
+        return Err(InputError::out_of_range(flag, raw, allowed));
+    }
+    Ok(secs.round() as u32)
+}
+
+/// Sets `param` of `scenario` from its flag's text.
+pub fn apply(scenario: &mut Scenario, param: Param, raw: &str) -> Result<(), InputError> {
+    let (flag, allowed) = (flag_of(param), param.allowed());
+    match param {
+        Param::Containers => scenario.containers = parse_int(flag, raw, allowed)?,
+        Param::Minutes => scenario.minutes = parse_int(flag, raw, allowed)?,
+        Param::Rotation => scenario.rotation_secs = parse_rotation(raw)?,
+        Param::Heartbeat => scenario.heartbeat_secs = parse_int(flag, raw, allowed)?,
+        Param::ErrorRate => scenario.error_rate = parse_float(flag, raw, allowed)?,
+        Param::GoroutinesPerReader => {
+            scenario.goroutines_per_reader = parse_int(flag, raw, allowed)?;
+        }
+        Param::Baseline => scenario.baseline_goroutines = parse_int(flag, raw, allowed)?,
+        Param::Seed => scenario.seed = parse_int(flag, raw, allowed)?,
+    }
+    Ok(())
+}
+
+/// `secs` in the unit of `--rotation` (minutes), as short as exact.
+pub fn rotation_minutes(secs: u32) -> String {
+    format!("{}", f64::from(secs) / 60.0)
+}
+
+/// The core's verdict on `scenario`, told in terms of flags; `raw` gives
+/// the text the user typed for a parameter, if they set it.
+pub fn validate(
+    scenario: &Scenario,
+    raw: impl Fn(Param) -> Option<String>,
+) -> Result<(), InputError> {
+    match scenario.validate() {
+        Ok(()) => Ok(()),
+        Err(Error::OutOfRange { param, value }) => Err(InputError::out_of_range(
+            flag_of(param),
+            &raw(param).unwrap_or(value),
+            param.allowed(),
+        )),
+        Err(Error::TooLarge { rotations }) => Err(InputError(format!(
+            "--containers {} with --minutes {} and --rotation {} makes {rotations} rotations, \
+             too many for one run (allowed: containers × rotations per container up to {MAX_ROTATIONS})",
+            scenario.containers,
+            scenario.minutes,
+            raw(Param::Rotation).unwrap_or_else(|| rotation_minutes(scenario.rotation_secs)),
+        ))),
+        Err(other) => Err(InputError(other.to_string())),
+    }
+}
+
+/// A checked scenario and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioConfig {
+    /// The preset it started from.
+    pub preset: Preset,
+    /// The scenario to run.
+    pub scenario: Scenario,
+}
+
+impl ScenarioConfig {
+    /// Whether flags changed the preset's scenario: the seed's published
+    /// figures only describe the unchanged presets.
+    pub fn is_preset(&self) -> bool {
+        self.scenario == self.preset.scenario()
+    }
+
+    /// One word for the scenario: the preset's name, or `custom`.
+    pub fn name(&self) -> &'static str {
+        if self.is_preset() {
+            self.preset.name()
+        } else {
+            "custom"
+        }
+    }
+}
+
+/// Every scenario parameter, in flag order.
+const PARAMS: [Param; 8] = [
+    Param::Containers,
+    Param::Minutes,
+    Param::Rotation,
+    Param::Heartbeat,
+    Param::ErrorRate,
+    Param::GoroutinesPerReader,
+    Param::Baseline,
+    Param::Seed,
+];
+
+fn raw_of(args: &ScenarioArgs, param: Param) -> Option<&String> {
+    match param {
+        Param::Containers => args.containers.as_ref(),
+        Param::Minutes => args.minutes.as_ref(),
+        Param::Rotation => args.rotation.as_ref(),
+        Param::Heartbeat => args.heartbeat.as_ref(),
+        Param::ErrorRate => args.error_rate.as_ref(),
+        Param::GoroutinesPerReader => args.goroutines_per_reader.as_ref(),
+        Param::Baseline => args.baseline.as_ref(),
+        Param::Seed => args.seed.as_ref(),
+    }
+}
+
+/// The scenario flags, checked.
+pub fn scenario(args: &ScenarioArgs) -> Result<ScenarioConfig, InputError> {
+    let preset = args.preset.map_or(Preset::Fase6, Preset::from);
+    let mut s = preset.scenario();
+    for param in PARAMS {
+        if let Some(raw) = raw_of(args, param) {
+            apply(&mut s, param, raw)?;
+        }
+    }
+    validate(&s, |p| raw_of(args, p).cloned())?;
+    Ok(ScenarioConfig {
+        preset,
+        scenario: s,
+    })
+}
+
+/// `leakscope sim`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimConfig {
+    /// The scenario.
+    pub scenario: ScenarioConfig,
+    /// The programs to run, buggy first.
+    pub variants: Vec<Variant>,
+    /// The output format.
+    pub format: SimFormat,
+}
+
+/// Checks `leakscope sim`'s flags.
+pub fn sim(args: &SimArgs) -> Result<SimConfig, InputError> {
+    Ok(SimConfig {
+        scenario: scenario(&args.scenario)?,
+        variants: args.variant.variants(),
+        format: args.format,
+    })
+}
+
+/// `leakscope dump`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DumpConfig {
+    /// The scenario.
+    pub scenario: ScenarioConfig,
+    /// The program.
+    pub variant: Variant,
+    /// The instant.
+    pub at: Time,
+    /// One container, or the whole run.
+    pub container: Option<u32>,
+    /// `debug=1` or `debug=2`.
+    pub format: DumpFormat,
+}
+
+/// Checks `leakscope dump`'s flags, before anything is simulated.
+pub fn dump(args: &DumpArgs) -> Result<DumpConfig, InputError> {
+    let sc = scenario(&args.scenario)?;
+    let minutes = sc.scenario.minutes;
+    let allowed = format!("0 to {minutes} minutes");
+    let at = parse_float("--at", &args.at, &allowed)?;
+    if !(0.0..=f64::from(minutes)).contains(&at) {
+        return Err(InputError::out_of_range("--at", &args.at, &allowed));
+    }
+    let container = match &args.container {
+        None => None,
+        Some(raw) => {
+            let count = sc.scenario.containers;
+            let allowed = format!("0 to {}", count - 1);
+            let k: u32 = parse_int("--container", raw, &allowed)?;
+            if k >= count {
+                return Err(InputError::out_of_range("--container", raw, &allowed));
+            }
+            Some(k)
+        }
+    };
+    let level: u8 = parse_int("--debug", &args.debug, "1 or 2")?;
+    let format = DumpFormat::from_debug(level)
+        .ok_or_else(|| InputError::out_of_range("--debug", &args.debug, "1 or 2"))?;
+    Ok(DumpConfig {
+        scenario: sc,
+        variant: args.variant.into(),
+        at: Time::from_millis((at * 60_000.0).round() as u64),
+        container,
+        format,
+    })
+}
+
+/// The image formats `chart` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// Scalable vector graphics.
+    Svg,
+    /// A bitmap.
+    Png,
+}
+
+/// `leakscope chart`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartConfig {
+    /// The scenario.
+    pub scenario: ScenarioConfig,
+    /// Where to write.
+    pub out: PathBuf,
+    /// What to write, from `out`'s extension.
+    pub format: ImageFormat,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+fn pixels(flag: &str, raw: &str, min: u32, max: u32) -> Result<u32, InputError> {
+    let allowed = format!("{min} to {max}");
+    let v: u32 = parse_int(flag, raw, &allowed)?;
+    if (min..=max).contains(&v) {
+        Ok(v)
+    } else {
+        Err(InputError::out_of_range(flag, raw, &allowed))
+    }
+}
+
+/// The image format `path`'s extension asks for.
+pub fn image_format(path: &Path) -> Result<ImageFormat, InputError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("svg") => Ok(ImageFormat::Svg),
+        Some("png") => Ok(ImageFormat::Png),
+        _ => Err(InputError(format!(
+            "--out {} has an unsupported extension (allowed: .svg, .png)",
+            shown(&path.display().to_string())
+        ))),
+    }
+}
+
+/// Checks `leakscope chart`'s flags.
+pub fn chart(args: &ChartArgs) -> Result<ChartConfig, InputError> {
+    let scenario = scenario(&args.scenario)?;
+    let format = image_format(&args.out)?;
+    Ok(ChartConfig {
+        scenario,
+        out: args.out.clone(),
+        format,
+        width: pixels("--width", &args.width, 200, 4000)?,
+        height: pixels("--height", &args.height, 150, 4000)?,
+    })
+}
+
+/// `leakscope fingerprint`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FingerprintConfig {
+    /// Named scenarios to run.
+    pub scenarios: Vec<(String, Scenario)>,
+    /// The programs to run, buggy first.
+    pub variants: Vec<Variant>,
+}
+
+/// Checks `leakscope fingerprint`'s flags.
+pub fn fingerprint(args: &FingerprintArgs) -> Result<FingerprintConfig, InputError> {
+    let scenarios = if args.conformance {
+        // The core owns the list, so the wasm test and this command can
+        // never disagree on it.
+        leakscope_sim::conformance::scenarios()
+            .into_iter()
+            .map(|(name, s)| (name.to_owned(), s))
+            .collect()
+    } else {
+        let sc = scenario(&args.scenario)?;
+        vec![(sc.name().to_owned(), sc.scenario)]
+    };
+    Ok(FingerprintConfig {
+        scenarios,
+        variants: args.variant.variants(),
+    })
+}
+
+/// Most runs one sweep may ask for.
+pub const MAX_SWEEP_RUNS: u64 = 1_000_000;
+
+/// Most seeds per setting.
+pub const MAX_SEEDS: u32 = 10_000;
+
+/// `leakscope sweep`, checked: every setting is a valid scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepConfig {
+    /// The settings, seed left at the base's; each runs once per seed.
+    pub settings: Vec<Scenario>,
+    /// The seeds, `seed_start` first.
+    pub seeds: Vec<u64>,
+    /// The programs to run, buggy first.
+    pub variants: Vec<Variant>,
+    /// The output format.
+    pub format: SweepFormat,
+    /// The output file, or standard output.
+    pub out: Option<PathBuf>,
+}
+
+/// One comma-separated list flag: each item as typed, checked against its
+/// range on its own (the base holds the other parameters).
+fn list(
+    base: &Scenario,
+    param: Param,
+    raw: Option<&String>,
+) -> Result<Vec<(Scenario, String)>, InputError> {
+    let Some(raw) = raw else {
+        return Ok(vec![(base.clone(), String::new())]);
+    };
+    let flag = flag_of(param);
+    let mut out = Vec::new();
+    for item in raw.split(',') {
+        let item = item.trim();
+        if item.is_empty() {
+            return Err(InputError(format!(
+                "{flag} {} has an empty item (allowed: comma-separated values, each {})",
+                shown(raw),
+                param.allowed()
+            )));
+        }
+        let mut s = base.clone();
+        apply(&mut s, param, item)?;
+        match s.validate() {
+            Err(Error::OutOfRange { param: p, .. }) if p == param => {
+                return Err(InputError::out_of_range(flag, item, param.allowed()));
+            }
+            // The base was valid and only this parameter changed; a run too
+            // large depends on the combination and is told below.
+            _ => out.push((s, item.to_owned())),
+        }
+    }
+    Ok(out)
+}
+
+/// Checks `leakscope sweep`'s flags and expands the grid.
+pub fn sweep(args: &SweepArgs) -> Result<SweepConfig, InputError> {
+    let preset = args.preset.map_or(Preset::Fase6, Preset::from);
+    let mut base = preset.scenario();
+    let singles = [
+        (Param::Minutes, &args.minutes),
+        (Param::Heartbeat, &args.heartbeat),
+        (Param::GoroutinesPerReader, &args.goroutines_per_reader),
+        (Param::Baseline, &args.baseline),
+    ];
+    for (param, raw) in singles {
+        if let Some(raw) = raw {
+            apply(&mut base, param, raw)?;
+        }
+    }
+    let single_raw = |p: Param| {
+        singles
+            .iter()
+            .find(|(q, _)| *q == p)
+            .and_then(|(_, r)| (*r).clone())
+    };
+    validate(&base, single_raw)?;
+
+    let containers = list(&base, Param::Containers, args.containers.as_ref())?;
+    let error_rates = list(&base, Param::ErrorRate, args.error_rate.as_ref())?;
+    let rotations = list(&base, Param::Rotation, args.rotation.as_ref())?;
+
+    let seeds: u32 = parse_int("--seeds", &args.seeds, "1 to 10000")?;
+    if !(1..=MAX_SEEDS).contains(&seeds) {
+        return Err(InputError::out_of_range(
+            "--seeds",
+            &args.seeds,
+            "1 to 10000",
+        ));
+    }
+    let start: u64 = parse_int("--seed-start", &args.seed_start, Param::Seed.allowed())?;
+    let last_start = u64::MAX - u64::from(seeds - 1);
+    if start > last_start {
+        return Err(InputError::out_of_range(
+            "--seed-start",
+            &args.seed_start,
+            &format!("0 to {last_start} with --seeds {seeds}"),
+        ));
+    }
+    let variants = args.variant.variants();
+
+    let settings_count = (containers.len() * error_rates.len() * rotations.len()) as u64;
+    let runs = settings_count * u64::from(seeds) * variants.len() as u64;
+    if runs > MAX_SWEEP_RUNS {
+        return Err(InputError(format!(
+            "--seeds {seeds} with {settings_count} settings and {} variants makes {runs} runs \
+             (allowed: up to {MAX_SWEEP_RUNS} runs)",
+            variants.len()
+        )));
+    }
+
+    let mut settings = Vec::with_capacity(settings_count as usize);
+    for (c, c_raw) in &containers {
+        for (e, _) in &error_rates {
+            for (r, r_raw) in &rotations {
+                let s = Scenario {
+                    containers: c.containers,
+                    error_rate: e.error_rate,
+                    rotation_secs: r.rotation_secs,
+                    ..base.clone()
+                };
+                let raw = |p: Param| match p {
+                    Param::Containers if !c_raw.is_empty() => Some(c_raw.clone()),
+                    Param::Rotation if !r_raw.is_empty() => Some(r_raw.clone()),
+                    _ => single_raw(p),
+                };
+                validate(&s, raw)?;
+                settings.push(s);
+            }
+        }
+    }
+    Ok(SweepConfig {
+        settings,
+        seeds: (0..u64::from(seeds)).map(|i| start + i).collect(),
+        variants,
+        format: args.format,
+        out: args.out.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(pairs: &[(&str, &str)]) -> ScenarioArgs {
+        let mut a = ScenarioArgs::default();
+        for (k, v) in pairs {
+            let v = Some((*v).to_owned());
+            match *k {
+                "containers" => a.containers = v,
+                "minutes" => a.minutes = v,
+                "rotation" => a.rotation = v,
+                "error_rate" => a.error_rate = v,
+                "seed" => a.seed = v,
+                _ => panic!("unknown key {k}"),
+            }
+        }
+        a
+    }
+
+    fn message(pairs: &[(&str, &str)]) -> String {
+        scenario(&args(pairs)).unwrap_err().0
+    }
+
+    #[test]
+    fn no_flags_give_the_fase6_preset() {
+        let c = scenario(&ScenarioArgs::default()).unwrap();
+        assert_eq!(c.scenario, Preset::Fase6.scenario());
+        assert_eq!(c.name(), "fase6");
+    }
+
+    #[test]
+    fn flags_override_the_preset_and_make_it_custom() {
+        let c = scenario(&args(&[("containers", "8"), ("rotation", "1.5")])).unwrap();
+        assert_eq!(c.scenario.containers, 8);
+        assert_eq!(c.scenario.rotation_secs, 90);
+        assert_eq!(c.name(), "custom");
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_flag_as_typed() {
+        assert_eq!(
+            message(&[("error_rate", "1.5")]),
+            "--error-rate 1.5 is out of range (allowed: 0 to 1)"
+        );
+        assert_eq!(
+            message(&[("containers", "-5")]),
+            "--containers -5 is out of range (allowed: 1 to 10000)"
+        );
+        assert_eq!(
+            message(&[("containers", "1000000000")]),
+            "--containers 1000000000 is out of range (allowed: 1 to 10000)"
+        );
+        assert_eq!(
+            message(&[("containers", "99999999999999999999999")]),
+            "--containers 99999999999999999999999 is out of range (allowed: 1 to 10000)"
+        );
+        assert_eq!(
+            message(&[("minutes", "-3")]),
+            "--minutes -3 is out of range (allowed: 1 to 10080 (one week))"
+        );
+        assert_eq!(
+            message(&[("seed", "-1")]),
+            "--seed -1 is out of range (allowed: 0 to 18446744073709551615)"
+        );
+    }
+
+    #[test]
+    fn text_where_a_number_belongs_is_not_a_number() {
+        assert_eq!(
+            message(&[("containers", "many")]),
+            "--containers many is not a number (allowed: 1 to 10000)"
+        );
+    }
+
+    #[test]
+    fn rotation_below_one_second_is_refused_and_decimals_round_to_seconds() {
+        assert!(message(&[("rotation", "0.001")]).starts_with("--rotation 0.001 is out of range"));
+        assert!(message(&[("rotation", "nan")]).starts_with("--rotation nan is out of range"));
+        assert!(message(&[("rotation", "2000")]).starts_with("--rotation 2000 is out of range"));
+        assert_eq!(parse_rotation("0.0251").unwrap(), 2);
+    }
+
+    #[test]
+    fn a_run_too_large_names_the_flags_that_make_it() {
+        let m = message(&[
+            ("containers", "10000"),
+            ("minutes", "10080"),
+            ("rotation", "1"),
+        ]);
+        assert!(m.starts_with("--containers 10000 with --minutes 10080 and --rotation 1 makes"));
+    }
+
+    #[test]
+    fn whole_numbers_written_as_floats_are_accepted() {
+        assert_eq!(parse_int::<u32>("--x", "1e3", "").unwrap(), 1000);
+        assert!(parse_int::<u32>("--x", "2.5", "").is_err());
+    }
+}

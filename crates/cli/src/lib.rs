@@ -1,0 +1,59 @@
+//! The `leakscope` command line: a face on the [`leakscope_sim`] core.
+//!
+//! It parses and checks flags ([`cli`], [`config`]), asks the core for
+//! traces, and renders them as a table, JSON, CSV, a goroutine dump, a chart
+//! or a sweep summary. Bad input of any kind becomes one line on standard
+//! error and exit code 2 ([`error`]); nothing here simulates.
+
+use std::ffi::OsString;
+
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
+
+pub mod chart;
+pub mod cli;
+pub mod command;
+pub mod config;
+pub mod csv;
+pub mod error;
+pub mod output;
+pub mod sweep;
+pub mod table;
+
+pub use cli::Cli;
+pub use error::InputError;
+
+/// The subcommands' names, for messages about them.
+fn subcommand_names() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .filter(|n| n != "help")
+        .collect()
+}
+
+/// Parses `args` (program name first) and runs the command.
+///
+/// `--help` and `--version` print as clap prints them and succeed.
+///
+/// # Errors
+///
+/// [`InputError`] for any mistake in the command line; anything else is a
+/// failure of the tool itself.
+pub fn run<I, T>(args: I) -> anyhow::Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            return match e.print() {
+                Err(io) if io.kind() != std::io::ErrorKind::BrokenPipe => Err(io.into()),
+                _ => Ok(()),
+            };
+        }
+        Err(e) => return Err(error::from_clap(&e, &subcommand_names()).into()),
+    };
+    command::execute(cli.command)
+}

@@ -1,0 +1,269 @@
+//! The `sweep`: a grid of settings × seeds run in parallel, summarised per
+//! setting and variant.
+
+use std::fmt::Write;
+
+use indicatif::ProgressBar;
+use leakscope_sim::{Scenario, Variant, Verdict, simulate};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::SweepConfig;
+
+/// A setting: a scenario without its seed, which the sweep varies.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting {
+    /// Containers followed.
+    pub containers: u32,
+    /// Minutes run.
+    pub minutes: u32,
+    /// Rotation period in seconds.
+    pub rotation_secs: u32,
+    /// Heartbeat period in seconds.
+    pub heartbeat_secs: u32,
+    /// Stream error rate.
+    pub error_rate: f64,
+    /// Goroutines per failed stream.
+    pub goroutines_per_reader: u32,
+    /// Goroutines outside the containers.
+    pub baseline_goroutines: u32,
+}
+
+impl From<&Scenario> for Setting {
+    fn from(s: &Scenario) -> Setting {
+        Setting {
+            containers: s.containers,
+            minutes: s.minutes,
+            rotation_secs: s.rotation_secs,
+            heartbeat_secs: s.heartbeat_secs,
+            error_rate: s.error_rate,
+            goroutines_per_reader: s.goroutines_per_reader,
+            baseline_goroutines: s.baseline_goroutines,
+        }
+    }
+}
+
+/// Mean, least and greatest of a quantity over the seeds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Stats {
+    /// The mean.
+    pub mean: f64,
+    /// The least value.
+    pub min: f64,
+    /// The greatest value.
+    pub max: f64,
+}
+
+impl Stats {
+    fn of(values: impl Iterator<Item = f64> + Clone) -> Stats {
+        let n = values.clone().count().max(1) as f64;
+        Stats {
+            mean: values.clone().sum::<f64>() / n,
+            min: values.clone().fold(f64::INFINITY, f64::min),
+            max: values.fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+}
+
+/// One setting and variant over every seed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// The setting.
+    pub setting: Setting,
+    /// The variant.
+    pub variant: Variant,
+    /// Runs summarised (one per seed).
+    pub runs: u32,
+    /// Least-squares growth, goroutines per minute.
+    pub growth_per_min: Stats,
+    /// Goroutines at the last minute.
+    pub final_goroutines: Stats,
+    /// Share of runs whose verdict is `leak`.
+    pub leak_share: f64,
+    /// Containers stuck in `Wait()` at the last minute, on average.
+    pub mean_stalled_containers: f64,
+}
+
+/// What one run contributes to its summary.
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    growth: f64,
+    final_goroutines: f64,
+    leak: bool,
+    stalled: f64,
+}
+
+/// Runs every (setting, variant, seed) of `config` in parallel, ticking
+/// `progress` per run; summaries come in setting order, variants buggy
+/// first, whatever order the runs finished in.
+pub fn run(config: &SweepConfig, progress: &ProgressBar) -> anyhow::Result<Vec<Summary>> {
+    let jobs: Vec<(usize, Variant, u64)> = config
+        .settings
+        .iter()
+        .enumerate()
+        .flat_map(|(i, _)| {
+            config
+                .variants
+                .iter()
+                .flat_map(move |&v| config.seeds.iter().map(move |&seed| (i, v, seed)))
+        })
+        .collect();
+    let outcomes: Vec<Outcome> = jobs
+        .par_iter()
+        .map(|&(i, variant, seed)| {
+            let scenario = Scenario {
+                seed,
+                ..config.settings[i].clone()
+            };
+            let trace = simulate(&scenario, variant)?;
+            let a = trace.analysis();
+            let stalled = trace.samples().last().map_or(0, |s| s.stalled_containers);
+            progress.inc(1);
+            Ok(Outcome {
+                growth: a.growth_per_min,
+                final_goroutines: a.final_goroutines as f64,
+                leak: a.verdict == Verdict::Leak,
+                stalled: stalled as f64,
+            })
+        })
+        .collect::<Result<_, leakscope_sim::Error>>()?;
+
+    let per_group = config.seeds.len().max(1);
+    let summaries = outcomes
+        .chunks(per_group)
+        .enumerate()
+        .map(|(g, group)| {
+            let (i, variant, _) = jobs[g * per_group];
+            let n = group.len() as f64;
+            Summary {
+                setting: Setting::from(&config.settings[i]),
+                variant,
+                runs: group.len() as u32,
+                growth_per_min: Stats::of(group.iter().map(|o| o.growth)),
+                final_goroutines: Stats::of(group.iter().map(|o| o.final_goroutines)),
+                leak_share: group.iter().filter(|o| o.leak).count() as f64 / n,
+                mean_stalled_containers: group.iter().map(|o| o.stalled).sum::<f64>() / n,
+            }
+        })
+        .collect();
+    Ok(summaries)
+}
+
+/// The CSV header, without its newline.
+pub const CSV_HEADER: &str = "containers,minutes,rotation_secs,heartbeat_secs,error_rate,goroutines_per_reader,baseline_goroutines,variant,runs,mean_growth_per_min,min_growth_per_min,max_growth_per_min,mean_final_goroutines,min_final_goroutines,max_final_goroutines,leak_share,mean_stalled_containers";
+
+/// The summaries as CSV: a header and a row per setting and variant.
+pub fn csv(summaries: &[Summary]) -> String {
+    let mut out = format!("{CSV_HEADER}\n");
+    for s in summaries {
+        let t = &s.setting;
+        let (g, f) = (&s.growth_per_min, &s.final_goroutines);
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            t.containers,
+            t.minutes,
+            t.rotation_secs,
+            t.heartbeat_secs,
+            t.error_rate,
+            t.goroutines_per_reader,
+            t.baseline_goroutines,
+            s.variant,
+            s.runs,
+            g.mean,
+            g.min,
+            g.max,
+            f.mean,
+            f.min,
+            f.max,
+            s.leak_share,
+            s.mean_stalled_containers
+        );
+    }
+    out
+}
+
+/// The JSON document: the seeds and a row per setting and variant.
+#[derive(Debug, Serialize)]
+pub struct SweepReport<'a> {
+    /// Always `sweep`.
+    pub source: &'static str,
+    /// The first seed.
+    pub seed_start: u64,
+    /// Seeds per setting.
+    pub seeds: usize,
+    /// The summaries.
+    pub rows: &'a [Summary],
+}
+
+/// The summaries as one pretty-printed JSON object.
+pub fn json(config: &SweepConfig, summaries: &[Summary]) -> anyhow::Result<String> {
+    let report = SweepReport {
+        source: "sweep",
+        seed_start: config.seeds.first().copied().unwrap_or(0),
+        seeds: config.seeds.len(),
+        rows: summaries,
+    };
+    Ok(serde_json::to_string_pretty(&report)? + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::SweepFormat;
+    use leakscope_sim::Preset;
+
+    fn config() -> SweepConfig {
+        let base = Preset::Fase3.scenario();
+        SweepConfig {
+            settings: vec![
+                base.clone(),
+                Scenario {
+                    error_rate: 1.0,
+                    ..base
+                },
+            ],
+            seeds: vec![1, 2, 3],
+            variants: Variant::ALL.to_vec(),
+            format: SweepFormat::Csv,
+            out: None,
+        }
+    }
+
+    #[test]
+    fn summaries_follow_settings_then_variants_and_count_every_seed() {
+        let config = config();
+        let rows = run(&config, &ProgressBar::hidden()).unwrap();
+        let order: Vec<_> = rows
+            .iter()
+            .map(|r| (r.setting.error_rate, r.variant))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (0.0, Variant::Buggy),
+                (0.0, Variant::Fixed),
+                (1.0, Variant::Buggy),
+                (1.0, Variant::Fixed)
+            ]
+        );
+        assert!(rows.iter().all(|r| r.runs == 3));
+        // With no stream errors the buggy program stalls every container
+        // at its first rotation and passes; with every stream failing it
+        // leaks on every rotation.
+        assert_eq!(rows[0].mean_stalled_containers, 8.0);
+        assert_eq!(rows[0].leak_share, 0.0);
+        assert_eq!(rows[2].final_goroutines.min, 16.0 + 8.0 * 3.0 * 2.0);
+        assert_eq!(rows[3].final_goroutines.max, 16.0);
+    }
+
+    #[test]
+    fn csv_has_a_header_and_one_row_per_summary() {
+        let config = config();
+        let rows = run(&config, &ProgressBar::hidden()).unwrap();
+        let text = csv(&rows);
+        assert_eq!(text.lines().count(), 1 + 4);
+        let width = CSV_HEADER.split(',').count();
+        assert!(text.lines().all(|l| l.split(',').count() == width));
+    }
+}

@@ -1,0 +1,487 @@
+//! The built `leakscope` binary end to end: every subcommand's output on the
+//! happy path, and one line, exit code 2 and nothing written for every kind
+//! of bad input.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use clap::CommandFactory;
+use leakscope_sim::{Variant, simulate};
+use serde_json::Value;
+
+fn leakscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_leakscope"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Runs a command that must succeed quietly; returns its standard output.
+fn ok(args: &[&str]) -> String {
+    let out = leakscope(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?} failed: {stderr}");
+    assert!(stderr.is_empty(), "{args:?} wrote to stderr: {stderr}");
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Runs a command that must be refused as bad input naming `flag`; returns
+/// its one line of standard error.
+fn refused(args: &[&str], flag: &str) -> String {
+    let out = leakscope(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+    assert!(stderr.ends_with('\n'));
+    assert!(
+        stderr.starts_with("leakscope: error: "),
+        "{args:?}: {stderr}"
+    );
+    assert!(
+        stderr.contains(flag),
+        "{args:?} should name {flag}: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert!(!stderr.contains("backtrace"), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
+    stderr
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn verify_cli() {
+    leakscope_cli::Cli::command().debug_assert();
+}
+
+#[test]
+fn help_and_version_print_normally_and_succeed() {
+    let help = ok(&["--help"]);
+    for sub in ["sim", "dump", "chart", "sweep", "fingerprint"] {
+        assert!(help.contains(sub), "{help}");
+    }
+    assert!(ok(&["sim", "--help"]).contains("--error-rate"));
+    assert!(ok(&["--version"]).starts_with("leakscope "));
+}
+
+#[test]
+fn sim_table_shows_the_fase6_timeline_and_both_verdicts() {
+    let text = ok(&["sim"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("scenario fase6: containers 55, minutes 58"));
+    let words = |prefix: &str| -> Vec<String> {
+        let line = lines
+            .iter()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} row in\n{text}"));
+        line[prefix.len()..]
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(words("minute "), ["buggy", "fixed"]);
+    assert_eq!(words("0 "), ["110", "110"]);
+    assert_eq!(words("58 ")[1], "110");
+    assert_eq!(words("verdict "), ["leak", "pass"]);
+    assert_eq!(words("limit "), ["226", "226"]);
+    assert_eq!(words("stalled containers ")[1], "0");
+    assert_eq!(words("leaked readers ")[1], "0");
+    for m in (0..=50).step_by(10) {
+        assert!(lines.iter().any(|l| l.starts_with(&format!("{m} "))));
+    }
+}
+
+#[test]
+fn sim_table_runs_only_the_variant_asked_for() {
+    let text = ok(&["sim", "--variant", "fixed", "--preset", "fase3"]);
+    assert!(text.contains("scenario fase3"));
+    assert!(!text.contains("buggy"));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("verdict") && l.ends_with("pass"))
+    );
+}
+
+#[test]
+fn sim_table_shows_the_buggy_fase3_pass_with_every_container_stalled() {
+    let text = ok(&["sim", "--preset", "fase3"]);
+    let stalled = text
+        .lines()
+        .find(|l| l.starts_with("stalled containers"))
+        .unwrap();
+    assert_eq!(
+        stalled.split_whitespace().collect::<Vec<_>>(),
+        ["stalled", "containers", "8", "0"]
+    );
+    assert!(text.contains("8 of 8 containers are stuck in Wait()"));
+}
+
+#[test]
+fn sim_json_is_one_report_with_the_documented_keys() {
+    let text = ok(&["sim", "--format", "json"]);
+    let v: Value = serde_json::from_str(&text).expect("one JSON value");
+    assert_eq!(v["source"], "sim");
+    let scenario = v["scenario"].as_object().unwrap();
+    for key in [
+        "containers",
+        "minutes",
+        "rotation_secs",
+        "heartbeat_secs",
+        "error_rate",
+        "goroutines_per_reader",
+        "baseline_goroutines",
+        "seed",
+    ] {
+        assert!(scenario.contains_key(key), "scenario lacks {key}");
+    }
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["variant"], "buggy");
+    assert_eq!(runs[1]["variant"], "fixed");
+    assert_eq!(runs[0]["verdict"], "leak");
+    assert_eq!(runs[1]["verdict"], "pass");
+    for run in runs {
+        for key in ["growth_per_min", "limit", "final_goroutines", "verdict"] {
+            assert!(run.get(key).is_some(), "run lacks {key}");
+        }
+        let samples = run["samples"].as_array().unwrap();
+        let minutes: Vec<u64> = samples
+            .iter()
+            .map(|s| s["minute"].as_u64().unwrap())
+            .collect();
+        assert_eq!(minutes, (0..=58).collect::<Vec<u64>>());
+        for key in [
+            "goroutines",
+            "by_role",
+            "leaked_readers",
+            "stalled_containers",
+            "wait_groups",
+        ] {
+            assert!(samples[0].get(key).is_some(), "sample lacks {key}");
+        }
+        assert_eq!(samples[0]["goroutines"], 110);
+    }
+}
+
+#[test]
+fn sim_csv_has_a_row_per_variant_and_minute() {
+    let text = ok(&["sim", "--format", "csv"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2 * (58 + 1) + 1);
+    assert!(lines[0].starts_with(
+        "variant,minute,goroutines,system,heartbeat,reader,handler,waiter,leaked_readers,stalled_containers,"
+    ));
+    assert!(lines[1].starts_with("buggy,0,110,"));
+    assert!(lines[60].starts_with("fixed,0,110,"));
+
+    let text = ok(&[
+        "sim",
+        "--format",
+        "csv",
+        "--variant",
+        "buggy",
+        "--minutes",
+        "7",
+    ]);
+    assert_eq!(text.lines().count(), 7 + 1 + 1);
+}
+
+#[test]
+fn dump_shows_the_leaked_goroutines_in_both_debug_levels() {
+    let full = ok(&["dump", "--variant", "buggy", "--at", "58"]);
+    assert!(full.starts_with("goroutine 1 ["));
+    assert!(full.contains("[IO wait, 53 minutes]"));
+    let grouped = ok(&["dump", "--variant", "buggy", "--at", "58", "--debug", "1"]);
+    assert!(grouped.starts_with("goroutine profile: total 1856"));
+    let one = ok(&[
+        "dump",
+        "--variant",
+        "fixed",
+        "--at",
+        "17.5",
+        "--container",
+        "54",
+        "--debug",
+        "1",
+    ]);
+    assert!(one.starts_with("goroutine profile: total 2\n"));
+}
+
+#[test]
+fn chart_writes_an_svg_and_a_png_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("fase6.svg");
+    let png = dir.path().join("fase6.PNG");
+    ok(&["chart", "--out", svg.to_str().unwrap()]);
+    ok(&[
+        "chart",
+        "--out",
+        png.to_str().unwrap(),
+        "--width",
+        "640",
+        "--height",
+        "400",
+        "--preset",
+        "fase3",
+    ]);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg"));
+    assert!(text.contains("buggy (leak"));
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.len() > 1000);
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(files_in(dir.path()), ["fase6.PNG", "fase6.svg"]);
+}
+
+#[test]
+fn sweep_summarises_each_setting_and_variant() {
+    let args = [
+        "sweep",
+        "--containers",
+        "5,20",
+        "--error-rate",
+        "0.5,0.9",
+        "--rotation",
+        "2.5",
+        "--minutes",
+        "30",
+        "--seeds",
+        "3",
+    ];
+    let text = ok(&args);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 2 * 2 * 2);
+    assert!(lines[0].starts_with("containers,minutes,rotation_secs,"));
+    assert!(lines[1].starts_with("5,30,150,30,0.5,3,0,buggy,3,"));
+    assert!(lines[8].starts_with("20,30,150,30,0.9,3,0,fixed,3,"));
+    assert_eq!(ok(&args), text, "a sweep is deterministic");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep.json");
+    let printed = ok(&[
+        "sweep",
+        "--error-rate",
+        "0,1",
+        "--seeds",
+        "2",
+        "--variant",
+        "buggy",
+        "--format",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(printed.is_empty());
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["runs"], 2);
+    assert_eq!(rows[1]["leak_share"], 1.0);
+    assert_eq!(files_in(dir.path()), ["sweep.json"]);
+}
+
+#[test]
+fn fingerprints_are_stable_and_tell_the_variants_apart() {
+    let first = ok(&["fingerprint"]);
+    assert_eq!(ok(&["fingerprint"]), first);
+    let lines: Vec<Vec<&str>> = first.lines().map(|l| l.split(' ').collect()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0][..2], ["fase6", "buggy"]);
+    assert_eq!(lines[1][..2], ["fase6", "fixed"]);
+    for l in &lines {
+        assert_eq!(l[2].len(), 16);
+        assert!(
+            l[2].chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        );
+    }
+    assert_ne!(lines[0][2], lines[1][2]);
+    let custom = ok(&["fingerprint", "--variant", "buggy", "--seed", "2"]);
+    assert!(custom.starts_with("custom buggy "));
+    assert_ne!(custom.split(' ').nth(2), Some(lines[0][2]));
+}
+
+#[test]
+fn the_conformance_list_gives_the_cores_fingerprint_for_every_run() {
+    let text = ok(&["fingerprint", "--conformance"]);
+    assert_eq!(ok(&["fingerprint", "--conformance"]), text);
+    let lines = leakscope_sim::conformance::parse_fingerprints(&text).unwrap();
+    let expected: Vec<(String, String, u64)> = leakscope_sim::conformance::scenarios()
+        .iter()
+        .flat_map(|(name, s)| {
+            Variant::ALL.map(|v| {
+                let print = simulate(s, v).unwrap().fingerprint();
+                ((*name).to_owned(), v.name().to_owned(), print)
+            })
+        })
+        .collect();
+    assert_eq!(lines, expected);
+    // The preset lines agree with a plain run of the preset.
+    let fase6 = ok(&["fingerprint", "--preset", "fase6"]);
+    for line in fase6.lines() {
+        assert!(text.contains(line));
+    }
+}
+
+#[test]
+fn bad_scenario_flags_are_refused_in_one_line() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["sim", "--preset", "fase9"], "--preset"),
+        (&["sim", "--variant", "sometimes"], "--variant"),
+        (&["sim", "--format", "xml"], "--format"),
+        (&["sim", "--containers", "0"], "--containers"),
+        (&["sim", "--containers", "1000000000"], "--containers"),
+        (&["sim", "--containers", "-5"], "--containers"),
+        (&["sim", "--containers", "many"], "--containers"),
+        (&["sim", "--minutes", "-3"], "--minutes"),
+        (&["sim", "--error-rate", "1.5"], "--error-rate"),
+        (&["sim", "--error-rate"], "--error-rate"),
+        (&["sim", "--rotation", "0.001"], "--rotation"),
+        (&["sim", "--heartbeat", "0"], "--heartbeat"),
+        (
+            &["sim", "--goroutines-per-reader", "17"],
+            "--goroutines-per-reader",
+        ),
+        (&["sim", "--baseline", "-1"], "--baseline"),
+        (&["sim", "--seed", "-1"], "--seed"),
+        (&["sim", "--seed", "1", "--seed", "2"], "--seed"),
+        (&["sim", "--frobnicate"], "--frobnicate"),
+        (
+            &[
+                "sim",
+                "--containers",
+                "10000",
+                "--minutes",
+                "10080",
+                "--rotation",
+                "0.1",
+            ],
+            "--containers",
+        ),
+        (&["frobnicate"], "frobnicate"),
+        (&[], "subcommand"),
+        (
+            &["fingerprint", "--conformance", "--seed", "3"],
+            "--conformance",
+        ),
+        (&["fingerprint", "--variant", "neither"], "--variant"),
+    ];
+    for (args, flag) in cases {
+        refused(args, flag);
+    }
+    assert_eq!(
+        refused(&["sim", "--error-rate", "1.5"], "--error-rate"),
+        "leakscope: error: --error-rate 1.5 is out of range (allowed: 0 to 1)\n"
+    );
+    assert_eq!(
+        refused(&["sim", "--containers", "-5"], "--containers"),
+        "leakscope: error: --containers -5 is out of range (allowed: 1 to 10000)\n"
+    );
+}
+
+#[test]
+fn bad_dump_flags_name_the_flag_and_its_range() {
+    let at = refused(&["dump", "--variant", "buggy", "--at", "59"], "--at");
+    assert!(at.contains("0 to 58"), "{at}");
+    refused(&["dump", "--variant", "buggy", "--at", "-1"], "--at");
+    refused(&["dump", "--variant", "buggy", "--at", "soon"], "--at");
+    let c = refused(
+        &[
+            "dump",
+            "--variant",
+            "buggy",
+            "--at",
+            "5",
+            "--container",
+            "55",
+        ],
+        "--container",
+    );
+    assert!(c.contains("0 to 54"), "{c}");
+    refused(
+        &["dump", "--variant", "buggy", "--at", "5", "--debug", "3"],
+        "--debug",
+    );
+    refused(&["dump", "--variant", "both", "--at", "5"], "--variant");
+    refused(&["dump", "--at", "5"], "--variant");
+    refused(&["dump", "--variant", "fixed"], "--at");
+}
+
+#[test]
+fn bad_chart_output_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/chart.svg");
+    let msg = refused(&["chart", "--out", missing.to_str().unwrap()], "--out");
+    assert!(msg.contains(missing.to_str().unwrap()), "{msg}");
+    let jpg = dir.path().join("chart.jpg");
+    refused(&["chart", "--out", jpg.to_str().unwrap()], "--out");
+    let none = dir.path().join("chart");
+    refused(&["chart", "--out", none.to_str().unwrap()], "--out");
+    let is_dir = dir.path().join("taken.svg");
+    std::fs::create_dir(&is_dir).unwrap();
+    refused(&["chart", "--out", is_dir.to_str().unwrap()], "--out");
+    let ok_path = dir.path().join("fine.svg");
+    refused(
+        &["chart", "--out", ok_path.to_str().unwrap(), "--width", "10"],
+        "--width",
+    );
+    refused(
+        &[
+            "chart",
+            "--out",
+            ok_path.to_str().unwrap(),
+            "--error-rate",
+            "2",
+        ],
+        "--error-rate",
+    );
+    assert_eq!(files_in(dir.path()), ["taken.svg"]);
+}
+
+#[test]
+fn bad_sweep_flags_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep.csv");
+    let out = out.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["sweep", "--containers", "5,,6", "--out", out],
+            "--containers",
+        ),
+        (
+            &["sweep", "--containers", "5,x", "--out", out],
+            "--containers",
+        ),
+        (
+            &["sweep", "--containers", "0,5", "--out", out],
+            "--containers",
+        ),
+        (
+            &["sweep", "--error-rate", "0.5,1.5", "--out", out],
+            "--error-rate",
+        ),
+        (&["sweep", "--rotation", "5,-1", "--out", out], "--rotation"),
+        (&["sweep", "--minutes", "-3", "--out", out], "--minutes"),
+        (&["sweep", "--seeds", "0", "--out", out], "--seeds"),
+        (
+            &["sweep", "--seed-start", "-1", "--out", out],
+            "--seed-start",
+        ),
+        (&["sweep", "--format", "table", "--out", out], "--format"),
+        (&["sweep", "--variant", "all", "--out", out], "--variant"),
+        (&["sweep", "--containers", "", "--out", out], "--containers"),
+    ];
+    for (args, flag) in cases {
+        refused(args, flag);
+    }
+    let missing = dir.path().join("missing/sweep.csv");
+    refused(&["sweep", "--out", missing.to_str().unwrap()], "--out");
+    assert!(files_in(dir.path()).is_empty());
+}

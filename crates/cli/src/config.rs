@@ -59,35 +59,17 @@ pub fn parse_float(flag: &str, raw: &str, allowed: &str) -> Result<f64, InputErr
         .map_err(|_| InputError::not_a_number(flag, raw, allowed))
 }
 
-/// `--rotation` in minutes (decimals allowed) to whole seconds.
-pub fn parse_rotation(raw: &str) -> Result<u32, InputError> {
-    let (flag, allowed) = (flag_of(Param::Rotation), Param::Rotation.allowed());
-    let secs = parse_float(flag, raw, allowed)? * 60.0;
-    // Below one second the period would round to nothing; far above the
-    // core's range it would not fit the field. Both are the user's range
-    // error, not a conversion artefact.
-    if !(1.0..=f64::from(u32::MAX)).contains(&secs) {
-        return Err(InputError::out_of_range(flag, raw, allowed));
-    }
-    Ok(secs.round() as u32)
-}
-
-/// Sets `param` of `scenario` from its flag's text.
+/// Sets `param` of `scenario` from its flag's text: the core parses and
+/// range-checks ([`Scenario::set`]); this names the flag.
 pub fn apply(scenario: &mut Scenario, param: Param, raw: &str) -> Result<(), InputError> {
-    let (flag, allowed) = (flag_of(param), param.allowed());
-    match param {
-        Param::Containers => scenario.containers = parse_int(flag, raw, allowed)?,
-        Param::Minutes => scenario.minutes = parse_int(flag, raw, allowed)?,
-        Param::Rotation => scenario.rotation_secs = parse_rotation(raw)?,
-        Param::Heartbeat => scenario.heartbeat_secs = parse_int(flag, raw, allowed)?,
-        Param::ErrorRate => scenario.error_rate = parse_float(flag, raw, allowed)?,
-        Param::GoroutinesPerReader => {
-            scenario.goroutines_per_reader = parse_int(flag, raw, allowed)?;
-        }
-        Param::Baseline => scenario.baseline_goroutines = parse_int(flag, raw, allowed)?,
-        Param::Seed => scenario.seed = parse_int(flag, raw, allowed)?,
-    }
-    Ok(())
+    scenario.set(param, raw).map_err(|e| {
+        InputError(format!(
+            "{} {} is {}",
+            flag_of(param),
+            shown(raw),
+            e.reason()
+        ))
+    })
 }
 
 /// `secs` in the unit of `--rotation` (minutes), as short as exact.
@@ -545,7 +527,7 @@ mod tests {
         );
         assert_eq!(
             message(&[("minutes", "-3")]),
-            "--minutes -3 is out of range (allowed: 1 to 10080 (one week))"
+            "--minutes -3 is out of range (allowed: 1 to 10080, one week)"
         );
         assert_eq!(
             message(&[("seed", "-1")]),
@@ -564,9 +546,11 @@ mod tests {
     #[test]
     fn rotation_below_one_second_is_refused_and_decimals_round_to_seconds() {
         assert!(message(&[("rotation", "0.001")]).starts_with("--rotation 0.001 is out of range"));
-        assert!(message(&[("rotation", "nan")]).starts_with("--rotation nan is out of range"));
+        assert!(message(&[("rotation", "nan")]).starts_with("--rotation nan is not a number"));
         assert!(message(&[("rotation", "2000")]).starts_with("--rotation 2000 is out of range"));
-        assert_eq!(parse_rotation("0.0251").unwrap(), 2);
+        let mut s = Scenario::default();
+        apply(&mut s, Param::Rotation, "0.0251").unwrap();
+        assert_eq!(s.rotation_secs, 2);
     }
 
     #[test]

@@ -13,6 +13,14 @@ pub enum Error {
         /// The value given, as text.
         value: String,
     },
+    /// Occurs when the text given for a parameter is not a number.
+    #[error("{param} = {value:?} is not a number (allowed: {})", param.allowed())]
+    NotANumber {
+        /// The parameter.
+        param: Param,
+        /// The text given.
+        value: String,
+    },
     /// Occurs when containers × rotations per container exceeds
     /// [`MAX_ROTATIONS`].
     #[error(
@@ -44,4 +52,21 @@ pub enum Error {
         /// Containers in the run.
         count: u32,
     },
+}
+
+impl Error {
+    /// Why a value was refused, without naming the parameter: e.g.
+    /// `out of range (allowed: 0 to 1)`. For messages that name the
+    /// parameter their own way (`--error-rate 1.5 …`, `error_rate=1.5: …`).
+    pub fn reason(&self) -> String {
+        match self {
+            Error::OutOfRange { param, .. } => {
+                format!("out of range (allowed: {})", param.allowed())
+            }
+            Error::NotANumber { param, .. } => {
+                format!("not a number (allowed: {})", param.allowed())
+            }
+            other => other.to_string(),
+        }
+    }
 }

@@ -100,17 +100,20 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Minutes as a decimal (`5`, `0.5`, `1.25`) to whole seconds, rounded.
-///
-/// # Errors
-///
-/// When the text is not a finite non-negative number.
-pub fn minutes_to_secs(text: &str) -> Result<u64, ()> {
-    let m: f64 = text.trim().parse().map_err(|_| ())?;
-    if !m.is_finite() || m < 0.0 || m > 1.0e9 {
-        return Err(());
+/// Minutes as a decimal (`5`, `0.5`, `1.25`) to whole seconds, rounded;
+/// `None` unless the text is a finite number from 0 to 10⁹.
+pub fn minutes_to_secs(text: &str) -> Option<u64> {
+    let m: f64 = text.trim().parse().ok()?;
+    (m.is_finite() && (0.0..=1.0e9).contains(&m)).then(|| (m * 60.0).round() as u64)
+}
+
+/// A parameter's default as a notice shows it.
+fn shown_default(defaults: &Scenario, param: Param) -> String {
+    match param {
+        Param::Rotation => format!("{} min", defaults.get(param)),
+        Param::Heartbeat => format!("{} s", defaults.get(param)),
+        _ => defaults.get(param),
     }
-    Ok((m * 60.0).round() as u64)
 }
 
 fn parse_whole(text: &str) -> Option<u64> {
@@ -174,63 +177,18 @@ impl Permalink {
                 note(key, value, "too long", using);
                 continue;
             }
-            let s = &mut link.scenario;
-            let whole = |param: Param| -> Result<u64, String> {
-                parse_whole(value)
-                    .ok_or_else(|| format!("not a whole number from {}", param.allowed()))
-            };
-            let result: Result<(), (String, String)> = match key.as_str() {
-                "preset" => Ok(()),
-                "containers" => whole(Param::Containers)
-                    .and_then(|n| range(n, 1, 10_000, Param::Containers))
-                    .map(|n| s.containers = n as u32)
-                    .map_err(|w| (w, defaults.containers.to_string())),
-                "minutes" => whole(Param::Minutes)
-                    .and_then(|n| range(n, 1, 10_080, Param::Minutes))
-                    .map(|n| s.minutes = n as u32)
-                    .map_err(|w| (w, defaults.minutes.to_string())),
-                "rotation" => minutes_to_secs(value)
-                    .map_err(|()| "not a number of minutes".to_string())
-                    .and_then(|secs| range(secs, 1, 86_400, Param::Rotation))
-                    .map(|secs| s.rotation_secs = secs as u32)
-                    .map_err(|w| {
-                        (
-                            w,
-                            format!("{} min", f64::from(defaults.rotation_secs) / 60.0),
-                        )
-                    }),
-                "heartbeat" => whole(Param::Heartbeat)
-                    .and_then(|n| range(n, 1, 3_600, Param::Heartbeat))
-                    .map(|n| s.heartbeat_secs = n as u32)
-                    .map_err(|w| (w, format!("{} s", defaults.heartbeat_secs))),
-                "error_rate" => value
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|p| (0.0..=1.0).contains(p))
-                    .map(|p| s.error_rate = p)
-                    .ok_or_else(|| {
-                        (
-                            format!("not a number from {}", Param::ErrorRate.allowed()),
-                            defaults.error_rate.to_string(),
-                        )
-                    }),
-                "goroutines_per_reader" => whole(Param::GoroutinesPerReader)
-                    .and_then(|n| range(n, 1, 16, Param::GoroutinesPerReader))
-                    .map(|n| s.goroutines_per_reader = n as u32)
-                    .map_err(|w| (w, defaults.goroutines_per_reader.to_string())),
-                "baseline" => whole(Param::Baseline)
-                    .and_then(|n| range(n, 0, 100_000, Param::Baseline))
-                    .map(|n| s.baseline_goroutines = n as u32)
-                    .map_err(|w| (w, defaults.baseline_goroutines.to_string())),
-                "seed" => whole(Param::Seed)
-                    .map(|n| s.seed = n)
-                    .map_err(|w| (w, defaults.seed.to_string())),
-                "t" => {
+            let param = Param::ALL.into_iter().find(|p| p.key() == key);
+            let result: Result<(), (String, String)> = match (key.as_str(), param) {
+                ("preset", _) => Ok(()),
+                (_, Some(param)) => link
+                    .scenario
+                    .set(param, value)
+                    .map_err(|e| (e.reason(), shown_default(&defaults, param))),
+                ("t", _) => {
                     t_text = Some(value.clone());
                     Ok(())
                 }
-                "container" => {
+                ("container", _) => {
                     container_text = Some(value.clone());
                     Ok(())
                 }
@@ -256,8 +214,8 @@ impl Permalink {
         let end = link.scenario.horizon();
         if let Some(v) = t_text {
             match minutes_to_secs(&v) {
-                Ok(secs) if Time::from_secs(secs) <= end => link.at = Time::from_secs(secs),
-                Ok(_) => note(
+                Some(secs) if Time::from_secs(secs) <= end => link.at = Time::from_secs(secs),
+                Some(_) => note(
                     "t",
                     &v,
                     &format!(
@@ -266,7 +224,7 @@ impl Permalink {
                     ),
                     "0".into(),
                 ),
-                Err(()) => note("t", &v, "not a number of minutes", "0".into()),
+                None => note("t", &v, "not a number of minutes", "0".into()),
             }
         }
         if let Some(v) = container_text {
@@ -291,30 +249,16 @@ impl Permalink {
         let s = &self.scenario;
         let mut q = String::new();
         let _ = write!(q, "preset={}&", self.preset);
-        let rotation = f64::from(s.rotation_secs) / 60.0;
+        for p in Param::ALL {
+            let _ = write!(q, "{}={}&", p.key(), s.get(p));
+        }
         let _ = write!(
             q,
-            "containers={}&minutes={}&rotation={}&heartbeat={}&error_rate={}&goroutines_per_reader={}&baseline={}&seed={}&t={}&container={}",
-            s.containers,
-            s.minutes,
-            trim_float(rotation),
-            s.heartbeat_secs,
-            s.error_rate,
-            s.goroutines_per_reader,
-            s.baseline_goroutines,
-            s.seed,
+            "t={}&container={}",
             trim_float(self.at.as_millis() as f64 / 60_000.0),
-            self.container,
+            self.container
         );
         q
-    }
-}
-
-fn range(n: u64, lo: u64, hi: u64, param: Param) -> Result<u64, String> {
-    if (lo..=hi).contains(&n) {
-        Ok(n)
-    } else {
-        Err(format!("out of range (allowed: {})", param.allowed()))
     }
 }
 

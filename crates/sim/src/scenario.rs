@@ -128,6 +128,18 @@ pub enum Param {
 }
 
 impl Param {
+    /// Every parameter, in the order faces list them.
+    pub const ALL: [Param; 8] = [
+        Param::Containers,
+        Param::Minutes,
+        Param::Rotation,
+        Param::Heartbeat,
+        Param::ErrorRate,
+        Param::GoroutinesPerReader,
+        Param::Baseline,
+        Param::Seed,
+    ];
+
     /// The key used in JSON, in URLs and in error messages.
     pub const fn key(self) -> &'static str {
         match self {
@@ -146,8 +158,8 @@ impl Param {
     pub const fn allowed(self) -> &'static str {
         match self {
             Param::Containers => "1 to 10000",
-            Param::Minutes => "1 to 10080 (one week)",
-            Param::Rotation => "1 second to 1440 minutes",
+            Param::Minutes => "1 to 10080, one week",
+            Param::Rotation => "0.0167 to 1440 minutes, 1 second to 1 day",
             Param::Heartbeat => "1 to 3600 seconds",
             Param::ErrorRate => "0 to 1",
             Param::GoroutinesPerReader => "1 to 16",
@@ -297,6 +309,106 @@ impl Scenario {
         Ok(())
     }
 
+    /// Sets `param` from text as a person typed it (a flag, a URL value, a
+    /// form field), checking its range. Whole-number parameters take digits
+    /// (also `1e3`); `rotation` takes minutes with decimals (`0.5` is 30 s)
+    /// and rounds to whole seconds; `error_rate` takes a decimal.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotANumber`] when the text is no number at all,
+    /// [`Error::OutOfRange`] when it is one outside the parameter's range
+    /// (negative, fractional where whole, too large); both carry the text
+    /// as typed. The scenario is unchanged on error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakscope_sim::{Param, Scenario};
+    ///
+    /// let mut s = Scenario::default();
+    /// s.set(Param::Rotation, "0.5").unwrap();
+    /// assert_eq!(s.rotation_secs, 30);
+    /// let e = s.set(Param::Containers, "-5").unwrap_err();
+    /// assert_eq!(e.to_string(), "containers = -5 is out of range (allowed: 1 to 10000)");
+    /// ```
+    pub fn set(&mut self, param: Param, text: &str) -> Result<(), Error> {
+        let out_of_range = || Error::OutOfRange {
+            param,
+            value: text.to_owned(),
+        };
+        let not_a_number = || Error::NotANumber {
+            param,
+            value: text.to_owned(),
+        };
+        let number = || -> Result<f64, Error> {
+            let t = text.trim();
+            // Rust's float parser also takes "inf" and "NaN": not numbers
+            // anybody types for a count.
+            if t.is_empty()
+                || t.chars()
+                    .any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+            {
+                return Err(not_a_number());
+            }
+            t.parse::<f64>().map_err(|_| not_a_number())
+        };
+        let whole = |lo: u64, hi: u64| -> Result<u64, Error> {
+            let t = text.trim();
+            if let Ok(n) = t.parse::<i128>() {
+                return u64::try_from(n)
+                    .ok()
+                    .filter(|n| (lo..=hi).contains(n))
+                    .ok_or_else(out_of_range);
+            }
+            let f = number()?;
+            if f.fract() != 0.0 || !(lo as f64..=hi as f64).contains(&f) {
+                return Err(out_of_range());
+            }
+            Ok(f as u64)
+        };
+        match param {
+            Param::Containers => self.containers = whole(1, 10_000)? as u32,
+            Param::Minutes => self.minutes = whole(1, 10_080)? as u32,
+            Param::Rotation => {
+                let secs = number()? * 60.0;
+                if !(0.5..86_400.5).contains(&secs) {
+                    return Err(out_of_range());
+                }
+                self.rotation_secs = (secs.round() as u32).max(1);
+            }
+            Param::Heartbeat => self.heartbeat_secs = whole(1, 3_600)? as u32,
+            Param::ErrorRate => {
+                let p = number()?;
+                if !(0.0..=1.0).contains(&p) {
+                    return Err(out_of_range());
+                }
+                self.error_rate = p;
+            }
+            Param::GoroutinesPerReader => self.goroutines_per_reader = whole(1, 16)? as u32,
+            Param::Baseline => self.baseline_goroutines = whole(0, 100_000)? as u32,
+            Param::Seed => self.seed = whole(0, u64::MAX)?,
+        }
+        Ok(())
+    }
+
+    /// The text [`Scenario::set`] takes for `param`'s current value.
+    pub fn get(&self, param: Param) -> String {
+        match param {
+            Param::Containers => self.containers.to_string(),
+            Param::Minutes => self.minutes.to_string(),
+            Param::Rotation => {
+                let m = format!("{:.4}", f64::from(self.rotation_secs) / 60.0);
+                m.trim_end_matches('0').trim_end_matches('.').to_owned()
+            }
+            Param::Heartbeat => self.heartbeat_secs.to_string(),
+            Param::ErrorRate => self.error_rate.to_string(),
+            Param::GoroutinesPerReader => self.goroutines_per_reader.to_string(),
+            Param::Baseline => self.baseline_goroutines.to_string(),
+            Param::Seed => self.seed.to_string(),
+        }
+    }
+
     /// The end of the run.
     pub fn horizon(&self) -> Time {
         Time::from_minutes(u64::from(self.minutes))
@@ -385,6 +497,45 @@ mod tests {
         assert_eq!(s.rotations_per_container(), 11);
         assert_eq!(s.rotations_due_by(Time::from_minutes(4)), 0);
         assert_eq!(s.rotations_due_by(Time::from_minutes(5)), 1);
+    }
+
+    #[test]
+    fn set_takes_what_people_type_and_names_what_it_refuses() {
+        let mut s = Scenario::default();
+        s.set(Param::Containers, " 12 ").unwrap();
+        s.set(Param::Minutes, "1e3").unwrap();
+        s.set(Param::Rotation, "1.5").unwrap();
+        s.set(Param::ErrorRate, "0.25").unwrap();
+        s.set(Param::Seed, "18446744073709551615").unwrap();
+        assert_eq!((s.containers, s.minutes, s.rotation_secs), (12, 1000, 90));
+        assert_eq!(s.error_rate, 0.25);
+        assert_eq!(s.seed, u64::MAX);
+        let before = s.clone();
+        for (param, text, out_of_range) in [
+            (Param::Containers, "0", true),
+            (Param::Containers, "1000000000", true),
+            (Param::Containers, "2.5", true),
+            (Param::Minutes, "-3", true),
+            (Param::ErrorRate, "1.5", true),
+            (Param::ErrorRate, "NaN", false),
+            (Param::Rotation, "0", true),
+            (Param::Seed, "18446744073709551616", true),
+            (Param::Seed, "abc", false),
+            (Param::Heartbeat, "", false),
+        ] {
+            let e = s.set(param, text).unwrap_err();
+            assert_eq!(
+                matches!(e, Error::OutOfRange { .. }),
+                out_of_range,
+                "{param} {text:?}: {e}"
+            );
+            assert!(e.to_string().starts_with(param.key()));
+        }
+        assert_eq!(s, before);
+        for p in Param::ALL {
+            let mut t = Scenario::default();
+            t.set(p, &before.get(p)).unwrap();
+        }
     }
 
     #[test]

@@ -1,2 +1,191 @@
-//! Project tasks.
-fn main() {}
+//! Project tasks, run as `cargo xtask <command>` (see `cargo xtask help`).
+//!
+//! Std-only so it builds in seconds on a fresh machine. Layout:
+//! - `cmd`: run commands (echoed, from the repository root, failing by name);
+//! - `tools`: each tool's check and install recipe, and `ensure`;
+//! - `test`: the steps of `cargo xtask test`;
+//! - `serve`: `serve` and `dist` (Trunk, or the CLI demo until the page exists);
+//! - `http`: the demo's static file server.
+
+mod cmd;
+mod http;
+mod serve;
+mod test;
+mod tools;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cmd::{Cmd, Result, prepend_path};
+use tools::Ctx;
+
+const HELP: &str = "\
+Usage: cargo xtask <command> [options]
+
+Commands:
+  test              set up the tools (installing what is missing), then run
+                    every check: fmt, clippy, cargo test, wasm determinism
+  setup             only check and install the tools that `test` needs
+  serve [--port N]  run the teaching page with Trunk on http://127.0.0.1:N/
+                    (default 8080); until crates/web exists, build and serve
+                    the CLI demo (tables and charts) from target/demo/
+  dist              release build of the page into dist/ (needs crates/web)
+  bench             run the engine benchmark and the scale example
+  help              show this message
+
+Tools are installed only when missing: rustup targets and components,
+`cargo install` for wasm-bindgen-cli (the version in Cargo.lock) and trunk,
+npm for wasm-opt (under target/tools), and Debian packages (nodejs, chromium,
+chromium-driver) with apt-get when run as root. Elsewhere xtask stops and says
+what to install. CI=true: nothing interactive, nothing skipped.
+";
+
+/// A parsed command line.
+#[derive(Debug, PartialEq)]
+enum Task {
+    Help,
+    Test,
+    Setup,
+    Serve { port: u16 },
+    Dist,
+    Bench,
+}
+
+/// Parses the arguments after `cargo xtask`; `Err` is a one-line usage error.
+fn parse(args: &[String]) -> std::result::Result<Task, String> {
+    let Some((command, rest)) = args.split_first() else {
+        return Ok(Task::Help);
+    };
+    let task = match command.as_str() {
+        "help" | "-h" | "--help" => Task::Help,
+        "test" => Task::Test,
+        "setup" => Task::Setup,
+        "dist" => Task::Dist,
+        "bench" => Task::Bench,
+        "serve" => {
+            let mut port = serve::DEFAULT_PORT;
+            let mut rest = rest.iter();
+            while let Some(arg) = rest.next() {
+                let value = match arg.split_once('=') {
+                    Some(("--port", value)) => value.to_string(),
+                    _ if arg == "--port" => rest
+                        .next()
+                        .ok_or("`--port` needs a value, e.g. `--port 8080`")?
+                        .clone(),
+                    _ => return Err(format!("unknown option `{arg}` for `serve`")),
+                };
+                port =
+                    value.parse().ok().filter(|p| *p != 0).ok_or_else(|| {
+                        format!("`--port {value}` is not a port number (1-65535)")
+                    })?;
+            }
+            return Ok(Task::Serve { port });
+        }
+        other => return Err(format!("unknown command `{other}`")),
+    };
+    match rest.first() {
+        Some(extra) => Err(format!("unexpected argument `{extra}` for `{command}`")),
+        None => Ok(task),
+    }
+}
+
+/// Runs one task.
+fn run(task: Task) -> Result<()> {
+    let mut ctx = Ctx::detect(cmd::root());
+    // Tools from `cargo install` land here; make sure children find them
+    // right after they are installed, whatever the caller's PATH.
+    prepend_path(&cargo_bin());
+    match task {
+        Task::Help => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Task::Test => {
+            let steps = test::steps(&ctx);
+            test::run_steps(&mut ctx, &steps)
+        }
+        Task::Setup => test::setup(&mut ctx),
+        Task::Serve { port } => serve::serve(&mut ctx, port),
+        Task::Dist => serve::dist(&mut ctx),
+        Task::Bench => {
+            Cmd::cargo(["bench", "-p", "leakscope-sim", "--bench", "engine"]).run()?;
+            Cmd::cargo([
+                "run",
+                "--release",
+                "-p",
+                "leakscope-sim",
+                "--example",
+                "scale",
+            ])
+            .run()
+        }
+    }
+}
+
+/// `$CARGO_HOME/bin`, by default `~/.cargo/bin`.
+fn cargo_bin() -> PathBuf {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"));
+    home.join("bin")
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = match parse(&args) {
+        Ok(task) => task,
+        Err(message) => {
+            eprintln!("xtask: {message} (see `cargo xtask help`)");
+            return ExitCode::from(2);
+        }
+    };
+    match run(task) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(args: &[&str]) -> std::result::Result<Task, String> {
+        parse(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(parsed(&[]), Ok(Task::Help));
+        assert_eq!(parsed(&["help"]), Ok(Task::Help));
+        assert_eq!(parsed(&["test"]), Ok(Task::Test));
+        assert_eq!(parsed(&["serve"]), Ok(Task::Serve { port: 8080 }));
+        assert_eq!(
+            parsed(&["serve", "--port", "9000"]),
+            Ok(Task::Serve { port: 9000 })
+        );
+        assert_eq!(
+            parsed(&["serve", "--port=9001"]),
+            Ok(Task::Serve { port: 9001 })
+        );
+        assert_eq!(parsed(&["dist"]), Ok(Task::Dist));
+        assert_eq!(parsed(&["bench"]), Ok(Task::Bench));
+    }
+
+    #[test]
+    fn rejects_bad_usage() {
+        assert!(
+            parsed(&["frobnicate"])
+                .unwrap_err()
+                .contains("unknown command")
+        );
+        assert!(parsed(&["serve", "--port"]).is_err());
+        assert!(parsed(&["serve", "--port", "0"]).is_err());
+        assert!(parsed(&["serve", "--port", "70000"]).is_err());
+        assert!(parsed(&["serve", "--open"]).is_err());
+        assert!(parsed(&["test", "extra"]).is_err());
+    }
+}

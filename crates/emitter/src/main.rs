@@ -34,9 +34,7 @@ fn parse() -> Result<Config, String> {
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value"))?;
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let number = |allowed: &str| {
             value
                 .parse::<u64>()
@@ -49,9 +47,15 @@ fn parse() -> Result<Config, String> {
                 cfg.pad = usize::try_from(number("0 to 65536 bytes")?)
                     .ok()
                     .filter(|&p| p <= 65_536)
-                    .ok_or_else(|| format!("{flag} {value} is out of range (allowed: 0 to 65536)"))?;
+                    .ok_or_else(|| {
+                        format!("{flag} {value} is out of range (allowed: 0 to 65536)")
+                    })?;
             }
-            _ => return Err(format!("unknown flag {flag} (allowed: --rate, --count, --pad)")),
+            _ => {
+                return Err(format!(
+                    "unknown flag {flag} (allowed: --rate, --count, --pad)"
+                ));
+            }
         }
     }
     Ok(cfg)

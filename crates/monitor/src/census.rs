@@ -291,8 +291,7 @@ impl Census {
         for r in inner.tasks.values() {
             match r.spec.kind {
                 TaskKind::Model(Role::Reader) => {
-                    if r
-                        .stream_failed
+                    if r.stream_failed
                         .as_ref()
                         .is_some_and(|f| f.load(Ordering::Acquire))
                     {
@@ -510,9 +509,12 @@ mod tests {
                     let _ = rx.await;
                 },
             );
-            census.spawn(TaskSpec::new(TaskKind::Runtime, State::Select), |_t| async {
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            });
+            census.spawn(
+                TaskSpec::new(TaskKind::Runtime, State::Select),
+                |_t| async {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                },
+            );
             let s = census.snapshot();
             assert_eq!((s.by_role.heartbeat, s.runtime, s.goroutines()), (1, 1, 1));
             assert_eq!(metrics.num_alive_tasks() as u64, s.all_tasks());

@@ -116,7 +116,11 @@ async fn measure(scenario: &Scenario, variant: Variant) -> Result<CheckRun, Chec
     };
     let monitor = Monitor::new(Synthetic::new(scenario), env.clone(), config, None);
     for c in 0..scenario.containers {
-        monitor.monitor_container(ContainerRef::new(c, c.to_string(), format!("synthetic-{c}")));
+        monitor.monitor_container(ContainerRef::new(
+            c,
+            c.to_string(),
+            format!("synthetic-{c}"),
+        ));
     }
     let metrics = tokio::runtime::Handle::current().metrics();
     let mut samples = Vec::with_capacity(scenario.minutes as usize + 1);
@@ -145,7 +149,11 @@ async fn measure(scenario: &Scenario, variant: Variant) -> Result<CheckRun, Chec
     }
     env.shutdown.cancel();
     drop(monitor);
-    let drained = tokio::time::timeout_at(Instant::now() + Duration::from_secs(60), env.census.drained()).await;
+    let drained = tokio::time::timeout_at(
+        Instant::now() + Duration::from_secs(60),
+        env.census.drained(),
+    )
+    .await;
     if drained.is_err() {
         return Err(CheckError::Undrained(env.census.len()));
     }

@@ -35,6 +35,11 @@
 
 pub mod census;
 pub mod check;
+pub mod cli;
+pub mod debug;
+pub mod docker;
+pub mod duration;
+pub mod follow;
 mod monitor;
 pub mod shared;
 mod source;

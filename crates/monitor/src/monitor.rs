@@ -243,15 +243,18 @@ impl<S: Source> Monitor<S> {
     /// `m.streamErrors.Add(1)`.
     pub(crate) fn count_stream_error(&self, life: &Life) {
         self.stats.stream_errors.fetch_add(1, Ordering::Relaxed);
-        life.info.stats.stream_errors.fetch_add(1, Ordering::Relaxed);
+        life.info
+            .stats
+            .stream_errors
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     /// The port's addition to `rotate()` for real containers: once the
     /// container has stopped and its last stream was read to its end, no
     /// rotation follows, and the container is released.
     pub(crate) fn finished(&self, life: &Life, s: &S::Stream) -> bool {
-        let done = self.env.shutdown.is_cancelled()
-            || (life.stopped.load(Ordering::Acquire) && s.ended());
+        let done =
+            self.env.shutdown.is_cancelled() || (life.stopped.load(Ordering::Acquire) && s.ended());
         if done && !self.env.shutdown.is_cancelled() {
             self.stats.released.fetch_add(1, Ordering::Relaxed);
             self.source.released(&life.info);

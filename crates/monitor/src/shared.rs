@@ -34,7 +34,9 @@ pub(crate) fn monitor_container<S: Source>(m: &Arc<Monitor<S>>, life: Life) {
         life,
         wg: WaitGroup::new(),
     });
-    m.env.census.register_groups(&ProgramGroups::Shared { wg: c.wg.clone() });
+    m.env
+        .census
+        .register_groups(&ProgramGroups::Shared { wg: c.wg.clone() });
     add(&c.wg, Holder::Heartbeat); // c.wg.Add(1)
     let (m2, c2) = (m.clone(), c.clone());
     m.env.go(

@@ -52,7 +52,8 @@ impl Source for Synthetic {
     fn logs(&self, env: &Env, container: &ContainerRef, n: u32) -> SyntheticStream {
         let stream = SyntheticStream::default();
         if self.faults.fails(container.index, u64::from(n)) {
-            let (s, env2, handlers, c) = (stream.clone(), env.clone(), self.handlers, container.index);
+            let (s, env2, handlers, c) =
+                (stream.clone(), env.clone(), self.handlers, container.index);
             env.timers
                 .after(self.rotation, move || s.fail(&env2, c, n, handlers));
         }
@@ -84,8 +85,9 @@ impl SyntheticStream {
         if self.inner.closed.is_cancelled() {
             return;
         }
-        *self.inner.err.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some(format!("stream {n} of container {container} failed (synthetic fault)"));
+        *self.inner.err.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!(
+            "stream {n} of container {container} failed (synthetic fault)"
+        ));
         self.inner.failed.store(true, Ordering::Release);
         for _ in 0..handlers {
             let closed = self.inner.closed.clone();

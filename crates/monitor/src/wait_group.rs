@@ -268,7 +268,10 @@ mod tests {
             wg.add(Holder::Reader, 1).unwrap();
             wg.done(Holder::Reader).unwrap();
             let waited = tokio::time::timeout(Duration::from_secs(3600 * 24), wg.wait()).await;
-            assert!(waited.is_err(), "Wait() returned while the heartbeat held wg");
+            assert!(
+                waited.is_err(),
+                "Wait() returned while the heartbeat held wg"
+            );
             // The timed-out wait is no longer counted as a waiter.
             assert_eq!(wg.state().waiters, 0);
             assert_eq!(wg.state().counter, 1);

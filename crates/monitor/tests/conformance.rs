@@ -62,7 +62,16 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
         any::<u64>(),
     )
         .prop_map(
-            |(containers, minutes, rotation_secs, heartbeat_secs, error_rate, g, baseline, seed)| {
+            |(
+                containers,
+                minutes,
+                rotation_secs,
+                heartbeat_secs,
+                error_rate,
+                g,
+                baseline,
+                seed,
+            )| {
                 Scenario {
                     containers,
                     minutes,

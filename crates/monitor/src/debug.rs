@@ -1,0 +1,219 @@
+//! The debug endpoint: `/debug/tasks?debug=1|2` (the census as a goroutine
+//! dump, in `leakscope dump`'s format) and `/metrics` (Prometheus text).
+
+use std::convert::Infallible;
+use std::fmt::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use leakscope_sim::{DumpFormat, Role, State, Variant};
+use tokio::net::TcpListener;
+
+use crate::census::{Census, TaskKind, TaskSpec};
+use crate::monitor::{Monitor, Stats};
+use crate::source::Source;
+
+/// The Prometheus text of a monitor's census and counters.
+pub fn metrics(census: &Census, variant: Variant, stats: &Stats) -> String {
+    let snap = census.snapshot();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# HELP leakscope_tasks Live tasks of the monitor by role, counted by guards at task start and end."
+    );
+    let _ = writeln!(out, "# TYPE leakscope_tasks gauge");
+    for role in Role::ALL {
+        let _ = writeln!(
+            out,
+            "leakscope_tasks{{role=\"{}\"}} {}",
+            role.name(),
+            snap.by_role.get(role)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "leakscope_tasks{{role=\"{}\"}} {}",
+        TaskKind::Runtime.name(),
+        snap.runtime
+    );
+    let alive = tokio::runtime::Handle::try_current()
+        .map(|h| h.metrics().num_alive_tasks())
+        .unwrap_or(0);
+    let gauges: [(&str, &str, u64); 4] = [
+        (
+            "leakscope_tokio_alive_tasks",
+            "tokio's num_alive_tasks(): the census plus tasks of libraries (HTTP connections).",
+            alive as u64,
+        ),
+        (
+            "leakscope_leaked_readers",
+            "Readers whose failed stream was never closed.",
+            snap.leaked_readers,
+        ),
+        (
+            "leakscope_stalled_containers",
+            "Containers whose rotation is blocked in Wait().",
+            snap.stalled_containers,
+        ),
+        (
+            "leakscope_containers_followed",
+            "Containers followed since the start.",
+            stats.containers.load(Ordering::Relaxed),
+        ),
+    ];
+    for (name, help, value) in gauges {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        let _ = writeln!(out, "{name} {value}");
+    }
+    let counters: [(&str, &str, u64); 5] = [
+        (
+            "leakscope_rotations_total",
+            "Rotations that fell due.",
+            stats.rotations.load(Ordering::Relaxed),
+        ),
+        (
+            "leakscope_stream_errors_total",
+            "Failed streams found at rotation.",
+            stats.stream_errors.load(Ordering::Relaxed),
+        ),
+        (
+            "leakscope_inspect_errors_total",
+            "Heartbeat inspections that could not reach the engine.",
+            stats.inspect_errors.load(Ordering::Relaxed),
+        ),
+        (
+            "leakscope_lines_read_total",
+            "Log lines read.",
+            stats.lines.load(Ordering::Relaxed),
+        ),
+        (
+            "leakscope_containers_released_total",
+            "Containers that stopped, were read to their end and released.",
+            stats.released.load(Ordering::Relaxed),
+        ),
+    ];
+    for (name, help, value) in counters {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} counter");
+        let _ = writeln!(out, "{name} {value}");
+    }
+    let groups = census.wait_groups(variant);
+    let _ = writeln!(
+        out,
+        "# HELP leakscope_wait_group_counter WaitGroup counters summed over containers."
+    );
+    let _ = writeln!(out, "# TYPE leakscope_wait_group_counter gauge");
+    for (name, g) in [
+        ("wg", groups.wg),
+        ("heartbeatWg", groups.heartbeat_wg),
+        ("readerWg", groups.reader_wg),
+    ] {
+        if let Some(g) = g {
+            let _ = writeln!(
+                out,
+                "leakscope_wait_group_counter{{group=\"{name}\"}} {}",
+                g.counter
+            );
+        }
+    }
+    out
+}
+
+fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    r
+}
+
+/// The answer to one request.
+pub fn respond<S: Source>(m: &Monitor<S>, path: &str, query: Option<&str>) -> (StatusCode, String) {
+    match path {
+        "/debug/tasks" | "/debug/pprof/goroutine" => {
+            let level = query
+                .unwrap_or("")
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("debug="))
+                .unwrap_or("1");
+            match level.parse().ok().and_then(DumpFormat::from_debug) {
+                Some(format) => (StatusCode::OK, m.env.census.dump(m.config.variant, format)),
+                None => (
+                    StatusCode::BAD_REQUEST,
+                    format!("debug={level} is not supported (allowed: 1 or 2)\n"),
+                ),
+            }
+        }
+        "/metrics" => (
+            StatusCode::OK,
+            metrics(&m.env.census, m.config.variant, &m.stats),
+        ),
+        _ => (
+            StatusCode::NOT_FOUND,
+            "not found (try /debug/tasks?debug=1, /debug/tasks?debug=2, /metrics)\n".into(),
+        ),
+    }
+}
+
+/// Serves the endpoint on `listener` until shutdown, as a
+/// [`Role::System`] task; each connection is one more system task while it
+/// lasts.
+pub fn spawn_server<S: Source>(m: &Arc<Monitor<S>>, listener: TcpListener) {
+    let m = m.clone();
+    let env = m.env.clone();
+    env.go(
+        TaskSpec::new(Role::System, State::Select),
+        |_task| async move {
+            loop {
+                let accepted = tokio::select! {
+                    a = listener.accept() => a,
+                    () = m.env.shutdown.cancelled() => return,
+                };
+                let Ok((stream, _)) = accepted else { continue };
+                let m2 = m.clone();
+                let stop = m.env.shutdown.clone();
+                m.env.go(
+                    TaskSpec::new(Role::System, State::IoWait),
+                    |_task| async move {
+                        let service = service_fn(move |req: Request<Incoming>| {
+                            let (status, body) = respond(&m2, req.uri().path(), req.uri().query());
+                            async move { Ok::<_, Infallible>(text(status, body)) }
+                        });
+                        let conn =
+                            http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                        tokio::select! {
+                            _ = conn => {}
+                            () = stop.cancelled() => {}
+                        }
+                    },
+                );
+            }
+        },
+    );
+}
+
+/// Checks that `addr` is loopback unless remote access is allowed.
+///
+/// # Errors
+///
+/// A one-line reason naming `--debug-addr` and the allowed values.
+pub fn check_addr(addr: SocketAddr, allow_remote: bool) -> Result<(), String> {
+    if addr.ip().is_loopback() || allow_remote {
+        Ok(())
+    } else {
+        Err(format!(
+            "--debug-addr {addr} is not a loopback address (allowed: 127.0.0.0/8 or [::1]; add --debug-allow-remote to serve on {})",
+            addr.ip()
+        ))
+    }
+}

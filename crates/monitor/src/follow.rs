@@ -1,0 +1,447 @@
+//! `leakscope monitor --docker`: the real monitor following a Docker
+//! engine's containers, with its output file, its debug endpoint, a census
+//! sampled over time, and a clean drain at the end.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use leakscope_sim::{Role, RoleCounts, State, Variant};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::census::{Census, TaskSpec};
+use crate::docker::{DockerSource, Engine, Selector, spawn_discovery};
+use crate::monitor::{Env, Monitor, MonitorConfig};
+use crate::source::Line;
+
+/// How to follow a Docker engine.
+///
+/// ## Default values
+///
+/// - `socket`: `DOCKER_HOST` (`unix://…`) or `/var/run/docker.sock`
+/// - `monitor`: rotation 5 minutes, heartbeat 30 seconds, split (fixed)
+/// - `selector`: every running container
+/// - `out`: none (lines are counted, not written)
+/// - `debug_addr`: none
+/// - `poll`: 500 ms
+/// - `sample_every`: 1 s
+#[derive(Debug, Clone)]
+pub struct FollowOptions {
+    /// The engine's unix socket.
+    pub socket: String,
+    /// Rotation, heartbeat, variant.
+    pub monitor: MonitorConfig,
+    /// Which containers.
+    pub selector: Selector,
+    /// Where to write lines as JSON lines.
+    pub out: Option<PathBuf>,
+    /// Where to serve `/debug/tasks` and `/metrics` (port 0: any free port).
+    pub debug_addr: Option<SocketAddr>,
+    /// How often running containers are listed.
+    pub poll: Duration,
+    /// How often the census is sampled for the summary.
+    pub sample_every: Duration,
+}
+
+impl Default for FollowOptions {
+    fn default() -> Self {
+        FollowOptions {
+            socket: crate::docker::socket_from_env(),
+            monitor: MonitorConfig::default(),
+            selector: Selector::default(),
+            out: None,
+            debug_addr: None,
+            poll: Duration::from_millis(500),
+            sample_every: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The census at one moment of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskSample {
+    /// Time since the start.
+    pub at: Duration,
+    /// Live tasks of the model's roles.
+    pub by_role: RoleCounts,
+    /// Live runtime tasks (the timer driver).
+    pub runtime: u64,
+    /// tokio's `num_alive_tasks()`: the census plus library tasks (one HTTP
+    /// connection task per open stream or request).
+    pub tokio_alive: u64,
+    /// Containers blocked in `Wait()`.
+    pub stalled: u64,
+    /// Readers whose failed stream was never closed.
+    pub leaked_readers: u64,
+    /// Containers being followed (heartbeats alive).
+    pub containers: u64,
+}
+
+/// One container's figures at the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerSummary {
+    /// Its name.
+    pub name: String,
+    /// Lines read.
+    pub lines: u64,
+    /// Rotations due.
+    pub rotations: u64,
+    /// Failed streams found at rotation.
+    pub stream_errors: u64,
+    /// Inspections that could not reach the engine.
+    pub inspect_errors: u64,
+}
+
+/// What a run did, printed on exit.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The program that ran.
+    pub variant: Variant,
+    /// How long it ran.
+    pub elapsed: Duration,
+    /// Per container, in order of discovery.
+    pub containers: Vec<ContainerSummary>,
+    /// The census over time.
+    pub samples: Vec<TaskSample>,
+    /// Tasks still alive after the drain (0 when it worked).
+    pub left_after_drain: u64,
+    /// Whether the engine ever answered.
+    pub engine_reached: bool,
+}
+
+impl Summary {
+    /// Lines read over all containers.
+    pub fn lines(&self) -> u64 {
+        self.containers.iter().map(|c| c.lines).sum()
+    }
+
+    /// The summary as text.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let total = |f: fn(&ContainerSummary) -> u64| self.containers.iter().map(f).sum::<u64>();
+        let _ = writeln!(
+            out,
+            "leakscope monitor: {} program ({}), {} containers, {} lines, {} rotations, {} stream errors, {} inspect errors in {:.1} s",
+            if self.variant == Variant::Fixed {
+                "split"
+            } else {
+                "shared"
+            },
+            self.variant,
+            self.containers.len(),
+            total(|c| c.lines),
+            total(|c| c.rotations),
+            total(|c| c.stream_errors),
+            total(|c| c.inspect_errors),
+            self.elapsed.as_secs_f64()
+        );
+        if !self.engine_reached {
+            let _ = writeln!(out, "the Docker engine was never reached");
+        }
+        if !self.containers.is_empty() {
+            let width = self
+                .containers
+                .iter()
+                .map(|c| c.name.len())
+                .max()
+                .unwrap_or(9)
+                .max(9);
+            let _ = writeln!(
+                out,
+                "\n{:<width$}  {:>10}  {:>9}  {:>13}  {:>14}",
+                "container", "lines", "rotations", "stream errors", "inspect errors"
+            );
+            for c in &self.containers {
+                let _ = writeln!(
+                    out,
+                    "{:<width$}  {:>10}  {:>9}  {:>13}  {:>14}",
+                    c.name, c.lines, c.rotations, c.stream_errors, c.inspect_errors
+                );
+            }
+        }
+        if !self.samples.is_empty() {
+            let _ = writeln!(
+                out,
+                "\ntasks over time (census by role; tokio = num_alive_tasks, which adds HTTP connection tasks)"
+            );
+            let _ = writeln!(
+                out,
+                "{:>8}  {:>6}  {:>9}  {:>6}  {:>7}  {:>6}  {:>7}  {:>5}  {:>5}  {:>7}",
+                "time",
+                "system",
+                "heartbeat",
+                "reader",
+                "handler",
+                "waiter",
+                "runtime",
+                "total",
+                "tokio",
+                "stalled"
+            );
+            let n = self.samples.len();
+            let rows = 12.min(n);
+            let mut shown: Vec<usize> =
+                (0..rows).map(|i| i * (n - 1) / (rows - 1).max(1)).collect();
+            shown.dedup();
+            for i in shown {
+                let s = &self.samples[i];
+                let _ = writeln!(
+                    out,
+                    "{:>7.1}s  {:>6}  {:>9}  {:>6}  {:>7}  {:>6}  {:>7}  {:>5}  {:>5}  {:>7}",
+                    s.at.as_secs_f64(),
+                    s.by_role.system,
+                    s.by_role.heartbeat,
+                    s.by_role.reader,
+                    s.by_role.handler,
+                    s.by_role.waiter,
+                    s.runtime,
+                    s.by_role.total() + s.runtime,
+                    s.tokio_alive,
+                    s.stalled
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "\n{}",
+            if self.left_after_drain == 0 {
+                "drained: every task ended, census back at 0".to_owned()
+            } else {
+                format!(
+                    "drain incomplete: {} tasks still alive",
+                    self.left_after_drain
+                )
+            }
+        );
+        out
+    }
+}
+
+/// A running Docker monitor.
+#[derive(Debug)]
+pub struct Follower {
+    monitor: Arc<Monitor<DockerSource>>,
+    samples: Arc<Mutex<Vec<TaskSample>>>,
+    writer_done: oneshot::Receiver<std::io::Result<()>>,
+    debug_addr: Option<SocketAddr>,
+    started: Instant,
+}
+
+impl Follower {
+    /// Starts following: the writer, the debug endpoint, the sampler and
+    /// discovery, each a system task. Call it inside a tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// When the output file cannot be created or the debug address cannot
+    /// be bound. A missing engine is not an error: it is retried.
+    pub async fn start(options: FollowOptions) -> anyhow::Result<Follower> {
+        let env = Env::start();
+        let file = match &options.out {
+            Some(path) => Some(
+                std::fs::File::create(path)
+                    .with_context(|| format!("--out {}: cannot create it", path.display()))?,
+            ),
+            None => None,
+        };
+        let listener = match options.debug_addr {
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("--debug-addr {addr}: cannot listen there"))?,
+            ),
+            None => None,
+        };
+        let debug_addr = listener.as_ref().and_then(|l| l.local_addr().ok());
+        let (tx, rx) = mpsc::channel::<Line>(4096);
+        let (done_tx, writer_done) = oneshot::channel();
+        spawn_writer(&env, rx, file, done_tx);
+        let engine = Arc::new(Engine::new(&options.socket));
+        let monitor = Monitor::new(
+            DockerSource::new(engine),
+            env.clone(),
+            options.monitor,
+            Some(tx),
+        );
+        if let Some(listener) = listener {
+            crate::debug::spawn_server(&monitor, listener);
+        }
+        let samples = Arc::new(Mutex::new(Vec::new()));
+        let started = Instant::now();
+        spawn_sampler(&monitor, samples.clone(), options.sample_every, started);
+        spawn_discovery(&monitor, options.selector.clone(), options.poll);
+        Ok(Follower {
+            monitor,
+            samples,
+            writer_done,
+            debug_addr,
+            started,
+        })
+    }
+
+    /// The census of the running monitor.
+    pub fn census(&self) -> &Census {
+        &self.monitor.env.census
+    }
+
+    /// The monitor itself (counters, containers).
+    pub fn monitor(&self) -> &Arc<Monitor<DockerSource>> {
+        &self.monitor
+    }
+
+    /// The address the debug endpoint listens on, if any.
+    pub fn debug_addr(&self) -> Option<SocketAddr> {
+        self.debug_addr
+    }
+
+    /// Drains every task (timers stop, streams close, heartbeats and
+    /// waiters end, the writer flushes), then returns the summary.
+    ///
+    /// # Errors
+    ///
+    /// When writing the output file failed.
+    pub async fn stop(self) -> anyhow::Result<Summary> {
+        let m = &self.monitor;
+        take_sample(m, &self.samples, self.started);
+        m.env.shutdown.cancel();
+        let drained = tokio::time::timeout(Duration::from_secs(10), m.env.census.drained()).await;
+        let left = if drained.is_ok() {
+            0
+        } else {
+            m.env.census.len()
+        };
+        let written = self.writer_done.await.unwrap_or(Ok(()));
+        let containers = m
+            .containers()
+            .into_iter()
+            .map(|c| ContainerSummary {
+                name: c.name.to_string(),
+                lines: c.stats.lines.load(Ordering::Relaxed),
+                rotations: c.stats.rotations.load(Ordering::Relaxed),
+                stream_errors: c.stats.stream_errors.load(Ordering::Relaxed),
+                inspect_errors: c.stats.inspect_errors.load(Ordering::Relaxed),
+            })
+            .collect();
+        let samples = self
+            .samples
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        written.context("writing --out")?;
+        Ok(Summary {
+            variant: m.config.variant,
+            elapsed: self.started.elapsed(),
+            containers,
+            samples,
+            left_after_drain: left,
+            engine_reached: m.source.engine().reachable().is_some_and(|r| r)
+                || m.stats.containers.load(Ordering::Relaxed) > 0,
+        })
+    }
+}
+
+fn take_sample(m: &Monitor<DockerSource>, samples: &Mutex<Vec<TaskSample>>, started: Instant) {
+    let snap = m.env.census.snapshot();
+    let tokio_alive = tokio::runtime::Handle::try_current()
+        .map(|h| h.metrics().num_alive_tasks() as u64)
+        .unwrap_or(0);
+    let sample = TaskSample {
+        at: started.elapsed(),
+        by_role: snap.by_role,
+        runtime: snap.runtime,
+        tokio_alive,
+        stalled: snap.stalled_containers,
+        leaked_readers: snap.leaked_readers,
+        containers: snap.by_role.heartbeat,
+    };
+    let mut samples = samples.lock().unwrap_or_else(|p| p.into_inner());
+    // A long run keeps every other sample once it holds many.
+    if samples.len() >= 20_000 {
+        let kept: Vec<_> = samples.iter().step_by(2).copied().collect();
+        *samples = kept;
+    }
+    samples.push(sample);
+}
+
+fn spawn_sampler(
+    m: &Arc<Monitor<DockerSource>>,
+    samples: Arc<Mutex<Vec<TaskSample>>>,
+    every: Duration,
+    started: Instant,
+) {
+    let m = m.clone();
+    let env = m.env.clone();
+    env.go(
+        TaskSpec::new(Role::System, State::Select),
+        |_task| async move {
+            let mut tick = tokio::time::interval(every.max(Duration::from_millis(10)));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => take_sample(&m, &samples, started),
+                    () = m.env.shutdown.cancelled() => return,
+                }
+            }
+        },
+    );
+}
+
+/// The writer: `m.out`'s other end. Writes each line as
+/// `{"container":…,"ts":…,"line":…}` and flushes whenever the channel runs
+/// dry; at shutdown it writes what is still queued, flushes and ends.
+fn spawn_writer(
+    env: &Env,
+    mut rx: mpsc::Receiver<Line>,
+    file: Option<std::fs::File>,
+    done: oneshot::Sender<std::io::Result<()>>,
+) {
+    let stop = env.shutdown.clone();
+    env.go(
+        TaskSpec::new(Role::System, State::Select),
+        |task| async move {
+            let mut out = file.map(|f| std::io::BufWriter::with_capacity(1 << 16, f));
+            let mut result = Ok(());
+            let mut write = |line: Line, out: &mut Option<std::io::BufWriter<std::fs::File>>| {
+                if let Some(w) = out.as_mut()
+                    && result.is_ok()
+                {
+                    let json = serde_json::json!({
+                        "container": &*line.container,
+                        "ts": line.ts,
+                        "line": line.text,
+                    });
+                    result = serde_json::to_writer(&mut *w, &json)
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| w.write_all(b"\n"));
+                }
+            };
+            loop {
+                task.set_state(State::Select);
+                let line = tokio::select! {
+                    line = rx.recv() => line,
+                    () = stop.cancelled() => None,
+                };
+                task.set_state(State::Running);
+                let Some(line) = line else { break };
+                write(line, &mut out);
+                while let Ok(line) = rx.try_recv() {
+                    write(line, &mut out);
+                }
+                if let Some(w) = out.as_mut() {
+                    let _ = w.flush();
+                }
+            }
+            rx.close();
+            while let Ok(line) = rx.try_recv() {
+                write(line, &mut out);
+            }
+            let flushed = out.as_mut().map_or(Ok(()), |w| w.flush());
+            let _ = done.send(result.and(flushed));
+        },
+    );
+}

@@ -1,0 +1,302 @@
+//! The page: the story, the live view on one virtual clock, the numbers.
+//! [`App`] owns the state and the browser plumbing (timer, keyboard, URL,
+//! resize, benchmark); everything below it is a function of its props.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use gloo_timers::callback::Interval;
+use leakscope_sim::{Time, Variant};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use crate::bench::{BenchView, Probe, run_bench};
+use crate::components::{
+    ChartCanvas, CodePane, Controls, Dump, Narration, Notices, Numbers, Pane, Params, Story,
+};
+use crate::dom;
+use crate::state::{Action, State};
+use crate::view::{focus, key_events};
+
+/// Milliseconds between playback ticks (about one per display frame).
+pub const TICK_MS: u32 = 16;
+
+/// Props of [`App`].
+#[derive(Properties, PartialEq, Default)]
+pub struct AppProps {
+    /// The query to restore; `None` reads the page's URL and keeps it in
+    /// sync with the state.
+    #[prop_or_default]
+    pub query: Option<AttrValue>,
+}
+
+/// What the long-lived listeners need to know about the current state.
+#[derive(Default)]
+struct Live {
+    playing: bool,
+    at: Time,
+    end: Time,
+}
+
+/// Starts the playback timer: every tick dispatches [`Action::Tick`] with
+/// the wall clock. Dropping the returned handle stops it.
+fn start_timer(dispatcher: UseReducerDispatcher<State>, probe: Rc<RefCell<Probe>>) -> Interval {
+    Interval::new(TICK_MS, move || {
+        let now = dom::now_ms();
+        probe.borrow_mut().tick_started(now);
+        dispatcher.dispatch(Action::Tick(now));
+    })
+}
+
+/// Plays or pauses.
+pub(crate) fn toggle(
+    dispatcher: &UseReducerDispatcher<State>,
+    probe: &Rc<RefCell<Probe>>,
+    playing: bool,
+) {
+    if playing {
+        dispatcher.dispatch(Action::Pause);
+    } else {
+        let timer = start_timer(dispatcher.clone(), probe.clone());
+        dispatcher.dispatch(Action::Play(Rc::new(timer)));
+    }
+}
+
+/// The whole page.
+#[component]
+pub fn App(props: &AppProps) -> Html {
+    let synced = props.query.is_none();
+    let query = use_memo(props.query.clone(), |q| {
+        q.as_ref()
+            .map(|q| q.to_string())
+            .unwrap_or_else(dom::location_query)
+    });
+    let bench = dom::bench_requested(&query);
+    let state = {
+        let query = query.clone();
+        use_reducer_eq(move || State::from_query(&query))
+    };
+    let dispatcher = state.dispatcher();
+    let probe = use_mut_ref(Probe::default);
+    let live = use_mut_ref(Live::default);
+    let layout = use_state(|| 0u32);
+    let bench_result = use_state(|| None);
+    {
+        let mut l = live.borrow_mut();
+        l.playing = state.playing();
+        l.at = state.at;
+        l.end = state.runs.end();
+    }
+
+    // Once: reduced motion, the keyboard, window resizes, the benchmark.
+    {
+        let dispatcher = dispatcher.clone();
+        let probe = probe.clone();
+        let live = live.clone();
+        let layout = layout.clone();
+        let bench_result = bench_result.clone();
+        let crash = query
+            .split('&')
+            .any(|p| p.trim_start_matches('?') == "crash=1");
+        use_effect_with((), move |_| {
+            dispatcher.dispatch(Action::SetReducedMotion(dom::prefers_reduced_motion()));
+            let mut listeners = Vec::new();
+            if let Some(window) = web_sys::window() {
+                let l = layout.clone();
+                listeners.push(EventListener::new(&window, "resize", move |_| {
+                    l.set(*l + 1);
+                }));
+                if let Some(doc) = window.document() {
+                    let (d, p, live) = (dispatcher.clone(), probe.clone(), live.clone());
+                    listeners.push(EventListener::new(&doc, "keydown", move |e| {
+                        if let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+                            on_key(e, &d, &p, &live.borrow());
+                        }
+                    }));
+                }
+            }
+            if bench {
+                yew::platform::spawn_local(run_bench(dispatcher, probe, bench_result));
+            }
+            if crash {
+                // `?crash=1` shows what a failure looks like: the panic hook's
+                // banner, not a dead page.
+                panic!("crash=1 asked for a demonstration of the error banner");
+            }
+            move || drop(listeners)
+        });
+    }
+
+    // Every render: close the frame the last tick opened.
+    {
+        let probe = probe.clone();
+        use_effect(move || {
+            probe.borrow_mut().frame_done(dom::now_ms());
+        });
+    }
+
+    // The URL follows the state whenever the clock stops.
+    {
+        let q = state.to_query();
+        use_effect_with((q, state.playing()), move |(q, playing)| {
+            if synced && !playing {
+                let q = if bench {
+                    format!("{q}&bench=1")
+                } else {
+                    q.clone()
+                };
+                dom::replace_query(&q);
+            }
+        });
+    }
+
+    let on_toggle = {
+        let (d, p, playing) = (dispatcher.clone(), probe.clone(), state.playing());
+        Callback::from(move |()| toggle(&d, &p, playing))
+    };
+    let dispatch = dispatcher.to_callback();
+    let on_select = {
+        let d = dispatcher.clone();
+        Callback::from(move |c: u32| d.dispatch(Action::Select(c)))
+    };
+    let on_dismiss = {
+        let d = dispatcher.clone();
+        Callback::from(move |()| d.dispatch(Action::DismissNotices))
+    };
+
+    let runs = state.runs.clone();
+    let (at, c) = (state.at, state.container);
+    let mut recent: Vec<(Variant, leakscope_sim::Event)> = Vec::new();
+    for v in Variant::ALL {
+        let events = key_events(runs.trace(v), c, None, at);
+        let skip = events.len().saturating_sub(3);
+        recent.extend(events.into_iter().skip(skip).map(|e| (v, e)));
+    }
+    recent.sort_by_key(|(v, e)| (e.time, *v));
+    let announce: Vec<String> = match state.moved_from {
+        Some(from) if !state.playing() || state.speed.narrates() => {
+            let mut lines: Vec<String> = Variant::ALL
+                .iter()
+                .flat_map(|&v| {
+                    key_events(runs.trace(v), c, Some(from), at)
+                        .into_iter()
+                        .map(move |e| format!("{v}: {}.", e.describe()))
+                })
+                .collect();
+            if lines.len() > 4 {
+                let more = lines.len() - 4;
+                lines.truncate(4);
+                lines.push(format!("And {more} more."));
+            }
+            lines
+        }
+        _ => Vec::new(),
+    };
+    let link = format!("?{}#lab", state.to_query());
+
+    html! {
+        <>
+            <a class="skip" href="#lab">{ "Skip to the live view" }</a>
+            <header class="hero">
+                <p class="kicker">{ "leakscope · a goroutine leak, explained" }</p>
+                <h1>{ "One WaitGroup, two lifecycles" }</h1>
+                <p class="lede">{ "A container monitor counts a heartbeat that never ends and readers that end every five minutes in the same " }
+                    <code>{ "sync.WaitGroup" }</code>{ ". Its " }<code>{ "Wait()" }</code>
+                    { " can never return — and the workaround for that leaks goroutines. One group per lifecycle fixes both. Read on, or jump to the " }
+                    <a href="#lab">{ "live view" }</a>{ "." }</p>
+            </header>
+            <main>
+                <Story />
+                <section id="lab" class="lab" aria-labelledby="lab-h">
+                    <h2 id="lab-h"><span class="num" aria-hidden="true">{ "▶" }</span>{ "Live: both programs on one virtual clock" }</h2>
+                    <p>{ "The buggy and the fixed monitor run the same scenario with the same seed, so the same streams fail in both. Play it, step from event to event, or drag the slider. At whole minutes every number here equals " }
+                        <code>{ "leakscope sim --format json" }</code>{ " for the same parameters: one core, two faces." }</p>
+                    <Notices notices={state.notices.clone()} {on_dismiss} />
+                    <details class="params-box" open=true>
+                        <summary>{ "Parameters" }</summary>
+                        <Params scenario={runs.scenario.clone()} preset={state.preset} container={c}
+                                resim_ms={state.resim_ms} dispatch={dispatch.clone()} />
+                    </details>
+                    <div class="sticky-controls">
+                        <Controls at={at} end={runs.end()} playing={state.playing()} speed={state.speed}
+                                  reduced_motion={state.reduced_motion} on_toggle={on_toggle}
+                                  dispatch={dispatch.clone()} />
+                    </div>
+                    <p class="permalink"><a href={link.clone()}>{ "🔗 Link to this moment" }</a>
+                        <small>{ format!(" — container {c} at {at}") }</small></p>
+                    <Narration recent={recent} announce={announce} />
+                    <div class="panes">
+                        <Pane runs={runs.clone()} variant={Variant::Buggy} at={at} container={c} layout={*layout} on_select={on_select.clone()} />
+                        <Pane runs={runs.clone()} variant={Variant::Fixed} at={at} container={c} layout={*layout} on_select={on_select.clone()} />
+                    </div>
+                    <div class="legend" aria-label="Legend">
+                        <span><span class="swatch heartbeat"></span>{ " heartbeat" }</span>
+                        <span><span class="swatch reader"></span>{ " reader (one per rotation)" }</span>
+                        <span><span class="swatch left"></span>{ " ✕ left behind (stream never closed)" }</span>
+                        <span><span class="swatch blocked"></span>{ " ⏸ blocked in Wait() for good" }</span>
+                        <span><span class="swatch returned"></span>{ " ✓ Wait() returned" }</span>
+                    </div>
+                    <h3>{ "Goroutines over time" }</h3>
+                    <ChartCanvas runs={runs.clone()} at={at} preset={state.preset} layout={*layout} />
+                    <h3>{ format!("The code: where container {c} is") }</h3>
+                    <p class="muted">{ "The highlighted line is the one the selected container is on now; lines run at this very instant are marked; badges count its goroutines parked on a line." }</p>
+                    <div class="code-grid">
+                        <CodePane variant={Variant::Buggy} focus={focus(runs.trace(Variant::Buggy), c, at)} container={c} />
+                        <CodePane variant={Variant::Fixed} focus={focus(runs.trace(Variant::Fixed), c, at)} container={c} />
+                    </div>
+                    <h3>{ "Goroutine dump" }</h3>
+                    <Dump runs={runs.clone()} at={at} container={c} format={state.dump_format}
+                          scope={state.dump_scope} variant={state.dump_variant} dispatch={dispatch.clone()} />
+                </section>
+                <section id="numbers" class="story-section numbers-section">
+                    <h2><span class="num" aria-hidden="true">{ "7" }</span>{ "The numbers" }</h2>
+                    <p>{ "The seed document backs its story with a \"mathematical proof\" and two timelines. Here they are recomputed from the run above, next to the seed's own figures. Where they differ, the last column says why (see docs/model.md, §8)." }</p>
+                    <Numbers runs={runs.clone()} preset={state.preset} />
+                </section>
+                if bench {
+                    <BenchView result={(*bench_result).clone()} />
+                }
+            </main>
+            <footer>
+                <p>{ "leakscope: one simulation core, many faces (this page, the CLI, the real monitor). Colours are Okabe–Ito; every mark also has an icon or a pattern." }</p>
+            </footer>
+        </>
+    }
+}
+
+fn on_key(
+    e: &web_sys::KeyboardEvent,
+    dispatcher: &UseReducerDispatcher<State>,
+    probe: &Rc<RefCell<Probe>>,
+    live: &Live,
+) {
+    if e.ctrl_key() || e.meta_key() || e.alt_key() {
+        return;
+    }
+    let tag = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .map(|el| el.tag_name().to_ascii_uppercase())
+        .unwrap_or_default();
+    // Form fields keep their own keys; buttons and links keep Space/Enter.
+    if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
+        return;
+    }
+    let key = e.key();
+    if key == " " && matches!(tag.as_str(), "BUTTON" | "A" | "SUMMARY") {
+        return;
+    }
+    let minute = Time::from_minutes(1);
+    match key.as_str() {
+        " " | "Spacebar" => toggle(dispatcher, probe, live.playing),
+        "ArrowRight" if e.shift_key() => dispatcher.dispatch(Action::Seek(live.at + minute)),
+        "ArrowLeft" if e.shift_key() => dispatcher.dispatch(Action::Seek(live.at - minute)),
+        "ArrowRight" => dispatcher.dispatch(Action::StepForward),
+        "ArrowLeft" => dispatcher.dispatch(Action::StepBack),
+        "Home" => dispatcher.dispatch(Action::Seek(Time::ZERO)),
+        "End" => dispatcher.dispatch(Action::Seek(live.end)),
+        _ => return,
+    }
+    e.prevent_default();
+}

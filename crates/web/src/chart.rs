@@ -1,0 +1,188 @@
+//! The goroutine-count chart: both programs over the whole run, the seed's
+//! limit line, the published figures, the point where the curves part and
+//! the current-time cursor. One chart, one function: [`draw`].
+
+use leakscope_sim::seed::SeedTable;
+use leakscope_sim::{Sample, Time};
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+
+use crate::palette::{self, Rgb};
+use crate::state::Runs;
+
+/// Whatever went wrong while drawing.
+pub type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// What the chart shows besides the runs.
+pub struct ChartInput<'a> {
+    /// Both runs.
+    pub runs: &'a Runs,
+    /// The cursor.
+    pub at: Time,
+    /// The seed's published tables to mark, when the scenario is the
+    /// preset they were measured on.
+    pub seed: Vec<&'static SeedTable>,
+    /// Device pixels per CSS pixel.
+    pub scale: f64,
+}
+
+fn color(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
+
+fn points(samples: &[Sample]) -> impl Iterator<Item = (f64, f64)> + Clone + '_ {
+    samples
+        .iter()
+        .map(|s| (f64::from(s.minute), s.goroutines as f64))
+}
+
+/// Draws the chart on `canvas` (sized by the caller, in device pixels).
+///
+/// # Errors
+///
+/// When the canvas has no 2D context or a drawing call fails.
+pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<()> {
+    let px = |v: f64| (v * input.scale).round() as i32;
+    let font = |size: f64| ("system-ui, sans-serif", size * input.scale).into_font();
+    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2D context")?;
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE)?;
+
+    let runs = input.runs;
+    let minutes = f64::from(runs.scenario.minutes);
+    let buggy = runs.buggy.samples();
+    let fixed = runs.fixed.samples();
+    let analysis = runs.buggy.analysis();
+    let initial = analysis.initial_goroutines as f64;
+    let limit_end = analysis.limit;
+    let top = buggy
+        .iter()
+        .chain(fixed)
+        .map(|s| s.goroutines as f64)
+        .chain(
+            input
+                .seed
+                .iter()
+                .flat_map(|t| t.rows.iter().map(|r| r.1 as f64)),
+        )
+        .fold(limit_end, f64::max);
+    let top = (top * 1.08).max(4.0);
+
+    let mut chart = ChartBuilder::on(&root)
+        .margin(px(10.0))
+        .x_label_area_size(px(34.0))
+        .y_label_area_size(px(54.0))
+        .build_cartesian_2d(0f64..minutes.max(1.0), 0f64..top)?;
+    chart
+        .configure_mesh()
+        .light_line_style(color(palette::FAINT).mix(0.35))
+        .bold_line_style(color(palette::FAINT).mix(0.8))
+        .axis_style(color(palette::INK))
+        .label_style(font(12.0).color(&color(palette::INK)))
+        .axis_desc_style(font(12.0).color(&color(palette::INK)))
+        .x_desc("virtual minutes")
+        .y_desc("goroutines")
+        .x_labels(8)
+        .y_labels(6)
+        .x_label_formatter(&|m| format!("{m:.0}"))
+        .y_label_formatter(&|g| format!("{g:.0}"))
+        .draw()?;
+
+    let now = input.at.minutes_f64();
+    let thick = px(3.0) as u32;
+    let thin = px(1.5).max(1) as u32;
+
+    // The seed's limit: the count at minute 0 plus 2 per minute.
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(0.0, initial), (minutes, limit_end)],
+            px(8.0),
+            px(5.0),
+            color(palette::LIMIT).stroke_width(thin),
+        ))?
+        .label(format!("limit: {initial:.0} + 2/min"))
+        .legend(move |(x, y)| {
+            PathElement::new(
+                vec![(x, y), (x + 18, y)],
+                color(palette::LIMIT).stroke_width(2),
+            )
+        });
+
+    for (samples, rgb, name) in [
+        (fixed, palette::FIXED, "fixed (one group per lifecycle)"),
+        (buggy, palette::BUGGY, "buggy (one group)"),
+    ] {
+        let c = color(rgb);
+        // The future, faint; the past up to the cursor, bold.
+        chart.draw_series(LineSeries::new(
+            points(samples),
+            c.mix(0.3).stroke_width(thin),
+        ))?;
+        let past: Vec<(f64, f64)> = points(samples).filter(|p| p.0 <= now).collect();
+        chart
+            .draw_series(LineSeries::new(past, c.stroke_width(thick)))?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
+    }
+    // Fixed drawn dashed over the bold line so the two stay apart in
+    // greyscale where they overlap.
+    let fixed_past: Vec<(f64, f64)> = points(fixed).filter(|p| p.0 <= now).collect();
+    chart.draw_series(DashedLineSeries::new(
+        fixed_past,
+        px(6.0),
+        px(4.0),
+        WHITE.stroke_width(thin),
+    ))?;
+
+    for table in &input.seed {
+        let c = color(match table.variant {
+            leakscope_sim::Variant::Buggy => palette::BUGGY,
+            leakscope_sim::Variant::Fixed => palette::FIXED,
+        });
+        let r = px(5.0);
+        chart
+            .draw_series(
+                table.rows.iter().map(|&(m, g)| {
+                    Cross::new((f64::from(m), g as f64), r, c.stroke_width(thin + 1))
+                }),
+            )?
+            .label(format!("seed's published {} figures", table.variant))
+            .legend(move |(x, y)| Cross::new((x + 9, y), 4, c.stroke_width(2)));
+    }
+
+    if let Some(m) = runs.divergence {
+        let m = f64::from(m);
+        let g = buggy
+            .get(m as usize)
+            .map_or(initial, |s| s.goroutines as f64);
+        let c = color(palette::DIVERGENCE);
+        chart.draw_series(std::iter::once(Circle::new(
+            (m, g),
+            px(6.0),
+            c.stroke_width(px(2.5) as u32),
+        )))?;
+        chart.draw_series(std::iter::once(Text::new(
+            format!("curves part: minute {m:.0}"),
+            (m, g + top * 0.04),
+            font(12.0).color(&color(palette::INK)),
+        )))?;
+    }
+
+    // The cursor.
+    chart.draw_series(LineSeries::new(
+        [(now, 0.0), (now, top)],
+        color(palette::INK).stroke_width(thin),
+    ))?;
+
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .margin(px(8.0))
+        .label_font(font(12.0).color(&color(palette::INK)))
+        .background_style(WHITE.mix(0.85))
+        .border_style(color(palette::FAINT))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}

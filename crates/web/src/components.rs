@@ -1,0 +1,25 @@
+//! The page's components: thin functions of their props. State lives in
+//! [`crate::state::State`]; components only render it and send
+//! [`crate::state::Action`]s.
+
+mod canvas;
+mod code;
+mod controls;
+mod dump;
+mod narration;
+mod notices;
+mod numbers;
+mod pane;
+mod params;
+mod story;
+
+pub use canvas::{ChartCanvas, HeatCanvas, LanesCanvas};
+pub use code::CodePane;
+pub use controls::Controls;
+pub use dump::Dump;
+pub use narration::Narration;
+pub use notices::Notices;
+pub use numbers::Numbers;
+pub use pane::Pane;
+pub use params::Params;
+pub use story::Story;

@@ -1,0 +1,243 @@
+//! The canvases: the chart, the lanes and the heat strip. Each draws in an
+//! effect after render, when its inputs change.
+
+use std::rc::Rc;
+
+use leakscope_sim::seed::SeedTable;
+use leakscope_sim::{Preset, Time, Variant};
+use yew::prelude::*;
+
+use crate::chart::{self, ChartInput};
+use crate::dom;
+use crate::format;
+use crate::lanes::{self, HEAT_HEIGHT, Heat, LANE_HEIGHT, LanesInput};
+use crate::state::Runs;
+
+/// Lanes drawn one per container up to this many containers; above it, a
+/// window of [`LANE_WINDOW`] lanes around the selected one and a heat strip.
+pub const LANE_LIMIT: u32 = 12;
+/// Lanes shown around the selected container when there are many.
+pub const LANE_WINDOW: u32 = 8;
+
+fn width_of(node: &NodeRef) -> Option<(web_sys::HtmlCanvasElement, f64)> {
+    let canvas = node.cast::<web_sys::HtmlCanvasElement>()?;
+    let width = canvas
+        .parent_element()
+        .map_or(600, |p| p.client_width())
+        .max(200);
+    Some((canvas, f64::from(width)))
+}
+
+/// The lanes shown: `(first, count)`.
+pub fn lane_window(containers: u32, selected: u32) -> (u32, u32) {
+    if containers <= LANE_LIMIT {
+        (0, containers)
+    } else {
+        let first = (selected / LANE_WINDOW) * LANE_WINDOW;
+        (first, LANE_WINDOW.min(containers - first))
+    }
+}
+
+/// Props of [`ChartCanvas`].
+#[derive(Properties, PartialEq)]
+pub struct ChartProps {
+    /// Both runs.
+    pub runs: Rc<Runs>,
+    /// The cursor.
+    pub at: Time,
+    /// The preset the scenario came from: its published figures are marked
+    /// when the scenario is unchanged.
+    pub preset: Preset,
+    /// Bumped on resize.
+    pub layout: u32,
+}
+
+/// The seed's published tables for `preset` when `runs` is that preset.
+pub fn seed_tables(runs: &Runs, preset: Preset) -> Vec<&'static SeedTable> {
+    if runs.scenario == preset.scenario() {
+        Variant::ALL
+            .iter()
+            .map(|&v| leakscope_sim::seed::table(preset, v))
+            .collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The goroutine-count chart.
+#[component]
+pub fn ChartCanvas(p: &ChartProps) -> Html {
+    let node = use_node_ref();
+    {
+        let node = node.clone();
+        use_effect_with(
+            (p.runs.clone(), p.at, p.preset, p.layout),
+            move |(runs, at, preset, _)| {
+                if let Some((canvas, width)) = width_of(&node) {
+                    let scale = dom::device_pixel_ratio();
+                    let height = if width < 500.0 { 260.0 } else { 340.0 };
+                    lanes::size_canvas(&canvas, width, height, scale);
+                    let input = ChartInput {
+                        runs,
+                        at: *at,
+                        seed: seed_tables(runs, *preset),
+                        scale,
+                    };
+                    if let Err(e) = chart::draw(&canvas, &input) {
+                        web_sys::console::error_1(&format!("chart: {e}").into());
+                    }
+                }
+            },
+        );
+    }
+    let b = p.runs.buggy.analysis();
+    let f = p.runs.fixed.analysis();
+    let label = format!(
+        "Goroutines over {} minutes. Buggy: {} to {}, growth {} per minute, {}. Fixed: {} to {}, growth {} per minute, {}. Limit {} at the end.{}",
+        p.runs.scenario.minutes,
+        b.initial_goroutines,
+        b.final_goroutines,
+        format::signed(b.growth_per_min, 2),
+        b.verdict,
+        f.initial_goroutines,
+        f.final_goroutines,
+        format::signed(f.growth_per_min, 2),
+        f.verdict,
+        format::dec(b.limit, 0),
+        p.runs
+            .divergence
+            .map(|m| format!(" The curves part at minute {m}."))
+            .unwrap_or_default(),
+    );
+    html! {
+        <div class="canvas-wrap chart-wrap">
+            <canvas ref={node} data-testid="chart" role="img" aria-label={label} class="chart"></canvas>
+        </div>
+    }
+}
+
+/// Props of [`LanesCanvas`] and [`HeatCanvas`].
+#[derive(Properties, PartialEq)]
+pub struct LanesProps {
+    /// Both runs.
+    pub runs: Rc<Runs>,
+    /// Which program.
+    pub variant: Variant,
+    /// The cursor.
+    pub at: Time,
+    /// The selected container.
+    pub container: u32,
+    /// Bumped on resize.
+    pub layout: u32,
+    /// Select a container by clicking its lane.
+    pub on_select: Callback<u32>,
+}
+
+/// One lane per container (or a window of lanes around the selected one).
+#[component]
+pub fn LanesCanvas(p: &LanesProps) -> Html {
+    let node = use_node_ref();
+    let n = p.runs.scenario.containers;
+    let (first, count) = lane_window(n, p.container);
+    {
+        let node = node.clone();
+        use_effect_with(
+            (p.runs.clone(), p.variant, p.at, p.container, p.layout),
+            move |(runs, variant, at, container, _)| {
+                if let Some((canvas, width)) = width_of(&node) {
+                    let input = LanesInput {
+                        trace: runs.trace(*variant),
+                        at: *at,
+                        first,
+                        count,
+                        selected: Some(*container),
+                        scale: dom::device_pixel_ratio(),
+                        width,
+                    };
+                    if let Err(e) = lanes::draw_lanes(&canvas, &input) {
+                        web_sys::console::error_1(&e);
+                    }
+                }
+            },
+        );
+    }
+    let onclick = {
+        let sel = p.on_select.clone();
+        Callback::from(move |e: MouseEvent| {
+            let lane = (f64::from(e.offset_y()) / LANE_HEIGHT).floor();
+            if lane >= 0.0 && (lane as u32) < count {
+                sel.emit(first + lane as u32);
+            }
+        })
+    };
+    let label = format!(
+        "Lanes of containers {} to {} ({}): heartbeat bar, reader bars per rotation, readers left behind hatched with ✕, Wait() blocked cross-hatched with ⏸, Wait() returned ✓.",
+        first,
+        first + count - 1,
+        p.variant
+    );
+    html! {
+        <div class="canvas-wrap lanes-wrap">
+            <canvas ref={node} class="lanes" role="img" aria-label={label} {onclick}
+                    data-testid={format!("lanes-{}", p.variant)}></canvas>
+        </div>
+    }
+}
+
+/// Every container as one thin row: readers left behind, by colour
+/// lightness; stalled containers dotted.
+#[component]
+pub fn HeatCanvas(p: &LanesProps) -> Html {
+    let node = use_node_ref();
+    let heat = use_memo((p.runs.clone(), p.variant), |(runs, variant)| {
+        let trace = runs.trace(*variant);
+        let heat = Heat::of(trace, runs.scenario.minutes.clamp(1, 600));
+        (heat.max, heat.to_canvas().ok())
+    });
+    {
+        let node = node.clone();
+        let heat = heat.clone();
+        use_effect_with(
+            (p.runs.clone(), p.variant, p.at, p.container, p.layout),
+            move |(runs, variant, at, container, _)| {
+                if let (Some((canvas, width)), Some(image)) = (width_of(&node), heat.1.as_ref()) {
+                    let r = lanes::draw_heat(
+                        &canvas,
+                        image,
+                        runs.trace(*variant),
+                        *at,
+                        *container,
+                        width,
+                        dom::device_pixel_ratio(),
+                    );
+                    if let Err(e) = r {
+                        web_sys::console::error_1(&e);
+                    }
+                }
+            },
+        );
+    }
+    let n = p.runs.scenario.containers;
+    let onclick = {
+        let sel = p.on_select.clone();
+        Callback::from(move |e: MouseEvent| {
+            let row = (f64::from(e.offset_y()) / (HEAT_HEIGHT / f64::from(n))).floor();
+            if row >= 0.0 && (row as u32) < n {
+                sel.emit(row as u32);
+            }
+        })
+    };
+    html! {
+        <figure class="heat">
+            <div class="canvas-wrap">
+                <canvas ref={node} class="heatstrip" role="img" {onclick}
+                        aria-label={format!("Heat strip of all {n} containers ({}): darker means more readers left behind (up to {}); dotted rows are stuck in Wait().", p.variant, heat.0)}></canvas>
+            </div>
+            <figcaption>{ format!("All {n} containers, one row each: ") }
+                <span class="swatch heat-low"></span>{ " none left behind → " }
+                <span class="swatch heat-high"></span>{ format!(" {} left behind; ", heat.0) }
+                <span class="swatch blocked"></span>{ " dotted: stuck in Wait(). Click a row to select it." }
+            </figcaption>
+        </figure>
+    }
+}

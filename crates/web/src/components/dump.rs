@@ -1,0 +1,95 @@
+//! A goroutine dump at the current instant, in the shape of
+//! `/debug/pprof/goroutine?debug=2` or grouped as in `?debug=1`.
+
+use std::rc::Rc;
+
+use leakscope_sim::{DumpFormat, Time, Variant, render_dump};
+use yew::prelude::*;
+
+use crate::format;
+use crate::state::{Action, DumpScope, Runs};
+
+/// Most goroutines printed one by one in a whole-run `debug=2` dump; the
+/// grouped view always covers all of them.
+pub const FULL_DUMP_LIMIT: usize = 200;
+
+/// Props of [`Dump`].
+#[derive(Properties, PartialEq)]
+pub struct DumpProps {
+    /// Both runs.
+    pub runs: Rc<Runs>,
+    /// The virtual clock.
+    pub at: Time,
+    /// The selected container.
+    pub container: u32,
+    /// `debug=2` or `debug=1`.
+    pub format: DumpFormat,
+    /// The selected container or the whole run.
+    pub scope: DumpScope,
+    /// Which program.
+    pub variant: Variant,
+    /// Changes.
+    pub dispatch: Callback<Action>,
+}
+
+/// The dump and its switches.
+#[component]
+pub fn Dump(p: &DumpProps) -> Html {
+    let trace = p.runs.trace(p.variant);
+    let container = match p.scope {
+        DumpScope::Selected => Some(p.container),
+        DumpScope::All => None,
+    };
+    let goroutines = trace.goroutines_at(p.at, container).unwrap_or_default();
+    let total = goroutines.len();
+    let (shown, cut) = match p.format {
+        DumpFormat::Full if total > FULL_DUMP_LIMIT => (&goroutines[..FULL_DUMP_LIMIT], true),
+        _ => (&goroutines[..], false),
+    };
+    let mut text = render_dump(p.variant, shown, p.at, p.format);
+    if cut {
+        text.push_str(&format!(
+            "… {} more goroutines (switch to debug=1 for all of them grouped)\n",
+            format::int((total - FULL_DUMP_LIMIT) as u64)
+        ));
+    }
+    let radio = |name: &'static str, label: &'static str, checked: bool, action: fn() -> Action| {
+        let d = p.dispatch.clone();
+        html! {
+            <label class="radio">
+                <input type="radio" {name} {checked} onchange={Callback::from(move |_: Event| d.emit(action()))} />
+                { label }
+            </label>
+        }
+    };
+    let url = match p.format {
+        DumpFormat::Full => "debug=2",
+        DumpFormat::Grouped => "debug=1",
+    };
+    html! {
+        <div class="dump">
+            <div class="switches" role="group" aria-label="Dump options">
+                <fieldset>
+                    <legend>{ "Program" }</legend>
+                    { radio("dump-variant", "buggy", p.variant == Variant::Buggy, || Action::SetDumpVariant(Variant::Buggy)) }
+                    { radio("dump-variant", "fixed", p.variant == Variant::Fixed, || Action::SetDumpVariant(Variant::Fixed)) }
+                </fieldset>
+                <fieldset>
+                    <legend>{ "Format" }</legend>
+                    { radio("dump-format", "debug=2 (every goroutine)", p.format == DumpFormat::Full, || Action::SetDumpFormat(DumpFormat::Full)) }
+                    { radio("dump-format", "debug=1 (grouped)", p.format == DumpFormat::Grouped, || Action::SetDumpFormat(DumpFormat::Grouped)) }
+                </fieldset>
+                <fieldset>
+                    <legend>{ "Goroutines of" }</legend>
+                    { radio("dump-scope", "the selected container", p.scope == DumpScope::Selected, || Action::SetDumpScope(DumpScope::Selected)) }
+                    { radio("dump-scope", "the whole run", p.scope == DumpScope::All, || Action::SetDumpScope(DumpScope::All)) }
+                </fieldset>
+            </div>
+            <p class="prompt"><code>{ format!("$ curl localhost:6060/debug/pprof/goroutine?{url}") }</code>
+                <small>{ format!("  # {} program at {}, {}: {} goroutines", p.variant, p.at,
+                    match p.scope { DumpScope::Selected => format!("container {}", p.container), DumpScope::All => "whole run".into() },
+                    format::int(total as u64)) }</small></p>
+            <pre data-testid="dump" class="dump-text" tabindex="0" aria-label="Goroutine dump">{ text }</pre>
+        </div>
+    }
+}

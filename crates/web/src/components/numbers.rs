@@ -1,0 +1,250 @@
+//! The seed's "mathematical proof" recomputed from the run on the page,
+//! next to the seed's own figures, with where and why they differ.
+
+use std::rc::Rc;
+
+use leakscope_sim::formula::expected_goroutines;
+use leakscope_sim::seed::{self, proof};
+use leakscope_sim::{Preset, Proof, Variant};
+use yew::prelude::*;
+
+use crate::format::{self, dec, int, signed};
+use crate::state::Runs;
+
+/// Props of [`Numbers`].
+#[derive(Properties, PartialEq)]
+pub struct NumbersProps {
+    /// Both runs.
+    pub runs: Rc<Runs>,
+    /// The preset the scenario came from.
+    pub preset: Preset,
+}
+
+struct Row {
+    what: &'static str,
+    seed: String,
+    model: String,
+    why: Html,
+}
+
+/// The numbers section.
+#[component]
+pub fn Numbers(p: &NumbersProps) -> Html {
+    let runs = &p.runs;
+    let s = &runs.scenario;
+    let b = Proof::of(&runs.buggy);
+    let f = Proof::of(&runs.fixed);
+    let f6 = seed::table(Preset::Fase6, Variant::Buggy);
+    let (seed_first, seed_last) = (
+        f6.rows.first().copied().unwrap_or_default(),
+        f6.rows.last().copied().unwrap_or_default(),
+    );
+    let seed_rotations = Preset::Fase6.scenario().rotations_per_container();
+    let seed_limit = seed_first.1 as f64 + 2.0 * f64::from(seed_last.0);
+    let seed_points: Vec<(f64, f64)> = f6
+        .rows
+        .iter()
+        .map(|&(m, g)| (f64::from(m), g as f64))
+        .collect();
+    let seed_fit = leakscope_sim::analysis::slope(&seed_points);
+    let seed_per_rotation_55 = (seed_last.1 - seed_first.1) as f64
+        / (u64::from(seed_last.0) / 5).max(1) as f64
+        / f64::from(Preset::Fase6.scenario().containers);
+    let straight = seed_first.1 as f64 + f6.growth_per_min * f64::from(seed_last.0);
+    let is_fase6 = *s == Preset::Fase6.scenario();
+    let g = s.goroutines_per_reader;
+    let expected_end = expected_goroutines(s, Variant::Buggy, s.horizon());
+
+    let rows = vec![
+        Row {
+            what: "containers",
+            seed: format!("{} (in the proof)", proof::CONTAINERS_IN_PROOF),
+            model: int(u64::from(s.containers)),
+            why: html! { <>{ format!(
+            "The proof divides by {}, but FASE 6 runs {} containers and starts at {} = {} × 2 (its own table).",
+            proof::CONTAINERS_IN_PROOF, Preset::Fase6.scenario().containers, seed_first.1,
+            Preset::Fase6.scenario().containers) }</> },
+        },
+        Row {
+            what: "goroutines at minute 0",
+            seed: format!("~{}", proof::INITIAL),
+            model: int(b.initial),
+            why: html! { <>{ format!(
+            "2 per container (heartbeat + reader){}: {} × 2{}.",
+            if s.baseline_goroutines > 0 { " plus the baseline" } else { "" },
+            s.containers,
+            if s.baseline_goroutines > 0 { format!(" + {}", s.baseline_goroutines) } else { String::new() }) }</> },
+        },
+        Row {
+            what: "goroutines at the end",
+            seed: int(proof::FINAL),
+            model: int(b.final_goroutines),
+            why: html! { <>{ format!(
+            "The seed's table grows {}/min to minute {}, then its last row adds {} in {} minutes; {} + {} × {} = {}, not {}. Over all seeds this run expects {}.",
+            dec(f6.growth_per_min, 1),
+            f6.rows[f6.rows.len() - 2].0,
+            int(seed_last.1 - f6.rows[f6.rows.len() - 2].1),
+            seed_last.0 - f6.rows[f6.rows.len() - 2].0,
+            seed_first.1, dec(f6.growth_per_min, 1), seed_last.0, int(straight.round() as u64),
+            int(seed_last.1), int(expected_end.round() as u64)) }</> },
+        },
+        Row {
+            what: "leaked goroutines",
+            seed: int(proof::LEAKED),
+            model: int(b.leaked),
+            why: html! { <>{ format!("final − initial. With the seed's own 110 start it would be {}.", int(proof::FINAL - seed_first.1)) }</> },
+        },
+        Row {
+            what: "rotations due per container",
+            seed: dec(proof::ROTATIONS, 1),
+            model: int(b.rotations),
+            why: html! { <>{ format!(
+            "Rotations fall due at whole periods: ⌊{} min ÷ {}⌋ = {} (the seed divides 58 ÷ 5 = 11.6; its own 58 minutes give {}).",
+            s.minutes, format::period(s.rotation_secs), b.rotations, seed_rotations) }</> },
+        },
+        Row {
+            what: "leaked per rotation",
+            seed: dec(proof::PER_ROTATION, 1),
+            model: dec(b.leaked_per_rotation, 1),
+            why: html! { <>{ "leaked ÷ rotations." }</> },
+        },
+        Row {
+            what: "per container per rotation",
+            seed: dec(proof::PER_CONTAINER_PER_ROTATION, 2),
+            model: dec(b.per_container_per_rotation, 2),
+            why: html! { <>{ format!(
+            "The seed divides by 50; with its own 55 containers and 11 rotations its figures give {} — the model's g = {g}: a failed reader and its {} stream handler(s) stay. Below g when some rotations did not fail (containers stall instead).",
+            dec(seed_per_rotation_55, 2), g - 1) }</> },
+        },
+        Row {
+            what: "readers left behind",
+            seed: format!("{} (dump summary)", int(proof::LEAKED)),
+            model: format!(
+                "{} (+{} handlers)",
+                int(b.leaked_readers),
+                int(b.leaked_handlers)
+            ),
+            why: html! { <>{ format!(
+            "The seed's dump counts {} leaked readers while its proof explains {} leaked goroutines as ~3 per reader (~{} readers). Here: {} readers × {g} = {} goroutines.",
+            int(proof::LEAKED), int(proof::LEAKED), int(proof::LEAKED / 3),
+            int(b.leaked_readers), int(b.leaked_readers * u64::from(g))) }</> },
+        },
+        Row {
+            what: "containers stuck in Wait()",
+            seed: "not counted".into(),
+            model: int(b.stalled_containers),
+            why: html! { <>{ "A healthy rotation in the buggy program blocks in Wait() for good: that container's logs stop, and the count alone cannot show it." }</> },
+        },
+        Row {
+            what: "limit (initial + 2/min)",
+            seed: int(proof::LIMIT),
+            model: dec(b.analysis.limit, 0),
+            why: html! { <>{ format!(
+            "\"100 + 116\" uses the 50-container start; this run: {} + 2 × {} = {}.",
+            b.initial, s.minutes, dec(b.analysis.limit, 0)) }</> },
+        },
+        Row {
+            what: "times over the limit",
+            seed: "8.9×".into(),
+            model: format!("{}×", dec(b.times_over_limit, 1)),
+            why: html! { <>{ format!("final ÷ limit; with FASE 6's real limit the seed's {} ÷ {} would be {}×.",
+            int(proof::FINAL), dec(seed_limit, 0), dec(proof::FINAL as f64 / seed_limit, 1)) }</> },
+        },
+        Row {
+            what: "growth per minute (buggy)",
+            seed: signed(f6.growth_per_min, 2),
+            model: signed(b.analysis.growth_per_min, 2),
+            why: html! { <>{ format!("Least-squares slope over every minute of the run; the seed's own rows fit to {}/min, not {}.",
+            dec(seed_fit, 1), dec(f6.growth_per_min, 1)) }</> },
+        },
+        Row {
+            what: "growth ÷ 2/min",
+            seed: "15.25×".into(),
+            model: format!("{}×", dec(b.growth_over_limit, 2)),
+            why: html! { <>{ format!("{} ÷ 2 = {}: the division is right.", dec(f6.growth_per_min, 1), dec(f6.growth_per_min / 2.0, 2)) }</> },
+        },
+        Row {
+            what: "verdict (buggy)",
+            seed: "❌ leak".into(),
+            model: format!(
+                "{} {}",
+                if b.analysis.verdict.name() == "leak" {
+                    "✕"
+                } else {
+                    "✓"
+                },
+                b.analysis.verdict
+            ),
+            why: html! { <>{ "Leak when growth > 2/min or the final count is above the limit." }</> },
+        },
+        Row {
+            what: "fixed: growth, final",
+            seed: format!(
+                "{}/min, {}",
+                signed(seed::table(Preset::Fase6, Variant::Fixed).growth_per_min, 2),
+                int(seed::table(Preset::Fase6, Variant::Fixed)
+                    .rows
+                    .last()
+                    .map_or(0, |r| r.1))
+            ),
+            model: format!(
+                "{}/min, {}",
+                signed(f.analysis.growth_per_min, 2),
+                int(f.final_goroutines)
+            ),
+            why: html! { <>{ "The fixed program closes every stream and its Wait() returns: no path adds a lasting goroutine, so it stays flat. The seed's 110 → 140 must come from outside the monitor; both are within the limit." }</> },
+        },
+    ];
+
+    let timeline = |preset: Preset| {
+        let sb = seed::table(preset, Variant::Buggy);
+        let sf = seed::table(preset, Variant::Fixed);
+        let bs = runs.buggy.samples();
+        let fs = runs.fixed.samples();
+        html! {
+            <table class="compare">
+                <caption>{ format!("{}: the seed's timeline next to this run", preset.name().to_uppercase()) }</caption>
+                <thead><tr><th>{ "minute" }</th><th>{ "seed, buggy" }</th><th>{ "model, buggy" }</th>
+                    <th>{ "seed, fixed" }</th><th>{ "model, fixed" }</th></tr></thead>
+                <tbody>
+                    { for sb.rows.iter().zip(sf.rows).map(|(&(m, gb), &(_, gf))| {
+                        let mb = bs.get(m as usize).map(|x| int(x.goroutines)).unwrap_or_else(|| "—".into());
+                        let mf = fs.get(m as usize).map(|x| int(x.goroutines)).unwrap_or_else(|| "—".into());
+                        html! { <tr><td>{ format::minute(m) }</td><td class="num">{ int(gb) }</td><td class="num">{ mb }</td>
+                            <td class="num">{ int(gf) }</td><td class="num">{ mf }</td></tr> }
+                    }) }
+                    <tr class="total"><td>{ "growth/min" }</td><td class="num">{ signed(sb.growth_per_min, 2) }</td>
+                        <td class="num">{ signed(runs.buggy.analysis().growth_per_min, 2) }</td>
+                        <td class="num">{ signed(sf.growth_per_min, 2) }</td>
+                        <td class="num">{ signed(runs.fixed.analysis().growth_per_min, 2) }</td></tr>
+                </tbody>
+            </table>
+        }
+    };
+
+    html! {
+        <div class="numbers">
+            if !is_fase6 {
+                <p class="caveat">{ format!(
+                    "This run is not FASE 6 (it has {} containers, {} minutes, error rate {}); the seed's figures were measured on FASE 6, so read the comparison as indicative. The \"this run\" column is always recomputed from the run above.",
+                    s.containers, s.minutes, s.error_rate) }</p>
+            }
+            <div class="table-scroll">
+                <table class="proof">
+                    <caption>{ "The seed's proof, recomputed from this run" }</caption>
+                    <thead><tr><th>{ "" }</th><th>{ "seed says" }</th><th>{ "this run" }</th><th>{ "where they differ, and why" }</th></tr></thead>
+                    <tbody>
+                        { for rows.into_iter().map(|r| html! {
+                            <tr><th scope="row">{ r.what }</th><td class="num">{ r.seed }</td>
+                                <td class="num model">{ r.model }</td><td class="why">{ r.why }</td></tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+            <div class="table-scroll">{ timeline(if p.preset == Preset::Fase3 { Preset::Fase3 } else { Preset::Fase6 }) }</div>
+            if p.preset == Preset::Fase3 {
+                <p>{ "FASE 3's 16 → 14 is −0.2/min, not −0.5/min, and the model cannot make the buggy count fall: a healthy rotation trades the exiting reader for the blocked waiter (net 0), a failed one adds g. FASE 3 passes because its streams do not fail: every container blocks in Wait() at 5:00 and stops reading its logs — the check passes because the monitor stopped monitoring." }</p>
+            }
+        </div>
+    }
+}

@@ -1,0 +1,170 @@
+//! Parameters, presets and the selected container. A change re-simulates
+//! both programs at once.
+
+use leakscope_sim::{Param, Preset, Scenario};
+use yew::prelude::*;
+
+use crate::format;
+use crate::state::{Action, MAX_PAGE_CONTAINERS};
+
+/// Props of [`Params`].
+#[derive(Properties, PartialEq)]
+pub struct ParamsProps {
+    /// The scenario running.
+    pub scenario: Scenario,
+    /// The preset it started from.
+    pub preset: Preset,
+    /// The selected container.
+    pub container: u32,
+    /// How long the last re-simulation took, ms.
+    pub resim_ms: f64,
+    /// Changes.
+    pub dispatch: Callback<Action>,
+}
+
+struct Field {
+    key: &'static str,
+    label: &'static str,
+    value: String,
+    attrs: (&'static str, &'static str, &'static str),
+    help: String,
+}
+
+/// The parameter form.
+#[component]
+pub fn Params(p: &ParamsProps) -> Html {
+    let s = &p.scenario;
+    let field = |f: Field| {
+        let d = p.dispatch.clone();
+        let key = f.key;
+        let onchange = Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            d.emit(Action::SetParam(key, input.value()));
+        });
+        let id = format!("param-{}", f.key);
+        let (min, max, step) = f.attrs;
+        html! {
+            <div class="field">
+                <label for={id.clone()}>{ f.label }</label>
+                <input id={id} name={f.key} type={if step.is_empty() { "text" } else { "number" }}
+                       inputmode={if step.is_empty() { "numeric" } else { "decimal" }}
+                       min={min} max={max} step={step} value={f.value} {onchange}
+                       data-param={f.key} />
+                <small>{ f.help }</small>
+            </div>
+        }
+    };
+    let fields = [
+        Field {
+            key: "containers",
+            label: "Containers",
+            value: s.containers.to_string(),
+            attrs: ("1", "500", "1"),
+            help: format!("1 to {MAX_PAGE_CONTAINERS}"),
+        },
+        Field {
+            key: "minutes",
+            label: "Minutes",
+            value: s.minutes.to_string(),
+            attrs: ("1", "10080", "1"),
+            help: Param::Minutes.allowed().to_owned(),
+        },
+        Field {
+            key: "rotation",
+            label: "Rotation period (min)",
+            value: (f64::from(s.rotation_secs) / 60.0).to_string(),
+            attrs: ("0.0167", "1440", "any"),
+            help: format!("now {}", format::period(s.rotation_secs)),
+        },
+        Field {
+            key: "error_rate",
+            label: "Stream error rate",
+            value: s.error_rate.to_string(),
+            attrs: ("0", "1", "0.01"),
+            help: "chance a stream has failed when its rotation is due, 0 to 1".to_owned(),
+        },
+        Field {
+            key: "goroutines_per_reader",
+            label: "Goroutines per failed reader",
+            value: s.goroutines_per_reader.to_string(),
+            attrs: ("1", "16", "1"),
+            help: "the reader plus its stream's handlers, 1 to 16".to_owned(),
+        },
+        Field {
+            key: "seed",
+            label: "Seed",
+            value: s.seed.to_string(),
+            attrs: ("", "", ""),
+            help: "any whole number; same seed, same faults in both programs".to_owned(),
+        },
+    ];
+    let advanced = [
+        Field {
+            key: "heartbeat",
+            label: "Heartbeat period (s)",
+            value: s.heartbeat_secs.to_string(),
+            attrs: ("1", "3600", "1"),
+            help: "changes the dumps, not the counts".to_owned(),
+        },
+        Field {
+            key: "baseline",
+            label: "Baseline goroutines",
+            value: s.baseline_goroutines.to_string(),
+            attrs: ("0", "100000", "1"),
+            help: "main, runtime, debug server".to_owned(),
+        },
+    ];
+    let preset_button = |preset: Preset, label: &'static str, what: &'static str| {
+        let d = p.dispatch.clone();
+        let active = preset.scenario() == *s;
+        html! {
+            <button class={classes!("preset", active.then_some("active"))} aria-pressed={active.to_string()}
+                    onclick={Callback::from(move |_: MouseEvent| d.emit(Action::SetPreset(preset)))}>
+                <strong>{ label }</strong><small>{ what }</small>
+            </button>
+        }
+    };
+    let select = {
+        let d = p.dispatch.clone();
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(c) = input.value().trim().parse::<u32>() {
+                d.emit(Action::Select(c));
+            }
+        })
+    };
+    let nudge = |delta: i64| {
+        let d = p.dispatch.clone();
+        let (c, n) = (i64::from(p.container), i64::from(s.containers));
+        Callback::from(move |_: MouseEvent| {
+            d.emit(Action::Select((c + delta).rem_euclid(n) as u32));
+        })
+    };
+    html! {
+        <div class="params">
+            <div class="presets" role="group" aria-label="Presets">
+                { preset_button(Preset::Fase3, "FASE 3", "8 containers, 10 min: both pass") }
+                { preset_button(Preset::Fase6, "FASE 6", "55 containers, 58 min: only the fix passes") }
+            </div>
+            <div class="field container-pick">
+                <label for="param-container">{ "Selected container" }</label>
+                <div class="row">
+                    <button onclick={nudge(-1)} aria-label="Previous container">{ "‹" }</button>
+                    <input id="param-container" type="number" min="0"
+                           max={(s.containers - 1).to_string()} value={p.container.to_string()}
+                           onchange={select} />
+                    <button onclick={nudge(1)} aria-label="Next container">{ "›" }</button>
+                </div>
+                <small>{ format!("0 to {}; also click a lane", s.containers - 1) }</small>
+            </div>
+            <form class="fields" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
+                { for fields.into_iter().map(field) }
+                <details class="advanced">
+                    <summary>{ "More parameters" }</summary>
+                    { for advanced.into_iter().map(field) }
+                </details>
+            </form>
+            <p class="muted small">{ format!("Both programs re-simulated in {} ms.", format::dec(p.resim_ms, 1)) }</p>
+        </div>
+    }
+}

@@ -1,0 +1,251 @@
+//! The story: short sections that carry the lesson with no interaction,
+//! each with a static first frame computed from the core (the presets'
+//! runs), so every number in the prose is the model's.
+
+use std::rc::Rc;
+
+use leakscope_sim::code::{Anchor, line_of, lines};
+use leakscope_sim::{
+    DumpFormat, Outcome, Preset, Scenario, Time, Trace, Variant, formula, simulate,
+};
+use yew::prelude::*;
+
+use crate::dom;
+use crate::format::{int, signed};
+use crate::lanes::{self, LanesInput};
+use crate::view::{CounterRow, Mood, counter_timeline};
+
+/// The runs the story quotes: the presets, and a small healthy fleet.
+pub struct StoryRuns {
+    fase3: Trace,
+    fase6_buggy: Trace,
+    fase6_fixed: Trace,
+    healthy: Trace,
+    /// A FASE 6 container whose first rotation failed.
+    bypassed: u32,
+}
+
+impl StoryRuns {
+    fn new() -> Option<StoryRuns> {
+        let f6 = Preset::Fase6.scenario();
+        let healthy = Scenario {
+            containers: 3,
+            minutes: 20,
+            error_rate: 0.3,
+            ..Preset::Fase6.scenario()
+        };
+        let fase6_buggy = simulate(&f6, Variant::Buggy).ok()?;
+        let bypassed = fase6_buggy
+            .containers()
+            .iter()
+            .position(|c| {
+                c.rotations().len() > 3
+                    && c.rotations()[..3]
+                        .iter()
+                        .all(|r| r.outcome() == Outcome::Abandoned)
+            })
+            .unwrap_or(0) as u32;
+        Some(StoryRuns {
+            fase3: simulate(&Preset::Fase3.scenario(), Variant::Buggy).ok()?,
+            fase6_fixed: simulate(&f6, Variant::Fixed).ok()?,
+            healthy: simulate(&healthy, Variant::Fixed).ok()?,
+            fase6_buggy,
+            bypassed,
+        })
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FigureProps {
+    trace: Rc<Trace>,
+    count: u32,
+    caption: AttrValue,
+}
+
+/// A static lanes figure of the first `count` containers over the whole run.
+#[component]
+fn LanesFigure(p: &FigureProps) -> Html {
+    let node = use_node_ref();
+    {
+        let node = node.clone();
+        let trace = p.trace.clone();
+        let count = p.count;
+        use_effect_with((), move |_| {
+            if let Some(canvas) = node.cast::<web_sys::HtmlCanvasElement>() {
+                let width = canvas
+                    .parent_element()
+                    .map_or(600, |e| e.client_width())
+                    .max(240);
+                let input = LanesInput {
+                    trace: &trace,
+                    at: trace.end(),
+                    first: 0,
+                    count,
+                    selected: None,
+                    scale: dom::device_pixel_ratio(),
+                    width: f64::from(width),
+                };
+                let _ = lanes::draw_lanes(&canvas, &input);
+            }
+        });
+    }
+    html! {
+        <figure class="story-figure">
+            <div class="canvas-wrap"><canvas ref={node} role="img" aria-label={p.caption.clone()}></canvas></div>
+            <figcaption>{ p.caption.clone() }</figcaption>
+        </figure>
+    }
+}
+
+fn timeline_table(rows: &[CounterRow], fixed: bool) -> Html {
+    html! {
+        <table class="counter-timeline">
+            <thead><tr><th>{ "time" }</th><th>{ "what the program did" }</th>
+                if fixed { <><th><code>{ "heartbeatWg" }</code></th><th><code>{ "readerWg" }</code></th></> }
+                else { <th><code>{ "wg" }</code></th> }
+            </tr></thead>
+            <tbody>
+                { for rows.iter().map(|r| {
+                    let class = match r.mood { Mood::Bad => "bad", Mood::Good => "good", Mood::Neutral => "" };
+                    let counter = r.counter.map(|c| format!("counter = {c}")).unwrap_or_default();
+                    let cell = |on: bool| if on { counter.clone() } else { String::new() };
+                    html! {
+                        <tr class={class}>
+                            <td><time>{ r.time.to_string() }</time></td>
+                            <td>{ &r.what }</td>
+                            if fixed {
+                                <>
+                                <td class="num">{ cell(r.group.map(|g| g.name()) == Some("heartbeatWg")) }</td>
+                                <td class="num">{ cell(r.group.map(|g| g.name()) == Some("readerWg")) }</td>
+                                </>
+                            } else {
+                                <td class="num">{ counter.clone() }</td>
+                            }
+                        </tr>
+                    }
+                }) }
+            </tbody>
+        </table>
+    }
+}
+
+/// Lines `from..=to` (1-based) of a program, the `mark` line emphasised.
+fn excerpt(variant: Variant, from: Anchor, to: Anchor, mark: &[Anchor]) -> Html {
+    let (a, b) = (line_of(variant, from), line_of(variant, to));
+    let marks: Vec<u32> = mark.iter().map(|&m| line_of(variant, m)).collect();
+    html! {
+        <pre class="code excerpt"><code>
+            { for lines(variant).iter().enumerate()
+                .filter(|(i, _)| (a..=b).contains(&(*i as u32 + 1)))
+                .map(|(i, l)| html! {
+                    <span class={classes!("line", marks.contains(&(i as u32 + 1)).then_some("mark"))}>
+                        <span class="ln" aria-hidden="true">{ i + 1 }</span><span class="src">{ l.text }</span>{ "\n" }
+                    </span>
+                }) }
+        </code></pre>
+    }
+}
+
+/// The story sections.
+#[component]
+pub fn Story() -> Html {
+    let runs = use_memo((), |_| StoryRuns::new());
+    let Some(r) = runs.as_ref() else {
+        return html! {};
+    };
+    let f6 = Preset::Fase6.scenario();
+    let f3 = Preset::Fase3.scenario();
+    let b_end = r.fase6_buggy.samples().last().cloned();
+    let f_end = r.fase6_fixed.samples().last().cloned();
+    let f3_end = r.fase3.samples().last().cloned();
+    let (Some(b_end), Some(f_end), Some(f3_end)) = (b_end, f_end, f3_end) else {
+        return html! {};
+    };
+    let start = r.fase6_buggy.samples()[0].goroutines;
+    let g = f6.goroutines_per_reader;
+    let one_group = counter_timeline(&r.fase3, 0, Time::from_minutes(f3.minutes.into()));
+    let bypass_rows = counter_timeline(&r.fase6_buggy, r.bypassed, Time::from_minutes(15));
+    let fix_rows = counter_timeline(&r.fase6_fixed, 0, Time::from_minutes(10));
+    let dump = r
+        .fase3
+        .dump(
+            Time::from_minutes(f3.minutes.into()),
+            Some(0),
+            DumpFormat::Full,
+        )
+        .unwrap_or_default();
+    let b_analysis = r.fase6_buggy.analysis();
+    let expected = formula::expected_goroutines(&f6, Variant::Buggy, f6.horizon());
+    let half = f6.minutes / 2;
+    html! {
+        <article class="story">
+            <section id="monitor" class="story-section">
+                <h2><span class="num" aria-hidden="true">{ "1" }</span>{ "The monitor" }</h2>
+                <p>{ "A monitor follows the logs of many containers. For each one it starts a " }<strong>{ "heartbeat" }</strong>
+                   { " goroutine that inspects the container for as long as the container lives, and it reads the container's log stream in " }
+                   <strong>{ "rotations" }</strong>{ format!(": every {} minutes the stream is retired and a new one opened, each read by its own ", f6.rotation_secs / 60) }
+                   <strong>{ "reader" }</strong>{ " goroutine." }</p>
+                <p>{ "Two lifecycles, then: the heartbeat lives as long as the container, a reader lives one rotation. A healthy container costs two goroutines — heartbeat and reader — so FASE 6's " }
+                   { format!("{} containers start at {} goroutines.", f6.containers, int(start)) }</p>
+                <LanesFigure trace={Rc::new(r.healthy.clone())} count={3}
+                    caption={format!("Three healthy containers over {} minutes (fixed program): the heartbeat bar runs on; each rotation's reader bar ends when its stream is closed, and ✓ marks a Wait() that returned.", r.healthy.scenario().minutes)} />
+            </section>
+
+            <section id="one-waitgroup" class="story-section">
+                <h2><span class="num" aria-hidden="true">{ "2" }</span>{ "One WaitGroup" }</h2>
+                <p>{ "The buggy monitor counts both lifecycles in " }<em>{ "one" }</em>{ " " }<code>{ "sync.WaitGroup" }</code>
+                   { " per container, and at every rotation it closes the old stream and calls " }<code>{ "Wait()" }</code>
+                   { " before opening the next. Here is that counter for one container whose streams never fail (FASE 3, container 0), as the engine ran it:" }</p>
+                { timeline_table(&one_group, false) }
+                { excerpt(Variant::Buggy, Anchor::Close, Anchor::Reopen, &[Anchor::Wait]) }
+            </section>
+
+            <section id="wait-never-returns" class="story-section">
+                <h2><span class="num" aria-hidden="true">{ "3" }</span><code>{ "Wait()" }</code>{ " that never returns" }</h2>
+                <p>{ "The reader calls " }<code>{ "Done()" }</code>{ " and the counter falls to 1 — not 0: the heartbeat holds the group and never calls " }
+                   <code>{ "Done()" }</code>{ ", because it never ends. " }<code>{ "Wait()" }</code>{ " blocks for good, and the container opens no further rotation: its logs stop being read." }</p>
+                <p>{ format!(
+                    "In FASE 3 all {} containers are stuck this way from minute {}, yet the count stays flat at {} goroutines and the check passes: the monitor passes because it stopped monitoring. A goroutine dump of container 0 at {} shows the blocked rotate() in semacquire:",
+                    f3_end.stalled_containers, f3.rotation_secs / 60, f3_end.goroutines, Time::from_minutes(f3.minutes.into())) }</p>
+                <pre class="dump-text small">{ dump }</pre>
+            </section>
+
+            <section id="bypass" class="story-section">
+                <h2><span class="num" aria-hidden="true">{ "4" }</span>{ "The bypass" }</h2>
+                <p>{ "Someone worked around the hang: when the stream reports an error, reopen at once and skip " }<code>{ "Close()" }</code>
+                   { " and " }<code>{ "Wait()" }</code>{ "." }</p>
+                { excerpt(Variant::Buggy, Anchor::CheckErr, Anchor::Wait, &[Anchor::SkipWait]) }
+                <p>{ format!(
+                    "But a failed stream is half-open: no byte and no EOF will ever arrive. Never closed, it keeps its reader blocked in IO wait and its {} handler goroutine(s) alive — {g} goroutines left behind for good per failed rotation, and one more count on wg that nobody will ever Done(). Container {} of FASE 6, whose first rotations failed:",
+                    g - 1, r.bypassed) }</p>
+                { timeline_table(&bypass_rows, false) }
+            </section>
+
+            <section id="pile-up" class="story-section">
+                <h2><span class="num" aria-hidden="true">{ "5" }</span>{ "The pile-up" }</h2>
+                <p>{ format!(
+                    "FASE 6's streams fail {}% of the time, so nearly every rotation takes the bypass and leaves {g} goroutines behind. A container stops leaking only when a healthy rotation stalls it in Wait(). Minute by minute, goroutines = {} + {g} × readers left behind.",
+                    f6.error_rate * 100.0, int(start)) }</p>
+                <LanesFigure trace={Rc::new(r.fase6_buggy.clone())} count={6}
+                    caption={format!("The first six FASE 6 containers, buggy program, {} minutes: hatched ✕ bands are readers left behind, still running; ⏸ marks a Wait() that blocked for good.", f6.minutes)} />
+                <p>{ format!(
+                    "By minute {}: {} goroutines ({} at minute {}), {} readers left behind with {} handlers, {} of {} containers stuck in Wait(); growth {}/min against a limit of 2/min: {}. Over all seeds the model expects {} at minute {}.",
+                    f6.minutes, int(b_end.goroutines), int(r.fase6_buggy.samples()[half as usize].goroutines), half,
+                    int(b_end.leaked_readers), int(b_end.by_role.handler), b_end.stalled_containers, f6.containers,
+                    signed(b_analysis.growth_per_min, 2), b_analysis.verdict, int(expected.round() as u64), f6.minutes) }</p>
+                <p><a href="?preset=fase6&t=17&container=0#lab">{ "Look at minute 17 in the live view ↓" }</a></p>
+            </section>
+
+            <section id="fix" class="story-section">
+                <h2><span class="num" aria-hidden="true">{ "6" }</span>{ "The fix" }</h2>
+                <p>{ "One WaitGroup per lifecycle: " }<code>{ "heartbeatWg" }</code>{ " for the heartbeat, " }<code>{ "readerWg" }</code>
+                   { " for the rotation's reader. " }<code>{ "readerWg.Wait()" }</code>{ " waits only for the reader, which exits as soon as its stream is closed — and once Wait() can return, the workaround goes: every stream, failed or not, is closed and waited for." }</p>
+                { excerpt(Variant::Fixed, Anchor::CheckErr, Anchor::Reopen, &[Anchor::Close, Anchor::Wait]) }
+                { timeline_table(&fix_rows, true) }
+                <p>{ format!(
+                    "Same seed, same failed streams: the fixed program holds {} goroutines from minute 0 to minute {} (growth {}/min): {}.",
+                    int(f_end.goroutines), f6.minutes, signed(r.fase6_fixed.analysis().growth_per_min, 2), r.fase6_fixed.analysis().verdict) }</p>
+            </section>
+        </article>
+    }
+}

@@ -1,0 +1,82 @@
+//! How numbers and times read on the page.
+
+/// A whole number with thin thousands separators, for prose: `1,856`.
+pub fn int(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A decimal with `places` digits after the point: `31.66`.
+pub fn dec(x: f64, places: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.places$}")
+    } else {
+        "—".to_owned()
+    }
+}
+
+/// A signed decimal: `+30.50`, `-0.20`, `0.00`.
+pub fn signed(x: f64, places: usize) -> String {
+    if x > 0.0
+        && format!("{x:.places$}")
+            .chars()
+            .any(|c| c.is_ascii_digit() && c != '0')
+    {
+        format!("+{x:.places$}")
+    } else {
+        dec(x, places)
+    }
+}
+
+/// A rotation period in words: `5 min`, `90 s`, `1.5 min`.
+pub fn period(secs: u32) -> String {
+    if secs.is_multiple_of(60) {
+        format!("{} min", secs / 60)
+    } else if secs < 60 {
+        format!("{secs} s")
+    } else {
+        let m = f64::from(secs) / 60.0;
+        let s = format!("{m:.2}");
+        format!("{} min", s.trim_end_matches('0').trim_end_matches('.'))
+    }
+}
+
+/// Whole minutes as a clock, `mm:00` (or `h:mm:00`).
+pub fn minute(m: u32) -> String {
+    leakscope_sim::Time::from_minutes(u64::from(m)).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(int(0), "0");
+        assert_eq!(int(999), "999");
+        assert_eq!(int(1_856), "1,856");
+        assert_eq!(int(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn decimals_keep_their_sign() {
+        assert_eq!(signed(30.5, 2), "+30.50");
+        assert_eq!(signed(0.0, 2), "0.00");
+        assert_eq!(signed(-0.2, 2), "-0.20");
+        assert_eq!(dec(f64::NAN, 1), "—");
+    }
+
+    #[test]
+    fn periods_read_in_minutes_or_seconds() {
+        assert_eq!(period(300), "5 min");
+        assert_eq!(period(45), "45 s");
+        assert_eq!(period(90), "1.5 min");
+    }
+}

@@ -1,0 +1,451 @@
+//! Per-container lanes and, for many containers, a heat strip: what each
+//! goroutine of a container did over time, drawn on a canvas.
+//!
+//! A lane has three rows: the heartbeat (a continuous bar), the rotation's
+//! reader (one bar per rotation, ending when it exits) and the goroutines
+//! left behind (hatched, with a ✕ where each was abandoned). A `Wait()` that
+//! blocks for good is cross-hatched with a ⏸; one that returns gets a ✓.
+
+use std::cell::RefCell;
+
+use leakscope_sim::{Outcome, Time, Trace};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CanvasPattern, CanvasRenderingContext2d, HtmlCanvasElement};
+
+use crate::palette::{self, Rgb};
+
+/// Height of one lane, CSS pixels.
+pub const LANE_HEIGHT: f64 = 30.0;
+/// Width of the label column, CSS pixels.
+pub const GUTTER: f64 = 44.0;
+/// Height of the time axis, CSS pixels.
+pub const AXIS: f64 = 20.0;
+/// Height of the heat strip, CSS pixels.
+pub const HEAT_HEIGHT: f64 = 110.0;
+
+/// What to draw.
+pub struct LanesInput<'a> {
+    /// The run.
+    pub trace: &'a Trace,
+    /// The cursor: everything after it is not drawn yet.
+    pub at: Time,
+    /// The first container shown.
+    pub first: u32,
+    /// How many lanes.
+    pub count: u32,
+    /// The selected container, highlighted.
+    pub selected: Option<u32>,
+    /// Device pixels per CSS pixel.
+    pub scale: f64,
+    /// Width in CSS pixels.
+    pub width: f64,
+}
+
+fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, JsValue> {
+    canvas
+        .get_context("2d")?
+        .ok_or_else(|| JsValue::from_str("no 2D context"))?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .map_err(|_| JsValue::from_str("not a 2D context"))
+}
+
+/// Sizes `canvas` to `width` × `height` CSS pixels at `scale`, only when it
+/// changed (resizing clears it and costs an allocation).
+pub fn size_canvas(canvas: &HtmlCanvasElement, width: f64, height: f64, scale: f64) {
+    let (w, h) = (
+        (width * scale).round() as u32,
+        (height * scale).round() as u32,
+    );
+    if canvas.width() != w {
+        canvas.set_width(w);
+    }
+    if canvas.height() != h {
+        canvas.set_height(h);
+    }
+}
+
+thread_local! {
+    static PATTERNS: RefCell<Option<(CanvasPattern, CanvasPattern)>> = const { RefCell::new(None) };
+}
+
+/// A small tile with diagonal stripes (`cross` adds the other diagonal).
+fn pattern(
+    ctx: &CanvasRenderingContext2d,
+    ink: Rgb,
+    cross: bool,
+) -> Result<CanvasPattern, JsValue> {
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let tile: HtmlCanvasElement = doc.create_element("canvas")?.dyn_into()?;
+    tile.set_width(8);
+    tile.set_height(8);
+    let t = context(&tile)?;
+    t.set_fill_style_str(&ink.alpha(0.25));
+    t.fill_rect(0.0, 0.0, 8.0, 8.0);
+    t.set_stroke_style_str(&ink.css());
+    t.set_line_width(2.0);
+    t.begin_path();
+    t.move_to(-2.0, 10.0);
+    t.line_to(10.0, -2.0);
+    t.move_to(-2.0, 2.0);
+    t.line_to(2.0, -2.0);
+    t.move_to(6.0, 10.0);
+    t.line_to(10.0, 6.0);
+    if cross {
+        t.move_to(-2.0, -2.0);
+        t.line_to(10.0, 10.0);
+    }
+    t.stroke();
+    ctx.create_pattern_with_html_canvas_element(&tile, "repeat")?
+        .ok_or_else(|| JsValue::from_str("no pattern"))
+}
+
+fn patterns(ctx: &CanvasRenderingContext2d) -> Result<(CanvasPattern, CanvasPattern), JsValue> {
+    PATTERNS.with(|p| {
+        if let Some(pair) = p.borrow().as_ref() {
+            return Ok(pair.clone());
+        }
+        let pair = (
+            pattern(ctx, palette::LEFT_BEHIND, false)?,
+            pattern(ctx, palette::BLOCKED, true)?,
+        );
+        *p.borrow_mut() = Some(pair.clone());
+        Ok(pair)
+    })
+}
+
+/// A step for time-axis ticks that gives at most about `max_ticks` labels.
+pub fn tick_step(minutes: u32, max_ticks: u32) -> u32 {
+    const STEPS: [u32; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
+    STEPS
+        .into_iter()
+        .find(|s| minutes / s <= max_ticks.max(1))
+        .unwrap_or(2880)
+}
+
+/// Draws lanes `first .. first + count` of `input.trace` up to `input.at`.
+///
+/// # Errors
+///
+/// When the canvas has no 2D context.
+pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<(), JsValue> {
+    let height = f64::from(input.count) * LANE_HEIGHT + AXIS;
+    size_canvas(canvas, input.width, height, input.scale);
+    let ctx = context(canvas)?;
+    let (left_behind, blocked) = patterns(&ctx)?;
+    ctx.set_transform(input.scale, 0.0, 0.0, input.scale, 0.0, 0.0)?;
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(0.0, 0.0, input.width, height);
+
+    let trace = input.trace;
+    let end = trace.end().as_millis().max(1) as f64;
+    let plot = (input.width - GUTTER - 8.0).max(10.0);
+    let x = |t: Time| GUTTER + plot * (t.as_millis() as f64 / end);
+    let now = input.at;
+    let x_now = x(now);
+    let icon_room = plot / (trace.scenario().rotations_per_container().max(1) as f64) >= 10.0;
+
+    ctx.set_text_baseline("middle");
+    for lane in 0..input.count {
+        let c = input.first + lane;
+        let Some(record) = trace.containers().get(c as usize) else {
+            break;
+        };
+        let y0 = f64::from(lane) * LANE_HEIGHT;
+        if input.selected == Some(c) {
+            ctx.set_fill_style_str("#fff4c2");
+            ctx.fill_rect(0.0, y0, input.width, LANE_HEIGHT);
+            ctx.set_fill_style_str(&palette::INK.css());
+            ctx.fill_rect(0.0, y0, 3.0, LANE_HEIGHT);
+        }
+        ctx.set_fill_style_str(&palette::INK.css());
+        ctx.set_font("12px system-ui, sans-serif");
+        ctx.set_text_align("left");
+        let _ = ctx.fill_text(&format!("c{c}"), 8.0, y0 + LANE_HEIGHT / 2.0);
+
+        // Heartbeat: one goroutine for the whole life of the container.
+        ctx.set_fill_style_str(&palette::HEARTBEAT.css());
+        ctx.fill_rect(GUTTER, y0 + 3.0, x_now - GUTTER, 3.0);
+
+        let (ry, rh) = (y0 + 9.0, 9.0);
+        let (ly, lh) = (y0 + 21.0, 6.0);
+        let mut first_abandon: Option<f64> = None;
+        let mut abandoned = 0u32;
+        for r in record.rotations() {
+            if r.start() > now {
+                break;
+            }
+            let x0 = x(r.start());
+            let due = r.end().filter(|&e| e <= now);
+            let x1 = due.map_or(x_now, x);
+            ctx.set_fill_style_str(&palette::READER.css());
+            ctx.fill_rect(x0, ry, (x1 - x0 - 1.0).max(1.0), rh);
+            let Some(e) = due else { continue };
+            let xe = x(e);
+            match r.outcome() {
+                Outcome::Abandoned => {
+                    abandoned += 1;
+                    first_abandon.get_or_insert(xe);
+                    if icon_room {
+                        ctx.set_fill_style_str(&palette::LEFT_BEHIND.css());
+                        ctx.set_font("bold 10px system-ui, sans-serif");
+                        ctx.set_text_align("center");
+                        let _ = ctx.fill_text("✕", xe, ly + lh / 2.0);
+                    }
+                }
+                Outcome::Stalled => {
+                    ctx.set_fill_style_canvas_pattern(&blocked);
+                    ctx.fill_rect(xe, ry, (x_now - xe).max(1.0), rh);
+                    ctx.set_stroke_style_str(&palette::BLOCKED.css());
+                    ctx.set_line_width(1.0);
+                    ctx.stroke_rect(xe, ry, (x_now - xe).max(1.0), rh);
+                    ctx.set_fill_style_str(&palette::INK.css());
+                    ctx.set_font("bold 11px system-ui, sans-serif");
+                    ctx.set_text_align("left");
+                    let _ = ctx.fill_text("⏸ Wait()", xe + 3.0, ry + rh / 2.0);
+                }
+                Outcome::Closed | Outcome::FailedClosed => {
+                    if icon_room {
+                        ctx.set_fill_style_str(&palette::RETURNED.css());
+                        ctx.set_font("bold 11px system-ui, sans-serif");
+                        ctx.set_text_align("center");
+                        let _ = ctx.fill_text("✓", xe, ly + lh / 2.0);
+                    }
+                }
+                Outcome::Open => {}
+            }
+        }
+        if let Some(xa) = first_abandon {
+            // Readers left behind keep running past their rotation.
+            ctx.set_fill_style_canvas_pattern(&left_behind);
+            ctx.fill_rect(xa, ly, (x_now - xa).max(1.0), lh);
+            ctx.set_fill_style_str(&palette::INK.css());
+            ctx.set_font("bold 10px system-ui, sans-serif");
+            ctx.set_text_align("left");
+            let label = format!("✕{abandoned}");
+            if x_now + 30.0 < input.width {
+                let _ = ctx.fill_text(&label, x_now + 3.0, ly + lh / 2.0);
+            }
+        }
+        ctx.set_fill_style_str(&palette::FAINT.css());
+        ctx.fill_rect(GUTTER, y0 + LANE_HEIGHT - 0.5, plot, 0.5);
+    }
+    axis(
+        &ctx,
+        trace,
+        f64::from(input.count) * LANE_HEIGHT,
+        plot,
+        input.width,
+    );
+    cursor(&ctx, x_now, f64::from(input.count) * LANE_HEIGHT);
+    Ok(())
+}
+
+fn axis(ctx: &CanvasRenderingContext2d, trace: &Trace, y: f64, plot: f64, width: f64) {
+    let minutes = trace.scenario().minutes;
+    let step = tick_step(minutes, (plot / 70.0) as u32);
+    ctx.set_fill_style_str(&palette::INK.css());
+    ctx.set_font("11px system-ui, sans-serif");
+    ctx.set_text_align("center");
+    ctx.set_text_baseline("top");
+    let mut m = 0;
+    while m <= minutes {
+        let xm = GUTTER + plot * f64::from(m) / f64::from(minutes.max(1));
+        ctx.fill_rect(xm, y, 1.0, 4.0);
+        if xm + 12.0 < width {
+            let _ = ctx.fill_text(&crate::format::minute(m), xm, y + 5.0);
+        }
+        m += step;
+    }
+    ctx.set_text_baseline("middle");
+}
+
+fn cursor(ctx: &CanvasRenderingContext2d, x: f64, height: f64) {
+    ctx.set_fill_style_str(&palette::INK.css());
+    ctx.fill_rect(x - 0.75, 0.0, 1.5, height);
+}
+
+/// A heat map of left-behind readers: one row per container, one column
+/// per time bin; built once per run.
+pub struct Heat {
+    /// Rows (containers).
+    pub rows: u32,
+    /// Columns (time bins).
+    pub cols: u32,
+    /// RGBA pixels, row-major.
+    pub rgba: Vec<u8>,
+    /// The most readers left behind by one container.
+    pub max: u32,
+}
+
+/// The colour of `v` readers left behind out of `max` (white to vermillion
+/// to dark brown: lightness carries the value, not hue alone).
+fn ramp(v: u32, max: u32) -> [u8; 4] {
+    if v == 0 {
+        return [0xee, 0xf3, 0xf8, 0xff];
+    }
+    let f = f64::from(v) / f64::from(max.max(1));
+    let stops = [
+        (0.0, [0xfd, 0xd4, 0x9e]),
+        (0.5, [0xd5, 0x5e, 0x00]),
+        (1.0, [0x4a, 0x1a, 0x00]),
+    ];
+    let (a, b) = if f <= 0.5 {
+        (stops[0], stops[1])
+    } else {
+        (stops[1], stops[2])
+    };
+    let k = ((f - a.0) / (b.0 - a.0)).clamp(0.0, 1.0);
+    let mix = |i: usize| (f64::from(a.1[i]) + (f64::from(b.1[i]) - f64::from(a.1[i])) * k) as u8;
+    [mix(0), mix(1), mix(2), 0xff]
+}
+
+impl Heat {
+    /// Builds the heat map of `trace`, `cols` time bins wide.
+    pub fn of(trace: &Trace, cols: u32) -> Heat {
+        let rows = trace.containers().len() as u32;
+        let cols = cols.max(1);
+        let end = trace.end().as_millis().max(1);
+        let col_of = |t: Time| ((t.as_millis() * u64::from(cols)) / end).min(u64::from(cols) - 1);
+        let mut counts = vec![0u32; (rows * cols) as usize];
+        let mut stalled = vec![u32::MAX; rows as usize];
+        for (i, c) in trace.containers().iter().enumerate() {
+            let row = &mut counts[i * cols as usize..(i + 1) * cols as usize];
+            for r in c.rotations() {
+                if let (Outcome::Abandoned, Some(e)) = (r.outcome(), r.end()) {
+                    row[col_of(e) as usize] += 1;
+                }
+            }
+            let mut run = 0;
+            for v in row.iter_mut() {
+                run += *v;
+                *v = run;
+            }
+            if let Some(s) = c.stalled_at() {
+                stalled[i] = col_of(s) as u32;
+            }
+        }
+        let max = counts.iter().copied().max().unwrap_or(0);
+        let mut rgba = Vec::with_capacity(counts.len() * 4);
+        for (i, v) in counts.iter().enumerate() {
+            let (row, col) = (i / cols as usize, (i % cols as usize) as u32);
+            let px = if col >= stalled[row] && (col + row as u32).is_multiple_of(3) {
+                // Stalled: purple dots over the value, so it reads without colour.
+                [0x7a, 0x2e, 0x5c, 0xff]
+            } else {
+                ramp(*v, max)
+            };
+            rgba.extend_from_slice(&px);
+        }
+        Heat {
+            rows,
+            cols,
+            rgba,
+            max,
+        }
+    }
+
+    /// The heat map as a canvas of `cols` × `rows` pixels.
+    ///
+    /// # Errors
+    ///
+    /// When the canvas cannot be created.
+    pub fn to_canvas(&self) -> Result<HtmlCanvasElement, JsValue> {
+        let doc = web_sys::window()
+            .and_then(|w| w.document())
+            .ok_or_else(|| JsValue::from_str("no document"))?;
+        let canvas: HtmlCanvasElement = doc.create_element("canvas")?.dyn_into()?;
+        canvas.set_width(self.cols);
+        canvas.set_height(self.rows);
+        let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+            wasm_bindgen::Clamped(&self.rgba),
+            self.cols,
+            self.rows,
+        )?;
+        context(&canvas)?.put_image_data(&data, 0.0, 0.0)?;
+        Ok(canvas)
+    }
+}
+
+/// Draws the heat strip `image` (built by [`Heat::to_canvas`]) up to `at`,
+/// the future greyed, with the selected row marked.
+///
+/// # Errors
+///
+/// When the canvas has no 2D context.
+pub fn draw_heat(
+    canvas: &HtmlCanvasElement,
+    image: &HtmlCanvasElement,
+    trace: &Trace,
+    at: Time,
+    selected: u32,
+    width: f64,
+    scale: f64,
+) -> Result<(), JsValue> {
+    let height = HEAT_HEIGHT + AXIS;
+    size_canvas(canvas, width, height, scale);
+    let ctx = context(canvas)?;
+    ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0)?;
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(0.0, 0.0, width, height);
+    let plot = (width - GUTTER - 8.0).max(10.0);
+    ctx.set_image_smoothing_enabled(false);
+    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(image, GUTTER, 0.0, plot, HEAT_HEIGHT)?;
+    let end = trace.end().as_millis().max(1) as f64;
+    let x_now = GUTTER + plot * (at.as_millis() as f64 / end);
+    ctx.set_fill_style_str("rgba(255,255,255,0.78)");
+    ctx.fill_rect(x_now, 0.0, GUTTER + plot - x_now, HEAT_HEIGHT);
+    let rows = f64::from(trace.scenario().containers.max(1));
+    let row_h = HEAT_HEIGHT / rows;
+    let y = f64::from(selected) * row_h;
+    ctx.set_stroke_style_str(&palette::INK.css());
+    ctx.set_line_width(1.0);
+    ctx.stroke_rect(GUTTER - 0.5, y - 0.5, plot + 1.0, row_h.max(1.0) + 1.0);
+    ctx.set_fill_style_str(&palette::INK.css());
+    ctx.set_font("11px system-ui, sans-serif");
+    ctx.set_text_align("left");
+    ctx.set_text_baseline("top");
+    let _ = ctx.fill_text("c0", 8.0, 0.0);
+    ctx.set_text_baseline("bottom");
+    let _ = ctx.fill_text(&format!("c{}", rows as u32 - 1), 8.0, HEAT_HEIGHT);
+    ctx.set_text_baseline("middle");
+    let _ = ctx.fill_text("▶", 32.0, y + row_h / 2.0);
+    axis(&ctx, trace, HEAT_HEIGHT, plot, width);
+    cursor(&ctx, x_now, HEAT_HEIGHT);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leakscope_sim::{Preset, Variant, simulate};
+
+    #[test]
+    fn ticks_fit_the_width() {
+        assert_eq!(tick_step(58, 8), 10);
+        assert_eq!(tick_step(10, 8), 2);
+        assert_eq!(tick_step(1440, 8), 180);
+    }
+
+    #[test]
+    fn the_heat_map_counts_readers_left_behind_by_each_column() {
+        let trace = simulate(&Preset::Fase6.scenario(), Variant::Buggy).unwrap();
+        let heat = Heat::of(&trace, 58);
+        assert_eq!(heat.rgba.len(), 55 * 58 * 4);
+        let most = trace
+            .containers()
+            .iter()
+            .map(|c| {
+                c.rotations()
+                    .iter()
+                    .filter(|r| r.outcome() == Outcome::Abandoned)
+                    .count() as u32
+            })
+            .max()
+            .unwrap();
+        assert_eq!(heat.max, most);
+        let fixed = simulate(&Preset::Fase6.scenario(), Variant::Fixed).unwrap();
+        assert_eq!(Heat::of(&fixed, 58).max, 0);
+    }
+}

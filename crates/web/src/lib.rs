@@ -1,0 +1,47 @@
+//! The teaching page: the buggy and the fixed container monitor animated
+//! side by side on one virtual clock, in the browser.
+//!
+//! All logic lives in [`leakscope_sim`]; this crate presents it. The state
+//! ([`state::State`]) holds both [`leakscope_sim::Trace`]s of one scenario
+//! and a virtual instant; every number on the page is the core's answer for
+//! that instant, so at whole minutes the page equals
+//! `leakscope sim --format json`.
+//!
+//! Layout: [`state`] (the one `Reducible`), [`app`] (the page and its
+//! browser plumbing), [`components`] (thin function components), [`chart`]
+//! and [`lanes`] (the canvases), [`view`] (which core answers to show),
+//! [`bench`] (`?bench=1`), [`panic`] (the error banner).
+//!
+//! Built by Trunk from the repository's `index.html`; see the README.
+
+pub mod app;
+pub mod bench;
+pub mod chart;
+pub mod components;
+pub mod dom;
+pub mod format;
+pub mod lanes;
+pub mod palette;
+pub mod panic;
+pub mod state;
+pub mod view;
+
+pub use app::{App, AppProps};
+pub use state::{Action, Runs, State};
+
+/// Mounts the page into `#app` (or the body), with the panic banner hook.
+pub fn start() {
+    panic::install();
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"));
+    match root {
+        Some(root) => {
+            root.set_inner_html("");
+            yew::Renderer::<App>::with_root(root).render();
+        }
+        None => {
+            yew::Renderer::<App>::new().render();
+        }
+    }
+}

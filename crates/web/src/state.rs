@@ -1,0 +1,655 @@
+//! The page's whole state in one [`Reducible`]: the scenario, both runs of
+//! it, the virtual clock, the selection and the playback timer.
+//!
+//! Every number the page shows is read from the two [`Trace`]s held here;
+//! the page only chooses *which* instant and container to ask the core
+//! about.
+
+use std::rc::Rc;
+
+use gloo_timers::callback::Interval;
+use leakscope_sim::{
+    DumpFormat, Error, Permalink, Preset, Scenario, Time, Trace, Variant, divergence, simulate,
+};
+use yew::Reducible;
+
+/// Most containers the page animates. The core accepts more (the CLI runs
+/// 10,000); the page keeps its frames within budget.
+pub const MAX_PAGE_CONTAINERS: u32 = 500;
+
+/// How long the page waits between two steps when the reader prefers
+/// reduced motion: playback jumps from event to event instead of sweeping.
+pub const REDUCED_MOTION_STEP_MS: f64 = 1_000.0;
+
+/// A wall-clock gap longer than this (a background tab, a breakpoint) is not
+/// played back as virtual time.
+const MAX_TICK_MS: f64 = 250.0;
+
+/// Both runs of one scenario: same seed, same parameters, same faults.
+#[derive(Debug)]
+pub struct Runs {
+    /// The scenario both variants ran.
+    pub scenario: Scenario,
+    /// One WaitGroup for two lifecycles.
+    pub buggy: Trace,
+    /// One WaitGroup per lifecycle.
+    pub fixed: Trace,
+    /// The first minute at which the buggy count is above the fixed one.
+    pub divergence: Option<u32>,
+}
+
+impl Runs {
+    /// Runs both variants of `scenario`.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the core's [`Scenario::validate`] refuses.
+    pub fn new(scenario: &Scenario) -> Result<Runs, Error> {
+        let buggy = simulate(scenario, Variant::Buggy)?;
+        let fixed = simulate(scenario, Variant::Fixed)?;
+        let divergence = divergence(buggy.samples(), fixed.samples());
+        Ok(Runs {
+            scenario: scenario.clone(),
+            buggy,
+            fixed,
+            divergence,
+        })
+    }
+
+    /// The trace of `variant`.
+    pub fn trace(&self, variant: Variant) -> &Trace {
+        match variant {
+            Variant::Buggy => &self.buggy,
+            Variant::Fixed => &self.fixed,
+        }
+    }
+
+    /// The end of the run.
+    pub fn end(&self) -> Time {
+        self.scenario.horizon()
+    }
+
+    /// The first event instant of either variant strictly after `t`, or the
+    /// end of the run when none is left.
+    pub fn next_event(&self, t: Time) -> Time {
+        let next = [&self.buggy, &self.fixed]
+            .iter()
+            .filter_map(|tr| tr.next_event_time(t))
+            .min();
+        next.unwrap_or(self.end()).max(t).min(self.end())
+    }
+
+    /// The last event instant of either variant strictly before `t`.
+    pub fn prev_event(&self, t: Time) -> Time {
+        [&self.buggy, &self.fixed]
+            .iter()
+            .filter_map(|tr| tr.prev_event_time(t))
+            .max()
+            .unwrap_or(Time::ZERO)
+    }
+}
+
+/// Runs compare by identity: two `Rc<Runs>` are equal when they are the
+/// same simulation, so props holding one compare in O(1).
+impl PartialEq for Runs {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+/// Playback speed: virtual time per second of wall time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Speed {
+    /// One virtual second per second (real time).
+    RealTime,
+    /// Ten virtual seconds per second.
+    TenSeconds,
+    /// One virtual minute per second.
+    OneMinute,
+    /// Five virtual minutes (one rotation, by default) per second.
+    FiveMinutes,
+    /// Fifteen virtual minutes per second.
+    FifteenMinutes,
+    /// One virtual hour per second.
+    OneHour,
+}
+
+impl Speed {
+    /// Every speed, slowest first.
+    pub const ALL: [Speed; 6] = [
+        Speed::RealTime,
+        Speed::TenSeconds,
+        Speed::OneMinute,
+        Speed::FiveMinutes,
+        Speed::FifteenMinutes,
+        Speed::OneHour,
+    ];
+
+    /// Virtual milliseconds per wall millisecond.
+    pub const fn factor(self) -> f64 {
+        match self {
+            Speed::RealTime => 1.0,
+            Speed::TenSeconds => 10.0,
+            Speed::OneMinute => 60.0,
+            Speed::FiveMinutes => 300.0,
+            Speed::FifteenMinutes => 900.0,
+            Speed::OneHour => 3_600.0,
+        }
+    }
+
+    /// The label the speed menu shows.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Speed::RealTime => "1 virtual second per second (real time)",
+            Speed::TenSeconds => "10 virtual seconds per second",
+            Speed::OneMinute => "1 virtual minute per second",
+            Speed::FiveMinutes => "5 virtual minutes per second",
+            Speed::FifteenMinutes => "15 virtual minutes per second",
+            Speed::OneHour => "1 virtual hour per second",
+        }
+    }
+
+    /// A short key for the menu's values.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Speed::RealTime => "1s",
+            Speed::TenSeconds => "10s",
+            Speed::OneMinute => "1m",
+            Speed::FiveMinutes => "5m",
+            Speed::FifteenMinutes => "15m",
+            Speed::OneHour => "1h",
+        }
+    }
+
+    /// The speed with `key`.
+    pub fn from_key(key: &str) -> Option<Speed> {
+        Speed::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// Whether events are narrated as they pass (slow enough to follow).
+    pub const fn narrates(self) -> bool {
+        self.factor() <= 60.0
+    }
+}
+
+/// What the goroutine dump covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DumpScope {
+    /// The selected container only.
+    Selected,
+    /// Every goroutine of the run.
+    All,
+}
+
+/// One change to the state.
+pub enum Action {
+    /// Start playing; the interval drives [`Action::Tick`] and is dropped
+    /// (cancelled) on pause.
+    Play(Rc<Interval>),
+    /// Stop playing.
+    Pause,
+    /// A timer tick at wall-clock `now` (milliseconds).
+    Tick(f64),
+    /// To the next event instant.
+    StepForward,
+    /// To the previous event instant.
+    StepBack,
+    /// Move the clock to an instant (clamped to the run).
+    Seek(Time),
+    /// Back to 0:00, paused.
+    Reset,
+    /// Change one parameter by its URL key (`containers`, `minutes`,
+    /// `rotation`, `error_rate`, `goroutines_per_reader`, `heartbeat`,
+    /// `baseline`, `seed`) to the text the reader typed; re-simulates at once.
+    SetParam(&'static str, String),
+    /// Load a preset's scenario.
+    SetPreset(Preset),
+    /// Select a container.
+    Select(u32),
+    /// Change the playback speed.
+    SetSpeed(Speed),
+    /// Choose the dump's format.
+    SetDumpFormat(DumpFormat),
+    /// Choose what the dump covers.
+    SetDumpScope(DumpScope),
+    /// Choose which variant the dump shows.
+    SetDumpVariant(Variant),
+    /// Hide the notices.
+    DismissNotices,
+    /// Whether the reader prefers reduced motion.
+    SetReducedMotion(bool),
+}
+
+/// The page's state. Compared by the identity of its runs and by value for
+/// everything else, so an unchanged state renders nothing.
+#[derive(Clone)]
+pub struct State {
+    /// The preset the scenario started from.
+    pub preset: Preset,
+    /// Both runs of the current scenario.
+    pub runs: Rc<Runs>,
+    /// The virtual clock.
+    pub at: Time,
+    /// Sub-millisecond remainder of playback, so slow speeds still advance.
+    carry: f64,
+    /// The selected container.
+    pub container: u32,
+    /// The playback timer, while playing; dropping it cancels it.
+    pub timer: Option<Rc<Interval>>,
+    /// Wall-clock time of the last tick.
+    last_tick: Option<f64>,
+    /// Playback speed.
+    pub speed: Speed,
+    /// Whether playback jumps from event to event (prefers-reduced-motion).
+    pub reduced_motion: bool,
+    /// The dump's format.
+    pub dump_format: DumpFormat,
+    /// What the dump covers.
+    pub dump_scope: DumpScope,
+    /// Which variant the dump shows.
+    pub dump_variant: Variant,
+    /// Messages about input that could not be used.
+    pub notices: Vec<String>,
+    /// The wall-clock milliseconds the last simulation took (both variants).
+    pub resim_ms: f64,
+    /// Where the last clock movement started: the narration tells what
+    /// happened after it up to [`State::at`].
+    pub moved_from: Option<Time>,
+}
+
+impl PartialEq for State {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.runs, &other.runs)
+            && self.preset == other.preset
+            && self.at == other.at
+            && self.container == other.container
+            && self.timer.is_some() == other.timer.is_some()
+            && self.speed == other.speed
+            && self.reduced_motion == other.reduced_motion
+            && self.dump_format == other.dump_format
+            && self.dump_scope == other.dump_scope
+            && self.dump_variant == other.dump_variant
+            && self.notices == other.notices
+            && self.moved_from == other.moved_from
+    }
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("preset", &self.preset)
+            .field("scenario", &self.runs.scenario)
+            .field("at", &self.at)
+            .field("container", &self.container)
+            .field("playing", &self.playing())
+            .field("notices", &self.notices)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keys of the query that are the page's own, not the core's permalink.
+pub const PAGE_KEYS: [&str; 1] = ["bench"];
+
+/// The query without the page's own keys (`bench`), which the core's
+/// permalink parser does not know.
+pub fn core_query(query: &str) -> String {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .filter(|p| {
+            let key = p.split_once('=').map_or(*p, |(k, _)| k);
+            !PAGE_KEYS.contains(&key)
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl State {
+    /// The state a URL query restores, paused at its `t`, with a notice for
+    /// every value that could not be used.
+    pub fn from_query(query: &str) -> State {
+        let (mut link, notices) = Permalink::parse(&core_query(query));
+        let mut notices: Vec<String> = notices.into_iter().map(|n| n.message).collect();
+        if link.scenario.containers > MAX_PAGE_CONTAINERS {
+            let fallback = link.preset.scenario().containers;
+            notices.push(format!(
+                "containers={}: the page animates at most {MAX_PAGE_CONTAINERS} containers \
+                 (the CLI runs more); using {fallback}",
+                link.scenario.containers
+            ));
+            link.scenario.containers = fallback;
+            link.container = link.container.min(fallback - 1);
+        }
+        let (runs, resim_ms) = match timed(|| Runs::new(&link.scenario)) {
+            (Ok(runs), ms) => (runs, ms),
+            (Err(e), _) => {
+                // Permalink::parse only returns valid scenarios; should that
+                // ever change, fall back rather than fail.
+                notices.push(format!("{e}; using the {} preset", link.preset));
+                link.scenario = link.preset.scenario();
+                link.at = Time::ZERO;
+                link.container = 0;
+                timed(|| Runs::new(&link.scenario).expect("presets are valid"))
+            }
+        };
+        State {
+            preset: link.preset,
+            at: link.at.min(runs.end()),
+            runs: Rc::new(runs),
+            carry: 0.0,
+            container: link.container,
+            timer: None,
+            last_tick: None,
+            speed: Speed::OneMinute,
+            reduced_motion: false,
+            dump_format: DumpFormat::Full,
+            dump_scope: DumpScope::Selected,
+            dump_variant: Variant::Buggy,
+            notices,
+            resim_ms,
+            moved_from: None,
+        }
+    }
+
+    /// The permalink of this state.
+    pub fn permalink(&self) -> Permalink {
+        Permalink {
+            preset: self.preset,
+            scenario: self.runs.scenario.clone(),
+            at: self.at,
+            container: self.container,
+        }
+    }
+
+    /// The URL query that restores this state (without `?`).
+    pub fn to_query(&self) -> String {
+        self.permalink().to_query()
+    }
+
+    /// Whether the clock is running.
+    pub fn playing(&self) -> bool {
+        self.timer.is_some()
+    }
+
+    /// The scenario both runs share.
+    pub fn scenario(&self) -> &Scenario {
+        &self.runs.scenario
+    }
+
+    fn paused(mut self) -> State {
+        self.timer = None;
+        self.last_tick = None;
+        self.carry = 0.0;
+        // A paused clock sits on a whole second, so the URL restores it
+        // exactly (the permalink keeps seconds).
+        self.at = Time::from_secs(self.at.as_millis() / 1_000);
+        self
+    }
+
+    fn moved(mut self, to: Time) -> State {
+        let to = to.min(self.runs.end());
+        self.moved_from = Some(self.at);
+        self.at = to;
+        self
+    }
+
+    fn with_scenario(mut self, preset: Preset, scenario: Scenario) -> State {
+        match timed(|| Runs::new(&scenario)) {
+            (Ok(runs), ms) => {
+                self.preset = preset;
+                self.at = self.at.min(runs.end());
+                self.container = self.container.min(scenario.containers - 1);
+                self.runs = Rc::new(runs);
+                self.resim_ms = ms;
+                self.moved_from = None;
+            }
+            (Err(e), _) => self.notices = vec![e.to_string()],
+        }
+        self
+    }
+
+    fn set_param(mut self, key: &str, text: &str) -> State {
+        // The same lenient parser as the URL: one query with this key
+        // replaced, so a typed value and a linked value are judged alike.
+        let current = self.permalink();
+        let mut pairs: Vec<(String, String)> = current
+            .to_query()
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .filter(|(k, _)| k != "t" && k != "container")
+            .collect();
+        let value = text.trim().to_owned();
+        match pairs.iter_mut().find(|(k, _)| k == key) {
+            Some(pair) => pair.1 = value,
+            None => pairs.push((key.to_owned(), value)),
+        }
+        let query: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect();
+        let (link, notices) = Permalink::parse(&query.join("&"));
+        let bad: Vec<String> = notices
+            .into_iter()
+            .map(|n| {
+                n.message
+                    .replace("; using", "; keeping the previous value instead of")
+            })
+            .collect();
+        if !bad.is_empty() {
+            self.notices = bad;
+            return self;
+        }
+        if link.scenario.containers > MAX_PAGE_CONTAINERS {
+            self.notices = vec![format!(
+                "containers={}: the page animates at most {MAX_PAGE_CONTAINERS} containers; \
+                 keeping {}",
+                link.scenario.containers,
+                self.scenario().containers
+            )];
+            return self;
+        }
+        if link.scenario == *self.scenario() {
+            return self;
+        }
+        self.notices.clear();
+        let preset = self.preset;
+        self.with_scenario(preset, link.scenario)
+    }
+
+    fn tick(mut self, now: f64) -> State {
+        let Some(last) = self.last_tick else {
+            self.last_tick = Some(now);
+            return self;
+        };
+        let end = self.runs.end();
+        if self.reduced_motion {
+            if now - last < REDUCED_MOTION_STEP_MS {
+                return self;
+            }
+            self.last_tick = Some(now);
+            let next = self.runs.next_event(self.at);
+            self = self.moved(next);
+        } else {
+            let wall = (now - last).clamp(0.0, MAX_TICK_MS);
+            self.last_tick = Some(now);
+            let advance = wall * self.speed.factor() + self.carry;
+            let whole = advance.floor();
+            self.carry = advance - whole;
+            let to = Time::from_millis(self.at.as_millis() + whole as u64);
+            self = self.moved(to);
+        }
+        if self.at >= end {
+            self.at = end;
+            self = self.paused();
+        }
+        self
+    }
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        s = match action {
+            Action::Play(timer) => {
+                if s.at >= s.runs.end() {
+                    s.at = Time::ZERO;
+                }
+                s.timer = Some(timer);
+                s.last_tick = None;
+                s
+            }
+            Action::Pause => s.paused(),
+            Action::Tick(now) => {
+                if !s.playing() {
+                    return self;
+                }
+                s.tick(now)
+            }
+            Action::StepForward => {
+                let s = s.paused();
+                let next = s.runs.next_event(s.at);
+                s.moved(next)
+            }
+            Action::StepBack => {
+                let s = s.paused();
+                let prev = s.runs.prev_event(s.at);
+                s.moved(prev)
+            }
+            Action::Seek(t) => s.paused().moved(t),
+            Action::Reset => {
+                let mut s = s.paused();
+                s.at = Time::ZERO;
+                s.moved_from = None;
+                s
+            }
+            Action::SetParam(key, text) => s.set_param(key, &text),
+            Action::SetPreset(p) => {
+                s.notices.clear();
+                s.with_scenario(p, p.scenario())
+            }
+            Action::Select(c) => {
+                s.container = c.min(s.scenario().containers - 1);
+                s.moved_from = None;
+                s
+            }
+            Action::SetSpeed(speed) => {
+                s.speed = speed;
+                s
+            }
+            Action::SetDumpFormat(f) => {
+                s.dump_format = f;
+                s
+            }
+            Action::SetDumpScope(scope) => {
+                s.dump_scope = scope;
+                s
+            }
+            Action::SetDumpVariant(v) => {
+                s.dump_variant = v;
+                s
+            }
+            Action::DismissNotices => {
+                s.notices.clear();
+                s
+            }
+            Action::SetReducedMotion(on) => {
+                s.reduced_motion = on;
+                s
+            }
+        };
+        // Always the new value (it may carry a new tick time); the page
+        // uses `use_reducer_eq`, so an equal state renders nothing.
+        Rc::new(s)
+    }
+}
+
+/// Percent-encodes the few characters a parameter value may carry.
+fn encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Runs `f` and returns its result with the wall-clock milliseconds it took
+/// (0 where no clock exists, natively).
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let start = crate::dom::now_ms();
+    let out = f();
+    (out, crate::dom::now_ms() - start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_keys_are_removed_before_the_core_parses() {
+        assert_eq!(core_query("?bench=1&t=5"), "t=5");
+        assert_eq!(core_query("preset=fase3"), "preset=fase3");
+    }
+
+    #[test]
+    fn a_query_restores_the_state_and_round_trips() {
+        let s = State::from_query("preset=fase3&containers=20&t=7.5&container=3");
+        assert!(s.notices.is_empty(), "{:?}", s.notices);
+        assert_eq!(s.at, Time::from_secs(450));
+        assert_eq!(s.container, 3);
+        assert_eq!(s.scenario().containers, 20);
+        let back = State::from_query(&s.to_query());
+        assert_eq!(back.permalink(), s.permalink());
+    }
+
+    #[test]
+    fn bad_values_are_named_and_fall_back() {
+        let s = State::from_query("containers=-5&t=abc&seed=99999999999999999999999999999999999");
+        assert_eq!(s.scenario(), &Scenario::default());
+        assert_eq!(s.at, Time::ZERO);
+        let all = s.notices.join("\n");
+        for key in ["containers=-5", "t=abc", "seed="] {
+            assert!(all.contains(key), "{all}");
+        }
+    }
+
+    #[test]
+    fn more_containers_than_the_page_animates_fall_back() {
+        let s = State::from_query("containers=2000");
+        assert_eq!(s.scenario().containers, 55);
+        assert!(s.notices[0].starts_with("containers=2000"));
+    }
+
+    #[test]
+    fn stepping_forward_then_back_returns_to_the_same_instant() {
+        let s = Rc::new(State::from_query("t=5"));
+        let fwd = s.clone().reduce(Action::StepForward);
+        assert_eq!(fwd.at, Time::from_minutes(10));
+        let back = fwd.reduce(Action::StepBack);
+        assert_eq!(back.at, s.at);
+    }
+
+    #[test]
+    fn a_typed_parameter_is_judged_like_a_linked_one() {
+        let s = Rc::new(State::from_query("t=30"));
+        let bad = s
+            .clone()
+            .reduce(Action::SetParam("containers", "-5".into()));
+        assert_eq!(bad.scenario().containers, 55);
+        assert!(
+            bad.notices[0].starts_with("containers=-5"),
+            "{:?}",
+            bad.notices
+        );
+        let good = s.reduce(Action::SetParam("containers", "8".into()));
+        assert_eq!(good.scenario().containers, 8);
+        assert_eq!(good.at, Time::from_minutes(30));
+        assert!(good.notices.is_empty());
+    }
+}

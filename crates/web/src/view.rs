@@ -1,0 +1,236 @@
+//! Which of the core's answers the page shows for an instant and a
+//! container: the program line to highlight, the WaitGroup's counter
+//! timeline, the events worth narrating. Presentation only: every fact
+//! comes from the [`Trace`].
+
+use std::collections::BTreeMap;
+
+use leakscope_sim::code::{Anchor, line_of};
+use leakscope_sim::{Event, EventKind, Group, Role, Time, Trace};
+
+/// The line a container is on at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Focus {
+    /// The 1-based line highlighted (`aria-current="step"`).
+    pub line: u32,
+    /// Other lines run at this very instant, in order.
+    pub touched: Vec<u32>,
+    /// Goroutines of the container parked on each line.
+    pub parked: BTreeMap<u32, u64>,
+    /// One sentence about where the container is.
+    pub note: String,
+}
+
+/// Where container `c` of `trace` is at `at`: the line of its last event if
+/// one ran at this instant, otherwise the line it waits on.
+pub fn focus(trace: &Trace, c: u32, at: Time) -> Focus {
+    let v = trace.variant();
+    let events = trace.events_of(c).unwrap_or_default();
+    let now: Vec<&Event> = events.iter().filter(|e| e.time == at).collect();
+    let mut parked = BTreeMap::new();
+    for g in trace.goroutines_at(at, Some(c)).unwrap_or_default() {
+        let anchor = match g.role {
+            Role::Heartbeat => Anchor::HeartbeatLoop,
+            Role::Reader => Anchor::ReadLine,
+            Role::Waiter => Anchor::Wait,
+            Role::Handler | Role::System => continue,
+        };
+        *parked.entry(line_of(v, anchor)).or_default() += 1;
+    }
+    if let Some(last) = now.last() {
+        return Focus {
+            line: line_of(v, last.anchor()),
+            touched: now.iter().map(|e| line_of(v, e.anchor())).collect(),
+            parked,
+            note: last.describe(),
+        };
+    }
+    let Ok(view) = trace.container_at(c, at) else {
+        return Focus {
+            line: 0,
+            touched: Vec::new(),
+            parked,
+            note: String::new(),
+        };
+    };
+    let note = match view.stalled_since {
+        Some(since) => format!(
+            "container {c}: rotate() blocked in Wait() since {since}; no rotation after {}",
+            view.rotation
+        ),
+        None => {
+            let due = Time::from_millis(
+                trace.scenario().rotation().as_millis() * u64::from(view.rotation),
+            );
+            format!(
+                "container {c}: rotation {} reading; its timer fires at {due}",
+                view.rotation
+            )
+        }
+    };
+    Focus {
+        line: line_of(v, view.anchor),
+        touched: Vec::new(),
+        parked,
+        note,
+    }
+}
+
+/// One row of a WaitGroup's counter timeline, in the seed's style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterRow {
+    /// When.
+    pub time: Time,
+    /// What the program did, e.g. `Add(1) → reader #2 starts`.
+    pub what: String,
+    /// The group it touched, if any.
+    pub group: Option<Group>,
+    /// The group's counter after it, if it changed or was read.
+    pub counter: Option<u32>,
+    /// How it reads: fine, bad (a leak or a block) or neutral.
+    pub mood: Mood,
+}
+
+/// How a timeline row reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mood {
+    /// Nothing to worry about.
+    Neutral,
+    /// What the fix is for (✓).
+    Good,
+    /// A leak or a block (✕ / ⏸).
+    Bad,
+}
+
+/// The counter timeline of container `c` up to `at`.
+pub fn counter_timeline(trace: &Trace, c: u32, at: Time) -> Vec<CounterRow> {
+    trace
+        .events_of(c)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e.time <= at)
+        .filter_map(|e| counter_row(&e))
+        .collect()
+}
+
+fn counter_row(e: &Event) -> Option<CounterRow> {
+    let n = e.rotation;
+    let row = |what: String, group, counter, mood| {
+        Some(CounterRow {
+            time: e.time,
+            what,
+            group,
+            counter,
+            mood,
+        })
+    };
+    match &e.kind {
+        EventKind::HeartbeatStarted { group, counter, .. } => row(
+            "Add(1) → heartbeat starts (never calls Done)".into(),
+            Some(*group),
+            Some(*counter),
+            Mood::Neutral,
+        ),
+        EventKind::ReaderStarted { group, counter, .. } => row(
+            format!("Add(1) → reader #{n} starts"),
+            Some(*group),
+            Some(*counter),
+            Mood::Neutral,
+        ),
+        EventKind::RotationDue { .. } => None,
+        EventKind::StreamFailed { .. } => row(
+            format!("stream #{n} failed: reader #{n} stuck in IO wait"),
+            None,
+            None,
+            Mood::Bad,
+        ),
+        EventKind::WaitSkipped { .. } => row(
+            format!("✕ Wait() skipped: reader #{n} left behind, still counted"),
+            None,
+            None,
+            Mood::Bad,
+        ),
+        EventKind::StreamClosed { group, counter, .. } => row(
+            format!("Close() → reader #{n} exits, Done()"),
+            Some(*group),
+            Some(*counter),
+            Mood::Neutral,
+        ),
+        EventKind::WaitBlocked { group, counter, .. } => row(
+            "⏸ Wait() BLOCKS for good (counter ≠ 0)".into(),
+            Some(*group),
+            Some(*counter),
+            Mood::Bad,
+        ),
+        EventKind::WaitReturned { group, .. } => row(
+            "✓ Wait() returns at once (counter = 0)".into(),
+            Some(*group),
+            Some(0),
+            Mood::Good,
+        ),
+    }
+}
+
+/// Whether an event is worth announcing to a screen reader while playing:
+/// the moments the two programs part ways.
+pub fn is_key_event(e: &Event) -> bool {
+    matches!(
+        e.kind,
+        EventKind::WaitSkipped { .. }
+            | EventKind::WaitBlocked { .. }
+            | EventKind::WaitReturned { .. }
+            | EventKind::StreamFailed { .. }
+    )
+}
+
+/// The key events of container `c` with `from < time <= to`.
+pub fn key_events(trace: &Trace, c: u32, from: Option<Time>, to: Time) -> Vec<Event> {
+    trace
+        .events_of(c)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| from.is_none_or(|f| e.time > f) && e.time <= to)
+        .filter(is_key_event)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leakscope_sim::code::lines;
+    use leakscope_sim::{Preset, Variant, simulate};
+
+    #[test]
+    fn a_blocked_container_sits_on_the_wait_line() {
+        let trace = simulate(&Preset::Fase3.scenario(), Variant::Buggy).unwrap();
+        let f = focus(&trace, 0, Time::from_minutes(7));
+        assert_eq!(f.line, line_of(Variant::Buggy, Anchor::Wait));
+        assert!(
+            lines(Variant::Buggy)[f.line as usize - 1]
+                .text
+                .contains("Wait()")
+        );
+        assert!(f.note.contains("blocked in Wait()"), "{}", f.note);
+        // heartbeat in its loop, the waiter in Wait(); the reader has exited
+        assert_eq!(f.parked.values().sum::<u64>(), 2);
+    }
+
+    #[test]
+    fn at_an_event_instant_the_last_event_is_highlighted() {
+        let trace = simulate(&Preset::Fase3.scenario(), Variant::Fixed).unwrap();
+        let f = focus(&trace, 0, Time::from_minutes(5));
+        // close, wait returned, next reader started
+        assert_eq!(f.line, line_of(Variant::Fixed, Anchor::ReaderGo));
+        assert!(f.touched.contains(&line_of(Variant::Fixed, Anchor::Wait)));
+    }
+
+    #[test]
+    fn the_counter_timeline_is_the_seeds() {
+        let trace = simulate(&Preset::Fase3.scenario(), Variant::Buggy).unwrap();
+        let rows = counter_timeline(&trace, 0, Time::from_minutes(10));
+        let counters: Vec<Option<u32>> = rows.iter().map(|r| r.counter).collect();
+        // Add → 1, Add → 2, Done → 1, Wait blocks at 1
+        assert_eq!(counters, [Some(1), Some(2), Some(1), Some(1)]);
+        assert_eq!(rows[3].mood, Mood::Bad);
+    }
+}

@@ -66,10 +66,11 @@ pub const FINGERPRINTS_VAR: &str = "LEAKSCOPE_NATIVE_FINGERPRINTS";
 /// Cross-platform determinism: the native CLI prints the conformance
 /// fingerprints, and the core's wasm test compares its own with them.
 fn determinism(_ctx: &mut Ctx) -> Result<()> {
+    // The debug build: `cargo test --workspace` has just built it, and a
+    // release build would only cost time (the trace is the same).
     let native = Cmd::cargo([
         "run",
         "--quiet",
-        "--release",
         "-p",
         "leakscope-cli",
         "--",

@@ -61,6 +61,7 @@ pub struct Engine {
     socket: String,
     client: Mutex<Option<Docker>>,
     reachable: Mutex<Option<bool>>,
+    last_error: Mutex<Option<String>>,
 }
 
 impl Engine {
@@ -70,6 +71,7 @@ impl Engine {
             socket: socket.trim_start_matches("unix://").to_owned(),
             client: Mutex::new(None),
             reachable: Mutex::new(None),
+            last_error: Mutex::new(None),
         }
     }
 
@@ -105,6 +107,9 @@ impl Engine {
     /// when that changes (once, not at every retry).
     pub fn note(&self, result: Result<(), &str>, retry: Duration) {
         let now = result.is_ok();
+        if let Err(why) = result {
+            *Self::lock(&self.last_error) = Some(why.to_owned());
+        }
         let mut seen = Self::lock(&self.reachable);
         if *seen == Some(now) {
             return;
@@ -124,6 +129,11 @@ impl Engine {
             ),
         }
         *seen = Some(now);
+    }
+
+    /// Why the engine last could not be reached, if it ever failed.
+    pub fn last_error(&self) -> Option<String> {
+        Self::lock(&self.last_error).clone()
     }
 
     /// Whether the engine answered the last request, if any was made.

@@ -1,0 +1,462 @@
+//! The real monitor against a real Docker engine: the split monitor follows
+//! containers across rotations with a bounded census and loses or repeats
+//! no line, through kills, restarts, pauses, late containers, an engine
+//! restart and a socket missing at start; the shared monitor stalls.
+//!
+//! Needs a running engine (`dockerd`) on `DOCKER_HOST` or
+//! `/var/run/docker.sock`; the harness builds the emitter image itself
+//! (`leakscope-emitter`, static, `FROM scratch`). Without an engine the
+//! tests print "skipped: no docker engine" and pass, except under
+//! `CI=true`, where they fail.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use leakscope_monitor::docker::{Selector, socket_from_env};
+use leakscope_monitor::follow::{FollowOptions, Follower, Summary};
+use leakscope_monitor::{CensusSnapshot, MonitorConfig};
+use leakscope_sim::Variant;
+
+const IMAGE: &str = "leakscope-emitter:test";
+
+/// One test at a time: they share the engine, and one restarts it.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn docker(args: &[&str]) -> Result<String, String> {
+    let out = Command::new("docker")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("docker {}: {e}", args.join(" ")))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "docker {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+fn must(args: &[&str]) -> String {
+    docker(args).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn engine_up() -> bool {
+    Path::new(&socket_from_env()).exists() && docker(&["version", "--format", "{{.Server.Version}}"]).is_ok()
+}
+
+/// Whether the tests can run; loud when they cannot.
+fn engine() -> bool {
+    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    let ready = READY.get_or_init(|| {
+        if !engine_up() {
+            return Err("no docker engine".into());
+        }
+        build_image()
+    });
+    match ready {
+        Ok(()) => true,
+        Err(why) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("CI=true but the Docker tests cannot run: {why}");
+            }
+            eprintln!("\n*** skipped: {why} ***\n*** start dockerd to run the Docker tests (see crates/monitor/README.md) ***\n");
+            false
+        }
+    }
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Builds the emitter statically and an image `FROM scratch` around it.
+fn build_image() -> Result<(), String> {
+    let target = "x86_64-unknown-linux-gnu";
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(workspace())
+        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .args(["build", "--release", "--target", target, "-p", "leakscope-emitter"])
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("cargo build of the emitter: {e}"))?;
+    if !status.success() {
+        return Err("cargo build of the emitter failed".into());
+    }
+    let target_dir = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace().join("target"));
+    let bin = target_dir.join(target).join("release/leakscope-emitter");
+    let ctx = tempfile::tempdir().map_err(|e| e.to_string())?;
+    std::fs::copy(&bin, ctx.path().join("emitter")).map_err(|e| format!("{}: {e}", bin.display()))?;
+    std::fs::write(
+        ctx.path().join("Dockerfile"),
+        "FROM scratch\nCOPY emitter /emitter\nENTRYPOINT [\"/emitter\"]\n",
+    )
+    .map_err(|e| e.to_string())?;
+    docker(&["build", "-q", "-t", IMAGE, &ctx.path().display().to_string()]).map(|_| ())
+}
+
+/// Containers of one test, removed when dropped.
+struct Fleet {
+    label: String,
+    names: Vec<String>,
+}
+
+impl Fleet {
+    fn new(test: &str) -> Fleet {
+        let label = format!("leakscope.test={test}-{}", std::process::id());
+        let _ = Fleet::remove_labelled(&label);
+        Fleet {
+            label,
+            names: Vec::new(),
+        }
+    }
+
+    fn remove_labelled(label: &str) -> Result<(), String> {
+        let ids = docker(&["ps", "-aq", "--filter", &format!("label={label}")])?;
+        for id in ids.split_whitespace() {
+            let _ = docker(&["rm", "-f", id]);
+        }
+        Ok(())
+    }
+
+    fn run(&mut self, name: &str, rate: u32, restart: bool) -> String {
+        let name = format!("{}-{name}", self.label.replace(['.', '='], "-"));
+        let rate = rate.to_string();
+        let mut args = vec![
+            "run", "-d", "--network", "none", "--stop-timeout", "1", "--label", &self.label, "--name", &name,
+        ];
+        if restart {
+            args.extend(["--restart", "always"]);
+        }
+        args.extend([IMAGE, "--rate", &rate]);
+        must(&args);
+        self.names.push(name.clone());
+        name
+    }
+
+    fn selector(&self) -> Selector {
+        Selector {
+            label: Some(self.label.clone()),
+        }
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        let _ = Fleet::remove_labelled(&self.label);
+    }
+}
+
+fn options(fleet: &Fleet, variant: Variant, out: &Path) -> FollowOptions {
+    FollowOptions {
+        monitor: MonitorConfig {
+            rotation: Duration::from_secs(1),
+            heartbeat: Duration::from_millis(500),
+            variant,
+        },
+        selector: fleet.selector(),
+        out: Some(out.to_path_buf()),
+        poll: Duration::from_millis(250),
+        sample_every: Duration::from_millis(100),
+        ..FollowOptions::default()
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The monitor's lines per container, as written to `--out`.
+fn written(out: &Path) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut by: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for l in std::fs::read_to_string(out).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        by.entry(v["container"].as_str().unwrap().to_owned())
+            .or_default()
+            .push((
+                v["ts"].as_str().unwrap().to_owned(),
+                v["line"].as_str().unwrap().to_owned(),
+            ));
+    }
+    by
+}
+
+/// The engine's own record of a container's lines.
+fn engine_lines(name: &str) -> Vec<(String, String)> {
+    must(&["logs", "--timestamps", name])
+        .lines()
+        .map(|l| {
+            let (ts, text) = l.split_once(' ').unwrap_or((l, ""));
+            (ts.to_owned(), text.to_owned())
+        })
+        .collect()
+}
+
+/// Every boot's sequence numbers run 0, 1, 2, … with no gap or repeat.
+fn assert_sequences(name: &str, lines: &[(String, String)]) {
+    let mut next: BTreeMap<&str, u64> = BTreeMap::new();
+    for (_, text) in lines {
+        let mut parts = text.split_whitespace();
+        let boot = parts.next().unwrap().trim_start_matches("boot=");
+        let seq: u64 = parts.next().unwrap().trim_start_matches("seq=").parse().unwrap();
+        let expect = next.entry(boot).or_insert(0);
+        assert_eq!(seq, *expect, "{name}: boot {boot} jumps from {} to {seq}", *expect);
+        *expect += 1;
+    }
+}
+
+/// The monitor read every line the engine holds, once each, in order.
+fn assert_every_line_once(fleet: &Fleet, out: &Path) {
+    let got = written(out);
+    for name in &fleet.names {
+        let expected = engine_lines(name);
+        let seen = got.get(name).cloned().unwrap_or_default();
+        assert!(!expected.is_empty(), "{name} logged nothing");
+        assert_eq!(seen.len(), expected.len(), "{name}: monitor read {} lines, the engine holds {}", seen.len(), expected.len());
+        assert!(seen == expected, "{name}: the monitor's lines differ from the engine's");
+        assert_sequences(name, &seen);
+    }
+}
+
+/// Waits until `f` holds, or panics after `limit`.
+fn eventually(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < limit, "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The split monitor's census bound for `n` containers: a heartbeat each,
+/// at most a reader and a waiter each (a waiter lives only while its
+/// reader finishes), no handler, and a constant (writer, sampler,
+/// discovery; the timer driver is a runtime task).
+fn assert_split_bound(s: &CensusSnapshot, n: u64) {
+    assert!(s.by_role.heartbeat <= n, "{s:?}");
+    assert!(s.by_role.reader <= n, "{s:?}");
+    assert_eq!(s.by_role.handler, 0, "{s:?}");
+    assert!(s.by_role.waiter <= n, "{s:?}");
+    assert_eq!(s.by_role.system, 3, "{s:?}");
+    assert_eq!(s.runtime, 1, "{s:?}");
+    assert_eq!(s.stalled_containers, 0, "{s:?}");
+}
+
+fn stop_all(fleet: &Fleet) {
+    let names: Vec<&str> = fleet.names.iter().map(String::as_str).collect();
+    let mut args = vec!["kill"];
+    args.extend(&names);
+    let _ = docker(&args);
+}
+
+fn drained(summary: &Summary) {
+    assert_eq!(summary.left_after_drain, 0, "{}", summary.render());
+}
+
+#[test]
+fn split_follows_twenty_containers_for_ten_rotations_losing_no_line() {
+    let _serial = serial();
+    if !engine() {
+        return;
+    }
+    let mut fleet = Fleet::new("twenty");
+    for i in 0..20 {
+        fleet.run(&i.to_string(), 40, false);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lines.jsonl");
+    let rt = runtime();
+    let summary = rt.block_on(async {
+        let f = Follower::start(options(&fleet, Variant::Fixed, &out)).await.unwrap();
+        let start = Instant::now();
+        let mut steady = Vec::new();
+        while start.elapsed() < Duration::from_secs(12) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let s = f.census().snapshot();
+            assert_split_bound(&s, 20);
+            if start.elapsed() > Duration::from_secs(3) {
+                steady.push(s);
+            }
+        }
+        // Between rotations: 2 per container plus the constant.
+        assert!(steady.iter().any(|s| s.goroutines() == 2 * 20 + 3), "{:?}", steady.last());
+        stop_all(&fleet);
+        let m = f.monitor().clone();
+        let done = Instant::now();
+        while m.stats.released.load(std::sync::atomic::Ordering::Relaxed) < 20 {
+            assert!(done.elapsed() < Duration::from_secs(20), "containers not released");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        f.stop().await.unwrap()
+    });
+    drained(&summary);
+    assert!(summary.containers.iter().all(|c| c.rotations >= 10), "{}", summary.render());
+    assert_every_line_once(&fleet, &out);
+}
+
+#[test]
+fn split_survives_kills_restarts_pauses_and_late_containers() {
+    let _serial = serial();
+    if !engine() {
+        return;
+    }
+    let mut fleet = Fleet::new("faults");
+    for name in ["kill", "restart", "pause", "steady"] {
+        fleet.run(name, 50, false);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lines.jsonl");
+    let rt = runtime();
+    let summary = rt.block_on(async {
+        let f = Follower::start(options(&fleet, Variant::Fixed, &out)).await.unwrap();
+        let check = |f: &Follower| assert_split_bound(&f.census().snapshot(), 5);
+        let pause = |secs: u64| tokio::time::sleep(Duration::from_millis(secs));
+        pause(2500).await;
+        check(&f);
+        must(&["kill", &fleet.names[0]]);
+        must(&["restart", "-t", "0", &fleet.names[1]]);
+        must(&["pause", &fleet.names[2]]);
+        pause(2500).await;
+        check(&f);
+        must(&["unpause", &fleet.names[2]]);
+        let late = fleet.run("late", 50, false);
+        pause(1500).await;
+        must(&["restart", "-t", "0", &fleet.names[1]]);
+        pause(2500).await;
+        check(&f);
+        let followed: Vec<_> = f.monitor().containers().iter().map(|c| c.name.to_string()).collect();
+        assert!(followed.contains(&late), "the late container is not followed: {followed:?}");
+        stop_all(&fleet);
+        pause(4000).await;
+        f.stop().await.unwrap()
+    });
+    drained(&summary);
+    assert_every_line_once(&fleet, &out);
+}
+
+#[test]
+fn split_recovers_from_an_engine_restart_and_a_socket_missing_at_start() {
+    let _serial = serial();
+    if !engine() {
+        return;
+    }
+    let mut fleet = Fleet::new("engine");
+    for i in 0..3 {
+        fleet.run(&i.to_string(), 50, true);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lines.jsonl");
+    let socket = dir.path().join("docker.sock");
+    let mut opts = options(&fleet, Variant::Fixed, &out);
+    opts.socket = socket.display().to_string();
+    let rt = runtime();
+    let summary = rt.block_on(async {
+        // The socket is missing: a clear error, retries, no panic.
+        let f = Follower::start(opts).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let engine = f.monitor().source.engine().clone();
+        assert_eq!(engine.reachable(), Some(false));
+        let why = engine.last_error().unwrap();
+        assert!(why.contains("not found"), "{why}");
+        assert_eq!(f.census().snapshot().by_role.heartbeat, 0);
+        // The socket appears: the monitor finds the engine and follows.
+        std::os::unix::fs::symlink(socket_from_env(), &socket).unwrap();
+        let wait = Instant::now();
+        while f.census().snapshot().by_role.heartbeat < 3 {
+            assert!(wait.elapsed() < Duration::from_secs(10), "never found the engine");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        // The engine restarts; its containers come back (restart always).
+        if let Err(why) = restart_engine() {
+            eprintln!("*** engine restart part skipped: {why} ***");
+        }
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        assert_split_bound(&f.census().snapshot(), 3);
+        stop_all(&fleet);
+        let _ = docker(&["update", "--restart", "no", &fleet.names[0], &fleet.names[1], &fleet.names[2]]);
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        f.stop().await.unwrap()
+    });
+    drained(&summary);
+    assert_every_line_once(&fleet, &out);
+}
+
+/// Stops the engine by its pid and starts it again with the same command
+/// line, detached, logging to a file beside its pid file.
+fn restart_engine() -> Result<(), String> {
+    let pid = std::fs::read_to_string("/var/run/docker.pid").map_err(|e| format!("/var/run/docker.pid: {e}"))?;
+    let pid = pid.trim().to_owned();
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).map_err(|e| e.to_string())?;
+    let argv: Vec<String> = cmdline
+        .split(|&b| b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    let ok = Command::new("kill").arg(&pid).status().map_err(|e| e.to_string())?;
+    if !ok.success() {
+        return Err(format!("cannot stop dockerd {pid}"));
+    }
+    eventually(Duration::from_secs(30), "dockerd stopped", || !Path::new(&format!("/proc/{pid}")).exists());
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open("/tmp/leakscope-dockerd-restarted.log")
+        .map_err(|e| e.to_string())?;
+    Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    eventually(Duration::from_secs(60), "dockerd answers again", engine_up);
+    Ok(())
+}
+
+#[test]
+fn shared_stalls_every_container_at_its_first_rotation() {
+    let _serial = serial();
+    if !engine() {
+        return;
+    }
+    let mut fleet = Fleet::new("shared");
+    for i in 0..5 {
+        fleet.run(&i.to_string(), 50, false);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lines.jsonl");
+    let rt = runtime();
+    let summary = rt.block_on(async {
+        let f = Follower::start(options(&fleet, Variant::Buggy, &out)).await.unwrap();
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let s = f.census().snapshot();
+        // Rule 6: the reader left (closed), the waiter stays, blocked on
+        // the heartbeat's count: the logs are no longer read.
+        assert_eq!(s.stalled_containers, 5, "{s:?}");
+        assert_eq!((s.by_role.heartbeat, s.by_role.reader, s.by_role.waiter), (5, 0, 5), "{s:?}");
+        let groups = f.census().wait_groups(Variant::Buggy).wg.unwrap();
+        assert_eq!((groups.counter, groups.holders.heartbeat, groups.waiters), (5, 5, 5));
+        let dump = f.census().dump(Variant::Buggy, leakscope_sim::DumpFormat::Grouped);
+        assert!(dump.contains("5 @ waiter [semacquire] (blocked in Wait for good)"), "{dump}");
+        let lines = f.monitor().stats.lines.load(std::sync::atomic::Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let later = f.monitor().stats.lines.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(lines, later, "a stalled monitor read more lines");
+        f.stop().await.unwrap()
+    });
+    drained(&summary);
+}

@@ -223,7 +223,7 @@ pub fn App(props: &AppProps) -> Html {
                                   reduced_motion={state.reduced_motion} on_toggle={on_toggle}
                                   dispatch={dispatch.clone()} />
                     </div>
-                    <p class="permalink"><a href={link.clone()}>{ "🔗 Link to this moment" }</a>
+                    <p class="permalink"><a href={link.clone()}>{ "⚓ Link to this moment" }</a>
                         <small>{ format!(" — container {c} at {at}") }</small></p>
                     <Narration recent={recent} announce={announce} />
                     <div class="panes">
@@ -234,7 +234,7 @@ pub fn App(props: &AppProps) -> Html {
                         <span><span class="swatch heartbeat"></span>{ " heartbeat" }</span>
                         <span><span class="swatch reader"></span>{ " reader (one per rotation)" }</span>
                         <span><span class="swatch left"></span>{ " ✕ left behind (stream never closed)" }</span>
-                        <span><span class="swatch blocked"></span>{ " ⏸ blocked in Wait() for good" }</span>
+                        <span><span class="swatch blocked"></span>{ " ‖ blocked in Wait() for good" }</span>
                         <span><span class="swatch returned"></span>{ " ✓ Wait() returned" }</span>
                     </div>
                     <h3>{ "Goroutines over time" }</h3>

@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use leakscope_sim::{Preset, Scenario};
+use leakscope_sim::{Param, Preset, Scenario};
 use yew::prelude::*;
 
 use crate::app::toggle;
@@ -99,7 +99,7 @@ pub async fn run_bench(
     let resim_large_ms = timed(|| Runs::new(&large)).1;
 
     dispatcher.dispatch(Action::SetPreset(Preset::Fase6));
-    dispatcher.dispatch(Action::SetParam("containers", "200".into()));
+    dispatcher.dispatch(Action::SetParam(Param::Containers, "200".into()));
     dispatcher.dispatch(Action::SetSpeed(Speed::FiveMinutes));
     dispatcher.dispatch(Action::Reset);
     yew::platform::time::sleep(Duration::from_millis(300)).await;

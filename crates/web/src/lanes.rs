@@ -4,7 +4,7 @@
 //! A lane has three rows: the heartbeat (a continuous bar), the rotation's
 //! reader (one bar per rotation, ending when it exits) and the goroutines
 //! left behind (hatched, with a ✕ where each was abandoned). A `Wait()` that
-//! blocks for good is cross-hatched with a ⏸; one that returns gets a ✓.
+//! blocks for good is cross-hatched with a ‖; one that returns gets a ✓.
 
 use std::cell::RefCell;
 
@@ -170,8 +170,7 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
 
         let (ry, rh) = (y0 + 9.0, 9.0);
         let (ly, lh) = (y0 + 21.0, 6.0);
-        let mut first_abandon: Option<f64> = None;
-        let mut abandoned = 0u32;
+        let mut abandons: Vec<f64> = Vec::new();
         for r in record.rotations() {
             if r.start() > now {
                 break;
@@ -184,16 +183,7 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
             let Some(e) = due else { continue };
             let xe = x(e);
             match r.outcome() {
-                Outcome::Abandoned => {
-                    abandoned += 1;
-                    first_abandon.get_or_insert(xe);
-                    if icon_room {
-                        ctx.set_fill_style_str(&palette::LEFT_BEHIND.css());
-                        ctx.set_font("bold 10px system-ui, sans-serif");
-                        ctx.set_text_align("center");
-                        let _ = ctx.fill_text("✕", xe, ly + lh / 2.0);
-                    }
-                }
+                Outcome::Abandoned => abandons.push(xe),
                 Outcome::Stalled => {
                     ctx.set_fill_style_canvas_pattern(&blocked);
                     ctx.fill_rect(xe, ry, (x_now - xe).max(1.0), rh);
@@ -203,7 +193,7 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
                     ctx.set_fill_style_str(&palette::INK.css());
                     ctx.set_font("bold 11px system-ui, sans-serif");
                     ctx.set_text_align("left");
-                    let _ = ctx.fill_text("⏸ Wait()", xe + 3.0, ry + rh / 2.0);
+                    let _ = ctx.fill_text("‖ Wait()", xe + 3.0, ry + rh / 2.0);
                 }
                 Outcome::Closed | Outcome::FailedClosed => {
                     if icon_room {
@@ -216,17 +206,31 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
                 Outcome::Open => {}
             }
         }
-        if let Some(xa) = first_abandon {
+        if let Some(&xa) = abandons.first() {
             // Readers left behind keep running past their rotation.
             ctx.set_fill_style_canvas_pattern(&left_behind);
             ctx.fill_rect(xa, ly, (x_now - xa).max(1.0), lh);
-            ctx.set_fill_style_str(&palette::INK.css());
             ctx.set_font("bold 10px system-ui, sans-serif");
-            ctx.set_text_align("left");
-            let label = format!("✕{abandoned}");
-            if x_now + 30.0 < input.width {
-                let _ = ctx.fill_text(&label, x_now + 3.0, ly + lh / 2.0);
+            ctx.set_text_align("center");
+            if icon_room {
+                ctx.set_fill_style_str(&palette::INK.css());
+                for &xe in &abandons {
+                    let _ = ctx.fill_text("✕", xe, ly + lh / 2.0);
+                }
             }
+            // How many are left behind now, at the cursor.
+            let label = format!("✕{}", abandons.len());
+            ctx.set_text_align("left");
+            let w = ctx.measure_text(&label).map_or(18.0, |m| m.width()) + 4.0;
+            let lx = if x_now + w + 2.0 < input.width {
+                x_now + 2.0
+            } else {
+                x_now - w - 2.0
+            };
+            ctx.set_fill_style_str("rgba(255,255,255,0.9)");
+            ctx.fill_rect(lx, ly - 2.0, w, lh + 4.0);
+            ctx.set_fill_style_str(&palette::LEFT_BEHIND.css());
+            let _ = ctx.fill_text(&label, lx + 2.0, ly + lh / 2.0);
         }
         ctx.set_fill_style_str(&palette::FAINT.css());
         ctx.fill_rect(GUTTER, y0 + LANE_HEIGHT - 0.5, plot, 0.5);

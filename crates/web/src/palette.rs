@@ -24,7 +24,7 @@ pub const HEARTBEAT: Rgb = Rgb(0x33, 0x33, 0x33);
 pub const READER: Rgb = Rgb(0x00, 0x72, 0xb2);
 /// A reader and its handlers left behind (vermillion, hatched, ✕).
 pub const LEFT_BEHIND: Rgb = Rgb(0xd5, 0x5e, 0x00);
-/// A `rotate()` blocked in `Wait()` for good (reddish purple, cross-hatched, ⏸).
+/// A `rotate()` blocked in `Wait()` for good (reddish purple, cross-hatched, ‖).
 pub const BLOCKED: Rgb = Rgb(0xcc, 0x79, 0xa7);
 /// A `Wait()` that returned (bluish green, ✓).
 pub const RETURNED: Rgb = Rgb(0x00, 0x9e, 0x73);

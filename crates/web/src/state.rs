@@ -9,7 +9,8 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
 use leakscope_sim::{
-    DumpFormat, Error, Permalink, Preset, Scenario, Time, Trace, Variant, divergence, simulate,
+    DumpFormat, Error, Param, Permalink, Preset, Scenario, Time, Trace, Variant, divergence,
+    simulate,
 };
 use yew::Reducible;
 
@@ -198,10 +199,9 @@ pub enum Action {
     Seek(Time),
     /// Back to 0:00, paused.
     Reset,
-    /// Change one parameter by its URL key (`containers`, `minutes`,
-    /// `rotation`, `error_rate`, `goroutines_per_reader`, `heartbeat`,
-    /// `baseline`, `seed`) to the text the reader typed; re-simulates at once.
-    SetParam(&'static str, String),
+    /// Change one parameter to the text the reader typed (judged by the
+    /// core's [`Scenario::set`]); re-simulates at once.
+    SetParam(Param, String),
     /// Load a preset's scenario.
     SetPreset(Preset),
     /// Select a container.
@@ -409,53 +409,27 @@ impl State {
         self
     }
 
-    fn set_param(mut self, key: &str, text: &str) -> State {
-        // The same lenient parser as the URL: one query with this key
-        // replaced, so a typed value and a linked value are judged alike.
-        let current = self.permalink();
-        let mut pairs: Vec<(String, String)> = current
-            .to_query()
-            .split('&')
-            .filter_map(|p| p.split_once('='))
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .filter(|(k, _)| k != "t" && k != "container")
-            .collect();
-        let value = text.trim().to_owned();
-        match pairs.iter_mut().find(|(k, _)| k == key) {
-            Some(pair) => pair.1 = value,
-            None => pairs.push((key.to_owned(), value)),
-        }
-        let query: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect();
-        let (link, notices) = Permalink::parse(&query.join("&"));
-        let bad: Vec<String> = notices
-            .into_iter()
-            .map(|n| {
-                n.message
-                    .replace("; using", "; keeping the previous value instead of")
-            })
-            .collect();
-        if !bad.is_empty() {
-            self.notices = bad;
+    fn set_param(mut self, param: Param, text: &str) -> State {
+        // The core judges typed text the same way for every face.
+        let mut scenario = self.scenario().clone();
+        if let Err(e) = scenario.set(param, text).and_then(|()| scenario.validate()) {
+            self.notices = vec![format!("{e}; kept the previous value")];
             return self;
         }
-        if link.scenario.containers > MAX_PAGE_CONTAINERS {
+        if scenario.containers > MAX_PAGE_CONTAINERS {
             self.notices = vec![format!(
-                "containers={}: the page animates at most {MAX_PAGE_CONTAINERS} containers; \
-                 keeping {}",
-                link.scenario.containers,
-                self.scenario().containers
+                "containers = {} is more than the page animates (at most {MAX_PAGE_CONTAINERS}; \
+                 the CLI runs more); kept the previous value",
+                scenario.containers
             )];
             return self;
         }
-        if link.scenario == *self.scenario() {
+        if scenario == *self.scenario() {
             return self;
         }
         self.notices.clear();
         let preset = self.preset;
-        self.with_scenario(preset, link.scenario)
+        self.with_scenario(preset, scenario)
     }
 
     fn tick(mut self, now: f64) -> State {
@@ -526,7 +500,7 @@ impl Reducible for State {
                 s.moved_from = None;
                 s
             }
-            Action::SetParam(key, text) => s.set_param(key, &text),
+            Action::SetParam(param, text) => s.set_param(param, &text),
             Action::SetPreset(p) => {
                 s.notices.clear();
                 s.with_scenario(p, p.scenario())
@@ -565,18 +539,6 @@ impl Reducible for State {
         // uses `use_reducer_eq`, so an equal state renders nothing.
         Rc::new(s)
     }
-}
-
-/// Percent-encodes the few characters a parameter value may carry.
-fn encode(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for b in v.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// Runs `f` and returns its result with the wall-clock milliseconds it took
@@ -636,18 +598,23 @@ mod tests {
     }
 
     #[test]
-    fn a_typed_parameter_is_judged_like_a_linked_one() {
+    fn a_typed_parameter_is_judged_by_the_core_and_kept_when_bad() {
         let s = Rc::new(State::from_query("t=30"));
         let bad = s
             .clone()
-            .reduce(Action::SetParam("containers", "-5".into()));
+            .reduce(Action::SetParam(Param::Containers, "-5".into()));
         assert_eq!(bad.scenario().containers, 55);
         assert!(
-            bad.notices[0].starts_with("containers=-5"),
+            bad.notices[0].starts_with("containers = -5"),
             "{:?}",
             bad.notices
         );
-        let good = s.reduce(Action::SetParam("containers", "8".into()));
+        let big = s
+            .clone()
+            .reduce(Action::SetParam(Param::Containers, "501".into()));
+        assert_eq!(big.scenario().containers, 55);
+        assert_eq!(big.notices.len(), 1);
+        let good = s.reduce(Action::SetParam(Param::Containers, "8".into()));
         assert_eq!(good.scenario().containers, 8);
         assert_eq!(good.at, Time::from_minutes(30));
         assert!(good.notices.is_empty());

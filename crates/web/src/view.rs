@@ -98,7 +98,7 @@ pub enum Mood {
     Neutral,
     /// What the fix is for (✓).
     Good,
-    /// A leak or a block (✕ / ⏸).
+    /// A leak or a block (✕ / ‖).
     Bad,
 }
 
@@ -157,7 +157,7 @@ fn counter_row(e: &Event) -> Option<CounterRow> {
             Mood::Neutral,
         ),
         EventKind::WaitBlocked { group, counter, .. } => row(
-            "⏸ Wait() BLOCKS for good (counter ≠ 0)".into(),
+            "‖ Wait() BLOCKS for good (counter ≠ 0)".into(),
             Some(*group),
             Some(*counter),
             Mood::Bad,

@@ -171,7 +171,7 @@ pub fn LanesCanvas(p: &LanesProps) -> Html {
         })
     };
     let label = format!(
-        "Lanes of containers {} to {} ({}): heartbeat bar, reader bars per rotation, readers left behind hatched with ✕, Wait() blocked cross-hatched with ⏸, Wait() returned ✓.",
+        "Lanes of containers {} to {} ({}): heartbeat bar, reader bars per rotation, readers left behind hatched with ✕, Wait() blocked cross-hatched with ‖, Wait() returned ✓.",
         first,
         first + count - 1,
         p.variant

@@ -60,12 +60,12 @@ pub fn Controls(p: &ControlsProps) -> Html {
             <div class="buttons">
                 <button data-testid="play" class="primary" aria-pressed={p.playing.to_string()}
                         onclick={toggle} title="Play or pause (Space)">
-                    { if p.playing { "⏸ Pause" } else { "▶ Play" } }
+                    { if p.playing { "‖ Pause" } else { "▶ Play" } }
                 </button>
                 <button data-testid="step-back" onclick={send(|| Action::StepBack)}
-                        title="To the previous event (←)">{ "⏮ Step back" }</button>
+                        title="To the previous event (←)">{ "⇤ Step back" }</button>
                 <button data-testid="step-forward" onclick={send(|| Action::StepForward)}
-                        title="To the next event (→)">{ "Step forward ⏭" }</button>
+                        title="To the next event (→)">{ "Step forward ⇥" }</button>
                 <button onclick={send(|| Action::Reset)} title="Back to 00:00, paused">{ "↺ Reset" }</button>
             </div>
             <div class="clock-box">

@@ -195,7 +195,7 @@ fn holders(g: Group, s: &GroupState, view: &ContainerView, current: Option<(u32,
             .map(|t| t.to_string())
             .unwrap_or_default();
         items.push(html! {
-            <li class="holder waiter"><span class="chip" aria-hidden="true">{ "⏸" }</span>
+            <li class="holder waiter"><span class="chip" aria-hidden="true">{ "‖" }</span>
                 { format!("rotate() blocked in Wait() since {since}: the counter cannot reach 0") }</li>
         });
     }

@@ -23,6 +23,7 @@ pub struct ParamsProps {
 }
 
 struct Field {
+    param: Param,
     key: &'static str,
     label: &'static str,
     value: String,
@@ -36,10 +37,10 @@ pub fn Params(p: &ParamsProps) -> Html {
     let s = &p.scenario;
     let field = |f: Field| {
         let d = p.dispatch.clone();
-        let key = f.key;
+        let param = f.param;
         let onchange = Callback::from(move |e: Event| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            d.emit(Action::SetParam(key, input.value()));
+            d.emit(Action::SetParam(param, input.value()));
         });
         let id = format!("param-{}", f.key);
         let (min, max, step) = f.attrs;
@@ -56,6 +57,7 @@ pub fn Params(p: &ParamsProps) -> Html {
     };
     let fields = [
         Field {
+            param: Param::Containers,
             key: "containers",
             label: "Containers",
             value: s.containers.to_string(),
@@ -63,6 +65,7 @@ pub fn Params(p: &ParamsProps) -> Html {
             help: format!("1 to {MAX_PAGE_CONTAINERS}"),
         },
         Field {
+            param: Param::Minutes,
             key: "minutes",
             label: "Minutes",
             value: s.minutes.to_string(),
@@ -70,6 +73,7 @@ pub fn Params(p: &ParamsProps) -> Html {
             help: Param::Minutes.allowed().to_owned(),
         },
         Field {
+            param: Param::Rotation,
             key: "rotation",
             label: "Rotation period (min)",
             value: (f64::from(s.rotation_secs) / 60.0).to_string(),
@@ -77,6 +81,7 @@ pub fn Params(p: &ParamsProps) -> Html {
             help: format!("now {}", format::period(s.rotation_secs)),
         },
         Field {
+            param: Param::ErrorRate,
             key: "error_rate",
             label: "Stream error rate",
             value: s.error_rate.to_string(),
@@ -84,6 +89,7 @@ pub fn Params(p: &ParamsProps) -> Html {
             help: "chance a stream has failed when its rotation is due, 0 to 1".to_owned(),
         },
         Field {
+            param: Param::GoroutinesPerReader,
             key: "goroutines_per_reader",
             label: "Goroutines per failed reader",
             value: s.goroutines_per_reader.to_string(),
@@ -91,6 +97,7 @@ pub fn Params(p: &ParamsProps) -> Html {
             help: "the reader plus its stream's handlers, 1 to 16".to_owned(),
         },
         Field {
+            param: Param::Seed,
             key: "seed",
             label: "Seed",
             value: s.seed.to_string(),
@@ -100,6 +107,7 @@ pub fn Params(p: &ParamsProps) -> Html {
     ];
     let advanced = [
         Field {
+            param: Param::Heartbeat,
             key: "heartbeat",
             label: "Heartbeat period (s)",
             value: s.heartbeat_secs.to_string(),
@@ -107,6 +115,7 @@ pub fn Params(p: &ParamsProps) -> Html {
             help: "changes the dumps, not the counts".to_owned(),
         },
         Field {
+            param: Param::Baseline,
             key: "baseline",
             label: "Baseline goroutines",
             value: s.baseline_goroutines.to_string(),

@@ -227,7 +227,7 @@ pub fn Story() -> Html {
                     "FASE 6's streams fail {}% of the time, so nearly every rotation takes the bypass and leaves {g} goroutines behind. A container stops leaking only when a healthy rotation stalls it in Wait(). Minute by minute, goroutines = {} + {g} × readers left behind.",
                     f6.error_rate * 100.0, int(start)) }</p>
                 <LanesFigure trace={Rc::new(r.fase6_buggy.clone())} count={6}
-                    caption={format!("The first six FASE 6 containers, buggy program, {} minutes: hatched ✕ bands are readers left behind, still running; ⏸ marks a Wait() that blocked for good.", f6.minutes)} />
+                    caption={format!("The first six FASE 6 containers, buggy program, {} minutes: hatched ✕ bands are readers left behind, still running; ‖ marks a Wait() that blocked for good.", f6.minutes)} />
                 <p>{ format!(
                     "By minute {}: {} goroutines ({} at minute {}), {} readers left behind with {} handlers, {} of {} containers stuck in Wait(); growth {}/min against a limit of 2/min: {}. Over all seeds the model expects {} at minute {}.",
                     f6.minutes, int(b_end.goroutines), int(r.fase6_buggy.samples()[half as usize].goroutines), half,

@@ -77,10 +77,10 @@ fn main() -> ExitCode {
     let mut out = BufWriter::new(io::stdout().lock());
     let mut seq: u64 = 0;
     while cfg.count == 0 || seq < cfg.count {
-        if cfg.rate > 0 {
-            // Line `seq` is due at seq / rate seconds: a steady rate that
-            // catches up after a stall instead of drifting.
-            let due = Duration::from_nanos(seq.saturating_mul(1_000_000_000) / cfg.rate);
+        // Line `seq` is due at seq / rate seconds: a steady rate that
+        // catches up after a stall instead of drifting. Rate 0: no pause.
+        if let Some(nanos) = seq.saturating_mul(1_000_000_000).checked_div(cfg.rate) {
+            let due = Duration::from_nanos(nanos);
             let now = start.elapsed();
             if due > now {
                 // Lines written so far reach the log before the pause.

@@ -290,13 +290,12 @@ impl Census {
         let mut stalled = BTreeSet::new();
         for r in inner.tasks.values() {
             match r.spec.kind {
-                TaskKind::Model(Role::Reader) => {
+                TaskKind::Model(Role::Reader)
                     if r.stream_failed
                         .as_ref()
-                        .is_some_and(|f| f.load(Ordering::Acquire))
-                    {
-                        leaked += 1;
-                    }
+                        .is_some_and(|f| f.load(Ordering::Acquire)) =>
+                {
+                    leaked += 1;
                 }
                 TaskKind::Model(Role::Waiter) if r.spec.state == State::Semacquire => {
                     stalled.insert(r.spec.container);

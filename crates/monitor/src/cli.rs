@@ -395,7 +395,8 @@ fn table(args: &CheckArgs, s: &Scenario, runs: &[CheckRun]) -> String {
         }
     }
     t.push('\n');
-    let rows: [(&str, fn(&CheckRun) -> String); 7] = [
+    type Row = (&'static str, fn(&CheckRun) -> String);
+    let rows: [Row; 7] = [
         ("growth per minute", |r| {
             format!("{:.2}", r.report.growth_per_min)
         }),

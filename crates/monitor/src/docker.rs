@@ -449,9 +449,7 @@ impl LogStream for DockerStream {
                 st.skip = skip;
                 st.body = Some(Box::pin(client.logs(&self.inner.id, Some(options))));
             }
-            let Some(body) = st.body.as_mut() else {
-                return None;
-            };
+            let body = st.body.as_mut()?;
             let item = tokio::select! {
                 item = body.next() => item,
                 () = self.inner.closed.cancelled() => return None,

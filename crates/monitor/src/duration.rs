@@ -57,7 +57,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
 }
 
 fn from_secs(secs: f64) -> Result<Duration, String> {
-    if !secs.is_finite() || secs < 0.0 || secs > 1e9 {
+    if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
         return Err("out of range".into());
     }
     Ok(Duration::from_secs_f64(secs))
@@ -69,7 +69,7 @@ pub fn format(d: Duration) -> String {
     if ms == 0 {
         return "0s".into();
     }
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return format!("{ms}ms");
     }
     let s = ms / 1000;

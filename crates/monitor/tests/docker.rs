@@ -50,7 +50,8 @@ fn must(args: &[&str]) -> String {
 }
 
 fn engine_up() -> bool {
-    Path::new(&socket_from_env()).exists() && docker(&["version", "--format", "{{.Server.Version}}"]).is_ok()
+    Path::new(&socket_from_env()).exists()
+        && docker(&["version", "--format", "{{.Server.Version}}"]).is_ok()
 }
 
 /// Whether the tests can run; loud when they cannot.
@@ -68,7 +69,9 @@ fn engine() -> bool {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("CI=true but the Docker tests cannot run: {why}");
             }
-            eprintln!("\n*** skipped: {why} ***\n*** start dockerd to run the Docker tests (see crates/monitor/README.md) ***\n");
+            eprintln!(
+                "\n*** skipped: {why} ***\n*** start dockerd to run the Docker tests (see crates/monitor/README.md) ***\n"
+            );
             false
         }
     }
@@ -84,7 +87,14 @@ fn build_image() -> Result<(), String> {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace())
         .env("RUSTFLAGS", "-C target-feature=+crt-static")
-        .args(["build", "--release", "--target", target, "-p", "leakscope-emitter"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            target,
+            "-p",
+            "leakscope-emitter",
+        ])
         .stdin(Stdio::null())
         .status()
         .map_err(|e| format!("cargo build of the emitter: {e}"))?;
@@ -96,13 +106,21 @@ fn build_image() -> Result<(), String> {
         .unwrap_or_else(|_| workspace().join("target"));
     let bin = target_dir.join(target).join("release/leakscope-emitter");
     let ctx = tempfile::tempdir().map_err(|e| e.to_string())?;
-    std::fs::copy(&bin, ctx.path().join("emitter")).map_err(|e| format!("{}: {e}", bin.display()))?;
+    std::fs::copy(&bin, ctx.path().join("emitter"))
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
     std::fs::write(
         ctx.path().join("Dockerfile"),
         "FROM scratch\nCOPY emitter /emitter\nENTRYPOINT [\"/emitter\"]\n",
     )
     .map_err(|e| e.to_string())?;
-    docker(&["build", "-q", "-t", IMAGE, &ctx.path().display().to_string()]).map(|_| ())
+    docker(&[
+        "build",
+        "-q",
+        "-t",
+        IMAGE,
+        &ctx.path().display().to_string(),
+    ])
+    .map(|_| ())
 }
 
 /// Containers of one test, removed when dropped.
@@ -133,7 +151,16 @@ impl Fleet {
         let name = format!("{}-{name}", self.label.replace(['.', '='], "-"));
         let rate = rate.to_string();
         let mut args = vec![
-            "run", "-d", "--network", "none", "--stop-timeout", "1", "--label", &self.label, "--name", &name,
+            "run",
+            "-d",
+            "--network",
+            "none",
+            "--stop-timeout",
+            "1",
+            "--label",
+            &self.label,
+            "--name",
+            &name,
         ];
         if restart {
             args.extend(["--restart", "always"]);
@@ -212,9 +239,18 @@ fn assert_sequences(name: &str, lines: &[(String, String)]) {
     for (_, text) in lines {
         let mut parts = text.split_whitespace();
         let boot = parts.next().unwrap().trim_start_matches("boot=");
-        let seq: u64 = parts.next().unwrap().trim_start_matches("seq=").parse().unwrap();
+        let seq: u64 = parts
+            .next()
+            .unwrap()
+            .trim_start_matches("seq=")
+            .parse()
+            .unwrap();
         let expect = next.entry(boot).or_insert(0);
-        assert_eq!(seq, *expect, "{name}: boot {boot} jumps from {} to {seq}", *expect);
+        assert_eq!(
+            seq, *expect,
+            "{name}: boot {boot} jumps from {} to {seq}",
+            *expect
+        );
         *expect += 1;
     }
 }
@@ -226,8 +262,17 @@ fn assert_every_line_once(fleet: &Fleet, out: &Path) {
         let expected = engine_lines(name);
         let seen = got.get(name).cloned().unwrap_or_default();
         assert!(!expected.is_empty(), "{name} logged nothing");
-        assert_eq!(seen.len(), expected.len(), "{name}: monitor read {} lines, the engine holds {}", seen.len(), expected.len());
-        assert!(seen == expected, "{name}: the monitor's lines differ from the engine's");
+        assert_eq!(
+            seen.len(),
+            expected.len(),
+            "{name}: monitor read {} lines, the engine holds {}",
+            seen.len(),
+            expected.len()
+        );
+        assert!(
+            seen == expected,
+            "{name}: the monitor's lines differ from the engine's"
+        );
         assert_sequences(name, &seen);
     }
 }
@@ -280,7 +325,9 @@ fn split_follows_twenty_containers_for_ten_rotations_losing_no_line() {
     let out = dir.path().join("lines.jsonl");
     let rt = runtime();
     let summary = rt.block_on(async {
-        let f = Follower::start(options(&fleet, Variant::Fixed, &out)).await.unwrap();
+        let f = Follower::start(options(&fleet, Variant::Fixed, &out))
+            .await
+            .unwrap();
         let start = Instant::now();
         let mut steady = Vec::new();
         while start.elapsed() < Duration::from_secs(12) {
@@ -292,18 +339,29 @@ fn split_follows_twenty_containers_for_ten_rotations_losing_no_line() {
             }
         }
         // Between rotations: 2 per container plus the constant.
-        assert!(steady.iter().any(|s| s.goroutines() == 2 * 20 + 3), "{:?}", steady.last());
+        assert!(
+            steady.iter().any(|s| s.goroutines() == 2 * 20 + 3),
+            "{:?}",
+            steady.last()
+        );
         stop_all(&fleet);
         let m = f.monitor().clone();
         let done = Instant::now();
         while m.stats.released.load(std::sync::atomic::Ordering::Relaxed) < 20 {
-            assert!(done.elapsed() < Duration::from_secs(20), "containers not released");
+            assert!(
+                done.elapsed() < Duration::from_secs(20),
+                "containers not released"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         f.stop().await.unwrap()
     });
     drained(&summary);
-    assert!(summary.containers.iter().all(|c| c.rotations >= 10), "{}", summary.render());
+    assert!(
+        summary.containers.iter().all(|c| c.rotations >= 10),
+        "{}",
+        summary.render()
+    );
     assert_every_line_once(&fleet, &out);
 }
 
@@ -321,7 +379,9 @@ fn split_survives_kills_restarts_pauses_and_late_containers() {
     let out = dir.path().join("lines.jsonl");
     let rt = runtime();
     let summary = rt.block_on(async {
-        let f = Follower::start(options(&fleet, Variant::Fixed, &out)).await.unwrap();
+        let f = Follower::start(options(&fleet, Variant::Fixed, &out))
+            .await
+            .unwrap();
         let check = |f: &Follower| assert_split_bound(&f.census().snapshot(), 5);
         let pause = |secs: u64| tokio::time::sleep(Duration::from_millis(secs));
         pause(2500).await;
@@ -337,8 +397,16 @@ fn split_survives_kills_restarts_pauses_and_late_containers() {
         must(&["restart", "-t", "0", &fleet.names[1]]);
         pause(2500).await;
         check(&f);
-        let followed: Vec<_> = f.monitor().containers().iter().map(|c| c.name.to_string()).collect();
-        assert!(followed.contains(&late), "the late container is not followed: {followed:?}");
+        let followed: Vec<_> = f
+            .monitor()
+            .containers()
+            .iter()
+            .map(|c| c.name.to_string())
+            .collect();
+        assert!(
+            followed.contains(&late),
+            "the late container is not followed: {followed:?}"
+        );
         stop_all(&fleet);
         pause(4000).await;
         f.stop().await.unwrap()
@@ -376,7 +444,10 @@ fn split_recovers_from_an_engine_restart_and_a_socket_missing_at_start() {
         std::os::unix::fs::symlink(socket_from_env(), &socket).unwrap();
         let wait = Instant::now();
         while f.census().snapshot().by_role.heartbeat < 3 {
-            assert!(wait.elapsed() < Duration::from_secs(10), "never found the engine");
+            assert!(
+                wait.elapsed() < Duration::from_secs(10),
+                "never found the engine"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
@@ -387,7 +458,14 @@ fn split_recovers_from_an_engine_restart_and_a_socket_missing_at_start() {
         tokio::time::sleep(Duration::from_secs(4)).await;
         assert_split_bound(&f.census().snapshot(), 3);
         stop_all(&fleet);
-        let _ = docker(&["update", "--restart", "no", &fleet.names[0], &fleet.names[1], &fleet.names[2]]);
+        let _ = docker(&[
+            "update",
+            "--restart",
+            "no",
+            &fleet.names[0],
+            &fleet.names[1],
+            &fleet.names[2],
+        ]);
         tokio::time::sleep(Duration::from_secs(4)).await;
         f.stop().await.unwrap()
     });
@@ -398,7 +476,8 @@ fn split_recovers_from_an_engine_restart_and_a_socket_missing_at_start() {
 /// Stops the engine by its pid and starts it again with the same command
 /// line, detached, logging to a file beside its pid file.
 fn restart_engine() -> Result<(), String> {
-    let pid = std::fs::read_to_string("/var/run/docker.pid").map_err(|e| format!("/var/run/docker.pid: {e}"))?;
+    let pid = std::fs::read_to_string("/var/run/docker.pid")
+        .map_err(|e| format!("/var/run/docker.pid: {e}"))?;
     let pid = pid.trim().to_owned();
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).map_err(|e| e.to_string())?;
     let argv: Vec<String> = cmdline
@@ -406,11 +485,16 @@ fn restart_engine() -> Result<(), String> {
         .filter(|a| !a.is_empty())
         .map(|a| String::from_utf8_lossy(a).into_owned())
         .collect();
-    let ok = Command::new("kill").arg(&pid).status().map_err(|e| e.to_string())?;
+    let ok = Command::new("kill")
+        .arg(&pid)
+        .status()
+        .map_err(|e| e.to_string())?;
     if !ok.success() {
         return Err(format!("cannot stop dockerd {pid}"));
     }
-    eventually(Duration::from_secs(30), "dockerd stopped", || !Path::new(&format!("/proc/{pid}")).exists());
+    eventually(Duration::from_secs(30), "dockerd stopped", || {
+        !Path::new(&format!("/proc/{pid}")).exists()
+    });
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -441,20 +525,42 @@ fn shared_stalls_every_container_at_its_first_rotation() {
     let out = dir.path().join("lines.jsonl");
     let rt = runtime();
     let summary = rt.block_on(async {
-        let f = Follower::start(options(&fleet, Variant::Buggy, &out)).await.unwrap();
+        let f = Follower::start(options(&fleet, Variant::Buggy, &out))
+            .await
+            .unwrap();
         tokio::time::sleep(Duration::from_secs(3)).await;
         let s = f.census().snapshot();
         // Rule 6: the reader left (closed), the waiter stays, blocked on
         // the heartbeat's count: the logs are no longer read.
         assert_eq!(s.stalled_containers, 5, "{s:?}");
-        assert_eq!((s.by_role.heartbeat, s.by_role.reader, s.by_role.waiter), (5, 0, 5), "{s:?}");
+        assert_eq!(
+            (s.by_role.heartbeat, s.by_role.reader, s.by_role.waiter),
+            (5, 0, 5),
+            "{s:?}"
+        );
         let groups = f.census().wait_groups(Variant::Buggy).wg.unwrap();
-        assert_eq!((groups.counter, groups.holders.heartbeat, groups.waiters), (5, 5, 5));
-        let dump = f.census().dump(Variant::Buggy, leakscope_sim::DumpFormat::Grouped);
-        assert!(dump.contains("5 @ waiter [semacquire] (blocked in Wait for good)"), "{dump}");
-        let lines = f.monitor().stats.lines.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(
+            (groups.counter, groups.holders.heartbeat, groups.waiters),
+            (5, 5, 5)
+        );
+        let dump = f
+            .census()
+            .dump(Variant::Buggy, leakscope_sim::DumpFormat::Grouped);
+        assert!(
+            dump.contains("5 @ waiter [semacquire] (blocked in Wait for good)"),
+            "{dump}"
+        );
+        let lines = f
+            .monitor()
+            .stats
+            .lines
+            .load(std::sync::atomic::Ordering::Relaxed);
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let later = f.monitor().stats.lines.load(std::sync::atomic::Ordering::Relaxed);
+        let later = f
+            .monitor()
+            .stats
+            .lines
+            .load(std::sync::atomic::Ordering::Relaxed);
         assert_eq!(lines, later, "a stalled monitor read more lines");
         f.stop().await.unwrap()
     });

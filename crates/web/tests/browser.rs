@@ -1,0 +1,189 @@
+//! The page's state and components in a real browser (headless Chromium
+//! through `wasm-bindgen-test-runner`): URL round trip, bad parameters,
+//! scrubbing, stepping back and forth, and the contract `data-testid`s.
+
+#![cfg(target_arch = "wasm32")]
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use leakscope_sim::{Param, Permalink, Preset, Time, Variant, simulate};
+use leakscope_web::{Action, App, AppProps, State};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Element, HtmlElement};
+use yew::{AttrValue, Reducible};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn a_query_round_trips_through_the_state() {
+    let s = State::from_query("?preset=fase3&containers=20&t=7.5&container=3&seed=42");
+    assert!(s.notices.is_empty(), "{:?}", s.notices);
+    assert_eq!(s.at, Time::from_secs(450));
+    let back = State::from_query(&s.to_query());
+    assert_eq!(back.permalink(), s.permalink());
+    assert_eq!(Permalink::parse(&s.to_query()).0, s.permalink());
+}
+
+#[wasm_bindgen_test]
+fn bad_parameters_are_named_and_fall_back_to_their_defaults() {
+    let long = "9".repeat(40);
+    let s = State::from_query(&format!("containers=-5&t=abc&seed={long}&bench=1"));
+    assert_eq!(s.scenario(), &Preset::Fase6.scenario());
+    assert_eq!(s.at, Time::ZERO);
+    let all = s.notices.join("\n");
+    for needle in ["containers=-5", "t=abc", "seed="] {
+        assert!(all.contains(needle), "{needle} missing from {all}");
+    }
+    assert!(!all.contains("bench"), "the page's own key is not a notice: {all}");
+}
+
+#[wasm_bindgen_test]
+fn scrubbing_shows_the_cores_sample_at_whole_minutes() {
+    let s = Rc::new(State::from_query(""));
+    let s = s.reduce(Action::Seek(Time::from_minutes(17)));
+    assert_eq!(s.at, Time::from_minutes(17));
+    for v in Variant::ALL {
+        let trace = s.runs.trace(v);
+        let snap = trace.snapshot(s.at).unwrap();
+        assert_eq!(snap.goroutines, trace.samples()[17].goroutines);
+        assert_eq!(snap.wait_groups, trace.samples()[17].wait_groups);
+    }
+    let past = s.reduce(Action::Seek(Time::from_minutes(999)));
+    assert_eq!(past.at, past.runs.end());
+}
+
+#[wasm_bindgen_test]
+fn stepping_forward_then_back_returns_to_the_same_state() {
+    let start = Rc::new(State::from_query("preset=fase6&t=10&container=2"));
+    let mut s = start.clone();
+    for _ in 0..3 {
+        s = s.reduce(Action::StepForward);
+    }
+    assert_eq!(s.at, Time::from_minutes(25));
+    for _ in 0..3 {
+        s = s.reduce(Action::StepBack);
+    }
+    assert_eq!(s.permalink(), start.permalink());
+    assert_eq!(s.runs.buggy.snapshot(s.at), start.runs.buggy.snapshot(start.at));
+}
+
+#[wasm_bindgen_test]
+fn a_changed_parameter_re_simulates_at_once() {
+    let s = Rc::new(State::from_query("t=30"));
+    let s = s.reduce(Action::SetParam(Param::Containers, "8".into()));
+    assert_eq!(s.runs.buggy.scenario().containers, 8);
+    assert_eq!(s.at, Time::from_minutes(30));
+    let bad = s.reduce(Action::SetParam(Param::ErrorRate, "1.5".into()));
+    assert_eq!(bad.scenario().error_rate, 0.99);
+    assert!(bad.notices[0].contains("error_rate"), "{:?}", bad.notices);
+}
+
+fn mount(query: &str) -> Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<App>::with_root_and_props(
+        root.clone(),
+        AppProps {
+            query: Some(AttrValue::from(query.to_owned())),
+        },
+    )
+    .render();
+    root
+}
+
+fn text(root: &Element, testid: &str) -> String {
+    root.query_selector(&format!("[data-testid=\"{testid}\"]"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element with data-testid={testid}"))
+        .text_content()
+        .unwrap_or_default()
+}
+
+fn click(root: &Element, testid: &str) {
+    root.query_selector(&format!("[data-testid=\"{testid}\"]"))
+        .unwrap()
+        .unwrap()
+        .dyn_into::<HtmlElement>()
+        .unwrap()
+        .click();
+}
+
+async fn settle() {
+    yew::platform::time::sleep(Duration::from_millis(60)).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_page_shows_the_cores_numbers_under_the_contract_testids() {
+    let root = mount("preset=fase6&t=17&container=3");
+    settle().await;
+    let s = Preset::Fase6.scenario();
+    let buggy = simulate(&s, Variant::Buggy).unwrap();
+    let fixed = simulate(&s, Variant::Fixed).unwrap();
+    assert_eq!(text(&root, "clock"), "17:00");
+    let (b, f) = (&buggy.samples()[17], &fixed.samples()[17]);
+    assert_eq!(text(&root, "goroutines-buggy"), b.goroutines.to_string());
+    assert_eq!(text(&root, "goroutines-fixed"), f.goroutines.to_string());
+    assert_eq!(text(&root, "verdict-buggy"), "leak");
+    assert_eq!(text(&root, "verdict-fixed"), "pass");
+    assert_eq!(
+        text(&root, "wg-buggy"),
+        b.wait_groups.wg.unwrap().counter.to_string()
+    );
+    assert_eq!(
+        text(&root, "wg-fixed-heartbeat"),
+        f.wait_groups.heartbeat_wg.unwrap().counter.to_string()
+    );
+    assert_eq!(
+        text(&root, "wg-fixed-reader"),
+        f.wait_groups.reader_wg.unwrap().counter.to_string()
+    );
+    for v in ["buggy", "fixed"] {
+        let code = root
+            .query_selector(&format!("[data-testid=\"code-{v}\"]"))
+            .unwrap()
+            .unwrap();
+        let current = code.query_selector_all("[aria-current=\"step\"]").unwrap();
+        assert_eq!(current.length(), 1, "{v}: one highlighted line");
+    }
+    assert!(text(&root, "dump").contains("goroutine "));
+    assert!(root.query_selector("[data-testid=\"chart\"]").unwrap().is_some());
+    assert!(root.query_selector("[data-testid=\"notice\"]").unwrap().is_none());
+}
+
+#[wasm_bindgen_test]
+async fn buttons_step_and_a_bad_url_shows_a_notice() {
+    let root = mount("preset=fase3&t=5");
+    settle().await;
+    assert_eq!(text(&root, "clock"), "05:00");
+    click(&root, "step-forward");
+    settle().await;
+    assert_eq!(text(&root, "clock"), "10:00");
+    click(&root, "step-back");
+    settle().await;
+    assert_eq!(text(&root, "clock"), "05:00");
+
+    let bad = mount("containers=-5&t=abc");
+    settle().await;
+    let notice = text(&bad, "notice");
+    assert!(notice.contains("containers=-5"), "{notice}");
+    assert!(notice.contains("t=abc"), "{notice}");
+    assert_eq!(text(&bad, "clock"), "00:00");
+    assert_eq!(text(&bad, "goroutines-buggy"), "110");
+}
+
+#[wasm_bindgen_test]
+async fn play_advances_the_clock_and_pause_stops_it() {
+    let root = mount("preset=fase6&t=0");
+    settle().await;
+    click(&root, "play");
+    yew::platform::time::sleep(Duration::from_millis(400)).await;
+    click(&root, "play");
+    settle().await;
+    let stopped = text(&root, "clock");
+    assert_ne!(stopped, "00:00", "the clock moved while playing");
+    yew::platform::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(text(&root, "clock"), stopped, "paused");
+}

@@ -287,8 +287,9 @@ impl std::fmt::Debug for State {
     }
 }
 
-/// Keys of the query that are the page's own, not the core's permalink.
-pub const PAGE_KEYS: [&str; 1] = ["bench"];
+/// Keys of the query that are the page's own, not the core's permalink:
+/// `bench=1` runs the benchmark, `crash=1` demonstrates the error banner.
+pub const PAGE_KEYS: [&str; 2] = ["bench", "crash"];
 
 /// The query without the page's own keys (`bench`), which the core's
 /// permalink parser does not know.

@@ -36,7 +36,10 @@ fn bad_parameters_are_named_and_fall_back_to_their_defaults() {
     for needle in ["containers=-5", "t=abc", "seed="] {
         assert!(all.contains(needle), "{needle} missing from {all}");
     }
-    assert!(!all.contains("bench"), "the page's own key is not a notice: {all}");
+    assert!(
+        !all.contains("bench"),
+        "the page's own key is not a notice: {all}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -66,7 +69,10 @@ fn stepping_forward_then_back_returns_to_the_same_state() {
         s = s.reduce(Action::StepBack);
     }
     assert_eq!(s.permalink(), start.permalink());
-    assert_eq!(s.runs.buggy.snapshot(s.at), start.runs.buggy.snapshot(start.at));
+    assert_eq!(
+        s.runs.buggy.snapshot(s.at),
+        start.runs.buggy.snapshot(start.at)
+    );
 }
 
 #[wasm_bindgen_test]
@@ -149,8 +155,16 @@ async fn the_page_shows_the_cores_numbers_under_the_contract_testids() {
         assert_eq!(current.length(), 1, "{v}: one highlighted line");
     }
     assert!(text(&root, "dump").contains("goroutine "));
-    assert!(root.query_selector("[data-testid=\"chart\"]").unwrap().is_some());
-    assert!(root.query_selector("[data-testid=\"notice\"]").unwrap().is_none());
+    assert!(
+        root.query_selector("[data-testid=\"chart\"]")
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        root.query_selector("[data-testid=\"notice\"]")
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[wasm_bindgen_test]

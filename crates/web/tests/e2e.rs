@@ -1,0 +1,443 @@
+//! End to end: the release build in `dist/`, served under a `/leakscope/`
+//! prefix as GitHub Pages serves it, driven through chromedriver: load,
+//! play, pause, step, scrub, permalink restore, a bad URL's notice, the
+//! keyboard, the numbers against the core's (and the CLI's) report, and
+//! screenshots under `target/screenshots/` for review.
+//!
+//! Needs `dist/` (`trunk build --release`; `LEAKSCOPE_DIST` points
+//! elsewhere), `chromedriver` (`CHROMEDRIVER` names it) and Chromium
+//! (`CHROME` names it). Without `dist/` the test fails under `CI=true` and
+//! is skipped, loudly, otherwise.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use leakscope_sim::{Preset, Report, Scenario, Variant, simulate};
+use serde_json::json;
+
+/// The prefix the page is served under, as on GitHub Pages.
+const PREFIX: &str = "leakscope";
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn dist_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("LEAKSCOPE_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("dist"));
+    dir.join("index.html").is_file().then_some(dir)
+}
+
+fn screenshots_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"));
+    let dir = target.join("screenshots");
+    std::fs::create_dir_all(&dir).expect("create target/screenshots");
+    dir
+}
+
+/// A static file server for `root` on a free loopback port, one thread per
+/// connection; it lives as long as the test process.
+fn serve(root: PathBuf) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let port = listener.local_addr().expect("local address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let _ = respond(stream, &root);
+            });
+        }
+    });
+    port
+}
+
+fn respond(mut stream: TcpStream, root: &Path) -> std::io::Result<()> {
+    let mut line = String::new();
+    BufReader::new(&stream).read_line(&mut line)?;
+    let path = line.split_whitespace().nth(1).unwrap_or("/");
+    let path = path.split(['?', '#']).next().unwrap_or("/");
+    let mut file = root.to_path_buf();
+    for part in path.split('/').filter(|p| !p.is_empty() && *p != "..") {
+        file.push(part);
+    }
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    let (status, body, kind) = match std::fs::read(&file) {
+        Ok(body) => {
+            let kind = match file.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html; charset=utf-8",
+                Some("js") => "text/javascript",
+                Some("wasm") => "application/wasm",
+                Some("css") => "text/css",
+                Some("svg") => "image/svg+xml",
+                Some("png") => "image/png",
+                _ => "application/octet-stream",
+            };
+            ("200 OK", body, kind)
+        }
+        Err(_) => ("404 Not Found", b"not found".to_vec(), "text/plain"),
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(&body)
+}
+
+/// chromedriver on a free port, killed on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_driver() -> Driver {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    let child = Command::new(&bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {bin} (set CHROMEDRIVER): {e}"));
+    let driver = Driver { child, port };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not listen on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    driver
+}
+
+async fn browser(driver: &Driver) -> Result<Client> {
+    let mut chrome = json!({
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                 "--hide-scrollbars", "--window-size=1280,2000"]
+    });
+    let binary = std::env::var("CHROME").ok().or_else(|| {
+        [
+            "/usr/bin/chromium",
+            "/usr/bin/chromium-browser",
+            "/usr/bin/google-chrome",
+        ]
+        .iter()
+        .find(|p| Path::new(p).exists())
+        .map(|p| p.to_string())
+    });
+    if let Some(binary) = binary {
+        chrome["binary"] = json!(binary);
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), chrome);
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let client = ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await?;
+    Ok(client)
+}
+
+async fn text(c: &Client, testid: &str) -> Result<String> {
+    let el = c
+        .find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+        .await?;
+    Ok(el.text().await?.trim().to_owned())
+}
+
+async fn click(c: &Client, testid: &str) -> Result<()> {
+    c.find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// Waits until `testid`'s text satisfies `ok`, for at most 10 s.
+async fn wait_text(c: &Client, testid: &str, ok: impl Fn(&str) -> bool) -> Result<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let t = text(c, testid).await.unwrap_or_default();
+        if ok(&t) {
+            return Ok(t);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{testid}: gave up waiting, last text {t:?}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn shot(c: &Client, name: &str) -> Result<PathBuf> {
+    let path = screenshots_dir().join(name);
+    std::fs::write(&path, c.screenshot().await?)?;
+    eprintln!("e2e: screenshot {}", path.display());
+    Ok(path)
+}
+
+async fn keys(c: &Client, pressed: &[char]) -> Result<()> {
+    let mut seq = KeyActions::new("keyboard".into());
+    for &k in pressed {
+        seq = seq
+            .then(KeyAction::Down { value: k })
+            .then(KeyAction::Up { value: k });
+    }
+    c.perform_actions(seq).await?;
+    Ok(())
+}
+
+/// The report the CLI prints for a preset: computed by the core here, and
+/// checked against the CLI binary's JSON when one is built.
+fn report(preset: Preset) -> Report {
+    let s: Scenario = preset.scenario();
+    let traces: Vec<_> = Variant::ALL
+        .iter()
+        .map(|&v| simulate(&s, v).expect("presets are valid"))
+        .collect();
+    let report = Report::from_traces(&s, &traces);
+    let cli = std::env::var_os("LEAKSCOPE_CLI")
+        .map(PathBuf::from)
+        .or_else(|| {
+            ["release", "debug"]
+                .iter()
+                .map(|p| repo_root().join("target").join(p).join("leakscope"))
+                .find(|p| p.is_file())
+        });
+    if let Some(cli) = cli {
+        let out = Command::new(&cli)
+            .args(["sim", "--preset", preset.name(), "--format", "json"])
+            .output();
+        match out {
+            Ok(out) if out.status.success() => {
+                let from_cli: Report =
+                    serde_json::from_slice(&out.stdout).expect("the CLI prints a Report");
+                assert_eq!(from_cli, report, "{} sim --format json", cli.display());
+                eprintln!("e2e: {} agrees with the core", cli.display());
+            }
+            other => eprintln!(
+                "e2e: {} did not run ({other:?}); using the core",
+                cli.display()
+            ),
+        }
+    }
+    report
+}
+
+/// The page's numbers at minute `m` equal the report's.
+async fn assert_numbers(c: &Client, report: &Report, m: usize) -> Result<()> {
+    let b = &report.run(Variant::Buggy).ok_or("no buggy run")?;
+    let f = &report.run(Variant::Fixed).ok_or("no fixed run")?;
+    let (bs, fs) = (&b.samples[m], &f.samples[m]);
+    let expect = [
+        ("goroutines-buggy", bs.goroutines.to_string()),
+        ("goroutines-fixed", fs.goroutines.to_string()),
+        ("verdict-buggy", b.verdict.name().to_owned()),
+        ("verdict-fixed", f.verdict.name().to_owned()),
+        (
+            "wg-buggy",
+            bs.wait_groups.wg.ok_or("no wg")?.counter.to_string(),
+        ),
+        (
+            "wg-fixed-heartbeat",
+            fs.wait_groups
+                .heartbeat_wg
+                .ok_or("no heartbeatWg")?
+                .counter
+                .to_string(),
+        ),
+        (
+            "wg-fixed-reader",
+            fs.wait_groups
+                .reader_wg
+                .ok_or("no readerWg")?
+                .counter
+                .to_string(),
+        ),
+    ];
+    for (testid, want) in expect {
+        assert_eq!(text(c, testid).await?, want, "{testid} at minute {m}");
+    }
+    Ok(())
+}
+
+async fn run(c: &Client, base: &str) -> Result<()> {
+    let fase6 = report(Preset::Fase6);
+    let fase3 = report(Preset::Fase3);
+
+    // Permalink restore, paused at t, and the numbers equal the CLI's.
+    c.set_window_size(1280, 2400).await?;
+    c.goto(&format!("{base}?preset=fase6&t=58")).await?;
+    wait_text(c, "clock", |t| t == "58:00").await?;
+    assert_numbers(c, &fase6, 58).await?;
+    assert_eq!(text(c, "play").await?, "▶ Play", "restored paused");
+    c.execute("document.getElementById('lab').scrollIntoView()", vec![])
+        .await?;
+    shot(c, "fase6-minute-58.png").await?;
+    for m in [0usize, 5, 17, 30] {
+        c.goto(&format!("{base}?preset=fase6&t={m}&container=3"))
+            .await?;
+        wait_text(c, "clock", |t| t == format!("{m:02}:00")).await?;
+        assert_numbers(c, &fase6, m).await?;
+        let current = c
+            .find_all(Locator::Css(
+                "[data-testid=\"code-buggy\"] [aria-current=\"step\"]",
+            ))
+            .await?;
+        assert_eq!(current.len(), 1, "one highlighted line at minute {m}");
+    }
+    c.goto(&format!("{base}?preset=fase3&t=10")).await?;
+    wait_text(c, "clock", |t| t == "10:00").await?;
+    assert_numbers(c, &fase3, 10).await?;
+
+    // Step forward and back; scrub.
+    c.goto(&format!("{base}?preset=fase6&t=0")).await?;
+    wait_text(c, "clock", |t| t == "00:00").await?;
+    click(c, "step-forward").await?;
+    wait_text(c, "clock", |t| t == "05:00").await?;
+    click(c, "step-forward").await?;
+    wait_text(c, "clock", |t| t == "10:00").await?;
+    click(c, "step-back").await?;
+    wait_text(c, "clock", |t| t == "05:00").await?;
+    c.execute(
+        "const s = document.querySelector('[data-testid=\"scrub\"]'); \
+         s.value = '1020'; s.dispatchEvent(new Event('input', { bubbles: true }));",
+        vec![],
+    )
+    .await?;
+    wait_text(c, "clock", |t| t == "17:00").await?;
+    assert_numbers(c, &fase6, 17).await?;
+
+    // Play, pause; the URL then holds the paused instant, and restores it.
+    click(c, "play").await?;
+    wait_text(c, "play", |t| t.contains("Pause")).await?;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    click(c, "play").await?;
+    wait_text(c, "play", |t| t.contains("Play")).await?;
+    let paused = text(c, "clock").await?;
+    assert_ne!(paused, "17:00", "the clock moved while playing");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(text(c, "clock").await?, paused, "the clock stops on pause");
+    let url = c.current_url().await?;
+    assert!(url.path().starts_with(&format!("/{PREFIX}/")), "{url}");
+    assert!(url.query().unwrap_or("").contains("t="), "{url}");
+    c.goto(url.as_str()).await?;
+    wait_text(c, "clock", |t| t == paused).await?;
+    shot(c, "after-play-pause.png").await?;
+
+    // Keyboard: Home, →, ←, End, Space (play) and Space (pause).
+    c.goto(&format!("{base}?preset=fase6&t=17")).await?;
+    wait_text(c, "clock", |t| t == "17:00").await?;
+    c.find(Locator::Css("h1")).await?.click().await?;
+    keys(c, &[char::from(Key::Home)]).await?;
+    wait_text(c, "clock", |t| t == "00:00").await?;
+    keys(c, &[char::from(Key::Right)]).await?;
+    wait_text(c, "clock", |t| t == "05:00").await?;
+    keys(c, &[char::from(Key::Right), char::from(Key::Left)]).await?;
+    wait_text(c, "clock", |t| t == "05:00").await?;
+    keys(c, &[char::from(Key::End)]).await?;
+    wait_text(c, "clock", |t| t == "58:00").await?;
+    keys(c, &[char::from(Key::Home), ' ']).await?;
+    wait_text(c, "play", |t| t.contains("Pause")).await?;
+    keys(c, &[' ']).await?;
+    wait_text(c, "play", |t| t.contains("Play")).await?;
+
+    // A bad URL: a visible notice naming each parameter; defaults used.
+    let long_seed = "9".repeat(40);
+    c.goto(&format!("{base}?containers=-5&t=abc&seed={long_seed}"))
+        .await?;
+    let notice = wait_text(c, "notice", |t| !t.is_empty()).await?;
+    for needle in ["containers=-5", "t=abc", "seed="] {
+        assert!(notice.contains(needle), "{needle} in {notice:?}");
+    }
+    assert_eq!(text(c, "clock").await?, "00:00");
+    assert_numbers(c, &fase6, 0).await?;
+    c.set_window_size(1280, 1000).await?;
+    c.execute("document.getElementById('lab').scrollIntoView()", vec![])
+        .await?;
+    shot(c, "bad-url-notice.png").await?;
+
+    // The panic hook: a banner, not a dead page.
+    c.goto(&format!("{base}?crash=1")).await?;
+    let banner = wait_text(c, "panic", |t| !t.is_empty()).await?;
+    assert!(banner.contains("Something went wrong"), "{banner}");
+
+    // Narrow screens: the panes stack, nothing overflows sideways.
+    c.set_window_size(375, 2000).await?;
+    c.goto(&format!("{base}?preset=fase6&t=17")).await?;
+    wait_text(c, "clock", |t| t == "17:00").await?;
+    let width = c
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            vec![],
+        )
+        .await?;
+    assert!(
+        width.as_f64().unwrap_or(0.0) <= 1.0,
+        "horizontal overflow {width}"
+    );
+    shot(c, "narrow-375.png").await?;
+    c.execute("document.getElementById('lab').scrollIntoView()", vec![])
+        .await?;
+    shot(c, "narrow-375-lab.png").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_release_page_works_end_to_end() {
+    let Some(dist) = dist_dir() else {
+        let msg = "dist/ not found: build it first with `trunk build --release` \
+                   (or set LEAKSCOPE_DIST)";
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED the_release_page_works_end_to_end: {msg}");
+        return;
+    };
+    let site = std::env::temp_dir().join(format!("leakscope-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&site);
+    std::fs::create_dir_all(&site).expect("temp site");
+    let dist = dist.canonicalize().expect("dist path");
+    std::os::unix::fs::symlink(&dist, site.join(PREFIX)).expect("symlink dist");
+    let port = serve(site.clone());
+    let base = format!("http://127.0.0.1:{port}/{PREFIX}/");
+
+    let driver = start_driver();
+    let client = browser(&driver).await.expect("a Chromium session");
+    let result = run(&client, &base).await;
+    if result.is_err() {
+        let _ = shot(&client, "failure.png").await;
+    }
+    let _ = client.close().await;
+    drop(driver);
+    let _ = std::fs::remove_dir_all(&site);
+    if let Err(e) = result {
+        panic!("e2e failed: {e}");
+    }
+}

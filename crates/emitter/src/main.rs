@@ -12,6 +12,8 @@
 //!   (default 100).
 //! - `--count`: stop after this many lines; 0 means never (default 0).
 //! - `--pad`: bytes of filler after the sequence number (default 0).
+//! - `--linger`: after `--count` lines, stay alive this many seconds
+//!   before exiting (default 0), so the container is still running.
 //!
 //! It uses the standard library only, so it links statically and runs in a
 //! `FROM scratch` image.
@@ -24,6 +26,7 @@ struct Config {
     rate: u64,
     count: u64,
     pad: usize,
+    linger: u64,
 }
 
 fn parse() -> Result<Config, String> {
@@ -31,6 +34,7 @@ fn parse() -> Result<Config, String> {
         rate: 100,
         count: 0,
         pad: 0,
+        linger: 0,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -43,6 +47,7 @@ fn parse() -> Result<Config, String> {
         match flag.as_str() {
             "--rate" => cfg.rate = number("0 to 18446744073709551615 lines per second")?,
             "--count" => cfg.count = number("0 (no end) or more lines")?,
+            "--linger" => cfg.linger = number("0 or more seconds")?,
             "--pad" => {
                 cfg.pad = usize::try_from(number("0 to 65536 bytes")?)
                     .ok()
@@ -53,7 +58,7 @@ fn parse() -> Result<Config, String> {
             }
             _ => {
                 return Err(format!(
-                    "unknown flag {flag} (allowed: --rate, --count, --pad)"
+                    "unknown flag {flag} (allowed: --rate, --count, --pad, --linger)"
                 ));
             }
         }
@@ -103,5 +108,6 @@ fn main() -> ExitCode {
     if out.flush().is_err() {
         return ExitCode::FAILURE;
     }
+    std::thread::sleep(Duration::from_secs(cfg.linger));
     ExitCode::SUCCESS
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use leakscope_sim::{
@@ -89,10 +89,48 @@ impl TaskSpec {
 /// reader left behind (its failed stream never closed) from a current one.
 pub type FailedFlag = Arc<AtomicBool>;
 
+/// A task's state and the instant it entered it, written by the task
+/// itself without the census's lock (a reader changes state at every line).
+#[derive(Debug)]
+struct Cell {
+    state: AtomicU8,
+    since_ms: AtomicU64,
+}
+
+const STATES: [State; 6] = [
+    State::Running,
+    State::ChanReceive,
+    State::Select,
+    State::IoWait,
+    State::Semacquire,
+    State::Exited,
+];
+
+impl Cell {
+    fn new(state: State, now: Time) -> Cell {
+        Cell {
+            state: AtomicU8::new(Cell::code(state)),
+            since_ms: AtomicU64::new(now.as_millis()),
+        }
+    }
+
+    fn code(state: State) -> u8 {
+        STATES.iter().position(|&s| s == state).unwrap_or(0) as u8
+    }
+
+    fn state(&self) -> State {
+        STATES[usize::from(self.state.load(Ordering::Acquire)) % STATES.len()]
+    }
+
+    fn since(&self) -> Time {
+        Time::from_millis(self.since_ms.load(Ordering::Acquire))
+    }
+}
+
 #[derive(Debug)]
 struct Record {
     spec: TaskSpec,
-    since: Time,
+    cell: Arc<Cell>,
     spawned: Time,
     stream_failed: Option<FailedFlag>,
 }
@@ -217,11 +255,12 @@ impl Census {
             TaskKind::Runtime => inner.runtime += 1,
             TaskKind::Model(role) => *inner.counts.get_mut(role) += 1,
         }
+        let cell = Arc::new(Cell::new(spec.state, now));
         inner.tasks.insert(
             id,
             Record {
                 spec,
-                since: now,
+                cell: cell.clone(),
                 spawned: now,
                 stream_failed: None,
             },
@@ -229,6 +268,7 @@ impl Census {
         TaskGuard(Task {
             census: self.clone(),
             id,
+            cell,
         })
     }
 
@@ -297,7 +337,7 @@ impl Census {
                 {
                     leaked += 1;
                 }
-                TaskKind::Model(Role::Waiter) if r.spec.state == State::Semacquire => {
+                TaskKind::Model(Role::Waiter) if r.cell.state() == State::Semacquire => {
                     stalled.insert(r.spec.container);
                 }
                 _ => {}
@@ -360,7 +400,7 @@ impl Census {
                         .as_ref()
                         .is_some_and(|f| f.load(Ordering::Acquire)),
                     Role::Handler => true,
-                    Role::Waiter => r.spec.state == State::Semacquire,
+                    Role::Waiter => r.cell.state() == State::Semacquire,
                     _ => false,
                 };
                 Some(Goroutine {
@@ -368,8 +408,8 @@ impl Census {
                     role,
                     container: r.spec.container,
                     rotation: r.spec.rotation,
-                    state: r.spec.state,
-                    since: r.since,
+                    state: r.cell.state(),
+                    since: r.cell.since(),
                     spawned: r.spawned,
                     stuck,
                 })
@@ -431,6 +471,7 @@ pub enum ProgramGroups {
 pub struct Task {
     census: Census,
     id: u64,
+    cell: Arc<Cell>,
 }
 
 /// Counts a task out of the census when dropped.
@@ -460,13 +501,12 @@ impl Task {
 
     /// Records that the task entered `state` now.
     pub fn set_state(&self, state: State) {
-        let now = self.census.now();
-        let mut inner = self.census.inner();
-        if let Some(r) = inner.tasks.get_mut(&self.id)
-            && r.spec.state != state
-        {
-            r.spec.state = state;
-            r.since = now;
+        let code = Cell::code(state);
+        if self.cell.state.load(Ordering::Relaxed) != code {
+            self.cell
+                .since_ms
+                .store(self.census.now().as_millis(), Ordering::Release);
+            self.cell.state.store(code, Ordering::Release);
         }
     }
 

@@ -300,14 +300,15 @@ impl DockerSource {
 impl Source for DockerSource {
     type Stream = DockerStream;
 
-    fn logs(&self, _env: &Env, container: &ContainerRef, _n: u32) -> DockerStream {
+    fn logs(&self, env: &Env, container: &ContainerRef, _n: u32) -> DockerStream {
         DockerStream {
             inner: Arc::new(StreamInner {
                 engine: self.engine.clone(),
                 id: container.id.clone(),
                 name: container.name.clone(),
                 cursor: self.cursor(&container.id),
-                closed: CancellationToken::new(),
+                // Shutdown closes every stream.
+                closed: env.shutdown.child_token(),
                 failed: FailedFlag::default(),
                 err: Mutex::new(None),
                 ended: AtomicBool::new(false),
@@ -385,33 +386,40 @@ impl DockerStream {
 
     /// Turns one frame's bytes into lines; those already read are skipped.
     fn take(&self, st: &mut ReadState, bytes: &[u8]) {
-        st.partial.extend_from_slice(bytes);
+        let mut partial = std::mem::take(&mut st.partial);
+        partial.extend_from_slice(bytes);
         let mut start = 0;
-        while let Some(nl) = st.partial[start..].iter().position(|&b| b == b'\n') {
-            let end = start + nl;
-            let raw = String::from_utf8_lossy(&st.partial[start..end]).into_owned();
-            start = end + 1;
-            self.accept(st, raw);
+        {
+            let mut cursor = Engine::lock(&self.inner.cursor);
+            while let Some(nl) = partial[start..].iter().position(|&b| b == b'\n') {
+                let end = start + nl;
+                self.accept(st, &mut cursor, &partial[start..end]);
+                start = end + 1;
+            }
         }
-        st.partial.drain(..start);
+        partial.drain(..start);
+        st.partial = partial;
     }
 
-    fn accept(&self, st: &mut ReadState, raw: String) {
-        let (ts, text) = match raw.split_once(' ') {
-            Some((ts, text)) => (ts.to_owned(), text.to_owned()),
-            None => (raw.clone(), String::new()),
-        };
+    /// One raw line, `<timestamp> <text>`: skipped if already read, else
+    /// recorded in the cursor and queued.
+    fn accept(&self, st: &mut ReadState, cursor: &mut Cursor, raw: &[u8]) {
         if st.skip > 0 {
             st.skip -= 1;
             return;
         }
+        let (ts, text) = match raw.iter().position(|&b| b == b' ') {
+            Some(sp) => (&raw[..sp], &raw[sp + 1..]),
+            None => (raw, &raw[raw.len()..]),
+        };
+        let ts = String::from_utf8_lossy(ts).into_owned();
         if let Some(second) = timestamp_seconds(&ts) {
-            Engine::lock(&self.inner.cursor).read(second);
+            cursor.read(second);
         }
         st.ready.push_back(Line {
             container: self.inner.name.clone(),
             ts,
-            text,
+            text: String::from_utf8_lossy(text).into_owned(),
         });
     }
 }
@@ -472,8 +480,8 @@ impl LogStream for DockerStream {
                     // The container stopped: its log is read to the end.
                     if !st.partial.is_empty() {
                         let rest = std::mem::take(&mut st.partial);
-                        let raw = String::from_utf8_lossy(&rest).into_owned();
-                        self.accept(&mut st, raw);
+                        let mut cursor = Engine::lock(&self.inner.cursor);
+                        self.accept(&mut st, &mut cursor, &rest);
                     }
                     self.inner.ended.store(true, Ordering::Release);
                     st.done = true;

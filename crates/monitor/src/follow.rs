@@ -391,9 +391,46 @@ fn spawn_sampler(
     );
 }
 
+/// How long a line written to `--out` may wait in the writer's buffer.
+const FLUSH_EVERY: Duration = Duration::from_millis(50);
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// One line of `--out`.
+#[derive(serde::Serialize)]
+struct OutLine<'a> {
+    container: &'a str,
+    ts: &'a str,
+    line: &'a str,
+}
+
+type Out = Option<std::io::BufWriter<std::fs::File>>;
+
+fn write_line(out: &mut Out, result: &mut std::io::Result<()>, line: &Line) {
+    if let Some(w) = out.as_mut()
+        && result.is_ok()
+    {
+        let json = OutLine {
+            container: &line.container,
+            ts: &line.ts,
+            line: &line.text,
+        };
+        *result = serde_json::to_writer(&mut *w, &json)
+            .map_err(std::io::Error::from)
+            .and_then(|()| w.write_all(b"\n"));
+    }
+}
+
 /// The writer: `m.out`'s other end. Writes each line as
-/// `{"container":…,"ts":…,"line":…}` and flushes whenever the channel runs
-/// dry; at shutdown it writes what is still queued, flushes and ends.
+/// `{"container":…,"ts":…,"line":…}`. It flushes when the channel has run
+/// dry, at most every [`FLUSH_EVERY`]: a line waits at most that long, and
+/// a busy stream is written in large blocks rather than a syscall a line.
+/// At shutdown it writes what is still queued, flushes and ends.
 fn spawn_writer(
     env: &Env,
     mut rx: mpsc::Receiver<Line>,
@@ -404,41 +441,35 @@ fn spawn_writer(
     env.go(
         TaskSpec::new(Role::System, State::Select),
         |task| async move {
-            let mut out = file.map(|f| std::io::BufWriter::with_capacity(1 << 16, f));
+            let mut out: Out = file.map(|f| std::io::BufWriter::with_capacity(1 << 16, f));
             let mut result = Ok(());
-            let mut write = |line: Line, out: &mut Option<std::io::BufWriter<std::fs::File>>| {
-                if let Some(w) = out.as_mut()
-                    && result.is_ok()
-                {
-                    let json = serde_json::json!({
-                        "container": &*line.container,
-                        "ts": line.ts,
-                        "line": line.text,
-                    });
-                    result = serde_json::to_writer(&mut *w, &json)
-                        .map_err(std::io::Error::from)
-                        .and_then(|()| w.write_all(b"\n"));
-                }
-            };
+            let mut flush_at: Option<Instant> = None;
             loop {
                 task.set_state(State::Select);
                 let line = tokio::select! {
                     line = rx.recv() => line,
                     () = stop.cancelled() => None,
+                    () = sleep_until(flush_at) => {
+                        if let Some(w) = out.as_mut() && result.is_ok() {
+                            result = w.flush();
+                        }
+                        flush_at = None;
+                        continue;
+                    }
                 };
                 task.set_state(State::Running);
                 let Some(line) = line else { break };
-                write(line, &mut out);
+                write_line(&mut out, &mut result, &line);
                 while let Ok(line) = rx.try_recv() {
-                    write(line, &mut out);
+                    write_line(&mut out, &mut result, &line);
                 }
-                if let Some(w) = out.as_mut() {
-                    let _ = w.flush();
+                if flush_at.is_none() {
+                    flush_at = Some(Instant::now() + FLUSH_EVERY);
                 }
             }
             rx.close();
             while let Ok(line) = rx.try_recv() {
-                write(line, &mut out);
+                write_line(&mut out, &mut result, &line);
             }
             let flushed = out.as_mut().map_or(Ok(()), |w| w.flush());
             let _ = done.send(result.and(flushed));

@@ -98,11 +98,8 @@ async fn reader<S: Source>(m: Arc<Monitor<S>>, c: Arc<Container>, s: Arc<S::Stre
     task.watch_stream(s.failed_flag());
     loop {
         task.set_state(State::IoWait);
-        // line, err := s.ReadLine() // IO wait
-        let line = tokio::select! {
-            line = s.read_line() => line,
-            () = m.env.shutdown.cancelled() => return, // port: drain
-        };
+        // line, err := s.ReadLine() // IO wait (port: shutdown closes every stream)
+        let line = s.read_line().await;
         let Some(line) = line else {
             return; // if err != nil { return }
         };

@@ -50,7 +50,13 @@ impl Source for Synthetic {
     type Stream = SyntheticStream;
 
     fn logs(&self, env: &Env, container: &ContainerRef, n: u32) -> SyntheticStream {
-        let stream = SyntheticStream::default();
+        // Shutdown closes every stream.
+        let stream = SyntheticStream {
+            inner: Arc::new(StreamInner {
+                closed: env.shutdown.child_token(),
+                ..StreamInner::default()
+            }),
+        };
         if self.faults.fails(container.index, u64::from(n)) {
             let (s, env2, handlers, c) =
                 (stream.clone(), env.clone(), self.handlers, container.index);
@@ -91,17 +97,11 @@ impl SyntheticStream {
         self.inner.failed.store(true, Ordering::Release);
         for _ in 0..handlers {
             let closed = self.inner.closed.clone();
-            let shutdown = env.shutdown.clone();
             env.go(
                 TaskSpec::new(Role::Handler, State::IoWait)
                     .container(container)
                     .rotation(n),
-                |_task| async move {
-                    tokio::select! {
-                        () = closed.cancelled() => {}
-                        () = shutdown.cancelled() => {}
-                    }
-                },
+                |_task| async move { closed.cancelled().await },
             );
         }
     }

@@ -1,0 +1,176 @@
+//! Lines per second through the real monitor against `docker logs -f` on
+//! the same container, in one run. Needs a running Docker engine. Run with
+//! `--release`:
+//!
+//! `cargo run --release -p leakscope-monitor --example docker_throughput [LINES]`
+//!
+//! One emitter container writes LINES numbered lines as fast as it can and
+//! stays up; then `docker logs -f` and the split monitor (rotation 5m,
+//! writing JSON lines to a file) each read them all from the first line,
+//! one after the other; each is timed until its last line arrives.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use leakscope_monitor::MonitorConfig;
+use leakscope_monitor::docker::Selector;
+use leakscope_monitor::follow::{FollowOptions, Follower};
+use leakscope_sim::Variant;
+
+const IMAGE: &str = "leakscope-emitter:test";
+
+fn docker(args: &[&str]) -> anyhow::Result<String> {
+    let out = Command::new("docker")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()?;
+    if !out.status.success() {
+        bail!(
+            "docker {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn build_image() -> anyhow::Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let target = "x86_64-unknown-linux-gnu";
+    let ok = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(&root)
+        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .args([
+            "build",
+            "--release",
+            "--target",
+            target,
+            "-p",
+            "leakscope-emitter",
+        ])
+        .status()?;
+    if !ok.success() {
+        bail!("building the emitter failed");
+    }
+    let target_dir = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    let ctx = tempfile::tempdir()?;
+    std::fs::copy(
+        target_dir.join(target).join("release/leakscope-emitter"),
+        ctx.path().join("emitter"),
+    )?;
+    std::fs::write(
+        ctx.path().join("Dockerfile"),
+        "FROM scratch\nCOPY emitter /emitter\nENTRYPOINT [\"/emitter\"]\n",
+    )?;
+    docker(&[
+        "build",
+        "-q",
+        "-t",
+        IMAGE,
+        &ctx.path().display().to_string(),
+    ])?;
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let lines: u64 = std::env::args().nth(1).map_or(Ok(300_000), |a| a.parse())?;
+    build_image().context("a running Docker engine is needed")?;
+    let label = format!("leakscope.bench={}", std::process::id());
+    let name = format!("leakscope-bench-{}", std::process::id());
+    let count = lines.to_string();
+    docker(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--label",
+        &label,
+        "--name",
+        &name,
+        IMAGE,
+        "--rate",
+        "0",
+        "--count",
+        &count,
+        "--linger",
+        "3600",
+    ])?;
+    let result = measure(&name, &label, lines);
+    let _ = docker(&["rm", "-f", &name]);
+    let (cli, monitor) = result?;
+    println!("{lines} lines from one container, each read from its first line:");
+    println!("  docker logs -f:          {:>9.0} lines/s", cli);
+    println!("  leakscope monitor split: {:>9.0} lines/s", monitor);
+    println!("  ratio monitor / docker logs -f: {:.2}", monitor / cli);
+    Ok(())
+}
+
+fn measure(name: &str, label: &str, lines: u64) -> anyhow::Result<(f64, f64)> {
+    // Wait until the emitter has written everything.
+    let start = Instant::now();
+    loop {
+        let n = docker(&["logs", "--tail", "1", name])?;
+        if n.contains(&format!("seq={}", lines - 1)) {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            bail!("the emitter did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let t = Instant::now();
+    let mut child = Command::new("docker")
+        .args(["logs", "-f", "--timestamps", name])
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut seen = 0u64;
+    let mut reader = BufReader::with_capacity(1 << 16, child.stdout.take().context("stdout")?);
+    let mut buf = String::new();
+    while seen < lines && reader.read_line(&mut buf)? > 0 {
+        seen += 1;
+        buf.clear();
+    }
+    let cli = seen as f64 / t.elapsed().as_secs_f64();
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let dir = tempfile::tempdir()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let monitor = rt.block_on(async {
+        let options = FollowOptions {
+            monitor: MonitorConfig {
+                rotation: Duration::from_secs(300),
+                heartbeat: Duration::from_secs(30),
+                variant: Variant::Fixed,
+            },
+            selector: Selector {
+                label: Some(label.to_owned()),
+            },
+            out: Some(dir.path().join("lines.jsonl")),
+            poll: Duration::from_millis(100),
+            ..FollowOptions::default()
+        };
+        let t = Instant::now();
+        let f = Follower::start(options).await?;
+        while f.monitor().stats.lines.load(Ordering::Relaxed) < lines {
+            if t.elapsed() > Duration::from_secs(300) {
+                bail!("the monitor did not read every line");
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let rate = lines as f64 / t.elapsed().as_secs_f64();
+        let summary = f.stop().await?;
+        anyhow::ensure!(summary.left_after_drain == 0, "drain incomplete");
+        Ok(rate)
+    })?;
+    Ok((cli, monitor))
+}

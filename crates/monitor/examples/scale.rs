@@ -1,0 +1,54 @@
+//! 500 synthetic containers for 24 virtual hours on the split (fixed)
+//! monitor: tasks stay bounded; peak memory per container. Run with
+//! `--release`:
+//!
+//! `cargo run --release -p leakscope-monitor --example scale [CONTAINERS] [HOURS]`
+
+use std::time::Instant;
+
+use leakscope_monitor::check;
+use leakscope_sim::{Scenario, Variant};
+
+/// The process's peak resident memory, in KiB (Linux).
+fn peak_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let containers: u32 = args.next().map_or(Ok(500), |a| a.parse())?;
+    let hours: u32 = args.next().map_or(Ok(24), |a| a.parse())?;
+    let scenario = Scenario {
+        containers,
+        minutes: hours * 60,
+        ..Scenario::default()
+    };
+    let before = peak_kib().unwrap_or(0);
+    let t = Instant::now();
+    let run = check::run(&scenario, Variant::Fixed)?;
+    let wall = t.elapsed().as_secs_f64();
+    let peak = peak_kib().unwrap_or(0);
+    let samples = &run.report.samples;
+    let max = samples.iter().map(|s| s.goroutines).max().unwrap_or(0);
+    let min = samples.iter().map(|s| s.goroutines).min().unwrap_or(0);
+    println!(
+        "split monitor, {containers} synthetic containers, {hours} virtual hours, error rate {}: {wall:.1} s wall",
+        scenario.error_rate
+    );
+    println!(
+        "tasks per minute: min {min}, max {max} (model: 2 per container = {}), plus {} runtime task",
+        2 * u64::from(containers),
+        run.runtime_tasks
+    );
+    println!("tasks spawned over the run: {}", run.spawned);
+    println!(
+        "peak resident memory: {:.1} MiB ({:.1} MiB before the run), {:.1} KiB per container",
+        peak as f64 / 1024.0,
+        before as f64 / 1024.0,
+        (peak.saturating_sub(before)) as f64 / f64::from(containers)
+    );
+    println!("verdict: {}", run.report.verdict);
+    Ok(())
+}

@@ -1,6 +1,8 @@
 //! The goroutine-count chart: both programs over the whole run, the seed's
-//! limit line, the published figures, the point where the curves part and
-//! the current-time cursor. One chart, one function: [`draw`].
+//! limit line, the published figures and the point where the curves part.
+//! One chart, one function: [`draw`]. The current-time cursor goes on a
+//! second canvas above it ([`draw_cursor`]), so playing redraws a line,
+//! not the chart.
 
 use leakscope_sim::seed::SeedTable;
 use leakscope_sim::{Sample, Time};
@@ -18,8 +20,6 @@ pub type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
 pub struct ChartInput<'a> {
     /// Both runs.
     pub runs: &'a Runs,
-    /// The cursor.
-    pub at: Time,
     /// The seed's published tables to mark, when the scenario is the
     /// preset they were measured on.
     pub seed: Vec<&'static SeedTable>,
@@ -37,12 +37,25 @@ fn points(samples: &[Sample]) -> impl Iterator<Item = (f64, f64)> + Clone + '_ {
         .map(|s| (f64::from(s.minute), s.goroutines as f64))
 }
 
-/// Draws the chart on `canvas` (sized by the caller, in device pixels).
+/// Where the plot sits on the canvas, in device pixels, and the minutes it
+/// spans: what [`draw_cursor`] needs to place the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PlotArea {
+    /// Left and right edges.
+    pub x: (i32, i32),
+    /// Top and bottom edges.
+    pub y: (i32, i32),
+    /// Minutes from the left edge to the right edge.
+    pub minutes: f64,
+}
+
+/// Draws the chart on `canvas` (sized by the caller, in device pixels) and
+/// returns where its plot area is.
 ///
 /// # Errors
 ///
 /// When the canvas has no 2D context or a drawing call fails.
-pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<()> {
+pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<PlotArea> {
     let px = |v: f64| (v * input.scale).round() as i32;
     let font = |size: f64| ("system-ui, sans-serif", size * input.scale).into_font();
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2D context")?;
@@ -89,7 +102,6 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<()
         .y_label_formatter(&|g| format!("{g:.0}"))
         .draw()?;
 
-    let now = input.at.minutes_f64();
     let thick = px(3.0) as u32;
     let thin = px(1.5).max(1) as u32;
 
@@ -114,22 +126,15 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<()
         (buggy, palette::BUGGY, "buggy (one group)"),
     ] {
         let c = color(rgb);
-        // The future, faint; the past up to the cursor, bold.
-        chart.draw_series(LineSeries::new(
-            points(samples),
-            c.mix(0.3).stroke_width(thin),
-        ))?;
-        let past: Vec<(f64, f64)> = points(samples).filter(|p| p.0 <= now).collect();
         chart
-            .draw_series(LineSeries::new(past, c.stroke_width(thick)))?
+            .draw_series(LineSeries::new(points(samples), c.stroke_width(thick)))?
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
     }
     // Fixed drawn dashed over the bold line so the two stay apart in
     // greyscale where they overlap.
-    let fixed_past: Vec<(f64, f64)> = points(fixed).filter(|p| p.0 <= now).collect();
     chart.draw_series(DashedLineSeries::new(
-        fixed_past,
+        points(fixed),
         px(6.0),
         px(4.0),
         WHITE.stroke_width(thin),
@@ -169,12 +174,12 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<()
         )))?;
     }
 
-    // The cursor.
-    chart.draw_series(LineSeries::new(
-        [(now, 0.0), (now, top)],
-        color(palette::INK).stroke_width(thin),
-    ))?;
-
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let area = PlotArea {
+        x: (xr.start, xr.end),
+        y: (yr.start, yr.end),
+        minutes: minutes.max(1.0),
+    };
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
@@ -184,5 +189,47 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<()
         .border_style(color(palette::FAINT))
         .draw()?;
     root.present()?;
+    Ok(area)
+}
+
+/// Draws the cursor at `at` on the overlay `canvas` (same size as the
+/// chart's): the future veiled, a line at now.
+///
+/// # Errors
+///
+/// When the canvas has no 2D context.
+pub fn draw_cursor(
+    canvas: &HtmlCanvasElement,
+    area: PlotArea,
+    at: Time,
+    scale: f64,
+) -> Result<(), wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast;
+    let ctx = canvas
+        .get_context("2d")?
+        .ok_or("no 2D context")?
+        .dyn_into::<web_sys::CanvasRenderingContext2d>()?;
+    let (w, h) = (f64::from(canvas.width()), f64::from(canvas.height()));
+    ctx.clear_rect(0.0, 0.0, w, h);
+    let (x0, x1) = (f64::from(area.x.0), f64::from(area.x.1));
+    let (y0, y1) = (f64::from(area.y.0), f64::from(area.y.1));
+    let x = x0 + (x1 - x0) * (at.minutes_f64() / area.minutes).clamp(0.0, 1.0);
+    ctx.set_fill_style_str("rgba(255,255,255,0.6)");
+    ctx.fill_rect(x, y0, x1 - x, y1 - y0);
+    ctx.set_fill_style_str(&palette::INK.css());
+    ctx.fill_rect(x - scale, y0, 2.0 * scale, y1 - y0);
+    ctx.set_font(&format!("bold {}px system-ui, sans-serif", 12.0 * scale));
+    let label = at.to_string();
+    let right = x + 60.0 * scale < x1;
+    ctx.set_text_align(if right { "left" } else { "right" });
+    let _ = ctx.fill_text(
+        &label,
+        if right {
+            x + 4.0 * scale
+        } else {
+            x - 4.0 * scale
+        },
+        y0 + 14.0 * scale,
+    );
     Ok(())
 }

@@ -182,7 +182,16 @@ async fn click(c: &Client, testid: &str) -> Result<()> {
 
 /// Waits until `testid`'s text satisfies `ok`, for at most 10 s.
 async fn wait_text(c: &Client, testid: &str, ok: impl Fn(&str) -> bool) -> Result<String> {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    wait_text_for(c, testid, ok, Duration::from_secs(10)).await
+}
+
+async fn wait_text_for(
+    c: &Client,
+    testid: &str,
+    ok: impl Fn(&str) -> bool,
+    within: Duration,
+) -> Result<String> {
+    let deadline = Instant::now() + within;
     loop {
         let t = text(c, testid).await.unwrap_or_default();
         if ok(&t) {
@@ -406,6 +415,30 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     c.execute("document.getElementById('lab').scrollIntoView()", vec![])
         .await?;
     shot(c, "narrow-375-lab.png").await?;
+
+    // `?bench=1`: the budgets measured in this browser, written to the DOM.
+    c.set_window_size(1280, 2000).await?;
+    c.goto(&format!("{base}?bench=1")).await?;
+    let bench = wait_text_for(
+        c,
+        "bench",
+        |t| t.contains("frames="),
+        Duration::from_secs(60),
+    )
+    .await?;
+    std::fs::write(screenshots_dir().join("bench.txt"), &bench)?;
+    eprintln!("e2e: bench\n{bench}");
+    for key in [
+        "first_render_ms=",
+        "resim_fase6_ms=",
+        "resim_500x24h_ms=",
+        "frame_p95_ms=",
+    ] {
+        assert!(bench.contains(key), "{key} in {bench}");
+    }
+    if std::env::var("LEAKSCOPE_ASSERT_BUDGETS").is_ok_and(|v| v == "1") {
+        assert!(!bench.contains("OVER"), "a budget was exceeded:\n{bench}");
+    }
     Ok(())
 }
 

@@ -64,28 +64,48 @@ pub fn seed_tables(runs: &Runs, preset: Preset) -> Vec<&'static SeedTable> {
     }
 }
 
-/// The goroutine-count chart.
+/// The goroutine-count chart, and the cursor on a canvas above it.
 #[component]
 pub fn ChartCanvas(p: &ChartProps) -> Html {
     let node = use_node_ref();
+    let cursor = use_node_ref();
+    let area = use_mut_ref(|| None::<chart::PlotArea>);
     {
-        let node = node.clone();
+        // The chart itself: only when the runs or the size change.
+        let (node, cursor, area) = (node.clone(), cursor.clone(), area.clone());
         use_effect_with(
-            (p.runs.clone(), p.at, p.preset, p.layout),
-            move |(runs, at, preset, _)| {
+            (p.runs.clone(), p.preset, p.layout),
+            move |(runs, preset, _)| {
                 if let Some((canvas, width)) = width_of(&node) {
                     let scale = dom::device_pixel_ratio();
                     let height = if width < 500.0 { 260.0 } else { 340.0 };
                     lanes::size_canvas(&canvas, width, height, scale);
+                    if let Some(over) = cursor.cast::<web_sys::HtmlCanvasElement>() {
+                        lanes::size_canvas(&over, width, height, scale);
+                    }
                     let input = ChartInput {
                         runs,
-                        at: *at,
                         seed: seed_tables(runs, *preset),
                         scale,
                     };
-                    if let Err(e) = chart::draw(&canvas, &input) {
-                        web_sys::console::error_1(&format!("chart: {e}").into());
+                    match chart::draw(&canvas, &input) {
+                        Ok(a) => *area.borrow_mut() = Some(a),
+                        Err(e) => web_sys::console::error_1(&format!("chart: {e}").into()),
                     }
+                }
+            },
+        );
+    }
+    {
+        // The cursor: every time the clock moves.
+        let (cursor, area) = (cursor.clone(), area.clone());
+        use_effect_with(
+            (p.runs.clone(), p.at, p.preset, p.layout),
+            move |(_, at, _, _)| {
+                if let (Some(over), Some(a)) =
+                    (cursor.cast::<web_sys::HtmlCanvasElement>(), *area.borrow())
+                {
+                    let _ = chart::draw_cursor(&over, a, *at, dom::device_pixel_ratio());
                 }
             },
         );
@@ -112,6 +132,7 @@ pub fn ChartCanvas(p: &ChartProps) -> Html {
     html! {
         <div class="canvas-wrap chart-wrap">
             <canvas ref={node} data-testid="chart" role="img" aria-label={label} class="chart"></canvas>
+            <canvas ref={cursor} class="chart-cursor" aria-hidden="true"></canvas>
         </div>
     }
 }

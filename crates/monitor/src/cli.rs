@@ -717,6 +717,41 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_engine_is_retried_and_the_run_still_drains_and_exits_0() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("missing.sock");
+        let out = dir.path().join("lines.jsonl");
+        let (socket, out) = (socket.display().to_string(), out.display().to_string());
+        let plan = [
+            "--docker",
+            "--docker-socket",
+            &socket,
+            "--duration",
+            "1200ms",
+            "--debug-addr",
+            "127.0.0.1:0",
+            "--out",
+            &out,
+        ];
+        let Cli::Monitor(args) =
+            Cli::try_parse_from(["x", "monitor"].iter().chain(plan.iter())).unwrap()
+        else {
+            unreachable!()
+        };
+        let mut text = Vec::new();
+        assert_eq!(run_monitor(&args, &mut text).unwrap(), Status::Pass);
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.contains("the Docker engine was never reached"),
+            "{text}"
+        );
+        assert!(
+            text.contains("drained: every task ended, census back at 0"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn check_exits_1_on_a_leak_and_prints_the_report() {
         let Cli::Check(args) = Cli::try_parse_from([
             "x",

@@ -217,3 +217,102 @@ pub fn check_addr(addr: SocketAddr, allow_remote: bool) -> Result<(), String> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::monitor::{ContainerRef, Env, MonitorConfig};
+    use crate::synthetic::Synthetic;
+    use leakscope_sim::Scenario;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn get(addr: SocketAddr, path: &str) -> String {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut body = String::new();
+        s.read_to_string(&mut body).await.unwrap();
+        body
+    }
+
+    #[test]
+    fn the_endpoint_serves_the_census_as_a_dump_and_as_metrics() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let scenario = Scenario {
+                containers: 2,
+                error_rate: 1.0,
+                rotation_secs: 1,
+                ..Scenario::default()
+            };
+            let env = Env::start();
+            let config = MonitorConfig {
+                rotation: std::time::Duration::from_secs(1),
+                heartbeat: std::time::Duration::from_secs(30),
+                variant: Variant::Buggy,
+            };
+            let m = Monitor::new(Synthetic::new(&scenario), env.clone(), config, None);
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            spawn_server(&m, listener);
+            for c in 0..2 {
+                m.monitor_container(ContainerRef::new(c, c.to_string(), format!("c{c}")));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+            let metrics = get(addr, "/metrics").await;
+            assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
+            assert!(
+                metrics.contains("leakscope_tasks{role=\"heartbeat\"} 2\n"),
+                "{metrics}"
+            );
+            // Rotation 1 failed in both: 2 readers left behind + 2 current,
+            // 2 handlers each.
+            assert!(
+                metrics.contains("leakscope_tasks{role=\"reader\"} 4\n"),
+                "{metrics}"
+            );
+            assert!(
+                metrics.contains("leakscope_tasks{role=\"handler\"} 4\n"),
+                "{metrics}"
+            );
+            assert!(
+                metrics.contains("leakscope_leaked_readers 2\n"),
+                "{metrics}"
+            );
+            assert!(
+                metrics.contains("leakscope_rotations_total 2\n"),
+                "{metrics}"
+            );
+            let dump = get(addr, "/debug/tasks?debug=1").await;
+            assert!(dump.contains("goroutine profile: total "), "{dump}");
+            assert!(
+                dump.contains("2 @ reader [IO wait] (left behind: stream failed, never closed)"),
+                "{dump}"
+            );
+            let full = get(addr, "/debug/tasks?debug=2").await;
+            assert!(
+                full.contains("main.(*Monitor).heartbeat(container=0)"),
+                "{full}"
+            );
+            let bad = get(addr, "/debug/tasks?debug=3").await;
+            assert!(bad.starts_with("HTTP/1.1 400"), "{bad}");
+            env.shutdown.cancel();
+            drop(m);
+            tokio::time::timeout(std::time::Duration::from_secs(5), env.census.drained())
+                .await
+                .unwrap();
+        });
+    }
+
+    #[test]
+    fn a_remote_debug_address_needs_permission() {
+        assert!(check_addr("127.0.0.1:6060".parse().unwrap(), false).is_ok());
+        assert!(check_addr("[::1]:6060".parse().unwrap(), false).is_ok());
+        assert!(check_addr("0.0.0.0:6060".parse().unwrap(), false).is_err());
+        assert!(check_addr("0.0.0.0:6060".parse().unwrap(), true).is_ok());
+    }
+}

@@ -101,6 +101,9 @@ pub fn App(props: &AppProps) -> Html {
             .any(|p| p.trim_start_matches('?') == "crash=1");
         use_effect_with((), move |_| {
             dispatcher.dispatch(Action::SetReducedMotion(dom::prefers_reduced_motion()));
+            if synced {
+                dom::scroll_to_fragment();
+            }
             let mut listeners = Vec::new();
             if let Some(window) = web_sys::window() {
                 let l = layout.clone();

@@ -34,16 +34,17 @@ pub fn location_query() -> String {
 }
 
 /// Replaces the URL's query without a new history entry, keeping the path
-/// (so the page works under any prefix, e.g. `/<repo>/`).
+/// (so the page works under any prefix, e.g. `/<repo>/`) and the fragment.
 pub fn replace_query(query: &str) {
     #[cfg(target_arch = "wasm32")]
     {
         let Some(w) = web_sys::window() else { return };
         let path = w.location().pathname().unwrap_or_default();
+        let hash = w.location().hash().unwrap_or_default();
         let url = if query.is_empty() {
-            path
+            format!("{path}{hash}")
         } else {
-            format!("{path}?{query}")
+            format!("{path}?{query}{hash}")
         };
         if let Ok(h) = w.history() {
             let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
@@ -91,4 +92,21 @@ pub fn bench_requested(query: &str) -> bool {
         .trim_start_matches('?')
         .split('&')
         .any(|p| p == "bench=1" || p == "bench=true" || p == "bench")
+}
+
+/// Scrolls to the element the URL's fragment names (`#lab`): the browser
+/// could not, because the page did not exist yet when it loaded.
+pub fn scroll_to_fragment() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(w) = web_sys::window() else { return };
+        let hash = w.location().hash().unwrap_or_default();
+        let id = hash.trim_start_matches('#');
+        if id.is_empty() {
+            return;
+        }
+        if let Some(el) = w.document().and_then(|d| d.get_element_by_id(id)) {
+            el.scroll_into_view();
+        }
+    }
 }

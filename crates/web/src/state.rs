@@ -599,6 +599,34 @@ mod tests {
     }
 
     #[test]
+    fn reduced_motion_playback_jumps_from_event_to_event() {
+        let mut s = State::from_query("t=0");
+        s.reduced_motion = true;
+        s.last_tick = Some(0.0);
+        // Playing: a tick under a second later does nothing, one after a
+        // second jumps to the next event instant.
+        let s = s.tick(500.0);
+        assert_eq!(s.at, Time::ZERO);
+        let s = s.tick(1_000.0);
+        assert_eq!(s.at, Time::from_minutes(5));
+    }
+
+    #[test]
+    fn playing_advances_by_the_speed_and_stops_at_the_end() {
+        let mut s = State::from_query("preset=fase3&t=9");
+        s.last_tick = Some(0.0);
+        s.speed = Speed::OneMinute;
+        let s = s.tick(100.0);
+        assert_eq!(s.at, Time::from_secs(9 * 60 + 6));
+        let mut s = s;
+        for i in 2..200 {
+            s = s.tick(100.0 * f64::from(i));
+        }
+        assert_eq!(s.at, s.runs.end());
+        assert!(!s.playing());
+    }
+
+    #[test]
     fn a_typed_parameter_is_judged_by_the_core_and_kept_when_bad() {
         let s = Rc::new(State::from_query("t=30"));
         let bad = s

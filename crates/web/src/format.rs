@@ -53,6 +53,18 @@ pub fn minute(m: u32) -> String {
     leakscope_sim::Time::from_minutes(u64::from(m)).to_string()
 }
 
+/// A time-axis label for minute `m` of a run of `total` minutes: `mm:00`
+/// for short runs, hours (`6h`, `7h30`) from two hours on.
+pub fn axis_minute(m: u32, total: u32) -> String {
+    if total < 120 {
+        minute(m)
+    } else if m.is_multiple_of(60) {
+        format!("{}h", m / 60)
+    } else {
+        format!("{}h{:02}", m / 60, m % 60)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +83,13 @@ mod tests {
         assert_eq!(signed(0.0, 2), "0.00");
         assert_eq!(signed(-0.2, 2), "-0.20");
         assert_eq!(dec(f64::NAN, 1), "—");
+    }
+
+    #[test]
+    fn long_axes_read_in_hours() {
+        assert_eq!(axis_minute(10, 58), "10:00");
+        assert_eq!(axis_minute(360, 1440), "6h");
+        assert_eq!(axis_minute(450, 1440), "7h30");
     }
 
     #[test]

@@ -258,7 +258,7 @@ fn axis(ctx: &CanvasRenderingContext2d, trace: &Trace, y: f64, plot: f64, width:
         let xm = GUTTER + plot * f64::from(m) / f64::from(minutes.max(1));
         ctx.fill_rect(xm, y, 1.0, 4.0);
         if xm + 12.0 < width {
-            let _ = ctx.fill_text(&crate::format::minute(m), xm, y + 5.0);
+            let _ = ctx.fill_text(&crate::format::axis_minute(m, minutes), xm, y + 5.0);
         }
         m += step;
     }

@@ -175,6 +175,12 @@ async fn buttons_step_and_a_bad_url_shows_a_notice() {
     click(&root, "step-forward");
     settle().await;
     assert_eq!(text(&root, "clock"), "10:00");
+    // The live region narrates what the selected container just did.
+    let said = text(&root, "narration");
+    assert!(
+        said.contains("fixed: container 0: readerWg.Wait() returned"),
+        "{said}"
+    );
     click(&root, "step-back");
     settle().await;
     assert_eq!(text(&root, "clock"), "05:00");

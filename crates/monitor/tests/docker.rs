@@ -10,6 +10,7 @@
 //! `CI=true`, where they fail.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -69,7 +70,10 @@ fn engine() -> bool {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("CI=true but the Docker tests cannot run: {why}");
             }
-            eprintln!(
+            // Written to the process's stderr directly: libtest captures the
+            // print macros of passing tests, and this must be seen.
+            let _ = writeln!(
+                std::io::stderr(),
                 "\n*** skipped: {why} ***\n*** start dockerd to run the Docker tests (see crates/monitor/README.md) ***\n"
             );
             false
@@ -471,7 +475,10 @@ fn split_recovers_from_an_engine_restart_and_a_socket_missing_at_start() {
         tokio::time::sleep(Duration::from_secs(2)).await;
         // The engine restarts; its containers come back (restart always).
         if let Err(why) = restart_engine() {
-            eprintln!("*** engine restart part skipped: {why} ***");
+            let _ = writeln!(
+                std::io::stderr(),
+                "*** engine restart part skipped: {why} ***"
+            );
         }
         tokio::time::sleep(Duration::from_secs(4)).await;
         assert_split_bound(&f.census().snapshot(), 3);

@@ -216,11 +216,10 @@ pub fn App(props: &AppProps) -> Html {
                     <p>{ "The buggy and the fixed monitor run the same scenario with the same seed, so the same streams fail in both. Play it, step from event to event, or drag the slider. At whole minutes every number here equals " }
                         <code>{ "leakscope sim --format json" }</code>{ " for the same parameters: one core, two faces." }</p>
                     <Notices notices={state.notices.clone()} {on_dismiss} />
-                    <details class="params-box" open=true>
-                        <summary>{ "Parameters" }</summary>
+                    <div class="params-box">
                         <Params scenario={runs.scenario.clone()} preset={state.preset} container={c}
                                 resim_ms={state.resim_ms} dispatch={dispatch.clone()} />
-                    </details>
+                    </div>
                     <div class="sticky-controls">
                         <Controls at={at} end={runs.end()} playing={state.playing()} speed={state.speed}
                                   reduced_motion={state.reduced_motion} on_toggle={on_toggle}

@@ -344,6 +344,18 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     wait_text(c, "clock", |t| t == "17:00").await?;
     assert_numbers(c, &fase6, 17).await?;
 
+    // A parameter typed in the form re-simulates at once.
+    c.execute(
+        "const i = document.getElementById('param-containers'); \
+         i.value = '8'; i.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![],
+    )
+    .await?;
+    wait_text(c, "goroutines-fixed", |t| t == "16").await?;
+    assert_eq!(text(c, "clock").await?, "17:00", "the clock stays");
+    c.goto(&format!("{base}?preset=fase6&t=17")).await?;
+    wait_text(c, "clock", |t| t == "17:00").await?;
+
     // Play, pause; the URL then holds the paused instant, and restores it.
     click(c, "play").await?;
     wait_text(c, "play", |t| t.contains("Pause")).await?;

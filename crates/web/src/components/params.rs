@@ -149,31 +149,46 @@ pub fn Params(p: &ParamsProps) -> Html {
             d.emit(Action::Select((c + delta).rem_euclid(n) as u32));
         })
     };
+    let is_preset = Preset::ALL.iter().any(|pr| pr.scenario() == *s);
+    let summary = format!(
+        "{} containers · {} min · rotation {} · error rate {} · {} per failed reader · seed {}",
+        s.containers,
+        s.minutes,
+        format::period(s.rotation_secs),
+        s.error_rate,
+        s.goroutines_per_reader,
+        s.seed
+    );
     html! {
         <div class="params">
-            <div class="presets" role="group" aria-label="Presets">
-                { preset_button(Preset::Fase3, "FASE 3", "8 containers, 10 min: both pass") }
-                { preset_button(Preset::Fase6, "FASE 6", "55 containers, 58 min: only the fix passes") }
-            </div>
-            <div class="field container-pick">
-                <label for="param-container">{ "Selected container" }</label>
-                <div class="row">
-                    <button onclick={nudge(-1)} aria-label="Previous container">{ "‹" }</button>
-                    <input id="param-container" type="number" min="0"
-                           max={(s.containers - 1).to_string()} value={p.container.to_string()}
-                           onchange={select} />
-                    <button onclick={nudge(1)} aria-label="Next container">{ "›" }</button>
+            <div class="params-top">
+                <div class="presets" role="group" aria-label="Presets">
+                    { preset_button(Preset::Fase3, "FASE 3", "8 containers, 10 min: both pass") }
+                    { preset_button(Preset::Fase6, "FASE 6", "55 containers, 58 min: only the fix passes") }
                 </div>
-                <small>{ format!("0 to {}; also click a lane", s.containers - 1) }</small>
+                <div class="field container-pick">
+                    <label for="param-container">{ "Selected container" }</label>
+                    <div class="row">
+                        <button onclick={nudge(-1)} aria-label="Previous container">{ "‹" }</button>
+                        <input id="param-container" type="number" min="0"
+                               max={(s.containers - 1).to_string()} value={p.container.to_string()}
+                               onchange={select} />
+                        <button onclick={nudge(1)} aria-label="Next container">{ "›" }</button>
+                    </div>
+                    <small>{ format!("0 to {}; or click a lane", s.containers - 1) }</small>
+                </div>
             </div>
-            <form class="fields" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
-                { for fields.into_iter().map(field) }
-                <details class="advanced">
-                    <summary>{ "More parameters" }</summary>
-                    { for advanced.into_iter().map(field) }
-                </details>
-            </form>
-            <p class="muted small">{ format!("Both programs re-simulated in {} ms.", format::dec(p.resim_ms, 1)) }</p>
+            <details class="param-fields" open={!is_preset}>
+                <summary>{ "Parameters: " }<span class="muted">{ summary }</span></summary>
+                <form class="fields" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
+                    { for fields.into_iter().map(field) }
+                    <details class="advanced">
+                        <summary>{ "More parameters" }</summary>
+                        { for advanced.into_iter().map(field) }
+                    </details>
+                </form>
+                <p class="muted small">{ format!("Both programs re-simulated in {} ms.", format::dec(p.resim_ms, 1)) }</p>
+            </details>
         </div>
     }
 }

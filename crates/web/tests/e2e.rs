@@ -232,13 +232,16 @@ fn report(preset: Preset) -> Report {
         .map(|&v| simulate(&s, v).expect("presets are valid"))
         .collect();
     let report = Report::from_traces(&s, &traces);
+    // LEAKSCOPE_CLI, or the most recently built of target/{debug,release}.
     let cli = std::env::var_os("LEAKSCOPE_CLI")
         .map(PathBuf::from)
         .or_else(|| {
             ["release", "debug"]
                 .iter()
                 .map(|p| repo_root().join("target").join(p).join("leakscope"))
-                .find(|p| p.is_file())
+                .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+                .max()
+                .map(|(_, p)| p)
         });
     if let Some(cli) = cli {
         let out = Command::new(&cli)

@@ -4,11 +4,11 @@
 //! - `cmd`: run commands (echoed, from the repository root, failing by name);
 //! - `tools`: each tool's check and install recipe, and `ensure`;
 //! - `test`: the steps of `cargo xtask test`;
-//! - `serve`: `serve` and `dist` (Trunk, or the CLI demo until the page exists);
-//! - `http`: the demo's static file server.
+//! - `serve`: `serve` and `dist` (Trunk);
+//! - `engine`: the Docker engine for the real monitor's tests.
 
 mod cmd;
-mod http;
+mod engine;
 mod serve;
 mod test;
 mod tools;
@@ -24,20 +24,24 @@ Usage: cargo xtask <command> [options]
 
 Commands:
   test              set up the tools (installing what is missing), then run
-                    every check: fmt, clippy, cargo test, wasm determinism
+                    every check: fmt, clippy (native and wasm32), the page's
+                    release build, cargo test (with a Docker engine for the
+                    real monitor), the browser tests, wasm determinism
   setup             only check and install the tools that `test` needs
-  serve [--port N]  run the teaching page with Trunk on http://127.0.0.1:N/
-                    (default 8080); until crates/web exists, build and serve
-                    the CLI demo (tables and charts) from target/demo/
-  dist              release build of the page into dist/ (needs crates/web)
-  bench             run the engine benchmark and the scale example
+  serve [--port N]  build the teaching page (release) and serve it with
+                    Trunk on http://127.0.0.1:N/ (default 8080)
+  dist              release build of the page into dist/
+  bench             run the engine benchmark and the scale examples of the
+                    simulation and of the real monitor
   help              show this message
 
 Tools are installed only when missing: rustup targets and components,
 `cargo install` for wasm-bindgen-cli (the version in Cargo.lock) and trunk,
-npm for wasm-opt (under target/tools), and Debian packages (nodejs, chromium,
-chromium-driver) with apt-get when run as root. Elsewhere xtask stops and says
-what to install. CI=true: nothing interactive, nothing skipped.
+npm for wasm-opt (under target/tools), and Debian packages (nodejs, npm,
+chromium, chromium-driver, docker.io) with apt-get when run as root. Elsewhere
+xtask stops and says what to install. `test` starts dockerd (no bridge, no
+iptables) when no engine answers, and stops it afterwards.
+CI=true: nothing interactive, nothing skipped.
 ";
 
 /// A parsed command line.
@@ -100,24 +104,20 @@ fn run(task: Task) -> Result<()> {
             print!("{HELP}");
             Ok(())
         }
-        Task::Test => {
-            let steps = test::steps(&ctx);
-            test::run_steps(&mut ctx, &steps)
-        }
+        Task::Test => test::run(&mut ctx),
         Task::Setup => test::setup(&mut ctx),
         Task::Serve { port } => serve::serve(&mut ctx, port),
         Task::Dist => serve::dist(&mut ctx),
         Task::Bench => {
             Cmd::cargo(["bench", "-p", "leakscope-sim", "--bench", "engine"]).run()?;
-            Cmd::cargo([
-                "run",
-                "--release",
-                "-p",
-                "leakscope-sim",
-                "--example",
-                "scale",
-            ])
-            .run()
+            for (package, example) in [
+                ("leakscope-sim", "scale"),
+                ("leakscope-monitor", "speed"),
+                ("leakscope-monitor", "scale"),
+            ] {
+                Cmd::cargo(["run", "--release", "-p", package, "--example", example]).run()?;
+            }
+            Ok(())
         }
     }
 }

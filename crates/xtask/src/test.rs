@@ -7,7 +7,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cmd::{Cmd, Error, Result, fail};
+use crate::cmd::{Cmd, Error, Result, fail, prepend_path};
+use crate::engine::Engine;
+use crate::serve;
 use crate::tools::{self, Ctx, WASM_TARGET};
 
 /// One step of the test run.
@@ -19,7 +21,7 @@ pub struct Step {
 }
 
 /// Every step, in the order they run.
-pub fn steps(_ctx: &Ctx) -> Vec<Step> {
+pub fn steps() -> Vec<Step> {
     vec![
         Step {
             name: "tools",
@@ -40,7 +42,40 @@ pub fn steps(_ctx: &Ctx) -> Vec<Step> {
                     "-D",
                     "warnings",
                 ])
+                .run()?;
+                // The page and the core also build for the browser.
+                Cmd::cargo([
+                    "clippy",
+                    "-p",
+                    "leakscope-web",
+                    "-p",
+                    "leakscope-sim",
+                    // Not the benches: criterion is native-only.
+                    "--lib",
+                    "--bins",
+                    "--tests",
+                    "--target",
+                    WASM_TARGET,
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
                 .run()
+            },
+        },
+        Step {
+            // Before the workspace tests: the end-to-end test loads dist/.
+            name: "dist",
+            run: |ctx| {
+                prepend_path(&ctx.wasm_opt_bin());
+                serve::build_dist()
+            },
+        },
+        Step {
+            name: "docker",
+            run: |ctx| {
+                ctx.engine = Some(Engine::ensure(ctx)?);
+                Ok(())
             },
         },
         Step {
@@ -48,10 +83,27 @@ pub fn steps(_ctx: &Ctx) -> Vec<Step> {
             run: |_| Cmd::cargo(["test", "--workspace"]).run(),
         },
         Step {
+            name: "browser",
+            run: |_| {
+                // wasm-bindgen-test-runner finds chromedriver on PATH.
+                Cmd::cargo(["test", "-p", "leakscope-web", "--target", WASM_TARGET]).run()
+            },
+        },
+        Step {
             name: "determinism",
             run: determinism,
         },
     ]
+}
+
+/// `cargo xtask test`: every step, then the Docker engine stopped if this
+/// run started it.
+pub fn run(ctx: &mut Ctx) -> Result<()> {
+    let result = run_steps(ctx, &steps());
+    if let Some(engine) = ctx.engine.take() {
+        engine.stop();
+    }
+    result
 }
 
 /// Checks the tools the tests need and installs what is missing.
@@ -81,9 +133,17 @@ fn determinism(_ctx: &mut Ctx) -> Result<()> {
     let count = check_fingerprints(&native)?;
     eprintln!("xtask: {count} native fingerprints:");
     eprint!("{native}");
-    Cmd::cargo(["test", "-p", "leakscope-sim", "--target", WASM_TARGET])
-        .env(FINGERPRINTS_VAR, native)
-        .run()
+    Cmd::cargo([
+        "test",
+        "-p",
+        "leakscope-sim",
+        "--target",
+        WASM_TARGET,
+        "--test",
+        "wasm",
+    ])
+    .env(FINGERPRINTS_VAR, native)
+    .run()
 }
 
 /// Checks that `output` is lines of `<name> <variant> <16 hex digits>`;

@@ -31,6 +31,8 @@ pub struct Ctx {
     /// `apt-get` is on the search path.
     pub has_apt: bool,
     apt_updated: bool,
+    /// The Docker engine the tests use, once the `docker` step has run.
+    pub engine: Option<crate::engine::Engine>,
 }
 
 impl Ctx {
@@ -45,13 +47,8 @@ impl Ctx {
             is_root: running_as_root(),
             has_apt: Cmd::new("apt-get").arg("--version").probe().is_some(),
             apt_updated: false,
+            engine: None,
         }
-    }
-
-    /// Whether the teaching page (`crates/web` built by Trunk from
-    /// `index.html`) exists yet.
-    pub fn has_web(&self) -> bool {
-        self.root.join("crates/web/Cargo.toml").is_file() && self.root.join("index.html").is_file()
     }
 
     /// Where project-local tools (npm's wasm-opt) are installed.
@@ -336,6 +333,20 @@ pub fn chromium() -> Tool {
     }
 }
 
+/// Debian's Docker engine (`docker.io`): the real monitor's tests follow
+/// real containers on it.
+pub fn docker_engine() -> Tool {
+    Tool {
+        name: "Docker engine (dockerd and docker)".into(),
+        check: Box::new(|| {
+            version_of("dockerd", &["--version"])?;
+            version_of("docker", &["--version"]).map(drop)
+        }),
+        install: Install::Apt(vec!["docker.io"]),
+        manual: "a Docker engine: `dockerd` and `docker` on PATH (Debian: `docker.io`)",
+    }
+}
+
 /// npm's `binaryen@123.0.0` under `<repo>/target/tools`: the `wasm-opt` that
 /// Trunk uses for release builds (Debian's and crates.io's are too old).
 pub fn wasm_opt(ctx: &Ctx) -> Tool {
@@ -393,10 +404,14 @@ pub fn for_test(ctx: &Ctx) -> Result<Vec<Tool>> {
         component("clippy", "clippy"),
     ];
     tools.extend(wasm_bindgen_from_lock(ctx)?);
-    tools.extend([node(), chromium()]);
-    if ctx.has_web() {
-        tools.extend([npm(), wasm_opt(ctx), trunk()]);
-    }
+    tools.extend([
+        node(),
+        chromium(),
+        docker_engine(),
+        npm(),
+        wasm_opt(ctx),
+        trunk(),
+    ]);
     Ok(tools)
 }
 
@@ -546,6 +561,7 @@ version = "0.2.130"
             is_root: false,
             has_apt: true,
             apt_updated: false,
+            engine: None,
         };
         let chrome = fake(
             "Chromium",

@@ -34,6 +34,14 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Print a fingerprint of each run's trace, to compare builds.
     Fingerprint(FingerprintArgs),
+    /// Run the real monitor (tokio tasks, real wait groups) on the
+    /// scenario's synthetic containers under a paused clock, and report like
+    /// `sim`; exit 1 when a run leaks.
+    Check(CheckArgs),
+    /// Follow the Docker engine's containers with the real monitor, write
+    /// their lines, and print a summary on exit (Ctrl-C, SIGTERM or
+    /// --duration).
+    Monitor(MonitorArgs),
 }
 
 /// The scenario flags every single-scenario subcommand shares. Flags
@@ -208,6 +216,70 @@ pub struct FingerprintArgs {
     pub conformance: bool,
 }
 
+/// `leakscope check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Which program to run (shared = buggy, split = fixed).
+    #[arg(long, value_enum, default_value_t = VariantChoice::Both)]
+    pub variant: VariantChoice,
+    /// How to print the result.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+}
+
+/// `leakscope monitor`.
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Follow the containers of the local Docker engine (the only source).
+    #[arg(long)]
+    pub docker: bool,
+    /// Which program runs (split = fixed, shared = buggy).
+    #[arg(long, value_enum, default_value_t = MonitorVariant::Split)]
+    pub variant: MonitorVariant,
+    /// How long each log stream is followed before it is reopened (100ms
+    /// to 24h; e.g. 500ms, 1s, 5m).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "5m",
+        allow_hyphen_values = true
+    )]
+    pub rotation: String,
+    /// Period of each container's heartbeat inspection (100ms to 1h).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30s",
+        allow_hyphen_values = true
+    )]
+    pub heartbeat: String,
+    /// Only containers with this label.
+    #[arg(long, value_name = "K=V", allow_hyphen_values = true)]
+    pub label: Option<String>,
+    /// Stop after this long (1ms to 365 days; e.g. 30s, 10m) [default:
+    /// until Ctrl-C or SIGTERM].
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub duration: Option<String>,
+    /// Write every line as JSON (`{"container":…,"ts":…,"line":…}`) to
+    /// this file.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub out: Option<PathBuf>,
+    /// Serve /debug/tasks and /metrics here (port 0: any free port); `off`
+    /// to serve nothing.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:6060")]
+    pub debug_addr: String,
+    /// Allow a --debug-addr that is not a loopback address.
+    #[arg(long)]
+    pub debug_allow_remote: bool,
+    /// The engine's unix socket [default: DOCKER_HOST (unix://…) or
+    /// /var/run/docker.sock].
+    #[arg(long, value_name = "PATH")]
+    pub docker_socket: Option<String>,
+}
+
 /// A preset, as named on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PresetName {
@@ -248,8 +320,10 @@ impl From<VariantName> for Variant {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum VariantChoice {
     /// Only the buggy program.
+    #[value(alias = "shared")]
     Buggy,
     /// Only the fixed program.
+    #[value(alias = "split")]
     Fixed,
     /// Both, buggy first.
     Both,
@@ -275,6 +349,35 @@ pub enum SimFormat {
     Json,
     /// One row per variant and minute.
     Csv,
+}
+
+/// The output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// The timeline side by side, then growth, limit and verdict.
+    Table,
+    /// One report object, as `sim`'s, with `"source": "real"`.
+    Json,
+}
+
+/// The program `monitor` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MonitorVariant {
+    /// One WaitGroup per lifecycle (the fix).
+    #[value(alias = "fixed")]
+    Split,
+    /// One WaitGroup for the heartbeat and the readers (the bug).
+    #[value(alias = "buggy")]
+    Shared,
+}
+
+impl From<MonitorVariant> for Variant {
+    fn from(v: MonitorVariant) -> Variant {
+        match v {
+            MonitorVariant::Split => Variant::Fixed,
+            MonitorVariant::Shared => Variant::Buggy,
+        }
+    }
 }
 
 /// The output formats of `sweep`.
@@ -303,6 +406,44 @@ mod tests {
             panic!("expected sim");
         };
         assert_eq!(args.scenario.containers.as_deref(), Some("-5"));
+    }
+
+    #[test]
+    fn check_takes_the_scenario_flags_and_the_variant_aliases() {
+        let cli = Cli::try_parse_from([
+            "leakscope",
+            "check",
+            "--preset",
+            "fase3",
+            "--containers",
+            "-5",
+            "--variant",
+            "shared",
+        ])
+        .unwrap();
+        let Command::Check(args) = cli.command else {
+            panic!("expected check");
+        };
+        assert_eq!(args.scenario.preset, Some(PresetName::Fase3));
+        assert_eq!(args.scenario.containers.as_deref(), Some("-5"));
+        assert_eq!(args.variant, VariantChoice::Buggy);
+        assert_eq!(args.format, CheckFormat::Table);
+    }
+
+    #[test]
+    fn monitor_defaults_follow_the_issue() {
+        let cli = Cli::try_parse_from(["leakscope", "monitor", "--docker", "--variant", "fixed"])
+            .unwrap();
+        let Command::Monitor(args) = cli.command else {
+            panic!("expected monitor");
+        };
+        assert_eq!(args.variant, MonitorVariant::Split);
+        assert_eq!(
+            (args.rotation.as_str(), args.heartbeat.as_str()),
+            ("5m", "30s")
+        );
+        assert_eq!(args.debug_addr, "127.0.0.1:6060");
+        assert!(args.duration.is_none() && args.label.is_none() && args.out.is_none());
     }
 
     #[test]

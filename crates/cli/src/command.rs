@@ -1,26 +1,56 @@
-//! Each subcommand: checked flags in, the core's answers out.
+//! Each subcommand: checked flags in, the core's (or the monitor
+//! library's) answers out.
+
+use std::io::Write as _;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use leakscope_sim::{Report, Scenario, Trace, Variant, simulate};
+use leakscope_monitor::follow::FollowError;
+use leakscope_monitor::run::{self as monitor_run, Notice, Plan, RunError};
+use leakscope_monitor::{check, duration};
+use leakscope_sim::{Report, Scenario, Trace, Variant, Verdict, simulate};
 use rayon::prelude::*;
 
 use crate::chart::{self, ChartData};
-use crate::cli::{Command, SimFormat, SweepFormat};
+use crate::cli::{CheckFormat, Command, SimFormat, SweepFormat};
 use crate::config::{
-    self, ChartConfig, DumpConfig, FingerprintConfig, ImageFormat, SimConfig, SweepConfig,
+    self, ChartConfig, CheckConfig, DumpConfig, FingerprintConfig, ImageFormat, SimConfig,
+    SweepConfig,
 };
-use crate::output::{OutFile, print};
+use crate::error::{InputError, shown};
+use crate::output::{OutFile, io_reason, print};
 use crate::{csv, sweep, table};
 
+/// How a command that ran ended, for the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Done; every `check` run passed: exit code 0.
+    Done,
+    /// A `check` run leaked: exit code 1, the report on standard output.
+    Leak,
+}
+
+impl Status {
+    /// The process exit code: 0 or 1.
+    pub const fn code(self) -> u8 {
+        match self {
+            Status::Done => 0,
+            Status::Leak => 1,
+        }
+    }
+}
+
 /// Runs one parsed command line.
-pub fn execute(command: Command) -> anyhow::Result<()> {
+pub fn execute(command: Command) -> anyhow::Result<Status> {
+    let done = |r: anyhow::Result<()>| r.map(|()| Status::Done);
     match command {
-        Command::Sim(args) => sim(&config::sim(&args)?),
-        Command::Dump(args) => dump(&config::dump(&args)?),
-        Command::Chart(args) => chart(&config::chart(&args)?),
-        Command::Sweep(args) => run_sweep(&config::sweep(&args)?),
-        Command::Fingerprint(args) => fingerprint(&config::fingerprint(&args)?),
+        Command::Sim(args) => done(sim(&config::sim(&args)?)),
+        Command::Dump(args) => done(dump(&config::dump(&args)?)),
+        Command::Chart(args) => done(chart(&config::chart(&args)?)),
+        Command::Sweep(args) => done(run_sweep(&config::sweep(&args)?)),
+        Command::Fingerprint(args) => done(fingerprint(&config::fingerprint(&args)?)),
+        Command::Check(args) => run_check(&config::check(&args)?),
+        Command::Monitor(args) => monitor(&config::monitor(&args)?),
     }
 }
 
@@ -36,7 +66,7 @@ fn sim(config: &SimConfig) -> anyhow::Result<()> {
     let sc = &config.scenario;
     let traces = traces(&sc.scenario, &config.variants)?;
     let text = match config.format {
-        SimFormat::Table => table::render(sc.name(), &sc.scenario, &traces),
+        SimFormat::Table => table::render(sc.name(), &Report::from_traces(&sc.scenario, &traces)),
         SimFormat::Json => {
             serde_json::to_string_pretty(&Report::from_traces(&sc.scenario, &traces))? + "\n"
         }
@@ -118,4 +148,72 @@ pub fn fingerprint_lines(config: &FingerprintConfig) -> anyhow::Result<String> {
 
 fn fingerprint(config: &FingerprintConfig) -> anyhow::Result<()> {
     print(&fingerprint_lines(config)?)
+}
+
+/// `check`: the real monitor's report, printed as `sim` prints its own.
+fn run_check(config: &CheckConfig) -> anyhow::Result<Status> {
+    let sc = &config.scenario;
+    let report = check::report(&sc.scenario, &config.variants)
+        .context("running the real monitor on synthetic containers")?;
+    let text = match config.format {
+        CheckFormat::Table => table::render(sc.name(), &report),
+        CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+    };
+    print(&text)?;
+    let leak = report.runs.iter().any(|r| r.verdict == Verdict::Leak);
+    Ok(if leak { Status::Leak } else { Status::Done })
+}
+
+/// A notice of the running monitor, as a line for standard error.
+pub fn notice_line(notice: &Notice) -> String {
+    match notice {
+        Notice::DebugEndpoint(addr) => {
+            format!("debug endpoint on http://{addr}/debug/tasks?debug=1 and /metrics")
+        }
+        Notice::EngineUnreachable { socket, why, retry } => format!(
+            "cannot reach the Docker engine at {socket} ({why}); retrying every {}",
+            duration::format(*retry)
+        ),
+        Notice::EngineBack { socket } => {
+            format!("the Docker engine at {socket} answers again")
+        }
+    }
+}
+
+/// A failed monitor run, told in terms of the flags that caused it.
+fn monitor_error(err: RunError) -> anyhow::Error {
+    match err {
+        RunError::Follow(FollowError::Create { path, error }) => InputError(format!(
+            "--out {}: cannot create it ({})",
+            shown(&path.display().to_string()),
+            io_reason(&error)
+        ))
+        .into(),
+        RunError::Follow(FollowError::Listen { addr, error }) => InputError(format!(
+            "--debug-addr {addr}: cannot listen there ({}; allowed: a free port, or off)",
+            io_reason(&error)
+        ))
+        .into(),
+        RunError::Follow(FollowError::Write { path, error }) => anyhow::anyhow!(
+            "--out {}: cannot write it ({})",
+            shown(&path.display().to_string()),
+            io_reason(&error)
+        ),
+        err @ RunError::Unreachable { .. } => anyhow::anyhow!(
+            "{err}; is the engine running? (--docker-socket or DOCKER_HOST names its socket)"
+        ),
+        other => other.into(),
+    }
+}
+
+/// `monitor`: follows the engine until --duration, Ctrl-C or SIGTERM,
+/// telling what happens on standard error, then prints the summary.
+fn monitor(plan: &Plan) -> anyhow::Result<Status> {
+    let summary = monitor_run::run(plan, |notice| {
+        // A closed standard error cannot be told anything.
+        let _ = writeln!(std::io::stderr(), "leakscope: {}", notice_line(&notice));
+    })
+    .map_err(monitor_error)?;
+    print(&summary.render())?;
+    Ok(Status::Done)
 }

@@ -5,14 +5,23 @@
 //! the user typed, with the value as typed, so the message points at the
 //! command line rather than at a struct field.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use leakscope_monitor::MonitorConfig;
+use leakscope_monitor::docker::{Selector, socket_from_env};
+use leakscope_monitor::follow::FollowOptions;
+use leakscope_monitor::run::Plan;
+use leakscope_monitor::{debug, duration};
 use leakscope_sim::{DumpFormat, Error, MAX_ROTATIONS, Param, Preset, Scenario, Time, Variant};
 
 use crate::cli::{
-    ChartArgs, DumpArgs, FingerprintArgs, ScenarioArgs, SimArgs, SimFormat, SweepArgs, SweepFormat,
+    ChartArgs, CheckArgs, CheckFormat, DumpArgs, FingerprintArgs, MonitorArgs, ScenarioArgs,
+    SimArgs, SimFormat, SweepArgs, SweepFormat,
 };
 use crate::error::{InputError, shown};
+use crate::output::file_dir;
 
 /// The flag that sets `param`.
 pub const fn flag_of(param: Param) -> &'static str {
@@ -185,6 +194,147 @@ pub fn sim(args: &SimArgs) -> Result<SimConfig, InputError> {
         scenario: scenario(&args.scenario)?,
         variants: args.variant.variants(),
         format: args.format,
+    })
+}
+
+/// `leakscope check`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckConfig {
+    /// The scenario.
+    pub scenario: ScenarioConfig,
+    /// The programs to run, buggy first.
+    pub variants: Vec<Variant>,
+    /// The output format.
+    pub format: CheckFormat,
+}
+
+/// Checks `leakscope check`'s flags: the same scenario flags as `sim`.
+pub fn check(args: &CheckArgs) -> Result<CheckConfig, InputError> {
+    Ok(CheckConfig {
+        scenario: scenario(&args.scenario)?,
+        variants: args.variant.variants(),
+        format: args.format,
+    })
+}
+
+/// Shortest `--rotation` and `--heartbeat` of `monitor`.
+const MIN_PERIOD: Duration = Duration::from_millis(100);
+
+/// A duration flag (`500ms`, `1s`, `5m`, `1h30m`) within `min..=max`.
+pub fn parse_duration(
+    flag: &str,
+    raw: &str,
+    min: Duration,
+    max: Duration,
+) -> Result<Duration, InputError> {
+    let allowed = format!(
+        "{} to {} in ms, s, m, h; e.g. 500ms, 1s, 5m",
+        duration::format(min),
+        duration::format(max)
+    );
+    let d = duration::parse(raw).map_err(|why| {
+        InputError(format!(
+            "{flag} {} is not a duration: {why} (allowed: {allowed})",
+            shown(raw)
+        ))
+    })?;
+    if d < min || d > max {
+        return Err(InputError::out_of_range(flag, raw, &allowed));
+    }
+    Ok(d)
+}
+
+/// `--debug-addr`: an address, or `off`; loopback unless remote access is
+/// allowed.
+fn debug_addr(raw: &str, allow_remote: bool) -> Result<Option<SocketAddr>, InputError> {
+    let text = raw.trim();
+    if matches!(text, "off" | "none") {
+        return Ok(None);
+    }
+    let addr: SocketAddr = text.parse().map_err(|_| {
+        InputError(format!(
+            "--debug-addr {} is not an address (allowed: IP:PORT such as 127.0.0.1:6060, or off)",
+            shown(raw)
+        ))
+    })?;
+    debug::check_addr(addr, allow_remote).map_err(|e| {
+        InputError(format!(
+            "--debug-addr {e} (allowed: 127.0.0.0/8 or [::1], or off; add --debug-allow-remote to serve on {})",
+            addr.ip()
+        ))
+    })?;
+    Ok(Some(addr))
+}
+
+/// Checks `leakscope monitor`'s flags: every value first, so a typo is
+/// named even before the missing source.
+pub fn monitor(args: &MonitorArgs) -> Result<Plan, InputError> {
+    let rotation = parse_duration(
+        "--rotation",
+        &args.rotation,
+        MIN_PERIOD,
+        Duration::from_secs(86_400),
+    )?;
+    let heartbeat = parse_duration(
+        "--heartbeat",
+        &args.heartbeat,
+        MIN_PERIOD,
+        Duration::from_secs(3_600),
+    )?;
+    let stop_after = args
+        .duration
+        .as_deref()
+        .map(|raw| {
+            parse_duration(
+                "--duration",
+                raw,
+                Duration::from_millis(1),
+                Duration::from_secs(86_400 * 365),
+            )
+        })
+        .transpose()?;
+    let selector = match &args.label {
+        None => Selector::default(),
+        Some(label) => Selector::labelled(label).map_err(|why| {
+            InputError(format!(
+                "--label {} {why} (allowed: KEY=VALUE, e.g. com.example.app=web)",
+                shown(label)
+            ))
+        })?,
+    };
+    let debug_addr = debug_addr(&args.debug_addr, args.debug_allow_remote)?;
+    if let Some(out) = &args.out {
+        file_dir("--out", out)?;
+    }
+    let socket = match &args.docker_socket {
+        Some(path) if path.trim().is_empty() => {
+            return Err(InputError(
+                "--docker-socket needs a path (allowed: the engine's unix socket, e.g. /var/run/docker.sock)"
+                    .into(),
+            ));
+        }
+        Some(path) => path.clone(),
+        None => socket_from_env(),
+    };
+    if !args.docker {
+        return Err(InputError(
+            "monitor needs a source: --docker (allowed: --docker)".into(),
+        ));
+    }
+    Ok(Plan {
+        options: FollowOptions {
+            socket,
+            monitor: MonitorConfig {
+                rotation,
+                heartbeat,
+                variant: args.variant.into(),
+            },
+            selector,
+            out: args.out.clone(),
+            debug_addr,
+            ..FollowOptions::default()
+        },
+        duration: stop_after,
     })
 }
 
@@ -567,5 +717,95 @@ mod tests {
     fn whole_numbers_written_as_floats_are_accepted() {
         assert_eq!(parse_int::<u32>("--x", "1e3", "").unwrap(), 1000);
         assert!(parse_int::<u32>("--x", "2.5", "").is_err());
+    }
+
+    fn monitor_args(args: &[&str]) -> Result<Plan, InputError> {
+        use clap::Parser;
+        let mut full = vec!["leakscope", "monitor"];
+        full.extend_from_slice(args);
+        match crate::Cli::try_parse_from(full).unwrap().command {
+            crate::cli::Command::Monitor(a) => monitor(&a),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn monitor_flags_become_the_monitors_own_types() {
+        let plan = monitor_args(&[
+            "--docker",
+            "--rotation",
+            "1s",
+            "--heartbeat",
+            "500ms",
+            "--duration",
+            "2m",
+            "--variant",
+            "shared",
+            "--label",
+            "app=web",
+            "--debug-addr",
+            "off",
+            "--docker-socket",
+            "/run/x.sock",
+        ])
+        .unwrap();
+        let o = &plan.options;
+        assert_eq!(o.monitor.rotation, Duration::from_secs(1));
+        assert_eq!(o.monitor.heartbeat, Duration::from_millis(500));
+        assert_eq!(o.monitor.variant, Variant::Buggy);
+        assert_eq!(o.selector.label.as_deref(), Some("app=web"));
+        assert_eq!(o.debug_addr, None);
+        assert_eq!(o.socket, "/run/x.sock");
+        assert_eq!(plan.duration, Some(Duration::from_secs(120)));
+
+        let plan = monitor_args(&["--docker"]).unwrap();
+        let o = &plan.options;
+        assert_eq!(o.monitor.rotation, Duration::from_secs(300));
+        assert_eq!(o.monitor.heartbeat, Duration::from_secs(30));
+        assert_eq!(o.monitor.variant, Variant::Fixed);
+        assert_eq!(o.selector, Selector::default());
+        assert_eq!(o.debug_addr, Some("127.0.0.1:6060".parse().unwrap()));
+        assert_eq!(plan.duration, None);
+
+        let remote = monitor_args(&[
+            "--docker",
+            "--debug-addr",
+            "0.0.0.0:6060",
+            "--debug-allow-remote",
+        ])
+        .unwrap();
+        assert_eq!(
+            remote.options.debug_addr,
+            Some("0.0.0.0:6060".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn bad_monitor_flags_name_themselves_and_what_they_allow() {
+        let msg = |args: &[&str]| monitor_args(args).unwrap_err().0;
+        assert_eq!(
+            msg(&["--docker", "--rotation", "50ms"]),
+            "--rotation 50ms is out of range (allowed: 100ms to 24h in ms, s, m, h; e.g. 500ms, 1s, 5m)"
+        );
+        assert!(
+            msg(&["--docker", "--heartbeat", "soon"])
+                .starts_with("--heartbeat soon is not a duration")
+        );
+        assert!(
+            msg(&["--docker", "--duration", "0s"]).starts_with("--duration 0s is out of range")
+        );
+        assert!(
+            msg(&["--docker", "--debug-addr", "[::]:1"])
+                .starts_with("--debug-addr [::]:1 is not a loopback address")
+        );
+        assert!(
+            msg(&["--docker", "--label", "a b=c"])
+                .starts_with("--label \"a b=c\" has whitespace in its key")
+        );
+        assert!(msg(&["--docker", "--out", "/"]).starts_with("--out /: is a directory"));
+        assert_eq!(
+            msg(&[]),
+            "monitor needs a source: --docker (allowed: --docker)"
+        );
     }
 }

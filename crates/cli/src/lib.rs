@@ -1,9 +1,12 @@
-//! The `leakscope` command line: a face on the [`leakscope_sim`] core.
+//! The `leakscope` command line: the face of the [`leakscope_sim`] core and
+//! of the real monitor ([`leakscope_monitor`]).
 //!
 //! It parses and checks flags ([`cli`], [`config`]), asks the core for
-//! traces, and renders them as a table, JSON, CSV, a goroutine dump, a chart
-//! or a sweep summary. Bad input of any kind becomes one line on standard
-//! error and exit code 2 ([`error`]); nothing here simulates.
+//! traces (or the monitor library for a measured report, or a Docker run),
+//! and renders them as a table, JSON, CSV, a goroutine dump, a chart, a
+//! sweep summary or the monitor's summary. Bad input of any kind becomes
+//! one line on standard error and exit code 2 ([`error`]); nothing here
+//! simulates or monitors.
 
 use std::ffi::OsString;
 
@@ -21,6 +24,7 @@ pub mod sweep;
 pub mod table;
 
 pub use cli::Cli;
+pub use command::Status;
 pub use error::InputError;
 
 /// The subcommands' names, for messages about them.
@@ -32,7 +36,8 @@ fn subcommand_names() -> Vec<String> {
         .collect()
 }
 
-/// Parses `args` (program name first) and runs the command.
+/// Parses `args` (program name first) and runs the command; tells whether
+/// it found a leak (`check`).
 ///
 /// `--help` and `--version` print as clap prints them and succeed.
 ///
@@ -40,7 +45,7 @@ fn subcommand_names() -> Vec<String> {
 ///
 /// [`InputError`] for any mistake in the command line; anything else is a
 /// failure of the tool itself.
-pub fn run<I, T>(args: I) -> anyhow::Result<()>
+pub fn run<I, T>(args: I) -> anyhow::Result<Status>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -50,7 +55,7 @@ where
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             return match e.print() {
                 Err(io) if io.kind() != std::io::ErrorKind::BrokenPipe => Err(io.into()),
-                _ => Ok(()),
+                _ => Ok(Status::Done),
             };
         }
         Err(e) => return Err(error::from_clap(&e, &subcommand_names()).into()),

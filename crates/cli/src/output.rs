@@ -40,26 +40,13 @@ impl OutFile {
     /// directory, its directory does not exist, or a file cannot be created
     /// there.
     pub fn create(flag: &'static str, target: &Path) -> Result<OutFile, InputError> {
-        let show = || shown(&target.display().to_string());
-        let bad = |why: String| InputError(format!("{flag} {}: {why}", show()));
-        if target.as_os_str().is_empty() {
-            return Err(InputError(format!(
-                "{flag} needs a file name (allowed: a path to a file in an existing directory)"
-            )));
-        }
-        if target.is_dir() {
-            return Err(bad("is a directory (allowed: a path to a file)".into()));
-        }
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
+        let bad = |why: String| {
+            InputError(format!(
+                "{flag} {}: {why}",
+                shown(&target.display().to_string())
+            ))
         };
-        if !dir.is_dir() {
-            return Err(bad(format!(
-                "directory {} does not exist",
-                shown(&dir.display().to_string())
-            )));
-        }
+        let dir = file_dir(flag, target)?;
         // Backends that write by path pick the format from the extension,
         // so the temporary file keeps the target's.
         let suffix = target
@@ -122,8 +109,43 @@ impl OutFile {
     }
 }
 
+/// The directory `target` (given by `flag`) would be written in, once it
+/// is known to be a file name in an existing directory.
+///
+/// # Errors
+///
+/// [`InputError`] naming `flag` and the path when it is empty, a
+/// directory, or in a directory that does not exist.
+pub fn file_dir<'a>(flag: &str, target: &'a Path) -> Result<&'a Path, InputError> {
+    let bad = |why: String| {
+        InputError(format!(
+            "{flag} {}: {why}",
+            shown(&target.display().to_string())
+        ))
+    };
+    if target.as_os_str().is_empty() {
+        return Err(InputError(format!(
+            "{flag} needs a file name (allowed: a path to a file in an existing directory)"
+        )));
+    }
+    if target.is_dir() {
+        return Err(bad("is a directory (allowed: a path to a file)".into()));
+    }
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(bad(format!(
+            "directory {} does not exist",
+            shown(&dir.display().to_string())
+        )));
+    }
+    Ok(dir)
+}
+
 /// The reason of an I/O error, without the OS error number.
-fn io_reason(e: &io::Error) -> String {
+pub fn io_reason(e: &io::Error) -> String {
     match e.kind() {
         io::ErrorKind::PermissionDenied => "permission denied".into(),
         io::ErrorKind::NotFound => "no such directory".into(),

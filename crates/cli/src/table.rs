@@ -1,9 +1,10 @@
-//! The `sim` table: the seed's timeline comparison, side by side, then the
-//! verdict and what the goroutine count alone does not show.
+//! The `sim` and `check` table: the seed's timeline comparison, side by
+//! side, then the verdict and what the goroutine count alone does not show.
+//! Both render the same [`Report`]; only its source line differs.
 
 use std::fmt::Write;
 
-use leakscope_sim::{Scenario, Trace, Variant};
+use leakscope_sim::{Report, RunReport, Scenario, Source, Variant, Verdict};
 
 use crate::config::rotation_minutes;
 
@@ -28,72 +29,66 @@ fn shown_minute(minute: u32, last: u32) -> bool {
     minute.is_multiple_of(10) || minute == last
 }
 
-/// The table for `traces` (the variants run, buggy first) of `scenario`.
-pub fn render(name: &str, scenario: &Scenario, traces: &[Trace]) -> String {
+/// The table for `report` (the variants run, buggy first) of the scenario
+/// called `name`.
+pub fn render(name: &str, report: &Report) -> String {
+    let scenario = &report.scenario;
+    let runs: &[RunReport] = &report.runs;
     let mut rows: Vec<(String, Vec<String>)> = Vec::new();
     let last = scenario.minutes;
-    let minutes = traces.first().map_or(&[][..], |t| t.samples());
+    let minutes = runs.first().map_or(&[][..], |r| &r.samples[..]);
     for (i, sample) in minutes.iter().enumerate() {
         if shown_minute(sample.minute, last) {
-            let cells = traces
+            let cells = runs
                 .iter()
-                .map(|t| t.samples()[i].goroutines.to_string())
+                .map(|r| r.samples[i].goroutines.to_string())
                 .collect();
             rows.push((sample.minute.to_string(), cells));
         }
     }
     let timeline = rows.len();
-    let analyses: Vec<_> = traces.iter().map(Trace::analysis).collect();
-    let finals: Vec<_> = traces
+    // (leaked readers, stalled containers) at the last minute.
+    let finals: Vec<(u64, u64)> = runs
         .iter()
-        .map(|t| {
-            t.samples()
+        .map(|r| {
+            r.samples
                 .last()
-                .cloned()
-                .unwrap_or_else(|| t.samples()[0].clone())
+                .map_or((0, 0), |s| (s.leaked_readers, s.stalled_containers))
         })
         .collect();
     let summary: [(&str, Vec<String>); 6] = [
         (
             "growth per minute",
-            analyses
-                .iter()
-                .map(|a| format!("{:.2}", a.growth_per_min))
+            runs.iter()
+                .map(|r| format!("{:.2}", r.growth_per_min))
                 .collect(),
         ),
         (
             "limit",
-            analyses.iter().map(|a| format!("{:.0}", a.limit)).collect(),
+            runs.iter().map(|r| format!("{:.0}", r.limit)).collect(),
         ),
         (
             "final goroutines",
-            analyses
-                .iter()
-                .map(|a| a.final_goroutines.to_string())
+            runs.iter()
+                .map(|r| r.final_goroutines.to_string())
                 .collect(),
         ),
         (
             "verdict",
-            analyses.iter().map(|a| a.verdict.to_string()).collect(),
+            runs.iter().map(|r| r.verdict.to_string()).collect(),
         ),
         (
             "leaked readers",
-            finals
-                .iter()
-                .map(|s| s.leaked_readers.to_string())
-                .collect(),
+            finals.iter().map(|f| f.0.to_string()).collect(),
         ),
         (
             "stalled containers",
-            finals
-                .iter()
-                .map(|s| s.stalled_containers.to_string())
-                .collect(),
+            finals.iter().map(|f| f.1.to_string()).collect(),
         ),
     ];
     rows.extend(summary.map(|(label, cells)| (label.to_owned(), cells)));
 
-    let header: Vec<String> = traces.iter().map(|t| t.variant().to_string()).collect();
+    let header: Vec<String> = runs.iter().map(|r| r.variant.to_string()).collect();
     let label_width = rows
         .iter()
         .map(|r| r.0.len())
@@ -110,6 +105,12 @@ pub fn render(name: &str, scenario: &Scenario, traces: &[Trace]) -> String {
 
     let mut out = String::new();
     let _ = writeln!(out, "{}", scenario_line(name, scenario));
+    if report.source == Source::Real {
+        let _ = writeln!(
+            out,
+            "measured: the real monitor's tokio tasks on synthetic containers, counted by its census under a paused clock"
+        );
+    }
     out.push('\n');
     let line = |out: &mut String, label: &str, cells: &[String]| {
         let _ = write!(out, "{label:<label_width$}");
@@ -121,22 +122,19 @@ pub fn render(name: &str, scenario: &Scenario, traces: &[Trace]) -> String {
     line(&mut out, "minute", &header);
     for (i, (label, cells)) in rows.iter().enumerate() {
         if i == timeline {
-            let width = label_width + traces.len() * (cell_width + 2);
+            let width = label_width + runs.len() * (cell_width + 2);
             let _ = writeln!(out, "{}", "-".repeat(width));
         }
         line(&mut out, label, cells);
     }
     // The seed's check looks at the count alone; a buggy run can pass it
     // while its containers have stopped reading logs. Say so.
-    for (t, (a, s)) in traces.iter().zip(analyses.iter().zip(&finals)) {
-        if t.variant() == Variant::Buggy
-            && a.verdict == leakscope_sim::Verdict::Pass
-            && s.stalled_containers > 0
-        {
+    for (r, &(_, stalled)) in runs.iter().zip(&finals) {
+        if r.variant == Variant::Buggy && r.verdict == Verdict::Pass && stalled > 0 {
             let _ = writeln!(
                 out,
                 "\nnote: buggy passes the goroutine check, yet {} of {} containers are stuck in Wait() and no longer read logs",
-                s.stalled_containers, scenario.containers
+                stalled, scenario.containers
             );
         }
     }
@@ -148,13 +146,15 @@ mod tests {
     use super::*;
     use leakscope_sim::{Preset, simulate};
 
+    fn report(s: &Scenario, variants: &[Variant]) -> Report {
+        let traces: Vec<_> = variants.iter().map(|&v| simulate(s, v).unwrap()).collect();
+        Report::from_traces(s, &traces)
+    }
+
     #[test]
     fn fase3_shows_a_buggy_pass_with_every_container_stalled() {
         let s = Preset::Fase3.scenario();
-        let traces: Vec<_> = Variant::ALL
-            .iter()
-            .map(|&v| simulate(&s, v).unwrap())
-            .collect();
+        let report = report(&s, &Variant::ALL);
         let expected = "\
 scenario fase3: containers 8, minutes 10, rotation 5 min, heartbeat 30 s, error-rate 0, goroutines-per-reader 3, baseline 0, seed 1
 
@@ -171,7 +171,17 @@ stalled containers       8       0
 
 note: buggy passes the goroutine check, yet 8 of 8 containers are stuck in Wait() and no longer read logs
 ";
-        assert_eq!(render("fase3", &s, &traces), expected);
+        assert_eq!(render("fase3", &report), expected);
+        let real = Report {
+            source: Source::Real,
+            ..report
+        };
+        let lines: Vec<String> = render("fase3", &real).lines().map(str::to_owned).collect();
+        assert!(lines[1].starts_with("measured: the real monitor's tokio tasks"));
+        assert_eq!(
+            lines[2..].join("\n") + "\n",
+            expected.split_once('\n').unwrap().1
+        );
     }
 
     #[test]
@@ -182,7 +192,7 @@ note: buggy passes the goroutine check, yet 8 of 8 containers are stuck in Wait(
             error_rate: 1.0,
             ..Scenario::default()
         };
-        let traces = vec![simulate(&s, Variant::Buggy).unwrap()];
+        let report = report(&s, &[Variant::Buggy]);
         let expected = "\
 scenario custom: containers 3, minutes 12, rotation 5 min, heartbeat 30 s, error-rate 1, goroutines-per-reader 3, baseline 0, seed 1
 
@@ -198,6 +208,6 @@ verdict               pass
 leaked readers           6
 stalled containers       0
 ";
-        assert_eq!(render("custom", &s, &traces), expected);
+        assert_eq!(render("custom", &report), expected);
     }
 }

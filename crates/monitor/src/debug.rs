@@ -202,19 +202,24 @@ pub fn spawn_server<S: Source>(m: &Arc<Monitor<S>>, listener: TcpListener) {
     );
 }
 
-/// Checks that `addr` is loopback unless remote access is allowed.
+/// A debug address that is not a loopback address, while remote access is
+/// not allowed: the endpoint shows every task of the process and its
+/// containers' names, so by default only this machine may ask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0} is not a loopback address")]
+pub struct NotLoopback(pub SocketAddr);
+
+/// Checks that `addr` is loopback (127.0.0.0/8 or `[::1]`) unless remote
+/// access is allowed.
 ///
 /// # Errors
 ///
-/// A one-line reason naming `--debug-addr` and the allowed values.
-pub fn check_addr(addr: SocketAddr, allow_remote: bool) -> Result<(), String> {
+/// [`NotLoopback`] naming the address.
+pub fn check_addr(addr: SocketAddr, allow_remote: bool) -> Result<(), NotLoopback> {
     if addr.ip().is_loopback() || allow_remote {
         Ok(())
     } else {
-        Err(format!(
-            "--debug-addr {addr} is not a loopback address (allowed: 127.0.0.0/8 or [::1]; add --debug-allow-remote to serve on {})",
-            addr.ip()
-        ))
+        Err(NotLoopback(addr))
     }
 }
 

@@ -11,8 +11,10 @@
 //!   is released, and followed again (from where it was left) if it
 //!   restarts.
 //! - The engine may be missing at start or restart mid-run: every request
-//!   reconnects; the monitor says once, clearly, that the engine cannot be
-//!   reached and that it keeps retrying, and once when it is back.
+//!   reconnects. The [`Engine`] records whether it answered and publishes
+//!   each change ([`Engine::subscribe`]), so a face can say once, clearly,
+//!   that the engine cannot be reached and is retried, and once when it is
+//!   back ([`crate::run`] turns the changes into [`crate::run::Notice`]s).
 //!
 //! A Docker stream never half-opens the way the model's failed streams do:
 //! an engine error ends the read, so its reader exits on its own and the
@@ -31,6 +33,7 @@ use bollard::container::LogOutput;
 use bollard::query_parameters::{ListContainersOptionsBuilder, LogsOptionsBuilder};
 use futures::{Stream, StreamExt};
 use leakscope_sim::{Role, State};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::census::{FailedFlag, TaskSpec};
@@ -60,7 +63,7 @@ pub fn socket_from_env() -> String {
 pub struct Engine {
     socket: String,
     client: Mutex<Option<Docker>>,
-    reachable: Mutex<Option<bool>>,
+    reachable: watch::Sender<Option<bool>>,
     last_error: Mutex<Option<String>>,
 }
 
@@ -70,7 +73,7 @@ impl Engine {
         Engine {
             socket: socket.trim_start_matches("unix://").to_owned(),
             client: Mutex::new(None),
-            reachable: Mutex::new(None),
+            reachable: watch::Sender::new(None),
             last_error: Mutex::new(None),
         }
     }
@@ -103,32 +106,25 @@ impl Engine {
         }
     }
 
-    /// Records whether the engine answered; says so on standard error
-    /// when that changes (once, not at every retry).
-    pub fn note(&self, result: Result<(), &str>, retry: Duration) {
-        let now = result.is_ok();
+    /// Records whether the engine answered (and why not, when it did not);
+    /// a change is published to [`Engine::subscribe`]'s receivers, a
+    /// repeat is not.
+    pub fn note(&self, result: Result<(), &str>) {
         if let Err(why) = result {
             *Self::lock(&self.last_error) = Some(why.to_owned());
         }
-        let mut seen = Self::lock(&self.reachable);
-        if *seen == Some(now) {
-            return;
-        }
-        match result {
-            Ok(()) if seen.is_some() => {
-                eprintln!(
-                    "leakscope: the Docker engine at {} answers again",
-                    self.socket
-                );
-            }
-            Ok(()) => {}
-            Err(why) => eprintln!(
-                "leakscope: error: cannot reach the Docker engine at {} ({why}); retrying every {}",
-                self.socket,
-                crate::duration::format(retry)
-            ),
-        }
-        *seen = Some(now);
+        let now = Some(result.is_ok());
+        self.reachable.send_if_modified(|seen| {
+            let changed = *seen != now;
+            *seen = now;
+            changed
+        });
+    }
+
+    /// Whether the engine answered, from now on: the receiver sees each
+    /// change ([`Engine::reachable`]'s value), not each retry.
+    pub fn subscribe(&self) -> watch::Receiver<Option<bool>> {
+        self.reachable.subscribe()
     }
 
     /// Why the engine last could not be reached, if it ever failed.
@@ -138,7 +134,7 @@ impl Engine {
 
     /// Whether the engine answered the last request, if any was made.
     pub fn reachable(&self) -> Option<bool> {
-        *Self::lock(&self.reachable)
+        *self.reachable.borrow()
     }
 }
 
@@ -516,6 +512,53 @@ pub struct Selector {
     pub label: Option<String>,
 }
 
+/// Why a text is not a `KEY=VALUE` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LabelError {
+    /// Occurs when there is no `=`.
+    #[error("has no = between key and value")]
+    NoValue,
+    /// Occurs when nothing comes before the `=`.
+    #[error("has an empty key")]
+    EmptyKey,
+    /// Occurs when the key holds whitespace.
+    #[error("has whitespace in its key")]
+    Whitespace,
+}
+
+impl Selector {
+    /// Only the containers labelled `label`, written `KEY=VALUE` (the
+    /// value may be empty; it is matched exactly).
+    ///
+    /// # Errors
+    ///
+    /// [`LabelError`] when `label` is not `KEY=VALUE` with a key of no
+    /// whitespace.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakscope_monitor::docker::{LabelError, Selector};
+    ///
+    /// let s = Selector::labelled("com.example.app=web").unwrap();
+    /// assert_eq!(s.label.as_deref(), Some("com.example.app=web"));
+    /// assert_eq!(Selector::labelled("novalue"), Err(LabelError::NoValue));
+    /// assert_eq!(Selector::labelled("=web"), Err(LabelError::EmptyKey));
+    /// ```
+    pub fn labelled(label: &str) -> Result<Selector, LabelError> {
+        let (key, _value) = label.split_once('=').ok_or(LabelError::NoValue)?;
+        if key.is_empty() {
+            return Err(LabelError::EmptyKey);
+        }
+        if key.contains(char::is_whitespace) {
+            return Err(LabelError::Whitespace);
+        }
+        Ok(Selector {
+            label: Some(label.to_owned()),
+        })
+    }
+}
+
 /// Lists the running containers every `poll` and follows each new one;
 /// runs until shutdown, as a [`Role::System`] task.
 pub fn spawn_discovery(m: &Arc<Monitor<DockerSource>>, selector: Selector, poll: Duration) {
@@ -529,7 +572,7 @@ pub fn spawn_discovery(m: &Arc<Monitor<DockerSource>>, selector: Selector, poll:
                 task.set_state(State::Running);
                 match list_running(&engine, &selector).await {
                     Ok(found) => {
-                        engine.note(Ok(()), poll);
+                        engine.note(Ok(()));
                         for (id, name) in found {
                             if m.env.shutdown.is_cancelled() {
                                 break;
@@ -540,7 +583,7 @@ pub fn spawn_discovery(m: &Arc<Monitor<DockerSource>>, selector: Selector, poll:
                             }
                         }
                     }
-                    Err(why) => engine.note(Err(&why), poll),
+                    Err(why) => engine.note(Err(&why)),
                 }
                 task.set_state(State::Select);
                 tokio::select! {

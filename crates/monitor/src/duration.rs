@@ -48,7 +48,7 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             "s" | "sec" | "secs" => 1.0,
             "m" | "min" | "mins" => 60.0,
             "h" | "hr" | "hours" => 3600.0,
-            other => return Err(format!("unknown unit {other:?} (allowed: ms, s, m, h)")),
+            other => return Err(format!("unknown unit {other:?}")),
         };
         rest = &rest[unit_len..];
         total += value * scale;

@@ -1,6 +1,7 @@
-//! `leakscope monitor --docker`: the real monitor following a Docker
-//! engine's containers, with its output file, its debug endpoint, a census
-//! sampled over time, and a clean drain at the end.
+//! The real monitor following a Docker engine's containers (what
+//! `leakscope monitor --docker` runs, see [`crate::run`]), with its output
+//! file, its debug endpoint, a census sampled over time, and a clean drain
+//! at the end.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -10,7 +11,6 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::Context;
 use leakscope_sim::{Role, RoleCounts, State, Variant};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -223,12 +223,42 @@ impl Summary {
     }
 }
 
+/// What went wrong in starting or stopping a [`Follower`].
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    /// Occurs when the output file cannot be created.
+    #[error("cannot create {}: {error}", path.display())]
+    Create {
+        /// The output file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// Occurs when the debug endpoint cannot listen on its address.
+    #[error("cannot listen on {addr}: {error}")]
+    Listen {
+        /// The debug address.
+        addr: SocketAddr,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// Occurs when writing a line to the output file failed.
+    #[error("cannot write {}: {error}", path.display())]
+    Write {
+        /// The output file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+}
+
 /// A running Docker monitor.
 #[derive(Debug)]
 pub struct Follower {
     monitor: Arc<Monitor<DockerSource>>,
     samples: Arc<Mutex<Vec<TaskSample>>>,
     writer_done: oneshot::Receiver<std::io::Result<()>>,
+    out: Option<PathBuf>,
     debug_addr: Option<SocketAddr>,
     started: Instant,
 }
@@ -239,22 +269,27 @@ impl Follower {
     ///
     /// # Errors
     ///
-    /// When the output file cannot be created or the debug address cannot
-    /// be bound. A missing engine is not an error: it is retried.
-    pub async fn start(options: FollowOptions) -> anyhow::Result<Follower> {
+    /// [`FollowError`] when the output file cannot be created or the debug
+    /// address cannot be bound. A missing engine is not an error: it is
+    /// retried.
+    pub async fn start(options: FollowOptions) -> Result<Follower, FollowError> {
         let env = Env::start();
         let file = match &options.out {
-            Some(path) => Some(
-                std::fs::File::create(path)
-                    .with_context(|| format!("--out {}: cannot create it", path.display()))?,
-            ),
+            Some(path) => {
+                Some(
+                    std::fs::File::create(path).map_err(|error| FollowError::Create {
+                        path: path.clone(),
+                        error,
+                    })?,
+                )
+            }
             None => None,
         };
         let listener = match options.debug_addr {
             Some(addr) => Some(
                 tokio::net::TcpListener::bind(addr)
                     .await
-                    .with_context(|| format!("--debug-addr {addr}: cannot listen there"))?,
+                    .map_err(|error| FollowError::Listen { addr, error })?,
             ),
             None => None,
         };
@@ -280,6 +315,7 @@ impl Follower {
             monitor,
             samples,
             writer_done,
+            out: options.out,
             debug_addr,
             started,
         })
@@ -305,8 +341,8 @@ impl Follower {
     ///
     /// # Errors
     ///
-    /// When writing the output file failed.
-    pub async fn stop(self) -> anyhow::Result<Summary> {
+    /// [`FollowError::Write`] when writing the output file failed.
+    pub async fn stop(self) -> Result<Summary, FollowError> {
         let m = &self.monitor;
         take_sample(m, &self.samples, self.started);
         m.env.shutdown.cancel();
@@ -333,7 +369,9 @@ impl Follower {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        written.context("writing --out")?;
+        if let (Err(error), Some(path)) = (written, self.out) {
+            return Err(FollowError::Write { path, error });
+        }
         Ok(Summary {
             variant: m.config.variant,
             elapsed: self.started.elapsed(),

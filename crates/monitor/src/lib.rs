@@ -11,9 +11,13 @@
 //! - Sources: [`Synthetic`] (the scenario's fault schedule) and
 //!   [`docker`] (bollard over the local socket).
 //! - [`check`] runs the synthetic source under a paused clock and reports in
-//!   the simulation's shape; [`cli`] holds the `check` and `monitor`
-//!   commands for the `leakscope` binary; [`debug`] serves
-//!   `/debug/tasks` and `/metrics`.
+//!   the simulation's shape; [`follow`] follows a Docker engine and
+//!   [`run`] runs it from start to drain; [`debug`] serves `/debug/tasks`
+//!   and `/metrics`.
+//!
+//! The `leakscope` command line (`crates/cli`) is this crate's face: its
+//! `check` and `monitor` subcommands read and check the flags, call
+//! [`check::report`] and [`run::run`] with checked values, and print.
 //!
 //! The monitor measures; it never asks the simulation. The simulation
 //! appears only in this crate's tests, as the thing compared against.
@@ -35,12 +39,12 @@
 
 pub mod census;
 pub mod check;
-pub mod cli;
 pub mod debug;
 pub mod docker;
 pub mod duration;
 pub mod follow;
 mod monitor;
+pub mod run;
 pub mod shared;
 mod source;
 pub mod split;

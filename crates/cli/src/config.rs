@@ -39,7 +39,7 @@ pub const fn flag_of(param: Param) -> &'static str {
 
 /// The allowed values of a scenario flag, in words.
 pub fn allowed_of(flag: &str) -> Option<&'static str> {
-    PARAMS
+    Param::ALL
         .into_iter()
         .find(|&p| flag_of(p) == flag)
         .map(Param::allowed)
@@ -136,18 +136,6 @@ impl ScenarioConfig {
     }
 }
 
-/// Every scenario parameter, in flag order.
-const PARAMS: [Param; 8] = [
-    Param::Containers,
-    Param::Minutes,
-    Param::Rotation,
-    Param::Heartbeat,
-    Param::ErrorRate,
-    Param::GoroutinesPerReader,
-    Param::Baseline,
-    Param::Seed,
-];
-
 fn raw_of(args: &ScenarioArgs, param: Param) -> Option<&String> {
     match param {
         Param::Containers => args.containers.as_ref(),
@@ -165,7 +153,7 @@ fn raw_of(args: &ScenarioArgs, param: Param) -> Option<&String> {
 pub fn scenario(args: &ScenarioArgs) -> Result<ScenarioConfig, InputError> {
     let preset = args.preset.map_or(Preset::Fase6, Preset::from);
     let mut s = preset.scenario();
-    for param in PARAMS {
+    for param in Param::ALL {
         if let Some(raw) = raw_of(args, param) {
             apply(&mut s, param, raw)?;
         }

@@ -521,8 +521,15 @@ fn restart_engine() -> Result<(), String> {
     if !ok.success() {
         return Err(format!("cannot stop dockerd {pid}"));
     }
+    // Gone, or a zombie: whoever started it may not reap it at once.
     eventually(Duration::from_secs(30), "dockerd stopped", || {
-        !Path::new(&format!("/proc/{pid}")).exists()
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|stat| {
+                stat.rsplit(')')
+                    .next()
+                    .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+            })
+            .unwrap_or(true)
     });
     let log = std::fs::OpenOptions::new()
         .create(true)

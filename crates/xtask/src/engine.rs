@@ -59,13 +59,16 @@ impl Engine {
             "$ dockerd --bridge=none --iptables=false --ip-masq=false > {} 2>&1 &",
             log.display()
         );
-        Command::new("dockerd")
+        let mut child = Command::new("dockerd")
             .args(["--bridge=none", "--iptables=false", "--ip-masq=false"])
             .stdin(Stdio::null())
             .stdout(file)
             .stderr(err)
             .spawn()
             .map_err(|e| crate::cmd::Error(format!("could not start dockerd: {e}")))?;
+        // Reap it whenever it exits: a test stops this engine by its pid and
+        // waits for the process to be gone, which an unreaped child never is.
+        std::thread::spawn(move || child.wait());
         let start = Instant::now();
         while start.elapsed() < START_TIMEOUT {
             if answers() {
@@ -101,7 +104,12 @@ impl Engine {
         let _ = Cmd::new("kill").arg(pid.clone()).probe();
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(30) {
-            if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let gone = std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+                stat.rsplit(')')
+                    .next()
+                    .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+            });
+            if gone {
                 return;
             }
             std::thread::sleep(Duration::from_millis(200));

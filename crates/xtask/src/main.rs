@@ -111,9 +111,9 @@ fn run(task: Task) -> Result<()> {
         Task::Bench => {
             Cmd::cargo(["bench", "-p", "leakscope-sim", "--bench", "engine"]).run()?;
             for (package, example) in [
-                ("leakscope-sim", "scale"),
+                ("leakscope-sim", "sim_scale"),
                 ("leakscope-monitor", "speed"),
-                ("leakscope-monitor", "scale"),
+                ("leakscope-monitor", "monitor_scale"),
             ] {
                 Cmd::cargo(["run", "--release", "-p", package, "--example", example]).run()?;
             }

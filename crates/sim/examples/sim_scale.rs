@@ -1,7 +1,7 @@
 //! Release-mode figures for the README: FASE 6 cost, the 10,000-container
 //! day, and how cost grows with containers × minutes.
 //!
-//! `cargo run --release -p leakscope-sim --example scale`
+//! `cargo run --release -p leakscope-sim --example sim_scale`
 //!
 //! Each measurement runs in a child process of its own so that its peak
 //! resident memory (`VmHWM`) is its own.

@@ -2,7 +2,7 @@
 //! monitor: tasks stay bounded; peak memory per container. Run with
 //! `--release`:
 //!
-//! `cargo run --release -p leakscope-monitor --example scale [CONTAINERS] [HOURS]`
+//! `cargo run --release -p leakscope-monitor --example monitor_scale [CONTAINERS] [HOURS]`
 
 use std::time::Instant;
 

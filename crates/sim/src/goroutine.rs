@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::Time;
+use crate::code::Anchor;
 
 /// What a goroutine is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -114,6 +115,20 @@ pub struct Goroutine {
     /// close it (readers and handlers), or its `Wait()` can never return
     /// (waiters).
     pub stuck: bool,
+}
+
+impl Goroutine {
+    /// The program line it is parked on: the heartbeat's ticker loop, the
+    /// reader's `ReadLine`, the waiter's `Wait()`; `None` for goroutines
+    /// outside the program's text (stream handlers, system goroutines).
+    pub fn anchor(&self) -> Option<Anchor> {
+        match self.role {
+            Role::Heartbeat => Some(Anchor::HeartbeatLoop),
+            Role::Reader => Some(Anchor::ReadLine),
+            Role::Waiter => Some(Anchor::Wait),
+            Role::Handler | Role::System => None,
+        }
+    }
 }
 
 /// Goroutine counts per role.

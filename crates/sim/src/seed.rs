@@ -87,4 +87,12 @@ pub mod proof {
     pub const CONTAINERS_IN_PROOF: u32 = 50;
     /// "Maximum: 100 + 116 = 216 goroutines".
     pub const LIMIT: u64 = 216;
+    /// "Actual (before fix): 1,930 goroutines ❌ (8.9× over limit)".
+    pub const TIMES_OVER_LIMIT: f64 = 8.9;
+    /// "+30.50/min ❌ (15.25× over limit)".
+    pub const GROWTH_OVER_LIMIT: f64 = 15.25;
+    /// "+0.50/min ✅ (4× under limit)".
+    pub const FIXED_UNDER_LIMIT: f64 = 4.0;
+    /// The buggy dump's summary: "1,830 leaked readers".
+    pub const LEAKED_READERS_IN_DUMP: u64 = 1_830;
 }

@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use leakscope_sim::code::{Anchor, line_of};
-use leakscope_sim::{Event, EventKind, Group, Role, Time, Trace};
+use leakscope_sim::code::line_of;
+use leakscope_sim::{Event, EventKind, Group, Time, Trace};
 
 /// The line a container is on at an instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,12 +29,7 @@ pub fn focus(trace: &Trace, c: u32, at: Time) -> Focus {
     let now: Vec<&Event> = events.iter().filter(|e| e.time == at).collect();
     let mut parked = BTreeMap::new();
     for g in trace.goroutines_at(at, Some(c)).unwrap_or_default() {
-        let anchor = match g.role {
-            Role::Heartbeat => Anchor::HeartbeatLoop,
-            Role::Reader => Anchor::ReadLine,
-            Role::Waiter => Anchor::Wait,
-            Role::Handler | Role::System => continue,
-        };
+        let Some(anchor) = g.anchor() else { continue };
         *parked.entry(line_of(v, anchor)).or_default() += 1;
     }
     if let Some(last) = now.last() {
@@ -197,7 +192,7 @@ pub fn key_events(trace: &Trace, c: u32, from: Option<Time>, to: Time) -> Vec<Ev
 #[cfg(test)]
 mod tests {
     use super::*;
-    use leakscope_sim::code::lines;
+    use leakscope_sim::code::{Anchor, lines};
     use leakscope_sim::{Preset, Variant, simulate};
 
     #[test]

@@ -145,7 +145,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
         },
         Row {
             what: "times over the limit",
-            seed: "8.9×".into(),
+            seed: format!("{}×", dec(proof::TIMES_OVER_LIMIT, 1)),
             model: format!("{}×", dec(b.times_over_limit, 1)),
             why: html! { <>{ format!("final ÷ limit; with FASE 6's real limit the seed's {} ÷ {} would be {}×.",
             int(proof::FINAL), dec(seed_limit, 0), dec(proof::FINAL as f64 / seed_limit, 1)) }</> },
@@ -159,7 +159,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
         },
         Row {
             what: "growth ÷ 2/min",
-            seed: "15.25×".into(),
+            seed: format!("{}×", dec(proof::GROWTH_OVER_LIMIT, 2)),
             model: format!("{}×", dec(b.growth_over_limit, 2)),
             why: html! { <>{ format!("{} ÷ 2 = {}: the division is right.", dec(f6.growth_per_min, 1), dec(f6.growth_per_min / 2.0, 2)) }</> },
         },

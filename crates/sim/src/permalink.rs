@@ -168,18 +168,25 @@ impl Permalink {
         let mut t_text = None;
         let mut container_text = None;
         for (key, value) in &pairs {
-            if value.len() > MAX_VALUE_LEN {
-                let using = match key.as_str() {
-                    "t" => "0".into(),
-                    "container" => "0".into(),
-                    _ => "the default".into(),
-                };
-                note(key, value, "too long", using);
-                continue;
+            if key == "preset" {
+                continue; // read above, before everything it sets
             }
             let param = Param::ALL.into_iter().find(|p| p.key() == key);
+            if value.len() > MAX_VALUE_LEN {
+                let using = match (key.as_str(), param) {
+                    (_, Some(param)) => shown_default(&defaults, param),
+                    ("t" | "container", _) => "0".into(),
+                    _ => "nothing".into(),
+                };
+                note(
+                    key,
+                    value,
+                    &format!("too long (at most {MAX_VALUE_LEN} characters)"),
+                    using,
+                );
+                continue;
+            }
             let result: Result<(), (String, String)> = match (key.as_str(), param) {
-                ("preset", _) => Ok(()),
                 (_, Some(param)) => link
                     .scenario
                     .set(param, value)
@@ -308,7 +315,12 @@ mod tests {
         assert_eq!(link.at, Time::ZERO);
         assert_eq!(link.container, 0);
         let seed = notices.iter().find(|n| n.key == "seed").unwrap();
-        assert!(seed.message.contains("too long"), "{}", seed.message);
+        assert!(
+            seed.message
+                .ends_with("too long (at most 32 characters); using 1"),
+            "{}",
+            seed.message
+        );
         let t = notices.iter().find(|n| n.key == "t").unwrap();
         assert_eq!(t.message, "t=abc: not a number of minutes; using 0");
     }

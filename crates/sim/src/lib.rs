@@ -32,6 +32,7 @@
 
 pub mod analysis;
 pub mod code;
+mod comparison;
 pub mod conformance;
 mod dump;
 mod error;
@@ -50,6 +51,7 @@ mod time;
 mod trace;
 
 pub use analysis::{Analysis, GROWTH_LIMIT_PER_MIN, Proof, Verdict, divergence};
+pub use comparison::Comparison;
 pub use dump::{DumpFormat, render as render_dump};
 pub use error::Error;
 pub use event::{Event, EventKind, Group};

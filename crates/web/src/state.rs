@@ -9,8 +9,7 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
 use leakscope_sim::{
-    DumpFormat, Error, Param, Permalink, Preset, Scenario, Time, Trace, Variant, divergence,
-    simulate,
+    Comparison, DumpFormat, Error, Param, Permalink, Preset, Scenario, Time, Variant,
 };
 use yew::Reducible;
 
@@ -26,18 +25,10 @@ pub const REDUCED_MOTION_STEP_MS: f64 = 1_000.0;
 /// played back as virtual time.
 const MAX_TICK_MS: f64 = 250.0;
 
-/// Both runs of one scenario: same seed, same parameters, same faults.
+/// Both programs of the current scenario: the core's [`Comparison`], with
+/// identity for equality.
 #[derive(Debug)]
-pub struct Runs {
-    /// The scenario both variants ran.
-    pub scenario: Scenario,
-    /// One WaitGroup for two lifecycles.
-    pub buggy: Trace,
-    /// One WaitGroup per lifecycle.
-    pub fixed: Trace,
-    /// The first minute at which the buggy count is above the fixed one.
-    pub divergence: Option<u32>,
-}
+pub struct Runs(pub Comparison);
 
 impl Runs {
     /// Runs both variants of `scenario`.
@@ -46,47 +37,14 @@ impl Runs {
     ///
     /// Whatever the core's [`Scenario::validate`] refuses.
     pub fn new(scenario: &Scenario) -> Result<Runs, Error> {
-        let buggy = simulate(scenario, Variant::Buggy)?;
-        let fixed = simulate(scenario, Variant::Fixed)?;
-        let divergence = divergence(buggy.samples(), fixed.samples());
-        Ok(Runs {
-            scenario: scenario.clone(),
-            buggy,
-            fixed,
-            divergence,
-        })
+        Comparison::new(scenario).map(Runs)
     }
+}
 
-    /// The trace of `variant`.
-    pub fn trace(&self, variant: Variant) -> &Trace {
-        match variant {
-            Variant::Buggy => &self.buggy,
-            Variant::Fixed => &self.fixed,
-        }
-    }
-
-    /// The end of the run.
-    pub fn end(&self) -> Time {
-        self.scenario.horizon()
-    }
-
-    /// The first event instant of either variant strictly after `t`, or the
-    /// end of the run when none is left.
-    pub fn next_event(&self, t: Time) -> Time {
-        let next = [&self.buggy, &self.fixed]
-            .iter()
-            .filter_map(|tr| tr.next_event_time(t))
-            .min();
-        next.unwrap_or(self.end()).max(t).min(self.end())
-    }
-
-    /// The last event instant of either variant strictly before `t`.
-    pub fn prev_event(&self, t: Time) -> Time {
-        [&self.buggy, &self.fixed]
-            .iter()
-            .filter_map(|tr| tr.prev_event_time(t))
-            .max()
-            .unwrap_or(Time::ZERO)
+impl std::ops::Deref for Runs {
+    type Target = Comparison;
+    fn deref(&self) -> &Comparison {
+        &self.0
     }
 }
 

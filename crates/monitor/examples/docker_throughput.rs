@@ -10,7 +10,7 @@
 //! one after the other; each is timed until its last line arrives.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -21,7 +21,7 @@ use leakscope_monitor::docker::Selector;
 use leakscope_monitor::follow::{FollowOptions, Follower};
 use leakscope_sim::Variant;
 
-const IMAGE: &str = "leakscope-emitter:test";
+use leakscope_emitter::IMAGE;
 
 fn docker(args: &[&str]) -> anyhow::Result<String> {
     let out = Command::new("docker")
@@ -40,42 +40,7 @@ fn docker(args: &[&str]) -> anyhow::Result<String> {
 
 fn build_image() -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let target = "x86_64-unknown-linux-gnu";
-    let ok = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(&root)
-        .env("RUSTFLAGS", "-C target-feature=+crt-static")
-        .args([
-            "build",
-            "--release",
-            "--target",
-            target,
-            "-p",
-            "leakscope-emitter",
-        ])
-        .status()?;
-    if !ok.success() {
-        bail!("building the emitter failed");
-    }
-    let target_dir = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"));
-    let ctx = tempfile::tempdir()?;
-    std::fs::copy(
-        target_dir.join(target).join("release/leakscope-emitter"),
-        ctx.path().join("emitter"),
-    )?;
-    std::fs::write(
-        ctx.path().join("Dockerfile"),
-        "FROM scratch\nCOPY emitter /emitter\nENTRYPOINT [\"/emitter\"]\n",
-    )?;
-    docker(&[
-        "build",
-        "-q",
-        "-t",
-        IMAGE,
-        &ctx.path().display().to_string(),
-    ])?;
-    Ok(())
+    leakscope_emitter::build_image(&root).map_err(anyhow::Error::msg)
 }
 
 fn main() -> anyhow::Result<()> {

@@ -127,18 +127,18 @@ impl Summary {
         let total = |f: fn(&ContainerSummary) -> u64| self.containers.iter().map(f).sum::<u64>();
         let _ = writeln!(
             out,
-            "leakscope monitor: {} program ({}), {} containers, {} lines, {} rotations, {} stream errors, {} inspect errors in {:.1} s",
+            "leakscope monitor: {} program ({}), {}, {}, {}, {}, {} in {:.1} s",
             if self.variant == Variant::Fixed {
                 "split"
             } else {
                 "shared"
             },
             self.variant,
-            self.containers.len(),
-            total(|c| c.lines),
-            total(|c| c.rotations),
-            total(|c| c.stream_errors),
-            total(|c| c.inspect_errors),
+            count(self.containers.len() as u64, "container"),
+            count(total(|c| c.lines), "line"),
+            count(total(|c| c.rotations), "rotation"),
+            count(total(|c| c.stream_errors), "stream error"),
+            count(total(|c| c.inspect_errors), "inspect error"),
             self.elapsed.as_secs_f64()
         );
         if !self.engine_reached {
@@ -220,6 +220,15 @@ impl Summary {
             }
         );
         out
+    }
+}
+
+/// `1 line`, `2 lines`.
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

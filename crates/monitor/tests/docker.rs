@@ -21,7 +21,7 @@ use leakscope_monitor::follow::{FollowOptions, Follower, Summary};
 use leakscope_monitor::{CensusSnapshot, MonitorConfig};
 use leakscope_sim::Variant;
 
-const IMAGE: &str = "leakscope-emitter:test";
+use leakscope_emitter::IMAGE;
 
 /// One test at a time: they share the engine, and one restarts it.
 fn serial() -> MutexGuard<'static, ()> {
@@ -85,46 +85,8 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Builds the emitter statically and an image `FROM scratch` around it.
 fn build_image() -> Result<(), String> {
-    let target = "x86_64-unknown-linux-gnu";
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(workspace())
-        .env("RUSTFLAGS", "-C target-feature=+crt-static")
-        .args([
-            "build",
-            "--release",
-            "--target",
-            target,
-            "-p",
-            "leakscope-emitter",
-        ])
-        .stdin(Stdio::null())
-        .status()
-        .map_err(|e| format!("cargo build of the emitter: {e}"))?;
-    if !status.success() {
-        return Err("cargo build of the emitter failed".into());
-    }
-    let target_dir = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| workspace().join("target"));
-    let bin = target_dir.join(target).join("release/leakscope-emitter");
-    let ctx = tempfile::tempdir().map_err(|e| e.to_string())?;
-    std::fs::copy(&bin, ctx.path().join("emitter"))
-        .map_err(|e| format!("{}: {e}", bin.display()))?;
-    std::fs::write(
-        ctx.path().join("Dockerfile"),
-        "FROM scratch\nCOPY emitter /emitter\nENTRYPOINT [\"/emitter\"]\n",
-    )
-    .map_err(|e| e.to_string())?;
-    docker(&[
-        "build",
-        "-q",
-        "-t",
-        IMAGE,
-        &ctx.path().display().to_string(),
-    ])
-    .map(|_| ())
+    leakscope_emitter::build_image(&workspace())
 }
 
 /// Containers of one test, removed when dropped.

@@ -1,0 +1,77 @@
+//! The emitter's container image, for tests and examples that follow real
+//! Docker containers: [`build_image`] builds `leakscope-emitter` statically
+//! and wraps it in a `FROM scratch` image tagged [`IMAGE`] (no registry is
+//! needed).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The tag of the image [`build_image`] builds.
+pub const IMAGE: &str = "leakscope-emitter:test";
+
+/// The target the static binary is built for.
+const TARGET: &str = "x86_64-unknown-linux-gnu";
+
+/// Builds the emitter static (`+crt-static`) with the workspace at
+/// `workspace`, then `docker build`s [`IMAGE`] `FROM scratch` around it.
+///
+/// # Errors
+///
+/// One line saying which step failed: the cargo build, the copy, or
+/// `docker build` (with its output).
+pub fn build_image(workspace: &Path) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace)
+        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .args([
+            "build",
+            "--release",
+            "--target",
+            TARGET,
+            "-p",
+            "leakscope-emitter",
+        ])
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("cargo build of the emitter: {e}"))?;
+    if !status.success() {
+        return Err("cargo build of the emitter failed".into());
+    }
+    let target_dir = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace.join("target"));
+    let bin = target_dir.join(TARGET).join("release/leakscope-emitter");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let ctx = std::env::temp_dir().join(format!(
+        "leakscope-emitter-image-{}-{nanos}",
+        std::process::id()
+    ));
+    let result = (|| {
+        std::fs::create_dir_all(&ctx).map_err(|e| format!("{}: {e}", ctx.display()))?;
+        std::fs::copy(&bin, ctx.join("emitter")).map_err(|e| format!("{}: {e}", bin.display()))?;
+        std::fs::write(
+            ctx.join("Dockerfile"),
+            "FROM scratch\nCOPY emitter /emitter\nENTRYPOINT [\"/emitter\"]\n",
+        )
+        .map_err(|e| e.to_string())?;
+        let out = Command::new("docker")
+            .args(["build", "-q", "-t", IMAGE])
+            .arg(&ctx)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("docker build: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "docker build: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    })();
+    let _ = std::fs::remove_dir_all(&ctx);
+    result
+}

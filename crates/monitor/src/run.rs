@@ -116,6 +116,9 @@ pub async fn follow_until(
     }
     let engine = follower.monitor().source.engine().clone();
     let mut state = engine.subscribe();
+    // The engine may have been found out of reach before this subscription:
+    // look at the current state first, not only at later changes.
+    state.mark_changed();
     let mut out_of_reach = false;
     tokio::pin!(stop);
     loop {

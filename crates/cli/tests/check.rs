@@ -2,51 +2,19 @@
 //! measured counts equal the simulation's, its exit codes, and one line,
 //! exit code 2 for every kind of bad input.
 
+#[path = "support/run.rs"]
+mod run;
+
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn leakscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leakscope"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-/// Runs a command that must end with `code` and write nothing to standard
-/// error; returns its standard output.
-fn quiet(args: &[&str], code: i32) -> String {
-    let out = leakscope(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-    assert!(stderr.is_empty(), "{args:?} wrote to stderr: {stderr}");
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
+use run::{quiet, refused};
 
 fn json(args: &[&str], code: i32) -> Value {
     serde_json::from_str(&quiet(args, code)).expect("one JSON value")
-}
-
-/// Runs a command that must be refused as bad input naming `flag`; returns
-/// its one line of standard error.
-fn refused(args: &[&str], flag: &str) -> String {
-    let out = leakscope(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-    assert!(
-        stderr.starts_with("leakscope: error: "),
-        "{args:?}: {stderr}"
-    );
-    assert!(
-        stderr.contains(flag),
-        "{args:?} should name {flag}: {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-    assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
-    stderr
 }
 
 #[test]

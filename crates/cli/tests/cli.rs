@@ -2,50 +2,16 @@
 //! happy path, and one line, exit code 2 and nothing written for every kind
 //! of bad input.
 
+#[path = "support/run.rs"]
+mod run;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use clap::CommandFactory;
 use leakscope_sim::{Variant, simulate};
 use serde_json::Value;
 
-fn leakscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leakscope"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-/// Runs a command that must succeed quietly; returns its standard output.
-fn ok(args: &[&str]) -> String {
-    let out = leakscope(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{args:?} failed: {stderr}");
-    assert!(stderr.is_empty(), "{args:?} wrote to stderr: {stderr}");
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
-
-/// Runs a command that must be refused as bad input naming `flag`; returns
-/// its one line of standard error.
-fn refused(args: &[&str], flag: &str) -> String {
-    let out = leakscope(args);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
-    assert!(stderr.ends_with('\n'));
-    assert!(
-        stderr.starts_with("leakscope: error: "),
-        "{args:?}: {stderr}"
-    );
-    assert!(
-        stderr.contains(flag),
-        "{args:?} should name {flag}: {stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-    assert!(!stderr.contains("backtrace"), "{args:?}: {stderr}");
-    assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
-    stderr
-}
+use run::{ok, refused};
 
 fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

@@ -9,6 +9,29 @@ use std::process::{Command, Stdio};
 /// The tag of the image [`build_image`] builds.
 pub const IMAGE: &str = "leakscope-emitter:test";
 
+/// Runs the `docker` client with `args`; its standard output, or one line
+/// naming the command and what the client said.
+///
+/// # Errors
+///
+/// When the client cannot start or exits non-zero.
+pub fn docker(args: &[&str]) -> Result<String, String> {
+    let out = Command::new("docker")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("docker {}: {e}", args.join(" ")))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "docker {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
 /// The target the static binary is built for.
 const TARGET: &str = "x86_64-unknown-linux-gnu";
 
@@ -57,20 +80,8 @@ pub fn build_image(workspace: &Path) -> Result<(), String> {
             "FROM scratch\nCOPY emitter /emitter\nENTRYPOINT [\"/emitter\"]\n",
         )
         .map_err(|e| e.to_string())?;
-        let out = Command::new("docker")
-            .args(["build", "-q", "-t", IMAGE])
-            .arg(&ctx)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("docker build: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "docker build: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ))
-        }
+        let dir = ctx.display().to_string();
+        docker(&["build", "-q", "-t", IMAGE, &dir]).map(drop)
     })();
     let _ = std::fs::remove_dir_all(&ctx);
     result

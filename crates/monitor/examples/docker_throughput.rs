@@ -24,18 +24,7 @@ use leakscope_sim::Variant;
 use leakscope_emitter::IMAGE;
 
 fn docker(args: &[&str]) -> anyhow::Result<String> {
-    let out = Command::new("docker")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()?;
-    if !out.status.success() {
-        bail!(
-            "docker {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    leakscope_emitter::docker(args).map_err(anyhow::Error::msg)
 }
 
 fn build_image() -> anyhow::Result<()> {

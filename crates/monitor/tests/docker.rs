@@ -21,29 +21,12 @@ use leakscope_monitor::follow::{FollowOptions, Follower, Summary};
 use leakscope_monitor::{CensusSnapshot, MonitorConfig};
 use leakscope_sim::Variant;
 
-use leakscope_emitter::IMAGE;
+use leakscope_emitter::{IMAGE, docker};
 
 /// One test at a time: they share the engine, and one restarts it.
 fn serial() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn docker(args: &[&str]) -> Result<String, String> {
-    let out = Command::new("docker")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("docker {}: {e}", args.join(" ")))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(format!(
-            "docker {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
 }
 
 fn must(args: &[&str]) -> String {

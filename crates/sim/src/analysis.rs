@@ -57,9 +57,9 @@ impl FromStr for Verdict {
 /// # Examples
 ///
 /// ```
-/// use leakscope_sim::{Analysis, Preset, Variant, Verdict, simulate};
+/// use leakscope_sim::{Analysis, Preset, Program, Verdict, simulate};
 ///
-/// let trace = simulate(&Preset::Fase6.scenario(), Variant::Buggy).unwrap();
+/// let trace = simulate(&Preset::Fase6.scenario(), Program::BUGGY).unwrap();
 /// let a = trace.analysis();
 /// assert_eq!(a.verdict, Verdict::Leak);
 /// assert_eq!(a.limit, 110.0 + 2.0 * 58.0);

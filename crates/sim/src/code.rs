@@ -1,14 +1,15 @@
-//! The monitored program, written once as Go-like code in both versions.
+//! The lines of the monitored programs that the simulation can be "on".
 //!
-//! The engine executes exactly these programs: every [`crate::Event`] names
-//! the [`Anchor`] of the line it comes from, so a face can highlight the line
-//! a container is on. `docs/model.md` quotes the same text (a test checks it).
+//! Every [`crate::Event`] names the [`Anchor`] of the line it comes from, so
+//! a face can highlight the line a container is on; each program
+//! ([`crate::programs`]) says on which of its lines each anchor sits.
+//! `docs/model.md` quotes the same text (a test checks it).
 
 use serde::{Deserialize, Serialize};
 
-use crate::Variant;
+use crate::Program;
 
-/// A line of the program that the simulation can be "on".
+/// A line of a program that the simulation can be "on".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Anchor {
@@ -16,8 +17,12 @@ pub enum Anchor {
     HeartbeatAdd,
     /// `go m.heartbeat(c)`.
     HeartbeatGo,
-    /// The heartbeat's ticker loop.
+    /// The heartbeat's `select` on its ticker and `m.ctx.Done()`.
     HeartbeatLoop,
+    /// The heartbeat's `return` once `Stop()` cancelled the context.
+    HeartbeatReturn,
+    /// `if m.ctx.Err() != nil`: `openRotation` after `Stop()`.
+    CtxGuard,
     /// `m.docker.Logs(...)`: a rotation's stream opens.
     OpenStream,
     /// `Add(1)` for the reader.
@@ -30,16 +35,56 @@ pub enum Anchor {
     CheckErr,
     /// The buggy workaround: reopen without closing or waiting.
     SkipWait,
-    /// `s.Close()`.
+    /// `s.Close()` in `rotate()`.
     Close,
-    /// `Wait()`.
+    /// `go func() { ... }()`: the helper that waits for a timed wait.
+    HelperGo,
+    /// `Wait()` in `rotate()` (or in its helper).
     Wait,
+    /// The `select` on the helper's channel and the timeout.
+    TimeoutSelect,
     /// The next rotation opens after the wait.
     Reopen,
     /// The reader blocked in `ReadLine`.
     ReadLine,
     /// The reader's deferred `Done()`.
     ReaderDone,
+    /// `m.cancel()` in `Stop()`.
+    StopCancel,
+    /// `c.timer.Stop()` in `Stop()`.
+    StopTimer,
+    /// `c.stream.Close()` in `Stop()`.
+    StopClose,
+    /// The `Wait()` calls at the end of `Stop()`.
+    StopWait,
+}
+
+impl Anchor {
+    /// Every anchor.
+    pub const ALL: [Anchor; 22] = [
+        Anchor::HeartbeatAdd,
+        Anchor::HeartbeatGo,
+        Anchor::HeartbeatLoop,
+        Anchor::HeartbeatReturn,
+        Anchor::CtxGuard,
+        Anchor::OpenStream,
+        Anchor::ReaderAdd,
+        Anchor::ReaderGo,
+        Anchor::AfterFunc,
+        Anchor::CheckErr,
+        Anchor::SkipWait,
+        Anchor::Close,
+        Anchor::HelperGo,
+        Anchor::Wait,
+        Anchor::TimeoutSelect,
+        Anchor::Reopen,
+        Anchor::ReadLine,
+        Anchor::ReaderDone,
+        Anchor::StopCancel,
+        Anchor::StopTimer,
+        Anchor::StopClose,
+        Anchor::StopWait,
+    ];
 }
 
 /// One line of a program.
@@ -51,186 +96,36 @@ pub struct Line {
     pub text: &'static str,
 }
 
-const fn l(text: &'static str) -> Line {
-    Line { anchor: None, text }
-}
-
-const fn a(anchor: Anchor, text: &'static str) -> Line {
-    Line {
-        anchor: Some(anchor),
-        text,
+/// The lines of `program`, each with its anchor if it has one.
+pub fn lines(program: Program) -> Vec<Line> {
+    let mut out: Vec<Line> = program
+        .source()
+        .lines()
+        .map(|text| Line { anchor: None, text })
+        .collect();
+    for anchor in Anchor::ALL {
+        let n = line_of(program, anchor);
+        if n > 0 {
+            out[n as usize - 1].anchor = Some(anchor);
+        }
     }
+    out
 }
 
-const BUGGY: &[Line] = &[
-    l("// Buggy: one WaitGroup for two lifecycles."),
-    l("type container struct {"),
-    l("\tid string"),
-    l("\twg sync.WaitGroup // the heartbeat AND every reader"),
-    l("}"),
-    l(""),
-    l("func (m *Monitor) monitorContainer(c *container) {"),
-    a(Anchor::HeartbeatAdd, "\tc.wg.Add(1)"),
-    a(
-        Anchor::HeartbeatGo,
-        "\tgo m.heartbeat(c) // lives as long as the container",
-    ),
-    l("\tm.openRotation(c, 1)"),
-    l("}"),
-    l(""),
-    l("func (m *Monitor) openRotation(c *container, n int) {"),
-    a(
-        Anchor::OpenStream,
-        "\ts := m.docker.Logs(c.id) // follow the log stream",
-    ),
-    a(Anchor::ReaderAdd, "\tc.wg.Add(1)"),
-    a(Anchor::ReaderGo, "\tgo m.reader(c, s, n)"),
-    a(
-        Anchor::AfterFunc,
-        "\ttime.AfterFunc(m.rotation, func() { m.rotate(c, s, n) })",
-    ),
-    l("}"),
-    l(""),
-    l("// rotate runs on its own goroutine when rotation n falls due."),
-    l("func (m *Monitor) rotate(c *container, s *Stream, n int) {"),
-    a(Anchor::CheckErr, "\tif s.Err() != nil {"),
-    l("\t\t// Workaround: Wait() hung, so on a stream error skip it."),
-    a(
-        Anchor::SkipWait,
-        "\t\tm.openRotation(c, n+1) // s is never closed: reader n stays",
-    ),
-    l("\t\treturn"),
-    l("\t}"),
-    a(
-        Anchor::Close,
-        "\ts.Close() // reader n reads EOF and calls Done",
-    ),
-    a(
-        Anchor::Wait,
-        "\tc.wg.Wait() // the heartbeat still holds c.wg: never returns",
-    ),
-    a(
-        Anchor::Reopen,
-        "\tm.openRotation(c, n+1) // never reached: the logs stop",
-    ),
-    l("}"),
-    l(""),
-    l("func (m *Monitor) reader(c *container, s *Stream, n int) {"),
-    a(Anchor::ReaderDone, "\tdefer c.wg.Done()"),
-    l("\tfor {"),
-    a(Anchor::ReadLine, "\t\tline, err := s.ReadLine() // IO wait"),
-    l("\t\tif err != nil {"),
-    l("\t\t\treturn"),
-    l("\t\t}"),
-    l("\t\tm.out <- line"),
-    l("\t}"),
-    l("}"),
-    l(""),
-    l("func (m *Monitor) heartbeat(c *container) {"),
-    l("\tdefer c.wg.Done()"),
-    a(Anchor::HeartbeatLoop, "\tfor range time.Tick(m.beat) {"),
-    l("\t\tm.docker.Inspect(c.id)"),
-    l("\t}"),
-    l("}"),
-];
-
-const FIXED: &[Line] = &[
-    l("// Fixed: one WaitGroup per lifecycle."),
-    l("type container struct {"),
-    l("\tid          string"),
-    l("\theartbeatWg sync.WaitGroup // the heartbeat: lives as long as the container"),
-    l("\treaderWg    sync.WaitGroup // the rotation's reader: lives one rotation"),
-    l("}"),
-    l(""),
-    l("func (m *Monitor) monitorContainer(c *container) {"),
-    a(Anchor::HeartbeatAdd, "\tc.heartbeatWg.Add(1)"),
-    a(
-        Anchor::HeartbeatGo,
-        "\tgo m.heartbeat(c) // lives as long as the container",
-    ),
-    l("\tm.openRotation(c, 1)"),
-    l("}"),
-    l(""),
-    l("func (m *Monitor) openRotation(c *container, n int) {"),
-    a(
-        Anchor::OpenStream,
-        "\ts := m.docker.Logs(c.id) // follow the log stream",
-    ),
-    a(Anchor::ReaderAdd, "\tc.readerWg.Add(1)"),
-    a(Anchor::ReaderGo, "\tgo m.reader(c, s, n)"),
-    a(
-        Anchor::AfterFunc,
-        "\ttime.AfterFunc(m.rotation, func() { m.rotate(c, s, n) })",
-    ),
-    l("}"),
-    l(""),
-    l("// rotate runs on its own goroutine when rotation n falls due."),
-    l("func (m *Monitor) rotate(c *container, s *Stream, n int) {"),
-    a(Anchor::CheckErr, "\tif s.Err() != nil {"),
-    l("\t\tm.streamErrors.Add(1) // counted, then handled like any rotation"),
-    l("\t}"),
-    a(
-        Anchor::Close,
-        "\ts.Close() // always: releases reader n and the stream's handlers",
-    ),
-    a(
-        Anchor::Wait,
-        "\tc.readerWg.Wait() // only readers: returns once reader n exits",
-    ),
-    a(Anchor::Reopen, "\tm.openRotation(c, n+1)"),
-    l("}"),
-    l(""),
-    l("func (m *Monitor) reader(c *container, s *Stream, n int) {"),
-    a(Anchor::ReaderDone, "\tdefer c.readerWg.Done()"),
-    l("\tfor {"),
-    a(Anchor::ReadLine, "\t\tline, err := s.ReadLine() // IO wait"),
-    l("\t\tif err != nil {"),
-    l("\t\t\treturn"),
-    l("\t\t}"),
-    l("\t\tm.out <- line"),
-    l("\t}"),
-    l("}"),
-    l(""),
-    l("func (m *Monitor) heartbeat(c *container) {"),
-    l("\tdefer c.heartbeatWg.Done()"),
-    a(Anchor::HeartbeatLoop, "\tfor range time.Tick(m.beat) {"),
-    l("\t\tm.docker.Inspect(c.id)"),
-    l("\t}"),
-    l("}"),
-];
-
-/// The lines of `variant`'s program.
-pub fn lines(variant: Variant) -> &'static [Line] {
-    match variant {
-        Variant::Buggy => BUGGY,
-        Variant::Fixed => FIXED,
-    }
+/// `program`'s text, lines ending in `\n`.
+pub fn source(program: Program) -> &'static str {
+    program.source()
 }
 
-/// `variant`'s program as one text, lines joined with `\n`.
-pub fn source(variant: Variant) -> String {
-    let mut s = String::new();
-    for line in lines(variant) {
-        s.push_str(line.text);
-        s.push('\n');
-    }
-    s
+/// The 1-based line number of `anchor` in `program`, or 0 when the program
+/// has no such line (the fixed program has no `SkipWait`).
+pub fn line_of(program: Program, anchor: Anchor) -> u32 {
+    crate::programs::anchor_line(program, anchor)
 }
 
-/// The 1-based line number of `anchor` in `variant`'s program.
-pub fn line_of(variant: Variant, anchor: Anchor) -> u32 {
-    lines(variant)
-        .iter()
-        .position(|l| l.anchor == Some(anchor))
-        .map_or(0, |i| i as u32 + 1)
-}
-
-/// The file name a goroutine dump gives `variant`'s program.
-pub const fn file_name(variant: Variant) -> &'static str {
-    match variant {
-        Variant::Buggy => "monitor/buggy.go",
-        Variant::Fixed => "monitor/fixed.go",
-    }
+/// The file name a goroutine dump gives `program`.
+pub const fn file_name(program: Program) -> &'static str {
+    program.def().file
 }
 
 #[cfg(test)]
@@ -238,39 +133,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_anchor_appears_once_in_each_program() {
-        let all = [
-            Anchor::HeartbeatAdd,
-            Anchor::HeartbeatGo,
-            Anchor::HeartbeatLoop,
-            Anchor::OpenStream,
-            Anchor::ReaderAdd,
-            Anchor::ReaderGo,
-            Anchor::AfterFunc,
-            Anchor::CheckErr,
-            Anchor::Close,
-            Anchor::Wait,
-            Anchor::Reopen,
-            Anchor::ReadLine,
-            Anchor::ReaderDone,
-        ];
-        for v in Variant::ALL {
-            for anchor in all {
-                let n = lines(v).iter().filter(|l| l.anchor == Some(anchor)).count();
-                assert_eq!(n, 1, "{v} {anchor:?}");
+    fn every_program_has_the_anchors_its_rules_need() {
+        use crate::programs::{OnError, WaitStyle};
+        for p in Program::ALL {
+            let def = p.def();
+            for a in Anchor::ALL {
+                let needed = match a {
+                    Anchor::SkipWait => def.on_error == OnError::SkipCloseAndWait,
+                    Anchor::HelperGo | Anchor::TimeoutSelect => {
+                        matches!(def.wait, WaitStyle::Timeout { .. })
+                    }
+                    _ => true,
+                };
+                assert_eq!(line_of(p, a) > 0, needed, "{p} {a:?}");
             }
         }
-        assert_eq!(line_of(Variant::Fixed, Anchor::SkipWait), 0);
-        assert!(line_of(Variant::Buggy, Anchor::SkipWait) > 0);
+        assert_eq!(line_of(Program::FIXED, Anchor::SkipWait), 0);
     }
 
     #[test]
-    fn the_programs_differ_only_in_groups_and_the_error_path() {
-        let buggy = source(Variant::Buggy);
-        let fixed = source(Variant::Fixed);
-        assert!(buggy.contains("c.wg.Wait()"));
-        assert!(!fixed.contains("c.wg."));
-        assert!(fixed.contains("c.readerWg.Wait()"));
-        assert!(fixed.contains("c.heartbeatWg.Add(1)"));
+    fn anchors_sit_on_the_lines_they_name() {
+        let text = |p, a| lines(p)[line_of(p, a) as usize - 1].text;
+        assert_eq!(
+            text(Program::BUGGY, Anchor::Wait).trim_start().get(..11),
+            Some("c.wg.Wait()")
+        );
+        assert_eq!(
+            text(Program::FIXED, Anchor::HeartbeatAdd),
+            "\tc.heartbeatWg.Add(1)"
+        );
+        assert_eq!(text(Program::BUGGY, Anchor::ReaderAdd), "\tc.wg.Add(1)");
+        assert!(text(Program::WAIT_TIMEOUT, Anchor::TimeoutSelect).ends_with("select {"));
+        assert!(text(Program::FIXED, Anchor::HeartbeatLoop).ends_with("select {"));
     }
 }

@@ -1,56 +1,59 @@
-//! Both programs on one scenario: what a side-by-side face shows.
+//! Several programs on one scenario: what a side-by-side face shows.
 
-use crate::{Error, Scenario, Time, Trace, Variant, divergence, simulate};
+use crate::{Error, Program, Scenario, Time, Trace, divergence, simulate};
 
-/// The buggy and the fixed program run on the same scenario (same seed,
-/// same stream faults), with what only the pair can tell: where the two
-/// counts part, and the next or previous event of either on one clock.
+/// Programs run on the same scenario (same seed, same stream faults), with
+/// what only a set of runs can tell: where two counts part, and the next or
+/// previous event of any of them on one clock.
 ///
 /// # Examples
 ///
 /// ```
-/// use leakscope_sim::{Comparison, Preset, Time};
+/// use leakscope_sim::{Comparison, Preset, Program, Time};
 ///
-/// let both = Comparison::new(&Preset::Fase6.scenario()).unwrap();
-/// assert_eq!(both.divergence, Some(5));
-/// assert_eq!(both.next_event(Time::ZERO), Time::from_minutes(5));
+/// let all = Comparison::new(&Preset::Fase6.scenario(), &Program::ALL).unwrap();
+/// assert_eq!(all.divergence(Program::BUGGY, Program::FIXED), Some(5));
+/// assert_eq!(all.next_event(Time::ZERO), Time::from_minutes(5));
+/// assert_eq!(all.trace(Program::CLOSE_ONLY).unwrap().samples()[58].goroutines, 110);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
-    /// The scenario both variants ran.
+    /// The scenario every program ran.
     pub scenario: Scenario,
-    /// One WaitGroup for two lifecycles.
-    pub buggy: Trace,
-    /// One WaitGroup per lifecycle.
-    pub fixed: Trace,
-    /// The first minute at which the buggy count is above the fixed one.
-    pub divergence: Option<u32>,
+    /// One trace per program, in the order asked.
+    pub runs: Vec<Trace>,
 }
 
 impl Comparison {
-    /// Runs both variants of `scenario`.
+    /// Runs every program of `programs` on `scenario`.
     ///
     /// # Errors
     ///
     /// Whatever [`Scenario::validate`] refuses.
-    pub fn new(scenario: &Scenario) -> Result<Comparison, Error> {
-        let buggy = simulate(scenario, Variant::Buggy)?;
-        let fixed = simulate(scenario, Variant::Fixed)?;
-        let divergence = divergence(buggy.samples(), fixed.samples());
+    pub fn new(scenario: &Scenario, programs: &[Program]) -> Result<Comparison, Error> {
+        let runs = programs
+            .iter()
+            .map(|&p| simulate(scenario, p))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Comparison {
             scenario: scenario.clone(),
-            buggy,
-            fixed,
-            divergence,
+            runs,
         })
     }
 
-    /// The trace of `variant`.
-    pub fn trace(&self, variant: Variant) -> &Trace {
-        match variant {
-            Variant::Buggy => &self.buggy,
-            Variant::Fixed => &self.fixed,
-        }
+    /// The trace of `program`, if it ran.
+    pub fn trace(&self, program: Program) -> Option<&Trace> {
+        self.runs.iter().find(|t| t.program() == program)
+    }
+
+    /// The programs run, in order.
+    pub fn programs(&self) -> Vec<Program> {
+        self.runs.iter().map(Trace::program).collect()
+    }
+
+    /// The first minute at which `a`'s count is above `b`'s, if both ran.
+    pub fn divergence(&self, a: Program, b: Program) -> Option<u32> {
+        divergence(self.trace(a)?.samples(), self.trace(b)?.samples())
     }
 
     /// The end of the run.
@@ -58,19 +61,20 @@ impl Comparison {
         self.scenario.horizon()
     }
 
-    /// The first event instant of either variant strictly after `t`, or the
+    /// The first event instant of any program strictly after `t`, or the
     /// end of the run when none is left.
     pub fn next_event(&self, t: Time) -> Time {
-        let next = [&self.buggy, &self.fixed]
+        let next = self
+            .runs
             .iter()
             .filter_map(|tr| tr.next_event_time(t))
             .min();
         next.unwrap_or(self.end()).max(t).min(self.end())
     }
 
-    /// The last event instant of either variant strictly before `t`, or 0.
+    /// The last event instant of any program strictly before `t`, or 0.
     pub fn prev_event(&self, t: Time) -> Time {
-        [&self.buggy, &self.fixed]
+        self.runs
             .iter()
             .filter_map(|tr| tr.prev_event_time(t))
             .max()

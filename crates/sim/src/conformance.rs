@@ -23,6 +23,8 @@ pub fn scenarios() -> Vec<(&'static str, Scenario)> {
                 goroutines_per_reader: 4,
                 baseline_goroutines: 10,
                 seed: 424_242,
+                lines_per_min: 37,
+                stop_at: None,
             },
         ),
         (
@@ -32,6 +34,18 @@ pub fn scenarios() -> Vec<(&'static str, Scenario)> {
                 minutes: 120,
                 error_rate: 0.5,
                 seed: 9,
+                ..Scenario::default()
+            },
+        ),
+        (
+            "stopped",
+            Scenario {
+                containers: 30,
+                minutes: 40,
+                error_rate: 0.6,
+                seed: 5,
+                stop_at: Some(23),
+                lines_per_min: 600,
                 ..Scenario::default()
             },
         ),

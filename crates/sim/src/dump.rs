@@ -7,8 +7,8 @@ use std::fmt::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::code::{Anchor, file_name, line_of};
-use crate::goroutine::{Goroutine, Role};
-use crate::{Error, Time, Trace, Variant};
+use crate::goroutine::{Goroutine, Role, State};
+use crate::{Error, Program, Time, Trace};
 
 /// The two dump formats of Go's goroutine profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -47,11 +47,11 @@ fn frame(name: &'static str, args: String, location: Option<String>) -> Frame {
     }
 }
 
-/// The stack of `g` in `variant`'s program: innermost frame first, then
+/// The stack of `g` in `program`: innermost frame first, then
 /// "created by".
-fn stack(variant: Variant, g: &Goroutine) -> (Vec<Frame>, Frame) {
-    let file = file_name(variant);
-    let at = |anchor| Some(format!("{file}:{}", line_of(variant, anchor)));
+fn stack(program: Program, g: &Goroutine) -> (Vec<Frame>, Frame) {
+    let file = file_name(program);
+    let at = |anchor| Some(format!("{file}:{}", line_of(program, anchor)));
     let c = g.container.unwrap_or(0);
     let n = g.rotation.unwrap_or(0);
     let ids = format!("(container={c}, rotation={n})");
@@ -96,6 +96,29 @@ fn stack(variant: Variant, g: &Goroutine) -> (Vec<Frame>, Frame) {
                 Some("docker/stream.go".into()),
             ),
         ),
+        Role::Waiter if g.state == State::Select => (
+            vec![frame(
+                "main.(*Monitor).rotate",
+                ids,
+                at(Anchor::TimeoutSelect),
+            )],
+            frame("time.goFunc", String::new(), at(Anchor::AfterFunc)),
+        ),
+        Role::Helper => (
+            vec![
+                frame(
+                    "sync.(*WaitGroup).Wait",
+                    "(...)".into(),
+                    Some("sync/waitgroup.go".into()),
+                ),
+                frame(
+                    "main.(*Monitor).rotate.func1",
+                    String::new(),
+                    at(Anchor::Wait),
+                ),
+            ],
+            frame("main.(*Monitor).rotate", ids, at(Anchor::HelperGo)),
+        ),
         Role::Waiter => (
             vec![
                 frame(
@@ -121,12 +144,12 @@ fn wait_suffix(g: &Goroutine, now: Time) -> String {
 }
 
 /// Renders `goroutines` (as returned by [`Trace::goroutines_at`]) at `now`.
-pub fn render(variant: Variant, goroutines: &[Goroutine], now: Time, format: DumpFormat) -> String {
+pub fn render(program: Program, goroutines: &[Goroutine], now: Time, format: DumpFormat) -> String {
     let mut out = String::new();
     match format {
         DumpFormat::Full => {
             for g in goroutines {
-                let (frames, created) = stack(variant, g);
+                let (frames, created) = stack(program, g);
                 let _ = writeln!(
                     out,
                     "goroutine {} [{}{}]:",
@@ -163,12 +186,14 @@ pub fn render(variant: Variant, goroutines: &[Goroutine], now: Time, format: Dum
                     .find(|g| g.role == role && g.stuck == stuck)
                     .cloned();
                 let Some(sample) = sample else { continue };
-                let (frames, created) = stack(variant, &sample);
+                let (frames, created) = stack(program, &sample);
                 let label = match (role, stuck) {
                     (Role::Reader, true) => " (left behind: stream failed, never closed)",
                     (Role::Reader, false) => " (current rotation)",
                     (Role::Handler, _) => " (left behind with their reader)",
-                    (Role::Waiter, _) => " (blocked in Wait for good)",
+                    (Role::Waiter, true) => " (blocked in Wait for good)",
+                    (Role::Waiter, false) => " (timed wait: gives up after its timeout)",
+                    (Role::Helper, _) => " (timed wait's helper, blocked in Wait for good)",
                     _ => "",
                 };
                 let _ = writeln!(
@@ -203,9 +228,9 @@ impl Trace {
     /// # Examples
     ///
     /// ```
-    /// use leakscope_sim::{DumpFormat, Preset, Time, Variant, simulate};
+    /// use leakscope_sim::{DumpFormat, Preset, Program, Time, simulate};
     ///
-    /// let trace = simulate(&Preset::Fase3.scenario(), Variant::Buggy).unwrap();
+    /// let trace = simulate(&Preset::Fase3.scenario(), Program::BUGGY).unwrap();
     /// let dump = trace.dump(Time::from_minutes(10), Some(0), DumpFormat::Full).unwrap();
     /// assert!(dump.contains("[semacquire, 5 minutes]"));
     /// ```
@@ -216,6 +241,6 @@ impl Trace {
         format: DumpFormat,
     ) -> Result<String, Error> {
         let gs = self.goroutines_at(t, container)?;
-        Ok(render(self.variant, &gs, t, format))
+        Ok(render(self.program, &gs, t, format))
     }
 }

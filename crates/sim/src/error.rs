@@ -33,9 +33,9 @@ pub enum Error {
     /// Occurs when a preset name is not one of `fase3`, `fase6`.
     #[error("unknown preset {0:?} (allowed: fase3, fase6)")]
     UnknownPreset(String),
-    /// Occurs when a variant name is not one of `buggy`, `fixed`.
-    #[error("unknown variant {0:?} (allowed: buggy, fixed)")]
-    UnknownVariant(String),
+    /// Occurs when a program name is not one of [`crate::Program::ALL`].
+    #[error("unknown program {0:?} (allowed: {names}, all)", names = crate::Program::names())]
+    UnknownProgram(String),
     /// Occurs when a time asked about lies after the end of the run.
     #[error("time {at} is past the end of the run ({end})")]
     PastEnd {

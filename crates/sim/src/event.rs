@@ -4,11 +4,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Time;
 use crate::code::Anchor;
-use crate::{Time, Variant};
 
 /// A WaitGroup of the monitored program. Every container has its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Group {
     /// The buggy program's one group: the heartbeat and every reader.
     #[serde(rename = "wg")]
@@ -31,27 +31,11 @@ impl Group {
         }
     }
 
-    /// The groups of `variant`'s program, in the order they are declared.
-    pub const fn of(variant: Variant) -> &'static [Group] {
-        match variant {
-            Variant::Buggy => &[Group::Wg],
-            Variant::Fixed => &[Group::HeartbeatWg, Group::ReaderWg],
-        }
-    }
-
-    /// The group `variant` adds heartbeats to.
-    pub const fn heartbeat(variant: Variant) -> Group {
-        match variant {
-            Variant::Buggy => Group::Wg,
-            Variant::Fixed => Group::HeartbeatWg,
-        }
-    }
-
-    /// The group `variant` adds readers to (and waits on at rotation).
-    pub const fn reader(variant: Variant) -> Group {
-        match variant {
-            Variant::Buggy => Group::Wg,
-            Variant::Fixed => Group::ReaderWg,
+    /// The groups of `program`, in the order they are declared.
+    pub const fn of(program: crate::Program) -> &'static [Group] {
+        match program.groups() {
+            crate::programs::Groups::Shared => &[Group::Wg],
+            crate::programs::Groups::Split => &[Group::HeartbeatWg, Group::ReaderWg],
         }
     }
 }
@@ -145,6 +129,41 @@ pub enum EventKind {
         /// The group waited on.
         group: Group,
     },
+    /// A timed wait: the helper goroutine blocked in `Wait()` and
+    /// `rotate()` now selects on its channel and on the timeout.
+    HelperBlocked {
+        /// The helper, now blocked.
+        goroutine: u64,
+        /// The group waited on.
+        group: Group,
+        /// Its counter: the heartbeat plus any readers left behind.
+        counter: u32,
+    },
+    /// The timeout of a timed wait fired: `rotate()` gives up waiting.
+    WaitTimedOut {
+        /// The goroutine running `rotate()`, which now exits.
+        goroutine: u64,
+        /// Whether the next rotation opened (not after `Stop()`).
+        reopened: bool,
+    },
+    /// `Stop()` reached this container: the heartbeat returned, the current
+    /// stream (if any) was closed, and the group either reached zero (every
+    /// goroutine waiting on it woke) or stays held by readers left behind.
+    Stopped {
+        /// The heartbeat, which returned.
+        heartbeat: u64,
+        /// The current reader, which read EOF and returned.
+        reader: Option<u64>,
+        /// Goroutines blocked on the group (or in a timed wait) that woke.
+        woken: u32,
+        /// The reader group.
+        group: Group,
+        /// Its counter now: readers left behind.
+        counter: u32,
+        /// Whether `Stop()` hangs here: the first container whose group
+        /// never reaches zero.
+        hangs: bool,
+    },
 }
 
 impl Event {
@@ -157,7 +176,11 @@ impl Event {
             EventKind::StreamFailed { .. } => Anchor::CheckErr,
             EventKind::WaitSkipped { .. } => Anchor::SkipWait,
             EventKind::StreamClosed { .. } => Anchor::Close,
-            EventKind::WaitBlocked { .. } | EventKind::WaitReturned { .. } => Anchor::Wait,
+            EventKind::WaitBlocked { .. }
+            | EventKind::WaitReturned { .. }
+            | EventKind::HelperBlocked { .. } => Anchor::Wait,
+            EventKind::WaitTimedOut { .. } => Anchor::TimeoutSelect,
+            EventKind::Stopped { .. } => Anchor::StopWait,
         }
     }
 
@@ -197,6 +220,40 @@ impl Event {
             }
             EventKind::WaitReturned { group, .. } => {
                 format!("container {c}: {group}.Wait() returned at once (counter 0)")
+            }
+            EventKind::HelperBlocked { group, counter, .. } => format!(
+                "container {c}: helper blocked in {group}.Wait() (counter {counter}); rotate() waits for the timeout"
+            ),
+            EventKind::WaitTimedOut { reopened, .. } => {
+                if *reopened {
+                    format!(
+                        "container {c}: wait timed out — rotation {} opens, its helper stays blocked",
+                        n + 1
+                    )
+                } else {
+                    format!("container {c}: wait timed out after Stop() — nothing opens")
+                }
+            }
+            EventKind::Stopped {
+                woken,
+                group,
+                counter,
+                hangs,
+                ..
+            } => {
+                if *counter == 0 {
+                    format!(
+                        "container {c}: Stop() — heartbeat returned, stream closed, {group} at 0 ({woken} waiting goroutine(s) woke)"
+                    )
+                } else if *hangs {
+                    format!(
+                        "container {c}: Stop() hangs — {counter} reader(s) left behind hold {group} and nobody can close their streams"
+                    )
+                } else {
+                    format!(
+                        "container {c}: Stop() — {counter} reader(s) left behind still hold {group}"
+                    )
+                }
             }
         }
     }

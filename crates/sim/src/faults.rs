@@ -45,10 +45,16 @@ impl FaultSchedule {
 
     /// Whether rotation `n` (from 1) of `container` fails.
     pub fn fails(&self, container: u32, n: u64) -> bool {
+        self.fault(container, n).is_some()
+    }
+
+    /// Rotation `n` (from 1) of `container`: `None` when its stream stays
+    /// healthy, else the [`Fault`] with the instant it stops delivering.
+    pub fn fault(&self, container: u32, n: u64) -> Option<Fault> {
         let mut rng = self.rng(container);
         // Each rotation uses one u64, that is two 32-bit words.
         rng.set_word_pos(u128::from(n.saturating_sub(1)) * 2);
-        self.decide(rng.next_u64())
+        Fault::of(rng.next_u64(), self.threshold)
     }
 
     /// The faults of `container`'s rotations 1, 2, 3, … in order.
@@ -64,9 +70,29 @@ impl FaultSchedule {
         rng.set_stream(u64::from(container));
         rng
     }
+}
 
-    fn decide(&self, draw: u64) -> bool {
-        (draw >> 11) < self.threshold
+/// A stream that fails: when, within its rotation, it stops delivering.
+///
+/// The same draw that decides the failure places it: a draw `u` below the
+/// threshold `t` fails, at the fraction `u / t` of the rotation (uniform,
+/// whole seconds, exact integer arithmetic on every platform).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fault {
+    draw: u64,
+    threshold: u64,
+}
+
+impl Fault {
+    fn of(draw: u64, threshold: u64) -> Option<Fault> {
+        let draw = draw >> 11;
+        (draw < threshold).then_some(Fault { draw, threshold })
+    }
+
+    /// Seconds after its stream opened at which a stream of a rotation of
+    /// `rotation_secs` stops delivering lines: from 0 to `rotation_secs − 1`.
+    pub fn offset_secs(self, rotation_secs: u32) -> u32 {
+        (u128::from(self.draw) * u128::from(rotation_secs) / u128::from(self.threshold)) as u32
     }
 }
 
@@ -77,10 +103,17 @@ pub struct ContainerFaults {
     threshold: u64,
 }
 
+impl ContainerFaults {
+    /// The next rotation's fault, `None` for a healthy stream.
+    pub fn next_fault(&mut self) -> Option<Fault> {
+        Fault::of(self.rng.next_u64(), self.threshold)
+    }
+}
+
 impl Iterator for ContainerFaults {
     type Item = bool;
     fn next(&mut self) -> Option<bool> {
-        Some((self.rng.next_u64() >> 11) < self.threshold)
+        Some(self.next_fault().is_some())
     }
 }
 
@@ -114,6 +147,21 @@ mod tests {
         let c: Vec<bool> = FaultSchedule::new(2, 0.5).container(0).take(64).collect();
         assert_ne!(a, b);
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn failures_fall_within_their_rotation_and_spread_over_it() {
+        let f = FaultSchedule::new(5, 0.5);
+        let offsets: Vec<u32> = (0..400)
+            .filter_map(|c| f.fault(c, 1))
+            .map(|x| x.offset_secs(300))
+            .collect();
+        assert!(offsets.iter().all(|&o| o < 300));
+        let early = offsets.iter().filter(|&&o| o < 150).count() as f64;
+        let share = early / offsets.len() as f64;
+        assert!((share - 0.5).abs() < 0.1, "share {share}");
+        let always = FaultSchedule::new(5, 1.0);
+        assert!((0..50).all(|c| always.fault(c, 3).unwrap().offset_secs(1) == 0));
     }
 
     #[test]

@@ -1,32 +1,43 @@
-//! The goroutine count as a formula of the parameters.
+//! The goroutine count as a formula of the parameters, per program.
 //!
-//! Per container, the program keeps a heartbeat and the current reader: 2
-//! goroutines. A rotation whose stream fails while the buggy program runs
-//! leaves its reader and the stream's handlers behind: `g` goroutines
-//! (`g` = [`Scenario::goroutines_per_reader`]). A healthy rotation in the
-//! buggy program ends the container's rotations for good: its reader exits
-//! (−1) and the `rotate()` goroutine blocks in `Wait()` (+1), so the count is
-//! unchanged and nothing more leaks from that container. Hence, with `B`
-//! baseline goroutines, `N` containers and `L(t)` readers left behind by `t`:
+//! Per container, every program keeps a heartbeat and the current reader: 2
+//! goroutines (a stalled container trades its reader for the goroutine
+//! blocked in `Wait()`; a timed wait trades it for the goroutine waiting out
+//! the timeout). On top of that, two things last:
 //!
-//! ```text
-//! goroutines(t) = B + 2N + g · L(t)        (L = 0 for the fixed program)
-//! ```
+//! - a rotation whose failed stream is skipped (`buggy`) leaves its reader
+//!   and the stream's handlers: `g` goroutines
+//!   (`g` = [`Scenario::goroutines_per_reader`]);
+//! - a timed wait (`wait-timeout`) leaves its helper blocked in `Wait()`: 1.
 //!
-//! A container leaks at rotation `i` only if rotations `1..=i` all failed,
-//! with probability `pⁱ`; so with `k(t)` rotations due by `t`:
+//! So, before `Stop()`, with `B` baseline goroutines, `N` containers, `L(t)`
+//! readers left behind and `H(t)` helpers left behind by `t`:
 //!
 //! ```text
-//! E[goroutines(t)] = B + 2N + g · N · (p + p² + … + p^k(t))
+//! goroutines(t) = B + 2N + g · L(t) + H(t)
+//! ```
+//!
+//! Expected values over seeds: a `buggy` container leaks at rotation `i`
+//! only if rotations `1..=i` all failed (the first healthy one stalls it),
+//! with probability `pⁱ`; a `wait-timeout` container leaves one helper per
+//! rotation, failed or not, and rotates every `rotation + timeout`:
+//!
+//! ```text
+//! buggy:         E = B + 2N + g · N · (p + p² + … + p^k(t))    k(t) = ⌊t / rotation⌋
+//! wait-timeout:  E = B + 2N + N · ⌊(t + T) / (rotation + T)⌋   exact, for every seed
+//! close-only, fixed:  B + 2N
 //! ```
 
-use crate::{Scenario, Time, Variant};
+use crate::programs::{OnError, WaitStyle};
+use crate::{Program, Scenario, Time};
 
-/// The exact count given the readers left behind so far.
-pub fn goroutines_given_leaks(scenario: &Scenario, leaked_readers: u64) -> u64 {
+/// The exact count before `Stop()`, given the readers and helpers left
+/// behind so far.
+pub fn goroutines_given(scenario: &Scenario, leaked_readers: u64, helpers: u64) -> u64 {
     u64::from(scenario.baseline_goroutines)
         + 2 * u64::from(scenario.containers)
         + u64::from(scenario.goroutines_per_reader) * leaked_readers
+        + helpers
 }
 
 /// The expected readers left behind per container once `k` rotations are due:
@@ -42,22 +53,51 @@ pub fn expected_leaks_per_container(error_rate: f64, k: u64) -> f64 {
 }
 
 /// The expected share of containers stuck in `Wait()` once `k` rotations
-/// are due: `1 − pᵏ` (buggy program only).
-pub fn expected_stalled_share(error_rate: f64, k: u64) -> f64 {
-    1.0 - error_rate.powi(k.min(i32::MAX as u64) as i32)
+/// are due: `1 − pᵏ` for the seed's program, every container for
+/// `close-only` from its first rotation, none for the others.
+pub fn expected_stalled_share(program: Program, error_rate: f64, k: u64) -> f64 {
+    let def = program.def();
+    match (def.on_error, def.wait, program.groups()) {
+        (_, WaitStyle::Timeout { .. }, _) => 0.0,
+        (OnError::SkipCloseAndWait, WaitStyle::Block, _) => {
+            1.0 - error_rate.powi(k.min(i32::MAX as u64) as i32)
+        }
+        (OnError::Close, WaitStyle::Block, crate::programs::Groups::Shared) => {
+            if k >= 1 {
+                1.0
+            } else {
+                0.0
+            }
+        }
+        (OnError::Close, WaitStyle::Block, crate::programs::Groups::Split) => 0.0,
+    }
 }
 
-/// The expected goroutine count at `t`, over all seeds.
-pub fn expected_goroutines(scenario: &Scenario, variant: Variant, t: Time) -> f64 {
-    let base = f64::from(scenario.baseline_goroutines) + 2.0 * f64::from(scenario.containers);
-    match variant {
-        Variant::Fixed => base,
-        Variant::Buggy => {
+/// Rotations due by `t` for a program that reopens `gap` after each one
+/// falls due: rotation `n` falls due at `n · rotation + (n − 1) · gap`.
+pub fn rotations_due_by(scenario: &Scenario, gap: Time, t: Time) -> u64 {
+    let r = scenario.rotation().as_millis().max(1);
+    (t.as_millis() + gap.as_millis()) / (r + gap.as_millis())
+}
+
+/// The expected goroutine count of `program` at `t` (before `Stop()`),
+/// over all seeds.
+pub fn expected_goroutines(scenario: &Scenario, program: Program, t: Time) -> f64 {
+    let n = f64::from(scenario.containers);
+    let base = f64::from(scenario.baseline_goroutines) + 2.0 * n;
+    let def = program.def();
+    match def.wait {
+        WaitStyle::Timeout { .. } if program.groups() == crate::programs::Groups::Shared => {
+            let gap = program.wait_timeout().unwrap_or(Time::ZERO);
+            base + n * rotations_due_by(scenario, gap, t) as f64
+        }
+        _ if def.on_error == OnError::SkipCloseAndWait => {
             let k = scenario.rotations_due_by(t);
             base + f64::from(scenario.goroutines_per_reader)
-                * f64::from(scenario.containers)
+                * n
                 * expected_leaks_per_container(scenario.error_rate, k)
         }
+        _ => base,
     }
 }
 
@@ -68,19 +108,31 @@ mod tests {
     #[test]
     fn fase6_buggy_expectation_follows_the_geometric_sum() {
         let s = Scenario::default();
-        let at_58 = expected_goroutines(&s, Variant::Buggy, Time::from_minutes(58));
+        let at_58 = expected_goroutines(&s, Program::BUGGY, Time::from_minutes(58));
         let sum: f64 = (1..=11).map(|i| 0.99f64.powi(i)).sum();
         assert!((at_58 - (110.0 + 165.0 * sum)).abs() < 1e-9);
-        assert_eq!(
-            expected_goroutines(&s, Variant::Fixed, Time::from_minutes(58)),
-            110.0
-        );
+        for p in [Program::FIXED, Program::CLOSE_ONLY] {
+            assert_eq!(expected_goroutines(&s, p, Time::from_minutes(58)), 110.0);
+        }
+    }
+
+    #[test]
+    fn wait_timeout_leaves_one_helper_per_container_per_rotation() {
+        let s = Scenario::default();
+        // Rotations fall due at 5:00, 10:10, 15:20, …, 56:50: 11 by 58:00.
+        let at_58 = expected_goroutines(&s, Program::WAIT_TIMEOUT, Time::from_minutes(58));
+        assert_eq!(at_58, 110.0 + 55.0 * 11.0);
+        let gap = Time::from_secs(10);
+        assert_eq!(rotations_due_by(&s, gap, Time::from_secs(609)), 1);
+        assert_eq!(rotations_due_by(&s, gap, Time::from_secs(610)), 2);
     }
 
     #[test]
     fn certain_failure_leaks_g_per_container_per_rotation() {
         assert_eq!(expected_leaks_per_container(1.0, 11), 11.0);
         assert_eq!(expected_leaks_per_container(0.0, 11), 0.0);
-        assert_eq!(expected_stalled_share(0.0, 1), 1.0);
+        assert_eq!(expected_stalled_share(Program::BUGGY, 0.0, 1), 1.0);
+        assert_eq!(expected_stalled_share(Program::CLOSE_ONLY, 1.0, 1), 1.0);
+        assert_eq!(expected_stalled_share(Program::FIXED, 0.0, 5), 0.0);
     }
 }

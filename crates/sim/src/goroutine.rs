@@ -24,18 +24,22 @@ pub enum Role {
     /// them per failed stream).
     Handler,
     /// The goroutine running `rotate()` when a rotation falls due; it lives on
-    /// only when its `Wait()` never returns.
+    /// only when its `Wait()` blocks, or for a timed wait's timeout.
     Waiter,
+    /// A timed wait's helper: `go func() { wg.Wait(); close(done) }()`,
+    /// blocked for as long as the group stays above zero.
+    Helper,
 }
 
 impl Role {
     /// Every role, in the order counts are shown.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::System,
         Role::Heartbeat,
         Role::Reader,
         Role::Handler,
         Role::Waiter,
+        Role::Helper,
     ];
 
     /// The lower-case name used in JSON and CSV.
@@ -46,6 +50,7 @@ impl Role {
             Role::Reader => "reader",
             Role::Handler => "handler",
             Role::Waiter => "waiter",
+            Role::Helper => "helper",
         }
     }
 }
@@ -62,9 +67,10 @@ impl fmt::Display for Role {
 pub enum State {
     /// On a CPU.
     Running,
-    /// Blocked receiving from a channel (a heartbeat waiting for its ticker).
+    /// Blocked receiving from a channel.
     ChanReceive,
-    /// Blocked in `select` (system goroutines).
+    /// Blocked in `select`: a heartbeat waiting for its ticker or for
+    /// `Stop()`, a timed wait, system goroutines.
     Select,
     /// Blocked reading a network connection.
     IoWait,
@@ -125,7 +131,8 @@ impl Goroutine {
         match self.role {
             Role::Heartbeat => Some(Anchor::HeartbeatLoop),
             Role::Reader => Some(Anchor::ReadLine),
-            Role::Waiter => Some(Anchor::Wait),
+            Role::Waiter if self.state == State::Select => Some(Anchor::TimeoutSelect),
+            Role::Waiter | Role::Helper => Some(Anchor::Wait),
             Role::Handler | Role::System => None,
         }
     }
@@ -144,12 +151,14 @@ pub struct RoleCounts {
     pub handler: u64,
     /// [`Role::Waiter`]
     pub waiter: u64,
+    /// [`Role::Helper`]
+    pub helper: u64,
 }
 
 impl RoleCounts {
     /// The sum over roles.
     pub fn total(&self) -> u64 {
-        self.system + self.heartbeat + self.reader + self.handler + self.waiter
+        self.system + self.heartbeat + self.reader + self.handler + self.waiter + self.helper
     }
 
     /// The count for one role.
@@ -160,6 +169,7 @@ impl RoleCounts {
             Role::Reader => self.reader,
             Role::Handler => self.handler,
             Role::Waiter => self.waiter,
+            Role::Helper => self.helper,
         }
     }
 
@@ -171,6 +181,7 @@ impl RoleCounts {
             Role::Reader => &mut self.reader,
             Role::Handler => &mut self.handler,
             Role::Waiter => &mut self.waiter,
+            Role::Helper => &mut self.helper,
         }
     }
 }

@@ -2,10 +2,11 @@
 //! heartbeat goroutine and rotating stream readers share one
 //! `sync.WaitGroup` — and of its fix, one WaitGroup per lifecycle.
 //!
-//! The monitored program is written once, in Go-like code, in [`code`]; the
-//! engine ([`Sim`]) runs it on a virtual clock for a [`Scenario`]
-//! (containers, minutes, rotation period, stream error rate, seed) in either
-//! [`Variant`], and records a [`Trace`]: every goroutine's life, every
+//! The monitored programs are data ([`programs`]): one file each, holding
+//! its Go text and its rules — the seed's bug, the fixes people try, and the
+//! fix. The engine ([`Sim`]) runs one [`Program`] on a virtual clock for a
+//! [`Scenario`] (containers, minutes, rotation period, stream error rate,
+//! log lines, an optional `Stop()`, seed) and records a [`Trace`]: every goroutine's life, every
 //! rotation's outcome and a [`Sample`] per minute. A trace answers the
 //! questions the faces ask: the state at any instant ([`Trace::snapshot`]),
 //! a goroutine dump ([`Trace::dump`]), the events ([`Trace::events_of`]) and
@@ -18,11 +19,11 @@
 //! # Examples
 //!
 //! ```
-//! use leakscope_sim::{Preset, Variant, Verdict, simulate};
+//! use leakscope_sim::{Preset, Program, Verdict, simulate};
 //!
 //! let scenario = Preset::Fase6.scenario(); // 55 containers, 58 minutes
-//! let buggy = simulate(&scenario, Variant::Buggy).unwrap();
-//! let fixed = simulate(&scenario, Variant::Fixed).unwrap();
+//! let buggy = simulate(&scenario, Program::BUGGY).unwrap();
+//! let fixed = simulate(&scenario, Program::FIXED).unwrap();
 //!
 //! assert_eq!(buggy.samples()[0].goroutines, 110);
 //! assert_eq!(buggy.analysis().verdict, Verdict::Leak);
@@ -40,8 +41,12 @@ mod event;
 mod faults;
 pub mod formula;
 mod goroutine;
+mod life;
+mod lines;
 mod permalink;
+pub mod programs;
 mod queue;
+mod record;
 mod report;
 mod sample;
 mod scenario;
@@ -55,13 +60,16 @@ pub use comparison::Comparison;
 pub use dump::{DumpFormat, render as render_dump};
 pub use error::Error;
 pub use event::{Event, EventKind, Group};
-pub use faults::{ContainerFaults, FaultSchedule};
+pub use faults::{ContainerFaults, Fault, FaultSchedule};
 pub use goroutine::{Goroutine, Role, RoleCounts, State};
+pub use lines::LineClock;
 pub use permalink::{KEYS as PERMALINK_KEYS, MAX_VALUE_LEN, Notice, Permalink, minutes_to_secs};
+pub use programs::Program;
 pub use queue::EventQueue;
+pub use record::{ContainerRecord, Outcome, Rotation};
 pub use report::{Report, RunReport, Source};
-pub use sample::{GroupState, Holders, Sample, WaitGroups};
-pub use scenario::{MAX_ROTATIONS, Param, Preset, Scenario, Variant};
+pub use sample::{GroupState, Holders, Sample, StopOutcome, WaitGroups};
+pub use scenario::{MAX_ROTATIONS, Param, Preset, Scenario};
 pub use sim::{Sim, simulate};
 pub use time::Time;
-pub use trace::{ContainerRecord, ContainerView, Outcome, Rotation, Snapshot, Trace};
+pub use trace::{ContainerView, Snapshot, Trace};

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Param, Preset, Scenario, Time};
+use crate::{Param, Preset, Program, Scenario, Time};
 
 /// Longest value accepted for any query parameter, in bytes.
 pub const MAX_VALUE_LEN: usize = 32;
@@ -22,7 +22,8 @@ pub struct Notice {
     pub message: String,
 }
 
-/// What a shared link restores: scenario, instant and selected container.
+/// What a shared link restores: scenario, the programs in the two panes,
+/// instant and selected container.
 ///
 /// # Examples
 ///
@@ -36,6 +37,9 @@ pub struct Notice {
 /// assert_eq!(notices.len(), 1);
 /// assert!(notices[0].message.starts_with("containers=-5"));
 /// assert_eq!(Permalink::parse(&link.to_query()).0, link);
+///
+/// let (link, _) = Permalink::parse("left=close-only&right=wait-timeout");
+/// assert_eq!((link.left, link.right), (leakscope_sim::Program::CLOSE_ONLY, leakscope_sim::Program::WAIT_TIMEOUT));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Permalink {
@@ -44,6 +48,10 @@ pub struct Permalink {
     pub preset: Preset,
     /// The scenario.
     pub scenario: Scenario,
+    /// The program in the left pane (default `buggy`).
+    pub left: Program,
+    /// The program in the right pane (default `fixed`).
+    pub right: Program,
     /// The instant shown.
     pub at: Time,
     /// The selected container.
@@ -55,6 +63,8 @@ impl Default for Permalink {
         Permalink {
             preset: Preset::Fase6,
             scenario: Preset::Fase6.scenario(),
+            left: Program::BUGGY,
+            right: Program::FIXED,
             at: Time::ZERO,
             container: 0,
         }
@@ -62,8 +72,10 @@ impl Default for Permalink {
 }
 
 /// Keys a query may carry.
-pub const KEYS: [&str; 11] = [
+pub const KEYS: [&str; 15] = [
     "preset",
+    "left",
+    "right",
     "containers",
     "minutes",
     "rotation",
@@ -72,6 +84,8 @@ pub const KEYS: [&str; 11] = [
     "goroutines_per_reader",
     "baseline",
     "seed",
+    "lines_per_min",
+    "stop_at",
     "t",
     "container",
 ];
@@ -176,6 +190,8 @@ impl Permalink {
                 let using = match (key.as_str(), param) {
                     (_, Some(param)) => shown_default(&defaults, param),
                     ("t" | "container", _) => "0".into(),
+                    ("left", _) => Program::BUGGY.name().into(),
+                    ("right", _) => Program::FIXED.name().into(),
                     _ => "nothing".into(),
                 };
                 note(
@@ -195,6 +211,20 @@ impl Permalink {
                     t_text = Some(value.clone());
                     Ok(())
                 }
+                ("left" | "right", _) => match value.parse::<Program>() {
+                    Ok(p) if key == "left" => {
+                        link.left = p;
+                        Ok(())
+                    }
+                    Ok(p) => {
+                        link.right = p;
+                        Ok(())
+                    }
+                    Err(_) => Err((
+                        format!("not one of {}", Program::names()),
+                        if key == "left" { "buggy" } else { "fixed" }.into(),
+                    )),
+                },
                 ("container", _) => {
                     container_text = Some(value.clone());
                     Ok(())
@@ -255,7 +285,11 @@ impl Permalink {
     pub fn to_query(&self) -> String {
         let s = &self.scenario;
         let mut q = String::new();
-        let _ = write!(q, "preset={}&", self.preset);
+        let _ = write!(
+            q,
+            "preset={}&left={}&right={}&",
+            self.preset, self.left, self.right
+        );
         for p in Param::ALL {
             let _ = write!(q, "{}={}&", p.key(), s.get(p));
         }

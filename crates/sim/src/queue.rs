@@ -55,6 +55,15 @@ impl<T> EventQueue<T> {
         item.map(|i| (at, i))
     }
 
+    /// Keeps only the items `keep` accepts, in their order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        for slot in self.slots.values_mut() {
+            slot.retain(&mut keep);
+        }
+        self.slots.retain(|_, slot| !slot.is_empty());
+        self.len = self.slots.values().map(VecDeque::len).sum();
+    }
+
     /// Items waiting.
     pub fn len(&self) -> usize {
         self.len

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Analysis, Sample, Scenario, Trace, Variant, Verdict};
+use crate::{Analysis, Program, Sample, Scenario, StopOutcome, Trace, Verdict};
 
 /// Where a report's counts come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -13,13 +13,15 @@ pub enum Source {
     Sim,
     /// Real tasks counted as they run.
     Real,
+    /// Real Go goroutines, counted from the runtime's profile.
+    Go,
 }
 
-/// One variant's series and verdict.
+/// One program's series and verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
-    /// The variant.
-    pub variant: Variant,
+    /// The program.
+    pub program: Program,
     /// One sample per minute.
     pub samples: Vec<Sample>,
     /// Least-squares growth, goroutines per minute.
@@ -30,14 +32,22 @@ pub struct RunReport {
     pub final_goroutines: u64,
     /// Pass or leak.
     pub verdict: Verdict,
+    /// What `Stop()` did, when the scenario calls it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<StopOutcome>,
 }
 
 impl RunReport {
     /// The report of a series of samples.
-    pub fn from_samples(variant: Variant, samples: Vec<Sample>) -> RunReport {
+    pub fn from_samples(
+        program: Program,
+        samples: Vec<Sample>,
+        stop: Option<StopOutcome>,
+    ) -> RunReport {
         let a = Analysis::of(&samples);
         RunReport {
-            variant,
+            program,
+            stop,
             growth_per_min: a.growth_per_min,
             limit: a.limit,
             final_goroutines: a.final_goroutines,
@@ -47,17 +57,17 @@ impl RunReport {
     }
 }
 
-/// A scenario and the runs of its variants.
+/// A scenario and the runs of its programs.
 ///
 /// # Examples
 ///
 /// ```
-/// use leakscope_sim::{Preset, Report, Variant, simulate};
+/// use leakscope_sim::{Preset, Program, Report, simulate};
 ///
 /// let s = Preset::Fase3.scenario();
-/// let traces: Vec<_> = Variant::ALL.iter().map(|&v| simulate(&s, v).unwrap()).collect();
+/// let traces: Vec<_> = Program::ALL.iter().map(|&p| simulate(&s, p).unwrap()).collect();
 /// let report = Report::from_traces(&s, &traces);
-/// assert_eq!(report.runs.len(), 2);
+/// assert_eq!(report.runs.len(), 4);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -65,7 +75,7 @@ pub struct Report {
     pub source: Source,
     /// Every parameter of the run.
     pub scenario: Scenario,
-    /// One entry per variant run.
+    /// One entry per program run.
     pub runs: Vec<RunReport>,
 }
 
@@ -77,13 +87,15 @@ impl Report {
             scenario: scenario.clone(),
             runs: traces
                 .iter()
-                .map(|t| RunReport::from_samples(t.variant(), t.samples().to_vec()))
+                .map(|t| {
+                    RunReport::from_samples(t.program(), t.samples().to_vec(), t.stop().copied())
+                })
                 .collect(),
         }
     }
 
-    /// The run of `variant`, if present.
-    pub fn run(&self, variant: Variant) -> Option<&RunReport> {
-        self.runs.iter().find(|r| r.variant == variant)
+    /// The run of `program`, if present.
+    pub fn run(&self, program: Program) -> Option<&RunReport> {
+        self.runs.iter().find(|r| r.program == program)
     }
 }

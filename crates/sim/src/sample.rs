@@ -1,15 +1,17 @@
 //! Per-minute samples of a run: what a goroutine counter would have read.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use crate::Variant;
 use crate::event::Group;
 use crate::goroutine::RoleCounts;
+use crate::life::Rules;
 
 /// The goroutines holding a group, by role.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Holders {
-    /// Heartbeats that called `Add(1)` and will never call `Done()`.
+    /// Heartbeats that called `Add(1)` and have not yet called `Done()`.
     pub heartbeat: u64,
     /// Readers that called `Add(1)` and have not yet called `Done()`.
     pub reader: u64,
@@ -26,70 +28,42 @@ pub struct GroupState {
     pub waiters: u64,
 }
 
-/// The state of a program's groups: `wg` for the buggy program,
-/// `heartbeatWg` and `readerWg` for the fixed one.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct WaitGroups {
-    /// The buggy program's single group.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub wg: Option<GroupState>,
-    /// The fixed program's heartbeat group.
-    #[serde(
-        rename = "heartbeatWg",
-        skip_serializing_if = "Option::is_none",
-        default
-    )]
-    pub heartbeat_wg: Option<GroupState>,
-    /// The fixed program's reader group.
-    #[serde(rename = "readerWg", skip_serializing_if = "Option::is_none", default)]
-    pub reader_wg: Option<GroupState>,
-}
+/// The state of a program's groups, keyed by the group's name in the
+/// program: `wg` for the programs with one group, `heartbeatWg` and
+/// `readerWg` for the fixed one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WaitGroups(pub BTreeMap<Group, GroupState>);
 
 impl WaitGroups {
-    /// The groups implied by live heartbeats, live readers and blocked
-    /// waiters: every live heartbeat and reader holds exactly one count.
-    pub fn from_counts(variant: Variant, heartbeats: u64, readers: u64, waiters: u64) -> Self {
-        match variant {
-            Variant::Buggy => WaitGroups {
-                wg: Some(GroupState {
-                    counter: heartbeats + readers,
-                    holders: Holders {
-                        heartbeat: heartbeats,
-                        reader: readers,
-                    },
-                    waiters,
-                }),
-                ..WaitGroups::default()
-            },
-            Variant::Fixed => WaitGroups {
-                heartbeat_wg: Some(GroupState {
-                    counter: heartbeats,
-                    holders: Holders {
-                        heartbeat: heartbeats,
-                        reader: 0,
-                    },
-                    waiters: 0,
-                }),
-                reader_wg: Some(GroupState {
-                    counter: readers,
-                    holders: Holders {
-                        heartbeat: 0,
-                        reader: readers,
-                    },
-                    waiters,
-                }),
-                ..WaitGroups::default()
-            },
+    /// The groups implied by live heartbeats, live readers (every one holds
+    /// exactly one count of its group) and goroutines blocked in `Wait()` on
+    /// the reader group.
+    pub(crate) fn of(rules: &Rules, heartbeats: u64, readers: u64, waiters: u64) -> Self {
+        let mut map = BTreeMap::new();
+        let (hb, rd) = (rules.heartbeat_group(), rules.reader_group());
+        map.insert(hb, GroupState::default());
+        map.insert(rd, GroupState::default());
+        if let Some(g) = map.get_mut(&hb) {
+            g.holders.heartbeat += heartbeats;
+            g.counter += heartbeats;
         }
+        if let Some(g) = map.get_mut(&rd) {
+            g.holders.reader += readers;
+            g.counter += readers;
+            g.waiters += waiters;
+        }
+        WaitGroups(map)
     }
 
     /// One group's state, if the program has it.
     pub fn get(&self, group: Group) -> Option<&GroupState> {
-        match group {
-            Group::Wg => self.wg.as_ref(),
-            Group::HeartbeatWg => self.heartbeat_wg.as_ref(),
-            Group::ReaderWg => self.reader_wg.as_ref(),
-        }
+        self.0.get(&group)
+    }
+
+    /// The groups and their states, in declaration order.
+    pub fn iter(&self) -> impl Iterator<Item = (Group, &GroupState)> {
+        self.0.iter().map(|(g, s)| (*g, s))
     }
 }
 
@@ -105,9 +79,30 @@ pub struct Sample {
     pub by_role: RoleCounts,
     /// Readers whose failed stream was never closed.
     pub leaked_readers: u64,
-    /// Containers whose rotation is stuck in `Wait()`: their logs are no
+    /// Containers whose rotation is blocked in `Wait()`: their logs are no
     /// longer read.
     pub stalled_containers: u64,
+    /// Log lines read so far, all containers.
+    pub lines_read: u64,
+    /// Containers that read no line during the last rotation period (0
+    /// before one period has passed).
+    pub silent_containers: u64,
     /// The WaitGroups, summed over containers.
     pub wait_groups: WaitGroups,
+}
+
+/// What `Stop()` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StopOutcome {
+    /// The minute it was called at.
+    pub minute: u32,
+    /// Whether it returned: every container's groups reached zero.
+    pub returned: bool,
+    /// The program's goroutines still alive right after it (system
+    /// goroutines and the goroutine that called `Stop()` not counted).
+    pub left: u64,
+    /// The first container whose group it waits on for good, if it hangs.
+    pub hangs_on: Option<u32>,
+    /// Containers whose groups never reach zero.
+    pub hung_containers: u32,
 }

@@ -7,51 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Error, Time};
 
-/// Which version of the monitor runs.
-///
-/// Both versions share every line but the WaitGroups and the rotation's
-/// error path; see [`crate::code`] for the two programs side by side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Variant {
-    /// One WaitGroup holds the heartbeat and the readers; a stream error
-    /// skips the close and the wait.
-    Buggy,
-    /// One WaitGroup per lifecycle: `heartbeatWg` for the heartbeat,
-    /// `readerWg` for the rotation's reader; every rotation closes and waits.
-    Fixed,
-}
-
-impl Variant {
-    /// Both variants, buggy first.
-    pub const ALL: [Variant; 2] = [Variant::Buggy, Variant::Fixed];
-
-    /// The lower-case name used in flags, URLs and JSON.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Variant::Buggy => "buggy",
-            Variant::Fixed => "fixed",
-        }
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Variant {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "buggy" => Ok(Variant::Buggy),
-            "fixed" => Ok(Variant::Fixed),
-            _ => Err(Error::UnknownVariant(s.to_owned())),
-        }
-    }
-}
-
 /// A named scenario calibrated to one of the seed's measurement phases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -125,11 +80,15 @@ pub enum Param {
     Baseline,
     /// [`Scenario::seed`]
     Seed,
+    /// [`Scenario::lines_per_min`]
+    LinesPerMin,
+    /// [`Scenario::stop_at`]
+    StopAt,
 }
 
 impl Param {
     /// Every parameter, in the order faces list them.
-    pub const ALL: [Param; 8] = [
+    pub const ALL: [Param; 10] = [
         Param::Containers,
         Param::Minutes,
         Param::Rotation,
@@ -138,6 +97,8 @@ impl Param {
         Param::GoroutinesPerReader,
         Param::Baseline,
         Param::Seed,
+        Param::LinesPerMin,
+        Param::StopAt,
     ];
 
     /// The key used in JSON, in URLs and in error messages.
@@ -151,6 +112,8 @@ impl Param {
             Param::GoroutinesPerReader => "goroutines_per_reader",
             Param::Baseline => "baseline",
             Param::Seed => "seed",
+            Param::LinesPerMin => "lines_per_min",
+            Param::StopAt => "stop_at",
         }
     }
 
@@ -165,6 +128,8 @@ impl Param {
             Param::GoroutinesPerReader => "1 to 16",
             Param::Baseline => "0 to 100000",
             Param::Seed => "0 to 18446744073709551615",
+            Param::LinesPerMin => "0 to 30000",
+            Param::StopAt => "a minute from 0 to the run's last, or none",
         }
     }
 }
@@ -179,8 +144,8 @@ impl fmt::Display for Param {
 /// container), so that a run stays within a few hundred megabytes.
 pub const MAX_ROTATIONS: u64 = 5_000_000;
 
-/// The parameters of one run. Both variants of a run share them, so the same
-/// seed gives both the same stream faults.
+/// The parameters of one run. Every program of a run shares them, so the same
+/// seed gives them all the same stream faults.
 ///
 /// ## Default values
 ///
@@ -194,6 +159,8 @@ pub const MAX_ROTATIONS: u64 = 5_000_000;
 /// - `goroutines_per_reader`: 3
 /// - `baseline_goroutines`: 0
 /// - `seed`: 1
+/// - `lines_per_min`: 60
+/// - `stop_at`: none (`Stop()` is never called)
 ///
 /// # Examples
 ///
@@ -231,6 +198,13 @@ pub struct Scenario {
     pub baseline_goroutines: u32,
     /// Seed of the stream faults. Any `u64`.
     pub seed: u64,
+    /// Log lines each container writes per minute, evenly spaced
+    /// (`docs/model.md` §2, rule 10). Allowed: 0 to 30,000.
+    pub lines_per_min: u32,
+    /// The minute at which the programs' `Stop()` runs, after every event
+    /// due at that instant; `None` never stops. Allowed: 0 to `minutes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_at: Option<u32>,
 }
 
 impl Default for Scenario {
@@ -244,6 +218,8 @@ impl Default for Scenario {
             goroutines_per_reader: 3,
             baseline_goroutines: 0,
             seed: 1,
+            lines_per_min: 60,
+            stop_at: None,
         }
     }
 }
@@ -302,6 +278,14 @@ impl Scenario {
             Param::Baseline,
             self.baseline_goroutines,
         )?;
+        check(
+            self.lines_per_min <= 30_000,
+            Param::LinesPerMin,
+            self.lines_per_min,
+        )?;
+        if let Some(m) = self.stop_at {
+            check(m <= self.minutes, Param::StopAt, m)?;
+        }
         let rotations = u64::from(self.containers) * self.rotations_per_container();
         if rotations > MAX_ROTATIONS {
             return Err(Error::TooLarge { rotations });
@@ -388,6 +372,15 @@ impl Scenario {
             Param::GoroutinesPerReader => self.goroutines_per_reader = whole(1, 16)? as u32,
             Param::Baseline => self.baseline_goroutines = whole(0, 100_000)? as u32,
             Param::Seed => self.seed = whole(0, u64::MAX)?,
+            Param::LinesPerMin => self.lines_per_min = whole(0, 30_000)? as u32,
+            Param::StopAt => {
+                let t = text.trim();
+                self.stop_at = if t.is_empty() || t.eq_ignore_ascii_case("none") {
+                    None
+                } else {
+                    Some(whole(0, u64::from(self.minutes))? as u32)
+                };
+            }
         }
         Ok(())
     }
@@ -406,6 +399,10 @@ impl Scenario {
             Param::GoroutinesPerReader => self.goroutines_per_reader.to_string(),
             Param::Baseline => self.baseline_goroutines.to_string(),
             Param::Seed => self.seed.to_string(),
+            Param::LinesPerMin => self.lines_per_min.to_string(),
+            Param::StopAt => self
+                .stop_at
+                .map_or_else(|| "none".to_owned(), |m| m.to_string()),
         }
     }
 
@@ -417,6 +414,11 @@ impl Scenario {
     /// The rotation period.
     pub fn rotation(&self) -> Time {
         Time::from_secs(u64::from(self.rotation_secs))
+    }
+
+    /// When `Stop()` runs, if it does.
+    pub fn stop(&self) -> Option<Time> {
+        self.stop_at.map(|m| Time::from_minutes(u64::from(m)))
     }
 
     /// The heartbeat period.
@@ -540,9 +542,6 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for v in Variant::ALL {
-            assert_eq!(v.name().parse::<Variant>().unwrap(), v);
-        }
         for p in Preset::ALL {
             assert_eq!(p.name().parse::<Preset>().unwrap(), p);
         }

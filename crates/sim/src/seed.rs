@@ -2,15 +2,15 @@
 //! (`goroutine-leak-visual-explanation.md`), kept as data so that faces can
 //! show them next to what the model computes.
 
-use crate::{Preset, Variant};
+use crate::{Preset, Program};
 
 /// A published per-minute table: (minute, goroutines).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SeedTable {
     /// The measurement phase.
     pub preset: Preset,
-    /// The version measured.
-    pub variant: Variant,
+    /// The program measured.
+    pub program: Program,
     /// (minute, goroutines) rows as printed.
     pub rows: &'static [(u32, u64)],
     /// The growth per minute printed under the table.
@@ -21,19 +21,19 @@ pub struct SeedTable {
 pub const TABLES: [SeedTable; 4] = [
     SeedTable {
         preset: Preset::Fase3,
-        variant: Variant::Buggy,
+        program: Program::BUGGY,
         rows: &[(0, 16), (10, 14)],
         growth_per_min: -0.50,
     },
     SeedTable {
         preset: Preset::Fase3,
-        variant: Variant::Fixed,
+        program: Program::FIXED,
         rows: &[(0, 16), (10, 16)],
         growth_per_min: 0.00,
     },
     SeedTable {
         preset: Preset::Fase6,
-        variant: Variant::Buggy,
+        program: Program::BUGGY,
         rows: &[
             (0, 110),
             (10, 415),
@@ -47,7 +47,7 @@ pub const TABLES: [SeedTable; 4] = [
     },
     SeedTable {
         preset: Preset::Fase6,
-        variant: Variant::Fixed,
+        program: Program::FIXED,
         rows: &[
             (0, 110),
             (10, 115),
@@ -61,12 +61,12 @@ pub const TABLES: [SeedTable; 4] = [
     },
 ];
 
-/// The published table of `preset` and `variant`.
-pub fn table(preset: Preset, variant: Variant) -> &'static SeedTable {
+/// The published table of `preset` and `program`: the seed measured only
+/// the buggy and the fixed programs.
+pub fn table(preset: Preset, program: Program) -> Option<&'static SeedTable> {
     TABLES
         .iter()
-        .find(|t| t.preset == preset && t.variant == variant)
-        .unwrap_or(&TABLES[0])
+        .find(|t| t.preset == preset && t.program == program)
 }
 
 /// The seed's "MATHEMATICAL PROOF" inputs, as printed.

@@ -1,12 +1,11 @@
-//! The engine: runs the monitored program on a virtual clock.
+//! The engine: runs a monitored program on a virtual clock.
 
-use crate::event::{Event, EventKind, Group};
 use crate::faults::{ContainerFaults, FaultSchedule};
-use crate::goroutine::RoleCounts;
+use crate::life::{self, Rules, Step};
+use crate::programs::{OnError, WaitStyle};
 use crate::queue::EventQueue;
-use crate::sample::{Sample, WaitGroups};
-use crate::trace::{ContainerRecord, Outcome, Rotation};
-use crate::{Error, Scenario, Time, Trace, Variant};
+use crate::record::{ContainerRecord, Outcome, Rotation};
+use crate::{Error, Event, Program, Scenario, Time, Trace};
 
 #[derive(Debug, Clone, Copy)]
 enum Action {
@@ -14,18 +13,26 @@ enum Action {
     Start(u32),
     /// The current rotation of container `c` falls due: `rotate(c, s, n)`.
     Rotate(u32),
+    /// Container `c`'s timed wait gives up: `openRotation(c, n+1)`.
+    Reopen(u32),
 }
 
-/// A run in progress: the monitored program on a virtual clock.
+/// A run in progress: one program on a virtual clock.
 ///
 /// Every time [`Sim::step`] is called, the following unfolds:
 ///
 /// 1. The earliest timer is taken from the queue (timers due at the same
-///    instant in the order they were set).
-/// 2. A sample is recorded for every whole minute before that instant.
-/// 3. The program runs at that instant until every goroutine it touched has
-///    blocked or exited: a container starts, or one container's `rotate()`
-///    runs. What it did comes back as [`Event`]s.
+///    instant in the order they were set); `Stop()`, when the scenario has
+///    one, runs after every timer due at its instant.
+/// 2. The program runs at that instant until every goroutine it touched has
+///    blocked or exited: a container starts, one container's `rotate()`
+///    runs, a timed wait gives up, or `Stop()` runs. What it did comes back
+///    as [`Event`]s.
+///
+/// The engine decides only when rotations fall due and how each ends
+/// ([`crate::Outcome`]); counts, dumps and events are derived from those
+/// records by one set of rules, the same for [`Trace`] queries and for the
+/// events `step` returns.
 ///
 /// [`Sim::run_until`] steps through an instant; [`Sim::finish`] runs to the
 /// end and hands over the [`Trace`].
@@ -33,10 +40,10 @@ enum Action {
 /// # Examples
 ///
 /// ```
-/// use leakscope_sim::{Scenario, Sim, Time, Variant};
+/// use leakscope_sim::{Program, Scenario, Sim, Time};
 ///
 /// let scenario = Scenario { containers: 2, minutes: 10, ..Scenario::default() };
-/// let mut sim = Sim::new(&scenario, Variant::Buggy).unwrap();
+/// let mut sim = Sim::new(&scenario, Program::BUGGY).unwrap();
 /// let first = sim.step().unwrap().to_vec(); // container 0 starts
 /// assert_eq!(first.len(), 2);
 /// sim.run_until(Time::from_minutes(5));
@@ -47,29 +54,26 @@ enum Action {
 #[derive(Debug, Clone)]
 pub struct Sim {
     scenario: Scenario,
-    variant: Variant,
+    rules: Rules,
     horizon: Time,
     now: Time,
     queue: EventQueue<Action>,
+    stop_pending: bool,
     faults: Vec<ContainerFaults>,
     containers: Vec<ContainerRecord>,
     /// Readers left behind, per container.
     leaked: Vec<u32>,
     next_id: u64,
-    counts: RoleCounts,
-    leaked_total: u64,
-    stalled: u64,
-    samples: Vec<Sample>,
     events: Vec<Event>,
 }
 
 impl Sim {
-    /// A run of `variant` on `scenario`, at instant 0 with nothing run yet.
+    /// A run of `program` on `scenario`, at instant 0 with nothing run yet.
     ///
     /// # Errors
     ///
     /// Whatever [`Scenario::validate`] refuses.
-    pub fn new(scenario: &Scenario, variant: Variant) -> Result<Sim, Error> {
+    pub fn new(scenario: &Scenario, program: Program) -> Result<Sim, Error> {
         scenario.validate()?;
         let n = scenario.containers;
         let schedule = FaultSchedule::new(scenario.seed, scenario.error_rate);
@@ -77,35 +81,33 @@ impl Sim {
         for c in 0..n {
             queue.push(Time::ZERO, Action::Start(c));
         }
-        // Room for every rotation up front: the vectors never reallocate
-        // (no transient doubling of the largest allocation).
-        let per_container = scenario.rotations_per_container() as usize + 1;
+        // Room for every rotation up front when no container can stall: the
+        // vectors never reallocate (no transient doubling of the largest
+        // allocation).
+        let per_container = scenario.rotations_per_container() as usize + 2;
+        let capacity = match program.def().wait {
+            WaitStyle::Block if program.groups() == crate::programs::Groups::Shared => {
+                per_container.min(16)
+            }
+            _ => per_container,
+        };
         Ok(Sim {
+            rules: Rules::new(program, scenario),
             horizon: scenario.horizon(),
             now: Time::ZERO,
             queue,
+            stop_pending: scenario.stop_at.is_some(),
             faults: (0..n).map(|c| schedule.container(c)).collect(),
             containers: (0..n)
                 .map(|_| ContainerRecord {
                     heartbeat: 0,
-                    rotations: Vec::with_capacity(match variant {
-                        Variant::Fixed => per_container,
-                        Variant::Buggy => per_container.min(16),
-                    }),
+                    rotations: Vec::with_capacity(capacity),
                 })
                 .collect(),
             leaked: vec![0; n as usize],
             next_id: u64::from(scenario.baseline_goroutines) + 1,
-            counts: RoleCounts {
-                system: u64::from(scenario.baseline_goroutines),
-                ..RoleCounts::default()
-            },
-            leaked_total: 0,
-            stalled: 0,
-            samples: Vec::with_capacity(scenario.minutes as usize + 1),
             events: Vec::new(),
             scenario: scenario.clone(),
-            variant,
         })
     }
 
@@ -119,24 +121,19 @@ impl Sim {
         self.horizon
     }
 
-    /// The variant running.
-    pub fn variant(&self) -> Variant {
-        self.variant
-    }
-
-    /// The samples recorded so far.
-    pub fn samples(&self) -> &[Sample] {
-        &self.samples
-    }
-
-    /// Live goroutines right now.
-    pub fn goroutines(&self) -> u64 {
-        self.counts.total()
+    /// The program running.
+    pub fn program(&self) -> Program {
+        self.rules.program
     }
 
     /// The instant of the next step, if one is due before the end.
     pub fn next_time(&self) -> Option<Time> {
-        self.queue.peek_time().filter(|&t| t <= self.horizon)
+        let timer = self.queue.peek_time().filter(|&t| t <= self.horizon);
+        let stop = self.scenario.stop().filter(|_| self.stop_pending);
+        match (timer, stop) {
+            (Some(t), Some(s)) => Some(t.min(s)),
+            (t, s) => t.or(s),
+        }
     }
 
     /// Runs the next step and returns what it did, or `None` once nothing
@@ -144,25 +141,36 @@ impl Sim {
     pub fn step(&mut self) -> Option<&[Event]> {
         self.events.clear();
         let t = self.next_time()?;
-        self.sample_before(t);
+        let timer_due = self.queue.peek_time().is_some_and(|q| q <= t);
+        if !timer_due {
+            self.now = t;
+            self.stop();
+            return Some(&self.events);
+        }
         let (t, action) = self.queue.pop()?;
         self.now = t;
-        match action {
-            Action::Start(c) => self.start(c),
-            Action::Rotate(c) => self.rotate(c),
-        }
+        let (c, step) = match action {
+            Action::Start(c) => (c, self.start(c)),
+            Action::Rotate(c) => (c, self.rotate(c)),
+            Action::Reopen(c) => (c, self.reopen(c)),
+        };
+        life::step_events(
+            &self.rules,
+            c,
+            &self.containers[c as usize],
+            step,
+            &mut self.events,
+        );
         Some(&self.events)
     }
 
-    /// Runs every step due at or before `t` (at most to the end of the run)
-    /// and records the samples up to `t`.
+    /// Runs every step due at or before `t` (at most to the end of the run).
     pub fn run_until(&mut self, t: Time) {
         let t = t.min(self.horizon);
         while self.next_time().is_some_and(|next| next <= t) {
             self.step();
         }
         self.now = self.now.max(t);
-        self.sample_through(t);
     }
 
     /// Runs to the end of the run and returns its trace.
@@ -171,12 +179,7 @@ impl Sim {
         for c in &mut self.containers {
             c.rotations.shrink_to_fit();
         }
-        Trace {
-            scenario: self.scenario,
-            variant: self.variant,
-            containers: self.containers,
-            samples: self.samples,
-        }
+        Trace::new(self.scenario, self.rules.program, self.containers)
     }
 
     fn id(&mut self) -> u64 {
@@ -185,202 +188,116 @@ impl Sim {
         id
     }
 
-    fn emit(&mut self, container: u32, rotation: u32, kind: EventKind) {
-        self.events.push(Event {
-            time: self.now,
-            container,
-            rotation,
-            kind,
-        });
-    }
-
-    /// The counter of the group readers are added to, for container `c`.
-    fn reader_group_counter(&self, c: u32, reading: bool) -> u32 {
-        let held = u32::from(reading);
-        match self.variant {
-            // The heartbeat and every reader left behind hold `wg` forever.
-            Variant::Buggy => 1 + self.leaked[c as usize] + held,
-            Variant::Fixed => held,
-        }
-    }
-
     /// `monitorContainer(c)`: the heartbeat, then rotation 1.
-    fn start(&mut self, c: u32) {
+    fn start(&mut self, c: u32) -> Step {
         let hb = self.id();
         self.containers[c as usize].heartbeat = hb;
-        self.counts.heartbeat += 1;
-        self.emit(
-            c,
-            0,
-            EventKind::HeartbeatStarted {
-                goroutine: hb,
-                group: Group::heartbeat(self.variant),
-                counter: 1,
-            },
-        );
         self.open_rotation(c);
+        Step::Start
     }
 
     /// `openRotation(c, n)`: a stream, a reader, a timer.
     fn open_rotation(&mut self, c: u32) {
         let reader = self.id();
-        let record = &mut self.containers[c as usize];
-        record.rotations.push(Rotation::open(reader, self.now));
-        let n = record.rotations.len() as u32;
-        self.counts.reader += 1;
-        let counter = self.reader_group_counter(c, true);
-        self.emit(
-            c,
-            n,
-            EventKind::ReaderStarted {
-                goroutine: reader,
-                group: Group::reader(self.variant),
-                counter,
-            },
-        );
-        self.queue
-            .push(self.now + self.scenario.rotation(), Action::Rotate(c));
+        let rotation = self.scenario.rotation();
+        let fail = self.faults[c as usize].next_fault().map(|f| {
+            self.now + Time::from_secs(u64::from(f.offset_secs(self.scenario.rotation_secs)))
+        });
+        self.containers[c as usize]
+            .rotations
+            .push(Rotation::open(reader, self.now, fail));
+        self.queue.push(self.now + rotation, Action::Rotate(c));
     }
 
-    /// `rotate(c, s, n)` on a fresh goroutine.
-    fn rotate(&mut self, c: u32) {
+    /// `rotate(c, s, n)` on a fresh goroutine: the one place where a
+    /// program's rules decide how a rotation ends.
+    fn rotate(&mut self, c: u32) -> Step {
         let ci = c as usize;
         let n = self.containers[ci].rotations.len() as u32;
-        let reader = self.containers[ci].rotations[n as usize - 1].reader();
+        let failed = self.containers[ci].rotations[n as usize - 1]
+            .fail_at()
+            .is_some_and(|f| f <= self.now);
         let waiter = self.id();
-        self.emit(c, n, EventKind::RotationDue { goroutine: waiter });
-        let failed = self.faults[ci].next().unwrap_or(false);
-        let handlers = self.scenario.goroutines_per_reader - 1;
         if failed {
-            let first = self.next_id;
-            self.next_id += u64::from(handlers);
-            self.emit(
-                c,
-                n,
-                EventKind::StreamFailed {
-                    first_handler: first,
-                    handlers,
-                },
-            );
+            // The stream's handlers, found running by `s.Err()`.
+            self.next_id += u64::from(self.rules.handlers);
         }
-        let group = Group::reader(self.variant);
-        let outcome = match (self.variant, failed) {
-            (Variant::Buggy, true) => {
-                // The workaround: no Close, no Wait. Reader and handlers stay.
-                self.leaked[ci] += 1;
-                self.leaked_total += 1;
-                self.counts.handler += u64::from(handlers);
-                self.emit(c, n, EventKind::WaitSkipped { reader });
-                Outcome::Abandoned
-            }
-            (Variant::Buggy, false) => {
-                self.counts.reader -= 1;
-                let counter = self.reader_group_counter(c, false);
-                self.emit(
-                    c,
-                    n,
-                    EventKind::StreamClosed {
-                        reader,
-                        handlers: 0,
-                        group,
-                        counter,
-                    },
-                );
-                // The heartbeat holds the group: this goroutine never leaves.
-                self.counts.waiter += 1;
-                self.stalled += 1;
-                self.emit(
-                    c,
-                    n,
-                    EventKind::WaitBlocked {
-                        goroutine: waiter,
-                        group,
-                        counter,
-                    },
-                );
-                Outcome::Stalled
-            }
-            (Variant::Fixed, failed) => {
-                self.counts.reader -= 1;
-                self.emit(
-                    c,
-                    n,
-                    EventKind::StreamClosed {
-                        reader,
-                        handlers: if failed { handlers } else { 0 },
-                        group,
-                        counter: 0,
-                    },
-                );
-                self.emit(
-                    c,
-                    n,
-                    EventKind::WaitReturned {
-                        goroutine: waiter,
-                        group,
-                    },
-                );
-                if failed {
-                    Outcome::FailedClosed
-                } else {
-                    Outcome::Closed
+        let def = self.rules.program.def();
+        let outcome = if failed && def.on_error == OnError::SkipCloseAndWait {
+            // The workaround: no Close, no Wait. Reader and handlers stay.
+            self.leaked[ci] += 1;
+            Outcome::Abandoned
+        } else if self.rules.base(self.leaked[ci]) == 0 {
+            // Closed; the reader's Done() took the group to zero.
+            Outcome::Closed
+        } else {
+            match def.wait {
+                WaitStyle::Block => Outcome::Stalled,
+                WaitStyle::Timeout { .. } => {
+                    let _helper = self.id();
+                    Outcome::TimedOut
                 }
             }
         };
         self.containers[ci].rotations[n as usize - 1].close(waiter, self.now, outcome);
-        if outcome != Outcome::Stalled {
+        match outcome {
+            Outcome::Abandoned | Outcome::Closed => self.open_rotation(c),
+            Outcome::TimedOut => {
+                let at = self.now + self.rules.timeout.unwrap_or(Time::ZERO);
+                self.queue.push(at, Action::Reopen(c));
+            }
+            _ => {}
+        }
+        Step::Rotate(n)
+    }
+
+    /// The timed wait of container `c`'s last rotation gives up.
+    fn reopen(&mut self, c: u32) -> Step {
+        let n = self.containers[c as usize].rotations.len() as u32;
+        // After Stop() the context is cancelled: openRotation opens nothing.
+        if !self.stopped() {
             self.open_rotation(c);
         }
+        Step::Timeout(n)
     }
 
-    fn sample_before(&mut self, t: Time) {
-        while let Some(m) = self.next_sample_minute() {
-            if Time::from_minutes(u64::from(m)) < t {
-                self.take_sample(m);
-            } else {
-                break;
+    fn stopped(&self) -> bool {
+        self.scenario.stop_at.is_some() && !self.stop_pending
+    }
+
+    /// `Stop()`: cancel, then stop every timer and close every current
+    /// stream (container order), then wait on every container's groups.
+    fn stop(&mut self) {
+        self.stop_pending = false;
+        let now = self.now;
+        // Timers: no rotation falls due after this; a timed wait that wakes
+        // later opens nothing (the context is cancelled).
+        self.queue.retain(|a| matches!(a, Action::Reopen(_)));
+        let mut hung = false;
+        for (ci, rec) in self.containers.iter_mut().enumerate() {
+            if let Some(last) = rec.rotations.last_mut()
+                && last.outcome() == Outcome::Open
+            {
+                last.close(0, now, Outcome::Stopped);
             }
+            let first_hung = !hung && self.leaked[ci] > 0;
+            hung |= first_hung;
+            life::step_events(
+                &self.rules,
+                ci as u32,
+                rec,
+                Step::Stop { first_hung },
+                &mut self.events,
+            );
         }
-    }
-
-    fn sample_through(&mut self, t: Time) {
-        while let Some(m) = self.next_sample_minute() {
-            if Time::from_minutes(u64::from(m)) <= t {
-                self.take_sample(m);
-            } else {
-                break;
-            }
-        }
-    }
-
-    fn next_sample_minute(&self) -> Option<u32> {
-        let m = self.samples.len() as u32;
-        (m <= self.scenario.minutes).then_some(m)
-    }
-
-    fn take_sample(&mut self, minute: u32) {
-        let counts = self.counts;
-        self.samples.push(Sample {
-            minute,
-            goroutines: counts.total(),
-            by_role: counts,
-            leaked_readers: self.leaked_total,
-            stalled_containers: self.stalled,
-            wait_groups: WaitGroups::from_counts(
-                self.variant,
-                counts.heartbeat,
-                counts.reader,
-                counts.waiter,
-            ),
-        });
     }
 }
 
-/// Runs `variant` on `scenario` to the end.
+/// Runs `program` on `scenario` to the end.
 ///
 /// # Errors
 ///
 /// Whatever [`Scenario::validate`] refuses.
-pub fn simulate(scenario: &Scenario, variant: Variant) -> Result<Trace, Error> {
-    Ok(Sim::new(scenario, variant)?.finish())
+pub fn simulate(scenario: &Scenario, program: Program) -> Result<Trace, Error> {
+    Ok(Sim::new(scenario, program)?.finish())
 }

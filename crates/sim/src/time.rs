@@ -30,6 +30,9 @@ impl Time {
     /// The start of every run.
     pub const ZERO: Time = Time(0);
 
+    /// Later than any run: "never".
+    pub const MAX: Time = Time(u64::MAX);
+
     /// `ms` milliseconds after the start.
     pub const fn from_millis(ms: u64) -> Time {
         Time(ms)

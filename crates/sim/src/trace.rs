@@ -5,145 +5,13 @@ use std::hash::{Hash, Hasher};
 use serde::{Deserialize, Serialize};
 
 use crate::code::{Anchor, file_name};
-use crate::event::{Event, EventKind, Group};
+use crate::event::Event;
 use crate::goroutine::{Goroutine, Role, RoleCounts, State};
-use crate::sample::{Sample, WaitGroups};
-use crate::{Analysis, Error, Scenario, Time, Variant};
-
-/// How a rotation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Not yet due when the run ended: its reader is the container's
-    /// current one.
-    Open,
-    /// Due with a healthy stream; closed and waited for; the next rotation
-    /// opened (fixed).
-    Closed,
-    /// Due with a failed stream; closed (releasing reader and handlers) and
-    /// waited for; the next rotation opened (fixed).
-    FailedClosed,
-    /// Due with a failed stream; neither closed nor waited for: reader and
-    /// handlers left behind for good; the next rotation opened (buggy).
-    Abandoned,
-    /// Due with a healthy stream; closed, then `Wait()` blocked for good: no
-    /// further rotation (buggy).
-    Stalled,
-}
-
-impl Outcome {
-    /// Whether the stream had failed.
-    pub const fn failed(self) -> bool {
-        matches!(self, Outcome::FailedClosed | Outcome::Abandoned)
-    }
-}
-
-/// One rotation of one container, compactly (times in milliseconds).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Rotation {
-    reader: u32,
-    waiter: u32,
-    start: u32,
-    end: u32,
-    outcome: Outcome,
-}
-
-impl Rotation {
-    pub(crate) fn open(reader: u64, start: Time) -> Rotation {
-        Rotation {
-            reader: reader as u32,
-            waiter: 0,
-            start: start.as_millis() as u32,
-            end: u32::MAX,
-            outcome: Outcome::Open,
-        }
-    }
-
-    pub(crate) fn close(&mut self, waiter: u64, end: Time, outcome: Outcome) {
-        self.waiter = waiter as u32;
-        self.end = end.as_millis() as u32;
-        self.outcome = outcome;
-    }
-
-    /// The reader goroutine's id.
-    pub fn reader(&self) -> u64 {
-        u64::from(self.reader)
-    }
-
-    /// The id of the goroutine that ran `rotate()`, once due. Handlers of a
-    /// failed stream take the ids right after it.
-    pub fn waiter(&self) -> Option<u64> {
-        (self.outcome != Outcome::Open).then_some(u64::from(self.waiter))
-    }
-
-    /// When the stream opened and the reader started.
-    pub fn start(&self) -> Time {
-        Time(u64::from(self.start))
-    }
-
-    /// When the rotation fell due, if it did during the run.
-    pub fn end(&self) -> Option<Time> {
-        (self.outcome != Outcome::Open).then_some(Time(u64::from(self.end)))
-    }
-
-    /// How it ended.
-    pub fn outcome(&self) -> Outcome {
-        self.outcome
-    }
-
-    /// Whether its reader is still alive at `t`.
-    pub fn reader_alive_at(&self, t: Time) -> bool {
-        self.start() <= t
-            && match (self.outcome, self.end()) {
-                (Outcome::Open | Outcome::Abandoned, _) => true,
-                (_, Some(end)) => t < end,
-                (_, None) => true,
-            }
-    }
-
-    /// Whether it has been abandoned by `t` (reader and handlers stuck).
-    pub fn abandoned_by(&self, t: Time) -> bool {
-        self.outcome == Outcome::Abandoned && self.end().is_some_and(|e| e <= t)
-    }
-
-    /// Whether its `Wait()` has blocked by `t`.
-    pub fn stalled_by(&self, t: Time) -> bool {
-        self.outcome == Outcome::Stalled && self.end().is_some_and(|e| e <= t)
-    }
-}
-
-/// Everything one container did.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ContainerRecord {
-    pub(crate) heartbeat: u64,
-    pub(crate) rotations: Vec<Rotation>,
-}
-
-impl ContainerRecord {
-    /// The heartbeat goroutine's id.
-    pub fn heartbeat(&self) -> u64 {
-        self.heartbeat
-    }
-
-    /// Its rotations, the first (number 1) first.
-    pub fn rotations(&self) -> &[Rotation] {
-        &self.rotations
-    }
-
-    /// The rotations started by `t`.
-    fn started_by(&self, t: Time) -> &[Rotation] {
-        let n = self.rotations.partition_point(|r| r.start() <= t);
-        &self.rotations[..n]
-    }
-
-    /// When its rotation got stuck in `Wait()`, if it did.
-    pub fn stalled_at(&self) -> Option<Time> {
-        self.rotations
-            .last()
-            .filter(|r| r.outcome == Outcome::Stalled)
-            .and_then(Rotation::end)
-    }
-}
+use crate::life::{self, Life, Rules, Step};
+use crate::lines::LineClock;
+use crate::record::ContainerRecord;
+use crate::sample::{Sample, StopOutcome, WaitGroups};
+use crate::{Analysis, Error, Program, Scenario, Time};
 
 /// One container at a moment of the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,14 +22,18 @@ pub struct ContainerView {
     pub rotation: u32,
     /// Readers of failed streams left behind.
     pub leaked_readers: u32,
-    /// When its rotation got stuck in `Wait()`, if it has by now.
+    /// When its rotation got stuck in `Wait()`, if it is stuck now.
     pub stalled_since: Option<Time>,
     /// Its WaitGroups now.
     pub wait_groups: WaitGroups,
     /// Live goroutines serving it.
     pub goroutines: u64,
-    /// The program line it sits on: blocked in `Wait()`, or waiting for the
-    /// rotation timer.
+    /// Log lines it has read so far.
+    pub lines_read: u64,
+    /// Whether it read no line during the last rotation period.
+    pub silent: bool,
+    /// The program line it sits on: blocked in `Wait()`, in a timed wait,
+    /// stopped, or waiting for the rotation timer.
     pub anchor: Anchor,
 }
 
@@ -178,19 +50,23 @@ pub struct Snapshot {
     pub leaked_readers: u64,
     /// Containers stuck in `Wait()`.
     pub stalled_containers: u64,
+    /// Log lines read so far.
+    pub lines_read: u64,
+    /// Containers that read no line during the last rotation period.
+    pub silent_containers: u64,
     /// The groups summed over containers.
     pub wait_groups: WaitGroups,
 }
 
-/// The record of one variant of one scenario: every goroutine's life, every
-/// rotation's outcome and a sample per minute.
+/// The record of one program run on one scenario: every goroutine's life,
+/// every rotation's outcome and a sample per minute.
 ///
 /// # Examples
 ///
 /// ```
-/// use leakscope_sim::{Preset, Time, Variant, simulate};
+/// use leakscope_sim::{Preset, Program, Time, simulate};
 ///
-/// let trace = simulate(&Preset::Fase6.scenario(), Variant::Fixed).unwrap();
+/// let trace = simulate(&Preset::Fase6.scenario(), Program::FIXED).unwrap();
 /// assert_eq!(trace.samples()[0].goroutines, 110);
 /// let now = trace.snapshot(Time::from_minutes(30)).unwrap();
 /// assert_eq!(now.goroutines, trace.samples()[30].goroutines);
@@ -198,20 +74,203 @@ pub struct Snapshot {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
     pub(crate) scenario: Scenario,
-    pub(crate) variant: Variant,
+    pub(crate) program: Program,
     pub(crate) containers: Vec<ContainerRecord>,
     pub(crate) samples: Vec<Sample>,
+    pub(crate) stop: Option<StopOutcome>,
+}
+
+/// Per-minute tallies, kept as differences: `add(from, to, k)` adds `k` to
+/// every minute in `from..to`.
+struct Tally(Vec<i64>);
+
+impl Tally {
+    fn new(minutes: u32) -> Tally {
+        Tally(vec![0; minutes as usize + 2])
+    }
+
+    fn add(&mut self, from: usize, to: usize, k: i64) {
+        let last = self.0.len() - 1;
+        let (from, to) = (from.min(last), to.min(last));
+        if from < to {
+            self.0[from] += k;
+            self.0[to] -= k;
+        }
+    }
+
+    /// Adds `k` to the minutes at which a life spawned at `spawn` and
+    /// exiting at `exit` is alive (a sample at an instant is taken after
+    /// every event at it).
+    fn life(&mut self, spawn: Time, exit: Option<Time>, k: i64) {
+        let from = spawn.as_millis().div_ceil(60_000) as usize;
+        let to = exit.map_or(usize::MAX, |e| e.as_millis().div_ceil(60_000) as usize);
+        self.add(from, to, k);
+    }
+
+    fn values(&self) -> Vec<u64> {
+        let mut acc = 0i64;
+        self.0[..self.0.len() - 1]
+            .iter()
+            .map(|d| {
+                acc += d;
+                acc.max(0) as u64
+            })
+            .collect()
+    }
 }
 
 impl Trace {
+    pub(crate) fn new(
+        scenario: Scenario,
+        program: Program,
+        containers: Vec<ContainerRecord>,
+    ) -> Trace {
+        let mut trace = Trace {
+            scenario,
+            program,
+            containers,
+            samples: Vec::new(),
+            stop: None,
+        };
+        trace.samples = trace.compute_samples();
+        trace.stop = trace.compute_stop();
+        trace
+    }
+
+    fn rules(&self) -> Rules {
+        Rules::new(self.program, &self.scenario)
+    }
+
+    fn clock(&self) -> LineClock {
+        LineClock::new(self.scenario.lines_per_min)
+    }
+
+    /// Every sample, from the records: the lives and line intervals of every
+    /// container added up per minute.
+    fn compute_samples(&self) -> Vec<Sample> {
+        let minutes = self.scenario.minutes;
+        let rules = self.rules();
+        let clock = self.clock();
+        let period = self.scenario.rotation();
+        let roles = Role::ALL.map(|_| Tally::new(minutes));
+        let mut roles = roles;
+        let mut leaked = Tally::new(minutes);
+        let mut stalled = Tally::new(minutes);
+        let mut group_waiters = Tally::new(minutes);
+        let mut lines_done = Tally::new(minutes);
+        let mut heard = Tally::new(minutes);
+        let mut lines_partial = vec![0u64; minutes as usize + 1];
+        let end = self.end();
+        for rec in &self.containers {
+            life::lives(&rules, rec, end, |l| {
+                let role = Role::ALL.iter().position(|r| *r == l.role).unwrap_or(0);
+                roles[role].life(l.spawn, l.exit, 1);
+                if l.role == Role::Reader && l.stuck {
+                    leaked.life(l.spawn, l.exit, 1);
+                }
+                if l.waits_on.is_some() {
+                    group_waiters.life(l.spawn, l.exit, 1);
+                    if l.role == Role::Waiter {
+                        stalled.life(l.spawn, l.exit, 1);
+                    }
+                }
+            });
+            let mut heard_until = 0usize;
+            for r in rec.rotations() {
+                let s = r.start();
+                let d = r.delivers_until().unwrap_or(Time::MAX).min(end);
+                if d <= s {
+                    continue;
+                }
+                // Lines read by each sample inside the interval, then all of
+                // them from the first sample at or after its end.
+                let first = s.as_millis().div_ceil(60_000) as usize;
+                let done = d.as_millis().div_ceil(60_000) as usize;
+                for (m, slot) in lines_partial
+                    .iter_mut()
+                    .enumerate()
+                    .take(done.min(minutes as usize + 1))
+                    .skip(first)
+                {
+                    *slot += clock.between(s, Time::from_minutes(m as u64));
+                }
+                lines_done.add(done, usize::MAX, clock.between(s, d) as i64);
+                // Minutes at which this stream's lines keep the container
+                // from being silent, merged with the previous stream's.
+                for (a, b) in clock.heard(s, d, period) {
+                    let from = (a.as_millis() / 60_000 + 1).max(heard_until as u64) as usize;
+                    let to = (b.as_millis() / 60_000 + 1) as usize;
+                    heard.add(from, to, 1);
+                    heard_until = heard_until.max(to);
+                }
+            }
+        }
+        let roles: Vec<Vec<u64>> = roles.iter().map(Tally::values).collect();
+        let (leaked, stalled, group_waiters) =
+            (leaked.values(), stalled.values(), group_waiters.values());
+        let (lines_done, heard) = (lines_done.values(), heard.values());
+        let n = u64::from(self.scenario.containers);
+        (0..=minutes)
+            .map(|m| {
+                let i = m as usize;
+                let by_role = RoleCounts {
+                    system: u64::from(self.scenario.baseline_goroutines),
+                    heartbeat: roles[1][i],
+                    reader: roles[2][i],
+                    handler: roles[3][i],
+                    waiter: roles[4][i],
+                    helper: roles[5][i],
+                };
+                let t = Time::from_minutes(u64::from(m));
+                Sample {
+                    minute: m,
+                    goroutines: by_role.total(),
+                    by_role,
+                    leaked_readers: leaked[i],
+                    stalled_containers: stalled[i],
+                    lines_read: lines_done[i] + lines_partial[i],
+                    silent_containers: if t >= period { n - heard[i].min(n) } else { 0 },
+                    wait_groups: WaitGroups::of(
+                        &rules,
+                        by_role.heartbeat,
+                        by_role.reader,
+                        group_waiters[i],
+                    ),
+                }
+            })
+            .collect()
+    }
+
+    fn compute_stop(&self) -> Option<StopOutcome> {
+        let stop = self.scenario.stop()?;
+        let rules = self.rules();
+        let mut left = 0;
+        let mut hangs_on = None;
+        let mut hung = 0;
+        for (i, rec) in self.containers.iter().enumerate() {
+            if life::released(&rules, rec) == Some(false) {
+                hung += 1;
+                hangs_on.get_or_insert(i as u32);
+            }
+            life::lives(&rules, rec, stop, |l| left += u64::from(l.alive_at(stop)));
+        }
+        Some(StopOutcome {
+            minute: self.scenario.stop_at.unwrap_or(0),
+            returned: hangs_on.is_none(),
+            left,
+            hangs_on,
+            hung_containers: hung,
+        })
+    }
+
     /// The scenario run.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
     }
 
-    /// The variant run.
-    pub fn variant(&self) -> Variant {
-        self.variant
+    /// The program run.
+    pub fn program(&self) -> Program {
+        self.program
     }
 
     /// The end of the run.
@@ -222,6 +281,11 @@ impl Trace {
     /// One sample per minute, minute 0 to the last.
     pub fn samples(&self) -> &[Sample] {
         &self.samples
+    }
+
+    /// What `Stop()` did, when the scenario calls it.
+    pub fn stop(&self) -> Option<&StopOutcome> {
+        self.stop.as_ref()
     }
 
     /// Every container's record.
@@ -254,6 +318,26 @@ impl Trace {
             })
     }
 
+    /// Lines one container has read by `t`, and whether it read none in the
+    /// last rotation period.
+    fn lines_of(&self, rec: &ContainerRecord, t: Time) -> (u64, bool) {
+        let clock = self.clock();
+        let period = self.scenario.rotation();
+        let mut lines = 0;
+        let mut recent = 0;
+        let from = Time(t.as_millis().saturating_sub(period.as_millis()));
+        for r in rec.started_by(t) {
+            let d = r.delivers_until().unwrap_or(Time::MAX).min(t);
+            if d > r.start() {
+                lines += clock.between(r.start(), d);
+                if d > from {
+                    recent += clock.between(r.start().max(from), d);
+                }
+            }
+        }
+        (lines, t >= period && recent == 0)
+    }
+
     /// The run at instant `t`, after every event due at `t`.
     ///
     /// # Errors
@@ -261,25 +345,27 @@ impl Trace {
     /// [`Error::PastEnd`] when `t` is after the end of the run.
     pub fn snapshot(&self, t: Time) -> Result<Snapshot, Error> {
         self.check_time(t)?;
-        let g = u64::from(self.scenario.goroutines_per_reader);
+        let rules = self.rules();
         let mut by_role = RoleCounts {
             system: u64::from(self.scenario.baseline_goroutines),
             ..RoleCounts::default()
         };
-        let (mut leaked, mut stalled) = (0, 0);
-        for c in &self.containers {
-            by_role.heartbeat += 1;
-            for r in c.started_by(t) {
-                by_role.reader += u64::from(r.reader_alive_at(t));
-                if r.abandoned_by(t) {
-                    leaked += 1;
-                    by_role.handler += g - 1;
+        let (mut leaked, mut stalled, mut waiters) = (0, 0, 0);
+        let (mut lines_read, mut silent) = (0, 0);
+        for rec in &self.containers {
+            life::lives(&rules, rec, t, |l| {
+                if l.alive_at(t) {
+                    *by_role.get_mut(l.role) += 1;
+                    leaked += u64::from(l.role == Role::Reader && l.stuck);
+                    if l.waits_on.is_some() {
+                        waiters += 1;
+                        stalled += u64::from(l.role == Role::Waiter);
+                    }
                 }
-                if r.stalled_by(t) {
-                    stalled += 1;
-                    by_role.waiter += 1;
-                }
-            }
+            });
+            let (lines, quiet) = self.lines_of(rec, t);
+            lines_read += lines;
+            silent += u64::from(quiet);
         }
         Ok(Snapshot {
             time: t,
@@ -287,12 +373,9 @@ impl Trace {
             by_role,
             leaked_readers: leaked,
             stalled_containers: stalled,
-            wait_groups: WaitGroups::from_counts(
-                self.variant,
-                by_role.heartbeat,
-                by_role.reader,
-                by_role.waiter,
-            ),
+            lines_read,
+            silent_containers: silent,
+            wait_groups: WaitGroups::of(&rules, by_role.heartbeat, by_role.reader, waiters),
         })
     }
 
@@ -303,25 +386,40 @@ impl Trace {
     /// [`Error::PastEnd`] or [`Error::NoSuchContainer`].
     pub fn container_at(&self, index: u32, t: Time) -> Result<ContainerView, Error> {
         self.check_time(t)?;
-        let c = self.check_container(index)?;
-        let g = u64::from(self.scenario.goroutines_per_reader);
-        let started = c.started_by(t);
-        let readers = started.iter().filter(|r| r.reader_alive_at(t)).count() as u64;
-        let leaked = started.iter().filter(|r| r.abandoned_by(t)).count() as u64;
-        let stalled_since = started
-            .iter()
-            .find(|r| r.stalled_by(t))
-            .and_then(Rotation::end);
-        let waiters = u64::from(stalled_since.is_some());
+        let rec = self.check_container(index)?;
+        let rules = self.rules();
+        let mut by_role = RoleCounts::default();
+        let (mut leaked, mut waiters, mut stalled_since, mut timed_wait) = (0, 0, None, false);
+        life::lives(&rules, rec, t, |l| {
+            if l.alive_at(t) {
+                *by_role.get_mut(l.role) += 1;
+                leaked += u32::from(l.role == Role::Reader && l.stuck);
+                if l.waits_on.is_some() {
+                    waiters += 1;
+                    if l.role == Role::Waiter {
+                        stalled_since = Some(l.spawn);
+                    }
+                }
+                timed_wait |= l.role == Role::Waiter && l.state == State::Select;
+            }
+        });
+        let stopped = self.scenario.stop().is_some_and(|s| s <= t);
+        let (lines_read, silent) = self.lines_of(rec, t);
         Ok(ContainerView {
             index,
-            rotation: started.len() as u32,
-            leaked_readers: leaked as u32,
+            rotation: rec.started_by(t).len() as u32,
+            leaked_readers: leaked,
             stalled_since,
-            wait_groups: WaitGroups::from_counts(self.variant, 1, readers, waiters),
-            goroutines: 1 + readers + leaked * (g - 1) + waiters,
+            wait_groups: WaitGroups::of(&rules, by_role.heartbeat, by_role.reader, waiters),
+            goroutines: by_role.total(),
+            lines_read,
+            silent,
             anchor: if stalled_since.is_some() {
                 Anchor::Wait
+            } else if timed_wait {
+                Anchor::TimeoutSelect
+            } else if stopped {
+                Anchor::StopWait
             } else {
                 Anchor::AfterFunc
             },
@@ -359,64 +457,29 @@ impl Trace {
                     .collect()
             }
         };
+        let rules = self.rules();
         let beat = self.scenario.heartbeat().as_millis().max(1);
-        let handlers = self.scenario.goroutines_per_reader - 1;
-        for (index, c) in selected {
-            out.push(Goroutine {
-                id: c.heartbeat,
-                role: Role::Heartbeat,
-                container: Some(index),
-                rotation: None,
-                state: State::ChanReceive,
-                since: Time(t.as_millis() / beat * beat),
-                spawned: Time::ZERO,
-                stuck: false,
+        for (index, rec) in selected {
+            life::lives(&rules, rec, t, |l: Life| {
+                if !l.alive_at(t) {
+                    return;
+                }
+                let since = if l.role == Role::Heartbeat {
+                    Time(t.as_millis() / beat * beat)
+                } else {
+                    l.spawn
+                };
+                out.push(Goroutine {
+                    id: l.id,
+                    role: l.role,
+                    container: Some(index),
+                    rotation: (l.rotation > 0).then_some(l.rotation),
+                    state: l.state,
+                    since,
+                    spawned: l.spawn,
+                    stuck: l.stuck,
+                });
             });
-            for (i, r) in c.started_by(t).iter().enumerate() {
-                let n = i as u32 + 1;
-                let end = r.end();
-                let abandoned = r.abandoned_by(t);
-                if r.reader_alive_at(t) {
-                    out.push(Goroutine {
-                        id: r.reader(),
-                        role: Role::Reader,
-                        container: Some(index),
-                        rotation: Some(n),
-                        state: State::IoWait,
-                        since: r.start(),
-                        spawned: r.start(),
-                        stuck: abandoned,
-                    });
-                }
-                if abandoned {
-                    let (end, waiter) = (end.unwrap_or(t), r.waiter().unwrap_or(0));
-                    for h in 1..=u64::from(handlers) {
-                        out.push(Goroutine {
-                            id: waiter + h,
-                            role: Role::Handler,
-                            container: Some(index),
-                            rotation: Some(n),
-                            state: State::IoWait,
-                            since: end,
-                            spawned: end,
-                            stuck: true,
-                        });
-                    }
-                }
-                if r.stalled_by(t) {
-                    let end = end.unwrap_or(t);
-                    out.push(Goroutine {
-                        id: r.waiter().unwrap_or(0),
-                        role: Role::Waiter,
-                        container: Some(index),
-                        rotation: Some(n),
-                        state: State::Semacquire,
-                        since: end,
-                        spawned: end,
-                        stuck: true,
-                    });
-                }
-            }
         }
         out.sort_by_key(|g| g.id);
         Ok(out)
@@ -428,91 +491,19 @@ impl Trace {
     ///
     /// [`Error::NoSuchContainer`].
     pub fn events_of(&self, index: u32) -> Result<Vec<Event>, Error> {
-        let c = self.check_container(index)?;
-        let v = self.variant;
-        let (hb_group, rd_group) = (Group::heartbeat(v), Group::reader(v));
-        let handlers = self.scenario.goroutines_per_reader - 1;
-        let ev = |time, rotation, kind| Event {
-            time,
-            container: index,
-            rotation,
-            kind,
-        };
-        let mut out = vec![ev(
-            Time::ZERO,
-            0,
-            EventKind::HeartbeatStarted {
-                goroutine: c.heartbeat,
-                group: hb_group,
-                counter: 1,
-            },
-        )];
-        // The buggy group counts the heartbeat too; left-behind readers never
-        // leave it.
-        let base = |leaked: u32| match v {
-            Variant::Buggy => 1 + leaked,
-            Variant::Fixed => 0,
-        };
-        let mut leaked = 0u32;
-        for (i, r) in c.rotations.iter().enumerate() {
-            let n = i as u32 + 1;
-            out.push(ev(
-                r.start(),
-                n,
-                EventKind::ReaderStarted {
-                    goroutine: r.reader(),
-                    group: rd_group,
-                    counter: base(leaked) + 1,
-                },
-            ));
-            let (Some(end), Some(waiter)) = (r.end(), r.waiter()) else {
-                break;
-            };
-            out.push(ev(end, n, EventKind::RotationDue { goroutine: waiter }));
-            if r.outcome.failed() {
-                out.push(ev(
-                    end,
-                    n,
-                    EventKind::StreamFailed {
-                        first_handler: waiter + 1,
-                        handlers,
-                    },
-                ));
-            }
-            match r.outcome {
-                Outcome::Abandoned => {
-                    leaked += 1;
-                    out.push(ev(end, n, EventKind::WaitSkipped { reader: r.reader() }));
-                }
-                Outcome::Stalled | Outcome::Closed | Outcome::FailedClosed => {
-                    out.push(ev(
-                        end,
-                        n,
-                        EventKind::StreamClosed {
-                            reader: r.reader(),
-                            handlers: if r.outcome.failed() { handlers } else { 0 },
-                            group: rd_group,
-                            counter: base(leaked),
-                        },
-                    ));
-                    out.push(ev(
-                        end,
-                        n,
-                        if r.outcome == Outcome::Stalled {
-                            EventKind::WaitBlocked {
-                                goroutine: waiter,
-                                group: rd_group,
-                                counter: base(leaked),
-                            }
-                        } else {
-                            EventKind::WaitReturned {
-                                goroutine: waiter,
-                                group: rd_group,
-                            }
-                        },
-                    ));
-                }
-                Outcome::Open => {}
+        let rec = self.check_container(index)?;
+        let rules = self.rules();
+        let mut steps = life::steps(&rules, rec);
+        if let Some(stop) = self.scenario.stop() {
+            let first_hung = self.stop.and_then(|s| s.hangs_on) == Some(index);
+            steps.push((stop, Step::Stop { first_hung }));
+        }
+        // Stop() runs after every timer due at its instant.
+        steps.sort_by_key(|(t, s)| (*t, matches!(s, Step::Stop { .. })));
+        let mut out = Vec::new();
+        for (t, step) in steps {
+            if t <= self.end() {
+                life::step_events(&rules, index, rec, step, &mut out);
             }
         }
         Ok(out)
@@ -526,9 +517,15 @@ impl Trace {
             .filter(|e| from <= e.time && e.time <= to)
             .collect();
         // Same-instant events run container by container (the queue's FIFO
-        // keeps the order containers were started in); a stable sort keeps
-        // each container's own order.
-        out.sort_by_key(|e| (e.time, e.container));
+        // keeps the order containers were started in), and Stop() after
+        // every timer; a stable sort keeps each container's own order.
+        out.sort_by_key(|e| {
+            (
+                e.time,
+                matches!(e.kind, crate::EventKind::Stopped { .. }),
+                e.container,
+            )
+        });
         out
     }
 
@@ -536,23 +533,64 @@ impl Trace {
     /// equal traces: the cheap way to compare a native and a wasm32 run.
     pub fn fingerprint(&self) -> u64 {
         let mut h = Fnv64::default();
-        self.scenario.containers.hash(&mut h);
-        self.scenario.minutes.hash(&mut h);
-        self.scenario.rotation_secs.hash(&mut h);
-        self.scenario.heartbeat_secs.hash(&mut h);
-        self.scenario.error_rate.to_bits().hash(&mut h);
-        self.scenario.goroutines_per_reader.hash(&mut h);
-        self.scenario.baseline_goroutines.hash(&mut h);
-        self.scenario.seed.hash(&mut h);
-        self.variant.hash(&mut h);
+        let s = &self.scenario;
+        s.containers.hash(&mut h);
+        s.minutes.hash(&mut h);
+        s.rotation_secs.hash(&mut h);
+        s.heartbeat_secs.hash(&mut h);
+        s.error_rate.to_bits().hash(&mut h);
+        s.goroutines_per_reader.hash(&mut h);
+        s.baseline_goroutines.hash(&mut h);
+        s.seed.hash(&mut h);
+        s.lines_per_min.hash(&mut h);
+        s.stop_at.hash(&mut h);
+        self.program.name().hash(&mut h);
         self.containers.hash(&mut h);
         self.samples.hash(&mut h);
+        self.stop.hash(&mut h);
         h.finish()
     }
 
-    /// The file name dumps give this variant's program.
+    /// The file name dumps give this program.
     pub fn file_name(&self) -> &'static str {
-        file_name(self.variant)
+        file_name(self.program)
+    }
+
+    /// The instant of the first event strictly after `t`, if any.
+    pub fn next_event_time(&self, t: Time) -> Option<Time> {
+        let rules = self.rules();
+        let stop = self.scenario.stop().filter(|&s| s > t);
+        self.containers
+            .iter()
+            .filter_map(|rec| {
+                life::steps(&rules, rec)
+                    .into_iter()
+                    .map(|(at, _)| at)
+                    .find(|&at| at > t && at <= self.end())
+            })
+            .chain(stop)
+            .min()
+    }
+
+    /// The instant of the last event strictly before `t`, if any.
+    pub fn prev_event_time(&self, t: Time) -> Option<Time> {
+        if t == Time::ZERO {
+            return None;
+        }
+        let rules = self.rules();
+        let stop = self.scenario.stop().filter(|&s| s < t);
+        self.containers
+            .iter()
+            .map(|rec| {
+                life::steps(&rules, rec)
+                    .into_iter()
+                    .map(|(at, _)| at)
+                    .filter(|&at| at < t)
+                    .max()
+                    .unwrap_or(Time::ZERO)
+            })
+            .chain(stop)
+            .max()
     }
 }
 
@@ -584,40 +622,5 @@ impl Hasher for Fnv64 {
 
     fn write_isize(&mut self, i: isize) {
         self.write(&(i as i64).to_le_bytes());
-    }
-}
-
-impl Trace {
-    /// The instant of the first event strictly after `t`, if any.
-    pub fn next_event_time(&self, t: Time) -> Option<Time> {
-        self.containers
-            .iter()
-            .filter_map(|c| {
-                // A container's events fall at 0 and at its rotations' ends,
-                // which increase with the rotation number.
-                let i = c
-                    .rotations
-                    .partition_point(|r| r.end().is_some_and(|e| e <= t));
-                c.rotations.get(i).and_then(Rotation::end)
-            })
-            .min()
-    }
-
-    /// The instant of the last event strictly before `t`, if any.
-    pub fn prev_event_time(&self, t: Time) -> Option<Time> {
-        if t == Time::ZERO {
-            return None;
-        }
-        self.containers
-            .iter()
-            .map(|c| {
-                let i = c
-                    .rotations
-                    .partition_point(|r| r.end().is_some_and(|e| e < t));
-                i.checked_sub(1)
-                    .and_then(|i| c.rotations[i].end())
-                    .unwrap_or(Time::ZERO)
-            })
-            .max()
     }
 }

@@ -1,0 +1,120 @@
+//! Log lines: when a container writes them, and how many a stream reads.
+//!
+//! A container writes `lines_per_min` lines a minute, evenly: line `k` (from
+//! 0) at `⌊k · 60000 / r⌋` ms, moved 1 ms later when that falls on a whole
+//! second. Streams open, fail and close, and samples are taken, on whole
+//! seconds only, so no line is ever written at the instant a stream changes:
+//! which stream reads a line never depends on the order of same-instant
+//! events. A stream open over `[s, d)` reads every line written in it.
+
+use crate::Time;
+
+/// The line schedule of a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineClock {
+    per_min: u64,
+}
+
+impl LineClock {
+    /// The schedule of a container writing `lines_per_min` lines a minute.
+    pub fn new(lines_per_min: u32) -> LineClock {
+        LineClock {
+            per_min: u64::from(lines_per_min),
+        }
+    }
+
+    /// Lines written before `t` (a whole second): the index of the first
+    /// line written at or after it.
+    pub fn before(&self, t: Time) -> u64 {
+        (u128::from(t.as_millis()) * u128::from(self.per_min)).div_ceil(60_000) as u64
+    }
+
+    /// When line `k` (from 0) is written: never on a whole second.
+    pub fn written_at(&self, k: u64) -> Time {
+        let t = self.at(k);
+        if t.as_millis() % 1000 == 0 {
+            Time(t.as_millis() + 1)
+        } else {
+            t
+        }
+    }
+
+    /// When line `k` is written, before the 1 ms shift.
+    fn at(&self, k: u64) -> Time {
+        Time((u128::from(k) * 60_000 / u128::from(self.per_min.max(1))) as u64)
+    }
+
+    /// Lines written in `[s, d)`, both whole seconds.
+    pub fn between(&self, s: Time, d: Time) -> u64 {
+        if d <= s {
+            return 0;
+        }
+        self.before(d) - self.before(s)
+    }
+
+    /// For a stream that reads `[s, d)`: the ranges `(a, b]` of sample
+    /// instants `t` at which it has read a line in `[t − period, t)`.
+    pub(crate) fn heard(&self, s: Time, d: Time, period: Time) -> Vec<(Time, Time)> {
+        let n = self.between(s, d);
+        if n == 0 {
+            return Vec::new();
+        }
+        let first = self.before(s);
+        let last = first + n - 1;
+        let gap = 60_000u64.div_ceil(self.per_min);
+        if gap <= period.as_millis() {
+            vec![(self.at(first), self.at(last) + period)]
+        } else {
+            (first..=last)
+                .map(|k| (self.at(k), self.at(k) + period))
+                .collect()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lines of `[s, d)` counted one by one, with the 1 ms shift.
+    fn count(per_min: u32, s: Time, d: Time) -> u64 {
+        let c = LineClock::new(per_min);
+        (0..100_000)
+            .map(|k| c.written_at(k).as_millis())
+            .filter(|&t| s.as_millis() <= t && t < d.as_millis())
+            .count() as u64
+    }
+
+    #[test]
+    fn the_closed_form_counts_every_line_once() {
+        for per_min in [1, 7, 30, 60, 61, 600, 1000, 30_000] {
+            for (s, d) in [(0, 300), (17, 18), (0, 1), (59, 3601), (300, 300), (1, 61)] {
+                let (s, d) = (Time::from_secs(s), Time::from_secs(d));
+                assert_eq!(
+                    LineClock::new(per_min).between(s, d),
+                    count(per_min, s, d),
+                    "{per_min}/min over [{s}, {d})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn consecutive_streams_share_no_line_and_miss_none() {
+        let c = LineClock::new(60);
+        let (a, b, e) = (Time::ZERO, Time::from_secs(300), Time::from_secs(600));
+        assert_eq!(c.between(a, b) + c.between(b, e), c.between(a, e));
+        assert_eq!(c.between(a, e), 600);
+        assert_eq!(LineClock::new(0).between(a, e), 0);
+    }
+
+    #[test]
+    fn a_stream_is_heard_for_one_period_after_its_last_line() {
+        let c = LineClock::new(60);
+        let period = Time::from_secs(300);
+        let heard = c.heard(Time::ZERO, Time::from_secs(300), period);
+        assert_eq!(heard, vec![(Time::ZERO, Time::from_secs(299 + 300))]);
+        let sparse = LineClock::new(1).heard(Time::ZERO, Time::from_secs(180), Time::from_secs(30));
+        assert_eq!(sparse.len(), 3);
+    }
+}

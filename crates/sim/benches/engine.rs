@@ -1,11 +1,11 @@
 //! Engine speed: FASE 6 both variants, and cost against containers × minutes.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use leakscope_sim::{Preset, Scenario, Variant, simulate};
+use leakscope_sim::{Preset, Scenario, Program, simulate};
 use std::hint::black_box;
 
 fn both(s: &Scenario) {
-    for v in Variant::ALL {
+    for v in Program::ALL {
         black_box(simulate(s, v).unwrap());
     }
 }

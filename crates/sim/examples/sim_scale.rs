@@ -9,7 +9,7 @@
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use leakscope_sim::{Preset, Scenario, Variant, simulate};
+use leakscope_sim::{Preset, Scenario, Program, simulate};
 
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -29,7 +29,7 @@ fn time_both(s: &Scenario, reps: usize) -> f64 {
     let times: Vec<f64> = (0..reps)
         .map(|_| {
             let start = Instant::now();
-            let traces: Vec<_> = Variant::ALL
+            let traces: Vec<_> = Program::ALL
                 .iter()
                 .map(|&v| simulate(s, v).expect("valid scenario"))
                 .collect();

@@ -76,9 +76,9 @@ pub(crate) struct Life {
     /// When it exits; `None`: never, within the run.
     pub exit: Option<Time>,
     pub state: State,
-    /// Whether it is left behind: nobody will close its stream, or its wait
-    /// cannot return while the container lives.
-    pub stuck: bool,
+    /// From when it is left behind: nobody will close its stream, or its
+    /// wait cannot return while the container lives.
+    pub stuck_from: Option<Time>,
     /// The group it holds a count of.
     pub holds: Option<Group>,
     /// The group it is blocked in `Wait()` on.
@@ -86,6 +86,11 @@ pub(crate) struct Life {
 }
 
 impl Life {
+    /// Whether it is left behind at `t`.
+    pub fn stuck_at(&self, t: Time) -> bool {
+        self.stuck_from.is_some_and(|s| s <= t)
+    }
+
     /// Whether it is alive at `t`, after every event at `t`.
     pub fn alive_at(&self, t: Time) -> bool {
         self.spawn <= t && self.exit.is_none_or(|e| t < e)
@@ -99,9 +104,9 @@ pub(crate) fn released(rules: &Rules, rec: &ContainerRecord) -> Option<bool> {
 }
 
 /// Every life of one container whose rotation started by `upto`, rotation
-/// by rotation (the heartbeat first). Zero-length lives (a reader closed at
-/// the instant it opened, handlers of a stream closed when found failed)
-/// are not lives: they never show in a count.
+/// by rotation (the heartbeat first). Some lives last no time at all (the
+/// handlers of a failed stream closed when found, a `rotate()` whose wait
+/// returned at once): they are listed, and no count ever sees them.
 pub(crate) fn lives(rules: &Rules, rec: &ContainerRecord, upto: Time, mut f: impl FnMut(Life)) {
     let released = released(rules, rec);
     let free_at = rules.stop.filter(|_| released == Some(true));
@@ -112,27 +117,22 @@ pub(crate) fn lives(rules: &Rules, rec: &ContainerRecord, upto: Time, mut f: imp
         spawn: Time::ZERO,
         exit: rules.stop,
         state: State::Select,
-        stuck: false,
+        stuck_from: None,
         holds: Some(rules.heartbeat_group()),
         waits_on: None,
     });
     let group = rules.reader_group();
     for (i, r) in rec.started_by(upto).iter().enumerate() {
         let n = i as u32 + 1;
-        let mut push = |life: Life| {
-            if life.exit != Some(life.spawn) {
-                f(life);
-            }
-        };
         let abandoned = r.outcome() == Outcome::Abandoned;
-        push(Life {
+        f(Life {
             id: r.reader(),
             role: Role::Reader,
             rotation: n,
             spawn: r.start(),
             exit: if abandoned { None } else { r.end() },
             state: State::IoWait,
-            stuck: abandoned,
+            stuck_from: r.end().filter(|_| abandoned),
             holds: Some(group),
             waits_on: None,
         });
@@ -141,14 +141,14 @@ pub(crate) fn lives(rules: &Rules, rec: &ContainerRecord, upto: Time, mut f: imp
         };
         let handlers = if r.failed() { rules.handlers } else { 0 };
         for h in 1..=u64::from(handlers) {
-            push(Life {
+            f(Life {
                 id: waiter + h,
                 role: Role::Handler,
                 rotation: n,
                 spawn: end,
                 exit: if abandoned { None } else { Some(end) },
                 state: State::IoWait,
-                stuck: abandoned,
+                stuck_from: Some(end).filter(|_| abandoned),
                 holds: None,
                 waits_on: None,
             });
@@ -163,26 +163,26 @@ pub(crate) fn lives(rules: &Rules, rec: &ContainerRecord, upto: Time, mut f: imp
             }
             _ => (Some(end), State::Running, false),
         };
-        push(Life {
+        f(Life {
             id: waiter,
             role: Role::Waiter,
             rotation: n,
             spawn: end,
             exit: waiter_exit,
             state: waiter_state,
-            stuck: r.outcome() == Outcome::Stalled,
+            stuck_from: Some(end).filter(|_| r.outcome() == Outcome::Stalled),
             holds: None,
             waits_on: (r.outcome() == Outcome::Stalled).then_some(group),
         });
         if helper {
-            push(Life {
+            f(Life {
                 id: waiter + u64::from(handlers) + 1,
                 role: Role::Helper,
                 rotation: n,
                 spawn: end,
                 exit: free_at,
                 state: State::Semacquire,
-                stuck: true,
+                stuck_from: Some(end),
                 holds: None,
                 waits_on: Some(group),
             });

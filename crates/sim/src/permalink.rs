@@ -392,8 +392,12 @@ mod tests {
                 rotation_secs: 90,
                 error_rate: 0.25,
                 seed: u64::MAX,
+                lines_per_min: 600,
+                stop_at: Some(40),
                 ..Scenario::default()
             },
+            left: Program::WAIT_TIMEOUT,
+            right: Program::CLOSE_ONLY,
             at: Time::from_secs(17 * 60 + 15),
             container: 6,
         };

@@ -270,9 +270,12 @@ impl Sim {
     fn stop(&mut self) {
         self.stop_pending = false;
         let now = self.now;
-        // Timers: no rotation falls due after this; a timed wait that wakes
-        // later opens nothing (the context is cancelled).
-        self.queue.retain(|a| matches!(a, Action::Reopen(_)));
+        // Timers: no rotation falls due after this. A timed wait whose group
+        // reaches zero now wakes now; one still held wakes at its timeout
+        // and opens nothing (the context is cancelled).
+        let leaked = &self.leaked;
+        self.queue
+            .retain(|a| matches!(a, Action::Reopen(c) if leaked[*c as usize] > 0));
         let mut hung = false;
         for (ci, rec) in self.containers.iter_mut().enumerate() {
             if let Some(last) = rec.rotations.last_mut()

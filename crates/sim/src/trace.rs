@@ -165,8 +165,8 @@ impl Trace {
             life::lives(&rules, rec, end, |l| {
                 let role = Role::ALL.iter().position(|r| *r == l.role).unwrap_or(0);
                 roles[role].life(l.spawn, l.exit, 1);
-                if l.role == Role::Reader && l.stuck {
-                    leaked.life(l.spawn, l.exit, 1);
+                if let (Role::Reader, Some(from)) = (l.role, l.stuck_from) {
+                    leaked.life(from, l.exit, 1);
                 }
                 if l.waits_on.is_some() {
                     group_waiters.life(l.spawn, l.exit, 1);
@@ -356,7 +356,7 @@ impl Trace {
             life::lives(&rules, rec, t, |l| {
                 if l.alive_at(t) {
                     *by_role.get_mut(l.role) += 1;
-                    leaked += u64::from(l.role == Role::Reader && l.stuck);
+                    leaked += u64::from(l.role == Role::Reader && l.stuck_at(t));
                     if l.waits_on.is_some() {
                         waiters += 1;
                         stalled += u64::from(l.role == Role::Waiter);
@@ -393,7 +393,7 @@ impl Trace {
         life::lives(&rules, rec, t, |l| {
             if l.alive_at(t) {
                 *by_role.get_mut(l.role) += 1;
-                leaked += u32::from(l.role == Role::Reader && l.stuck);
+                leaked += u32::from(l.role == Role::Reader && l.stuck_at(t));
                 if l.waits_on.is_some() {
                     waiters += 1;
                     if l.role == Role::Waiter {
@@ -477,7 +477,7 @@ impl Trace {
                     state: l.state,
                     since,
                     spawned: l.spawn,
-                    stuck: l.stuck,
+                    stuck: l.stuck_at(t),
                 });
             });
         }

@@ -1,8 +1,8 @@
-//! The two symptoms of the shared group, and the fixed program's error path,
-//! told on one container.
+//! The two symptoms of the shared group, the fixes people try, the fixed
+//! program's error path and every program's `Stop()`, told on one container.
 
 use leakscope_sim::{
-    DumpFormat, EventKind, Outcome, Role, Scenario, State, Time, Variant, simulate,
+    DumpFormat, EventKind, Outcome, Program, Role, Scenario, State, Time, simulate,
 };
 
 fn one_container(error_rate: f64) -> Scenario {
@@ -16,7 +16,7 @@ fn one_container(error_rate: f64) -> Scenario {
 
 #[test]
 fn wait_never_returns_while_the_heartbeat_holds_the_group() {
-    let t = simulate(&one_container(0.0), Variant::Buggy).unwrap();
+    let t = simulate(&one_container(0.0), Program::BUGGY).unwrap();
     let events = t.events_of(0).unwrap();
     let blocked = events
         .iter()
@@ -36,7 +36,7 @@ fn wait_never_returns_while_the_heartbeat_holds_the_group() {
     assert_eq!(
         roles,
         vec![
-            (Role::Heartbeat, State::ChanReceive),
+            (Role::Heartbeat, State::Select),
             (Role::Waiter, State::Semacquire)
         ]
     );
@@ -44,7 +44,7 @@ fn wait_never_returns_while_the_heartbeat_holds_the_group() {
 
 #[test]
 fn skipping_the_wait_leaves_every_failed_reader_behind() {
-    let t = simulate(&one_container(1.0), Variant::Buggy).unwrap();
+    let t = simulate(&one_container(1.0), Program::BUGGY).unwrap();
     let c = &t.containers()[0];
     assert!(
         c.rotations()[..4]
@@ -64,13 +64,13 @@ fn skipping_the_wait_leaves_every_failed_reader_behind() {
 
 #[test]
 fn the_fixed_program_closes_failed_streams_and_moves_on() {
-    let t = simulate(&one_container(1.0), Variant::Fixed).unwrap();
+    let t = simulate(&one_container(1.0), Program::FIXED).unwrap();
     let c = &t.containers()[0];
     assert_eq!(c.rotations().len(), 5);
     assert!(
         c.rotations()[..4]
             .iter()
-            .all(|r| r.outcome() == Outcome::FailedClosed)
+            .all(|r| r.outcome() == Outcome::Closed && r.failed())
     );
     assert!(t.samples().iter().all(|s| s.goroutines == 2));
     let closed = t
@@ -93,7 +93,7 @@ fn the_fixed_program_closes_failed_streams_and_moves_on() {
 
 #[test]
 fn a_grouped_dump_counts_identical_stacks() {
-    let t = simulate(&one_container(1.0), Variant::Buggy).unwrap();
+    let t = simulate(&one_container(1.0), Program::BUGGY).unwrap();
     let dump = t.dump(t.end(), None, DumpFormat::Grouped).unwrap();
     let expected = "\
 goroutine profile: total 14
@@ -102,16 +102,16 @@ goroutine profile: total 14
 #\tcreated by docker.(*Stream).fail\tdocker/stream.go
 
 4 @ reader [IO wait] (left behind: stream failed, never closed)
-#\tmain.(*Monitor).reader\tmonitor/buggy.go:35
-#\tcreated by main.(*Monitor).openRotation\tmonitor/buggy.go:16
+#\tmain.(*Monitor).reader\tmonitor/buggy.go:43
+#\tcreated by main.(*Monitor).openRotation\tmonitor/buggy.go:24
 
-1 @ heartbeat [chan receive]
-#\tmain.(*Monitor).heartbeat\tmonitor/buggy.go:45
-#\tcreated by main.(*Monitor).monitorContainer\tmonitor/buggy.go:9
+1 @ heartbeat [select]
+#\tmain.(*Monitor).heartbeat\tmonitor/buggy.go:56
+#\tcreated by main.(*Monitor).monitorContainer\tmonitor/buggy.go:12
 
 1 @ reader [IO wait] (current rotation)
-#\tmain.(*Monitor).reader\tmonitor/buggy.go:35
-#\tcreated by main.(*Monitor).openRotation\tmonitor/buggy.go:16
+#\tmain.(*Monitor).reader\tmonitor/buggy.go:43
+#\tcreated by main.(*Monitor).openRotation\tmonitor/buggy.go:24
 
 ";
     assert_eq!(dump, expected);
@@ -125,7 +125,7 @@ fn stepping_by_event_visits_every_rotation_instant() {
         error_rate: 1.0,
         ..Scenario::default()
     };
-    let t = simulate(&s, Variant::Buggy).unwrap();
+    let t = simulate(&s, Program::BUGGY).unwrap();
     let mut forward = vec![Time::ZERO];
     while let Some(next) = t.next_event_time(*forward.last().unwrap()) {
         forward.push(next);
@@ -143,8 +143,8 @@ fn stepping_by_event_visits_every_rotation_instant() {
 #[test]
 fn the_proof_recomputed_from_fase6_uses_55_containers_and_11_rotations() {
     let s = leakscope_sim::Preset::Fase6.scenario();
-    let buggy = simulate(&s, Variant::Buggy).unwrap();
-    let fixed = simulate(&s, Variant::Fixed).unwrap();
+    let buggy = simulate(&s, Program::BUGGY).unwrap();
+    let fixed = simulate(&s, Program::FIXED).unwrap();
     let p = leakscope_sim::Proof::of(&buggy);
     assert_eq!(p.rotations, 11);
     assert_eq!(p.initial, 110);
@@ -155,4 +155,112 @@ fn the_proof_recomputed_from_fase6_uses_55_containers_and_11_rotations() {
         leakscope_sim::divergence(buggy.samples(), fixed.samples()),
         Some(5)
     );
+}
+
+#[test]
+fn close_only_never_leaves_a_reader_behind_and_stalls_at_its_first_rotation() {
+    let t = simulate(&one_container(1.0), Program::CLOSE_ONLY).unwrap();
+    let c = &t.containers()[0];
+    assert_eq!(c.rotations().len(), 1);
+    assert_eq!(c.rotations()[0].outcome(), Outcome::Stalled);
+    assert!(c.rotations()[0].failed());
+    // Closing the failed stream released reader and handlers; the wait
+    // still blocks on the heartbeat.
+    let events = t.events_of(0).unwrap();
+    assert!(events.iter().any(|e| matches!(
+        e.kind,
+        EventKind::StreamClosed { handlers: 2, counter: 1, .. }
+    )));
+    assert!(t.samples().iter().all(|s| s.goroutines == 2));
+    let gs = t.goroutines_at(t.end(), Some(0)).unwrap();
+    let roles: Vec<_> = gs.iter().map(|g| (g.role, g.state)).collect();
+    assert_eq!(
+        roles,
+        vec![(Role::Heartbeat, State::Select), (Role::Waiter, State::Semacquire)]
+    );
+}
+
+#[test]
+fn wait_timeout_moves_the_leak_into_helpers() {
+    let t = simulate(&one_container(0.0), Program::WAIT_TIMEOUT).unwrap();
+    let c = &t.containers()[0];
+    // Due at 5:00, 10:10, 15:20; the fourth opened at 15:30.
+    let ends: Vec<_> = c.rotations().iter().filter_map(|r| r.end()).collect();
+    assert_eq!(
+        ends,
+        [300, 610, 920].map(|s| Time::from_secs(s)).to_vec()
+    );
+    assert!(c.rotations()[..3].iter().all(|r| r.outcome() == Outcome::TimedOut));
+    assert_eq!(c.rotations()[3].start(), Time::from_secs(930));
+    // At 15:25: heartbeat, 3 helpers, rotate() in its select; no reader.
+    let gs = t.goroutines_at(Time::from_secs(925), Some(0)).unwrap();
+    let roles: Vec<_> = gs.iter().map(|g| (g.role, g.state)).collect();
+    assert_eq!(
+        roles,
+        vec![
+            (Role::Heartbeat, State::Select),
+            (Role::Helper, State::Semacquire),
+            (Role::Helper, State::Semacquire),
+            (Role::Waiter, State::Select),
+            (Role::Helper, State::Semacquire),
+        ]
+    );
+    let last = t.samples().last().unwrap();
+    assert_eq!((last.goroutines, last.by_role.helper, last.stalled_containers), (5, 3, 0));
+    let dump = t.dump(t.end(), Some(0), DumpFormat::Grouped).unwrap();
+    assert!(dump.contains("3 @ helper [semacquire] (timed wait's helper, blocked in Wait for good)"));
+    assert!(dump.contains("main.(*Monitor).rotate.func1\tmonitor/wait_timeout.go:"));
+}
+
+fn stopped(error_rate: f64, stop_at: u32) -> Scenario {
+    Scenario {
+        stop_at: Some(stop_at),
+        ..one_container(error_rate)
+    }
+}
+
+#[test]
+fn the_fixed_stop_returns_with_no_goroutine_left() {
+    let t = simulate(&stopped(1.0, 12), Program::FIXED).unwrap();
+    let stop = t.stop().unwrap();
+    assert!(stop.returned);
+    assert_eq!((stop.left, stop.hangs_on), (0, None));
+    assert_eq!(t.samples()[12].goroutines, 0);
+    assert_eq!(t.samples()[11].goroutines, 2);
+    let last = t.containers()[0].rotations().last().unwrap();
+    assert_eq!(last.outcome(), Outcome::Stopped);
+    assert_eq!(last.end(), Some(Time::from_minutes(12)));
+    let e = t.events_of(0).unwrap().pop().unwrap();
+    assert!(matches!(e.kind, EventKind::Stopped { counter: 0, hangs: false, reader: Some(_), .. }));
+}
+
+#[test]
+fn the_buggy_stop_hangs_on_readers_nobody_can_close() {
+    let t = simulate(&stopped(1.0, 12), Program::BUGGY).unwrap();
+    let stop = t.stop().unwrap();
+    assert!(!stop.returned);
+    assert_eq!(stop.hangs_on, Some(0));
+    // Two readers left behind (due at 5 and 10), 3 goroutines each.
+    assert_eq!(stop.left, 6);
+    assert!(t.samples()[12..].iter().all(|s| s.goroutines == 6));
+    let e = t.events_of(0).unwrap().pop().unwrap();
+    assert!(matches!(e.kind, EventKind::Stopped { counter: 2, hangs: true, .. }));
+    assert!(e.describe().contains("Stop() hangs"));
+}
+
+#[test]
+fn stop_wakes_every_goroutine_blocked_on_a_group_that_reaches_zero() {
+    // Buggy with healthy streams: stalled at 5:00, no reader left behind.
+    for program in [Program::BUGGY, Program::CLOSE_ONLY, Program::WAIT_TIMEOUT] {
+        let t = simulate(&stopped(0.0, 12), program).unwrap();
+        let stop = t.stop().unwrap();
+        assert!(stop.returned, "{program}");
+        assert_eq!(stop.left, 0, "{program}");
+        let e = t.events_of(0).unwrap().pop().unwrap();
+        let EventKind::Stopped { woken, .. } = e.kind else {
+            panic!("{program}: last event {e}");
+        };
+        let expected = if program == Program::WAIT_TIMEOUT { 2 } else { 1 };
+        assert_eq!(woken, expected, "{program}");
+    }
 }

@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use leakscope_sim::conformance::{parse_fingerprints, scenarios};
-use leakscope_sim::{Variant, simulate};
+use leakscope_sim::{Program, simulate};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 #[wasm_bindgen_test]
@@ -17,18 +17,18 @@ fn conformance_fingerprints_equal_the_native_ones() {
     };
     let native = parse_fingerprints(native).unwrap_or_else(|line| panic!("bad line {line:?}"));
     let scenarios = scenarios();
-    assert_eq!(native.len(), scenarios.len() * Variant::ALL.len());
+    assert_eq!(native.len(), scenarios.len() * Program::ALL.len());
     for (name, s) in &scenarios {
-        for v in Variant::ALL {
-            let here = simulate(s, v).unwrap().fingerprint();
+        for p in Program::ALL {
+            let here = simulate(s, p).unwrap().fingerprint();
             let there = native
                 .iter()
-                .find(|(n, var, _)| n == name && var == v.name())
+                .find(|(n, var, _)| n == name && var == p.name())
                 .map(|x| x.2)
-                .unwrap_or_else(|| panic!("no native fingerprint for {name} {v}"));
+                .unwrap_or_else(|| panic!("no native fingerprint for {name} {p}"));
             assert_eq!(
                 here, there,
-                "{name} {v}: wasm32 {here:016x}, native {there:016x}"
+                "{name} {p}: wasm32 {here:016x}, native {there:016x}"
             );
         }
     }

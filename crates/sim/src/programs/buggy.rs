@@ -22,7 +22,7 @@ pub(crate) const DEF: Definition = Definition {
             Anchor::SkipWait,
             "m.openRotation(c, n+1) // s is never closed",
         ),
-        (Anchor::Close, "s.Close() // reader n"),
+        (Anchor::Close, "s.Close()   // reader n"),
         (Anchor::Wait, "c.wg.Wait() // the heartbeat still holds"),
         (Anchor::Reopen, "m.openRotation(c, n+1) // never reached"),
         (Anchor::ReaderDone, "defer c.wg.Done()\n\tfor {\n\t\tline"),

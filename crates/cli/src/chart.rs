@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use anyhow::anyhow;
-use leakscope_sim::{GROWTH_LIMIT_PER_MIN, Trace, Variant, seed};
+use leakscope_sim::{GROWTH_LIMIT_PER_MIN, Program, Trace, seed};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -32,18 +32,29 @@ fn font() -> anyhow::Result<()> {
     }
 }
 
-fn colour(variant: Variant) -> RGBColor {
-    match variant {
-        Variant::Buggy => RGBColor(200, 40, 40),
-        Variant::Fixed => RGBColor(30, 100, 200),
+/// One colour per program, by its place in [`Program::ALL`]: the bug red,
+/// the fix blue, the fixes people try in between (colour-blind safe).
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(200, 40, 40),
+    RGBColor(213, 94, 0),
+    RGBColor(140, 60, 160),
+    RGBColor(30, 100, 200),
+    RGBColor(0, 140, 110),
+    RGBColor(90, 90, 90),
+];
+
+fn colour(program: Program) -> RGBColor {
+    if program == Program::FIXED {
+        return PALETTE[3];
     }
+    PALETTE[program.index() % PALETTE.len()]
 }
 
 /// One program's line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// The program.
-    pub variant: Variant,
+    pub program: Program,
     /// Its legend entry.
     pub label: String,
     /// (minute, goroutines).
@@ -63,9 +74,9 @@ pub struct ChartData {
     pub series: Vec<Series>,
     /// The count at minute 0, where the limit line starts.
     pub initial: f64,
-    /// The seed's published (minute, goroutines) per variant, when the
-    /// scenario is an unchanged preset.
-    pub published: Vec<(Variant, Vec<(f64, f64)>)>,
+    /// The seed's published (minute, goroutines) per program it measured,
+    /// when the scenario is an unchanged preset.
+    pub published: Vec<(Program, Vec<(f64, f64)>)>,
 }
 
 impl ChartData {
@@ -77,7 +88,7 @@ impl ChartData {
                 let a = t.analysis();
                 let label = format!(
                     "{} ({}, {:.2}/min, final {})",
-                    t.variant(),
+                    t.program(),
                     a.verdict,
                     a.growth_per_min,
                     a.final_goroutines
@@ -88,7 +99,7 @@ impl ChartData {
                     .map(|s| (f64::from(s.minute), s.goroutines as f64))
                     .collect();
                 Series {
-                    variant: t.variant(),
+                    program: t.program(),
                     label,
                     points,
                 }
@@ -97,21 +108,21 @@ impl ChartData {
         let published = if config.is_preset() {
             traces
                 .iter()
-                .map(|t| {
-                    let table = seed::table(config.preset, t.variant());
+                .filter_map(|t| {
+                    let table = seed::table(config.preset, t.program())?;
                     let pts = table
                         .rows
                         .iter()
                         .map(|&(m, g)| (f64::from(m), g as f64))
                         .collect();
-                    (t.variant(), pts)
+                    Some((t.program(), pts))
                 })
                 .collect()
         } else {
             Vec::new()
         };
         ChartData {
-            title: "Goroutines per minute: one shared WaitGroup vs one per lifecycle".into(),
+            title: "Goroutines per minute, per program: one shared WaitGroup vs one per lifecycle".into(),
             subtitle: scenario_line(config.name(), &config.scenario),
             minutes: config.scenario.minutes,
             series,
@@ -188,18 +199,20 @@ where
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
 
     for Series {
-        variant,
+        program,
         label,
         points,
     } in &data.series
     {
-        let c = colour(*variant);
-        // Where both programs agree the fixed line lies on the buggy one;
-        // a wider buggy line keeps both in sight.
-        let stroke = match variant {
-            Variant::Buggy => c.stroke_width(4),
-            Variant::Fixed => c.stroke_width(2),
-        };
+        let c = colour(*program);
+        // Where programs agree their lines lie on one another; the earlier
+        // in the list is drawn wider, so every line stays in sight.
+        let later = data
+            .series
+            .iter()
+            .filter(|s| s.program > *program)
+            .count() as u32;
+        let stroke = c.stroke_width(2 + 2 * later.min(2));
         chart
             .draw_series(LineSeries::new(points.iter().copied(), stroke))
             .map_err(fail)?
@@ -207,12 +220,12 @@ where
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], stroke));
     }
 
-    for (variant, points) in &data.published {
-        let c = colour(*variant);
+    for (program, points) in &data.published {
+        let c = colour(*program);
         chart
             .draw_series(points.iter().map(|&p| Circle::new(p, 5, c.stroke_width(2))))
             .map_err(fail)?
-            .label(format!("{variant}: the seed's published counts"))
+            .label(format!("{program}: the seed's published counts"))
             .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.stroke_width(2)));
     }
 
@@ -256,9 +269,9 @@ mod tests {
             preset: Preset::Fase6,
             scenario: Preset::Fase6.scenario(),
         };
-        let traces = Variant::ALL
+        let traces = Program::ALL
             .iter()
-            .map(|&v| simulate(&config.scenario, v).unwrap())
+            .map(|&p| simulate(&config.scenario, p).unwrap())
             .collect();
         (config, traces)
     }

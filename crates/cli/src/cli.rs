@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use leakscope_sim::{Preset, Variant};
+use leakscope_sim::Preset;
 
 /// Simulate the monitor whose heartbeat and stream readers share one
 /// WaitGroup, and its fix, on a virtual clock.
@@ -24,11 +24,14 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario and print the timeline, growth and verdict per variant.
+    /// Run a scenario and print the timeline, growth and verdict per program.
     Sim(SimArgs),
+    /// List the monitored programs: the seed's bug, the fixes people try,
+    /// the fix.
+    Programs(ProgramsArgs),
     /// Print a goroutine dump (like /debug/pprof/goroutine) at one instant.
     Dump(DumpArgs),
-    /// Draw goroutines over time for both variants to an SVG or PNG file.
+    /// Draw goroutines over time for the programs to an SVG or PNG file.
     Chart(ChartArgs),
     /// Run a grid of scenarios over many seeds in parallel and summarise.
     Sweep(SweepArgs),
@@ -76,6 +79,21 @@ pub struct ScenarioArgs {
     /// Seed of the stream faults (0 to 18446744073709551615).
     #[arg(long, value_name = "S", allow_hyphen_values = true)]
     pub seed: Option<String>,
+    /// Log lines each container writes per minute (0 to 30000).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub lines_per_min: Option<String>,
+    /// Call the programs' Stop() at this minute (0 to the run's last, or
+    /// `none`) [default: none].
+    #[arg(long, value_name = "M", allow_hyphen_values = true)]
+    pub stop_at: Option<String>,
+}
+
+/// `leakscope programs`.
+#[derive(Debug, Args)]
+pub struct ProgramsArgs {
+    /// Also print each program's Go text.
+    #[arg(long)]
+    pub source: bool,
 }
 
 /// `leakscope sim`.
@@ -84,9 +102,15 @@ pub struct SimArgs {
     /// The scenario.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Which program to run.
-    #[arg(long, value_enum, default_value_t = VariantChoice::Both)]
-    pub variant: VariantChoice,
+    /// Programs to run: comma-separated names, or `all` (`leakscope
+    /// programs` lists them).
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "buggy,fixed",
+        allow_hyphen_values = true
+    )]
+    pub program: String,
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = SimFormat::Table)]
     pub format: SimFormat,
@@ -98,9 +122,14 @@ pub struct DumpArgs {
     /// The scenario.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Which program to dump.
-    #[arg(long, value_enum)]
-    pub variant: VariantName,
+    /// The program to dump (`leakscope programs` lists them).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "buggy",
+        allow_hyphen_values = true
+    )]
+    pub program: String,
     /// The instant, in minutes from the start (decimals allowed, 0 to the
     /// run's length).
     #[arg(long, value_name = "MINUTES", allow_hyphen_values = true)]
@@ -125,6 +154,15 @@ pub struct ChartArgs {
     /// The scenario.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
+    /// Programs to run: comma-separated names, or `all` (`leakscope
+    /// programs` lists them).
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "buggy,fixed",
+        allow_hyphen_values = true
+    )]
+    pub program: String,
     /// The file to write; `.svg` or `.png` decides the format.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -191,9 +229,15 @@ pub struct SweepArgs {
         allow_hyphen_values = true
     )]
     pub seed_start: String,
-    /// Which programs to run.
-    #[arg(long, value_enum, default_value_t = VariantChoice::Both)]
-    pub variant: VariantChoice,
+    /// Programs to run: comma-separated names, or `all` (`leakscope
+    /// programs` lists them).
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "buggy,fixed",
+        allow_hyphen_values = true
+    )]
+    pub program: String,
     /// How to write the summary.
     #[arg(long, value_enum, default_value_t = SweepFormat::Csv)]
     pub format: SweepFormat,
@@ -208,9 +252,15 @@ pub struct FingerprintArgs {
     /// The scenario.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Which programs to run.
-    #[arg(long, value_enum, default_value_t = VariantChoice::Both)]
-    pub variant: VariantChoice,
+    /// Programs to run: comma-separated names, or `all` (`leakscope
+    /// programs` lists them).
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "buggy,fixed",
+        allow_hyphen_values = true
+    )]
+    pub program: String,
     /// Run the fixed conformance list instead of one scenario.
     #[arg(long, conflicts_with = "ScenarioArgs")]
     pub conformance: bool,
@@ -222,9 +272,15 @@ pub struct CheckArgs {
     /// The scenario.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Which program to run (shared = buggy, split = fixed).
-    #[arg(long, value_enum, default_value_t = VariantChoice::Both)]
-    pub variant: VariantChoice,
+    /// Programs to run: comma-separated names, or `all` (`leakscope
+    /// programs` lists them).
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "buggy,fixed",
+        allow_hyphen_values = true
+    )]
+    pub program: String,
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
     pub format: CheckFormat,
@@ -236,9 +292,14 @@ pub struct MonitorArgs {
     /// Follow the containers of the local Docker engine (the only source).
     #[arg(long)]
     pub docker: bool,
-    /// Which program runs (split = fixed, shared = buggy).
-    #[arg(long, value_enum, default_value_t = MonitorVariant::Split)]
-    pub variant: MonitorVariant,
+    /// The program whose port runs (`leakscope programs` lists them).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "fixed",
+        allow_hyphen_values = true
+    )]
+    pub program: String,
     /// How long each log stream is followed before it is reopened (100ms
     /// to 24h; e.g. 500ms, 1s, 5m).
     #[arg(
@@ -298,48 +359,6 @@ impl From<PresetName> for Preset {
     }
 }
 
-/// One program.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VariantName {
-    /// One WaitGroup for the heartbeat and the readers.
-    Buggy,
-    /// One WaitGroup per lifecycle.
-    Fixed,
-}
-
-impl From<VariantName> for Variant {
-    fn from(v: VariantName) -> Variant {
-        match v {
-            VariantName::Buggy => Variant::Buggy,
-            VariantName::Fixed => Variant::Fixed,
-        }
-    }
-}
-
-/// One program or both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VariantChoice {
-    /// Only the buggy program.
-    #[value(alias = "shared")]
-    Buggy,
-    /// Only the fixed program.
-    #[value(alias = "split")]
-    Fixed,
-    /// Both, buggy first.
-    Both,
-}
-
-impl VariantChoice {
-    /// The programs chosen, buggy first.
-    pub fn variants(self) -> Vec<Variant> {
-        match self {
-            VariantChoice::Buggy => vec![Variant::Buggy],
-            VariantChoice::Fixed => vec![Variant::Fixed],
-            VariantChoice::Both => Variant::ALL.to_vec(),
-        }
-    }
-}
-
 /// The output formats of `sim`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SimFormat {
@@ -347,7 +366,7 @@ pub enum SimFormat {
     Table,
     /// One report object.
     Json,
-    /// One row per variant and minute.
+    /// One row per program and minute.
     Csv,
 }
 
@@ -360,32 +379,12 @@ pub enum CheckFormat {
     Json,
 }
 
-/// The program `monitor` runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MonitorVariant {
-    /// One WaitGroup per lifecycle (the fix).
-    #[value(alias = "fixed")]
-    Split,
-    /// One WaitGroup for the heartbeat and the readers (the bug).
-    #[value(alias = "buggy")]
-    Shared,
-}
-
-impl From<MonitorVariant> for Variant {
-    fn from(v: MonitorVariant) -> Variant {
-        match v {
-            MonitorVariant::Split => Variant::Fixed,
-            MonitorVariant::Shared => Variant::Buggy,
-        }
-    }
-}
-
 /// The output formats of `sweep`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SweepFormat {
-    /// One row per setting and variant.
+    /// One row per setting and program.
     Csv,
-    /// One object with a row per setting and variant.
+    /// One object with a row per setting and program.
     Json,
 }
 
@@ -409,7 +408,7 @@ mod tests {
     }
 
     #[test]
-    fn check_takes_the_scenario_flags_and_the_variant_aliases() {
+    fn check_takes_the_scenario_flags_and_a_program_list() {
         let cli = Cli::try_parse_from([
             "leakscope",
             "check",
@@ -417,8 +416,8 @@ mod tests {
             "fase3",
             "--containers",
             "-5",
-            "--variant",
-            "shared",
+            "--program",
+            "close-only,buggy",
         ])
         .unwrap();
         let Command::Check(args) = cli.command else {
@@ -426,18 +425,17 @@ mod tests {
         };
         assert_eq!(args.scenario.preset, Some(PresetName::Fase3));
         assert_eq!(args.scenario.containers.as_deref(), Some("-5"));
-        assert_eq!(args.variant, VariantChoice::Buggy);
+        assert_eq!(args.program, "close-only,buggy");
         assert_eq!(args.format, CheckFormat::Table);
     }
 
     #[test]
     fn monitor_defaults_follow_the_issue() {
-        let cli = Cli::try_parse_from(["leakscope", "monitor", "--docker", "--variant", "fixed"])
-            .unwrap();
+        let cli = Cli::try_parse_from(["leakscope", "monitor", "--docker"]).unwrap();
         let Command::Monitor(args) = cli.command else {
             panic!("expected monitor");
         };
-        assert_eq!(args.variant, MonitorVariant::Split);
+        assert_eq!(args.program, "fixed");
         assert_eq!(
             (args.rotation.as_str(), args.heartbeat.as_str()),
             ("5m", "30s")

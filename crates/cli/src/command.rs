@@ -8,11 +8,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use leakscope_monitor::follow::FollowError;
 use leakscope_monitor::run::{self as monitor_run, Notice, Plan, RunError};
 use leakscope_monitor::{check, duration};
-use leakscope_sim::{Report, Scenario, Trace, Variant, Verdict, simulate};
+use leakscope_sim::{Program, Report, Scenario, Trace, Verdict, simulate};
 use rayon::prelude::*;
 
 use crate::chart::{self, ChartData};
-use crate::cli::{CheckFormat, Command, SimFormat, SweepFormat};
+use crate::cli::{CheckFormat, Command, ProgramsArgs, SimFormat, SweepFormat};
 use crate::config::{
     self, ChartConfig, CheckConfig, DumpConfig, FingerprintConfig, ImageFormat, SimConfig,
     SweepConfig,
@@ -45,6 +45,7 @@ pub fn execute(command: Command) -> anyhow::Result<Status> {
     let done = |r: anyhow::Result<()>| r.map(|()| Status::Done);
     match command {
         Command::Sim(args) => done(sim(&config::sim(&args)?)),
+        Command::Programs(args) => done(programs(&args)),
         Command::Dump(args) => done(dump(&config::dump(&args)?)),
         Command::Chart(args) => done(chart(&config::chart(&args)?)),
         Command::Sweep(args) => done(run_sweep(&config::sweep(&args)?)),
@@ -54,17 +55,35 @@ pub fn execute(command: Command) -> anyhow::Result<Status> {
     }
 }
 
-/// The traces of `variants`, in the order given.
-fn traces(scenario: &Scenario, variants: &[Variant]) -> anyhow::Result<Vec<Trace>> {
-    variants
+/// The traces of `programs`, in the order given.
+fn traces(scenario: &Scenario, programs: &[Program]) -> anyhow::Result<Vec<Trace>> {
+    programs
         .par_iter()
-        .map(|&v| simulate(scenario, v).with_context(|| format!("simulating the {v} program")))
+        .map(|&p| simulate(scenario, p).with_context(|| format!("simulating the {p} program")))
         .collect()
+}
+
+/// `programs`: every program the core knows, with what it costs.
+fn programs(args: &ProgramsArgs) -> anyhow::Result<()> {
+    let mut text = String::new();
+    for p in Program::ALL {
+        let def = p.def();
+        text.push_str(&format!("{:<13} {}\n", p.name(), def.title));
+        for line in crate::table::wrap(def.summary, 64) {
+            text.push_str(&format!("{:<13} {line}\n", ""));
+        }
+        if args.source {
+            text.push('\n');
+            text.push_str(p.source());
+        }
+        text.push('\n');
+    }
+    print(&text)
 }
 
 fn sim(config: &SimConfig) -> anyhow::Result<()> {
     let sc = &config.scenario;
-    let traces = traces(&sc.scenario, &config.variants)?;
+    let traces = traces(&sc.scenario, &config.programs)?;
     let text = match config.format {
         SimFormat::Table => table::render(sc.name(), &Report::from_traces(&sc.scenario, &traces)),
         SimFormat::Json => {
@@ -76,7 +95,7 @@ fn sim(config: &SimConfig) -> anyhow::Result<()> {
 }
 
 fn dump(config: &DumpConfig) -> anyhow::Result<()> {
-    let trace = simulate(&config.scenario.scenario, config.variant)?;
+    let trace = simulate(&config.scenario.scenario, config.program)?;
     print(&trace.dump(config.at, config.container, config.format)?)
 }
 
@@ -84,7 +103,7 @@ fn chart(config: &ChartConfig) -> anyhow::Result<()> {
     // Claim the output first: a bad --out must fail before the work, and a
     // failure during it must leave nothing at the target.
     let mut out = OutFile::create("--out", &config.out)?;
-    let traces = traces(&config.scenario.scenario, &Variant::ALL)?;
+    let traces = traces(&config.scenario.scenario, &config.programs)?;
     let data = ChartData::new(&config.scenario, &traces);
     match config.format {
         ImageFormat::Svg => {
@@ -111,7 +130,7 @@ fn run_sweep(config: &SweepConfig) -> anyhow::Result<()> {
         Some(path) => Some(OutFile::create("--out", path)?),
         None => None,
     };
-    let runs = (config.settings.len() * config.seeds.len() * config.variants.len()) as u64;
+    let runs = (config.settings.len() * config.seeds.len() * config.programs.len()) as u64;
     let bar = progress_bar(runs);
     let summaries = sweep::run(config, &bar);
     bar.finish_and_clear();
@@ -129,18 +148,18 @@ fn run_sweep(config: &SweepConfig) -> anyhow::Result<()> {
     }
 }
 
-/// One line per run: name, variant, fingerprint in 16 hex digits.
+/// One line per run: name, program, fingerprint in 16 hex digits.
 pub fn fingerprint_lines(config: &FingerprintConfig) -> anyhow::Result<String> {
-    let runs: Vec<(&str, &Scenario, Variant)> = config
+    let runs: Vec<(&str, &Scenario, Program)> = config
         .scenarios
         .iter()
-        .flat_map(|(name, s)| config.variants.iter().map(move |&v| (name.as_str(), s, v)))
+        .flat_map(|(name, s)| config.programs.iter().map(move |&p| (name.as_str(), s, p)))
         .collect();
     let lines = runs
         .par_iter()
-        .map(|&(name, s, v)| {
-            let trace = simulate(s, v).with_context(|| format!("simulating {name} {v}"))?;
-            Ok(format!("{name} {v} {:016x}\n", trace.fingerprint()))
+        .map(|&(name, s, p)| {
+            let trace = simulate(s, p).with_context(|| format!("simulating {name} {p}"))?;
+            Ok(format!("{name} {p} {:016x}\n", trace.fingerprint()))
         })
         .collect::<anyhow::Result<Vec<String>>>()?;
     Ok(lines.concat())
@@ -153,7 +172,7 @@ fn fingerprint(config: &FingerprintConfig) -> anyhow::Result<()> {
 /// `check`: the real monitor's report, printed as `sim` prints its own.
 fn run_check(config: &CheckConfig) -> anyhow::Result<Status> {
     let sc = &config.scenario;
-    let report = check::report(&sc.scenario, &config.variants)
+    let report = check::report(&sc.scenario, &config.programs)
         .context("running the real monitor on synthetic containers")?;
     let text = match config.format {
         CheckFormat::Table => table::render(sc.name(), &report),

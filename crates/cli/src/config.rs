@@ -14,7 +14,7 @@ use leakscope_monitor::docker::{Selector, socket_from_env};
 use leakscope_monitor::follow::FollowOptions;
 use leakscope_monitor::run::Plan;
 use leakscope_monitor::{debug, duration};
-use leakscope_sim::{DumpFormat, Error, MAX_ROTATIONS, Param, Preset, Scenario, Time, Variant};
+use leakscope_sim::{DumpFormat, Error, MAX_ROTATIONS, Param, Preset, Program, Scenario, Time};
 
 use crate::cli::{
     ChartArgs, CheckArgs, CheckFormat, DumpArgs, FingerprintArgs, MonitorArgs, ScenarioArgs,
@@ -34,7 +34,34 @@ pub const fn flag_of(param: Param) -> &'static str {
         Param::GoroutinesPerReader => "--goroutines-per-reader",
         Param::Baseline => "--baseline",
         Param::Seed => "--seed",
+        Param::LinesPerMin => "--lines-per-min",
+        Param::StopAt => "--stop-at",
     }
+}
+
+/// The programs of a `--program` list (`a,b` or `all`), in the core's
+/// order.
+pub fn programs(raw: &str) -> Result<Vec<Program>, InputError> {
+    Program::parse_list(raw).map_err(|e| match e {
+        Error::UnknownProgram(name) => InputError(format!(
+            "--program {} names an unknown program {} (allowed: comma-separated names from {}, or all)",
+            shown(raw),
+            shown(&name),
+            Program::names()
+        )),
+        other => InputError(other.to_string()),
+    })
+}
+
+/// The one program of a `--program` flag.
+pub fn program(raw: &str) -> Result<Program, InputError> {
+    raw.trim().parse().map_err(|_| {
+        InputError(format!(
+            "--program {} is not a program (allowed: {})",
+            shown(raw),
+            Program::names()
+        ))
+    })
 }
 
 /// The allowed values of a scenario flag, in words.
@@ -146,6 +173,8 @@ fn raw_of(args: &ScenarioArgs, param: Param) -> Option<&String> {
         Param::GoroutinesPerReader => args.goroutines_per_reader.as_ref(),
         Param::Baseline => args.baseline.as_ref(),
         Param::Seed => args.seed.as_ref(),
+        Param::LinesPerMin => args.lines_per_min.as_ref(),
+        Param::StopAt => args.stop_at.as_ref(),
     }
 }
 
@@ -170,8 +199,8 @@ pub fn scenario(args: &ScenarioArgs) -> Result<ScenarioConfig, InputError> {
 pub struct SimConfig {
     /// The scenario.
     pub scenario: ScenarioConfig,
-    /// The programs to run, buggy first.
-    pub variants: Vec<Variant>,
+    /// The programs to run, in the core's order.
+    pub programs: Vec<Program>,
     /// The output format.
     pub format: SimFormat,
 }
@@ -180,7 +209,7 @@ pub struct SimConfig {
 pub fn sim(args: &SimArgs) -> Result<SimConfig, InputError> {
     Ok(SimConfig {
         scenario: scenario(&args.scenario)?,
-        variants: args.variant.variants(),
+        programs: programs(&args.program)?,
         format: args.format,
     })
 }
@@ -190,8 +219,8 @@ pub fn sim(args: &SimArgs) -> Result<SimConfig, InputError> {
 pub struct CheckConfig {
     /// The scenario.
     pub scenario: ScenarioConfig,
-    /// The programs to run, buggy first.
-    pub variants: Vec<Variant>,
+    /// The programs to run, in the core's order.
+    pub programs: Vec<Program>,
     /// The output format.
     pub format: CheckFormat,
 }
@@ -200,7 +229,7 @@ pub struct CheckConfig {
 pub fn check(args: &CheckArgs) -> Result<CheckConfig, InputError> {
     Ok(CheckConfig {
         scenario: scenario(&args.scenario)?,
-        variants: args.variant.variants(),
+        programs: programs(&args.program)?,
         format: args.format,
     })
 }
@@ -257,6 +286,7 @@ fn debug_addr(raw: &str, allow_remote: bool) -> Result<Option<SocketAddr>, Input
 /// Checks `leakscope monitor`'s flags: every value first, so a typo is
 /// named even before the missing source.
 pub fn monitor(args: &MonitorArgs) -> Result<Plan, InputError> {
+    let program = program(&args.program)?;
     let rotation = parse_duration(
         "--rotation",
         &args.rotation,
@@ -315,7 +345,7 @@ pub fn monitor(args: &MonitorArgs) -> Result<Plan, InputError> {
             monitor: MonitorConfig {
                 rotation,
                 heartbeat,
-                variant: args.variant.into(),
+                program,
             },
             selector,
             out: args.out.clone(),
@@ -332,7 +362,7 @@ pub struct DumpConfig {
     /// The scenario.
     pub scenario: ScenarioConfig,
     /// The program.
-    pub variant: Variant,
+    pub program: Program,
     /// The instant.
     pub at: Time,
     /// One container, or the whole run.
@@ -343,6 +373,7 @@ pub struct DumpConfig {
 
 /// Checks `leakscope dump`'s flags, before anything is simulated.
 pub fn dump(args: &DumpArgs) -> Result<DumpConfig, InputError> {
+    let program = program(&args.program)?;
     let sc = scenario(&args.scenario)?;
     let minutes = sc.scenario.minutes;
     let allowed = format!("0 to {minutes} minutes");
@@ -367,7 +398,7 @@ pub fn dump(args: &DumpArgs) -> Result<DumpConfig, InputError> {
         .ok_or_else(|| InputError::out_of_range("--debug", &args.debug, "1 or 2"))?;
     Ok(DumpConfig {
         scenario: sc,
-        variant: args.variant.into(),
+        program,
         at: Time::from_millis((at * 60_000.0).round() as u64),
         container,
         format,
@@ -396,7 +427,12 @@ pub struct ChartConfig {
     pub width: u32,
     /// Height in pixels.
     pub height: u32,
+    /// The programs drawn.
+    pub programs: Vec<Program>,
 }
+
+/// Widest and tallest chart, in pixels.
+pub const MAX_PIXELS: u32 = 8000;
 
 fn pixels(flag: &str, raw: &str, min: u32, max: u32) -> Result<u32, InputError> {
     let allowed = format!("{min} to {max}");
@@ -432,8 +468,9 @@ pub fn chart(args: &ChartArgs) -> Result<ChartConfig, InputError> {
         scenario,
         out: args.out.clone(),
         format,
-        width: pixels("--width", &args.width, 200, 4000)?,
-        height: pixels("--height", &args.height, 150, 4000)?,
+        width: pixels("--width", &args.width, 200, MAX_PIXELS)?,
+        height: pixels("--height", &args.height, 150, MAX_PIXELS)?,
+        programs: programs(&args.program)?,
     })
 }
 
@@ -442,8 +479,8 @@ pub fn chart(args: &ChartArgs) -> Result<ChartConfig, InputError> {
 pub struct FingerprintConfig {
     /// Named scenarios to run.
     pub scenarios: Vec<(String, Scenario)>,
-    /// The programs to run, buggy first.
-    pub variants: Vec<Variant>,
+    /// The programs to run, in the core's order.
+    pub programs: Vec<Program>,
 }
 
 /// Checks `leakscope fingerprint`'s flags.
@@ -461,7 +498,7 @@ pub fn fingerprint(args: &FingerprintArgs) -> Result<FingerprintConfig, InputErr
     };
     Ok(FingerprintConfig {
         scenarios,
-        variants: args.variant.variants(),
+        programs: programs(&args.program)?,
     })
 }
 
@@ -478,8 +515,8 @@ pub struct SweepConfig {
     pub settings: Vec<Scenario>,
     /// The seeds, `seed_start` first.
     pub seeds: Vec<u64>,
-    /// The programs to run, buggy first.
-    pub variants: Vec<Variant>,
+    /// The programs to run, in the core's order.
+    pub programs: Vec<Program>,
     /// The output format.
     pub format: SweepFormat,
     /// The output file, or standard output.
@@ -565,15 +602,15 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepConfig, InputError> {
             &format!("0 to {last_start} with --seeds {seeds}"),
         ));
     }
-    let variants = args.variant.variants();
+    let programs = programs(&args.program)?;
 
     let settings_count = (containers.len() * error_rates.len() * rotations.len()) as u64;
-    let runs = settings_count * u64::from(seeds) * variants.len() as u64;
+    let runs = settings_count * u64::from(seeds) * programs.len() as u64;
     if runs > MAX_SWEEP_RUNS {
         return Err(InputError(format!(
-            "--seeds {seeds} with {settings_count} settings and {} variants makes {runs} runs \
+            "--seeds {seeds} with {settings_count} settings and {} programs makes {runs} runs \
              (allowed: up to {MAX_SWEEP_RUNS} runs)",
-            variants.len()
+            programs.len()
         )));
     }
 
@@ -600,7 +637,7 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepConfig, InputError> {
     Ok(SweepConfig {
         settings,
         seeds: (0..u64::from(seeds)).map(|i| start + i).collect(),
-        variants,
+        programs,
         format: args.format,
         out: args.out.clone(),
     })
@@ -727,8 +764,8 @@ mod tests {
             "500ms",
             "--duration",
             "2m",
-            "--variant",
-            "shared",
+            "--program",
+            "buggy",
             "--label",
             "app=web",
             "--debug-addr",
@@ -740,7 +777,7 @@ mod tests {
         let o = &plan.options;
         assert_eq!(o.monitor.rotation, Duration::from_secs(1));
         assert_eq!(o.monitor.heartbeat, Duration::from_millis(500));
-        assert_eq!(o.monitor.variant, Variant::Buggy);
+        assert_eq!(o.monitor.program, Program::BUGGY);
         assert_eq!(o.selector.label.as_deref(), Some("app=web"));
         assert_eq!(o.debug_addr, None);
         assert_eq!(o.socket, "/run/x.sock");
@@ -750,7 +787,7 @@ mod tests {
         let o = &plan.options;
         assert_eq!(o.monitor.rotation, Duration::from_secs(300));
         assert_eq!(o.monitor.heartbeat, Duration::from_secs(30));
-        assert_eq!(o.monitor.variant, Variant::Fixed);
+        assert_eq!(o.monitor.program, Program::FIXED);
         assert_eq!(o.selector, Selector::default());
         assert_eq!(o.debug_addr, Some("127.0.0.1:6060".parse().unwrap()));
         assert_eq!(plan.duration, None);

@@ -1,8 +1,8 @@
-//! The `sim` CSV: one row per variant and minute.
+//! The `sim` CSV: one row per program and minute.
 
 use std::fmt::Write;
 
-use leakscope_sim::{GroupState, Role, Trace};
+use leakscope_sim::{Group, GroupState, Role, Trace};
 
 /// Wait group columns: each program has its own groups, so a row leaves the
 /// other program's empty rather than claiming a zero counter.
@@ -12,7 +12,7 @@ const GROUP_COLUMNS: &str = "wg_counter,wg_waiters,heartbeat_wg_counter,heartbea
 pub fn header() -> String {
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
     format!(
-        "variant,minute,goroutines,{},leaked_readers,stalled_containers,{GROUP_COLUMNS}",
+        "program,minute,goroutines,{},leaked_readers,stalled_containers,lines_read,silent_containers,{GROUP_COLUMNS}",
         roles.join(",")
     )
 }
@@ -32,15 +32,18 @@ pub fn render(traces: &[Trace]) -> String {
     out.push('\n');
     for t in traces {
         for s in t.samples() {
-            let _ = write!(out, "{},{},{}", t.variant(), s.minute, s.goroutines);
+            let _ = write!(out, "{},{},{}", t.program(), s.minute, s.goroutines);
             for role in Role::ALL {
                 let _ = write!(out, ",{}", s.by_role.get(role));
             }
-            let _ = write!(out, ",{},{}", s.leaked_readers, s.stalled_containers);
-            let wg = &s.wait_groups;
-            group(&mut out, wg.wg.as_ref());
-            group(&mut out, wg.heartbeat_wg.as_ref());
-            group(&mut out, wg.reader_wg.as_ref());
+            let _ = write!(
+                out,
+                ",{},{},{},{}",
+                s.leaked_readers, s.stalled_containers, s.lines_read, s.silent_containers
+            );
+            for g in [Group::Wg, Group::HeartbeatWg, Group::ReaderWg] {
+                group(&mut out, s.wait_groups.get(g));
+            }
             out.push('\n');
         }
     }
@@ -50,22 +53,22 @@ pub fn render(traces: &[Trace]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use leakscope_sim::{Preset, Variant, simulate};
+    use leakscope_sim::{Preset, Program, simulate};
 
     #[test]
     fn the_header_names_every_role_and_group_column() {
         assert_eq!(
             header(),
-            "variant,minute,goroutines,system,heartbeat,reader,handler,waiter,leaked_readers,stalled_containers,wg_counter,wg_waiters,heartbeat_wg_counter,heartbeat_wg_waiters,reader_wg_counter,reader_wg_waiters"
+            "program,minute,goroutines,system,heartbeat,reader,handler,waiter,helper,leaked_readers,stalled_containers,lines_read,silent_containers,wg_counter,wg_waiters,heartbeat_wg_counter,heartbeat_wg_waiters,reader_wg_counter,reader_wg_waiters"
         );
     }
 
     #[test]
     fn each_row_has_as_many_fields_as_the_header_and_leaves_absent_groups_empty() {
         let s = Preset::Fase3.scenario();
-        let traces: Vec<_> = Variant::ALL
+        let traces: Vec<_> = Program::PAIR
             .iter()
-            .map(|&v| simulate(&s, v).unwrap())
+            .map(|&p| simulate(&s, p).unwrap())
             .collect();
         let text = render(&traces);
         let columns = header().split(',').count();
@@ -74,7 +77,10 @@ mod tests {
         for l in &lines {
             assert_eq!(l.split(',').count(), columns, "{l}");
         }
-        assert_eq!(lines[1], "buggy,0,16,0,8,8,0,0,0,0,16,0,,,,");
-        assert_eq!(lines[12], "fixed,0,16,0,8,8,0,0,0,0,,,8,0,8,0");
+        assert_eq!(lines[1], "buggy,0,16,0,8,8,0,0,0,0,0,0,0,16,0,,,,");
+        assert_eq!(lines[12], "fixed,0,16,0,8,8,0,0,0,0,0,0,0,,,8,0,8,0");
+        // FASE 3, buggy: every container blocked in Wait() from minute 5,
+        // the lines read frozen there.
+        assert_eq!(lines[11], "buggy,10,16,0,8,0,0,8,0,0,8,2400,8,16,8,,,,");
     }
 }

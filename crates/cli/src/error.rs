@@ -71,7 +71,7 @@ fn context_string(err: &clap::Error, kind: ContextKind) -> Option<String> {
     }
 }
 
-/// `--variant <VARIANT>` → `--variant`: the message names the flag, and its
+/// `--format <FORMAT>` → `--format`: the message names the flag, and its
 /// value follows.
 fn flag_only(arg: &str) -> &str {
     arg.split_whitespace().next().unwrap_or(arg)

@@ -1,10 +1,10 @@
 //! The `sweep`: a grid of settings × seeds run in parallel, summarised per
-//! setting and variant.
+//! setting and program.
 
 use std::fmt::Write;
 
 use indicatif::ProgressBar;
-use leakscope_sim::{Scenario, Variant, Verdict, simulate};
+use leakscope_sim::{Scenario, Program, Verdict, simulate};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -65,13 +65,13 @@ impl Stats {
     }
 }
 
-/// One setting and variant over every seed.
+/// One setting and program over every seed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
     /// The setting.
     pub setting: Setting,
-    /// The variant.
-    pub variant: Variant,
+    /// The program.
+    pub program: Program,
     /// Runs summarised (one per seed).
     pub runs: u32,
     /// Least-squares growth, goroutines per minute.
@@ -93,29 +93,29 @@ struct Outcome {
     stalled: f64,
 }
 
-/// Runs every (setting, variant, seed) of `config` in parallel, ticking
-/// `progress` per run; summaries come in setting order, variants buggy
-/// first, whatever order the runs finished in.
+/// Runs every (setting, program, seed) of `config` in parallel, ticking
+/// `progress` per run; summaries come in setting order, programs in the core's
+/// order, whatever order the runs finished in.
 pub fn run(config: &SweepConfig, progress: &ProgressBar) -> anyhow::Result<Vec<Summary>> {
-    let jobs: Vec<(usize, Variant, u64)> = config
+    let jobs: Vec<(usize, Program, u64)> = config
         .settings
         .iter()
         .enumerate()
         .flat_map(|(i, _)| {
             config
-                .variants
+                .programs
                 .iter()
-                .flat_map(move |&v| config.seeds.iter().map(move |&seed| (i, v, seed)))
+                .flat_map(move |&p| config.seeds.iter().map(move |&seed| (i, p, seed)))
         })
         .collect();
     let outcomes: Vec<Outcome> = jobs
         .par_iter()
-        .map(|&(i, variant, seed)| {
+        .map(|&(i, program, seed)| {
             let scenario = Scenario {
                 seed,
                 ..config.settings[i].clone()
             };
-            let trace = simulate(&scenario, variant)?;
+            let trace = simulate(&scenario, program)?;
             let a = trace.analysis();
             let stalled = trace.samples().last().map_or(0, |s| s.stalled_containers);
             progress.inc(1);
@@ -133,11 +133,11 @@ pub fn run(config: &SweepConfig, progress: &ProgressBar) -> anyhow::Result<Vec<S
         .chunks(per_group)
         .enumerate()
         .map(|(g, group)| {
-            let (i, variant, _) = jobs[g * per_group];
+            let (i, program, _) = jobs[g * per_group];
             let n = group.len() as f64;
             Summary {
                 setting: Setting::from(&config.settings[i]),
-                variant,
+                program,
                 runs: group.len() as u32,
                 growth_per_min: Stats::of(group.iter().map(|o| o.growth)),
                 final_goroutines: Stats::of(group.iter().map(|o| o.final_goroutines)),
@@ -150,9 +150,9 @@ pub fn run(config: &SweepConfig, progress: &ProgressBar) -> anyhow::Result<Vec<S
 }
 
 /// The CSV header, without its newline.
-pub const CSV_HEADER: &str = "containers,minutes,rotation_secs,heartbeat_secs,error_rate,goroutines_per_reader,baseline_goroutines,variant,runs,mean_growth_per_min,min_growth_per_min,max_growth_per_min,mean_final_goroutines,min_final_goroutines,max_final_goroutines,leak_share,mean_stalled_containers";
+pub const CSV_HEADER: &str = "containers,minutes,rotation_secs,heartbeat_secs,error_rate,goroutines_per_reader,baseline_goroutines,program,runs,mean_growth_per_min,min_growth_per_min,max_growth_per_min,mean_final_goroutines,min_final_goroutines,max_final_goroutines,leak_share,mean_stalled_containers";
 
-/// The summaries as CSV: a header and a row per setting and variant.
+/// The summaries as CSV: a header and a row per setting and program.
 pub fn csv(summaries: &[Summary]) -> String {
     let mut out = format!("{CSV_HEADER}\n");
     for s in summaries {
@@ -168,7 +168,7 @@ pub fn csv(summaries: &[Summary]) -> String {
             t.error_rate,
             t.goroutines_per_reader,
             t.baseline_goroutines,
-            s.variant,
+            s.program,
             s.runs,
             g.mean,
             g.min,
@@ -183,7 +183,7 @@ pub fn csv(summaries: &[Summary]) -> String {
     out
 }
 
-/// The JSON document: the seeds and a row per setting and variant.
+/// The JSON document: the seeds and a row per setting and program.
 #[derive(Debug, Serialize)]
 pub struct SweepReport<'a> {
     /// Always `sweep`.
@@ -224,27 +224,27 @@ mod tests {
                 },
             ],
             seeds: vec![1, 2, 3],
-            variants: Variant::ALL.to_vec(),
+            programs: Program::PAIR.to_vec(),
             format: SweepFormat::Csv,
             out: None,
         }
     }
 
     #[test]
-    fn summaries_follow_settings_then_variants_and_count_every_seed() {
+    fn summaries_follow_settings_then_programs_and_count_every_seed() {
         let config = config();
         let rows = run(&config, &ProgressBar::hidden()).unwrap();
         let order: Vec<_> = rows
             .iter()
-            .map(|r| (r.setting.error_rate, r.variant))
+            .map(|r| (r.setting.error_rate, r.program))
             .collect();
         assert_eq!(
             order,
             [
-                (0.0, Variant::Buggy),
-                (0.0, Variant::Fixed),
-                (1.0, Variant::Buggy),
-                (1.0, Variant::Fixed)
+                (0.0, Program::BUGGY),
+                (0.0, Program::FIXED),
+                (1.0, Program::BUGGY),
+                (1.0, Program::FIXED)
             ]
         );
         assert!(rows.iter().all(|r| r.runs == 3));

@@ -1,18 +1,23 @@
-//! The `sim` and `check` table: the seed's timeline comparison, side by
-//! side, then the verdict and what the goroutine count alone does not show.
-//! Both render the same [`Report`]; only its source line differs.
+//! The `sim` and `check` table: the seed's timeline comparison, one column
+//! per program, then the verdict and what the goroutine count alone does not
+//! show: readers left behind, containers stuck in `Wait()`, log lines read,
+//! containers gone silent and, with `--stop-at`, what `Stop()` did. Both
+//! commands render the same [`Report`]; only its source line differs.
 
 use std::fmt::Write;
 
-use leakscope_sim::{Report, RunReport, Scenario, Source, Variant, Verdict};
+use leakscope_sim::{Report, RunReport, Scenario, Source, Verdict};
 
 use crate::config::rotation_minutes;
 
 /// One line naming every parameter of `scenario`, the way the flags do.
 pub fn scenario_line(name: &str, s: &Scenario) -> String {
+    let stop = s
+        .stop_at
+        .map_or_else(String::new, |m| format!(", stop-at {m}"));
     format!(
         "scenario {name}: containers {}, minutes {}, rotation {} min, heartbeat {} s, \
-         error-rate {}, goroutines-per-reader {}, baseline {}, seed {}",
+         error-rate {}, goroutines-per-reader {}, baseline {}, lines-per-min {}, seed {}{stop}",
         s.containers,
         s.minutes,
         rotation_minutes(s.rotation_secs),
@@ -20,8 +25,28 @@ pub fn scenario_line(name: &str, s: &Scenario) -> String {
         s.error_rate,
         s.goroutines_per_reader,
         s.baseline_goroutines,
+        s.lines_per_min,
         s.seed
     )
+}
+
+/// `text` cut into lines of at most `width` characters, at spaces.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// The minutes shown: every tenth, and the last.
@@ -29,7 +54,19 @@ fn shown_minute(minute: u32, last: u32) -> bool {
     minute.is_multiple_of(10) || minute == last
 }
 
-/// The table for `report` (the variants run, buggy first) of the scenario
+/// What `Stop()` did, in one cell.
+fn stop_cell(r: &RunReport) -> String {
+    match &r.stop {
+        None => String::new(),
+        Some(s) if s.returned => "returned".into(),
+        Some(s) => match s.hangs_on {
+            Some(c) => format!("hangs (c{c})"),
+            None => "hangs".into(),
+        },
+    }
+}
+
+/// The table for `report` (the programs run, in its order) of the scenario
 /// called `name`.
 pub fn render(name: &str, report: &Report) -> String {
     let scenario = &report.scenario;
@@ -47,51 +84,32 @@ pub fn render(name: &str, report: &Report) -> String {
         }
     }
     let timeline = rows.len();
-    // (leaked readers, stalled containers) at the last minute.
-    let finals: Vec<(u64, u64)> = runs
-        .iter()
-        .map(|r| {
-            r.samples
-                .last()
-                .map_or((0, 0), |s| (s.leaked_readers, s.stalled_containers))
-        })
-        .collect();
-    let summary: [(&str, Vec<String>); 6] = [
-        (
-            "growth per minute",
-            runs.iter()
-                .map(|r| format!("{:.2}", r.growth_per_min))
-                .collect(),
-        ),
-        (
-            "limit",
-            runs.iter().map(|r| format!("{:.0}", r.limit)).collect(),
-        ),
-        (
-            "final goroutines",
-            runs.iter()
-                .map(|r| r.final_goroutines.to_string())
-                .collect(),
-        ),
-        (
-            "verdict",
-            runs.iter().map(|r| r.verdict.to_string()).collect(),
-        ),
-        (
-            "leaked readers",
-            finals.iter().map(|f| f.0.to_string()).collect(),
-        ),
-        (
-            "stalled containers",
-            finals.iter().map(|f| f.1.to_string()).collect(),
-        ),
+    let last_of = |r: &RunReport| r.samples.last().cloned().unwrap_or_else(|| r.samples[0].clone());
+    let cells = |f: &dyn Fn(&RunReport) -> String| runs.iter().map(f).collect::<Vec<_>>();
+    let mut summary: Vec<(&str, Vec<String>)> = vec![
+        ("growth per minute", cells(&|r| format!("{:.2}", r.growth_per_min))),
+        ("limit", cells(&|r| format!("{:.0}", r.limit))),
+        ("final goroutines", cells(&|r| r.final_goroutines.to_string())),
+        ("verdict", cells(&|r| r.verdict.to_string())),
+        ("leaked readers", cells(&|r| last_of(r).leaked_readers.to_string())),
+        ("stalled containers", cells(&|r| last_of(r).stalled_containers.to_string())),
+        ("lines read", cells(&|r| last_of(r).lines_read.to_string())),
+        ("silent containers", cells(&|r| last_of(r).silent_containers.to_string())),
     ];
-    rows.extend(summary.map(|(label, cells)| (label.to_owned(), cells)));
+    if let Some(m) = scenario.stop_at {
+        summary.push(("Stop()", cells(&stop_cell)));
+        summary.push((
+            "left after Stop()",
+            cells(&|r| r.stop.map_or(String::new(), |s| s.left.to_string())),
+        ));
+        let _ = m;
+    }
+    rows.extend(summary.into_iter().map(|(label, cells)| (label.to_owned(), cells)));
 
-    let header: Vec<String> = runs.iter().map(|r| r.variant.to_string()).collect();
+    let header: Vec<String> = runs.iter().map(|r| r.program.to_string()).collect();
     let label_width = rows
         .iter()
-        .map(|r| r.0.len())
+        .map(|r| r.0.chars().count())
         .chain(["minute".len()])
         .max()
         .unwrap_or(0);
@@ -105,11 +123,20 @@ pub fn render(name: &str, report: &Report) -> String {
 
     let mut out = String::new();
     let _ = writeln!(out, "{}", scenario_line(name, scenario));
-    if report.source == Source::Real {
-        let _ = writeln!(
-            out,
-            "measured: the real monitor's tokio tasks on synthetic containers, counted by its census under a paused clock"
-        );
+    match report.source {
+        Source::Real => {
+            let _ = writeln!(
+                out,
+                "measured: the real monitor's tokio tasks on synthetic containers, counted by its census under a paused clock"
+            );
+        }
+        Source::Go => {
+            let _ = writeln!(
+                out,
+                "measured: the Go programs' goroutines under Go's fake clock, counted from the runtime's goroutine profile"
+            );
+        }
+        Source::Sim => {}
     }
     out.push('\n');
     let line = |out: &mut String, label: &str, cells: &[String]| {
@@ -127,14 +154,15 @@ pub fn render(name: &str, report: &Report) -> String {
         }
         line(&mut out, label, cells);
     }
-    // The seed's check looks at the count alone; a buggy run can pass it
-    // while its containers have stopped reading logs. Say so.
-    for (r, &(_, stalled)) in runs.iter().zip(&finals) {
-        if r.variant == Variant::Buggy && r.verdict == Verdict::Pass && stalled > 0 {
+    // The seed's check looks at the count alone; a run can pass it while
+    // its containers have stopped reading logs. Say so.
+    for r in runs {
+        let stalled = last_of(r).stalled_containers;
+        if r.verdict == Verdict::Pass && stalled > 0 {
             let _ = writeln!(
                 out,
-                "\nnote: buggy passes the goroutine check, yet {} of {} containers are stuck in Wait() and no longer read logs",
-                stalled, scenario.containers
+                "\nnote: {} passes the goroutine check, yet {} of {} containers are stuck in Wait() and no longer read logs",
+                r.program, stalled, scenario.containers
             );
         }
     }
@@ -144,19 +172,19 @@ pub fn render(name: &str, report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use leakscope_sim::{Preset, simulate};
+    use leakscope_sim::{Preset, Program, simulate};
 
-    fn report(s: &Scenario, variants: &[Variant]) -> Report {
-        let traces: Vec<_> = variants.iter().map(|&v| simulate(s, v).unwrap()).collect();
+    fn report(s: &Scenario, programs: &[Program]) -> Report {
+        let traces: Vec<_> = programs.iter().map(|&p| simulate(s, p).unwrap()).collect();
         Report::from_traces(s, &traces)
     }
 
     #[test]
     fn fase3_shows_a_buggy_pass_with_every_container_stalled() {
         let s = Preset::Fase3.scenario();
-        let report = report(&s, &Variant::ALL);
+        let report = report(&s, &Program::PAIR);
         let expected = "\
-scenario fase3: containers 8, minutes 10, rotation 5 min, heartbeat 30 s, error-rate 0, goroutines-per-reader 3, baseline 0, seed 1
+scenario fase3: containers 8, minutes 10, rotation 5 min, heartbeat 30 s, error-rate 0, goroutines-per-reader 3, baseline 0, lines-per-min 60, seed 1
 
 minute               buggy   fixed
 0                       16      16
@@ -168,6 +196,8 @@ final goroutines        16      16
 verdict               pass    pass
 leaked readers           0       0
 stalled containers       8       0
+lines read            2400    4800
+silent containers        8       0
 
 note: buggy passes the goroutine check, yet 8 of 8 containers are stuck in Wait() and no longer read logs
 ";
@@ -185,17 +215,16 @@ note: buggy passes the goroutine check, yet 8 of 8 containers are stuck in Wait(
     }
 
     #[test]
-    fn only_the_variants_run_get_a_column_and_the_last_minute_a_row() {
+    fn only_the_programs_run_get_a_column_and_the_last_minute_a_row() {
         let s = Scenario {
             containers: 3,
             minutes: 12,
             error_rate: 1.0,
             ..Scenario::default()
         };
-        let report = report(&s, &[Variant::Buggy]);
+        let report = report(&s, &[Program::BUGGY]);
+        let text = render("custom", &report);
         let expected = "\
-scenario custom: containers 3, minutes 12, rotation 5 min, heartbeat 30 s, error-rate 1, goroutines-per-reader 3, baseline 0, seed 1
-
 minute               buggy
 0                        6
 10                      24
@@ -208,6 +237,21 @@ verdict               pass
 leaked readers           6
 stalled containers       0
 ";
-        assert_eq!(render("custom", &report), expected);
+        assert!(text.starts_with("scenario custom: containers 3, minutes 12, rotation 5 min, heartbeat 30 s, error-rate 1, goroutines-per-reader 3, baseline 0, lines-per-min 60, seed 1\n\n"));
+        assert!(text.contains(expected), "{text}");
+    }
+
+    #[test]
+    fn every_program_gets_a_column_and_stop_gets_two_rows() {
+        let s = Scenario {
+            stop_at: Some(30),
+            ..Preset::Fase6.scenario()
+        };
+        let text = render("custom", &report(&s, &Program::ALL));
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].ends_with("seed 1, stop-at 30"));
+        assert_eq!(lines[2], "minute                   buggy  close-only  wait-timeout       fixed");
+        assert!(text.contains("\nStop()               hangs (c0)    returned      returned    returned\n"), "{text}");
+        assert!(text.contains("\nleft after Stop()           965           0             0           0\n"), "{text}");
     }
 }

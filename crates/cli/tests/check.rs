@@ -25,7 +25,7 @@ fn check_fase3_passes_and_says_its_counts_are_real() {
     let runs = v["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
     assert_eq!(
-        (&runs[0]["variant"], &runs[1]["variant"]),
+        (&runs[0]["program"], &runs[1]["program"]),
         (&"buggy".into(), &"fixed".into())
     );
     assert!(runs.iter().all(|r| r["verdict"] == "pass"));
@@ -52,7 +52,7 @@ fn check_fase6_buggy_leaks_with_exactly_the_simulated_counts() {
             "check",
             "--preset",
             "fase6",
-            "--variant",
+            "--program",
             "buggy",
             "--format",
             "json",
@@ -64,7 +64,7 @@ fn check_fase6_buggy_leaks_with_exactly_the_simulated_counts() {
             "sim",
             "--preset",
             "fase6",
-            "--variant",
+            "--program",
             "buggy",
             "--format",
             "json",
@@ -77,7 +77,7 @@ fn check_fase6_buggy_leaks_with_exactly_the_simulated_counts() {
     );
     assert_eq!(real["scenario"], sim["scenario"]);
     let (real, sim) = (&real["runs"][0], &sim["runs"][0]);
-    assert_eq!(real["variant"], "buggy");
+    assert_eq!(real["program"], "buggy");
     assert_eq!(real["verdict"], "leak");
     let samples = real["samples"].as_array().unwrap();
     assert_eq!(samples.len(), 59);
@@ -90,13 +90,13 @@ fn check_fase6_buggy_leaks_with_exactly_the_simulated_counts() {
 }
 
 #[test]
-fn check_fase6_fixed_passes_and_the_aliases_name_the_same_programs() {
+fn check_fase6_fixed_passes_and_every_program_equals_the_simulation() {
     let fixed = json(
         &[
             "check",
             "--preset",
             "fase6",
-            "--variant",
+            "--program",
             "fixed",
             "--format",
             "json",
@@ -105,10 +105,22 @@ fn check_fase6_fixed_passes_and_the_aliases_name_the_same_programs() {
     );
     assert_eq!(fixed["runs"][0]["verdict"], "pass");
     assert_eq!(fixed["runs"][0]["final_goroutines"], 110);
-    let split = json(&["check", "--variant", "split", "--format", "json"], 0);
-    assert_eq!(split, fixed);
-    let shared = json(&["check", "--variant", "shared", "--format", "json"], 1);
-    assert_eq!(shared["runs"][0]["variant"], "buggy");
+    // Every program, with and without Stop(): measured == predicted, every
+    // sample field and what Stop() did.
+    for stop in [None, Some("30")] {
+        let mut args = vec!["--program", "all", "--format", "json"];
+        if let Some(m) = stop {
+            args.extend(["--stop-at", m]);
+        }
+        let real = json(&[&["check"][..], &args].concat(), 1);
+        let sim = json(&[&["sim"][..], &args].concat(), 0);
+        assert_eq!(real["scenario"], sim["scenario"]);
+        for (r, s) in real["runs"].as_array().unwrap().iter().zip(sim["runs"].as_array().unwrap()) {
+            assert_eq!(r["program"], s["program"]);
+            assert_eq!(r["samples"], s["samples"], "{} stop {stop:?}", r["program"]);
+            assert_eq!(r.get("stop"), s.get("stop"), "{} stop {stop:?}", r["program"]);
+        }
+    }
 
     // Both, in a table: the buggy column leaks, so the command exits 1.
     let text = quiet(&["check"], 1);
@@ -161,7 +173,8 @@ fn bad_check_flags_are_refused_in_one_line() {
         (&["check", "--rotation", "soon"], "--rotation"),
         (&["check", "--seed", "-1"], "--seed"),
         (&["check", "--preset", "fase9"], "--preset"),
-        (&["check", "--variant", "sometimes"], "--variant"),
+        (&["check", "--program", "sometimes"], "--program"),
+        (&["check", "--stop-at", "99"], "--stop-at"),
         (&["check", "--format", "csv"], "--format"),
     ];
     for (args, flag) in cases {
@@ -203,7 +216,8 @@ fn bad_monitor_flags_are_refused_in_one_line_before_anything_runs() {
         (&["monitor", "--label", "novalue"], "--label"),
         (&["monitor", "--docker", "--label", "=web"], "--label"),
         (&["monitor", "--docker", "--out", missing], "--out"),
-        (&["monitor", "--docker", "--variant", "both"], "--variant"),
+        (&["monitor", "--docker", "--program", "all"], "--program"),
+        (&["monitor", "--docker", "--program", "shared"], "--program"),
         (
             &["monitor", "--docker", "--docker-socket", ""],
             "--docker-socket",
@@ -336,13 +350,13 @@ fn help_lists_check_and_monitor() {
     let help = quiet(&["--help"], 0);
     assert!(help.contains("check") && help.contains("monitor"), "{help}");
     let check = quiet(&["check", "--help"], 0);
-    for flag in ["--preset", "--error-rate", "--variant", "--format"] {
+    for flag in ["--preset", "--error-rate", "--program", "--stop-at", "--format"] {
         assert!(check.contains(flag), "{check}");
     }
     let monitor = quiet(&["monitor", "--help"], 0);
     for flag in [
         "--docker",
-        "--variant",
+        "--program",
         "--rotation",
         "--heartbeat",
         "--label",

@@ -8,7 +8,7 @@ mod run;
 use std::path::Path;
 
 use clap::CommandFactory;
-use leakscope_sim::{Variant, simulate};
+use leakscope_sim::{Program, simulate};
 use serde_json::Value;
 
 use run::{ok, refused};
@@ -30,7 +30,7 @@ fn verify_cli() {
 #[test]
 fn help_and_version_print_normally_and_succeed() {
     let help = ok(&["--help"]);
-    for sub in ["sim", "dump", "chart", "sweep", "fingerprint"] {
+    for sub in ["sim", "programs", "dump", "chart", "sweep", "fingerprint"] {
         assert!(help.contains(sub), "{help}");
     }
     assert!(ok(&["sim", "--help"]).contains("--error-rate"));
@@ -65,14 +65,47 @@ fn sim_table_shows_the_fase6_timeline_and_both_verdicts() {
 }
 
 #[test]
-fn sim_table_runs_only_the_variant_asked_for() {
-    let text = ok(&["sim", "--variant", "fixed", "--preset", "fase3"]);
+fn sim_table_runs_only_the_programs_asked_for() {
+    let text = ok(&["sim", "--program", "fixed", "--preset", "fase3"]);
     assert!(text.contains("scenario fase3"));
     assert!(!text.contains("buggy"));
     assert!(
         text.lines()
             .any(|l| l.starts_with("verdict") && l.ends_with("pass"))
     );
+}
+
+#[test]
+fn sim_table_has_a_column_per_program_and_tells_what_stop_did() {
+    let text = ok(&["sim", "--program", "all", "--stop-at", "30"]);
+    let row = |prefix: &str| -> Vec<String> {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} row in\n{text}"));
+        line[prefix.len()..]
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(row("minute "), ["buggy", "close-only", "wait-timeout", "fixed"]);
+    assert_eq!(row("20 "), ["755", "110", "275", "110"]);
+    assert_eq!(row("58 "), ["965", "0", "0", "0"]);
+    assert_eq!(row("Stop() "), ["hangs", "(c0)", "returned", "returned", "returned"]);
+    assert_eq!(row("left after Stop() "), ["965", "0", "0", "0"]);
+    assert!(text.contains("note: close-only passes the goroutine check, yet"), "{text}");
+    let list = ok(&["sim", "--program", "fixed,close-only"]);
+    assert!(list.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["minute", "close-only", "fixed"]));
+}
+
+#[test]
+fn programs_lists_every_program_with_its_summary() {
+    let text = ok(&["programs"]);
+    for p in Program::ALL {
+        assert!(text.contains(&format!("{:<13} {}", p.name(), p.def().title)), "{text}");
+    }
+    let with_source = ok(&["programs", "--source"]);
+    assert!(with_source.contains("c.readerWg.Wait()"));
 }
 
 #[test]
@@ -104,13 +137,14 @@ fn sim_json_is_one_report_with_the_documented_keys() {
         "goroutines_per_reader",
         "baseline_goroutines",
         "seed",
+        "lines_per_min",
     ] {
         assert!(scenario.contains_key(key), "scenario lacks {key}");
     }
     let runs = v["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
-    assert_eq!(runs[0]["variant"], "buggy");
-    assert_eq!(runs[1]["variant"], "fixed");
+    assert_eq!(runs[0]["program"], "buggy");
+    assert_eq!(runs[1]["program"], "fixed");
     assert_eq!(runs[0]["verdict"], "leak");
     assert_eq!(runs[1]["verdict"], "pass");
     for run in runs {
@@ -128,21 +162,46 @@ fn sim_json_is_one_report_with_the_documented_keys() {
             "by_role",
             "leaked_readers",
             "stalled_containers",
+            "lines_read",
+            "silent_containers",
             "wait_groups",
         ] {
             assert!(samples[0].get(key).is_some(), "sample lacks {key}");
         }
         assert_eq!(samples[0]["goroutines"], 110);
+        assert!(run.get("stop").is_none(), "no Stop() without --stop-at");
     }
+    // The targets for the fixes people try.
+    let all: Value = serde_json::from_str(&ok(&["sim", "--program", "all", "--format", "json"])).unwrap();
+    let runs = all["runs"].as_array().unwrap();
+    let names: Vec<&str> = runs.iter().map(|r| r["program"].as_str().unwrap()).collect();
+    assert_eq!(names, ["buggy", "close-only", "wait-timeout", "fixed"]);
+    let samples = |i: usize| runs[i]["samples"].as_array().unwrap().clone();
+    let close_only = samples(1);
+    let frozen = &close_only[5]["lines_read"];
+    for s in &close_only[5..] {
+        assert_eq!(s["goroutines"], 110);
+        assert_eq!(s["stalled_containers"], 55);
+        assert_eq!(&s["lines_read"], frozen);
+    }
+    let growth = runs[2]["growth_per_min"].as_f64().unwrap();
+    assert!((10.0..=12.0).contains(&growth), "wait-timeout grows {growth}/min");
+    assert!(samples(2).iter().all(|s| s["stalled_containers"] == 0));
+    let stopped: Value =
+        serde_json::from_str(&ok(&["sim", "--program", "all", "--stop-at", "30", "--format", "json"])).unwrap();
+    assert_eq!(stopped["scenario"]["stop_at"], 30);
+    let stop = &stopped["runs"][3]["stop"];
+    assert_eq!((&stop["returned"], &stop["left"]), (&Value::Bool(true), &Value::from(0)));
+    assert_eq!(stopped["runs"][0]["stop"]["returned"], false);
 }
 
 #[test]
-fn sim_csv_has_a_row_per_variant_and_minute() {
+fn sim_csv_has_a_row_per_program_and_minute() {
     let text = ok(&["sim", "--format", "csv"]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2 * (58 + 1) + 1);
     assert!(lines[0].starts_with(
-        "variant,minute,goroutines,system,heartbeat,reader,handler,waiter,leaked_readers,stalled_containers,"
+        "program,minute,goroutines,system,heartbeat,reader,handler,waiter,helper,leaked_readers,stalled_containers,lines_read,silent_containers,"
     ));
     assert!(lines[1].starts_with("buggy,0,110,"));
     assert!(lines[60].starts_with("fixed,0,110,"));
@@ -151,7 +210,7 @@ fn sim_csv_has_a_row_per_variant_and_minute() {
         "sim",
         "--format",
         "csv",
-        "--variant",
+        "--program",
         "buggy",
         "--minutes",
         "7",
@@ -161,14 +220,14 @@ fn sim_csv_has_a_row_per_variant_and_minute() {
 
 #[test]
 fn dump_shows_the_leaked_goroutines_in_both_debug_levels() {
-    let full = ok(&["dump", "--variant", "buggy", "--at", "58"]);
+    let full = ok(&["dump", "--program", "buggy", "--at", "58"]);
     assert!(full.starts_with("goroutine 1 ["));
     assert!(full.contains("[IO wait, 53 minutes]"));
-    let grouped = ok(&["dump", "--variant", "buggy", "--at", "58", "--debug", "1"]);
+    let grouped = ok(&["dump", "--at", "58", "--debug", "1"]);
     assert!(grouped.starts_with("goroutine profile: total 1856"));
     let one = ok(&[
         "dump",
-        "--variant",
+        "--program",
         "fixed",
         "--at",
         "17.5",
@@ -178,6 +237,8 @@ fn dump_shows_the_leaked_goroutines_in_both_debug_levels() {
         "1",
     ]);
     assert!(one.starts_with("goroutine profile: total 2\n"));
+    let helpers = ok(&["dump", "--program", "wait-timeout", "--at", "58", "--container", "3", "--debug", "1"]);
+    assert!(helpers.contains("11 @ helper [semacquire]"), "{helpers}");
 }
 
 #[test]
@@ -207,7 +268,7 @@ fn chart_writes_an_svg_and_a_png_and_nothing_else() {
 }
 
 #[test]
-fn sweep_summarises_each_setting_and_variant() {
+fn sweep_summarises_each_setting_and_program() {
     let args = [
         "sweep",
         "--containers",
@@ -237,7 +298,7 @@ fn sweep_summarises_each_setting_and_variant() {
         "0,1",
         "--seeds",
         "2",
-        "--variant",
+        "--program",
         "buggy",
         "--format",
         "json",
@@ -254,7 +315,7 @@ fn sweep_summarises_each_setting_and_variant() {
 }
 
 #[test]
-fn fingerprints_are_stable_and_tell_the_variants_apart() {
+fn fingerprints_are_stable_and_tell_the_programs_apart() {
     let first = ok(&["fingerprint"]);
     assert_eq!(ok(&["fingerprint"]), first);
     let lines: Vec<Vec<&str>> = first.lines().map(|l| l.split(' ').collect()).collect();
@@ -269,7 +330,7 @@ fn fingerprints_are_stable_and_tell_the_variants_apart() {
         );
     }
     assert_ne!(lines[0][2], lines[1][2]);
-    let custom = ok(&["fingerprint", "--variant", "buggy", "--seed", "2"]);
+    let custom = ok(&["fingerprint", "--program", "buggy", "--seed", "2"]);
     assert!(custom.starts_with("custom buggy "));
     assert_ne!(custom.split(' ').nth(2), Some(lines[0][2]));
 }
@@ -282,9 +343,9 @@ fn the_conformance_list_gives_the_cores_fingerprint_for_every_run() {
     let expected: Vec<(String, String, u64)> = leakscope_sim::conformance::scenarios()
         .iter()
         .flat_map(|(name, s)| {
-            Variant::ALL.map(|v| {
-                let print = simulate(s, v).unwrap().fingerprint();
-                ((*name).to_owned(), v.name().to_owned(), print)
+            Program::ALL.map(|p| {
+                let print = simulate(s, p).unwrap().fingerprint();
+                ((*name).to_owned(), p.name().to_owned(), print)
             })
         })
         .collect();
@@ -300,7 +361,15 @@ fn the_conformance_list_gives_the_cores_fingerprint_for_every_run() {
 fn bad_scenario_flags_are_refused_in_one_line() {
     let cases: &[(&[&str], &str)] = &[
         (&["sim", "--preset", "fase9"], "--preset"),
-        (&["sim", "--variant", "sometimes"], "--variant"),
+        (&["sim", "--program", "sometimes"], "--program"),
+        (&["sim", "--program", "buggy,,fixed"], "--program"),
+        (&["sim", "--program", ""], "--program"),
+        (&["sim", "--variant", "buggy"], "--variant"),
+        (&["sim", "--lines-per-min", "30001"], "--lines-per-min"),
+        (&["sim", "--lines-per-min", "-1"], "--lines-per-min"),
+        (&["sim", "--stop-at", "59"], "--stop-at"),
+        (&["sim", "--stop-at", "soon"], "--stop-at"),
+        (&["sim", "--preset", "fase3", "--stop-at", "11"], "--stop-at"),
         (&["sim", "--format", "xml"], "--format"),
         (&["sim", "--containers", "0"], "--containers"),
         (&["sim", "--containers", "1000000000"], "--containers"),
@@ -337,7 +406,7 @@ fn bad_scenario_flags_are_refused_in_one_line() {
             &["fingerprint", "--conformance", "--seed", "3"],
             "--conformance",
         ),
-        (&["fingerprint", "--variant", "neither"], "--variant"),
+        (&["fingerprint", "--program", "neither"], "--program"),
     ];
     for (args, flag) in cases {
         refused(args, flag);
@@ -350,18 +419,22 @@ fn bad_scenario_flags_are_refused_in_one_line() {
         refused(&["sim", "--containers", "-5"], "--containers"),
         "leakscope: error: --containers -5 is out of range (allowed: 1 to 10000)\n"
     );
+    assert_eq!(
+        refused(&["sim", "--program", "buggy,shared"], "--program"),
+        "leakscope: error: --program buggy,shared names an unknown program shared (allowed: comma-separated names from buggy, close-only, wait-timeout, fixed, or all)\n"
+    );
 }
 
 #[test]
 fn bad_dump_flags_name_the_flag_and_its_range() {
-    let at = refused(&["dump", "--variant", "buggy", "--at", "59"], "--at");
+    let at = refused(&["dump", "--program", "buggy", "--at", "59"], "--at");
     assert!(at.contains("0 to 58"), "{at}");
-    refused(&["dump", "--variant", "buggy", "--at", "-1"], "--at");
-    refused(&["dump", "--variant", "buggy", "--at", "soon"], "--at");
+    refused(&["dump", "--program", "buggy", "--at", "-1"], "--at");
+    refused(&["dump", "--program", "buggy", "--at", "soon"], "--at");
     let c = refused(
         &[
             "dump",
-            "--variant",
+            "--program",
             "buggy",
             "--at",
             "5",
@@ -372,12 +445,12 @@ fn bad_dump_flags_name_the_flag_and_its_range() {
     );
     assert!(c.contains("0 to 54"), "{c}");
     refused(
-        &["dump", "--variant", "buggy", "--at", "5", "--debug", "3"],
+        &["dump", "--program", "buggy", "--at", "5", "--debug", "3"],
         "--debug",
     );
-    refused(&["dump", "--variant", "both", "--at", "5"], "--variant");
-    refused(&["dump", "--at", "5"], "--variant");
-    refused(&["dump", "--variant", "fixed"], "--at");
+    refused(&["dump", "--program", "all", "--at", "5"], "--program");
+    refused(&["dump", "--program", "buggy,fixed", "--at", "5"], "--program");
+    refused(&["dump", "--program", "fixed"], "--at");
 }
 
 #[test]
@@ -441,7 +514,7 @@ fn bad_sweep_flags_are_refused_before_anything_is_written() {
             "--seed-start",
         ),
         (&["sweep", "--format", "table", "--out", out], "--format"),
-        (&["sweep", "--variant", "all", "--out", out], "--variant"),
+        (&["sweep", "--program", "some", "--out", out], "--program"),
         (&["sweep", "--containers", "", "--out", out], "--containers"),
     ];
     for (args, flag) in cases {

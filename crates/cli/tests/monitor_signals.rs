@@ -61,8 +61,8 @@ fn sigterm_and_ctrl_c_drain_the_monitor_back_to_zero() {
             .args([
                 "monitor",
                 "--docker",
-                "--variant",
-                "split",
+                "--program",
+                "fixed",
                 "--rotation",
                 "1s",
             ])

@@ -128,6 +128,105 @@ pub const fn file_name(program: Program) -> &'static str {
     program.def().file
 }
 
+/// How a line of a diff reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// In both programs.
+    Same,
+    /// Only in the first program.
+    Removed,
+    /// Only in the second program.
+    Added,
+}
+
+/// One line of a [`diff`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiffLine {
+    /// Same, removed or added.
+    pub change: Change,
+    /// Its 1-based line number in the first program, unless added.
+    pub old: Option<u32>,
+    /// Its 1-based line number in the second program, unless removed.
+    pub new: Option<u32>,
+    /// The text, without a newline.
+    pub text: &'static str,
+}
+
+/// The line diff from program `a` to program `b`, as hunks: each run of
+/// changed lines with up to `context` unchanged lines around it (hunks
+/// closer than that merge). A longest common subsequence of lines, so a
+/// line moved counts as removed and added.
+///
+/// # Examples
+///
+/// ```
+/// use leakscope_sim::Program;
+/// use leakscope_sim::code::{Change, diff};
+///
+/// let hunks = diff(Program::BUGGY, Program::CLOSE_ONLY, 0);
+/// let added: Vec<&str> = hunks.iter().flatten()
+///     .filter(|l| l.change == Change::Added)
+///     .map(|l| l.text.trim())
+///     .collect();
+/// assert!(added.contains(&"s.Close()   // always: releases reader n and the stream's handlers"));
+/// ```
+pub fn diff(a: Program, b: Program, context: usize) -> Vec<Vec<DiffLine>> {
+    let (x, y): (Vec<&'static str>, Vec<&'static str>) =
+        (a.source().lines().collect(), b.source().lines().collect());
+    let (n, m) = (x.len(), y.len());
+    // lcs[i][j]: the longest common subsequence of x[i..] and y[j..].
+    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if x[i] == y[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let mut all = Vec::with_capacity(n + m);
+    let (mut i, mut j) = (0, 0);
+    let line = |change, old: Option<usize>, new: Option<usize>, text| DiffLine {
+        change,
+        old: old.map(|k| k as u32 + 1),
+        new: new.map(|k| k as u32 + 1),
+        text,
+    };
+    while i < n || j < m {
+        if i < n && j < m && x[i] == y[j] {
+            all.push(line(Change::Same, Some(i), Some(j), x[i]));
+            i += 1;
+            j += 1;
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            // Removed lines first, as `diff -u` prints them.
+            all.push(line(Change::Removed, Some(i), None, x[i]));
+            i += 1;
+        } else {
+            all.push(line(Change::Added, None, Some(j), y[j]));
+            j += 1;
+        }
+    }
+    // Keep the lines within `context` of a change, split where a gap opens.
+    let changed: Vec<usize> = (0..all.len())
+        .filter(|&k| all[k].change != Change::Same)
+        .collect();
+    let near = |k: usize| changed.iter().any(|&c| c.abs_diff(k) <= context);
+    let mut hunks: Vec<Vec<DiffLine>> = Vec::new();
+    let mut last: Option<usize> = None;
+    for (k, l) in all.iter().enumerate() {
+        if !near(k) {
+            continue;
+        }
+        match (last, hunks.last_mut()) {
+            (Some(p), Some(h)) if p + 1 == k => h.push(*l),
+            _ => hunks.push(vec![*l]),
+        }
+        last = Some(k);
+    }
+    hunks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +248,58 @@ mod tests {
             }
         }
         assert_eq!(line_of(Program::FIXED, Anchor::SkipWait), 0);
+    }
+
+    #[test]
+    fn a_diff_rebuilds_both_programs_and_keeps_its_context() {
+        for (a, b) in [
+            (Program::BUGGY, Program::CLOSE_ONLY),
+            (Program::BUGGY, Program::WAIT_TIMEOUT),
+            (Program::CLOSE_ONLY, Program::FIXED),
+        ] {
+            let whole = diff(a, b, usize::MAX).concat();
+            let side = |keep: Change| -> Vec<&str> {
+                whole
+                    .iter()
+                    .filter(|l| l.change != keep)
+                    .map(|l| l.text)
+                    .collect()
+            };
+            assert_eq!(side(Change::Added), a.source().lines().collect::<Vec<_>>());
+            assert_eq!(
+                side(Change::Removed),
+                b.source().lines().collect::<Vec<_>>()
+            );
+            for hunk in diff(a, b, 1) {
+                assert!(hunk.iter().any(|l| l.change != Change::Same), "{a}→{b}");
+                assert!(hunk.len() >= 2, "a change and its context");
+            }
+        }
+        assert!(diff(Program::FIXED, Program::FIXED, 3).is_empty());
+    }
+
+    #[test]
+    fn close_only_changes_the_error_path_only() {
+        // Besides the first comment and Stop()'s, the rotate() body: the
+        // error path (around an unchanged `}`) and the comment on Close().
+        let hunks = diff(Program::BUGGY, Program::CLOSE_ONLY, 0);
+        let removed: Vec<&str> = hunks
+            .iter()
+            .flatten()
+            .filter(|l| l.change == Change::Removed)
+            .map(|l| l.text.trim())
+            .collect();
+        assert!(removed.contains(&"return"), "{removed:?}");
+        assert!(
+            removed.iter().any(|t| t.starts_with("// Workaround")),
+            "{removed:?}"
+        );
+        assert_eq!(hunks.len(), 4, "{hunks:#?}");
+        let first = &hunks[0];
+        assert_eq!(
+            (first[0].change, first[1].change),
+            (Change::Removed, Change::Added)
+        );
     }
 
     #[test]

@@ -52,6 +52,7 @@ mod sample;
 mod scenario;
 pub mod seed;
 mod sim;
+mod stuck;
 mod time;
 mod trace;
 
@@ -71,5 +72,6 @@ pub use report::{Report, RunReport, Source};
 pub use sample::{GroupState, Holders, Sample, StopOutcome, WaitGroups};
 pub use scenario::{MAX_ROTATIONS, Param, Preset, Scenario};
 pub use sim::{Sim, simulate};
+pub use stuck::Stuck;
 pub use time::Time;
 pub use trace::{ContainerView, Snapshot, Trace};

@@ -1,7 +1,7 @@
 //! Engine speed: FASE 6 both variants, and cost against containers × minutes.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use leakscope_sim::{Preset, Scenario, Program, simulate};
+use leakscope_sim::{Preset, Program, Scenario, simulate};
 use std::hint::black_box;
 
 fn both(s: &Scenario) {

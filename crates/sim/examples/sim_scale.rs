@@ -1,4 +1,4 @@
-//! Release-mode figures for the README: FASE 6 cost, the 10,000-container
+//! Release-mode figures for the README: FASE 6 cost (all four programs), the 10,000-container
 //! day, and how cost grows with containers × minutes.
 //!
 //! `cargo run --release -p leakscope-sim --example sim_scale`
@@ -9,7 +9,7 @@
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
-use leakscope_sim::{Preset, Scenario, Program, simulate};
+use leakscope_sim::{Preset, Program, Scenario, simulate};
 
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -23,15 +23,15 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Runs both variants of `s` `reps` times, keeping both traces alive at once
-/// as `leakscope sim --variant both` does; returns the median seconds.
-fn time_both(s: &Scenario, reps: usize) -> f64 {
+/// Runs every program on `s` `reps` times, keeping every trace alive at once
+/// as `leakscope sim --program all` does; returns the median seconds.
+fn time_all(s: &Scenario, reps: usize) -> f64 {
     let times: Vec<f64> = (0..reps)
         .map(|_| {
             let start = Instant::now();
             let traces: Vec<_> = Program::ALL
                 .iter()
-                .map(|&v| simulate(s, v).expect("valid scenario"))
+                .map(|&p| simulate(s, p).expect("valid scenario"))
                 .collect();
             let secs = start.elapsed().as_secs_f64();
             std::hint::black_box(traces);
@@ -47,7 +47,7 @@ fn child(containers: u32, minutes: u32, reps: usize) {
         minutes,
         ..Scenario::default()
     };
-    let secs = time_both(&s, reps);
+    let secs = time_all(&s, reps);
     println!("{secs} {}", peak_rss_mib().unwrap_or(f64::NAN));
 }
 
@@ -81,18 +81,18 @@ fn main() -> ExitCode {
     }
 
     let fase6 = Preset::Fase6.scenario();
-    let secs = time_both(&fase6, 2_001);
+    let secs = time_all(&fase6, 2_001);
     println!(
-        "fase6, both variants (55 containers × 58 min): median {:.1} µs over 2001 runs (target < 1 ms)",
+        "fase6, all four programs (55 containers × 58 min): median {:.1} µs over 2001 runs (target < 1 ms)",
         secs * 1e6
     );
 
     let (secs, mib) = measure(10_000, 1_440, 3);
     println!(
-        "10,000 containers × 24 h, both variants: median {secs:.2} s over 3 runs, peak RSS {mib:.0} MiB (targets < 2 s, < 256 MB)"
+        "10,000 containers × 24 h, all four programs: median {secs:.2} s over 3 runs, peak RSS {mib:.0} MiB (targets < 2 s, < 256 MB)"
     );
 
-    println!("cost against containers × minutes (both variants, median of 3):");
+    println!("cost against containers × minutes (all four programs, median of 3):");
     println!(
         "{:>10} {:>8} {:>14} {:>10} {:>16}",
         "containers", "minutes", "cont×min", "seconds", "ns per cont×min"

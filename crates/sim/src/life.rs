@@ -204,21 +204,19 @@ pub(crate) enum Step {
     Stop { first_hung: bool },
 }
 
-/// The events of one step of one container, from its record.
+/// The events of one step of one container, from its record. `leaked` is
+/// the number of its rotations abandoned before this step's rotation (the
+/// caller keeps the running count: recounting would cost a pass over the
+/// record per step).
 pub(crate) fn step_events(
     rules: &Rules,
     index: u32,
     rec: &ContainerRecord,
     step: Step,
+    leaked: u32,
     out: &mut Vec<Event>,
 ) {
     let group = rules.reader_group();
-    let leaked_before = |n: u32| {
-        rec.rotations[..n as usize - 1]
-            .iter()
-            .filter(|r| r.outcome() == Outcome::Abandoned)
-            .count() as u32
-    };
     let mut ev = |time: Time, rotation: u32, kind: EventKind| {
         out.push(Event {
             time,
@@ -227,7 +225,7 @@ pub(crate) fn step_events(
             kind,
         });
     };
-    let reader_started = |n: u32, ev: &mut dyn FnMut(Time, u32, EventKind)| {
+    let reader_started = |n: u32, leaked: u32, ev: &mut dyn FnMut(Time, u32, EventKind)| {
         if let Some(r) = rec.rotations.get(n as usize - 1) {
             ev(
                 r.start(),
@@ -235,7 +233,7 @@ pub(crate) fn step_events(
                 EventKind::ReaderStarted {
                     goroutine: r.reader(),
                     group,
-                    counter: rules.base(leaked_before(n)) + 1,
+                    counter: rules.base(leaked) + 1,
                 },
             );
         }
@@ -251,14 +249,13 @@ pub(crate) fn step_events(
                     counter: 1,
                 },
             );
-            reader_started(1, &mut ev);
+            reader_started(1, 0, &mut ev);
         }
         Step::Rotate(n) => {
             let r: &Rotation = &rec.rotations[n as usize - 1];
             let (Some(end), Some(waiter)) = (r.end(), r.waiter()) else {
                 return;
             };
-            let leaked = leaked_before(n);
             ev(end, n, EventKind::RotationDue { goroutine: waiter });
             let handlers = if r.failed() { rules.handlers } else { 0 };
             if r.failed() {
@@ -273,7 +270,7 @@ pub(crate) fn step_events(
             }
             if r.outcome() == Outcome::Abandoned {
                 ev(end, n, EventKind::WaitSkipped { reader: r.reader() });
-                reader_started(n + 1, &mut ev);
+                reader_started(n + 1, leaked + 1, &mut ev);
                 return;
             }
             let counter = rules.base(leaked);
@@ -315,7 +312,7 @@ pub(crate) fn step_events(
                             group,
                         },
                     );
-                    reader_started(n + 1, &mut ev);
+                    reader_started(n + 1, leaked, &mut ev);
                 }
             }
         }
@@ -338,7 +335,7 @@ pub(crate) fn step_events(
                 },
             );
             if reopened {
-                reader_started(n + 1, &mut ev);
+                reader_started(n + 1, leaked, &mut ev);
             }
         }
         Step::Stop { first_hung } => {

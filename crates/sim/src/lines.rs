@@ -54,20 +54,20 @@ impl LineClock {
 
     /// For a stream that reads `[s, d)`: the ranges `(a, b]` of sample
     /// instants `t` at which it has read a line in `[t − period, t)`.
-    pub(crate) fn heard(&self, s: Time, d: Time, period: Time) -> Vec<(Time, Time)> {
+    pub(crate) fn heard(&self, s: Time, d: Time, period: Time, mut f: impl FnMut(Time, Time)) {
         let n = self.between(s, d);
         if n == 0 {
-            return Vec::new();
+            return;
         }
         let first = self.before(s);
         let last = first + n - 1;
         let gap = 60_000u64.div_ceil(self.per_min);
         if gap <= period.as_millis() {
-            vec![(self.at(first), self.at(last) + period)]
+            f(self.at(first), self.at(last) + period);
         } else {
-            (first..=last)
-                .map(|k| (self.at(k), self.at(k) + period))
-                .collect()
+            for k in first..=last {
+                f(self.at(k), self.at(k) + period);
+            }
         }
     }
 }
@@ -114,9 +114,18 @@ mod tests {
     fn a_stream_is_heard_for_one_period_after_its_last_line() {
         let c = LineClock::new(60);
         let period = Time::from_secs(300);
-        let heard = c.heard(Time::ZERO, Time::from_secs(300), period);
+        let mut heard = Vec::new();
+        c.heard(Time::ZERO, Time::from_secs(300), period, |a, b| {
+            heard.push((a, b))
+        });
         assert_eq!(heard, vec![(Time::ZERO, Time::from_secs(299 + 300))]);
-        let sparse = LineClock::new(1).heard(Time::ZERO, Time::from_secs(180), Time::from_secs(30));
-        assert_eq!(sparse.len(), 3);
+        let mut sparse = 0;
+        LineClock::new(1).heard(
+            Time::ZERO,
+            Time::from_secs(180),
+            Time::from_secs(30),
+            |_, _| sparse += 1,
+        );
+        assert_eq!(sparse, 3);
     }
 }

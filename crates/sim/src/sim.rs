@@ -139,36 +139,53 @@ impl Sim {
     /// Runs the next step and returns what it did, or `None` once nothing
     /// more is due before the end of the run.
     pub fn step(&mut self) -> Option<&[Event]> {
+        self.advance(true).then_some(&self.events[..])
+    }
+
+    /// Runs the next step, telling its events only when `tell`; false once
+    /// nothing more is due before the end of the run.
+    fn advance(&mut self, tell: bool) -> bool {
         self.events.clear();
-        let t = self.next_time()?;
+        let Some(t) = self.next_time() else {
+            return false;
+        };
         let timer_due = self.queue.peek_time().is_some_and(|q| q <= t);
         if !timer_due {
             self.now = t;
-            self.stop();
-            return Some(&self.events);
+            self.stop(tell);
+            return true;
         }
-        let (t, action) = self.queue.pop()?;
-        self.now = t;
-        let (c, step) = match action {
-            Action::Start(c) => (c, self.start(c)),
-            Action::Rotate(c) => (c, self.rotate(c)),
-            Action::Reopen(c) => (c, self.reopen(c)),
+        let Some((t, action)) = self.queue.pop() else {
+            return false;
         };
-        life::step_events(
-            &self.rules,
-            c,
-            &self.containers[c as usize],
-            step,
-            &mut self.events,
-        );
-        Some(&self.events)
+        self.now = t;
+        let c = match action {
+            Action::Start(c) | Action::Rotate(c) | Action::Reopen(c) => c,
+        };
+        let leaked = self.leaked[c as usize];
+        let step = match action {
+            Action::Start(c) => self.start(c),
+            Action::Rotate(c) => self.rotate(c),
+            Action::Reopen(c) => self.reopen(c),
+        };
+        if tell {
+            life::step_events(
+                &self.rules,
+                c,
+                &self.containers[c as usize],
+                step,
+                leaked,
+                &mut self.events,
+            );
+        }
+        true
     }
 
     /// Runs every step due at or before `t` (at most to the end of the run).
     pub fn run_until(&mut self, t: Time) {
         let t = t.min(self.horizon);
         while self.next_time().is_some_and(|next| next <= t) {
-            self.step();
+            self.advance(false);
         }
         self.now = self.now.max(t);
     }
@@ -267,7 +284,7 @@ impl Sim {
 
     /// `Stop()`: cancel, then stop every timer and close every current
     /// stream (container order), then wait on every container's groups.
-    fn stop(&mut self) {
+    fn stop(&mut self, tell: bool) {
         self.stop_pending = false;
         let now = self.now;
         // Timers: no rotation falls due after this. A timed wait whose group
@@ -285,13 +302,16 @@ impl Sim {
             }
             let first_hung = !hung && self.leaked[ci] > 0;
             hung |= first_hung;
-            life::step_events(
-                &self.rules,
-                ci as u32,
-                rec,
-                Step::Stop { first_hung },
-                &mut self.events,
-            );
+            if tell {
+                life::step_events(
+                    &self.rules,
+                    ci as u32,
+                    rec,
+                    Step::Stop { first_hung },
+                    self.leaked[ci],
+                    &mut self.events,
+                );
+            }
         }
     }
 }

@@ -197,12 +197,12 @@ impl Trace {
                 lines_done.add(done, usize::MAX, clock.between(s, d) as i64);
                 // Minutes at which this stream's lines keep the container
                 // from being silent, merged with the previous stream's.
-                for (a, b) in clock.heard(s, d, period) {
+                clock.heard(s, d, period, |a, b| {
                     let from = (a.as_millis() / 60_000 + 1).max(heard_until as u64) as usize;
                     let to = (b.as_millis() / 60_000 + 1) as usize;
                     heard.add(from, to, 1);
                     heard_until = heard_until.max(to);
-                }
+                });
             }
         }
         let roles: Vec<Vec<u64>> = roles.iter().map(Tally::values).collect();
@@ -501,9 +501,14 @@ impl Trace {
         // Stop() runs after every timer due at its instant.
         steps.sort_by_key(|(t, s)| (*t, matches!(s, Step::Stop { .. })));
         let mut out = Vec::new();
+        let mut leaked = 0;
         for (t, step) in steps {
             if t <= self.end() {
-                life::step_events(&rules, index, rec, step, &mut out);
+                life::step_events(&rules, index, rec, step, leaked, &mut out);
+            }
+            if let Step::Rotate(n) = step {
+                leaked +=
+                    u32::from(rec.rotations[n as usize - 1].outcome() == crate::Outcome::Abandoned);
             }
         }
         Ok(out)

@@ -71,7 +71,11 @@ fn fase6_wait_timeout_keeps_reading_and_grows_by_a_container_count_per_rotation(
     let a = t.analysis();
     assert_eq!(a.verdict, Verdict::Leak);
     // 55 helpers per rotation period of 5 min 10 s: about 11 a minute.
-    assert!((10.0..=11.5).contains(&a.growth_per_min), "growth {}", a.growth_per_min);
+    assert!(
+        (10.0..=11.5).contains(&a.growth_per_min),
+        "growth {}",
+        a.growth_per_min
+    );
     assert_eq!(a.final_goroutines, 110 + 55 * 11);
     assert!(t.samples().iter().all(|s| s.stalled_containers == 0));
     let lines = |s: &leakscope_sim::Sample| s.lines_read;

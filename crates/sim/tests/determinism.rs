@@ -1,6 +1,6 @@
 //! Determinism: a seed fixes the whole trace; seeds differ where faults can.
 
-use leakscope_sim::{Scenario, Program, simulate};
+use leakscope_sim::{Program, Scenario, simulate};
 
 #[test]
 fn the_same_seed_twice_gives_identical_traces() {
@@ -56,7 +56,10 @@ fn seeds_do_not_change_the_counts_when_faults_are_certain_or_impossible() {
             let a = simulate(&s(1), p).unwrap();
             let b = simulate(&s(99), p).unwrap();
             let counts = |t: &leakscope_sim::Trace| {
-                t.samples().iter().map(|x| (x.goroutines, x.by_role)).collect::<Vec<_>>()
+                t.samples()
+                    .iter()
+                    .map(|x| (x.goroutines, x.by_role))
+                    .collect::<Vec<_>>()
             };
             assert_eq!(counts(&a), counts(&b), "{p}");
             if error_rate == 0.0 {

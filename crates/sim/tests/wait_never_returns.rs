@@ -169,14 +169,21 @@ fn close_only_never_leaves_a_reader_behind_and_stalls_at_its_first_rotation() {
     let events = t.events_of(0).unwrap();
     assert!(events.iter().any(|e| matches!(
         e.kind,
-        EventKind::StreamClosed { handlers: 2, counter: 1, .. }
+        EventKind::StreamClosed {
+            handlers: 2,
+            counter: 1,
+            ..
+        }
     )));
     assert!(t.samples().iter().all(|s| s.goroutines == 2));
     let gs = t.goroutines_at(t.end(), Some(0)).unwrap();
     let roles: Vec<_> = gs.iter().map(|g| (g.role, g.state)).collect();
     assert_eq!(
         roles,
-        vec![(Role::Heartbeat, State::Select), (Role::Waiter, State::Semacquire)]
+        vec![
+            (Role::Heartbeat, State::Select),
+            (Role::Waiter, State::Semacquire)
+        ]
     );
 }
 
@@ -186,11 +193,12 @@ fn wait_timeout_moves_the_leak_into_helpers() {
     let c = &t.containers()[0];
     // Due at 5:00, 10:10, 15:20; the fourth opened at 15:30.
     let ends: Vec<_> = c.rotations().iter().filter_map(|r| r.end()).collect();
-    assert_eq!(
-        ends,
-        [300, 610, 920].map(|s| Time::from_secs(s)).to_vec()
+    assert_eq!(ends, [300, 610, 920].map(|s| Time::from_secs(s)).to_vec());
+    assert!(
+        c.rotations()[..3]
+            .iter()
+            .all(|r| r.outcome() == Outcome::TimedOut)
     );
-    assert!(c.rotations()[..3].iter().all(|r| r.outcome() == Outcome::TimedOut));
     assert_eq!(c.rotations()[3].start(), Time::from_secs(930));
     // At 15:25: heartbeat, 3 helpers, rotate() in its select; no reader.
     let gs = t.goroutines_at(Time::from_secs(925), Some(0)).unwrap();
@@ -206,9 +214,18 @@ fn wait_timeout_moves_the_leak_into_helpers() {
         ]
     );
     let last = t.samples().last().unwrap();
-    assert_eq!((last.goroutines, last.by_role.helper, last.stalled_containers), (5, 3, 0));
+    assert_eq!(
+        (
+            last.goroutines,
+            last.by_role.helper,
+            last.stalled_containers
+        ),
+        (5, 3, 0)
+    );
     let dump = t.dump(t.end(), Some(0), DumpFormat::Grouped).unwrap();
-    assert!(dump.contains("3 @ helper [semacquire] (timed wait's helper, blocked in Wait for good)"));
+    assert!(
+        dump.contains("3 @ helper [semacquire] (timed wait's helper, blocked in Wait for good)")
+    );
     assert!(dump.contains("main.(*Monitor).rotate.func1\tmonitor/wait_timeout.go:"));
 }
 
@@ -231,7 +248,15 @@ fn the_fixed_stop_returns_with_no_goroutine_left() {
     assert_eq!(last.outcome(), Outcome::Stopped);
     assert_eq!(last.end(), Some(Time::from_minutes(12)));
     let e = t.events_of(0).unwrap().pop().unwrap();
-    assert!(matches!(e.kind, EventKind::Stopped { counter: 0, hangs: false, reader: Some(_), .. }));
+    assert!(matches!(
+        e.kind,
+        EventKind::Stopped {
+            counter: 0,
+            hangs: false,
+            reader: Some(_),
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -244,7 +269,14 @@ fn the_buggy_stop_hangs_on_readers_nobody_can_close() {
     assert_eq!(stop.left, 6);
     assert!(t.samples()[12..].iter().all(|s| s.goroutines == 6));
     let e = t.events_of(0).unwrap().pop().unwrap();
-    assert!(matches!(e.kind, EventKind::Stopped { counter: 2, hangs: true, .. }));
+    assert!(matches!(
+        e.kind,
+        EventKind::Stopped {
+            counter: 2,
+            hangs: true,
+            ..
+        }
+    ));
     assert!(e.describe().contains("Stop() hangs"));
 }
 
@@ -260,7 +292,11 @@ fn stop_wakes_every_goroutine_blocked_on_a_group_that_reaches_zero() {
         let EventKind::Stopped { woken, .. } = e.kind else {
             panic!("{program}: last event {e}");
         };
-        let expected = if program == Program::WAIT_TIMEOUT { 2 } else { 1 };
+        let expected = if program == Program::WAIT_TIMEOUT {
+            2
+        } else {
+            1
+        };
         assert_eq!(woken, expected, "{program}");
     }
 }

@@ -32,7 +32,7 @@ impl LineClock {
     /// When line `k` (from 0) is written: never on a whole second.
     pub fn written_at(&self, k: u64) -> Time {
         let t = self.at(k);
-        if t.as_millis() % 1000 == 0 {
+        if t.as_millis().is_multiple_of(1000) {
             Time(t.as_millis() + 1)
         } else {
             t

@@ -193,7 +193,7 @@ fn wait_timeout_moves_the_leak_into_helpers() {
     let c = &t.containers()[0];
     // Due at 5:00, 10:10, 15:20; the fourth opened at 15:30.
     let ends: Vec<_> = c.rotations().iter().filter_map(|r| r.end()).collect();
-    assert_eq!(ends, [300, 610, 920].map(|s| Time::from_secs(s)).to_vec());
+    assert_eq!(ends, [300, 610, 920].map(Time::from_secs).to_vec());
     assert!(
         c.rotations()[..3]
             .iter()

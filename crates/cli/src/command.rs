@@ -202,16 +202,19 @@ pub fn notice_line(notice: &Notice) -> String {
 /// A failed monitor run, told in terms of the flags that caused it.
 fn monitor_error(err: RunError) -> anyhow::Error {
     match err {
-        RunError::Follow(FollowError::Create { path, error }) => InputError(format!(
-            "--out {}: cannot create it ({})",
-            shown(&path.display().to_string()),
-            io_reason(&error)
-        ))
+        RunError::Follow(FollowError::Create { path, error }) => InputError::new(
+            "--out",
+            Some(&path.display().to_string()),
+            format!(": cannot create it ({})", io_reason(&error)),
+            None,
+        )
         .into(),
-        RunError::Follow(FollowError::Listen { addr, error }) => InputError(format!(
-            "--debug-addr {addr}: cannot listen there ({}; allowed: a free port, or off)",
-            io_reason(&error)
-        ))
+        RunError::Follow(FollowError::Listen { addr, error }) => InputError::new(
+            "--debug-addr",
+            Some(&addr.to_string()),
+            format!(": cannot listen there ({})", io_reason(&error)),
+            Some("a free port, or off"),
+        )
         .into(),
         RunError::Follow(FollowError::Write { path, error }) => anyhow::anyhow!(
             "--out {}: cannot write it ({})",

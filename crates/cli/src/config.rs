@@ -42,25 +42,32 @@ pub const fn flag_of(param: Param) -> &'static str {
 /// The programs of a `--program` list (`a,b` or `all`), in the core's
 /// order.
 pub fn programs(raw: &str) -> Result<Vec<Program>, InputError> {
-    Program::parse_list(raw).map_err(|e| match e {
-        Error::UnknownProgram(name) => InputError(format!(
-            "--program {} names an unknown program {} (allowed: comma-separated names from {}, or all)",
-            shown(raw),
-            shown(&name),
-            Program::names()
-        )),
-        other => InputError(other.to_string()),
+    Program::parse_list(raw).map_err(|e| {
+        let name = match e {
+            Error::UnknownProgram(name) => name,
+            _ => raw.to_owned(),
+        };
+        InputError::new(
+            "--program",
+            Some(raw),
+            format!("names an unknown program {}", shown(&name)),
+            Some(&format!(
+                "comma-separated names from {}, or all",
+                Program::names()
+            )),
+        )
     })
 }
 
 /// The one program of a `--program` flag.
 pub fn program(raw: &str) -> Result<Program, InputError> {
     raw.trim().parse().map_err(|_| {
-        InputError(format!(
-            "--program {} is not a program (allowed: {})",
-            shown(raw),
-            Program::names()
-        ))
+        InputError::new(
+            "--program",
+            Some(raw),
+            "is not a program",
+            Some(&Program::names()),
+        )
     })
 }
 
@@ -98,13 +105,10 @@ pub fn parse_float(flag: &str, raw: &str, allowed: &str) -> Result<f64, InputErr
 /// Sets `param` of `scenario` from its flag's text: the core parses and
 /// range-checks ([`Scenario::set`]); this names the flag.
 pub fn apply(scenario: &mut Scenario, param: Param, raw: &str) -> Result<(), InputError> {
-    scenario.set(param, raw).map_err(|e| {
-        InputError(format!(
-            "{} {} is {}",
-            flag_of(param),
-            shown(raw),
-            e.reason()
-        ))
+    scenario.set(param, raw).map_err(|e| match e {
+        Error::OutOfRange { .. } => InputError::out_of_range(flag_of(param), raw, param.allowed()),
+        Error::NotANumber { .. } => InputError::not_a_number(flag_of(param), raw, param.allowed()),
+        other => InputError::new(flag_of(param), Some(raw), format!("is {}", other.reason()), None),
     })
 }
 
@@ -126,14 +130,19 @@ pub fn validate(
             &raw(param).unwrap_or(value),
             param.allowed(),
         )),
-        Err(Error::TooLarge { rotations }) => Err(InputError(format!(
-            "--containers {} with --minutes {} and --rotation {} makes {rotations} rotations, \
-             too many for one run (allowed: containers × rotations per container up to {MAX_ROTATIONS})",
-            scenario.containers,
-            scenario.minutes,
-            raw(Param::Rotation).unwrap_or_else(|| rotation_minutes(scenario.rotation_secs)),
-        ))),
-        Err(other) => Err(InputError(other.to_string())),
+        Err(Error::TooLarge { rotations }) => Err(InputError::new(
+            "--containers",
+            Some(&scenario.containers.to_string()),
+            format!(
+                "with --minutes {} and --rotation {} makes {rotations} rotations, too many for one run",
+                scenario.minutes,
+                raw(Param::Rotation).unwrap_or_else(|| rotation_minutes(scenario.rotation_secs)),
+            ),
+            Some(&format!(
+                "containers × rotations per container up to {MAX_ROTATIONS}"
+            )),
+        )),
+        Err(other) => Err(InputError::new("", None, other.to_string(), None)),
     }
 }
 
@@ -250,10 +259,12 @@ pub fn parse_duration(
         duration::format(max)
     );
     let d = duration::parse(raw).map_err(|why| {
-        InputError(format!(
-            "{flag} {} is not a duration: {why} (allowed: {allowed})",
-            shown(raw)
-        ))
+        InputError::new(
+            flag,
+            Some(raw),
+            format!("is not a duration: {why}"),
+            Some(&allowed),
+        )
     })?;
     if d < min || d > max {
         return Err(InputError::out_of_range(flag, raw, &allowed));
@@ -269,16 +280,23 @@ fn debug_addr(raw: &str, allow_remote: bool) -> Result<Option<SocketAddr>, Input
         return Ok(None);
     }
     let addr: SocketAddr = text.parse().map_err(|_| {
-        InputError(format!(
-            "--debug-addr {} is not an address (allowed: IP:PORT such as 127.0.0.1:6060, or off)",
-            shown(raw)
-        ))
+        InputError::new(
+            "--debug-addr",
+            Some(raw),
+            "is not an address",
+            Some("IP:PORT such as 127.0.0.1:6060, or off"),
+        )
     })?;
     debug::check_addr(addr, allow_remote).map_err(|e| {
-        InputError(format!(
-            "--debug-addr {e} (allowed: 127.0.0.0/8 or [::1], or off; add --debug-allow-remote to serve on {})",
-            addr.ip()
-        ))
+        InputError::new(
+            "--debug-addr",
+            None,
+            e.to_string(),
+            Some(&format!(
+                "127.0.0.0/8 or [::1], or off; add --debug-allow-remote to serve on {}",
+                addr.ip()
+            )),
+        )
     })?;
     Ok(Some(addr))
 }
@@ -314,10 +332,12 @@ pub fn monitor(args: &MonitorArgs) -> Result<Plan, InputError> {
     let selector = match &args.label {
         None => Selector::default(),
         Some(label) => Selector::labelled(label).map_err(|why| {
-            InputError(format!(
-                "--label {} {why} (allowed: KEY=VALUE, e.g. com.example.app=web)",
-                shown(label)
-            ))
+            InputError::new(
+                "--label",
+                Some(label),
+                why.to_string(),
+                Some("KEY=VALUE, e.g. com.example.app=web"),
+            )
         })?,
     };
     let debug_addr = debug_addr(&args.debug_addr, args.debug_allow_remote)?;
@@ -326,17 +346,22 @@ pub fn monitor(args: &MonitorArgs) -> Result<Plan, InputError> {
     }
     let socket = match &args.docker_socket {
         Some(path) if path.trim().is_empty() => {
-            return Err(InputError(
-                "--docker-socket needs a path (allowed: the engine's unix socket, e.g. /var/run/docker.sock)"
-                    .into(),
+            return Err(InputError::new(
+                "--docker-socket",
+                None,
+                "needs a path",
+                Some("the engine's unix socket, e.g. /var/run/docker.sock"),
             ));
         }
         Some(path) => path.clone(),
         None => socket_from_env(),
     };
     if !args.docker {
-        return Err(InputError(
-            "monitor needs a source: --docker (allowed: --docker)".into(),
+        return Err(InputError::new(
+            "monitor",
+            None,
+            "needs a source: --docker",
+            Some("--docker"),
         ));
     }
     Ok(Plan {
@@ -453,10 +478,12 @@ pub fn image_format(path: &Path) -> Result<ImageFormat, InputError> {
     match ext.as_deref() {
         Some("svg") => Ok(ImageFormat::Svg),
         Some("png") => Ok(ImageFormat::Png),
-        _ => Err(InputError(format!(
-            "--out {} has an unsupported extension (allowed: .svg, .png)",
-            shown(&path.display().to_string())
-        ))),
+        _ => Err(InputError::new(
+            "--out",
+            Some(&path.display().to_string()),
+            "has an unsupported extension",
+            Some(".svg, .png"),
+        )),
     }
 }
 
@@ -538,11 +565,12 @@ fn list(
     for item in raw.split(',') {
         let item = item.trim();
         if item.is_empty() {
-            return Err(InputError(format!(
-                "{flag} {} has an empty item (allowed: comma-separated values, each {})",
-                shown(raw),
-                param.allowed()
-            )));
+            return Err(InputError::new(
+                flag,
+                Some(raw),
+                "has an empty item",
+                Some(&format!("comma-separated values, each {}", param.allowed())),
+            ));
         }
         let mut s = base.clone();
         apply(&mut s, param, item)?;
@@ -607,11 +635,15 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepConfig, InputError> {
     let settings_count = (containers.len() * error_rates.len() * rotations.len()) as u64;
     let runs = settings_count * u64::from(seeds) * programs.len() as u64;
     if runs > MAX_SWEEP_RUNS {
-        return Err(InputError(format!(
-            "--seeds {seeds} with {settings_count} settings and {} programs makes {runs} runs \
-             (allowed: up to {MAX_SWEEP_RUNS} runs)",
-            programs.len()
-        )));
+        return Err(InputError::new(
+            "--seeds",
+            Some(&seeds.to_string()),
+            format!(
+                "with {settings_count} settings and {} programs makes {runs} runs",
+                programs.len()
+            ),
+            Some(&format!("up to {MAX_SWEEP_RUNS} runs")),
+        ));
     }
 
     let mut settings = Vec::with_capacity(settings_count as usize);

@@ -2,29 +2,80 @@
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
-/// A mistake in the command line: exit code 2, one line on standard error.
+/// A mistake in the command line: exit code 2, one line on standard error,
+/// `FLAG VALUE PROBLEM (allowed: ALLOWED)`.
 ///
 /// Anything else that fails is not the user's doing and exits with 1; the
 /// two are told apart by downcasting, see [`exit_code`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct InputError(pub String);
+///
+/// # Examples
+///
+/// ```
+/// use leakscope_cli::error::InputError;
+///
+/// let e = InputError::out_of_range("--error-rate", "1.5", "0 to 1");
+/// assert_eq!(e.to_string(), "--error-rate 1.5 is out of range (allowed: 0 to 1)");
+/// assert_eq!((e.flag.as_str(), e.value.as_deref()), ("--error-rate", Some("1.5")));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// What is at fault as the user typed it: a flag (`--error-rate`), an
+    /// argument, a subcommand.
+    pub flag: String,
+    /// The value given, as typed, if one was.
+    pub value: Option<String>,
+    /// What is wrong: `is out of range`, `: cannot create it (…)`.
+    pub problem: String,
+    /// What would be accepted, in words.
+    pub allowed: Option<String>,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.flag)?;
+        if let Some(v) = &self.value {
+            write!(f, " {}", shown(v))?;
+        }
+        if !self.problem.is_empty() {
+            let glued = self.problem.starts_with([':', ';', ',']) || self.flag.is_empty();
+            if !glued {
+                f.write_str(" ")?;
+            }
+            f.write_str(&self.problem)?;
+        }
+        if let Some(a) = &self.allowed {
+            write!(f, " (allowed: {a})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputError {}
 
 impl InputError {
+    /// `FLAG VALUE PROBLEM (allowed: ALLOWED)`, the parts given.
+    pub fn new(
+        flag: impl Into<String>,
+        value: Option<&str>,
+        problem: impl Into<String>,
+        allowed: Option<&str>,
+    ) -> InputError {
+        InputError {
+            flag: flag.into(),
+            value: value.map(str::to_owned),
+            problem: problem.into(),
+            allowed: allowed.map(str::to_owned),
+        }
+    }
+
     /// `FLAG VALUE is out of range (allowed: ALLOWED)`.
     pub fn out_of_range(flag: &str, value: &str, allowed: &str) -> InputError {
-        InputError(format!(
-            "{flag} {} is out of range (allowed: {allowed})",
-            shown(value)
-        ))
+        InputError::new(flag, Some(value), "is out of range", Some(allowed))
     }
 
     /// `FLAG VALUE is not a number (allowed: ALLOWED)`.
     pub fn not_a_number(flag: &str, value: &str, allowed: &str) -> InputError {
-        InputError(format!(
-            "{flag} {} is not a number (allowed: {allowed})",
-            shown(value)
-        ))
+        InputError::new(flag, Some(value), "is not a number", Some(allowed))
     }
 }
 
@@ -85,19 +136,20 @@ pub fn from_clap(err: &clap::Error, subcommands: &[String]) -> InputError {
     let arg = context_string(err, ContextKind::InvalidArg);
     let value = context_string(err, ContextKind::InvalidValue);
     let valid = context_string(err, ContextKind::ValidValue);
-    let msg = match err.kind() {
+    let see_help = "(see --help)";
+    match err.kind() {
         ErrorKind::InvalidValue => {
             let flag = arg.as_deref().map_or("a flag", flag_only);
-            let allowed = match valid.filter(|v| !v.is_empty()) {
-                Some(v) => format!(" (allowed: {v})"),
-                None => crate::config::allowed_of(flag).map_or_else(
-                    || " (see --help)".to_owned(),
-                    |a| format!(" (allowed: {a})"),
-                ),
+            let allowed = valid
+                .filter(|v| !v.is_empty())
+                .or_else(|| crate::config::allowed_of(flag).map(str::to_owned));
+            let (value, problem) = match value.as_deref() {
+                None | Some("") => (None, "needs a value"),
+                Some(v) => (Some(v), "is not allowed"),
             };
-            match value.as_deref() {
-                None | Some("") => format!("{flag} needs a value{allowed}"),
-                Some(v) => format!("{flag} {} is not allowed{allowed}", shown(v)),
+            match allowed {
+                Some(a) => InputError::new(flag, value, problem, Some(&a)),
+                None => InputError::new(flag, value, format!("{problem} {see_help}"), None),
             }
         }
         ErrorKind::UnknownArgument => {
@@ -105,20 +157,28 @@ pub fn from_clap(err: &clap::Error, subcommands: &[String]) -> InputError {
             let hint = context_string(err, ContextKind::SuggestedArg)
                 .map(|s| format!("; did you mean {s}?"))
                 .unwrap_or_default();
-            format!("unknown argument {}{hint} (see --help)", shown(&what))
+            let problem = if hint.is_empty() {
+                see_help.to_owned()
+            } else {
+                format!("{hint} {see_help}")
+            };
+            InputError::new(format!("unknown argument {}", shown(&what)), None, problem, None)
         }
         ErrorKind::InvalidSubcommand => {
             let what = context_string(err, ContextKind::InvalidSubcommand).unwrap_or_default();
-            format!(
-                "unknown subcommand {} (allowed: {})",
-                shown(&what),
-                subcommands.join(", ")
+            InputError::new(
+                format!("unknown subcommand {}", shown(&what)),
+                None,
+                "",
+                Some(&subcommands.join(", ")),
             )
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            format!(
-                "a subcommand is required (allowed: {}; see --help)",
-                subcommands.join(", ")
+            InputError::new(
+                "a subcommand",
+                None,
+                "is required",
+                Some(&format!("{}; see --help", subcommands.join(", "))),
             )
         }
         ErrorKind::MissingRequiredArgument => {
@@ -129,26 +189,26 @@ pub fn from_clap(err: &clap::Error, subcommands: &[String]) -> InputError {
                 .map(flag_only)
                 .collect();
             let verb = if flags.len() > 1 { "are" } else { "is" };
-            format!("{} {verb} required (see --help)", flags.join(" and "))
+            InputError::new(flags.join(" and "), None, format!("{verb} required {see_help}"), None)
         }
         ErrorKind::ArgumentConflict => {
             let flag = arg.as_deref().map_or("a flag", flag_only).to_owned();
             let prior = context_string(err, ContextKind::PriorArg)
                 .map(|p| p.split(", ").map(flag_only).collect::<Vec<_>>().join(", "))
                 .unwrap_or_else(|| "another flag".to_owned());
-            if prior == flag {
-                format!("{flag} can be given only once")
+            let problem = if prior == flag {
+                "can be given only once".to_owned()
             } else {
-                format!("{flag} cannot be used with {prior}")
-            }
+                format!("cannot be used with {prior}")
+            };
+            InputError::new(flag, None, problem, None)
         }
         ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {
             let flag = arg.as_deref().map_or("a flag", flag_only);
-            format!("{flag} takes exactly one value (see --help)")
+            InputError::new(flag, None, format!("takes exactly one value {see_help}"), None)
         }
-        _ => first_line(err),
-    };
-    InputError(msg)
+        _ => InputError::new("", None, first_line(err), None),
+    }
 }
 
 /// Any other clap error: its first line, without clap's own `error: `.

@@ -41,10 +41,12 @@ impl OutFile {
     /// there.
     pub fn create(flag: &'static str, target: &Path) -> Result<OutFile, InputError> {
         let bad = |why: String| {
-            InputError(format!(
-                "{flag} {}: {why}",
-                shown(&target.display().to_string())
-            ))
+            InputError::new(
+                flag,
+                Some(&target.display().to_string()),
+                format!(": {why}"),
+                None,
+            )
         };
         let dir = file_dir(flag, target)?;
         // Backends that write by path pick the format from the extension,
@@ -99,11 +101,12 @@ impl OutFile {
     pub fn commit(self) -> anyhow::Result<()> {
         let (flag, target) = (self.flag, self.target);
         self.temp.persist(&target).map_err(|e| {
-            InputError(format!(
-                "{flag} {}: cannot write it ({})",
-                shown(&target.display().to_string()),
-                io_reason(&e.error)
-            ))
+            InputError::new(
+                flag,
+                Some(&target.display().to_string()),
+                format!(": cannot write it ({})", io_reason(&e.error)),
+                None,
+            )
         })?;
         Ok(())
     }
@@ -118,15 +121,20 @@ impl OutFile {
 /// directory, or in a directory that does not exist.
 pub fn file_dir<'a>(flag: &str, target: &'a Path) -> Result<&'a Path, InputError> {
     let bad = |why: String| {
-        InputError(format!(
-            "{flag} {}: {why}",
-            shown(&target.display().to_string())
-        ))
+        InputError::new(
+            flag,
+            Some(&target.display().to_string()),
+            format!(": {why}"),
+            None,
+        )
     };
     if target.as_os_str().is_empty() {
-        return Err(InputError(format!(
-            "{flag} needs a file name (allowed: a path to a file in an existing directory)"
-        )));
+        return Err(InputError::new(
+            flag,
+            None,
+            "needs a file name",
+            Some("a path to a file in an existing directory"),
+        ));
     }
     if target.is_dir() {
         return Err(bad("is a directory (allowed: a path to a file)".into()));

@@ -122,7 +122,8 @@ impl ChartData {
             Vec::new()
         };
         ChartData {
-            title: "Goroutines per minute, per program: one shared WaitGroup vs one per lifecycle".into(),
+            title: "Goroutines per minute, per program: one shared WaitGroup vs one per lifecycle"
+                .into(),
             subtitle: scenario_line(config.name(), &config.scenario),
             minutes: config.scenario.minutes,
             series,
@@ -207,11 +208,7 @@ where
         let c = colour(*program);
         // Where programs agree their lines lie on one another; the earlier
         // in the list is drawn wider, so every line stays in sight.
-        let later = data
-            .series
-            .iter()
-            .filter(|s| s.program > *program)
-            .count() as u32;
+        let later = data.series.iter().filter(|s| s.program > *program).count() as u32;
         let stroke = c.stroke_width(2 + 2 * later.min(2));
         chart
             .draw_series(LineSeries::new(points.iter().copied(), stroke))

@@ -108,7 +108,12 @@ pub fn apply(scenario: &mut Scenario, param: Param, raw: &str) -> Result<(), Inp
     scenario.set(param, raw).map_err(|e| match e {
         Error::OutOfRange { .. } => InputError::out_of_range(flag_of(param), raw, param.allowed()),
         Error::NotANumber { .. } => InputError::not_a_number(flag_of(param), raw, param.allowed()),
-        other => InputError::new(flag_of(param), Some(raw), format!("is {}", other.reason()), None),
+        other => InputError::new(
+            flag_of(param),
+            Some(raw),
+            format!("is {}", other.reason()),
+            None,
+        ),
     })
 }
 
@@ -525,7 +530,12 @@ pub fn fingerprint(args: &FingerprintArgs) -> Result<FingerprintConfig, InputErr
     };
     Ok(FingerprintConfig {
         scenarios,
-        programs: programs(&args.program)?,
+        // The conformance list covers every program, whatever the default.
+        programs: if args.conformance {
+            Program::ALL.to_vec()
+        } else {
+            programs(&args.program)?
+        },
     })
 }
 
@@ -696,7 +706,7 @@ mod tests {
     }
 
     fn message(pairs: &[(&str, &str)]) -> String {
-        scenario(&args(pairs)).unwrap_err().0
+        scenario(&args(pairs)).unwrap_err().to_string()
     }
 
     #[test]
@@ -839,7 +849,7 @@ mod tests {
 
     #[test]
     fn bad_monitor_flags_name_themselves_and_what_they_allow() {
-        let msg = |args: &[&str]| monitor_args(args).unwrap_err().0;
+        let msg = |args: &[&str]| monitor_args(args).unwrap_err().to_string();
         assert_eq!(
             msg(&["--docker", "--rotation", "50ms"]),
             "--rotation 50ms is out of range (allowed: 100ms to 24h in ms, s, m, h; e.g. 500ms, 1s, 5m)"

@@ -81,6 +81,6 @@ mod tests {
         assert_eq!(lines[12], "fixed,0,16,0,8,8,0,0,0,0,0,0,0,,,8,0,8,0");
         // FASE 3, buggy: every container blocked in Wait() from minute 5,
         // the lines read frozen there.
-        assert_eq!(lines[11], "buggy,10,16,0,8,0,0,8,0,0,8,2400,8,16,8,,,,");
+        assert_eq!(lines[11], "buggy,10,16,0,8,0,0,8,0,0,8,2400,8,8,8,,,,");
     }
 }

@@ -162,7 +162,12 @@ pub fn from_clap(err: &clap::Error, subcommands: &[String]) -> InputError {
             } else {
                 format!("{hint} {see_help}")
             };
-            InputError::new(format!("unknown argument {}", shown(&what)), None, problem, None)
+            InputError::new(
+                format!("unknown argument {}", shown(&what)),
+                None,
+                problem,
+                None,
+            )
         }
         ErrorKind::InvalidSubcommand => {
             let what = context_string(err, ContextKind::InvalidSubcommand).unwrap_or_default();
@@ -189,7 +194,12 @@ pub fn from_clap(err: &clap::Error, subcommands: &[String]) -> InputError {
                 .map(flag_only)
                 .collect();
             let verb = if flags.len() > 1 { "are" } else { "is" };
-            InputError::new(flags.join(" and "), None, format!("{verb} required {see_help}"), None)
+            InputError::new(
+                flags.join(" and "),
+                None,
+                format!("{verb} required {see_help}"),
+                None,
+            )
         }
         ErrorKind::ArgumentConflict => {
             let flag = arg.as_deref().map_or("a flag", flag_only).to_owned();
@@ -205,7 +215,12 @@ pub fn from_clap(err: &clap::Error, subcommands: &[String]) -> InputError {
         }
         ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {
             let flag = arg.as_deref().map_or("a flag", flag_only);
-            InputError::new(flag, None, format!("takes exactly one value {see_help}"), None)
+            InputError::new(
+                flag,
+                None,
+                format!("takes exactly one value {see_help}"),
+                None,
+            )
         }
         _ => InputError::new("", None, first_line(err), None),
     }

@@ -192,7 +192,7 @@ mod tests {
     fn a_missing_directory_names_the_flag_and_the_path() {
         let err = OutFile::create("--out", Path::new("/no/such/dir/x.svg")).unwrap_err();
         assert_eq!(
-            err.0,
+            err.to_string(),
             "--out /no/such/dir/x.svg: directory /no/such/dir does not exist"
         );
     }

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use indicatif::ProgressBar;
-use leakscope_sim::{Scenario, Program, Verdict, simulate};
+use leakscope_sim::{Program, Scenario, Verdict, simulate};
 use rayon::prelude::*;
 use serde::Serialize;
 

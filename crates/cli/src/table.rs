@@ -84,17 +84,37 @@ pub fn render(name: &str, report: &Report) -> String {
         }
     }
     let timeline = rows.len();
-    let last_of = |r: &RunReport| r.samples.last().cloned().unwrap_or_else(|| r.samples[0].clone());
+    let last_of = |r: &RunReport| {
+        r.samples
+            .last()
+            .cloned()
+            .unwrap_or_else(|| r.samples[0].clone())
+    };
     let cells = |f: &dyn Fn(&RunReport) -> String| runs.iter().map(f).collect::<Vec<_>>();
     let mut summary: Vec<(&str, Vec<String>)> = vec![
-        ("growth per minute", cells(&|r| format!("{:.2}", r.growth_per_min))),
+        (
+            "growth per minute",
+            cells(&|r| format!("{:.2}", r.growth_per_min)),
+        ),
         ("limit", cells(&|r| format!("{:.0}", r.limit))),
-        ("final goroutines", cells(&|r| r.final_goroutines.to_string())),
+        (
+            "final goroutines",
+            cells(&|r| r.final_goroutines.to_string()),
+        ),
         ("verdict", cells(&|r| r.verdict.to_string())),
-        ("leaked readers", cells(&|r| last_of(r).leaked_readers.to_string())),
-        ("stalled containers", cells(&|r| last_of(r).stalled_containers.to_string())),
+        (
+            "leaked readers",
+            cells(&|r| last_of(r).leaked_readers.to_string()),
+        ),
+        (
+            "stalled containers",
+            cells(&|r| last_of(r).stalled_containers.to_string()),
+        ),
         ("lines read", cells(&|r| last_of(r).lines_read.to_string())),
-        ("silent containers", cells(&|r| last_of(r).silent_containers.to_string())),
+        (
+            "silent containers",
+            cells(&|r| last_of(r).silent_containers.to_string()),
+        ),
     ];
     if let Some(m) = scenario.stop_at {
         summary.push(("Stop()", cells(&stop_cell)));
@@ -104,7 +124,11 @@ pub fn render(name: &str, report: &Report) -> String {
         ));
         let _ = m;
     }
-    rows.extend(summary.into_iter().map(|(label, cells)| (label.to_owned(), cells)));
+    rows.extend(
+        summary
+            .into_iter()
+            .map(|(label, cells)| (label.to_owned(), cells)),
+    );
 
     let header: Vec<String> = runs.iter().map(|r| r.program.to_string()).collect();
     let label_width = rows
@@ -250,8 +274,26 @@ stalled containers       0
         let text = render("custom", &report(&s, &Program::ALL));
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].ends_with("seed 1, stop-at 30"));
-        assert_eq!(lines[2], "minute                   buggy  close-only  wait-timeout       fixed");
-        assert!(text.contains("\nStop()               hangs (c0)    returned      returned    returned\n"), "{text}");
-        assert!(text.contains("\nleft after Stop()           965           0             0           0\n"), "{text}");
+        let row = |label: &str| -> Vec<&str> {
+            let line = lines.iter().find(|l| l.starts_with(label)).unwrap();
+            line[label.len()..].split_whitespace().collect()
+        };
+        assert_eq!(
+            row("minute"),
+            ["buggy", "close-only", "wait-timeout", "fixed"]
+        );
+        assert_eq!(
+            row("Stop()"),
+            ["hangs", "(c0)", "returned", "returned", "returned"]
+        );
+        assert_eq!(row("left after Stop()"), ["965", "0", "0", "0"]);
+        // Every row has one right-aligned cell per program.
+        let width = lines[2].len();
+        assert!(
+            lines[3..]
+                .iter()
+                .filter(|l| !l.is_empty() && !l.starts_with('-'))
+                .all(|l| l.len() == width)
+        );
     }
 }

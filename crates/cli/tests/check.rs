@@ -115,10 +115,20 @@ fn check_fase6_fixed_passes_and_every_program_equals_the_simulation() {
         let real = json(&[&["check"][..], &args].concat(), 1);
         let sim = json(&[&["sim"][..], &args].concat(), 0);
         assert_eq!(real["scenario"], sim["scenario"]);
-        for (r, s) in real["runs"].as_array().unwrap().iter().zip(sim["runs"].as_array().unwrap()) {
+        for (r, s) in real["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(sim["runs"].as_array().unwrap())
+        {
             assert_eq!(r["program"], s["program"]);
             assert_eq!(r["samples"], s["samples"], "{} stop {stop:?}", r["program"]);
-            assert_eq!(r.get("stop"), s.get("stop"), "{} stop {stop:?}", r["program"]);
+            assert_eq!(
+                r.get("stop"),
+                s.get("stop"),
+                "{} stop {stop:?}",
+                r["program"]
+            );
         }
     }
 
@@ -350,7 +360,13 @@ fn help_lists_check_and_monitor() {
     let help = quiet(&["--help"], 0);
     assert!(help.contains("check") && help.contains("monitor"), "{help}");
     let check = quiet(&["check", "--help"], 0);
-    for flag in ["--preset", "--error-rate", "--program", "--stop-at", "--format"] {
+    for flag in [
+        "--preset",
+        "--error-rate",
+        "--program",
+        "--stop-at",
+        "--format",
+    ] {
         assert!(check.contains(flag), "{check}");
     }
     let monitor = quiet(&["monitor", "--help"], 0);

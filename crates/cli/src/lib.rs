@@ -1,7 +1,8 @@
 //! The `leakscope` command line: the face of the [`leakscope_sim`] core and
 //! of the real monitor ([`leakscope_monitor`]).
 //!
-//! It parses and checks flags ([`cli`], [`config`]), asks the core for
+//! It parses flags ([`cli`]) and checks them, one module per subcommand
+//! ([`commands`], with the shared checks in [`config`]), asks the core for
 //! traces (or the monitor library for a measured report, or a Docker run),
 //! and renders them as a table, JSON, CSV, a goroutine dump, a chart, a
 //! sweep summary or the monitor's summary. Bad input of any kind becomes
@@ -15,7 +16,7 @@ use clap::{CommandFactory, Parser};
 
 pub mod chart;
 pub mod cli;
-pub mod command;
+pub mod commands;
 pub mod config;
 pub mod csv;
 pub mod error;
@@ -24,7 +25,7 @@ pub mod sweep;
 pub mod table;
 
 pub use cli::Cli;
-pub use command::Status;
+pub use commands::Status;
 pub use error::InputError;
 
 /// The subcommands' names, for messages about them.
@@ -60,5 +61,5 @@ where
         }
         Err(e) => return Err(error::from_clap(&e, &subcommand_names()).into()),
     };
-    command::execute(cli.command)
+    commands::execute(cli.command)
 }

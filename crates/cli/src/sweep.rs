@@ -8,7 +8,7 @@ use leakscope_sim::{Program, Scenario, Verdict, simulate};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::config::SweepConfig;
+use crate::commands::SweepConfig;
 
 /// A setting: a scenario without its seed, which the sweep varies.
 #[derive(Debug, Clone, PartialEq, Serialize)]

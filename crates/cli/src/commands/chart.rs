@@ -1,0 +1,100 @@
+//! `leakscope chart`: the programs' goroutines over time, with the limit
+//! and the seed's published points, to an SVG or PNG file.
+
+use std::path::{Path, PathBuf};
+
+use leakscope_sim::Program;
+
+use super::traces;
+use crate::chart::{self, ChartData};
+use crate::cli::ChartArgs;
+use crate::config::{self, ScenarioConfig, parse_int};
+use crate::error::InputError;
+use crate::output::OutFile;
+
+/// The image formats `chart` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// Scalable vector graphics.
+    Svg,
+    /// A bitmap.
+    Png,
+}
+
+/// `leakscope chart`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartConfig {
+    /// The scenario.
+    pub scenario: ScenarioConfig,
+    /// Where to write.
+    pub out: PathBuf,
+    /// What to write, from `out`'s extension.
+    pub format: ImageFormat,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// The programs drawn.
+    pub programs: Vec<Program>,
+}
+
+/// Widest and tallest chart, in pixels.
+pub const MAX_PIXELS: u32 = 8000;
+
+fn pixels(flag: &str, raw: &str, min: u32, max: u32) -> Result<u32, InputError> {
+    let allowed = format!("{min} to {max}");
+    let v: u32 = parse_int(flag, raw, &allowed)?;
+    if (min..=max).contains(&v) {
+        Ok(v)
+    } else {
+        Err(InputError::out_of_range(flag, raw, &allowed))
+    }
+}
+
+/// The image format `path`'s extension asks for.
+pub fn image_format(path: &Path) -> Result<ImageFormat, InputError> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("svg") => Ok(ImageFormat::Svg),
+        Some("png") => Ok(ImageFormat::Png),
+        _ => Err(InputError::new(
+            "--out",
+            Some(&path.display().to_string()),
+            "has an unsupported extension",
+            Some(".svg, .png"),
+        )),
+    }
+}
+
+/// Checks `leakscope chart`'s flags.
+pub fn config(args: &ChartArgs) -> Result<ChartConfig, InputError> {
+    let scenario = config::scenario(&args.scenario)?;
+    let format = image_format(&args.out)?;
+    Ok(ChartConfig {
+        scenario,
+        out: args.out.clone(),
+        format,
+        width: pixels("--width", &args.width, 200, MAX_PIXELS)?,
+        height: pixels("--height", &args.height, 150, MAX_PIXELS)?,
+        programs: config::programs(&args.program)?,
+    })
+}
+
+/// Runs `leakscope chart`.
+pub fn run(config: &ChartConfig) -> anyhow::Result<()> {
+    // Claim the output first: a bad --out must fail before the work, and a
+    // failure during it must leave nothing at the target.
+    let mut out = OutFile::create("--out", &config.out)?;
+    let traces = traces(&config.scenario.scenario, &config.programs)?;
+    let data = ChartData::new(&config.scenario, &traces);
+    match config.format {
+        ImageFormat::Svg => {
+            out.write_all(chart::svg(&data, config.width, config.height)?.as_bytes())?
+        }
+        ImageFormat::Png => chart::png(&data, config.width, config.height, out.temp_path())?,
+    }
+    out.commit()
+}

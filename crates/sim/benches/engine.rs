@@ -1,18 +1,19 @@
-//! Engine speed: FASE 6 both variants, and cost against containers × minutes.
+//! Engine speed: FASE 6 with every program, and cost against containers ×
+//! minutes.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use leakscope_sim::{Preset, Program, Scenario, simulate};
 use std::hint::black_box;
 
-fn both(s: &Scenario) {
-    for v in Program::ALL {
-        black_box(simulate(s, v).unwrap());
+fn all(s: &Scenario) {
+    for p in Program::ALL {
+        black_box(simulate(s, p).unwrap());
     }
 }
 
 fn fase6(c: &mut Criterion) {
     let s = Preset::Fase6.scenario();
-    c.bench_function("fase6_both_variants", |b| b.iter(|| both(black_box(&s))));
+    c.bench_function("fase6_all_programs", |b| b.iter(|| all(black_box(&s))));
 }
 
 fn scaling(c: &mut Criterion) {
@@ -27,7 +28,7 @@ fn scaling(c: &mut Criterion) {
         g.bench_with_input(
             BenchmarkId::from_parameter(format!("{containers}x{minutes}")),
             &s,
-            |b, s| b.iter(|| both(s)),
+            |b, s| b.iter(|| all(s)),
         );
     }
     g.finish();

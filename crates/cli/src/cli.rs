@@ -88,6 +88,20 @@ pub struct ScenarioArgs {
     pub stop_at: Option<String>,
 }
 
+/// `--program LIST`, for the subcommands that run several programs.
+#[derive(Debug, Clone, Args)]
+pub struct ProgramList {
+    /// Programs to run: comma-separated names, or `all` (`leakscope
+    /// programs` lists them).
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "buggy,fixed",
+        allow_hyphen_values = true
+    )]
+    pub program: String,
+}
+
 /// `leakscope programs`.
 #[derive(Debug, Args)]
 pub struct ProgramsArgs {
@@ -102,15 +116,9 @@ pub struct SimArgs {
     /// The scenario.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Programs to run: comma-separated names, or `all` (`leakscope
-    /// programs` lists them).
-    #[arg(
-        long,
-        value_name = "LIST",
-        default_value = "buggy,fixed",
-        allow_hyphen_values = true
-    )]
-    pub program: String,
+    /// The programs to run.
+    #[command(flatten)]
+    pub programs: ProgramList,
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = SimFormat::Table)]
     pub format: SimFormat,
@@ -154,15 +162,9 @@ pub struct ChartArgs {
     /// The scenario.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Programs to run: comma-separated names, or `all` (`leakscope
-    /// programs` lists them).
-    #[arg(
-        long,
-        value_name = "LIST",
-        default_value = "buggy,fixed",
-        allow_hyphen_values = true
-    )]
-    pub program: String,
+    /// The programs to run.
+    #[command(flatten)]
+    pub programs: ProgramList,
     /// The file to write; `.svg` or `.png` decides the format.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -229,15 +231,9 @@ pub struct SweepArgs {
         allow_hyphen_values = true
     )]
     pub seed_start: String,
-    /// Programs to run: comma-separated names, or `all` (`leakscope
-    /// programs` lists them).
-    #[arg(
-        long,
-        value_name = "LIST",
-        default_value = "buggy,fixed",
-        allow_hyphen_values = true
-    )]
-    pub program: String,
+    /// The programs to run.
+    #[command(flatten)]
+    pub programs: ProgramList,
     /// How to write the summary.
     #[arg(long, value_enum, default_value_t = SweepFormat::Csv)]
     pub format: SweepFormat,
@@ -252,15 +248,9 @@ pub struct FingerprintArgs {
     /// The scenario.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Programs to run: comma-separated names, or `all` (`leakscope
-    /// programs` lists them).
-    #[arg(
-        long,
-        value_name = "LIST",
-        default_value = "buggy,fixed",
-        allow_hyphen_values = true
-    )]
-    pub program: String,
+    /// The programs to run.
+    #[command(flatten)]
+    pub programs: ProgramList,
     /// Run the fixed conformance list instead of one scenario.
     #[arg(long, conflicts_with = "ScenarioArgs")]
     pub conformance: bool,
@@ -272,15 +262,9 @@ pub struct CheckArgs {
     /// The scenario.
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Programs to run: comma-separated names, or `all` (`leakscope
-    /// programs` lists them).
-    #[arg(
-        long,
-        value_name = "LIST",
-        default_value = "buggy,fixed",
-        allow_hyphen_values = true
-    )]
-    pub program: String,
+    /// The programs to run.
+    #[command(flatten)]
+    pub programs: ProgramList,
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
     pub format: CheckFormat,
@@ -425,7 +409,7 @@ mod tests {
         };
         assert_eq!(args.scenario.preset, Some(PresetName::Fase3));
         assert_eq!(args.scenario.containers.as_deref(), Some("-5"));
-        assert_eq!(args.program, "close-only,buggy");
+        assert_eq!(args.programs.program, "close-only,buggy");
         assert_eq!(args.format, CheckFormat::Table);
     }
 

@@ -79,7 +79,7 @@ pub fn config(args: &ChartArgs) -> Result<ChartConfig, InputError> {
         format,
         width: pixels("--width", &args.width, 200, MAX_PIXELS)?,
         height: pixels("--height", &args.height, 150, MAX_PIXELS)?,
-        programs: config::programs(&args.program)?,
+        programs: config::programs(&args.programs.program)?,
     })
 }
 

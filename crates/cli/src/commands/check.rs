@@ -28,7 +28,7 @@ pub struct CheckConfig {
 pub fn config(args: &CheckArgs) -> Result<CheckConfig, InputError> {
     Ok(CheckConfig {
         scenario: config::scenario(&args.scenario)?,
-        programs: config::programs(&args.program)?,
+        programs: config::programs(&args.programs.program)?,
         format: args.format,
     })
 }

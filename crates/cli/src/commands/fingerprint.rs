@@ -38,7 +38,7 @@ pub fn config(args: &FingerprintArgs) -> Result<FingerprintConfig, InputError> {
         programs: if args.conformance {
             Program::ALL.to_vec()
         } else {
-            config::programs(&args.program)?
+            config::programs(&args.programs.program)?
         },
     })
 }

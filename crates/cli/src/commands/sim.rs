@@ -25,7 +25,7 @@ pub struct SimConfig {
 pub fn config(args: &SimArgs) -> Result<SimConfig, InputError> {
     Ok(SimConfig {
         scenario: config::scenario(&args.scenario)?,
-        programs: config::programs(&args.program)?,
+        programs: config::programs(&args.programs.program)?,
         format: args.format,
     })
 }

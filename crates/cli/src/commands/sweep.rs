@@ -113,7 +113,7 @@ pub fn config(args: &SweepArgs) -> Result<SweepConfig, InputError> {
             &format!("0 to {last_start} with --seeds {seeds}"),
         ));
     }
-    let programs = config::programs(&args.program)?;
+    let programs = config::programs(&args.programs.program)?;
 
     let settings_count = (containers.len() * error_rates.len() * rotations.len()) as u64;
     let runs = settings_count * u64::from(seeds) * programs.len() as u64;

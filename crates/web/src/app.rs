@@ -7,16 +7,17 @@ use std::rc::Rc;
 
 use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
-use leakscope_sim::{Time, Variant};
+use leakscope_sim::{Program, Time};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::bench::{BenchView, Probe, run_bench};
 use crate::components::{
-    ChartCanvas, CodePane, Controls, Dump, Narration, Notices, Numbers, Pane, Params, Story,
+    ChartCanvas, CodePane, Controls, Dump, Gallery, Narration, Notices, Numbers, Pane, Params,
+    Story,
 };
 use crate::dom;
-use crate::state::{Action, State};
+use crate::state::{Action, Side, State};
 use crate::view::{focus, key_events};
 
 /// Milliseconds between playback ticks (about one per display frame).
@@ -170,21 +171,23 @@ pub fn App(props: &AppProps) -> Html {
 
     let runs = state.runs.clone();
     let (at, c) = (state.at, state.container);
-    let mut recent: Vec<(Variant, leakscope_sim::Event)> = Vec::new();
-    for v in Variant::ALL {
-        let events = key_events(runs.trace(v), c, None, at);
+    let mut panes = state.panes().to_vec();
+    panes.dedup();
+    let mut recent: Vec<(Program, leakscope_sim::Event)> = Vec::new();
+    for &p in &panes {
+        let events = key_events(runs.trace(p), c, None, at);
         let skip = events.len().saturating_sub(3);
-        recent.extend(events.into_iter().skip(skip).map(|e| (v, e)));
+        recent.extend(events.into_iter().skip(skip).map(|e| (p, e)));
     }
-    recent.sort_by_key(|(v, e)| (e.time, *v));
+    recent.sort_by_key(|(p, e)| (e.time, *p));
     let announce: Vec<String> = match state.moved_from {
         Some(from) if !state.playing() || state.speed.narrates() => {
-            let mut lines: Vec<String> = Variant::ALL
+            let mut lines: Vec<String> = panes
                 .iter()
-                .flat_map(|&v| {
-                    key_events(runs.trace(v), c, Some(from), at)
+                .flat_map(|&p| {
+                    key_events(runs.trace(p), c, Some(from), at)
                         .into_iter()
-                        .map(move |e| format!("{v}: {}.", e.describe()))
+                        .map(move |e| format!("{p}: {}.", e.describe()))
                 })
                 .collect();
             if lines.len() > 4 {
@@ -195,6 +198,14 @@ pub fn App(props: &AppProps) -> Html {
             lines
         }
         _ => Vec::new(),
+    };
+    let on_show = {
+        let d = dispatcher.clone();
+        Callback::from(move |p: Program| d.dispatch(Action::Show(p)))
+    };
+    let on_pick = |side: Side| {
+        let d = dispatcher.clone();
+        Callback::from(move |p: Program| d.dispatch(Action::SetPane(side, p)))
     };
     let link = format!("?{}#lab", state.to_query());
 
@@ -212,9 +223,9 @@ pub fn App(props: &AppProps) -> Html {
             <main>
                 <Story />
                 <section id="lab" class="lab" aria-labelledby="lab-h">
-                    <h2 id="lab-h"><span class="num" aria-hidden="true">{ "▶" }</span>{ "Live: both programs on one virtual clock" }</h2>
-                    <p>{ "The buggy and the fixed monitor run the same scenario with the same seed, so the same streams fail in both. Play it, step from event to event, or drag the slider. At whole minutes every number here equals " }
-                        <code>{ "leakscope sim --format json" }</code>{ " for the same parameters: one core, two faces." }</p>
+                    <h2 id="lab-h"><span class="num" aria-hidden="true">{ "▶" }</span>{ "Live: every program on one virtual clock" }</h2>
+                    <p>{ format!("All {} programs run the same scenario with the same seed, so the same streams fail in each. The gallery shows them all; the two panes below show one each in detail (buggy and fixed to begin with: pick another above a pane, or click a card). Play, step from event to event, or drag the slider. At whole minutes every number here equals ", Program::ALL.len()) }
+                        <code>{ "leakscope sim --program all --format json" }</code>{ " for the same parameters: one core, two faces." }</p>
                     <Notices notices={state.notices.clone()} {on_dismiss} />
                     <div class="params-box">
                         <Params scenario={runs.scenario.clone()} preset={state.preset} container={c}
@@ -227,32 +238,37 @@ pub fn App(props: &AppProps) -> Html {
                     </div>
                     <p class="permalink"><a href={link.clone()}>{ "⚓ Link to this moment" }</a>
                         <small>{ format!(" — container {c} at {at}") }</small></p>
+                    <Gallery runs={runs.clone()} at={at} panes={state.panes()} on_show={on_show} />
                     <Narration recent={recent} announce={announce} />
                     <div class="panes">
-                        <Pane runs={runs.clone()} variant={Variant::Buggy} at={at} container={c} layout={*layout} on_select={on_select.clone()} />
-                        <Pane runs={runs.clone()} variant={Variant::Fixed} at={at} container={c} layout={*layout} on_select={on_select.clone()} />
+                        { for Side::ALL.into_iter().map(|side| html! {
+                            <Pane runs={runs.clone()} {side} program={state.pane(side)} at={at} container={c}
+                                  layout={*layout} on_select={on_select.clone()} on_pick={on_pick(side)} />
+                        }) }
                     </div>
                     <div class="legend" aria-label="Legend">
                         <span><span class="swatch heartbeat"></span>{ " heartbeat" }</span>
                         <span><span class="swatch reader"></span>{ " reader (one per rotation)" }</span>
-                        <span><span class="swatch left"></span>{ " ✕ left behind (stream never closed)" }</span>
-                        <span><span class="swatch blocked"></span>{ " ‖ blocked in Wait() for good" }</span>
+                        <span><span class="swatch left"></span>{ " ✕ reader left behind (stream never closed)" }</span>
+                        <span><span class="swatch blocked"></span>{ " ‖ blocked in Wait() for good; ◷ a timed wait's helper" }</span>
                         <span><span class="swatch returned"></span>{ " ✓ Wait() returned" }</span>
+                        <span><span class="swatch stop"></span>{ " Stop()" }</span>
                     </div>
                     <h3>{ "Goroutines over time" }</h3>
-                    <ChartCanvas runs={runs.clone()} at={at} preset={state.preset} layout={*layout} />
+                    <ChartCanvas runs={runs.clone()} panes={state.panes()} at={at} preset={state.preset} layout={*layout} />
                     <h3>{ format!("The code: where container {c} is") }</h3>
                     <p class="muted">{ "The highlighted line is the one the selected container is on now; lines run at this very instant are marked; badges count its goroutines parked on a line." }</p>
                     <div class="code-grid">
-                        <CodePane variant={Variant::Buggy} focus={focus(runs.trace(Variant::Buggy), c, at)} container={c} />
-                        <CodePane variant={Variant::Fixed} focus={focus(runs.trace(Variant::Fixed), c, at)} container={c} />
+                        { for state.panes().into_iter().map(|p| html! {
+                            <CodePane program={p} focus={focus(runs.trace(p), c, at)} container={c} />
+                        }) }
                     </div>
                     <h3>{ "Goroutine dump" }</h3>
                     <Dump runs={runs.clone()} at={at} container={c} format={state.dump_format}
-                          scope={state.dump_scope} variant={state.dump_variant} dispatch={dispatch.clone()} />
+                          scope={state.dump_scope} program={state.dump_program} dispatch={dispatch.clone()} />
                 </section>
                 <section id="numbers" class="story-section numbers-section">
-                    <h2><span class="num" aria-hidden="true">{ "7" }</span>{ "The numbers" }</h2>
+                    <h2><span class="num" aria-hidden="true">{ "8" }</span>{ "The numbers" }</h2>
                     <p>{ "The seed document backs its story with a \"mathematical proof\" and two timelines. Here they are recomputed from the run above, next to the seed's own figures. Where they differ, the last column says why (see docs/model.md, §8)." }</p>
                     <Numbers runs={runs.clone()} preset={state.preset} />
                 </section>

@@ -1,11 +1,12 @@
-//! The goroutine-count chart: both programs over the whole run, the seed's
-//! limit line, the published figures and the point where the curves part.
+//! The goroutine-count chart: every program over the whole run (the two in
+//! the panes bold), the seed's limit line, the published figures and the
+//! point where the panes' curves part.
 //! One chart, one function: [`draw`]. The current-time cursor goes on a
 //! second canvas above it ([`draw_cursor`]), so playing redraws a line,
 //! not the chart.
 
 use leakscope_sim::seed::SeedTable;
-use leakscope_sim::{Sample, Time};
+use leakscope_sim::{Program, Sample, Time};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
@@ -18,8 +19,10 @@ pub type DrawResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// What the chart shows besides the runs.
 pub struct ChartInput<'a> {
-    /// Both runs.
+    /// Every program's run.
     pub runs: &'a Runs,
+    /// The programs in the panes, drawn bold.
+    pub panes: [Program; 2],
     /// The seed's published tables to mark, when the scenario is the
     /// preset they were measured on.
     pub seed: Vec<&'static SeedTable>,
@@ -64,14 +67,12 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
 
     let runs = input.runs;
     let minutes = f64::from(runs.scenario.minutes);
-    let buggy = runs.buggy.samples();
-    let fixed = runs.fixed.samples();
-    let analysis = runs.buggy.analysis();
+    let analysis = runs.trace(input.panes[0]).analysis();
     let initial = analysis.initial_goroutines as f64;
     let limit_end = analysis.limit;
-    let top = buggy
+    let top = Program::ALL
         .iter()
-        .chain(fixed)
+        .flat_map(|&p| runs.trace(p).samples())
         .map(|s| s.goroutines as f64)
         .chain(
             input
@@ -121,30 +122,47 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
             )
         });
 
-    for (samples, rgb, name) in [
-        (fixed, palette::FIXED, "fixed (one group per lifecycle)"),
-        (buggy, palette::BUGGY, "buggy (one group)"),
-    ] {
-        let c = color(rgb);
+    // The programs not in a pane first, thin and dashed (flat lines that
+    // coincide stay apart); then the panes' two, bold, the right one with
+    // white dashes over it so the two stay apart in greyscale where they
+    // overlap.
+    let others = Program::ALL
+        .into_iter()
+        .filter(|p| !input.panes.contains(p));
+    for p in others {
+        let c = color(palette::program(p));
+        chart
+            .draw_series(DashedLineSeries::new(
+                points(runs.trace(p).samples()),
+                px(7.0),
+                px(4.0),
+                c.stroke_width(thin + 1),
+            ))?
+            .label(p.name())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+    }
+    for (i, p) in input.panes.into_iter().enumerate().rev() {
+        let c = color(palette::program(p));
+        let samples = runs.trace(p).samples();
         chart
             .draw_series(LineSeries::new(points(samples), c.stroke_width(thick)))?
-            .label(name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3)));
+            .label(format!(
+                "{p} ({} pane)",
+                if i == 0 { "left" } else { "right" }
+            ))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(4)));
+        if i == 1 {
+            chart.draw_series(DashedLineSeries::new(
+                points(samples),
+                px(6.0),
+                px(4.0),
+                WHITE.stroke_width(thin),
+            ))?;
+        }
     }
-    // Fixed drawn dashed over the bold line so the two stay apart in
-    // greyscale where they overlap.
-    chart.draw_series(DashedLineSeries::new(
-        points(fixed),
-        px(6.0),
-        px(4.0),
-        WHITE.stroke_width(thin),
-    ))?;
 
     for table in &input.seed {
-        let c = color(match table.variant {
-            leakscope_sim::Variant::Buggy => palette::BUGGY,
-            leakscope_sim::Variant::Fixed => palette::FIXED,
-        });
+        let c = color(palette::program(table.program));
         let r = px(5.0);
         chart
             .draw_series(
@@ -152,13 +170,20 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
                     Cross::new((f64::from(m), g as f64), r, c.stroke_width(thin + 1))
                 }),
             )?
-            .label(format!("seed's published {} figures", table.variant))
+            .label(format!("seed's published {} figures", table.program))
             .legend(move |(x, y)| Cross::new((x + 9, y), 4, c.stroke_width(2)));
     }
 
-    if let Some(m) = runs.divergence {
+    let [a, b] = input.panes;
+    let parted = runs
+        .divergence(a, b)
+        .map(|m| (m, a))
+        .or_else(|| runs.divergence(b, a).map(|m| (m, b)));
+    if let Some((m, above)) = parted {
         let m = f64::from(m);
-        let g = buggy
+        let g = runs
+            .trace(above)
+            .samples()
             .get(m as usize)
             .map_or(initial, |s| s.goroutines as f64);
         let c = color(palette::DIVERGENCE);

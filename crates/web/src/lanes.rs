@@ -1,14 +1,18 @@
 //! Per-container lanes and, for many containers, a heat strip: what each
 //! goroutine of a container did over time, drawn on a canvas.
 //!
-//! A lane has three rows: the heartbeat (a continuous bar), the rotation's
-//! reader (one bar per rotation, ending when it exits) and the goroutines
-//! left behind (hatched, with a ✕ where each was abandoned). A `Wait()` that
-//! blocks for good is cross-hatched with a ‖; one that returns gets a ✓.
+//! A lane has three rows: the heartbeat (a continuous bar, until `Stop()`),
+//! the rotation's reader (one bar per rotation, ending when it exits) and
+//! the goroutines left behind: readers whose stream was never closed
+//! (hatched, ✕ where each was abandoned) and timed waits' helpers blocked
+//! in `Wait()` (cross-hatched, ◷ where each wait gave up). A `rotate()`
+//! blocked in `Wait()` for good is cross-hatched with a ‖; a `Wait()` that
+//! returns gets a ✓. Which goroutines are left behind, and until when, is
+//! the core's answer ([`Trace::stuck_of`]).
 
 use std::cell::RefCell;
 
-use leakscope_sim::{Outcome, Time, Trace};
+use leakscope_sim::{Outcome, Role, Time, Trace};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasPattern, CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -145,6 +149,10 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
     let now = input.at;
     let x_now = x(now);
     let icon_room = plot / (trace.scenario().rotations_per_container().max(1) as f64) >= 10.0;
+    let stop = trace.scenario().stop();
+    let stuck: Vec<Vec<leakscope_sim::Stuck>> = (input.first..input.first + input.count)
+        .map(|c| trace.stuck_of(c).unwrap_or_default())
+        .collect();
 
     ctx.set_text_baseline("middle");
     for lane in 0..input.count {
@@ -164,13 +172,22 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
         ctx.set_text_align("left");
         let _ = ctx.fill_text(&format!("c{c}"), 8.0, y0 + LANE_HEIGHT / 2.0);
 
-        // Heartbeat: one goroutine for the whole life of the container.
+        // Heartbeat: one goroutine for the whole life of the container,
+        // until Stop() cancels it.
+        let x_beat = stop.filter(|&t| t <= now).map_or(x_now, x);
         ctx.set_fill_style_str(&palette::HEARTBEAT.css());
-        ctx.fill_rect(GUTTER, y0 + 3.0, x_now - GUTTER, 3.0);
+        ctx.fill_rect(GUTTER, y0 + 3.0, x_beat - GUTTER, 3.0);
 
         let (ry, rh) = (y0 + 9.0, 9.0);
         let (ly, lh) = (y0 + 21.0, 6.0);
-        let mut abandons: Vec<f64> = Vec::new();
+        let icon = |ctx: &CanvasRenderingContext2d, text: &str, at: f64, y: f64, ink: Rgb| {
+            if icon_room {
+                ctx.set_fill_style_str(&ink.css());
+                ctx.set_font("bold 10px system-ui, sans-serif");
+                ctx.set_text_align("center");
+                let _ = ctx.fill_text(text, at, y);
+            }
+        };
         for r in record.rotations() {
             if r.start() > now {
                 break;
@@ -181,45 +198,59 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
             ctx.set_fill_style_str(&palette::READER.css());
             ctx.fill_rect(x0, ry, (x1 - x0 - 1.0).max(1.0), rh);
             let Some(e) = due else { continue };
-            let xe = x(e);
             match r.outcome() {
-                Outcome::Abandoned => abandons.push(xe),
-                Outcome::Stalled => {
+                Outcome::Closed => icon(&ctx, "✓", x(e), ly + lh / 2.0, palette::RETURNED),
+                Outcome::Abandoned
+                | Outcome::Stalled
+                | Outcome::TimedOut
+                | Outcome::Stopped
+                | Outcome::Open => {}
+            }
+        }
+        // What is left behind, as the core says: bands up to the cursor or
+        // to when Stop() released them.
+        let (mut readers, mut helpers) = (0u32, 0u32);
+        for g in &stuck[lane as usize] {
+            if g.from > now {
+                continue;
+            }
+            let (xs, xe) = (x(g.from), g.until.filter(|&u| u <= now).map_or(x_now, x));
+            let alive = g.until.is_none_or(|u| now < u);
+            match g.role {
+                Role::Waiter => {
                     ctx.set_fill_style_canvas_pattern(&blocked);
-                    ctx.fill_rect(xe, ry, (x_now - xe).max(1.0), rh);
+                    ctx.fill_rect(xs, ry, (xe - xs).max(1.0), rh);
                     ctx.set_stroke_style_str(&palette::BLOCKED.css());
                     ctx.set_line_width(1.0);
-                    ctx.stroke_rect(xe, ry, (x_now - xe).max(1.0), rh);
+                    ctx.stroke_rect(xs, ry, (xe - xs).max(1.0), rh);
                     ctx.set_fill_style_str(&palette::INK.css());
                     ctx.set_font("bold 11px system-ui, sans-serif");
                     ctx.set_text_align("left");
-                    let _ = ctx.fill_text("‖ Wait()", xe + 3.0, ry + rh / 2.0);
+                    let _ = ctx.fill_text("‖ Wait()", xs + 3.0, ry + rh / 2.0);
                 }
-                Outcome::Closed | Outcome::FailedClosed => {
-                    if icon_room {
-                        ctx.set_fill_style_str(&palette::RETURNED.css());
-                        ctx.set_font("bold 11px system-ui, sans-serif");
-                        ctx.set_text_align("center");
-                        let _ = ctx.fill_text("✓", xe, ly + lh / 2.0);
-                    }
+                Role::Reader => {
+                    ctx.set_fill_style_canvas_pattern(&left_behind);
+                    ctx.fill_rect(xs, ly, (xe - xs).max(1.0), lh);
+                    icon(&ctx, "✕", xs, ly + lh / 2.0, palette::INK);
+                    readers += u32::from(alive);
                 }
-                Outcome::Open => {}
+                Role::Helper => {
+                    ctx.set_fill_style_canvas_pattern(&blocked);
+                    ctx.fill_rect(xs, ly, (xe - xs).max(1.0), lh);
+                    icon(&ctx, "◷", xs, ly + lh / 2.0, palette::INK);
+                    helpers += u32::from(alive);
+                }
+                _ => {}
             }
         }
-        if let Some(&xa) = abandons.first() {
-            // Readers left behind keep running past their rotation.
-            ctx.set_fill_style_canvas_pattern(&left_behind);
-            ctx.fill_rect(xa, ly, (x_now - xa).max(1.0), lh);
-            ctx.set_font("bold 10px system-ui, sans-serif");
-            ctx.set_text_align("center");
-            if icon_room {
-                ctx.set_fill_style_str(&palette::INK.css());
-                for &xe in &abandons {
-                    let _ = ctx.fill_text("✕", xe, ly + lh / 2.0);
-                }
-            }
+        if readers + helpers > 0 {
             // How many are left behind now, at the cursor.
-            let label = format!("✕{}", abandons.len());
+            let label = match (readers, helpers) {
+                (r, 0) => format!("✕{r}"),
+                (0, h) => format!("◷{h}"),
+                (r, h) => format!("✕{r} ◷{h}"),
+            };
+            ctx.set_font("bold 10px system-ui, sans-serif");
             ctx.set_text_align("left");
             let w = ctx.measure_text(&label).map_or(18.0, |m| m.width()) + 4.0;
             let lx = if x_now + w + 2.0 < input.width {
@@ -235,14 +266,12 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
         ctx.set_fill_style_str(&palette::FAINT.css());
         ctx.fill_rect(GUTTER, y0 + LANE_HEIGHT - 0.5, plot, 0.5);
     }
-    axis(
-        &ctx,
-        trace,
-        f64::from(input.count) * LANE_HEIGHT,
-        plot,
-        input.width,
-    );
-    cursor(&ctx, x_now, f64::from(input.count) * LANE_HEIGHT);
+    let lanes_h = f64::from(input.count) * LANE_HEIGHT;
+    if let Some(t) = stop.filter(|&t| t <= now) {
+        stop_mark(&ctx, x(t), lanes_h);
+    }
+    axis(&ctx, trace, lanes_h, plot, input.width);
+    cursor(&ctx, x_now, lanes_h);
     Ok(())
 }
 
@@ -265,13 +294,33 @@ fn axis(ctx: &CanvasRenderingContext2d, trace: &Trace, y: f64, plot: f64, width:
     ctx.set_text_baseline("middle");
 }
 
+/// A dashed line where `Stop()` ran.
+fn stop_mark(ctx: &CanvasRenderingContext2d, x: f64, height: f64) {
+    ctx.set_stroke_style_str(&palette::INK.css());
+    ctx.set_line_width(1.0);
+    let dash = js_sys::Array::of2(&JsValue::from_f64(3.0), &JsValue::from_f64(3.0));
+    let _ = ctx.set_line_dash(&dash);
+    ctx.begin_path();
+    ctx.move_to(x, 0.0);
+    ctx.line_to(x, height);
+    ctx.stroke();
+    let _ = ctx.set_line_dash(&js_sys::Array::new());
+    ctx.set_fill_style_str(&palette::INK.css());
+    ctx.set_font("bold 10px system-ui, sans-serif");
+    ctx.set_text_align("right");
+    ctx.set_text_baseline("top");
+    let _ = ctx.fill_text("Stop()", x - 2.0, 1.0);
+    ctx.set_text_baseline("middle");
+}
+
 fn cursor(ctx: &CanvasRenderingContext2d, x: f64, height: f64) {
     ctx.set_fill_style_str(&palette::INK.css());
     ctx.fill_rect(x - 0.75, 0.0, 1.5, height);
 }
 
-/// A heat map of left-behind readers: one row per container, one column
-/// per time bin; built once per run.
+/// A heat map of goroutines left behind (readers whose stream was never
+/// closed, timed waits' helpers): one row per container, one column per
+/// time bin; built once per run.
 pub struct Heat {
     /// Rows (containers).
     pub rows: u32,
@@ -279,11 +328,11 @@ pub struct Heat {
     pub cols: u32,
     /// RGBA pixels, row-major.
     pub rgba: Vec<u8>,
-    /// The most readers left behind by one container.
+    /// The most left behind by one container at once.
     pub max: u32,
 }
 
-/// The colour of `v` readers left behind out of `max` (white to vermillion
+/// The colour of `v` goroutines left behind out of `max` (white to vermillion
 /// to dark brown: lightness carries the value, not hue alone).
 fn ramp(v: u32, max: u32) -> [u8; 4] {
     if v == 0 {
@@ -311,30 +360,36 @@ impl Heat {
         let rows = trace.containers().len() as u32;
         let cols = cols.max(1);
         let end = trace.end().as_millis().max(1);
-        let col_of = |t: Time| ((t.as_millis() * u64::from(cols)) / end).min(u64::from(cols) - 1);
+        let col_of =
+            |t: Time| ((t.as_millis() * u64::from(cols)) / end).min(u64::from(cols) - 1) as usize;
         let mut counts = vec![0u32; (rows * cols) as usize];
-        let mut stalled = vec![u32::MAX; rows as usize];
-        for (i, c) in trace.containers().iter().enumerate() {
-            let row = &mut counts[i * cols as usize..(i + 1) * cols as usize];
-            for r in c.rotations() {
-                if let (Outcome::Abandoned, Some(e)) = (r.outcome(), r.end()) {
-                    row[col_of(e) as usize] += 1;
+        let mut stalled = vec![(usize::MAX, usize::MAX); rows as usize];
+        for (i, row) in counts.chunks_mut(cols as usize).enumerate() {
+            let mut delta = vec![0i64; cols as usize + 1];
+            for g in trace.stuck_of(i as u32).unwrap_or_default() {
+                let until = g.until.map_or(cols as usize, col_of);
+                match g.role {
+                    Role::Reader | Role::Helper => {
+                        delta[col_of(g.from)] += 1;
+                        delta[until] -= 1;
+                    }
+                    Role::Waiter => stalled[i] = (col_of(g.from), until),
+                    _ => {}
                 }
             }
-            let mut run = 0;
-            for v in row.iter_mut() {
-                run += *v;
-                *v = run;
-            }
-            if let Some(s) = c.stalled_at() {
-                stalled[i] = col_of(s) as u32;
+            let mut run = 0i64;
+            for (v, d) in row.iter_mut().zip(&delta) {
+                run += d;
+                *v = run.max(0) as u32;
             }
         }
         let max = counts.iter().copied().max().unwrap_or(0);
         let mut rgba = Vec::with_capacity(counts.len() * 4);
         for (i, v) in counts.iter().enumerate() {
             let (row, col) = (i / cols as usize, (i % cols as usize) as u32);
-            let px = if col >= stalled[row] && (col + row as u32).is_multiple_of(3) {
+            let (from, until) = stalled[row];
+            let col_stalled = (col as usize) >= from && (col as usize) < until;
+            let px = if col_stalled && (col + row as u32).is_multiple_of(3) {
                 // Stalled: purple dots over the value, so it reads without colour.
                 [0x7a, 0x2e, 0x5c, 0xff]
             } else {
@@ -423,7 +478,7 @@ pub fn draw_heat(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use leakscope_sim::{Preset, Variant, simulate};
+    use leakscope_sim::{Preset, Program, simulate};
 
     #[test]
     fn ticks_fit_the_width() {
@@ -433,8 +488,8 @@ mod tests {
     }
 
     #[test]
-    fn the_heat_map_counts_readers_left_behind_by_each_column() {
-        let trace = simulate(&Preset::Fase6.scenario(), Variant::Buggy).unwrap();
+    fn the_heat_map_counts_goroutines_left_behind_by_each_column() {
+        let trace = simulate(&Preset::Fase6.scenario(), Program::BUGGY).unwrap();
         let heat = Heat::of(&trace, 58);
         assert_eq!(heat.rgba.len(), 55 * 58 * 4);
         let most = trace
@@ -449,7 +504,10 @@ mod tests {
             .max()
             .unwrap();
         assert_eq!(heat.max, most);
-        let fixed = simulate(&Preset::Fase6.scenario(), Variant::Fixed).unwrap();
+        let fixed = simulate(&Preset::Fase6.scenario(), Program::FIXED).unwrap();
         assert_eq!(Heat::of(&fixed, 58).max, 0);
+        // One helper per rotation: 11 by minute 58.
+        let helpers = simulate(&Preset::Fase6.scenario(), Program::WAIT_TIMEOUT).unwrap();
+        assert_eq!(Heat::of(&helpers, 58).max, 11);
     }
 }

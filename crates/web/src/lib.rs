@@ -1,15 +1,18 @@
-//! The teaching page: the buggy and the fixed container monitor animated
-//! side by side on one virtual clock, in the browser.
+//! The teaching page: every program of [`leakscope_sim::Program::ALL`] —
+//! the seed's bug, the fixes people try, the fix — animated on one virtual
+//! clock, in the browser: a gallery of all of them, two in detail side by
+//! side.
 //!
 //! All logic lives in [`leakscope_sim`]; this crate presents it. The state
-//! ([`state::State`]) holds both [`leakscope_sim::Trace`]s of one scenario
-//! and a virtual instant; every number on the page is the core's answer for
-//! that instant, so at whole minutes the page equals
-//! `leakscope sim --format json`.
+//! ([`state::State`]) holds every program's [`leakscope_sim::Trace`] of one
+//! scenario, the two programs in the panes and a virtual instant; every
+//! number on the page is the core's answer for that instant, so at whole
+//! minutes the page equals `leakscope sim --program all --format json`.
 //!
 //! Layout: [`state`] (the one `Reducible`), [`app`] (the page and its
 //! browser plumbing), [`components`] (thin function components), [`chart`]
-//! and [`lanes`] (the canvases), [`view`] (which core answers to show),
+//! and [`lanes`] (the canvases), [`spark`] (the small SVG charts' geometry),
+//! [`view`] (which core answers to show),
 //! [`bench`] (`?bench=1`), [`panic`] (the error banner).
 //!
 //! Built by Trunk from the repository's `index.html`; see the README.
@@ -23,11 +26,12 @@ pub mod format;
 pub mod lanes;
 pub mod palette;
 pub mod panic;
+pub mod spark;
 pub mod state;
 pub mod view;
 
 pub use app::{App, AppProps};
-pub use state::{Action, Runs, State};
+pub use state::{Action, Runs, Side, State};
 
 /// Mounts the page into `#app` (or the body), with the panic banner hook.
 pub fn start() {

@@ -1,15 +1,16 @@
-//! The page's whole state in one [`Reducible`]: the scenario, both runs of
-//! it, the virtual clock, the selection and the playback timer.
+//! The page's whole state in one [`Reducible`]: the scenario, the runs of
+//! every program on it, the two programs in the panes, the virtual clock,
+//! the selection and the playback timer.
 //!
-//! Every number the page shows is read from the two [`Trace`]s held here;
-//! the page only chooses *which* instant and container to ask the core
+//! Every number the page shows is read from the [`Trace`]s held here; the
+//! page only chooses *which* program, instant and container to ask the core
 //! about.
 
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
 use leakscope_sim::{
-    Comparison, DumpFormat, Error, Param, Permalink, Preset, Scenario, Time, Variant,
+    Comparison, DumpFormat, Error, Param, Permalink, Preset, Program, Scenario, Time, Trace,
 };
 use yew::Reducible;
 
@@ -25,19 +26,27 @@ pub const REDUCED_MOTION_STEP_MS: f64 = 1_000.0;
 /// played back as virtual time.
 const MAX_TICK_MS: f64 = 250.0;
 
-/// Both programs of the current scenario: the core's [`Comparison`], with
-/// identity for equality.
+/// Every program of [`Program::ALL`] run on the current scenario: the
+/// core's [`Comparison`], with identity for equality.
 #[derive(Debug)]
-pub struct Runs(pub Comparison);
+pub struct Runs(Comparison);
 
 impl Runs {
-    /// Runs both variants of `scenario`.
+    /// Runs every program of [`Program::ALL`] on `scenario`.
     ///
     /// # Errors
     ///
     /// Whatever the core's [`Scenario::validate`] refuses.
     pub fn new(scenario: &Scenario) -> Result<Runs, Error> {
-        Comparison::new(scenario).map(Runs)
+        Comparison::new(scenario, &Program::ALL).map(Runs)
+    }
+
+    /// The run of `program`. Every program ran (see [`Runs::new`]).
+    pub fn trace(&self, program: Program) -> &Trace {
+        match self.0.trace(program) {
+            Some(trace) => trace,
+            None => unreachable!("Runs::new runs every program, {program} included"),
+        }
     }
 }
 
@@ -131,6 +140,28 @@ impl Speed {
     }
 }
 
+/// One of the two panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The left pane (the program under study; `buggy` by default).
+    Left,
+    /// The right pane (the reference; `fixed` by default).
+    Right,
+}
+
+impl Side {
+    /// Both sides, left first.
+    pub const ALL: [Side; 2] = [Side::Left, Side::Right];
+
+    /// `left` or `right`: the URL key and the `data-testid` suffix.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Side::Left => "left",
+            Side::Right => "right",
+        }
+    }
+}
+
 /// What the goroutine dump covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DumpScope {
@@ -170,8 +201,13 @@ pub enum Action {
     SetDumpFormat(DumpFormat),
     /// Choose what the dump covers.
     SetDumpScope(DumpScope),
-    /// Choose which variant the dump shows.
-    SetDumpVariant(Variant),
+    /// Choose which program the dump shows.
+    SetDumpProgram(Program),
+    /// Put a program in one pane.
+    SetPane(Side, Program),
+    /// Show a program (a gallery card was clicked): nothing when a pane
+    /// already shows it, otherwise it takes the left pane.
+    Show(Program),
     /// Hide the notices.
     DismissNotices,
     /// Whether the reader prefers reduced motion.
@@ -184,8 +220,12 @@ pub enum Action {
 pub struct State {
     /// The preset the scenario started from.
     pub preset: Preset,
-    /// Both runs of the current scenario.
+    /// Every program's run of the current scenario.
     pub runs: Rc<Runs>,
+    /// The program in the left pane.
+    pub left: Program,
+    /// The program in the right pane.
+    pub right: Program,
     /// The virtual clock.
     pub at: Time,
     /// Sub-millisecond remainder of playback, so slow speeds still advance.
@@ -204,11 +244,11 @@ pub struct State {
     pub dump_format: DumpFormat,
     /// What the dump covers.
     pub dump_scope: DumpScope,
-    /// Which variant the dump shows.
-    pub dump_variant: Variant,
+    /// Which program the dump shows.
+    pub dump_program: Program,
     /// Messages about input that could not be used.
     pub notices: Vec<String>,
-    /// The wall-clock milliseconds the last simulation took (both variants).
+    /// The wall-clock milliseconds the last simulation took (every program).
     pub resim_ms: f64,
     /// Where the last clock movement started: the narration tells what
     /// happened after it up to [`State::at`].
@@ -219,6 +259,8 @@ impl PartialEq for State {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.runs, &other.runs)
             && self.preset == other.preset
+            && self.left == other.left
+            && self.right == other.right
             && self.at == other.at
             && self.container == other.container
             && self.timer.is_some() == other.timer.is_some()
@@ -226,7 +268,7 @@ impl PartialEq for State {
             && self.reduced_motion == other.reduced_motion
             && self.dump_format == other.dump_format
             && self.dump_scope == other.dump_scope
-            && self.dump_variant == other.dump_variant
+            && self.dump_program == other.dump_program
             && self.notices == other.notices
             && self.moved_from == other.moved_from
     }
@@ -237,6 +279,7 @@ impl std::fmt::Debug for State {
         f.debug_struct("State")
             .field("preset", &self.preset)
             .field("scenario", &self.runs.scenario)
+            .field("panes", &(self.left, self.right))
             .field("at", &self.at)
             .field("container", &self.container)
             .field("playing", &self.playing())
@@ -294,6 +337,8 @@ impl State {
         };
         State {
             preset: link.preset,
+            left: link.left,
+            right: link.right,
             at: link.at.min(runs.end()),
             runs: Rc::new(runs),
             carry: 0.0,
@@ -304,7 +349,7 @@ impl State {
             reduced_motion: false,
             dump_format: DumpFormat::Full,
             dump_scope: DumpScope::Selected,
-            dump_variant: Variant::Buggy,
+            dump_program: Program::BUGGY,
             notices,
             resim_ms,
             moved_from: None,
@@ -316,6 +361,8 @@ impl State {
         Permalink {
             preset: self.preset,
             scenario: self.runs.scenario.clone(),
+            left: self.left,
+            right: self.right,
             at: self.at,
             container: self.container,
         }
@@ -331,7 +378,43 @@ impl State {
         self.timer.is_some()
     }
 
-    /// The scenario both runs share.
+    /// The program in `side`'s pane.
+    pub fn pane(&self, side: Side) -> Program {
+        match side {
+            Side::Left => self.left,
+            Side::Right => self.right,
+        }
+    }
+
+    /// The programs in the panes, left first.
+    pub fn panes(&self) -> [Program; 2] {
+        [self.left, self.right]
+    }
+
+    /// The next instant at which a program in a pane does something (the
+    /// end of the run when none does): stepping follows what the panes
+    /// show, not every program of the gallery.
+    pub fn next_event(&self) -> Time {
+        let end = self.runs.end();
+        self.panes()
+            .iter()
+            .filter_map(|&p| self.runs.trace(p).next_event_time(self.at))
+            .min()
+            .unwrap_or(end)
+            .clamp(self.at.min(end), end)
+    }
+
+    /// The last instant before now at which a program in a pane did
+    /// something, or 0.
+    pub fn prev_event(&self) -> Time {
+        self.panes()
+            .iter()
+            .filter_map(|&p| self.runs.trace(p).prev_event_time(self.at))
+            .max()
+            .unwrap_or(Time::ZERO)
+    }
+
+    /// The scenario every run shares.
     pub fn scenario(&self) -> &Scenario {
         &self.runs.scenario
     }
@@ -402,7 +485,7 @@ impl State {
                 return self;
             }
             self.last_tick = Some(now);
-            let next = self.runs.next_event(self.at);
+            let next = self.next_event();
             self = self.moved(next);
         } else {
             let wall = (now - last).clamp(0.0, MAX_TICK_MS);
@@ -444,12 +527,12 @@ impl Reducible for State {
             }
             Action::StepForward => {
                 let s = s.paused();
-                let next = s.runs.next_event(s.at);
+                let next = s.next_event();
                 s.moved(next)
             }
             Action::StepBack => {
                 let s = s.paused();
-                let prev = s.runs.prev_event(s.at);
+                let prev = s.prev_event();
                 s.moved(prev)
             }
             Action::Seek(t) => s.paused().moved(t),
@@ -481,8 +564,22 @@ impl Reducible for State {
                 s.dump_scope = scope;
                 s
             }
-            Action::SetDumpVariant(v) => {
-                s.dump_variant = v;
+            Action::SetDumpProgram(p) => {
+                s.dump_program = p;
+                s
+            }
+            Action::SetPane(Side::Left, p) => {
+                s.left = p;
+                s
+            }
+            Action::SetPane(Side::Right, p) => {
+                s.right = p;
+                s
+            }
+            Action::Show(p) => {
+                if !s.panes().contains(&p) {
+                    s.left = p;
+                }
                 s
             }
             Action::DismissNotices => {
@@ -605,5 +702,49 @@ mod tests {
         assert_eq!(good.scenario().containers, 8);
         assert_eq!(good.at, Time::from_minutes(30));
         assert!(good.notices.is_empty());
+    }
+
+    #[test]
+    fn stepping_follows_the_programs_in_the_panes() {
+        // wait-timeout's timeouts fall 10 s after each rotation.
+        let s = Rc::new(State::from_query("t=5&left=wait-timeout"));
+        let fwd = s.clone().reduce(Action::StepForward);
+        assert_eq!(fwd.at, Time::from_secs(5 * 60 + 10));
+        let s = Rc::new(State::from_query("t=5"));
+        assert_eq!(s.reduce(Action::StepForward).at, Time::from_minutes(10));
+    }
+
+    #[test]
+    fn the_panes_round_trip_and_a_card_takes_the_left_pane() {
+        let s = Rc::new(State::from_query("left=close-only&right=wait-timeout&t=3"));
+        assert_eq!(s.panes(), [Program::CLOSE_ONLY, Program::WAIT_TIMEOUT]);
+        assert!(s.to_query().contains("left=close-only&right=wait-timeout"));
+        assert_eq!(State::from_query(&s.to_query()).permalink(), s.permalink());
+        let same = s.clone().reduce(Action::Show(Program::WAIT_TIMEOUT));
+        assert_eq!(same.panes(), s.panes(), "already shown: nothing moves");
+        let shown = s.reduce(Action::Show(Program::BUGGY));
+        assert_eq!(shown.panes(), [Program::BUGGY, Program::WAIT_TIMEOUT]);
+        let picked = shown.reduce(Action::SetPane(Side::Right, Program::FIXED));
+        assert_eq!(picked.panes(), Program::PAIR);
+        let bad = State::from_query("left=shared");
+        assert_eq!(bad.left, Program::BUGGY);
+        assert!(
+            bad.notices[0].starts_with("left=shared"),
+            "{:?}",
+            bad.notices
+        );
+    }
+
+    #[test]
+    fn every_program_runs_and_the_new_parameters_reach_the_core() {
+        let s = Rc::new(State::from_query("preset=fase3"));
+        assert_eq!(s.runs.programs(), Program::ALL.to_vec());
+        let s = s.reduce(Action::SetParam(Param::StopAt, "6".into()));
+        assert_eq!(s.scenario().stop_at, Some(6));
+        assert!(s.runs.trace(Program::FIXED).stop().unwrap().returned);
+        let s = s.reduce(Action::SetParam(Param::LinesPerMin, "0".into()));
+        assert_eq!(s.runs.trace(Program::FIXED).samples()[10].lines_read, 0);
+        let s = s.reduce(Action::SetParam(Param::StopAt, "none".into()));
+        assert_eq!(s.scenario().stop_at, None);
     }
 }

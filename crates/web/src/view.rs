@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use leakscope_sim::code::line_of;
+use leakscope_sim::code::{Anchor, line_of};
 use leakscope_sim::{Event, EventKind, Group, Time, Trace};
 
 /// The line a container is on at an instant.
@@ -24,7 +24,7 @@ pub struct Focus {
 /// Where container `c` of `trace` is at `at`: the line of its last event if
 /// one ran at this instant, otherwise the line it waits on.
 pub fn focus(trace: &Trace, c: u32, at: Time) -> Focus {
-    let v = trace.variant();
+    let v = trace.program();
     let events = trace.events_of(c).unwrap_or_default();
     let now: Vec<&Event> = events.iter().filter(|e| e.time == at).collect();
     let mut parked = BTreeMap::new();
@@ -48,12 +48,17 @@ pub fn focus(trace: &Trace, c: u32, at: Time) -> Focus {
             note: String::new(),
         };
     };
-    let note = match view.stalled_since {
-        Some(since) => format!(
+    let stopped = trace.scenario().stop().filter(|&s| s <= at);
+    let note = match (view.stalled_since, stopped) {
+        (Some(since), _) => format!(
             "container {c}: rotate() blocked in Wait() since {since}; no rotation after {}",
             view.rotation
         ),
-        None => {
+        (None, Some(s)) => format!("container {c}: Stop() ran at {s}; nothing opens any more"),
+        (None, None) if view.anchor == Anchor::TimeoutSelect => format!(
+            "container {c}: rotate() waits for the helper or the timeout, whichever comes first"
+        ),
+        (None, None) => {
             let due = Time::from_millis(
                 trace.scenario().rotation().as_millis() * u64::from(view.rotation),
             );
@@ -68,6 +73,50 @@ pub fn focus(trace: &Trace, c: u32, at: Time) -> Focus {
         touched: Vec::new(),
         parked,
         note,
+    }
+}
+
+/// How a whole run reads at a glance: the icon a pane or a card carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    /// The count grows: the seed's check fails (✕).
+    Leaks,
+    /// The count passes, but containers stopped reading their logs (‖).
+    Stalls,
+    /// The count passes and every container still reads (✓).
+    Healthy,
+}
+
+impl Health {
+    /// The verdict of `trace`, with what the count alone does not show: the
+    /// containers stuck or silent at the end of the run.
+    pub fn of(trace: &Trace) -> Health {
+        let last = trace.samples().last();
+        if trace.analysis().verdict == leakscope_sim::Verdict::Leak {
+            Health::Leaks
+        } else if last.is_some_and(|s| s.stalled_containers > 0 || s.silent_containers > 0) {
+            Health::Stalls
+        } else {
+            Health::Healthy
+        }
+    }
+
+    /// The icon: ✕, ‖ or ✓.
+    pub const fn icon(self) -> &'static str {
+        match self {
+            Health::Leaks => "✕",
+            Health::Stalls => "‖",
+            Health::Healthy => "✓",
+        }
+    }
+
+    /// A few words for a screen reader and a tooltip.
+    pub const fn words(self) -> &'static str {
+        match self {
+            Health::Leaks => "leaks goroutines",
+            Health::Stalls => "passes the count, but its logs stop",
+            Health::Healthy => "passes, and keeps reading its logs",
+        }
     }
 }
 
@@ -163,11 +212,46 @@ fn counter_row(e: &Event) -> Option<CounterRow> {
             Some(0),
             Mood::Good,
         ),
+        EventKind::HelperBlocked { group, counter, .. } => row(
+            "go func() → helper BLOCKS in Wait() (counter ≠ 0); rotate() selects on the timeout"
+                .into(),
+            Some(*group),
+            Some(*counter),
+            Mood::Bad,
+        ),
+        EventKind::WaitTimedOut { reopened, .. } => row(
+            if *reopened {
+                format!(
+                    "◷ timeout: rotate() gives up, rotation #{} opens; the helper stays blocked",
+                    n + 1
+                )
+            } else {
+                "◷ timeout after Stop(): nothing opens".into()
+            },
+            None,
+            None,
+            if *reopened { Mood::Bad } else { Mood::Neutral },
+        ),
+        EventKind::Stopped {
+            group,
+            counter,
+            hangs,
+            ..
+        } => row(
+            match (*counter, *hangs) {
+                (0, _) => "✓ Stop(): heartbeat returns, stream closed, the group reaches 0".into(),
+                (k, true) => format!("‖ Stop() HANGS: {k} reader(s) left behind hold it for good"),
+                (k, false) => format!("Stop(): {k} reader(s) left behind still hold it"),
+            },
+            Some(*group),
+            Some(*counter),
+            if *counter == 0 { Mood::Good } else { Mood::Bad },
+        ),
     }
 }
 
 /// Whether an event is worth announcing to a screen reader while playing:
-/// the moments the two programs part ways.
+/// the moments the programs part ways.
 pub fn is_key_event(e: &Event) -> bool {
     matches!(
         e.kind,
@@ -175,6 +259,9 @@ pub fn is_key_event(e: &Event) -> bool {
             | EventKind::WaitBlocked { .. }
             | EventKind::WaitReturned { .. }
             | EventKind::StreamFailed { .. }
+            | EventKind::HelperBlocked { .. }
+            | EventKind::WaitTimedOut { .. }
+            | EventKind::Stopped { .. }
     )
 }
 
@@ -192,16 +279,16 @@ pub fn key_events(trace: &Trace, c: u32, from: Option<Time>, to: Time) -> Vec<Ev
 #[cfg(test)]
 mod tests {
     use super::*;
-    use leakscope_sim::code::{Anchor, lines};
-    use leakscope_sim::{Preset, Variant, simulate};
+    use leakscope_sim::code::lines;
+    use leakscope_sim::{Preset, Program, simulate};
 
     #[test]
     fn a_blocked_container_sits_on_the_wait_line() {
-        let trace = simulate(&Preset::Fase3.scenario(), Variant::Buggy).unwrap();
+        let trace = simulate(&Preset::Fase3.scenario(), Program::BUGGY).unwrap();
         let f = focus(&trace, 0, Time::from_minutes(7));
-        assert_eq!(f.line, line_of(Variant::Buggy, Anchor::Wait));
+        assert_eq!(f.line, line_of(Program::BUGGY, Anchor::Wait));
         assert!(
-            lines(Variant::Buggy)[f.line as usize - 1]
+            lines(Program::BUGGY)[f.line as usize - 1]
                 .text
                 .contains("Wait()")
         );
@@ -212,20 +299,39 @@ mod tests {
 
     #[test]
     fn at_an_event_instant_the_last_event_is_highlighted() {
-        let trace = simulate(&Preset::Fase3.scenario(), Variant::Fixed).unwrap();
+        let trace = simulate(&Preset::Fase3.scenario(), Program::FIXED).unwrap();
         let f = focus(&trace, 0, Time::from_minutes(5));
         // close, wait returned, next reader started
-        assert_eq!(f.line, line_of(Variant::Fixed, Anchor::ReaderGo));
-        assert!(f.touched.contains(&line_of(Variant::Fixed, Anchor::Wait)));
+        assert_eq!(f.line, line_of(Program::FIXED, Anchor::ReaderGo));
+        assert!(f.touched.contains(&line_of(Program::FIXED, Anchor::Wait)));
     }
 
     #[test]
     fn the_counter_timeline_is_the_seeds() {
-        let trace = simulate(&Preset::Fase3.scenario(), Variant::Buggy).unwrap();
+        let trace = simulate(&Preset::Fase3.scenario(), Program::BUGGY).unwrap();
         let rows = counter_timeline(&trace, 0, Time::from_minutes(10));
         let counters: Vec<Option<u32>> = rows.iter().map(|r| r.counter).collect();
         // Add → 1, Add → 2, Done → 1, Wait blocks at 1
         assert_eq!(counters, [Some(1), Some(2), Some(1), Some(1)]);
         assert_eq!(rows[3].mood, Mood::Bad);
+    }
+
+    #[test]
+    fn a_timed_wait_leaves_its_helper_behind_in_the_timeline() {
+        let trace = simulate(&Preset::Fase3.scenario(), Program::WAIT_TIMEOUT).unwrap();
+        let rows = counter_timeline(&trace, 0, Time::from_minutes(6));
+        let what: Vec<&str> = rows.iter().map(|r| r.what.as_str()).collect();
+        assert!(what.iter().any(|w| w.contains("helper BLOCKS")), "{what:?}");
+        assert!(what.iter().any(|w| w.starts_with("◷ timeout")), "{what:?}");
+    }
+
+    #[test]
+    fn health_tells_a_stalled_pass_from_a_healthy_one() {
+        let s = Preset::Fase6.scenario();
+        let of = |p| Health::of(&simulate(&s, p).unwrap());
+        assert_eq!(of(Program::BUGGY), Health::Leaks);
+        assert_eq!(of(Program::CLOSE_ONLY), Health::Stalls);
+        assert_eq!(of(Program::WAIT_TIMEOUT), Health::Leaks);
+        assert_eq!(of(Program::FIXED), Health::Healthy);
     }
 }

@@ -1,13 +1,15 @@
 //! The page's state and components in a real browser (headless Chromium
-//! through `wasm-bindgen-test-runner`): URL round trip, bad parameters,
-//! scrubbing, stepping back and forth, and the contract `data-testid`s.
+//! through `wasm-bindgen-test-runner`): URL round trip (programs in the
+//! panes included), bad parameters, scrubbing, stepping back and forth, the
+//! contract `data-testid`s of the panes and of every program's gallery card,
+//! the pickers, and `Stop()`.
 
 #![cfg(target_arch = "wasm32")]
 
 use std::rc::Rc;
 use std::time::Duration;
 
-use leakscope_sim::{Param, Permalink, Preset, Time, Variant, simulate};
+use leakscope_sim::{Group, Param, Permalink, Preset, Program, Scenario, Time, simulate};
 use leakscope_web::{Action, App, AppProps, State};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -18,9 +20,13 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 fn a_query_round_trips_through_the_state() {
-    let s = State::from_query("?preset=fase3&containers=20&t=7.5&container=3&seed=42");
+    let s = State::from_query(
+        "?preset=fase3&containers=20&t=7.5&container=3&seed=42&left=close-only&right=wait-timeout&stop_at=8&lines_per_min=5",
+    );
     assert!(s.notices.is_empty(), "{:?}", s.notices);
     assert_eq!(s.at, Time::from_secs(450));
+    assert_eq!(s.panes(), [Program::CLOSE_ONLY, Program::WAIT_TIMEOUT]);
+    assert_eq!(s.scenario().stop_at, Some(8));
     let back = State::from_query(&s.to_query());
     assert_eq!(back.permalink(), s.permalink());
     assert_eq!(Permalink::parse(&s.to_query()).0, s.permalink());
@@ -47,8 +53,8 @@ fn scrubbing_shows_the_cores_sample_at_whole_minutes() {
     let s = Rc::new(State::from_query(""));
     let s = s.reduce(Action::Seek(Time::from_minutes(17)));
     assert_eq!(s.at, Time::from_minutes(17));
-    for v in Variant::ALL {
-        let trace = s.runs.trace(v);
+    for p in Program::ALL {
+        let trace = s.runs.trace(p);
         let snap = trace.snapshot(s.at).unwrap();
         assert_eq!(snap.goroutines, trace.samples()[17].goroutines);
         assert_eq!(snap.wait_groups, trace.samples()[17].wait_groups);
@@ -70,8 +76,8 @@ fn stepping_forward_then_back_returns_to_the_same_state() {
     }
     assert_eq!(s.permalink(), start.permalink());
     assert_eq!(
-        s.runs.buggy.snapshot(s.at),
-        start.runs.buggy.snapshot(start.at)
+        s.runs.trace(Program::BUGGY).snapshot(s.at),
+        start.runs.trace(Program::BUGGY).snapshot(start.at)
     );
 }
 
@@ -79,7 +85,7 @@ fn stepping_forward_then_back_returns_to_the_same_state() {
 fn a_changed_parameter_re_simulates_at_once() {
     let s = Rc::new(State::from_query("t=30"));
     let s = s.reduce(Action::SetParam(Param::Containers, "8".into()));
-    assert_eq!(s.runs.buggy.scenario().containers, 8);
+    assert_eq!(s.runs.trace(Program::BUGGY).scenario().containers, 8);
     assert_eq!(s.at, Time::from_minutes(30));
     let bad = s.reduce(Action::SetParam(Param::ErrorRate, "1.5".into()));
     assert_eq!(bad.scenario().error_rate, 0.99);
@@ -108,6 +114,14 @@ fn text(root: &Element, testid: &str) -> String {
         .unwrap_or_default()
 }
 
+fn attr(root: &Element, testid: &str, name: &str) -> String {
+    root.query_selector(&format!("[data-testid=\"{testid}\"]"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element with data-testid={testid}"))
+        .get_attribute(name)
+        .unwrap_or_default()
+}
+
 fn click(root: &Element, testid: &str) {
     root.query_selector(&format!("[data-testid=\"{testid}\"]"))
         .unwrap()
@@ -126,25 +140,47 @@ async fn the_page_shows_the_cores_numbers_under_the_contract_testids() {
     let root = mount("preset=fase6&t=17&container=3");
     settle().await;
     let s = Preset::Fase6.scenario();
-    let buggy = simulate(&s, Variant::Buggy).unwrap();
-    let fixed = simulate(&s, Variant::Fixed).unwrap();
+    let buggy = simulate(&s, Program::BUGGY).unwrap();
+    let fixed = simulate(&s, Program::FIXED).unwrap();
     assert_eq!(text(&root, "clock"), "17:00");
     let (b, f) = (&buggy.samples()[17], &fixed.samples()[17]);
+    let counter = |s: &leakscope_sim::Sample, g| s.wait_groups.get(g).unwrap().counter.to_string();
     assert_eq!(text(&root, "goroutines-buggy"), b.goroutines.to_string());
     assert_eq!(text(&root, "goroutines-fixed"), f.goroutines.to_string());
     assert_eq!(text(&root, "verdict-buggy"), "leak");
     assert_eq!(text(&root, "verdict-fixed"), "pass");
-    assert_eq!(
-        text(&root, "wg-buggy"),
-        b.wait_groups.wg.unwrap().counter.to_string()
-    );
+    assert_eq!(text(&root, "wg-buggy"), counter(b, Group::Wg));
     assert_eq!(
         text(&root, "wg-fixed-heartbeat"),
-        f.wait_groups.heartbeat_wg.unwrap().counter.to_string()
+        counter(f, Group::HeartbeatWg)
     );
+    assert_eq!(text(&root, "wg-fixed-reader"), counter(f, Group::ReaderWg));
     assert_eq!(
-        text(&root, "wg-fixed-reader"),
-        f.wait_groups.reader_wg.unwrap().counter.to_string()
+        text(&root, "lines-fixed").replace(',', ""),
+        f.lines_read.to_string()
+    );
+    assert_eq!(text(&root, "silent-buggy"), b.silent_containers.to_string());
+    assert_eq!(attr(&root, "pane-left", "data-program"), "buggy");
+    assert_eq!(attr(&root, "pane-right", "data-program"), "fixed");
+    // One card per program, every number the core's.
+    for p in Program::ALL {
+        let trace = simulate(&s, p).unwrap();
+        let sample = &trace.samples()[17];
+        let card = |what: &str| text(&root, &format!("gallery-{what}-{p}")).replace(',', "");
+        assert_eq!(card("goroutines"), sample.goroutines.to_string(), "{p}");
+        assert_eq!(
+            card("stalled"),
+            sample.stalled_containers.to_string(),
+            "{p}"
+        );
+        assert_eq!(card("silent"), sample.silent_containers.to_string(), "{p}");
+        assert_eq!(card("lines"), sample.lines_read.to_string(), "{p}");
+    }
+    assert!(
+        root.query_selector("[data-testid=\"stop-buggy\"]")
+            .unwrap()
+            .is_none(),
+        "no Stop() unless the scenario calls it"
     );
     for v in ["buggy", "fixed"] {
         let code = root
@@ -206,4 +242,38 @@ async fn play_advances_the_clock_and_pause_stops_it() {
     assert_ne!(stopped, "00:00", "the clock moved while playing");
     yew::platform::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(text(&root, "clock"), stopped, "paused");
+}
+
+#[wasm_bindgen_test]
+async fn a_card_and_a_picker_change_the_panes_and_stop_is_told() {
+    let root = mount("preset=fase6&t=17&stop_at=10");
+    root.set_id("pickers");
+    settle().await;
+    click(&root, "gallery-close-only");
+    settle().await;
+    assert_eq!(attr(&root, "pane-left", "data-program"), "close-only");
+    assert_eq!(attr(&root, "pane-right", "data-program"), "fixed");
+    let stopped = Scenario {
+        stop_at: Some(10),
+        ..Preset::Fase6.scenario()
+    };
+    let close = simulate(&stopped, Program::CLOSE_ONLY).unwrap();
+    assert_eq!(
+        text(&root, "goroutines-close-only"),
+        close.samples()[17].goroutines.to_string()
+    );
+    assert!(text(&root, "stop-close-only").contains("returns"));
+    assert!(text(&root, "stop-fixed").contains("returns"));
+
+    // A change event that bubbles, as a person's choice does (Yew listens
+    // at the root).
+    js_sys::eval(
+        "const s = document.querySelector('#pickers [data-testid=\"pick-right\"]'); \
+         s.value = 'buggy'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+    )
+    .unwrap();
+    settle().await;
+    assert_eq!(attr(&root, "pane-right", "data-program"), "buggy");
+    let hangs = text(&root, "stop-buggy");
+    assert!(hangs.contains("hangs"), "{hangs}");
 }

@@ -1,8 +1,10 @@
 //! End to end: the release build in `dist/`, served under a `/leakscope/`
 //! prefix as GitHub Pages serves it, driven through chromedriver: load,
 //! play, pause, step, scrub, permalink restore, a bad URL's notice, the
-//! keyboard, the numbers against the core's (and the CLI's) report, and
-//! screenshots under `target/screenshots/` for review.
+//! keyboard, the panes' program pickers and the gallery, `Stop()`, the
+//! numbers of the panes and of every program's gallery card against the
+//! core's (and the CLI's) report, and screenshots under
+//! `target/screenshots/` for review.
 //!
 //! Needs `dist/` (`trunk build --release`; `LEAKSCOPE_DIST` points
 //! elsewhere), `chromedriver` (`CHROMEDRIVER` names it) and Chromium
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
-use leakscope_sim::{Preset, Report, Scenario, Variant, simulate};
+use leakscope_sim::{Group, Preset, Program, Report, Scenario, simulate};
 use serde_json::json;
 
 /// The prefix the page is served under, as on GitHub Pages.
@@ -223,13 +225,14 @@ async fn keys(c: &Client, pressed: &[char]) -> Result<()> {
     Ok(())
 }
 
-/// The report the CLI prints for a preset: computed by the core here, and
-/// checked against the CLI binary's JSON when one is built.
+/// The report `leakscope sim --program all --format json` prints for a
+/// preset: computed by the core here, and checked against the CLI binary's
+/// JSON when one is built.
 fn report(preset: Preset) -> Report {
     let s: Scenario = preset.scenario();
-    let traces: Vec<_> = Variant::ALL
+    let traces: Vec<_> = Program::ALL
         .iter()
-        .map(|&v| simulate(&s, v).expect("presets are valid"))
+        .map(|&p| simulate(&s, p).expect("presets are valid"))
         .collect();
     let report = Report::from_traces(&s, &traces);
     // LEAKSCOPE_CLI, or the most recently built of target/{debug,release}.
@@ -245,13 +248,26 @@ fn report(preset: Preset) -> Report {
         });
     if let Some(cli) = cli {
         let out = Command::new(&cli)
-            .args(["sim", "--preset", preset.name(), "--format", "json"])
+            .args([
+                "sim",
+                "--preset",
+                preset.name(),
+                "--program",
+                "all",
+                "--format",
+                "json",
+            ])
             .output();
         match out {
             Ok(out) if out.status.success() => {
                 let from_cli: Report =
                     serde_json::from_slice(&out.stdout).expect("the CLI prints a Report");
-                assert_eq!(from_cli, report, "{} sim --format json", cli.display());
+                assert_eq!(
+                    from_cli,
+                    report,
+                    "{} sim --program all --format json",
+                    cli.display()
+                );
                 eprintln!("e2e: {} agrees with the core", cli.display());
             }
             other => eprintln!(
@@ -263,41 +279,89 @@ fn report(preset: Preset) -> Report {
     report
 }
 
-/// The page's numbers at minute `m` equal the report's.
+/// The panes' numbers (buggy | fixed) at minute `m` equal the report's.
 async fn assert_numbers(c: &Client, report: &Report, m: usize) -> Result<()> {
-    let b = &report.run(Variant::Buggy).ok_or("no buggy run")?;
-    let f = &report.run(Variant::Fixed).ok_or("no fixed run")?;
+    let b = &report.run(Program::BUGGY).ok_or("no buggy run")?;
+    let f = &report.run(Program::FIXED).ok_or("no fixed run")?;
     let (bs, fs) = (&b.samples[m], &f.samples[m]);
+    let group = |s: &leakscope_sim::Sample, g: Group| -> Result<String> {
+        Ok(s.wait_groups
+            .get(g)
+            .ok_or(format!("no {g}"))?
+            .counter
+            .to_string())
+    };
     let expect = [
         ("goroutines-buggy", bs.goroutines.to_string()),
         ("goroutines-fixed", fs.goroutines.to_string()),
         ("verdict-buggy", b.verdict.name().to_owned()),
         ("verdict-fixed", f.verdict.name().to_owned()),
-        (
-            "wg-buggy",
-            bs.wait_groups.wg.ok_or("no wg")?.counter.to_string(),
-        ),
-        (
-            "wg-fixed-heartbeat",
-            fs.wait_groups
-                .heartbeat_wg
-                .ok_or("no heartbeatWg")?
-                .counter
-                .to_string(),
-        ),
-        (
-            "wg-fixed-reader",
-            fs.wait_groups
-                .reader_wg
-                .ok_or("no readerWg")?
-                .counter
-                .to_string(),
-        ),
+        ("wg-buggy", group(bs, Group::Wg)?),
+        ("wg-fixed-heartbeat", group(fs, Group::HeartbeatWg)?),
+        ("wg-fixed-reader", group(fs, Group::ReaderWg)?),
+        ("lines-buggy", bs.lines_read.to_string()),
+        ("lines-fixed", fs.lines_read.to_string()),
+        ("silent-buggy", bs.silent_containers.to_string()),
+        ("silent-fixed", fs.silent_containers.to_string()),
+        ("stalled-buggy", bs.stalled_containers.to_string()),
     ];
     for (testid, want) in expect {
-        assert_eq!(text(c, testid).await?, want, "{testid} at minute {m}");
+        assert_eq!(
+            text(c, testid).await?.replace(',', ""),
+            want,
+            "{testid} at minute {m}"
+        );
     }
     Ok(())
+}
+
+/// Every program's gallery card at minute `m` equals the report's run of
+/// that program: goroutines, verdict, stuck and silent containers, lines
+/// read.
+async fn assert_gallery(c: &Client, report: &Report, m: usize) -> Result<()> {
+    for p in Program::ALL {
+        let run = report.run(p).ok_or(format!("no {p} run"))?;
+        let s = &run.samples[m];
+        let expect = [
+            ("goroutines", s.goroutines.to_string()),
+            ("verdict", run.verdict.name().to_owned()),
+            ("stalled", s.stalled_containers.to_string()),
+            ("silent", s.silent_containers.to_string()),
+            ("lines", s.lines_read.to_string()),
+        ];
+        for (what, want) in expect {
+            let testid = format!("gallery-{what}-{p}");
+            assert_eq!(
+                text(c, &testid).await?.replace(',', ""),
+                want,
+                "{testid} at minute {m}"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The `data-program` of a pane.
+async fn pane_program(c: &Client, side: &str) -> Result<String> {
+    let pane = c
+        .find(Locator::Css(&format!("[data-testid=\"pane-{side}\"]")))
+        .await?;
+    Ok(pane.attr("data-program").await?.unwrap_or_default())
+}
+
+/// Waits until the `side` pane shows `program`.
+async fn wait_pane(c: &Client, side: &str, program: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let shown = pane_program(c, side).await.unwrap_or_default();
+        if shown == program {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("pane-{side}: shows {shown:?}, not {program}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn run(c: &Client, base: &str) -> Result<()> {
@@ -309,6 +373,7 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     c.goto(&format!("{base}?preset=fase6&t=58")).await?;
     wait_text(c, "clock", |t| t == "58:00").await?;
     assert_numbers(c, &fase6, 58).await?;
+    assert_gallery(c, &fase6, 58).await?;
     assert_eq!(text(c, "play").await?, "▶ Play", "restored paused");
     c.execute("document.getElementById('lab').scrollIntoView()", vec![])
         .await?;
@@ -318,6 +383,7 @@ async fn run(c: &Client, base: &str) -> Result<()> {
             .await?;
         wait_text(c, "clock", |t| t == format!("{m:02}:00")).await?;
         assert_numbers(c, &fase6, m).await?;
+        assert_gallery(c, &fase6, m).await?;
         let current = c
             .find_all(Locator::Css(
                 "[data-testid=\"code-buggy\"] [aria-current=\"step\"]",
@@ -328,6 +394,81 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     c.goto(&format!("{base}?preset=fase3&t=10")).await?;
     wait_text(c, "clock", |t| t == "10:00").await?;
     assert_numbers(c, &fase3, 10).await?;
+    assert_gallery(c, &fase3, 10).await?;
+
+    // The panes' programs: a picker, the URL, a gallery card.
+    c.goto(&format!("{base}?preset=fase6&t=17")).await?;
+    wait_text(c, "clock", |t| t == "17:00").await?;
+    assert_eq!(pane_program(c, "left").await?, "buggy");
+    assert_eq!(pane_program(c, "right").await?, "fixed");
+    c.execute(
+        "const s = document.querySelector('[data-testid=\"pick-left\"]'); \
+         s.value = 'close-only'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![],
+    )
+    .await?;
+    wait_pane(c, "left", "close-only").await?;
+    let close = &fase6
+        .run(Program::CLOSE_ONLY)
+        .ok_or("no close-only run")?
+        .samples[17];
+    assert_eq!(
+        text(c, "goroutines-close-only").await?,
+        close.goroutines.to_string()
+    );
+    assert_eq!(
+        text(c, "wg-close-only").await?,
+        close
+            .wait_groups
+            .get(Group::Wg)
+            .ok_or("no wg")?
+            .counter
+            .to_string()
+    );
+    let url = c.current_url().await?;
+    assert!(
+        url.query().unwrap_or("").contains("left=close-only"),
+        "{url}"
+    );
+    c.goto(url.as_str()).await?;
+    wait_pane(c, "left", "close-only").await?;
+    click(c, "gallery-wait-timeout").await?;
+    wait_pane(c, "left", "wait-timeout").await?;
+    assert_eq!(
+        pane_program(c, "right").await?,
+        "fixed",
+        "the right pane stays"
+    );
+    c.goto(&format!(
+        "{base}?preset=fase6&left=wait-timeout&right=close-only&t=58"
+    ))
+    .await?;
+    wait_pane(c, "right", "close-only").await?;
+    c.execute("document.getElementById('lab').scrollIntoView()", vec![])
+        .await?;
+    shot(c, "fase6-wait-timeout-close-only-58.png").await?;
+
+    // Stop(): the buggy program hangs on its readers left behind, the fixed
+    // one returns with none of its goroutines left.
+    c.goto(&format!("{base}?preset=fase6&stop_at=30&t=58"))
+        .await?;
+    wait_text(c, "clock", |t| t == "58:00").await?;
+    let hangs = text(c, "stop-buggy").await?;
+    assert!(hangs.contains("hangs"), "{hangs}");
+    let returns = text(c, "stop-fixed").await?;
+    assert!(
+        returns.contains("returns") && returns.contains(" 0 goroutines"),
+        "{returns}"
+    );
+    let stopped = Scenario {
+        stop_at: Some(30),
+        ..Preset::Fase6.scenario()
+    };
+    let fixed_after = simulate(&stopped, Program::FIXED)?;
+    assert_eq!(
+        text(c, "goroutines-fixed").await?,
+        fixed_after.samples()[58].goroutines.to_string()
+    );
 
     // Step forward and back; scrub.
     c.goto(&format!("{base}?preset=fase6&t=0")).await?;
@@ -356,6 +497,14 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     .await?;
     wait_text(c, "goroutines-fixed", |t| t == "16").await?;
     assert_eq!(text(c, "clock").await?, "17:00", "the clock stays");
+    c.execute(
+        "const i = document.getElementById('param-lines_per_min'); \
+         i.value = '0'; i.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![],
+    )
+    .await?;
+    wait_text(c, "lines-fixed", |t| t == "0").await?;
+    assert_eq!(text(c, "gallery-lines-wait-timeout").await?, "0");
     c.goto(&format!("{base}?preset=fase6&t=17")).await?;
     wait_text(c, "clock", |t| t == "17:00").await?;
 

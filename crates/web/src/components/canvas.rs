@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use leakscope_sim::seed::SeedTable;
-use leakscope_sim::{Preset, Time, Variant};
+use leakscope_sim::{Preset, Program, Time};
 use yew::prelude::*;
 
 use crate::chart::{self, ChartInput};
@@ -41,8 +41,10 @@ pub fn lane_window(containers: u32, selected: u32) -> (u32, u32) {
 /// Props of [`ChartCanvas`].
 #[derive(Properties, PartialEq)]
 pub struct ChartProps {
-    /// Both runs.
+    /// Every program's run.
     pub runs: Rc<Runs>,
+    /// The programs in the panes: drawn bold, the others thin.
+    pub panes: [Program; 2],
     /// The cursor.
     pub at: Time,
     /// The preset the scenario came from: its published figures are marked
@@ -52,12 +54,13 @@ pub struct ChartProps {
     pub layout: u32,
 }
 
-/// The seed's published tables for `preset` when `runs` is that preset.
+/// The seed's published tables for `preset` when `runs` is that preset
+/// (the seed measured the buggy and the fixed programs only).
 pub fn seed_tables(runs: &Runs, preset: Preset) -> Vec<&'static SeedTable> {
     if runs.scenario == preset.scenario() {
-        Variant::ALL
+        Program::ALL
             .iter()
-            .map(|&v| leakscope_sim::seed::table(preset, v))
+            .filter_map(|&p| leakscope_sim::seed::table(preset, p))
             .collect()
     } else {
         Vec::new()
@@ -74,8 +77,8 @@ pub fn ChartCanvas(p: &ChartProps) -> Html {
         // The chart itself: only when the runs or the size change.
         let (node, cursor, area) = (node.clone(), cursor.clone(), area.clone());
         use_effect_with(
-            (p.runs.clone(), p.preset, p.layout),
-            move |(runs, preset, _)| {
+            (p.runs.clone(), p.panes, p.preset, p.layout),
+            move |(runs, panes, preset, _)| {
                 if let Some((canvas, width)) = width_of(&node) {
                     let scale = dom::device_pixel_ratio();
                     let height = if width < 500.0 { 260.0 } else { 340.0 };
@@ -85,6 +88,7 @@ pub fn ChartCanvas(p: &ChartProps) -> Html {
                     }
                     let input = ChartInput {
                         runs,
+                        panes: *panes,
                         seed: seed_tables(runs, *preset),
                         scale,
                     };
@@ -100,8 +104,8 @@ pub fn ChartCanvas(p: &ChartProps) -> Html {
         // The cursor: every time the clock moves.
         let (cursor, area) = (cursor.clone(), area.clone());
         use_effect_with(
-            (p.runs.clone(), p.at, p.preset, p.layout),
-            move |(_, at, _, _)| {
+            (p.runs.clone(), p.panes, p.at, p.preset, p.layout),
+            move |(_, _, at, _, _)| {
                 if let (Some(over), Some(a)) =
                     (cursor.cast::<web_sys::HtmlCanvasElement>(), *area.borrow())
                 {
@@ -110,23 +114,29 @@ pub fn ChartCanvas(p: &ChartProps) -> Html {
             },
         );
     }
-    let b = p.runs.buggy.analysis();
-    let f = p.runs.fixed.analysis();
+    let runs = &p.runs;
+    let each: Vec<String> = Program::ALL
+        .iter()
+        .map(|&prog| {
+            let a = runs.trace(prog).analysis();
+            format!(
+                "{prog}: {} to {}, growth {} per minute, {}.",
+                a.initial_goroutines,
+                a.final_goroutines,
+                format::signed(a.growth_per_min, 2),
+                a.verdict
+            )
+        })
+        .collect();
+    let limit = runs.trace(p.panes[0]).analysis().limit;
     let label = format!(
-        "Goroutines over {} minutes. Buggy: {} to {}, growth {} per minute, {}. Fixed: {} to {}, growth {} per minute, {}. Limit {} at the end.{}",
-        p.runs.scenario.minutes,
-        b.initial_goroutines,
-        b.final_goroutines,
-        format::signed(b.growth_per_min, 2),
-        b.verdict,
-        f.initial_goroutines,
-        f.final_goroutines,
-        format::signed(f.growth_per_min, 2),
-        f.verdict,
-        format::dec(b.limit, 0),
-        p.runs
-            .divergence
-            .map(|m| format!(" The curves part at minute {m}."))
+        "Goroutines over {} minutes. {} Limit {} at the end.{}",
+        runs.scenario.minutes,
+        each.join(" "),
+        format::dec(limit, 0),
+        runs.divergence(p.panes[0], p.panes[1])
+            .or_else(|| runs.divergence(p.panes[1], p.panes[0]))
+            .map(|m| format!(" The panes' curves part at minute {m}."))
             .unwrap_or_default(),
     );
     html! {
@@ -140,10 +150,10 @@ pub fn ChartCanvas(p: &ChartProps) -> Html {
 /// Props of [`LanesCanvas`] and [`HeatCanvas`].
 #[derive(Properties, PartialEq)]
 pub struct LanesProps {
-    /// Both runs.
+    /// Every program's run.
     pub runs: Rc<Runs>,
     /// Which program.
-    pub variant: Variant,
+    pub program: Program,
     /// The cursor.
     pub at: Time,
     /// The selected container.
@@ -163,11 +173,11 @@ pub fn LanesCanvas(p: &LanesProps) -> Html {
     {
         let node = node.clone();
         use_effect_with(
-            (p.runs.clone(), p.variant, p.at, p.container, p.layout),
-            move |(runs, variant, at, container, _)| {
+            (p.runs.clone(), p.program, p.at, p.container, p.layout),
+            move |(runs, program, at, container, _)| {
                 if let Some((canvas, width)) = width_of(&node) {
                     let input = LanesInput {
-                        trace: runs.trace(*variant),
+                        trace: runs.trace(*program),
                         at: *at,
                         first,
                         count,
@@ -195,12 +205,12 @@ pub fn LanesCanvas(p: &LanesProps) -> Html {
         "Lanes of containers {} to {} ({}): heartbeat bar, reader bars per rotation, readers left behind hatched with ✕, Wait() blocked cross-hatched with ‖, Wait() returned ✓.",
         first,
         first + count - 1,
-        p.variant
+        p.program
     );
     html! {
         <div class="canvas-wrap lanes-wrap">
             <canvas ref={node} class="lanes" role="img" aria-label={label} {onclick}
-                    data-testid={format!("lanes-{}", p.variant)}></canvas>
+                    data-testid={format!("lanes-{}", p.program)}></canvas>
         </div>
     }
 }
@@ -210,8 +220,8 @@ pub fn LanesCanvas(p: &LanesProps) -> Html {
 #[component]
 pub fn HeatCanvas(p: &LanesProps) -> Html {
     let node = use_node_ref();
-    let heat = use_memo((p.runs.clone(), p.variant), |(runs, variant)| {
-        let trace = runs.trace(*variant);
+    let heat = use_memo((p.runs.clone(), p.program), |(runs, program)| {
+        let trace = runs.trace(*program);
         let heat = Heat::of(trace, runs.scenario.minutes.clamp(1, 600));
         (heat.max, heat.to_canvas().ok())
     });
@@ -219,13 +229,13 @@ pub fn HeatCanvas(p: &LanesProps) -> Html {
         let node = node.clone();
         let heat = heat.clone();
         use_effect_with(
-            (p.runs.clone(), p.variant, p.at, p.container, p.layout),
-            move |(runs, variant, at, container, _)| {
+            (p.runs.clone(), p.program, p.at, p.container, p.layout),
+            move |(runs, program, at, container, _)| {
                 if let (Some((canvas, width)), Some(image)) = (width_of(&node), heat.1.as_ref()) {
                     let r = lanes::draw_heat(
                         &canvas,
                         image,
-                        runs.trace(*variant),
+                        runs.trace(*program),
                         *at,
                         *container,
                         width,
@@ -252,7 +262,7 @@ pub fn HeatCanvas(p: &LanesProps) -> Html {
         <figure class="heat">
             <div class="canvas-wrap">
                 <canvas ref={node} class="heatstrip" role="img" {onclick}
-                        aria-label={format!("Heat strip of all {n} containers ({}): darker means more readers left behind (up to {}); dotted rows are stuck in Wait().", p.variant, heat.0)}></canvas>
+                        aria-label={format!("Heat strip of all {n} containers ({}): darker means more readers left behind (up to {}); dotted rows are stuck in Wait().", p.program, heat.0)}></canvas>
             </div>
             <figcaption>{ format!("All {n} containers, one row each: ") }
                 <span class="swatch heat-low"></span>{ " none left behind → " }

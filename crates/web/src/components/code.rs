@@ -2,7 +2,7 @@
 //! highlighted (`aria-current="step"`), the lines run at this instant
 //! marked, and a badge where goroutines of the container are parked.
 
-use leakscope_sim::Variant;
+use leakscope_sim::Program;
 use leakscope_sim::code::{file_name, lines};
 use yew::prelude::*;
 
@@ -12,7 +12,7 @@ use crate::view::Focus;
 #[derive(Properties, PartialEq)]
 pub struct CodeProps {
     /// Which program.
-    pub variant: Variant,
+    pub program: Program,
     /// Where the selected container is.
     pub focus: Focus,
     /// The selected container.
@@ -22,9 +22,9 @@ pub struct CodeProps {
 /// One program's source.
 #[component]
 pub fn CodePane(p: &CodeProps) -> Html {
-    let v = p.variant;
+    let v = p.program;
     html! {
-        <figure class={classes!("code-pane", v.name())}>
+        <figure class="code-pane" style={format!("--prog:{}", crate::palette::program(v).css())}>
             <figcaption>
                 <code>{ file_name(v) }</code>
                 <span class="where" aria-live="off">{ format!(" — {}", p.focus.note) }</span>

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use leakscope_sim::{DumpFormat, Time, Variant, render_dump};
+use leakscope_sim::{DumpFormat, Program, Time, render_dump};
 use yew::prelude::*;
 
 use crate::format;
@@ -16,7 +16,7 @@ pub const FULL_DUMP_LIMIT: usize = 200;
 /// Props of [`Dump`].
 #[derive(Properties, PartialEq)]
 pub struct DumpProps {
-    /// Both runs.
+    /// Every program's run.
     pub runs: Rc<Runs>,
     /// The virtual clock.
     pub at: Time,
@@ -27,7 +27,7 @@ pub struct DumpProps {
     /// The selected container or the whole run.
     pub scope: DumpScope,
     /// Which program.
-    pub variant: Variant,
+    pub program: Program,
     /// Changes.
     pub dispatch: Callback<Action>,
 }
@@ -35,7 +35,7 @@ pub struct DumpProps {
 /// The dump and its switches.
 #[component]
 pub fn Dump(p: &DumpProps) -> Html {
-    let trace = p.runs.trace(p.variant);
+    let trace = p.runs.trace(p.program);
     let container = match p.scope {
         DumpScope::Selected => Some(p.container),
         DumpScope::All => None,
@@ -46,7 +46,7 @@ pub fn Dump(p: &DumpProps) -> Html {
         DumpFormat::Full if total > FULL_DUMP_LIMIT => (&goroutines[..FULL_DUMP_LIMIT], true),
         _ => (&goroutines[..], false),
     };
-    let mut text = render_dump(p.variant, shown, p.at, p.format);
+    let mut text = render_dump(p.program, shown, p.at, p.format);
     if cut {
         text.push_str(&format!(
             "… {} more goroutines (switch to debug=1 for all of them grouped)\n",
@@ -71,8 +71,16 @@ pub fn Dump(p: &DumpProps) -> Html {
             <div class="switches" role="group" aria-label="Dump options">
                 <fieldset>
                     <legend>{ "Program" }</legend>
-                    { radio("dump-variant", "buggy", p.variant == Variant::Buggy, || Action::SetDumpVariant(Variant::Buggy)) }
-                    { radio("dump-variant", "fixed", p.variant == Variant::Fixed, || Action::SetDumpVariant(Variant::Fixed)) }
+                    { for Program::ALL.iter().map(|&prog| {
+                        let d = p.dispatch.clone();
+                        html! {
+                            <label class="radio">
+                                <input type="radio" name="dump-program" checked={p.program == prog}
+                                       onchange={Callback::from(move |_: Event| d.emit(Action::SetDumpProgram(prog)))} />
+                                { prog.name() }
+                            </label>
+                        }
+                    }) }
                 </fieldset>
                 <fieldset>
                     <legend>{ "Format" }</legend>
@@ -86,7 +94,7 @@ pub fn Dump(p: &DumpProps) -> Html {
                 </fieldset>
             </div>
             <p class="prompt"><code>{ format!("$ curl localhost:6060/debug/pprof/goroutine?{url}") }</code>
-                <small>{ format!("  # {} program at {}, {}: {} goroutines", p.variant, p.at,
+                <small>{ format!("  # {} program at {}, {}: {} goroutines", p.program, p.at,
                     match p.scope { DumpScope::Selected => format!("container {}", p.container), DumpScope::All => "whole run".into() },
                     format::int(total as u64)) }</small></p>
             <pre data-testid="dump" class="dump-text" tabindex="0" aria-label="Goroutine dump">{ text }</pre>

@@ -1,15 +1,17 @@
 //! The narrator: what the selected container just did, for everyone, and
 //! an `aria-live` region that announces it to screen readers.
 
-use leakscope_sim::{Event, Variant};
+use leakscope_sim::{Event, Program};
+
+use crate::palette;
 use yew::prelude::*;
 
 /// Props of [`Narration`].
 #[derive(Properties, PartialEq)]
 pub struct NarrationProps {
-    /// The latest key events of the selected container, both programs,
-    /// oldest first.
-    pub recent: Vec<(Variant, Event)>,
+    /// The latest key events of the selected container, in the panes'
+    /// programs, oldest first.
+    pub recent: Vec<(Program, Event)>,
     /// What to announce now (empty when playing too fast to follow).
     pub announce: Vec<String>,
 }
@@ -28,8 +30,8 @@ pub fn Narration(p: &NarrationProps) -> Html {
             } else {
                 <ol class="log">
                     { for p.recent.iter().map(|(v, e)| html! {
-                        <li class={classes!("log-line", v.name())}>
-                            <span class="tag">{ if *v == Variant::Buggy { "buggy" } else { "fixed" } }</span>
+                        <li class="log-line" style={format!("--prog:{}", palette::program(*v).css())}>
+                            <span class="tag">{ v.name() }</span>
                             <time>{ e.time.to_string() }</time>
                             { " " }{ e.describe() }
                         </li>

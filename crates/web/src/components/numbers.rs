@@ -4,8 +4,9 @@
 use std::rc::Rc;
 
 use leakscope_sim::formula::expected_goroutines;
+use leakscope_sim::seed::SeedTable;
 use leakscope_sim::seed::{self, proof};
-use leakscope_sim::{Preset, Proof, Variant};
+use leakscope_sim::{Preset, Program, Proof};
 use yew::prelude::*;
 
 use crate::format::{self, dec, int, signed};
@@ -14,7 +15,7 @@ use crate::state::Runs;
 /// Props of [`Numbers`].
 #[derive(Properties, PartialEq)]
 pub struct NumbersProps {
-    /// Both runs.
+    /// Every program's run (the proof is about the seed's two).
     pub runs: Rc<Runs>,
     /// The preset the scenario came from.
     pub preset: Preset,
@@ -32,9 +33,14 @@ struct Row {
 pub fn Numbers(p: &NumbersProps) -> Html {
     let runs = &p.runs;
     let s = &runs.scenario;
-    let b = Proof::of(&runs.buggy);
-    let f = Proof::of(&runs.fixed);
-    let f6 = seed::table(Preset::Fase6, Variant::Buggy);
+    let b = Proof::of(runs.trace(Program::BUGGY));
+    let f = Proof::of(runs.trace(Program::FIXED));
+    let (Some(f6), Some(f6_fixed)) = (
+        seed::table(Preset::Fase6, Program::BUGGY),
+        seed::table(Preset::Fase6, Program::FIXED),
+    ) else {
+        return html! {};
+    };
     let (seed_first, seed_last) = (
         f6.rows.first().copied().unwrap_or_default(),
         f6.rows.last().copied().unwrap_or_default(),
@@ -53,7 +59,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
     let straight = seed_first.1 as f64 + f6.growth_per_min * f64::from(seed_last.0);
     let is_fase6 = *s == Preset::Fase6.scenario();
     let g = s.goroutines_per_reader;
-    let expected_end = expected_goroutines(s, Variant::Buggy, s.horizon());
+    let expected_end = expected_goroutines(s, Program::BUGGY, s.horizon());
 
     let rows = vec![
         Row {
@@ -181,11 +187,8 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             what: "fixed: growth, final",
             seed: format!(
                 "{}/min, {}",
-                signed(seed::table(Preset::Fase6, Variant::Fixed).growth_per_min, 2),
-                int(seed::table(Preset::Fase6, Variant::Fixed)
-                    .rows
-                    .last()
-                    .map_or(0, |r| r.1))
+                signed(f6_fixed.growth_per_min, 2),
+                int(f6_fixed.rows.last().map_or(0, |r| r.1))
             ),
             model: format!(
                 "{}/min, {}",
@@ -197,10 +200,14 @@ pub fn Numbers(p: &NumbersProps) -> Html {
     ];
 
     let timeline = |preset: Preset| {
-        let sb = seed::table(preset, Variant::Buggy);
-        let sf = seed::table(preset, Variant::Fixed);
-        let bs = runs.buggy.samples();
-        let fs = runs.fixed.samples();
+        let (Some(sb), Some(sf)): (Option<&SeedTable>, Option<&SeedTable>) = (
+            seed::table(preset, Program::BUGGY),
+            seed::table(preset, Program::FIXED),
+        ) else {
+            return html! {};
+        };
+        let bs = runs.trace(Program::BUGGY).samples();
+        let fs = runs.trace(Program::FIXED).samples();
         html! {
             <table class="compare">
                 <caption>{ format!("{}: the seed's timeline next to this run", preset.name().to_uppercase()) }</caption>
@@ -214,9 +221,9 @@ pub fn Numbers(p: &NumbersProps) -> Html {
                             <td class="num">{ int(gf) }</td><td class="num">{ mf }</td></tr> }
                     }) }
                     <tr class="total"><td>{ "growth/min" }</td><td class="num">{ signed(sb.growth_per_min, 2) }</td>
-                        <td class="num">{ signed(runs.buggy.analysis().growth_per_min, 2) }</td>
+                        <td class="num">{ signed(runs.trace(Program::BUGGY).analysis().growth_per_min, 2) }</td>
                         <td class="num">{ signed(sf.growth_per_min, 2) }</td>
-                        <td class="num">{ signed(runs.fixed.analysis().growth_per_min, 2) }</td></tr>
+                        <td class="num">{ signed(runs.trace(Program::FIXED).analysis().growth_per_min, 2) }</td></tr>
                 </tbody>
             </table>
         }

@@ -1,23 +1,28 @@
-//! One program's pane: its goroutine count now, its verdict for the whole
-//! run, its WaitGroups as objects with their holders, and its lanes.
+//! One pane: the program chosen for it, its goroutine count now, its
+//! verdict for the whole run, its log lines, its WaitGroups as objects with
+//! their holders, what `Stop()` did, and its lanes.
 
 use std::rc::Rc;
 
-use leakscope_sim::{ContainerView, Group, GroupState, Snapshot, Time, Trace, Variant, Verdict};
+use leakscope_sim::code::Anchor;
+use leakscope_sim::{ContainerView, Group, GroupState, Program, Snapshot, Time, Trace, Verdict};
 use yew::prelude::*;
 
 use super::canvas::{HeatCanvas, LANE_LIMIT, LanesCanvas, lane_window};
 use crate::format;
-use crate::state::Runs;
-use crate::view::{CounterRow, Mood, counter_timeline};
+use crate::palette;
+use crate::state::{Runs, Side};
+use crate::view::{CounterRow, Health, Mood, counter_timeline};
 
 /// Props of [`Pane`].
 #[derive(Properties, PartialEq)]
 pub struct PaneProps {
-    /// Both runs.
+    /// Every program's run.
     pub runs: Rc<Runs>,
+    /// Which pane.
+    pub side: Side,
     /// Which program this pane shows.
-    pub variant: Variant,
+    pub program: Program,
     /// The virtual clock.
     pub at: Time,
     /// The selected container.
@@ -26,40 +31,94 @@ pub struct PaneProps {
     pub layout: u32,
     /// Select a container.
     pub on_select: Callback<u32>,
+    /// Choose another program for this pane.
+    pub on_pick: Callback<Program>,
 }
 
-/// The `data-testid` of a group's summed counter.
-pub const fn group_testid(group: Group) -> &'static str {
+/// The `data-testid` of a group's counter summed over containers:
+/// `wg-<program>` for a program's one group, `wg-<program>-heartbeat` and
+/// `wg-<program>-reader` for a program with one group per lifecycle.
+pub fn group_testid(program: Program, group: Group) -> String {
     match group {
-        Group::Wg => "wg-buggy",
-        Group::HeartbeatWg => "wg-fixed-heartbeat",
-        Group::ReaderWg => "wg-fixed-reader",
+        Group::Wg => format!("wg-{program}"),
+        Group::HeartbeatWg => format!("wg-{program}-heartbeat"),
+        Group::ReaderWg => format!("wg-{program}-reader"),
     }
 }
 
-/// One program's pane.
+/// What `Stop()` did, in one sentence, when the scenario calls it.
+pub fn stop_sentence(trace: &Trace, at: Time) -> Option<String> {
+    let s = trace.stop()?;
+    let when = format::minute(s.minute);
+    let not_yet = if trace.scenario().stop().is_some_and(|t| at < t) {
+        " (later in the run)"
+    } else {
+        ""
+    };
+    let left = format!(
+        "{} goroutine{} of the monitor left",
+        format::int(s.left),
+        if s.left == 1 { "" } else { "s" }
+    );
+    Some(if s.returned {
+        format!("Stop() at {when}{not_yet} returns: every group reaches 0; {left}.")
+    } else {
+        format!(
+            "Stop() at {when}{not_yet} hangs in Wait() on container {}: readers left behind hold its group for good ({} of {} containers never reach 0); {left}.",
+            s.hangs_on.unwrap_or(0),
+            s.hung_containers,
+            trace.scenario().containers
+        )
+    })
+}
+
+/// One pane.
 #[component]
 pub fn Pane(p: &PaneProps) -> Html {
-    let trace = p.runs.trace(p.variant);
+    let trace = p.runs.trace(p.program);
     let (Ok(snap), Ok(view)) = (trace.snapshot(p.at), trace.container_at(p.container, p.at)) else {
         return html! {};
     };
-    let v = p.variant.name();
+    let v = p.program.name();
+    let side = p.side.name();
     let a = trace.analysis();
     let n = p.runs.scenario.containers;
-    let (title, icon) = match p.variant {
-        Variant::Buggy => ("Buggy: one WaitGroup for two lifecycles", "✕"),
-        Variant::Fixed => ("Fixed: one WaitGroup per lifecycle", "✓"),
-    };
+    let health = Health::of(trace);
     let verdict_class = match a.verdict {
         Verdict::Pass => "pass",
         Verdict::Leak => "leak",
     };
     let (first, count) = lane_window(n, p.container);
     let r = &snap.by_role;
+    let pick = {
+        let on_pick = p.on_pick.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Ok(program) = select.value().parse::<Program>() {
+                on_pick.emit(program);
+            }
+        })
+    };
+    let stop = stop_sentence(trace, p.at);
+    let stop_returned = trace.stop().map(|s| s.returned);
     html! {
-        <section class={classes!("pane", v)} aria-labelledby={format!("pane-{v}-h")}>
-            <h3 id={format!("pane-{v}-h")}><span class="pane-icon" aria-hidden="true">{ icon }</span>{ title }</h3>
+        <section class="pane" style={format!("--prog:{}", palette::program(p.program).css())}
+                 data-testid={format!("pane-{side}")} data-program={v} aria-labelledby={format!("pane-{side}-h")}>
+            <div class="pane-top">
+                <h3 id={format!("pane-{side}-h")}>
+                    <span class="pane-icon" title={health.words()} aria-label={health.words()}>{ health.icon() }</span>
+                    <code class="pane-name">{ v }</code>{ format!(": {}", p.program.def().title) }
+                </h3>
+                <label class="pick">
+                    <span class="visually-hidden">{ format!("Program in the {side} pane") }</span>
+                    <select data-testid={format!("pick-{side}")} onchange={pick}>
+                        { for Program::ALL.iter().map(|&q| html! {
+                            <option value={q.name()} selected={q == p.program}>{ q.name() }</option>
+                        }) }
+                    </select>
+                </label>
+            </div>
+            <p class="pane-summary">{ p.program.def().summary }</p>
             <dl class="stats">
                 <div class="stat">
                     <dt>{ "goroutines now" }</dt>
@@ -81,30 +140,45 @@ pub fn Pane(p: &PaneProps) -> Html {
                     </dd>
                 </div>
                 <div class="stat">
+                    <dt>{ "log lines read" }</dt>
+                    <dd><span data-testid={format!("lines-{v}")}>{ format::int(snap.lines_read) }</span></dd>
+                </div>
+                <div class={classes!("stat", (snap.silent_containers > 0).then_some("bad"))}
+                     title="containers that read no log line for a whole rotation period">
+                    <dt>{ "silent containers" }</dt>
+                    <dd><span data-testid={format!("silent-{v}")}>{ snap.silent_containers }</span>{ format!(" of {n}") }</dd>
+                </div>
+                <div class="stat">
                     <dt>{ "readers left behind" }</dt>
                     <dd>{ format::int(snap.leaked_readers) }</dd>
                 </div>
-                <div class="stat">
+                <div class={classes!("stat", (snap.stalled_containers > 0).then_some("bad"))}>
                     <dt>{ "containers stuck in Wait()" }</dt>
-                    <dd>{ format!("{} of {n}", format::int(snap.stalled_containers)) }</dd>
+                    <dd><span data-testid={format!("stalled-{v}")}>{ format::int(snap.stalled_containers) }</span>{ format!(" of {n}") }</dd>
                 </div>
             </dl>
             <p class="roles">{ format!(
-                "By role: {} heartbeat · {} reader · {} handler · {} waiter · {} system",
+                "By role: {} heartbeat · {} reader · {} handler · {} waiter · {} helper · {} system",
                 format::int(r.heartbeat), format::int(r.reader), format::int(r.handler),
-                format::int(r.waiter), format::int(r.system)
+                format::int(r.waiter), format::int(r.helper), format::int(r.system)
             ) }</p>
-            <WaitGroups trace_variant={p.variant} view={view.clone()} snap={snap.clone()} containers={n}
+            if let Some(text) = stop {
+                <p class={classes!("stop", if stop_returned == Some(true) { "good" } else { "bad" })}
+                   data-testid={format!("stop-{v}")}>
+                    <span aria-hidden="true">{ if stop_returned == Some(true) { "✓ " } else { "‖ " } }</span>{ text }
+                </p>
+            }
+            <WaitGroups program={p.program} view={view.clone()} snap={snap.clone()} containers={n}
                         current_reader={current_reader(trace, &view)} />
             <Timeline rows={counter_timeline(trace, p.container, p.at)} container={p.container} />
             <h4 class="lanes-h">{
                 if count == n { format!("Lanes: all {n} containers") }
                 else { format!("Lanes: containers {first}–{} of {n}", first + count - 1) }
             }</h4>
-            <LanesCanvas runs={p.runs.clone()} variant={p.variant} at={p.at} container={p.container}
+            <LanesCanvas runs={p.runs.clone()} program={p.program} at={p.at} container={p.container}
                          layout={p.layout} on_select={p.on_select.clone()} />
             if n > LANE_LIMIT {
-                <HeatCanvas runs={p.runs.clone()} variant={p.variant} at={p.at} container={p.container}
+                <HeatCanvas runs={p.runs.clone()} program={p.program} at={p.at} container={p.container}
                             layout={p.layout} on_select={p.on_select.clone()} />
             }
         </section>
@@ -121,7 +195,7 @@ fn current_reader(trace: &Trace, view: &ContainerView) -> Option<(u32, u64)> {
 
 #[derive(Properties, PartialEq)]
 struct WaitGroupsProps {
-    trace_variant: Variant,
+    program: Program,
     view: ContainerView,
     snap: Snapshot,
     containers: u32,
@@ -133,7 +207,7 @@ struct WaitGroupsProps {
 #[component]
 fn WaitGroups(p: &WaitGroupsProps) -> Html {
     let c = p.view.index;
-    let groups = Group::of(p.trace_variant);
+    let groups = Group::of(p.program);
     html! {
         <div class="wgs">
             { for groups.iter().map(|&g| {
@@ -145,11 +219,11 @@ fn WaitGroups(p: &WaitGroupsProps) -> Html {
                             <code class="wg-name">{ format!("c{c}.{g}") }</code>
                             <span class="wg-counter" aria-label={format!("{g} counter of container {c}")}>{ mine.counter }</span>
                         </div>
-                        <ul class="holders">{ holders(g, &mine, &p.view, p.current_reader) }</ul>
+                        <ul class="holders">{ holders(&mine, &p.view, p.current_reader) }</ul>
                         <p class="wg-sum">
                             { format!("All {} containers: ", p.containers) }
                             <code>{ g.name() }</code>{ " = " }
-                            <strong data-testid={group_testid(g)}>{ all.counter }</strong>
+                            <strong data-testid={group_testid(p.program, g)}>{ all.counter }</strong>
                             { format!(
                                 " ({} heartbeat + {} reader holds){}",
                                 format::int(all.holders.heartbeat),
@@ -164,7 +238,7 @@ fn WaitGroups(p: &WaitGroupsProps) -> Html {
     }
 }
 
-fn holders(g: Group, s: &GroupState, view: &ContainerView, current: Option<(u32, u64)>) -> Html {
+fn holders(s: &GroupState, view: &ContainerView, current: Option<(u32, u64)>) -> Html {
     let mut items: Vec<Html> = Vec::new();
     if s.holders.heartbeat > 0 {
         items.push(html! {
@@ -173,30 +247,37 @@ fn holders(g: Group, s: &GroupState, view: &ContainerView, current: Option<(u32,
         });
     }
     let left = u64::from(view.leaked_readers);
-    let current_holds = s
-        .holders
-        .reader
-        .saturating_sub(if g == Group::Wg { left } else { 0 });
+    // Readers left behind hold the reader group, whichever it is.
+    let current_holds = s.holders.reader.saturating_sub(left);
     if let (Some((n, id)), true) = (current, current_holds > 0) {
         items.push(html! {
             <li class="holder reader"><span class="chip" aria-hidden="true">{ "▬" }</span>
                 { format!("reader #{n} (goroutine {id}) holds 1 until its stream is closed") }</li>
         });
     }
-    if g == Group::Wg && left > 0 {
+    if s.holders.reader > 0 && left > 0 {
         items.push(html! {
             <li class="holder left"><span class="chip" aria-hidden="true">{ "✕" }</span>
                 { format!("{left} reader(s) left behind hold {left}: their streams were never closed, so they never call Done()") }</li>
         });
     }
-    if s.waiters > 0 {
-        let since = view
-            .stalled_since
-            .map(|t| t.to_string())
-            .unwrap_or_default();
+    if let (Some(since), true) = (view.stalled_since, s.waiters > 0) {
         items.push(html! {
             <li class="holder waiter"><span class="chip" aria-hidden="true">{ "‖" }</span>
                 { format!("rotate() blocked in Wait() since {since}: the counter cannot reach 0") }</li>
+        });
+    }
+    let helpers = s.waiters - u64::from(view.stalled_since.is_some()).min(s.waiters);
+    if helpers > 0 {
+        items.push(html! {
+            <li class="holder waiter"><span class="chip" aria-hidden="true">{ "‖" }</span>
+                { format!("{helpers} helper goroutine(s) blocked in Wait(): the heartbeat's count never lets them return, and nobody waits for them any more") }</li>
+        });
+    }
+    if view.anchor == Anchor::TimeoutSelect && s.waiters > 0 {
+        items.push(html! {
+            <li class="holder none"><span class="chip" aria-hidden="true">{ "◷" }</span>
+                { "rotate() selects on the helper and the timeout: the timeout will win" }</li>
         });
     }
     if items.is_empty() {

@@ -1,5 +1,5 @@
 //! Parameters, presets and the selected container. A change re-simulates
-//! both programs at once.
+//! every program at once.
 
 use leakscope_sim::{Param, Preset, Scenario};
 use yew::prelude::*;
@@ -48,7 +48,11 @@ pub fn Params(p: &ParamsProps) -> Html {
             <div class="field">
                 <label for={id.clone()}>{ f.label }</label>
                 <input id={id} name={f.key} type={if step.is_empty() { "text" } else { "number" }}
-                       inputmode={if step.is_empty() { "numeric" } else { "decimal" }}
+                       inputmode={match (param, step.is_empty()) {
+                           (Param::StopAt, _) => "text",
+                           (_, true) => "numeric",
+                           (_, false) => "decimal",
+                       }}
                        min={min} max={max} step={step} value={f.value} {onchange}
                        data-param={f.key} />
                 <small>{ f.help }</small>
@@ -95,6 +99,25 @@ pub fn Params(p: &ParamsProps) -> Html {
             value: s.goroutines_per_reader.to_string(),
             attrs: ("1", "16", "1"),
             help: "the reader plus its stream's handlers, 1 to 16".to_owned(),
+        },
+        Field {
+            param: Param::LinesPerMin,
+            key: "lines_per_min",
+            label: "Log lines per minute",
+            value: s.get(Param::LinesPerMin),
+            attrs: ("0", "30000", "1"),
+            help: "each container writes; 0 to 30000".to_owned(),
+        },
+        Field {
+            param: Param::StopAt,
+            key: "stop_at",
+            label: "Stop() at minute",
+            value: s.get(Param::StopAt),
+            attrs: ("", "", ""),
+            help: format!(
+                "0 to {}, or none (empty): when the monitor shuts down",
+                s.minutes
+            ),
         },
         Field {
             param: Param::Seed,
@@ -151,12 +174,17 @@ pub fn Params(p: &ParamsProps) -> Html {
     };
     let is_preset = Preset::ALL.iter().any(|pr| pr.scenario() == *s);
     let summary = format!(
-        "{} containers · {} min · rotation {} · error rate {} · {} per failed reader · seed {}",
+        "{} containers · {} min · rotation {} · error rate {} · {} per failed reader · {} lines/min · Stop() {} · seed {}",
         s.containers,
         s.minutes,
         format::period(s.rotation_secs),
         s.error_rate,
         s.goroutines_per_reader,
+        s.lines_per_min,
+        s.stop_at.map_or_else(
+            || "never".to_owned(),
+            |m| format!("at {}", format::minute(m))
+        ),
         s.seed
     );
     html! {
@@ -187,7 +215,7 @@ pub fn Params(p: &ParamsProps) -> Html {
                         { for advanced.into_iter().map(field) }
                     </details>
                 </form>
-                <p class="muted small">{ format!("Both programs re-simulated in {} ms.", format::dec(p.resim_ms, 1)) }</p>
+                <p class="muted small">{ format!("All {} programs re-simulated in {} ms.", leakscope_sim::Program::ALL.len(), format::dec(p.resim_ms, 1)) }</p>
             </details>
         </div>
     }

@@ -6,18 +6,22 @@ use std::rc::Rc;
 
 use leakscope_sim::code::{Anchor, line_of, lines};
 use leakscope_sim::{
-    DumpFormat, Outcome, Preset, Scenario, Time, Trace, Variant, formula, simulate,
+    DumpFormat, Outcome, Preset, Program, Scenario, Time, Trace, formula, simulate,
 };
 use yew::prelude::*;
 
+use super::fixes::Fixes;
 use crate::dom;
 use crate::format::{int, signed};
 use crate::lanes::{self, LanesInput};
+use crate::state::Runs;
 use crate::view::{CounterRow, Mood, counter_timeline};
 
 /// The runs the story quotes: the presets, and a small healthy fleet.
 pub struct StoryRuns {
     fase3: Trace,
+    /// Every program on FASE 6.
+    fase6: Rc<Runs>,
     fase6_buggy: Trace,
     fase6_fixed: Trace,
     healthy: Trace,
@@ -34,7 +38,8 @@ impl StoryRuns {
             error_rate: 0.3,
             ..Preset::Fase6.scenario()
         };
-        let fase6_buggy = simulate(&f6, Variant::Buggy).ok()?;
+        let fase6 = Runs::new(&f6).ok()?;
+        let fase6_buggy = fase6.trace(Program::BUGGY).clone();
         let bypassed = fase6_buggy
             .containers()
             .iter()
@@ -46,9 +51,10 @@ impl StoryRuns {
             })
             .unwrap_or(0) as u32;
         Some(StoryRuns {
-            fase3: simulate(&Preset::Fase3.scenario(), Variant::Buggy).ok()?,
-            fase6_fixed: simulate(&f6, Variant::Fixed).ok()?,
-            healthy: simulate(&healthy, Variant::Fixed).ok()?,
+            fase3: simulate(&Preset::Fase3.scenario(), Program::BUGGY).ok()?,
+            fase6_fixed: fase6.trace(Program::FIXED).clone(),
+            fase6: Rc::new(fase6),
+            healthy: simulate(&healthy, Program::FIXED).ok()?,
             fase6_buggy,
             bypassed,
         })
@@ -130,7 +136,7 @@ fn timeline_table(rows: &[CounterRow], fixed: bool) -> Html {
 }
 
 /// Lines `from..=to` (1-based) of a program, the `mark` line emphasised.
-fn excerpt(variant: Variant, from: Anchor, to: Anchor, mark: &[Anchor]) -> Html {
+fn excerpt(variant: Program, from: Anchor, to: Anchor, mark: &[Anchor]) -> Html {
     let (a, b) = (line_of(variant, from), line_of(variant, to));
     let marks: Vec<u32> = mark.iter().map(|&m| line_of(variant, m)).collect();
     html! {
@@ -175,7 +181,7 @@ pub fn Story() -> Html {
         )
         .unwrap_or_default();
     let b_analysis = r.fase6_buggy.analysis();
-    let expected = formula::expected_goroutines(&f6, Variant::Buggy, f6.horizon());
+    let expected = formula::expected_goroutines(&f6, Program::BUGGY, f6.horizon());
     let half = f6.minutes / 2;
     html! {
         <article class="story">
@@ -197,7 +203,7 @@ pub fn Story() -> Html {
                    { " per container, and at every rotation it closes the old stream and calls " }<code>{ "Wait()" }</code>
                    { " before opening the next. Here is that counter for one container whose streams never fail (FASE 3, container 0), as the engine ran it:" }</p>
                 { timeline_table(&one_group, false) }
-                { excerpt(Variant::Buggy, Anchor::Close, Anchor::Reopen, &[Anchor::Wait]) }
+                { excerpt(Program::BUGGY, Anchor::Close, Anchor::Reopen, &[Anchor::Wait]) }
             </section>
 
             <section id="wait-never-returns" class="story-section">
@@ -214,7 +220,7 @@ pub fn Story() -> Html {
                 <h2><span class="num" aria-hidden="true">{ "4" }</span>{ "The bypass" }</h2>
                 <p>{ "Someone worked around the hang: when the stream reports an error, reopen at once and skip " }<code>{ "Close()" }</code>
                    { " and " }<code>{ "Wait()" }</code>{ "." }</p>
-                { excerpt(Variant::Buggy, Anchor::CheckErr, Anchor::Wait, &[Anchor::SkipWait]) }
+                { excerpt(Program::BUGGY, Anchor::CheckErr, Anchor::Wait, &[Anchor::SkipWait]) }
                 <p>{ format!(
                     "But a failed stream is half-open: no byte and no EOF will ever arrive. Never closed, it keeps its reader blocked in IO wait and its {} handler goroutine(s) alive — {g} goroutines left behind for good per failed rotation, and one more count on wg that nobody will ever Done(). Container {} of FASE 6, whose first rotations failed:",
                     g - 1, r.bypassed) }</p>
@@ -236,11 +242,13 @@ pub fn Story() -> Html {
                 <p><a href="?preset=fase6&t=17&container=0#lab">{ "Look at minute 17 in the live view ↓" }</a></p>
             </section>
 
+            <Fixes runs={r.fase6.clone()} />
+
             <section id="fix" class="story-section">
-                <h2><span class="num" aria-hidden="true">{ "6" }</span>{ "The fix" }</h2>
+                <h2><span class="num" aria-hidden="true">{ "7" }</span>{ "The fix" }</h2>
                 <p>{ "One WaitGroup per lifecycle: " }<code>{ "heartbeatWg" }</code>{ " for the heartbeat, " }<code>{ "readerWg" }</code>
                    { " for the rotation's reader. " }<code>{ "readerWg.Wait()" }</code>{ " waits only for the reader, which exits as soon as its stream is closed — and once Wait() can return, the workaround goes: every stream, failed or not, is closed and waited for." }</p>
-                { excerpt(Variant::Fixed, Anchor::CheckErr, Anchor::Reopen, &[Anchor::Close, Anchor::Wait]) }
+                { excerpt(Program::FIXED, Anchor::CheckErr, Anchor::Reopen, &[Anchor::Close, Anchor::Wait]) }
                 { timeline_table(&fix_rows, true) }
                 <p>{ format!(
                     "Same seed, same failed streams: the fixed program holds {} goroutines from minute 0 to minute {} (growth {}/min): {}.",

@@ -1,0 +1,149 @@
+//! "The fixes people try": the programs between the seed's bug and its fix,
+//! each with its change against the bug as a diff, what it costs in the
+//! numbers, and a static first frame (goroutines and log lines over the
+//! whole FASE 6 run) that tells the story with no interaction.
+//!
+//! Every figure in the prose is read from the runs; the prose itself names
+//! what each program shows (the two the core ships: `close-only` and
+//! `wait-timeout`).
+
+use std::rc::Rc;
+
+use leakscope_sim::Program;
+use leakscope_sim::code::{Change, diff};
+use yew::prelude::*;
+
+use super::minichart::{Measure, MiniChart};
+use crate::format::{int, minute, signed};
+use crate::state::Runs;
+
+/// Props of [`Fixes`].
+#[derive(Properties, PartialEq)]
+pub struct FixesProps {
+    /// Every program on FASE 6.
+    pub runs: Rc<Runs>,
+}
+
+/// Lines of context around each change in a diff.
+const CONTEXT: usize = 1;
+
+/// The diff from `a` to `b`, hunk by hunk, `−` removed, `+` added.
+pub fn diff_view(a: Program, b: Program) -> Html {
+    let hunks = diff(a, b, CONTEXT);
+    let label = format!("What {b} changes in {a}: removed lines marked −, added lines +");
+    html! {
+        <figure class="diff-figure">
+            <figcaption><code>{ b.def().file }</code>{ format!(" against {}: ", a.def().file) }
+                <span class="removed-key">{ "− removed" }</span>{ " " }<span class="added-key">{ "+ added" }</span></figcaption>
+            <pre class="code diff" aria-label={label} data-testid={format!("diff-{b}")}><code>
+                { for hunks.iter().enumerate().map(|(i, hunk)| html! {
+                    <>
+                        if i > 0 { <span class="line gap" aria-hidden="true"><span class="ln"></span><span class="src">{ "⋯" }</span>{ "\n" }</span> }
+                        { for hunk.iter().map(|l| {
+                            let (class, sign) = match l.change {
+                                Change::Same => ("same", " "),
+                                Change::Removed => ("removed", "−"),
+                                Change::Added => ("added", "+"),
+                            };
+                            // Line numbers of the program shown, `b`.
+                            html! {
+                                <span class={classes!("line", class)}>
+                                    <span class="ln" aria-hidden="true">{ l.new.map(|n| n.to_string()).unwrap_or_default() }</span>
+                                    <span class="sign">{ sign }</span>
+                                    <span class="src">{ l.text }</span>{ "\n" }
+                                </span>
+                            }
+                        }) }
+                    </>
+                }) }
+            </code></pre>
+        </figure>
+    }
+}
+
+/// The "fixes people try" section.
+#[component]
+pub fn Fixes(p: &FixesProps) -> Html {
+    let runs = &p.runs;
+    let s = &runs.scenario;
+    let n = u64::from(s.containers);
+    let last = |prog: Program| runs.trace(prog).samples().last().cloned();
+    let (Some(close), Some(timeout), Some(buggy), Some(fixed)) = (
+        last(Program::CLOSE_ONLY),
+        last(Program::WAIT_TIMEOUT),
+        last(Program::BUGGY),
+        last(Program::FIXED),
+    ) else {
+        return html! {};
+    };
+    let close_trace = runs.trace(Program::CLOSE_ONLY);
+    // The minute at which every container is stuck, and the lines read by
+    // then: all the close-only monitor ever reads.
+    let all_stuck = close_trace
+        .samples()
+        .iter()
+        .find(|x| x.stalled_containers == n)
+        .map(|x| (x.minute, x.lines_read));
+    let timeout_a = runs.trace(Program::WAIT_TIMEOUT).analysis();
+    let close_a = close_trace.analysis();
+    let rotations = s.rotations_per_container();
+    let per = timeout.by_role.helper as f64 / (n * rotations.max(1)) as f64;
+    let timeout_secs = Program::WAIT_TIMEOUT
+        .wait_timeout()
+        .map_or(0, |t| t.as_millis() / 1_000);
+    let link = |left: Program, t: u32| {
+        format!("?preset=fase6&left={left}&right=fixed&t={t}&container=0#lab")
+    };
+    html! {
+        <section id="fixes" class="story-section fixes">
+            <h2><span class="num" aria-hidden="true">{ "6" }</span>{ "The fixes people try" }</h2>
+            <p>{ "Before the real fix, two others suggest themselves. Each is a program of its own here, run on the same FASE 6 scenario with the same seed, so the same streams fail; both keep the one " }
+                <code>{ "wg" }</code>{ "." }</p>
+
+            <article class="fix-try" data-testid="fix-close-only">
+                <h3><code>{ "close-only" }</code>{ ": always close, always wait" }</h3>
+                <p>{ "The pile-up came from not closing: a failed stream left open keeps its reader and handlers alive. So drop the workaround and close every stream, failed or not, then wait — as the fix does, but on the shared group:" }</p>
+                { diff_view(Program::BUGGY, Program::CLOSE_ONLY) }
+                <div class="minis">
+                    <MiniChart runs={runs.clone()} programs={vec![Program::BUGGY, Program::FIXED, Program::CLOSE_ONLY]}
+                               measure={Measure::Goroutines} title="The count: close-only looks like the fix" />
+                    <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::CLOSE_ONLY]}
+                               measure={Measure::LinesRead} title="The logs: close-only stops reading" />
+                </div>
+                <p>{ format!(
+                    "No reader is ever left behind, so the count stays at {} for {} minutes (growth {}/min): the count test says {}. But the hang came from sharing the group, and the group is still shared: at its first rotation every container closes its stream, the reader calls Done(), and Wait() blocks on the heartbeat's count for good.",
+                    int(close.goroutines), s.minutes, signed(close_a.growth_per_min, 2), close_a.verdict) }</p>
+                <p class="takeaway">{ match all_stuck {
+                    Some((m, lines)) => format!(
+                        "By {} all {} containers are stuck in Wait() and silent. The monitor read {} log lines before that and {} after; the fix read {}. The count test passes while the monitor is dead.",
+                        minute(m), n, int(lines), int(close.lines_read - lines), int(fixed.lines_read)),
+                    None => format!(
+                        "{} of {} containers end stuck in Wait(), {} silent: the count test passes while the monitor stops reading.",
+                        close.stalled_containers, n, close.silent_containers),
+                } }</p>
+                <p><a href={link(Program::CLOSE_ONLY, 6)}>{ "Close-only next to the fix in the live view ↓" }</a></p>
+            </article>
+
+            <article class="fix-try" data-testid="fix-wait-timeout">
+                <h3><code>{ "wait-timeout" }</code>{ format!(": wait, but only {timeout_secs} seconds") }</h3>
+                <p>{ "Then keep the logs flowing: close every stream, wait in a helper goroutine, and give up after a timeout:" }</p>
+                { diff_view(Program::BUGGY, Program::WAIT_TIMEOUT) }
+                <div class="minis">
+                    <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::BUGGY, Program::WAIT_TIMEOUT]}
+                               measure={Measure::Goroutines} title="The count: the leak moved, not gone" />
+                    <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::WAIT_TIMEOUT]}
+                               measure={Measure::LinesRead} title="The logs: they keep flowing" />
+                </div>
+                <p>{ format!(
+                    "The logs do flow: {} lines read by minute {}, {} silent containers. But the helper waits on the same group, which the heartbeat holds for good: it never returns, and every rotation leaves one more behind.",
+                    int(timeout.lines_read), s.minutes, timeout.silent_containers) }</p>
+                <p class="takeaway">{ format!(
+                    "The leak moved: {} helpers blocked in Wait() by minute {} ({} containers × {} rotations × {}), {} goroutines in all, growth {}/min: {}. Fewer than the bug's {}, and no reader left behind — a dump shows a different goroutine, leaking all the same.",
+                    int(timeout.by_role.helper), s.minutes, n, rotations, crate::format::dec(per, 0),
+                    int(timeout.goroutines), signed(timeout_a.growth_per_min, 2), timeout_a.verdict, int(buggy.goroutines)) }</p>
+                <p><a href={link(Program::WAIT_TIMEOUT, 10)}>{ "Wait-timeout next to the fix in the live view ↓" }</a></p>
+            </article>
+            <p>{ "One fix stops the count from growing and stops the logs; the other keeps the logs and leaks elsewhere. Both keep the one thing that is wrong: two lifecycles in one WaitGroup." }</p>
+        </section>
+    }
+}

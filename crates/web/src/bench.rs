@@ -3,7 +3,7 @@
 //!
 //! 1. First render: milliseconds from navigation start to the first effect
 //!    of the page (download, compile, first render).
-//! 2. Re-simulation: both programs of FASE 6 (median of 5 runs), and of
+//! 2. Re-simulation: every program of FASE 6 (median of 5 runs), and of
 //!    500 containers × 24 hours.
 //! 3. Frames: the page plays 200 containers at 5 virtual minutes per second
 //!    for 4 seconds; a frame is the time from a timer tick to the end of the
@@ -59,9 +59,9 @@ impl Probe {
 pub struct BenchResult {
     /// Navigation start to first render, ms.
     pub first_render_ms: f64,
-    /// FASE 6, both programs, median of 5, ms.
+    /// FASE 6, every program, median of 5, ms.
     pub resim_fase6_ms: f64,
-    /// 500 containers × 24 h, both programs, ms.
+    /// 500 containers × 24 h, every program, ms.
     pub resim_large_ms: f64,
     /// p95 of frame times, ms.
     pub frame_p95_ms: f64,

@@ -174,6 +174,21 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
             .legend(move |(x, y)| Cross::new((x + 9, y), 4, c.stroke_width(2)));
     }
 
+    if let Some(stop) = runs.scenario.stop_at {
+        let m = f64::from(stop);
+        chart.draw_series(DashedLineSeries::new(
+            [(m, 0.0), (m, top)],
+            px(4.0),
+            px(4.0),
+            color(palette::INK).stroke_width(thin),
+        ))?;
+        chart.draw_series(std::iter::once(Text::new(
+            "Stop()".to_owned(),
+            (m, top * 0.97),
+            font(12.0).color(&color(palette::INK)),
+        )))?;
+    }
+
     let [a, b] = input.panes;
     let parted = runs
         .divergence(a, b)

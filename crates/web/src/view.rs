@@ -89,9 +89,14 @@ pub enum Health {
 
 impl Health {
     /// The verdict of `trace`, with what the count alone does not show: the
-    /// containers stuck or silent at the end of the run.
+    /// containers stuck or silent at the end of the run, or just before
+    /// `Stop()` (after it, every monitor is silent by design).
     pub fn of(trace: &Trace) -> Health {
-        let last = trace.samples().last();
+        let samples = trace.samples();
+        let last = match trace.scenario().stop_at {
+            Some(m) => samples.get(m.saturating_sub(1) as usize),
+            None => samples.last(),
+        };
         if trace.analysis().verdict == leakscope_sim::Verdict::Leak {
             Health::Leaks
         } else if last.is_some_and(|s| s.stalled_containers > 0 || s.silent_containers > 0) {
@@ -280,7 +285,7 @@ pub fn key_events(trace: &Trace, c: u32, from: Option<Time>, to: Time) -> Vec<Ev
 mod tests {
     use super::*;
     use leakscope_sim::code::lines;
-    use leakscope_sim::{Preset, Program, simulate};
+    use leakscope_sim::{Preset, Program, Scenario, simulate};
 
     #[test]
     fn a_blocked_container_sits_on_the_wait_line() {
@@ -333,5 +338,13 @@ mod tests {
         assert_eq!(of(Program::CLOSE_ONLY), Health::Stalls);
         assert_eq!(of(Program::WAIT_TIMEOUT), Health::Leaks);
         assert_eq!(of(Program::FIXED), Health::Healthy);
+        let stopped = Scenario {
+            stop_at: Some(30),
+            ..s
+        };
+        let fixed = simulate(&stopped, Program::FIXED).unwrap();
+        assert_eq!(Health::of(&fixed), Health::Healthy, "silent after Stop()");
+        let close = simulate(&stopped, Program::CLOSE_ONLY).unwrap();
+        assert_eq!(Health::of(&close), Health::Stalls);
     }
 }

@@ -125,7 +125,7 @@ pub fn Params(p: &ParamsProps) -> Html {
             label: "Seed",
             value: s.seed.to_string(),
             attrs: ("", "", ""),
-            help: "any whole number; same seed, same faults in both programs".to_owned(),
+            help: "any whole number; same seed, same faults in every program".to_owned(),
         },
     ];
     let advanced = [
@@ -146,8 +146,19 @@ pub fn Params(p: &ParamsProps) -> Html {
             help: "main, runtime, debug server".to_owned(),
         },
     ];
-    let preset_button = |preset: Preset, label: &'static str, what: &'static str| {
+    let preset_button = |preset: Preset, label: &'static str| {
         let d = p.dispatch.clone();
+        let ps = preset.scenario();
+        let what = format!(
+            "{} containers, {} min, {}",
+            ps.containers,
+            ps.minutes,
+            if ps.error_rate == 0.0 {
+                "streams never fail".to_owned()
+            } else {
+                format!("{}% of streams fail", format::dec(ps.error_rate * 100.0, 0))
+            }
+        );
         let active = preset.scenario() == *s;
         html! {
             <button class={classes!("preset", active.then_some("active"))} aria-pressed={active.to_string()}
@@ -191,8 +202,8 @@ pub fn Params(p: &ParamsProps) -> Html {
         <div class="params">
             <div class="params-top">
                 <div class="presets" role="group" aria-label="Presets">
-                    { preset_button(Preset::Fase3, "FASE 3", "8 containers, 10 min: both pass") }
-                    { preset_button(Preset::Fase6, "FASE 6", "55 containers, 58 min: only the fix passes") }
+                    { preset_button(Preset::Fase3, "FASE 3") }
+                    { preset_button(Preset::Fase6, "FASE 6") }
                 </div>
                 <div class="field container-pick">
                     <label for="param-container">{ "Selected container" }</label>

@@ -28,6 +28,24 @@ fn width_of(node: &NodeRef) -> Option<(web_sys::HtmlCanvasElement, f64)> {
     Some((canvas, f64::from(width)))
 }
 
+/// A canvas's width, measured once per layout: reading `clientWidth` forces
+/// the browser to lay the page out, which playback should not pay for on
+/// every frame. `layout` is the page's resize counter.
+fn cached_width(
+    node: &NodeRef,
+    cache: &std::cell::RefCell<Option<(u32, f64)>>,
+    layout: u32,
+) -> Option<(web_sys::HtmlCanvasElement, f64)> {
+    if let Some((at, width)) = *cache.borrow()
+        && at == layout
+    {
+        return Some((node.cast::<web_sys::HtmlCanvasElement>()?, width));
+    }
+    let (canvas, width) = width_of(node)?;
+    *cache.borrow_mut() = Some((layout, width));
+    Some((canvas, width))
+}
+
 /// The lanes shown: `(first, count)`.
 pub fn lane_window(containers: u32, selected: u32) -> (u32, u32) {
     if containers <= LANE_LIMIT {
@@ -170,12 +188,13 @@ pub fn LanesCanvas(p: &LanesProps) -> Html {
     let node = use_node_ref();
     let n = p.runs.scenario.containers;
     let (first, count) = lane_window(n, p.container);
+    let width = use_mut_ref(|| None::<(u32, f64)>);
     {
         let node = node.clone();
         use_effect_with(
             (p.runs.clone(), p.program, p.at, p.container, p.layout),
-            move |(runs, program, at, container, _)| {
-                if let Some((canvas, width)) = width_of(&node) {
+            move |(runs, program, at, container, layout)| {
+                if let Some((canvas, width)) = cached_width(&node, &width, *layout) {
                     let input = LanesInput {
                         trace: runs.trace(*program),
                         at: *at,
@@ -225,13 +244,15 @@ pub fn HeatCanvas(p: &LanesProps) -> Html {
         let heat = Heat::of(trace, runs.scenario.minutes.clamp(1, 600));
         (heat.max, heat.to_canvas().ok())
     });
+    let width = use_mut_ref(|| None::<(u32, f64)>);
     {
         let node = node.clone();
         let heat = heat.clone();
         use_effect_with(
             (p.runs.clone(), p.program, p.at, p.container, p.layout),
-            move |(runs, program, at, container, _)| {
-                if let (Some((canvas, width)), Some(image)) = (width_of(&node), heat.1.as_ref()) {
+            move |(runs, program, at, container, layout)| {
+                let measured = cached_width(&node, &width, *layout);
+                if let (Some((canvas, width)), Some(image)) = (measured, heat.1.as_ref()) {
                     let r = lanes::draw_heat(
                         &canvas,
                         image,

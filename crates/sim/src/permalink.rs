@@ -235,6 +235,19 @@ impl Permalink {
                 note(key, value, &why, using);
             }
         }
+        // A stop after the end of the run: the run's length wins.
+        if let Some(m) = link.scenario.stop_at.filter(|&m| m > link.scenario.minutes) {
+            note(
+                "stop_at",
+                &m.to_string(),
+                &format!(
+                    "after the end of the run (allowed: 0 to {}, or none)",
+                    link.scenario.minutes
+                ),
+                shown_default(&defaults, Param::StopAt),
+            );
+            link.scenario.stop_at = defaults.stop_at.filter(|&d| d <= link.scenario.minutes);
+        }
         // Whatever passed one by one may still be too large together.
         if let Err(e) = link.scenario.validate() {
             note(
@@ -367,6 +380,23 @@ mod tests {
         assert_eq!(link.scenario.containers, 20);
         assert_eq!(link.scenario.minutes, 10);
         assert_eq!(link.at, Time::from_secs(450));
+    }
+
+    #[test]
+    fn stop_at_is_judged_against_the_minutes_in_any_order() {
+        let (link, notices) = Permalink::parse("stop_at=70&minutes=80");
+        assert_eq!((link.scenario.stop_at, link.scenario.minutes), (Some(70), 80));
+        assert!(notices.is_empty(), "{notices:?}");
+        let (link, notices) = Permalink::parse("stop_at=70");
+        assert_eq!(link.scenario.stop_at, None);
+        assert_eq!(notices.len(), 1);
+        assert!(notices[0].message.starts_with("stop_at=70: after the end of the run"));
+        let (link, _) = Permalink::parse("stop_at=none&left=fixed&right=buggy");
+        assert_eq!(link.scenario.stop_at, None);
+        assert_eq!(link.left, Program::FIXED);
+        let (link, notices) = Permalink::parse("left=shared");
+        assert_eq!(link.left, Program::BUGGY);
+        assert!(notices[0].message.starts_with("left=shared: not one of buggy, close-only"));
     }
 
     #[test]

@@ -129,7 +129,7 @@ impl Param {
             Param::Baseline => "0 to 100000",
             Param::Seed => "0 to 18446744073709551615",
             Param::LinesPerMin => "0 to 30000",
-            Param::StopAt => "a minute from 0 to the run's last, or none",
+            Param::StopAt => "a minute from 0 to the run's length, or none",
         }
     }
 }
@@ -378,7 +378,10 @@ impl Scenario {
                 self.stop_at = if t.is_empty() || t.eq_ignore_ascii_case("none") {
                     None
                 } else {
-                    Some(whole(0, u64::from(self.minutes))? as u32)
+                    // Against the longest run: whether it falls within this
+                    // run is `validate`'s to say, whatever order the
+                    // parameters are set in.
+                    Some(whole(0, 10_080)? as u32)
                 };
             }
         }

@@ -197,14 +197,9 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
             let x1 = due.map_or(x_now, x);
             ctx.set_fill_style_str(&palette::READER.css());
             ctx.fill_rect(x0, ry, (x1 - x0 - 1.0).max(1.0), rh);
-            let Some(e) = due else { continue };
-            match r.outcome() {
-                Outcome::Closed => icon(&ctx, "✓", x(e), ly + lh / 2.0, palette::RETURNED),
-                Outcome::Abandoned
-                | Outcome::Stalled
-                | Outcome::TimedOut
-                | Outcome::Stopped
-                | Outcome::Open => {}
+            // A Wait() that returned; what is left behind is drawn below.
+            if let (Some(e), Outcome::Closed) = (due, r.outcome()) {
+                icon(&ctx, "✓", x(e), ly + lh / 2.0, palette::RETURNED);
             }
         }
         // What is left behind, as the core says: bands up to the cursor or

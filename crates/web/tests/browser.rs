@@ -135,6 +135,22 @@ async fn settle() {
     yew::platform::time::sleep(Duration::from_millis(60)).await;
 }
 
+/// Waits (up to 3 s: a debug build renders slowly) until the pane on `side`
+/// shows `program`.
+async fn wait_pane(root: &Element, side: &str, program: &str) {
+    let testid = format!("pane-{side}");
+    for _ in 0..100 {
+        if attr(root, &testid, "data-program") == program {
+            return;
+        }
+        yew::platform::time::sleep(Duration::from_millis(30)).await;
+    }
+    panic!(
+        "{testid} shows {:?}, not {program}",
+        attr(root, &testid, "data-program")
+    );
+}
+
 #[wasm_bindgen_test]
 async fn the_page_shows_the_cores_numbers_under_the_contract_testids() {
     let root = mount("preset=fase6&t=17&container=3");
@@ -250,8 +266,7 @@ async fn a_card_and_a_picker_change_the_panes_and_stop_is_told() {
     root.set_id("pickers");
     settle().await;
     click(&root, "gallery-close-only");
-    settle().await;
-    assert_eq!(attr(&root, "pane-left", "data-program"), "close-only");
+    wait_pane(&root, "left", "close-only").await;
     assert_eq!(attr(&root, "pane-right", "data-program"), "fixed");
     let stopped = Scenario {
         stop_at: Some(10),
@@ -272,8 +287,7 @@ async fn a_card_and_a_picker_change_the_panes_and_stop_is_told() {
          s.value = 'buggy'; s.dispatchEvent(new Event('change', { bubbles: true }));",
     )
     .unwrap();
-    settle().await;
-    assert_eq!(attr(&root, "pane-right", "data-program"), "buggy");
+    wait_pane(&root, "right", "buggy").await;
     let hangs = text(&root, "stop-buggy");
     assert!(hangs.contains("hangs"), "{hangs}");
 }

@@ -146,7 +146,7 @@ pub fn Gallery(p: &GalleryProps) -> Html {
             <article class={classes!("card", side.is_some().then_some("in-pane"))} {style}
                      data-testid={format!("gallery-{name}")} data-program={name} {onclick}>
                 <header class="card-head">
-                    <span class="card-icon" title={health.words()} aria-label={health.words()}>{ health.icon() }</span>
+                    <span class="card-icon" role="img" title={health.words()} aria-label={health.words()}>{ health.icon() }</span>
                     <code class="card-name">{ name }</code>
                     { match side {
                         Some(0) => html! { <span class="badge">{ "◧ left pane" }</span> },

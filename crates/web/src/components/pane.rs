@@ -106,7 +106,7 @@ pub fn Pane(p: &PaneProps) -> Html {
                  data-testid={format!("pane-{side}")} data-program={v} aria-labelledby={format!("pane-{side}-h")}>
             <div class="pane-top">
                 <h3 id={format!("pane-{side}-h")}>
-                    <span class="pane-icon" title={health.words()} aria-label={health.words()}>{ health.icon() }</span>
+                    <span class="pane-icon" role="img" title={health.words()} aria-label={health.words()}>{ health.icon() }</span>
                     <code class="pane-name">{ v }</code>{ format!(": {}", p.program.def().title) }
                 </h3>
                 <label class="pick">

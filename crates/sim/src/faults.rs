@@ -92,7 +92,15 @@ impl Fault {
     /// Seconds after its stream opened at which a stream of a rotation of
     /// `rotation_secs` stops delivering lines: from 0 to `rotation_secs − 1`.
     pub fn offset_secs(self, rotation_secs: u32) -> u32 {
-        (u128::from(self.draw) * u128::from(rotation_secs) / u128::from(self.threshold)) as u32
+        // The draw has 53 bits: with rotations up to 2^11 s the product fits
+        // 64 bits; longer ones take the slow 128-bit path.
+        match self.draw.checked_mul(u64::from(rotation_secs)) {
+            Some(x) => (x / self.threshold) as u32,
+            None => {
+                (u128::from(self.draw) * u128::from(rotation_secs) / u128::from(self.threshold))
+                    as u32
+            }
+        }
     }
 }
 

@@ -13,20 +13,30 @@ use crate::Time;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineClock {
     per_min: u64,
+    /// The longest gap between two lines, in milliseconds.
+    gap: u64,
 }
 
 impl LineClock {
     /// The schedule of a container writing `lines_per_min` lines a minute.
     pub fn new(lines_per_min: u32) -> LineClock {
+        let per_min = u64::from(lines_per_min);
         LineClock {
-            per_min: u64::from(lines_per_min),
+            per_min,
+            gap: 60_000u64.div_ceil(per_min.max(1)),
         }
     }
 
     /// Lines written before `t` (a whole second): the index of the first
     /// line written at or after it.
     pub fn before(&self, t: Time) -> u64 {
-        (u128::from(t.as_millis()) * u128::from(self.per_min)).div_ceil(60_000) as u64
+        // 64 bits hold every instant of a valid run times 30,000 lines a
+        // minute; 128-bit division costs far more (a library call, and more
+        // still on wasm32).
+        match t.as_millis().checked_mul(self.per_min) {
+            Some(x) => x.div_ceil(60_000),
+            None => (u128::from(t.as_millis()) * u128::from(self.per_min)).div_ceil(60_000) as u64,
+        }
     }
 
     /// When line `k` (from 0) is written: never on a whole second.
@@ -41,7 +51,11 @@ impl LineClock {
 
     /// When line `k` is written, before the 1 ms shift.
     fn at(&self, k: u64) -> Time {
-        Time((u128::from(k) * 60_000 / u128::from(self.per_min.max(1))) as u64)
+        let per_min = self.per_min.max(1);
+        match k.checked_mul(60_000) {
+            Some(x) => Time(x / per_min),
+            None => Time((u128::from(k) * 60_000 / u128::from(per_min)) as u64),
+        }
     }
 
     /// Lines written in `[s, d)`, both whole seconds.
@@ -61,8 +75,7 @@ impl LineClock {
         }
         let first = self.before(s);
         let last = first + n - 1;
-        let gap = 60_000u64.div_ceil(self.per_min);
-        if gap <= period.as_millis() {
+        if self.gap <= period.as_millis() {
             f(self.at(first), self.at(last) + period);
         } else {
             for k in first..=last {

@@ -385,18 +385,29 @@ mod tests {
     #[test]
     fn stop_at_is_judged_against_the_minutes_in_any_order() {
         let (link, notices) = Permalink::parse("stop_at=70&minutes=80");
-        assert_eq!((link.scenario.stop_at, link.scenario.minutes), (Some(70), 80));
+        assert_eq!(
+            (link.scenario.stop_at, link.scenario.minutes),
+            (Some(70), 80)
+        );
         assert!(notices.is_empty(), "{notices:?}");
         let (link, notices) = Permalink::parse("stop_at=70");
         assert_eq!(link.scenario.stop_at, None);
         assert_eq!(notices.len(), 1);
-        assert!(notices[0].message.starts_with("stop_at=70: after the end of the run"));
+        assert!(
+            notices[0]
+                .message
+                .starts_with("stop_at=70: after the end of the run")
+        );
         let (link, _) = Permalink::parse("stop_at=none&left=fixed&right=buggy");
         assert_eq!(link.scenario.stop_at, None);
         assert_eq!(link.left, Program::FIXED);
         let (link, notices) = Permalink::parse("left=shared");
         assert_eq!(link.left, Program::BUGGY);
-        assert!(notices[0].message.starts_with("left=shared: not one of buggy, close-only"));
+        assert!(
+            notices[0]
+                .message
+                .starts_with("left=shared: not one of buggy, close-only")
+        );
     }
 
     #[test]

@@ -159,7 +159,10 @@ impl Trace {
         let mut group_waiters = Tally::new(minutes);
         let mut lines_done = Tally::new(minutes);
         let mut heard = Tally::new(minutes);
-        let mut lines_partial = vec![0u64; minutes as usize + 1];
+        // Streams still reading at a sample count `before(m) − before(s)`:
+        // the number of such streams and the sum of their `before(s)`.
+        let mut reading = Tally::new(minutes);
+        let mut reading_from = Tally::new(minutes);
         let end = self.end();
         for rec in &self.containers {
             life::lives(&rules, rec, end, |l| {
@@ -186,15 +189,10 @@ impl Trace {
                 // them from the first sample at or after its end.
                 let first = s.as_millis().div_ceil(60_000) as usize;
                 let done = d.as_millis().div_ceil(60_000) as usize;
-                for (m, slot) in lines_partial
-                    .iter_mut()
-                    .enumerate()
-                    .take(done.min(minutes as usize + 1))
-                    .skip(first)
-                {
-                    *slot += clock.between(s, Time::from_minutes(m as u64));
-                }
-                lines_done.add(done, usize::MAX, clock.between(s, d) as i64);
+                let before_s = clock.before(s);
+                reading.add(first, done, 1);
+                reading_from.add(first, done, before_s as i64);
+                lines_done.add(done, usize::MAX, (clock.before(d) - before_s) as i64);
                 // Minutes at which this stream's lines keep the container
                 // from being silent, merged with the previous stream's.
                 clock.heard(s, d, period, |a, b| {
@@ -209,6 +207,13 @@ impl Trace {
         let (leaked, stalled, group_waiters) =
             (leaked.values(), stalled.values(), group_waiters.values());
         let (lines_done, heard) = (lines_done.values(), heard.values());
+        let (reading, reading_from) = (reading.values(), reading_from.values());
+        let lines_partial: Vec<u64> = (0..=minutes as usize)
+            .map(|m| {
+                let at = clock.before(Time::from_minutes(m as u64));
+                (reading[m] * at).saturating_sub(reading_from[m])
+            })
+            .collect();
         let n = u64::from(self.scenario.containers);
         (0..=minutes)
             .map(|m| {

@@ -20,7 +20,7 @@ pub(crate) const DEF: Definition = Definition {
         (Anchor::CheckErr, "if s.Err() != nil {"),
         (Anchor::Close, "s.Close()   // always"),
         (Anchor::Wait, "c.wg.Wait() // the heartbeat still holds"),
-        (Anchor::Reopen, "m.openRotation(c, n+1) // never reached"),
+        (Anchor::Reopen, "m.openRotation(c, n+1) // not reached before Stop()"),
         (Anchor::ReaderDone, "defer c.wg.Done()\n\tfor {\n\t\tline"),
         (Anchor::StopWait, "c.wg.Wait() // no reader"),
     ],
@@ -59,8 +59,8 @@ func (m *Monitor) rotate(c *container, s *Stream, n int) {
 		m.streamErrors.Add(1) // counted, then handled like any rotation
 	}
 	s.Close()   // always: releases reader n and the stream's handlers
-	c.wg.Wait() // the heartbeat still holds c.wg: never returns
-	m.openRotation(c, n+1) // never reached: the logs stop
+	c.wg.Wait() // the heartbeat still holds c.wg: blocks until Stop()
+	m.openRotation(c, n+1) // not reached before Stop(): the logs stop
 }
 
 func (m *Monitor) reader(c *container, s *Stream, n int) {

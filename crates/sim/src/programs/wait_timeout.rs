@@ -64,7 +64,7 @@ func (m *Monitor) rotate(c *container, s *Stream, n int) {
 	s.Close() // always: releases reader n and the stream's handlers
 	done := make(chan struct{})
 	go func() {
-		c.wg.Wait() // the heartbeat still holds c.wg: never returns
+		c.wg.Wait() // the heartbeat still holds c.wg: blocks until Stop()
 		close(done)
 	}()
 	select {

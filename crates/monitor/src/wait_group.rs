@@ -152,6 +152,18 @@ impl WaitGroup {
     /// `wg.Wait()`: returns once the counter is zero — at once if it already
     /// is. While it blocks it counts as one of the group's waiters.
     pub async fn wait(&self) {
+        self.wait_counted(true).await;
+    }
+
+    /// `wg.Wait()` called from outside the program's tasks (the caller of
+    /// `Stop()`, Go's `main`): returns like [`wait`](WaitGroup::wait), but
+    /// is not counted among the group's waiters, as the census leaves the
+    /// caller out of the program's tasks.
+    pub async fn wait_uncounted(&self) {
+        self.wait_counted(false).await;
+    }
+
+    async fn wait_counted(&self, counted: bool) {
         loop {
             let zero = self.inner.zero.notified();
             tokio::pin!(zero);
@@ -163,8 +175,10 @@ impl WaitGroup {
                 if counts.counter() == 0 {
                     return;
                 }
-                counts.waiters += 1;
-                Waiting(self)
+                if counted {
+                    counts.waiters += 1;
+                }
+                counted.then(|| Waiting(self))
             };
             zero.await;
             drop(waiting);
@@ -292,6 +306,23 @@ mod tests {
             assert!(!waiter.is_finished());
             wg.done(Holder::Reader).unwrap();
             waiter.await.unwrap();
+            assert_eq!(wg.state(), GroupState::default());
+        });
+    }
+
+    #[test]
+    fn a_wait_from_outside_the_program_is_not_counted_as_a_waiter() {
+        rt().block_on(async {
+            let wg = WaitGroup::new();
+            wg.add(Holder::Reader, 1).unwrap();
+            let (w, c) = (wg.clone(), wg.clone());
+            let outside = tokio::spawn(async move { w.wait_uncounted().await });
+            let counted = tokio::spawn(async move { c.wait().await });
+            tokio::task::yield_now().await;
+            assert_eq!(wg.state().waiters, 1);
+            wg.done(Holder::Reader).unwrap();
+            outside.await.unwrap();
+            counted.await.unwrap();
             assert_eq!(wg.state(), GroupState::default());
         });
     }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use leakscope_sim::{
-    DumpFormat, Goroutine, GroupState, Role, RoleCounts, State, Time, Variant, WaitGroups,
+    DumpFormat, Goroutine, Group, GroupState, Program, Role, RoleCounts, State, Time, WaitGroups,
     render_dump,
 };
 use tokio::sync::Notify;
@@ -135,11 +135,13 @@ struct Record {
     stream_failed: Option<FailedFlag>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum GroupName {
-    Wg,
-    HeartbeatWg,
-    ReaderWg,
+/// A registered wait group: the container it belongs to, its name in the
+/// program, and a handle that does not keep it alive.
+#[derive(Debug)]
+struct Registered {
+    container: u32,
+    group: Group,
+    handle: WeakWaitGroup,
 }
 
 #[derive(Debug, Default)]
@@ -149,7 +151,7 @@ struct Inner {
     counts: RoleCounts,
     runtime: u64,
     spawned: u64,
-    groups: Vec<(GroupName, WeakWaitGroup)>,
+    groups: Vec<Registered>,
 }
 
 #[derive(Debug)]
@@ -157,6 +159,9 @@ struct Shared {
     inner: Mutex<Inner>,
     epoch: Instant,
     empty: Notify,
+    /// Tasks spawned and not yet polled once.
+    unstarted: AtomicU64,
+    settled: Notify,
 }
 
 /// The live tasks of one monitor, per role, with each task's state and the
@@ -190,7 +195,9 @@ pub struct CensusSnapshot {
     /// whose failed stream was never closed (closing a failed stream ends
     /// its reader at once).
     pub leaked_readers: u64,
-    /// Containers with a task blocked in `Wait()` (state `semacquire`).
+    /// Containers whose `rotate()` task is blocked in `Wait()` (a waiter in
+    /// state `semacquire`; a timed wait's task in `select` and its helper
+    /// are not: that container's logs go on).
     pub stalled_containers: u64,
     /// Tasks spawned since the census began, runtime tasks included.
     pub spawned: u64,
@@ -222,6 +229,8 @@ impl Census {
                 }),
                 epoch: Instant::now(),
                 empty: Notify::new(),
+                unstarted: AtomicU64::new(0),
+                settled: Notify::new(),
             }),
         }
     }
@@ -282,10 +291,38 @@ impl Census {
     {
         let guard = self.enter(spec);
         let fut = f(guard.task().clone());
+        self.shared.unstarted.fetch_add(1, Ordering::AcqRel);
+        let census = self.clone();
         drop(tokio::spawn(async move {
             let _guard = guard;
+            census.started();
             fut.await;
         }));
+    }
+
+    fn started(&self) {
+        if self.shared.unstarted.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.settled.notify_waiters();
+        }
+    }
+
+    /// Returns once every task spawned so far has been polled at least
+    /// once: each has run up to its first blocking point (or its end), and
+    /// so has every task those spawned in turn.
+    ///
+    /// Under a paused clock this is how a caller lets the work that timers
+    /// started at an instant happen before its own at the same instant: the
+    /// model's `Stop()` runs after every timer due at its instant.
+    pub async fn settled(&self) {
+        loop {
+            let settled = self.shared.settled.notified();
+            tokio::pin!(settled);
+            settled.as_mut().enable();
+            if self.shared.unstarted.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            settled.await;
+        }
     }
 
     fn leave(&self, id: u64) {
@@ -302,25 +339,15 @@ impl Census {
         }
     }
 
-    /// Registers a container's wait group, named as in the model's code
-    /// (`wg`, or `heartbeatWg` and `readerWg`). The census keeps no group
+    /// Registers one wait group of `container`, named as in the program's
+    /// code (`wg`, `heartbeatWg`, `readerWg`). The census keeps no group
     /// alive: a group leaves the sums when its container is dropped.
-    pub fn register_groups(&self, groups: &ProgramGroups) {
-        let mut inner = self.inner();
-        match groups {
-            ProgramGroups::Shared { wg } => inner.groups.push((GroupName::Wg, wg.downgrade())),
-            ProgramGroups::Split {
-                heartbeat_wg,
-                reader_wg,
-            } => {
-                inner
-                    .groups
-                    .push((GroupName::HeartbeatWg, heartbeat_wg.downgrade()));
-                inner
-                    .groups
-                    .push((GroupName::ReaderWg, reader_wg.downgrade()));
-            }
-        }
+    pub fn register_group(&self, container: u32, group: Group, wg: &WaitGroup) {
+        self.inner().groups.push(Registered {
+            container,
+            group,
+            handle: wg.downgrade(),
+        });
     }
 
     /// The counts right now.
@@ -352,34 +379,42 @@ impl Census {
         }
     }
 
-    /// The registered wait groups of `variant`'s program, summed over
-    /// containers (the groups a variant does not have are `None`).
-    pub fn wait_groups(&self, variant: Variant) -> WaitGroups {
+    /// The registered wait groups summed over containers, by name: every
+    /// group of `program` (zero when none is registered), and any other
+    /// group registered.
+    pub fn wait_groups(&self, program: Program) -> WaitGroups {
+        let mut sums: BTreeMap<Group, GroupState> = Group::of(program)
+            .iter()
+            .map(|&g| (g, GroupState::default()))
+            .collect();
         let mut inner = self.inner();
-        inner.groups.retain(|(_, g)| g.upgrade().is_some());
-        let mut sums = [GroupState::default(); 3];
-        for (name, group) in &inner.groups {
-            let Some(group) = group.upgrade() else {
+        inner.groups.retain(|r| r.handle.upgrade().is_some());
+        for r in &inner.groups {
+            let Some(group) = r.handle.upgrade() else {
                 continue;
             };
             let s = group.state();
-            let sum = &mut sums[*name as usize];
+            let sum = sums.entry(r.group).or_default();
             sum.counter += s.counter;
             sum.holders.heartbeat += s.holders.heartbeat;
             sum.holders.reader += s.holders.reader;
             sum.waiters += s.waiters;
         }
-        match variant {
-            Variant::Buggy => WaitGroups {
-                wg: Some(sums[GroupName::Wg as usize]),
-                ..WaitGroups::default()
-            },
-            Variant::Fixed => WaitGroups {
-                heartbeat_wg: Some(sums[GroupName::HeartbeatWg as usize]),
-                reader_wg: Some(sums[GroupName::ReaderWg as usize]),
-                ..WaitGroups::default()
-            },
-        }
+        WaitGroups(sums)
+    }
+
+    /// Containers with a registered group whose counter is above zero.
+    /// After `Stop()` has run, those whose groups never reach zero: nothing
+    /// is left that would call `Done()`.
+    pub fn containers_holding_groups(&self) -> u32 {
+        let inner = self.inner();
+        let held: BTreeSet<u32> = inner
+            .groups
+            .iter()
+            .filter(|r| r.handle.upgrade().is_some_and(|g| g.counter() > 0))
+            .map(|r| r.container)
+            .collect();
+        held.len() as u32
     }
 
     /// Every live task of a model role as the core's [`Goroutine`], in
@@ -399,7 +434,7 @@ impl Census {
                         .stream_failed
                         .as_ref()
                         .is_some_and(|f| f.load(Ordering::Acquire)),
-                    Role::Handler => true,
+                    Role::Handler | Role::Helper => true,
                     Role::Waiter => r.cell.state() == State::Semacquire,
                     _ => false,
                 };
@@ -419,9 +454,9 @@ impl Census {
 
     /// A goroutine dump of the live tasks in the shape of
     /// `/debug/pprof/goroutine?debug=1|2`, through the core's renderer, so
-    /// it reads exactly like `leakscope dump`.
-    pub fn dump(&self, variant: Variant, format: DumpFormat) -> String {
-        render_dump(variant, &self.goroutines(), self.now(), format)
+    /// it reads exactly like `leakscope dump` of `program`.
+    pub fn dump(&self, program: Program, format: DumpFormat) -> String {
+        render_dump(program, &self.goroutines(), self.now(), format)
     }
 
     /// Live tasks, runtime ones included.
@@ -446,23 +481,6 @@ impl Census {
             empty.await;
         }
     }
-}
-
-/// The wait groups of one container, as the model's code names them.
-#[derive(Debug, Clone)]
-pub enum ProgramGroups {
-    /// The buggy program: one group for both lifecycles.
-    Shared {
-        /// `wg`: the heartbeat and every reader.
-        wg: WaitGroup,
-    },
-    /// The fixed program: one group per lifecycle.
-    Split {
-        /// `heartbeatWg`: the heartbeat.
-        heartbeat_wg: WaitGroup,
-        /// `readerWg`: the current rotation's reader.
-        reader_wg: WaitGroup,
-    },
 }
 
 /// A live task's handle in the census: tells the census what the task is
@@ -574,11 +592,11 @@ mod tests {
                 |_t| std::future::pending(),
             );
             tokio::time::sleep(std::time::Duration::from_secs(120)).await;
-            let dump = census.dump(Variant::Buggy, DumpFormat::Full);
+            let dump = census.dump(Program::BUGGY, DumpFormat::Full);
             assert!(dump.starts_with("goroutine 1 [semacquire, 2 minutes]:\n"), "{dump}");
             assert!(dump.contains("main.(*Monitor).rotate(container=3, rotation=1)"));
             assert_eq!(census.snapshot().stalled_containers, 1);
-            let grouped = census.dump(Variant::Buggy, DumpFormat::Grouped);
+            let grouped = census.dump(Program::BUGGY, DumpFormat::Grouped);
             assert!(grouped.starts_with("goroutine profile: total 1\n1 @ waiter [semacquire] (blocked in Wait for good)\n"), "{grouped}");
         });
     }

@@ -1,19 +1,21 @@
-//! `type Monitor`: what both programs share — the source, the census, the
-//! timers, the output and the counters — and `monitorContainer`.
+//! `type Monitor`: what every program shares — the source, the census, the
+//! timers, the output, the counters, `m.ctx` and `m.containers` — and the
+//! entry points `monitorContainer` and `Stop()`, which run the configured
+//! program's port ([`crate::programs`]).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use leakscope_sim::{State, Variant};
+use leakscope_sim::{Program, State, Time};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::census::{Census, Task, TaskSpec};
+use crate::programs::{Container, Port};
 use crate::source::{Inspection, Line, LogStream, Source};
 use crate::timers::Timers;
-use crate::{shared, split};
 
 /// The machinery every task of a monitor reaches: the census that counts
 /// them, the timer driver, and the shutdown signal.
@@ -61,6 +63,19 @@ pub struct ContainerStats {
     pub stream_errors: AtomicU64,
     /// Inspections that could not reach the engine.
     pub inspect_errors: AtomicU64,
+    /// When the last line was read, on the census's clock, in milliseconds
+    /// plus one; 0 before the first line. See [`ContainerStats::last_line`].
+    pub last_line: AtomicU64,
+}
+
+impl ContainerStats {
+    /// When the last line was read (the census's clock), if one was.
+    pub fn last_line(&self) -> Option<Time> {
+        match self.last_line.load(Ordering::Acquire) {
+            0 => None,
+            ms => Some(Time::from_millis(ms - 1)),
+        }
+    }
 }
 
 /// A container the monitor follows.
@@ -88,8 +103,8 @@ impl ContainerRef {
     }
 }
 
-/// What one container's lifecycle shares between its tasks, in both
-/// programs: who it is, and whether it has stopped.
+/// What one container's lifecycle shares between its tasks, in every
+/// program: who it is, and whether it has stopped.
 #[derive(Debug)]
 pub struct Life {
     /// The container.
@@ -115,21 +130,21 @@ pub struct Stats {
     pub released: AtomicU64,
 }
 
-/// The timing of a monitor.
+/// The timing of a monitor, and the program it runs.
 ///
 /// ## Default values
 ///
 /// - `rotation`: 5 minutes
 /// - `heartbeat`: 30 seconds
-/// - `variant`: [`Variant::Fixed`] (split)
+/// - `program`: [`Program::FIXED`]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MonitorConfig {
     /// How long one log stream is followed before it is rotated.
     pub rotation: Duration,
     /// Period of each container's heartbeat.
     pub heartbeat: Duration,
-    /// Which program runs: buggy (shared group) or fixed (split groups).
-    pub variant: Variant,
+    /// Which of the core's programs runs (its port in `src/programs/`).
+    pub program: Program,
 }
 
 impl Default for MonitorConfig {
@@ -137,77 +152,149 @@ impl Default for MonitorConfig {
         MonitorConfig {
             rotation: Duration::from_secs(300),
             heartbeat: Duration::from_secs(30),
-            variant: Variant::Fixed,
+            program: Program::FIXED,
         }
     }
 }
 
-/// `type Monitor`: the program of either variant, on real tasks.
-#[derive(Debug)]
-pub struct Monitor<S> {
+/// Occurs when a program of the core has no port in this crate: a new
+/// program needs its file under `src/programs/` and its line in the
+/// registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the {0} program has no port in leakscope-monitor (ported: {names})", names = crate::programs::ported_names())]
+pub struct NoPort(pub Program);
+
+/// `type Monitor`: one program of the core, on real tasks.
+pub struct Monitor<S: Source> {
     /// `m.docker`.
     pub source: S,
     /// Census, timers, shutdown.
     pub env: Env,
-    /// Timing and variant.
+    /// Timing and program.
     pub config: MonitorConfig,
     /// `m.out`: where lines go (none: counted only).
     pub out: Option<mpsc::Sender<Line>>,
     /// Counters.
     pub stats: Stats,
+    /// `m.ctx`: cancelled by `Stop()` (`m.cancel()`), and with the drain.
+    pub ctx: CancellationToken,
+    pub(crate) port: Port<S>,
     containers: Mutex<BTreeMap<u32, ContainerRef>>,
+    /// `m.containers`: the program's own record of each container.
+    programs: Mutex<BTreeMap<u32, Arc<Container<S>>>>,
+    /// The container whose groups `Stop()` is waiting on.
+    stopping: Mutex<Option<u32>>,
+}
+
+impl<S: Source + std::fmt::Debug> std::fmt::Debug for Monitor<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Monitor")
+            .field("source", &self.source)
+            .field("config", &self.config)
+            .field("stats", &self.stats)
+            .field("stopped", &self.ctx.is_cancelled())
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl<S: Source> Monitor<S> {
-    /// A monitor reading from `source`; lines go to `out`, if given.
+    /// A monitor running `config.program` on `source`; lines go to `out`,
+    /// if given.
+    ///
+    /// # Errors
+    ///
+    /// [`NoPort`] when the program has no port in this crate.
     pub fn new(
         source: S,
         env: Env,
         config: MonitorConfig,
         out: Option<mpsc::Sender<Line>>,
-    ) -> Arc<Monitor<S>> {
-        Arc::new(Monitor {
+    ) -> Result<Arc<Monitor<S>>, NoPort> {
+        let port = crate::programs::port(config.program).ok_or(NoPort(config.program))?;
+        Ok(Arc::new(Monitor {
             source,
+            ctx: env.shutdown.child_token(),
             env,
             config,
             out,
             stats: Stats::default(),
+            port,
             containers: Mutex::new(BTreeMap::new()),
-        })
+            programs: Mutex::new(BTreeMap::new()),
+            stopping: Mutex::new(None),
+        }))
+    }
+
+    /// The program running.
+    pub fn program(&self) -> Program {
+        self.config.program
     }
 
     /// `m.monitorContainer(c)`: the heartbeat, then rotation 1, in the
-    /// configured variant's program.
+    /// configured program's port.
     pub fn monitor_container(self: &Arc<Self>, container: ContainerRef) {
         self.stats.containers.fetch_add(1, Ordering::Relaxed);
-        self.containers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(container.index, container.clone());
-        let life = Life {
-            info: container,
-            stopped: AtomicBool::new(false),
-        };
-        match self.config.variant {
-            Variant::Buggy => shared::monitor_container(self, life),
-            Variant::Fixed => split::monitor_container(self, life),
+        lock(&self.containers).insert(container.index, container.clone());
+        let index = container.index;
+        let c = Arc::new(Container::new(
+            self.port.layout,
+            Life {
+                info: container,
+                stopped: AtomicBool::new(false),
+            },
+        ));
+        for (group, wg) in c.groups() {
+            self.env.census.register_group(index, group, wg);
         }
+        lock(&self.programs).insert(index, c.clone());
+        crate::programs::monitor_container(self, &c);
+    }
+
+    /// `m.Stop()`: cancels `m.ctx` (heartbeats return), stops every
+    /// container's rotation timer and closes its current stream, in index
+    /// order, then waits on every container's groups in index order.
+    ///
+    /// Returns `true` once every wait has returned; while one cannot
+    /// return, it does not return either (the buggy program's readers left
+    /// behind hold their group for good: Stop() hangs, as in Go), and
+    /// [`Monitor::stopping`] names the container it waits on. Port: the
+    /// drain ends it, returning `false`.
+    pub async fn stop(self: &Arc<Self>) -> bool {
+        crate::programs::stop(self).await
+    }
+
+    /// The container whose groups `Stop()` is waiting on, while it waits.
+    pub fn stopping(&self) -> Option<u32> {
+        *lock(&self.stopping)
+    }
+
+    pub(crate) fn set_stopping(&self, container: Option<u32>) {
+        *lock(&self.stopping) = container;
+    }
+
+    /// `m.containers`, in index order.
+    pub(crate) fn program_containers(&self) -> Vec<Arc<Container<S>>> {
+        lock(&self.programs).values().cloned().collect()
     }
 
     /// Every container followed so far, by index.
     pub fn containers(&self) -> Vec<ContainerRef> {
-        self.containers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .cloned()
-            .collect()
+        lock(&self.containers).values().cloned().collect()
     }
 
-    /// `m.out <- line`, counted.
+    /// `m.out <- line`, counted, with the instant it was read.
     pub(crate) async fn emit(&self, life: &Life, line: Line) {
         self.stats.lines.fetch_add(1, Ordering::Relaxed);
         life.info.stats.lines.fetch_add(1, Ordering::Relaxed);
+        let now = self.env.census.now().as_millis();
+        life.info
+            .stats
+            .last_line
+            .store(now.saturating_add(1), Ordering::Release);
         if let Some(out) = &self.out {
             // A writer that has gone away (shutdown) takes no more lines.
             let _ = out.send(line).await;
@@ -249,13 +336,12 @@ impl<S: Source> Monitor<S> {
             .fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The port's addition to `rotate()` for real containers: once the
-    /// container has stopped and its last stream was read to its end, no
-    /// rotation follows, and the container is released.
-    pub(crate) fn finished(&self, life: &Life, s: &S::Stream) -> bool {
-        let done =
-            self.env.shutdown.is_cancelled() || (life.stopped.load(Ordering::Acquire) && s.ended());
-        if done && !self.env.shutdown.is_cancelled() {
+    /// The port's addition to `openRotation()` for real containers: once
+    /// the container has stopped and its last stream was read to its end,
+    /// no rotation follows, and the container is released.
+    pub(crate) fn finished(&self, life: &Life, last: &S::Stream) -> bool {
+        let done = life.stopped.load(Ordering::Acquire) && last.ended();
+        if done {
             self.stats.released.fetch_add(1, Ordering::Relaxed);
             self.source.released(&life.info);
         }

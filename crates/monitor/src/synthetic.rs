@@ -1,38 +1,53 @@
-//! Synthetic containers: in-process log streams that fail on the
-//! scenario's fault schedule — the same schedule the simulation uses.
+//! Synthetic containers: in-process log streams that write lines on the
+//! scenario's line schedule and fail on its fault schedule — the same
+//! schedules the simulation uses.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use leakscope_sim::{FaultSchedule, Role, Scenario, State};
+use leakscope_sim::{FaultSchedule, LineClock, Role, Scenario, State, Time};
+use tokio::sync::oneshot;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::census::{FailedFlag, TaskSpec};
 use crate::monitor::{ContainerRef, Env};
 use crate::source::{Inspection, Line, LogStream, Source};
+use crate::timers::Timers;
 
-/// A source of synthetic containers that never stop and never log.
+/// A source of synthetic containers that never stop.
 ///
-/// The stream of rotation `n` of container `c` fails iff
-/// [`FaultSchedule::fails`]`(c, n)` for the scenario's seed and error rate,
-/// and it fails at the instant its rotation falls due (the model's rule 4:
-/// "when rotation *n* falls due, its stream has failed"). To do that with
-/// real timers, the source knows the rotation period and, when it opens a
-/// doomed stream, sets a timer for that instant; it is set before the
-/// monitor sets the rotation's own timer, so at that instant the fault
-/// fires first and `rotate()` finds the stream failed.
+/// **Lines.** Every container writes `lines_per_min` lines a minute on the
+/// core's [`LineClock`]: line `k` (from 0) at [`LineClock::written_at`]`(k)`
+/// on the census's clock, never on a whole second. A stream opened at `s`
+/// delivers every line written from `s` on, each at the instant it is
+/// written (a timer of the driver per line, so under a paused clock the
+/// reader reads it then), until the stream is closed or fails. Lines
+/// written while no stream is open, or while the current one is half-open,
+/// are never read.
 ///
-/// A failed stream is half-open, as in the model: `err()` reports the
-/// failure, its reader stays blocked (nothing and no end of stream will
-/// arrive), and it starts `goroutines_per_reader − 1` handler tasks that hold
-/// the connection until the stream is closed. A healthy stream ends (EOF)
-/// when it is closed. Inspections always find the container running.
+/// **Faults.** The stream of rotation `n` of container `c` fails iff
+/// [`FaultSchedule::fault`]`(c, n)` gives a fault for the scenario's seed
+/// and error rate, at [`leakscope_sim::Fault::offset_secs`] after it opened:
+/// from that instant it is half-open — it delivers nothing more, and no end
+/// of stream either, so its reader stays blocked. The failure is observed
+/// when its rotation falls due, as in the model (rule 4): then `err()`
+/// reports it and the stream starts `goroutines_per_reader − 1` handler
+/// tasks that hold the connection until it is closed. To do that with real
+/// timers the source knows the rotation period and, when it opens a doomed
+/// stream, sets a timer for that instant; it is set before the monitor sets
+/// the rotation's own timer, so at that instant the failure surfaces first
+/// and `rotate()` finds the stream failed.
+///
+/// A healthy stream ends (EOF) when it is closed. Inspections always find
+/// the container running.
 #[derive(Debug, Clone)]
 pub struct Synthetic {
     faults: FaultSchedule,
     handlers: u32,
-    rotation: Duration,
+    rotation_secs: u32,
+    lines: Option<LineClock>,
 }
 
 impl Synthetic {
@@ -41,7 +56,8 @@ impl Synthetic {
         Synthetic {
             faults: FaultSchedule::new(scenario.seed, scenario.error_rate),
             handlers: scenario.goroutines_per_reader.saturating_sub(1),
-            rotation: Duration::from_secs(u64::from(scenario.rotation_secs)),
+            rotation_secs: scenario.rotation_secs,
+            lines: (scenario.lines_per_min > 0).then(|| LineClock::new(scenario.lines_per_min)),
         }
     }
 }
@@ -50,18 +66,32 @@ impl Source for Synthetic {
     type Stream = SyntheticStream;
 
     fn logs(&self, env: &Env, container: &ContainerRef, n: u32) -> SyntheticStream {
-        // Shutdown closes every stream.
+        let opened = env.census.now();
         let stream = SyntheticStream {
             inner: Arc::new(StreamInner {
+                name: container.name.clone(),
+                lines: self.lines,
+                next: AtomicU64::new(self.lines.map_or(0, |c| c.before(opened))),
+                timers: env.timers.clone(),
+                epoch: env.census.epoch(),
+                // The drain closes every stream.
                 closed: env.shutdown.child_token(),
-                ..StreamInner::default()
+                half_open: AtomicBool::new(false),
+                failed: FailedFlag::default(),
+                err: Mutex::new(None),
             }),
         };
-        if self.faults.fails(container.index, u64::from(n)) {
+        if let Some(fault) = self.faults.fault(container.index, u64::from(n)) {
+            let offset = u64::from(fault.offset_secs(self.rotation_secs));
+            let s = stream.clone();
+            env.timers
+                .after(Duration::from_secs(offset), move || s.go_half_open());
             let (s, env2, handlers, c) =
                 (stream.clone(), env.clone(), self.handlers, container.index);
-            env.timers
-                .after(self.rotation, move || s.fail(&env2, c, n, handlers));
+            env.timers.after(
+                Duration::from_secs(u64::from(self.rotation_secs)),
+                move || s.fail(&env2, c, n, handlers),
+            );
         }
         stream
     }
@@ -71,22 +101,34 @@ impl Source for Synthetic {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct StreamInner {
-    failed: FailedFlag,
+    name: Arc<str>,
+    lines: Option<LineClock>,
+    /// The next line to deliver.
+    next: AtomicU64,
+    timers: Timers,
+    epoch: Instant,
     closed: CancellationToken,
+    half_open: AtomicBool,
+    failed: FailedFlag,
     err: Mutex<Option<String>>,
 }
 
 /// One synthetic log stream; see [`Synthetic`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SyntheticStream {
     inner: Arc<StreamInner>,
 }
 
 impl SyntheticStream {
-    /// The stream fails: half-open from now on, with `handlers` handler
-    /// tasks holding it until it is closed.
+    /// The connection goes silent: nothing more arrives, not even EOF.
+    fn go_half_open(&self) {
+        self.inner.half_open.store(true, Ordering::Release);
+    }
+
+    /// The failure is observed: `err()` reports it, and `handlers` handler
+    /// tasks hold the stream until it is closed.
     fn fail(&self, env: &Env, container: u32, n: u32, handlers: u32) {
         if self.inner.closed.is_cancelled() {
             return;
@@ -105,14 +147,56 @@ impl SyntheticStream {
             );
         }
     }
+
+    /// Line `k`, written at `at`.
+    fn line(&self, k: u64, at: Time) -> Line {
+        let ms = at.as_millis();
+        Line {
+            container: self.inner.name.clone(),
+            ts: format!("{}.{:03}", ms / 1000, ms % 1000),
+            text: format!("seq={k}"),
+        }
+    }
 }
 
 impl LogStream for SyntheticStream {
+    /// The next line, at the instant it is written; `None` once the stream
+    /// is closed. A half-open stream returns only when it is closed.
     async fn read_line(&self) -> Option<Line> {
-        // Healthy: EOF when closed. Failed: nothing ever arrives; the read
-        // only returns because `Close()` tears the connection down.
-        self.inner.closed.cancelled().await;
-        None
+        let inner = &self.inner;
+        let Some(clock) = inner.lines else {
+            inner.closed.cancelled().await;
+            return None;
+        };
+        if inner.closed.is_cancelled() {
+            return None;
+        }
+        let k = inner.next.load(Ordering::Acquire);
+        let at = clock.written_at(k);
+        let (write, written) = oneshot::channel::<()>();
+        inner.timers.at(
+            inner.epoch + Duration::from_millis(at.as_millis()),
+            move || {
+                let _ = write.send(());
+            },
+        );
+        tokio::select! {
+            biased;
+            () = inner.closed.cancelled() => return None,
+            w = written => {
+                if w.is_err() {
+                    // The timer driver has shut down: only the drain is left.
+                    inner.closed.cancelled().await;
+                    return None;
+                }
+            }
+        }
+        if inner.half_open.load(Ordering::Acquire) {
+            inner.closed.cancelled().await;
+            return None;
+        }
+        inner.next.store(k + 1, Ordering::Release);
+        Some(self.line(k, at))
     }
 
     fn err(&self) -> Option<String> {

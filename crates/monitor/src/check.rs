@@ -1,24 +1,32 @@
 //! `leakscope check`: the real monitor on synthetic containers under tokio's
 //! paused clock, sampled every virtual minute like the simulation.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use leakscope_sim::{Report, RunReport, Sample, Scenario, Source as ReportSource, State, Variant};
+use leakscope_sim::{
+    Program, Report, Role, RunReport, Sample, Scenario, Source as ReportSource, State, StopOutcome,
+    Time,
+};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::census::{CensusSnapshot, TaskSpec};
-use crate::monitor::{ContainerRef, Env, Monitor, MonitorConfig};
+use crate::monitor::{ContainerRef, Env, Monitor, MonitorConfig, NoPort};
 use crate::synthetic::Synthetic;
 
 /// How far after each whole minute the census is read.
 ///
 /// The model samples minute *m* "after every event due at or before *m*
-/// minutes" (rule 9). Every event of a scenario falls on a whole second
-/// (rotation and heartbeat periods are whole seconds), and under a paused
-/// clock tokio moves time forward only once every task is idle. So reading
-/// the census 1 ms after the minute sees every task that ran at the minute
-/// settled (closed readers gone, blocked waiters blocked), and nothing that
-/// is due later.
+/// minutes" (rule 9). Every event of a scenario but the writing of a log
+/// line falls on a whole second, and no line is written on one (the core's
+/// [`leakscope_sim::LineClock`]); under a paused clock tokio moves time
+/// forward only once every task is idle. So the sample is a timer of the
+/// driver 1 ms after the minute, run before any task woken at that
+/// millisecond: it sees every task that ran at the minute settled (closed
+/// readers gone, blocked waiters blocked, `Stop()` done or hung), and
+/// neither a line written at that millisecond nor anything later.
 pub const SAMPLE_OFFSET: Duration = Duration::from_millis(1);
 
 /// What went wrong in a check run.
@@ -27,6 +35,9 @@ pub enum CheckError {
     /// Occurs when the scenario is outside its ranges.
     #[error(transparent)]
     Scenario(#[from] leakscope_sim::Error),
+    /// Occurs when the program has no port in this crate.
+    #[error(transparent)]
+    NoPort(#[from] NoPort),
     /// Occurs when tokio's own count of live tasks disagrees with the
     /// census's guards at a sample: a task escaped the census.
     #[error(
@@ -48,10 +59,11 @@ pub enum CheckError {
     Runtime(#[from] std::io::Error),
 }
 
-/// One variant's measured run, with what the census saw besides samples.
+/// One program's measured run, with what the census saw besides samples.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckRun {
-    /// The samples, growth and verdict, in the simulation's shape.
+    /// The samples, growth, verdict and `Stop()` outcome, in the
+    /// simulation's shape.
     pub report: RunReport,
     /// Runtime tasks (the timer driver) at the last sample, outside the
     /// model's count.
@@ -60,7 +72,7 @@ pub struct CheckRun {
     pub spawned: u64,
 }
 
-/// Runs `variant`'s program for real on `scenario`'s synthetic containers,
+/// Runs `program`'s port for real on `scenario`'s synthetic containers,
 /// under a paused clock, and samples the census every virtual minute.
 ///
 /// Every time it runs, the following unfolds:
@@ -71,50 +83,156 @@ pub struct CheckRun {
 ///    program's main, runtime and debug-server goroutines: parked in
 ///    `select` until the end, counted like every other task).
 /// 2. At instant 0 every container runs `monitorContainer`, in index order.
-/// 3. For each minute *m*, the census is read at *m* minutes +
-///    [`SAMPLE_OFFSET`], and compared with tokio's `num_alive_tasks()`.
-/// 4. The shutdown is signalled; every task drains; the census must read 0.
+///    Its streams deliver the scenario's log lines and fail on its fault
+///    schedule ([`Synthetic`]).
+/// 3. For each minute *m*, the census, the wait groups and the lines read
+///    are measured at *m* minutes + [`SAMPLE_OFFSET`], and the census is
+///    compared with tokio's `num_alive_tasks()`.
+/// 4. When the scenario calls `Stop()` (`stop_at`), the run's caller (the
+///    runtime's `block_on` future, Go's `main`: not a task, as the core
+///    counts no caller) calls [`Monitor::stop`] at that minute, after every
+///    timer due at that instant and after every task those timers started
+///    has run to its first blocking point ([`crate::Census::settled`]).
+///    What is left is read at that minute's sample; whether it returned,
+///    and the container it hangs on, at the end.
+/// 5. The shutdown is signalled; every task drains; the census must read 0.
 ///
 /// # Errors
 ///
-/// [`CheckError`]: a bad scenario, a task that escaped the census, or a
-/// drain that left tasks behind.
+/// [`CheckError`]: a bad scenario, a program with no port, a task that
+/// escaped the census, or a drain that left tasks behind.
 ///
 /// # Examples
 ///
 /// ```
 /// use leakscope_monitor::check;
-/// use leakscope_sim::{Preset, Variant};
+/// use leakscope_sim::{Preset, Program};
 ///
-/// let run = check::run(&Preset::Fase3.scenario(), Variant::Buggy).unwrap();
+/// let run = check::run(&Preset::Fase3.scenario(), Program::BUGGY).unwrap();
 /// assert_eq!(run.report.samples[0].goroutines, 16);
 /// assert_eq!(run.report.samples[10].stalled_containers, 8);
+/// assert_eq!(run.report.samples[10].silent_containers, 8);
 /// ```
-pub fn run(scenario: &Scenario, variant: Variant) -> Result<CheckRun, CheckError> {
+pub fn run(scenario: &Scenario, program: Program) -> Result<CheckRun, CheckError> {
     scenario.validate()?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
         .build()?;
-    rt.block_on(measure(scenario, variant))
+    rt.block_on(measure(scenario, program))
 }
 
-async fn measure(scenario: &Scenario, variant: Variant) -> Result<CheckRun, CheckError> {
+/// What the samples have measured so far.
+#[derive(Debug, Default)]
+struct Measured {
+    samples: Vec<Sample>,
+    error: Option<CheckError>,
+    /// Program tasks alive at the sample of `Stop()`'s minute.
+    left: Option<u64>,
+    last: CensusSnapshot,
+}
+
+/// Takes the samples, one timer of the driver per minute.
+struct Sampler {
+    monitor: Arc<Monitor<Synthetic>>,
+    start: Instant,
+    minutes: u32,
+    stop_minute: Option<u32>,
+    measured: Mutex<Measured>,
+    end: Mutex<Option<oneshot::Sender<()>>>,
+}
+
+impl Sampler {
+    fn measured(&self) -> std::sync::MutexGuard<'_, Measured> {
+        self.measured.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sets the timer of minute `minute`'s sample.
+    fn schedule(self: Arc<Self>, minute: u32) {
+        let at = self.start + Duration::from_secs(60 * u64::from(minute)) + SAMPLE_OFFSET;
+        let env = self.monitor.env.clone();
+        env.timers.after_timers_at(at, move || self.take(minute));
+    }
+
+    /// Minute `minute`'s sample, measured on the driver: no other task
+    /// runs meanwhile.
+    fn take(self: Arc<Self>, minute: u32) {
+        let m = &self.monitor;
+        let census = &m.env.census;
+        let snap = census.snapshot();
+        let tokio_alive = tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks() as u64;
+        let t = Time::from_minutes(u64::from(minute));
+        let rotation = Time::from_millis(m.config.rotation.as_millis() as u64);
+        let silent = if t >= rotation {
+            m.containers()
+                .iter()
+                .filter(|c| {
+                    c.stats
+                        .last_line()
+                        .is_none_or(|at| at.as_millis() + rotation.as_millis() < t.as_millis())
+                })
+                .count() as u64
+        } else {
+            0
+        };
+        let sample = Sample {
+            minute,
+            goroutines: snap.goroutines(),
+            by_role: snap.by_role,
+            leaked_readers: snap.leaked_readers,
+            stalled_containers: snap.stalled_containers,
+            lines_read: m.stats.lines.load(Ordering::Relaxed),
+            silent_containers: silent,
+            wait_groups: census.wait_groups(m.program()),
+        };
+        {
+            let mut measured = self.measured();
+            if tokio_alive != snap.all_tasks() && measured.error.is_none() {
+                measured.error = Some(CheckError::Uncounted {
+                    minute,
+                    tokio: tokio_alive,
+                    census: snap.all_tasks(),
+                });
+            }
+            if self.stop_minute == Some(minute) {
+                measured.left = Some(snap.goroutines() - snap.by_role.system);
+            }
+            measured.samples.push(sample);
+            measured.last = snap;
+        }
+        if minute < self.minutes {
+            self.schedule(minute + 1);
+        } else if let Some(end) = self.end.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = end.send(());
+        }
+    }
+}
+
+async fn measure(scenario: &Scenario, program: Program) -> Result<CheckRun, CheckError> {
     let env = Env::start();
     let start = env.census.epoch();
     for _ in 0..scenario.baseline_goroutines {
         let stop = env.shutdown.clone();
         env.go(
-            TaskSpec::new(leakscope_sim::Role::System, State::Select),
+            TaskSpec::new(Role::System, State::Select),
             |_task| async move { stop.cancelled().await },
         );
     }
     let config = MonitorConfig {
         rotation: Duration::from_secs(u64::from(scenario.rotation_secs)),
         heartbeat: Duration::from_secs(u64::from(scenario.heartbeat_secs)),
-        variant,
+        program,
     };
-    let monitor = Monitor::new(Synthetic::new(scenario), env.clone(), config, None);
+    let monitor = match Monitor::new(Synthetic::new(scenario), env.clone(), config, None) {
+        Ok(m) => m,
+        Err(e) => {
+            env.shutdown.cancel();
+            env.census.drained().await;
+            return Err(e.into());
+        }
+    };
     for c in 0..scenario.containers {
         monitor.monitor_container(ContainerRef::new(
             c,
@@ -122,31 +240,50 @@ async fn measure(scenario: &Scenario, variant: Variant) -> Result<CheckRun, Chec
             format!("synthetic-{c}"),
         ));
     }
-    let metrics = tokio::runtime::Handle::current().metrics();
-    let mut samples = Vec::with_capacity(scenario.minutes as usize + 1);
-    let mut last = CensusSnapshot::default();
-    for minute in 0..=scenario.minutes {
-        let at = start + Duration::from_secs(60 * u64::from(minute)) + SAMPLE_OFFSET;
-        tokio::time::sleep_until(at).await;
-        let snap = env.census.snapshot();
-        let tokio_alive = metrics.num_alive_tasks() as u64;
-        if tokio_alive != snap.all_tasks() {
-            return Err(CheckError::Uncounted {
-                minute,
-                tokio: tokio_alive,
-                census: snap.all_tasks(),
+    let (end, ended) = oneshot::channel();
+    let sampler = Arc::new(Sampler {
+        monitor: monitor.clone(),
+        start,
+        minutes: scenario.minutes,
+        stop_minute: scenario.stop_at,
+        measured: Mutex::new(Measured::default()),
+        end: Mutex::new(Some(end)),
+    });
+    sampler.clone().schedule(0);
+    // Stop()'s call: after every timer due at its instant.
+    let (call, called) = oneshot::channel::<()>();
+    if let Some(at) = scenario.stop() {
+        env.timers
+            .after_timers_at(start + Duration::from_millis(at.as_millis()), move || {
+                let _ = call.send(());
             });
-        }
-        samples.push(Sample {
-            minute,
-            goroutines: snap.goroutines(),
-            by_role: snap.by_role,
-            leaked_readers: snap.leaked_readers,
-            stalled_containers: snap.stalled_containers,
-            wait_groups: env.census.wait_groups(variant),
-        });
-        last = snap;
     }
+    let returned = AtomicBool::new(false);
+    let caller = async {
+        if called.await.is_ok() {
+            // ... and after the work those timers started.
+            env.census.settled().await;
+            if monitor.stop().await {
+                returned.store(true, Ordering::Release);
+            }
+        }
+        std::future::pending::<()>().await;
+    };
+    tokio::select! {
+        biased;
+        _ = ended => {}
+        () = caller => {}
+    }
+    let stop = scenario.stop_at.map(|minute| {
+        let returned = returned.load(Ordering::Acquire);
+        StopOutcome {
+            minute,
+            returned,
+            left: sampler.measured().left.unwrap_or(0),
+            hangs_on: if returned { None } else { monitor.stopping() },
+            hung_containers: env.census.containers_holding_groups(),
+        }
+    });
     env.shutdown.cancel();
     drop(monitor);
     let drained = tokio::time::timeout_at(
@@ -154,26 +291,31 @@ async fn measure(scenario: &Scenario, variant: Variant) -> Result<CheckRun, Chec
         env.census.drained(),
     )
     .await;
+    let measured = std::mem::take(&mut *sampler.measured());
+    drop(sampler);
+    if let Some(error) = measured.error {
+        return Err(error);
+    }
     if drained.is_err() {
         return Err(CheckError::Undrained(env.census.len()));
     }
     Ok(CheckRun {
-        report: RunReport::from_samples(variant, samples),
-        runtime_tasks: last.runtime,
+        report: RunReport::from_samples(program, measured.samples, stop),
+        runtime_tasks: measured.last.runtime,
         spawned: env.census.snapshot().spawned,
     })
 }
 
-/// The report of `variants` (buggy first) run for real on `scenario`: the
-/// JSON shape of `leakscope sim`, with `"source": "real"`.
+/// The report of `programs` run for real on `scenario`, in the order
+/// given: the JSON shape of `leakscope sim`, with `"source": "real"`.
 ///
 /// # Errors
 ///
-/// Whatever [`run`] reports for any variant.
-pub fn report(scenario: &Scenario, variants: &[Variant]) -> Result<Report, CheckError> {
-    let runs = variants
+/// Whatever [`run`] reports for any program.
+pub fn report(scenario: &Scenario, programs: &[Program]) -> Result<Report, CheckError> {
+    let runs = programs
         .iter()
-        .map(|&v| run(scenario, v).map(|r| r.report))
+        .map(|&p| run(scenario, p).map(|r| r.report))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Report {
         source: ReportSource::Real,

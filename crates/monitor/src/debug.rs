@@ -13,15 +13,16 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use leakscope_sim::{DumpFormat, Role, State, Variant};
+use leakscope_sim::{DumpFormat, Program, Role, State};
 use tokio::net::TcpListener;
 
 use crate::census::{Census, TaskKind, TaskSpec};
 use crate::monitor::{Monitor, Stats};
 use crate::source::Source;
 
-/// The Prometheus text of a monitor's census and counters.
-pub fn metrics(census: &Census, variant: Variant, stats: &Stats) -> String {
+/// The Prometheus text of a monitor's census and counters, with the wait
+/// groups of `program`.
+pub fn metrics(census: &Census, program: Program, stats: &Stats) -> String {
     let snap = census.snapshot();
     let mut out = String::new();
     let _ = writeln!(
@@ -105,24 +106,30 @@ pub fn metrics(census: &Census, variant: Variant, stats: &Stats) -> String {
         let _ = writeln!(out, "# TYPE {name} counter");
         let _ = writeln!(out, "{name} {value}");
     }
-    let groups = census.wait_groups(variant);
+    let groups = census.wait_groups(program);
     let _ = writeln!(
         out,
         "# HELP leakscope_wait_group_counter WaitGroup counters summed over containers."
     );
     let _ = writeln!(out, "# TYPE leakscope_wait_group_counter gauge");
-    for (name, g) in [
-        ("wg", groups.wg),
-        ("heartbeatWg", groups.heartbeat_wg),
-        ("readerWg", groups.reader_wg),
-    ] {
-        if let Some(g) = g {
-            let _ = writeln!(
-                out,
-                "leakscope_wait_group_counter{{group=\"{name}\"}} {}",
-                g.counter
-            );
-        }
+    for (name, g) in groups.iter() {
+        let _ = writeln!(
+            out,
+            "leakscope_wait_group_counter{{group=\"{name}\"}} {}",
+            g.counter
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP leakscope_wait_group_waiters Tasks blocked in Wait(), summed over containers."
+    );
+    let _ = writeln!(out, "# TYPE leakscope_wait_group_waiters gauge");
+    for (name, g) in groups.iter() {
+        let _ = writeln!(
+            out,
+            "leakscope_wait_group_waiters{{group=\"{name}\"}} {}",
+            g.waiters
+        );
     }
     out
 }
@@ -147,7 +154,7 @@ pub fn respond<S: Source>(m: &Monitor<S>, path: &str, query: Option<&str>) -> (S
                 .find_map(|kv| kv.strip_prefix("debug="))
                 .unwrap_or("1");
             match level.parse().ok().and_then(DumpFormat::from_debug) {
-                Some(format) => (StatusCode::OK, m.env.census.dump(m.config.variant, format)),
+                Some(format) => (StatusCode::OK, m.env.census.dump(m.program(), format)),
                 None => (
                     StatusCode::BAD_REQUEST,
                     format!("debug={level} is not supported (allowed: 1 or 2)\n"),
@@ -156,7 +163,7 @@ pub fn respond<S: Source>(m: &Monitor<S>, path: &str, query: Option<&str>) -> (S
         }
         "/metrics" => (
             StatusCode::OK,
-            metrics(&m.env.census, m.config.variant, &m.stats),
+            metrics(&m.env.census, m.program(), &m.stats),
         ),
         _ => (
             StatusCode::NOT_FOUND,
@@ -258,9 +265,9 @@ mod tests {
             let config = MonitorConfig {
                 rotation: std::time::Duration::from_secs(1),
                 heartbeat: std::time::Duration::from_secs(30),
-                variant: Variant::Buggy,
+                program: Program::BUGGY,
             };
-            let m = Monitor::new(Synthetic::new(&scenario), env.clone(), config, None);
+            let m = Monitor::new(Synthetic::new(&scenario), env.clone(), config, None).unwrap();
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             spawn_server(&m, listener);

@@ -11,13 +11,13 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use leakscope_sim::{Role, RoleCounts, State, Variant};
+use leakscope_sim::{Program, Role, RoleCounts, State};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::census::{Census, TaskSpec};
 use crate::docker::{DockerSource, Engine, Selector, spawn_discovery};
-use crate::monitor::{Env, Monitor, MonitorConfig};
+use crate::monitor::{Env, Monitor, MonitorConfig, NoPort};
 use crate::source::Line;
 
 /// How to follow a Docker engine.
@@ -25,7 +25,7 @@ use crate::source::Line;
 /// ## Default values
 ///
 /// - `socket`: `DOCKER_HOST` (`unix://…`) or `/var/run/docker.sock`
-/// - `monitor`: rotation 5 minutes, heartbeat 30 seconds, split (fixed)
+/// - `monitor`: rotation 5 minutes, heartbeat 30 seconds, the fixed program
 /// - `selector`: every running container
 /// - `out`: none (lines are counted, not written)
 /// - `debug_addr`: none
@@ -35,7 +35,7 @@ use crate::source::Line;
 pub struct FollowOptions {
     /// The engine's unix socket.
     pub socket: String,
-    /// Rotation, heartbeat, variant.
+    /// Rotation, heartbeat, program.
     pub monitor: MonitorConfig,
     /// Which containers.
     pub selector: Selector,
@@ -102,7 +102,7 @@ pub struct ContainerSummary {
 #[derive(Debug, Clone)]
 pub struct Summary {
     /// The program that ran.
-    pub variant: Variant,
+    pub program: Program,
     /// How long it ran.
     pub elapsed: Duration,
     /// Per container, in order of discovery.
@@ -127,13 +127,8 @@ impl Summary {
         let total = |f: fn(&ContainerSummary) -> u64| self.containers.iter().map(f).sum::<u64>();
         let _ = writeln!(
             out,
-            "leakscope monitor: {} program ({}), {}, {}, {}, {}, {} in {:.1} s",
-            if self.variant == Variant::Fixed {
-                "split"
-            } else {
-                "shared"
-            },
-            self.variant,
+            "leakscope monitor: {} program, {}, {}, {}, {}, {} in {:.1} s",
+            self.program,
             count(self.containers.len() as u64, "container"),
             count(total(|c| c.lines), "line"),
             count(total(|c| c.rotations), "rotation"),
@@ -172,13 +167,14 @@ impl Summary {
             );
             let _ = writeln!(
                 out,
-                "{:>8}  {:>6}  {:>9}  {:>6}  {:>7}  {:>6}  {:>7}  {:>5}  {:>5}  {:>7}",
+                "{:>8}  {:>6}  {:>9}  {:>6}  {:>7}  {:>6}  {:>6}  {:>7}  {:>5}  {:>5}  {:>7}",
                 "time",
                 "system",
                 "heartbeat",
                 "reader",
                 "handler",
                 "waiter",
+                "helper",
                 "runtime",
                 "total",
                 "tokio",
@@ -193,13 +189,14 @@ impl Summary {
                 let s = &self.samples[i];
                 let _ = writeln!(
                     out,
-                    "{:>7.1}s  {:>6}  {:>9}  {:>6}  {:>7}  {:>6}  {:>7}  {:>5}  {:>5}  {:>7}",
+                    "{:>7.1}s  {:>6}  {:>9}  {:>6}  {:>7}  {:>6}  {:>6}  {:>7}  {:>5}  {:>5}  {:>7}",
                     s.at.as_secs_f64(),
                     s.by_role.system,
                     s.by_role.heartbeat,
                     s.by_role.reader,
                     s.by_role.handler,
                     s.by_role.waiter,
+                    s.by_role.helper,
                     s.runtime,
                     s.by_role.total() + s.runtime,
                     s.tokio_alive,
@@ -251,6 +248,9 @@ pub enum FollowError {
         /// Why.
         error: std::io::Error,
     },
+    /// Occurs when the program has no port in this crate.
+    #[error(transparent)]
+    NoPort(#[from] NoPort),
     /// Occurs when writing a line to the output file failed.
     #[error("cannot write {}: {error}", path.display())]
     Write {
@@ -307,12 +307,19 @@ impl Follower {
         let (done_tx, writer_done) = oneshot::channel();
         spawn_writer(&env, rx, file, done_tx);
         let engine = Arc::new(Engine::new(&options.socket));
-        let monitor = Monitor::new(
+        let monitor = match Monitor::new(
             DockerSource::new(engine),
             env.clone(),
             options.monitor,
             Some(tx),
-        );
+        ) {
+            Ok(m) => m,
+            Err(e) => {
+                env.shutdown.cancel();
+                env.census.drained().await;
+                return Err(e.into());
+            }
+        };
         if let Some(listener) = listener {
             crate::debug::spawn_server(&monitor, listener);
         }
@@ -382,7 +389,7 @@ impl Follower {
             return Err(FollowError::Write { path, error });
         }
         Ok(Summary {
-            variant: m.config.variant,
+            program: m.program(),
             elapsed: self.started.elapsed(),
             containers,
             samples,

@@ -5,7 +5,7 @@
 //! `cargo run --release -p leakscope-monitor --example docker_throughput [LINES]`
 //!
 //! One emitter container writes LINES numbered lines as fast as it can and
-//! stays up; then `docker logs -f` and the split monitor (rotation 5m,
+//! stays up; then `docker logs -f` and the fixed program's monitor (rotation 5m,
 //! writing JSON lines to a file) each read them all from the first line,
 //! one after the other; each is timed until its last line arrives.
 
@@ -19,7 +19,7 @@ use anyhow::{Context, bail};
 use leakscope_monitor::MonitorConfig;
 use leakscope_monitor::docker::Selector;
 use leakscope_monitor::follow::{FollowOptions, Follower};
-use leakscope_sim::Variant;
+use leakscope_sim::Program;
 
 use leakscope_emitter::IMAGE;
 
@@ -70,7 +70,7 @@ fn main() -> anyhow::Result<()> {
     println!("{lines} lines from one container, each read from its first line, {rounds} rounds:");
     for (i, (cli, monitor)) in results.iter().enumerate() {
         println!(
-            "  round {}: docker logs -f {cli:>9.0} lines/s, leakscope monitor split {monitor:>9.0} lines/s, ratio {:.2}",
+            "  round {}: docker logs -f {cli:>9.0} lines/s, leakscope monitor fixed {monitor:>9.0} lines/s, ratio {:.2}",
             i + 1,
             monitor / cli
         );
@@ -123,7 +123,7 @@ fn measure(name: &str, label: &str, lines: u64) -> anyhow::Result<(f64, f64)> {
             monitor: MonitorConfig {
                 rotation: Duration::from_secs(300),
                 heartbeat: Duration::from_secs(30),
-                variant: Variant::Fixed,
+                program: Program::FIXED,
             },
             selector: Selector {
                 label: Some(label.to_owned()),

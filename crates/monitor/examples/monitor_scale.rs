@@ -1,13 +1,15 @@
-//! 500 synthetic containers for 24 virtual hours on the split (fixed)
-//! monitor: tasks stay bounded; peak memory per container. Run with
-//! `--release`:
+//! 500 synthetic containers for 24 virtual hours on the fixed program:
+//! tasks stay bounded; peak memory per container. Run with `--release`:
 //!
-//! `cargo run --release -p leakscope-monitor --example monitor_scale [CONTAINERS] [HOURS]`
+//! `cargo run --release -p leakscope-monitor --example monitor_scale [CONTAINERS] [HOURS] [LINES_PER_MIN]`
+//!
+//! Log lines are off by default (`LINES_PER_MIN` 0): at 60 a minute the
+//! default run would read 43 million lines, one timer each.
 
 use std::time::Instant;
 
 use leakscope_monitor::check;
-use leakscope_sim::{Scenario, Variant};
+use leakscope_sim::{Program, Scenario};
 
 /// The process's peak resident memory, in KiB (Linux).
 fn peak_kib() -> Option<u64> {
@@ -20,21 +22,24 @@ fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let containers: u32 = args.next().map_or(Ok(500), |a| a.parse())?;
     let hours: u32 = args.next().map_or(Ok(24), |a| a.parse())?;
+    let lines_per_min: u32 = args.next().map_or(Ok(0), |a| a.parse())?;
     let scenario = Scenario {
         containers,
         minutes: hours * 60,
+        lines_per_min,
         ..Scenario::default()
     };
     let before = peak_kib().unwrap_or(0);
     let t = Instant::now();
-    let run = check::run(&scenario, Variant::Fixed)?;
+    let run = check::run(&scenario, Program::FIXED)?;
     let wall = t.elapsed().as_secs_f64();
     let peak = peak_kib().unwrap_or(0);
     let samples = &run.report.samples;
     let max = samples.iter().map(|s| s.goroutines).max().unwrap_or(0);
     let min = samples.iter().map(|s| s.goroutines).min().unwrap_or(0);
+    let lines = samples.last().map_or(0, |s| s.lines_read);
     println!(
-        "split monitor, {containers} synthetic containers, {hours} virtual hours, error rate {}: {wall:.1} s wall",
+        "fixed program, {containers} synthetic containers, {hours} virtual hours, error rate {}, {lines_per_min} lines/min: {wall:.1} s wall",
         scenario.error_rate
     );
     println!(
@@ -42,7 +47,10 @@ fn main() -> anyhow::Result<()> {
         2 * u64::from(containers),
         run.runtime_tasks
     );
-    println!("tasks spawned over the run: {}", run.spawned);
+    println!(
+        "tasks spawned over the run: {}; lines read: {lines}",
+        run.spawned
+    );
     println!(
         "peak resident memory: {:.1} MiB ({:.1} MiB before the run), {:.1} KiB per container",
         peak as f64 / 1024.0,

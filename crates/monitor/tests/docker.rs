@@ -1,7 +1,7 @@
-//! The real monitor against a real Docker engine: the split monitor follows
+//! The real monitor against a real Docker engine: the fixed program follows
 //! containers across rotations with a bounded census and loses or repeats
 //! no line, through kills, restarts, pauses, late containers, an engine
-//! restart and a socket missing at start; the shared monitor stalls.
+//! restart and a socket missing at start; the buggy program stalls.
 //!
 //! Needs a running engine (`dockerd`) on `DOCKER_HOST` or
 //! `/var/run/docker.sock`; the harness builds the emitter image itself
@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use leakscope_monitor::docker::{Selector, socket_from_env};
 use leakscope_monitor::follow::{FollowOptions, Follower, Summary};
 use leakscope_monitor::{CensusSnapshot, MonitorConfig};
-use leakscope_sim::Variant;
+use leakscope_sim::{Group, Program};
 
 use leakscope_emitter::{IMAGE, docker};
 
@@ -133,12 +133,12 @@ impl Drop for Fleet {
     }
 }
 
-fn options(fleet: &Fleet, variant: Variant, out: &Path) -> FollowOptions {
+fn options(fleet: &Fleet, program: Program, out: &Path) -> FollowOptions {
     FollowOptions {
         monitor: MonitorConfig {
             rotation: Duration::from_secs(1),
             heartbeat: Duration::from_millis(500),
-            variant,
+            program,
         },
         selector: fleet.selector(),
         out: Some(out.to_path_buf()),
@@ -235,11 +235,11 @@ fn eventually(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
-/// The split monitor's census bound for `n` containers: a heartbeat each,
+/// The fixed program's census bound for `n` containers: a heartbeat each,
 /// at most a reader and a waiter each (a waiter lives only while its
 /// reader finishes), no handler, and a constant (writer, sampler,
 /// discovery; the timer driver is a runtime task).
-fn assert_split_bound(s: &CensusSnapshot, n: u64) {
+fn assert_fixed_bound(s: &CensusSnapshot, n: u64) {
     assert!(s.by_role.heartbeat <= n, "{s:?}");
     assert!(s.by_role.reader <= n, "{s:?}");
     assert_eq!(s.by_role.handler, 0, "{s:?}");
@@ -248,7 +248,7 @@ fn assert_split_bound(s: &CensusSnapshot, n: u64) {
     assert_eq!(s.runtime, 1, "{s:?}");
 }
 
-/// No `rotate()` of the split monitor stays blocked in `Wait()`: a waiter
+/// No `rotate()` of the fixed program stays blocked in `Wait()`: a waiter
 /// may be caught in `semacquire` for the moment its reader takes to exit,
 /// never for a second.
 fn assert_no_stall(census: &leakscope_monitor::Census) {
@@ -257,7 +257,7 @@ fn assert_no_stall(census: &leakscope_monitor::Census) {
         if g.state == leakscope_sim::State::Semacquire {
             assert!(
                 now.since(g.since).as_millis() < 1000,
-                "a split waiter is stuck in Wait(): {g:?}"
+                "a fixed waiter is stuck in Wait(): {g:?}"
             );
         }
     }
@@ -275,7 +275,7 @@ fn drained(summary: &Summary) {
 }
 
 #[test]
-fn split_follows_twenty_containers_for_ten_rotations_losing_no_line() {
+fn fixed_follows_twenty_containers_for_ten_rotations_losing_no_line() {
     let _serial = serial();
     if !engine() {
         return;
@@ -288,7 +288,7 @@ fn split_follows_twenty_containers_for_ten_rotations_losing_no_line() {
     let out = dir.path().join("lines.jsonl");
     let rt = runtime();
     let summary = rt.block_on(async {
-        let f = Follower::start(options(&fleet, Variant::Fixed, &out))
+        let f = Follower::start(options(&fleet, Program::FIXED, &out))
             .await
             .unwrap();
         let start = Instant::now();
@@ -296,7 +296,7 @@ fn split_follows_twenty_containers_for_ten_rotations_losing_no_line() {
         while start.elapsed() < Duration::from_secs(12) {
             tokio::time::sleep(Duration::from_millis(50)).await;
             let s = f.census().snapshot();
-            assert_split_bound(&s, 20);
+            assert_fixed_bound(&s, 20);
             assert_no_stall(f.census());
             if start.elapsed() > Duration::from_secs(3) {
                 steady.push(s);
@@ -330,7 +330,7 @@ fn split_follows_twenty_containers_for_ten_rotations_losing_no_line() {
 }
 
 #[test]
-fn split_survives_kills_restarts_pauses_and_late_containers() {
+fn fixed_survives_kills_restarts_pauses_and_late_containers() {
     let _serial = serial();
     if !engine() {
         return;
@@ -343,11 +343,11 @@ fn split_survives_kills_restarts_pauses_and_late_containers() {
     let out = dir.path().join("lines.jsonl");
     let rt = runtime();
     let summary = rt.block_on(async {
-        let f = Follower::start(options(&fleet, Variant::Fixed, &out))
+        let f = Follower::start(options(&fleet, Program::FIXED, &out))
             .await
             .unwrap();
         let check = |f: &Follower| {
-            assert_split_bound(&f.census().snapshot(), 5);
+            assert_fixed_bound(&f.census().snapshot(), 5);
             assert_no_stall(f.census());
         };
         let pause = |secs: u64| tokio::time::sleep(Duration::from_millis(secs));
@@ -383,7 +383,7 @@ fn split_survives_kills_restarts_pauses_and_late_containers() {
 }
 
 #[test]
-fn split_recovers_from_an_engine_restart_and_a_socket_missing_at_start() {
+fn fixed_recovers_from_an_engine_restart_and_a_socket_missing_at_start() {
     let _serial = serial();
     if !engine() {
         return;
@@ -395,7 +395,7 @@ fn split_recovers_from_an_engine_restart_and_a_socket_missing_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("lines.jsonl");
     let socket = dir.path().join("docker.sock");
-    let mut opts = options(&fleet, Variant::Fixed, &out);
+    let mut opts = options(&fleet, Program::FIXED, &out);
     opts.socket = socket.display().to_string();
     let rt = runtime();
     let summary = rt.block_on(async {
@@ -430,7 +430,7 @@ fn split_recovers_from_an_engine_restart_and_a_socket_missing_at_start() {
             );
         }
         tokio::time::sleep(Duration::from_secs(4)).await;
-        assert_split_bound(&f.census().snapshot(), 3);
+        assert_fixed_bound(&f.census().snapshot(), 3);
         stop_all(&fleet);
         let _ = docker(&[
             "update",
@@ -493,12 +493,12 @@ fn restart_engine() -> Result<(), String> {
 }
 
 #[test]
-fn shared_stalls_every_container_at_its_first_rotation() {
+fn buggy_stalls_every_container_at_its_first_rotation() {
     let _serial = serial();
     if !engine() {
         return;
     }
-    let mut fleet = Fleet::new("shared");
+    let mut fleet = Fleet::new("buggy");
     for i in 0..5 {
         fleet.run(&i.to_string(), 50, false);
     }
@@ -506,7 +506,7 @@ fn shared_stalls_every_container_at_its_first_rotation() {
     let out = dir.path().join("lines.jsonl");
     let rt = runtime();
     let summary = rt.block_on(async {
-        let f = Follower::start(options(&fleet, Variant::Buggy, &out))
+        let f = Follower::start(options(&fleet, Program::BUGGY, &out))
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_secs(3)).await;
@@ -519,14 +519,18 @@ fn shared_stalls_every_container_at_its_first_rotation() {
             (5, 0, 5),
             "{s:?}"
         );
-        let groups = f.census().wait_groups(Variant::Buggy).wg.unwrap();
+        let groups = *f
+            .census()
+            .wait_groups(Program::BUGGY)
+            .get(Group::Wg)
+            .unwrap();
         assert_eq!(
             (groups.counter, groups.holders.heartbeat, groups.waiters),
             (5, 5, 5)
         );
         let dump = f
             .census()
-            .dump(Variant::Buggy, leakscope_sim::DumpFormat::Grouped);
+            .dump(Program::BUGGY, leakscope_sim::DumpFormat::Grouped);
         assert!(
             dump.contains("5 @ waiter [semacquire] (blocked in Wait for good)"),
             "{dump}"

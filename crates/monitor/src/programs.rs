@@ -261,11 +261,13 @@ async fn heartbeat<S: Source>(m: Arc<Monitor<S>>, c: Arc<Container<S>>, task: Ta
     let _done = c.heartbeat_group().done_on_drop(Holder::Heartbeat); // defer c.wg.Done()
     let beat = m.config.heartbeat.max(Duration::from_millis(1));
     let mut tick = interval_at(Instant::now() + beat, beat); // tick := time.NewTicker(m.beat); defer tick.Stop()
+    let done = m.ctx.cancelled(); // m.ctx.Done()
+    tokio::pin!(done);
     loop {
         task.set_state(State::Select);
         tokio::select! {
             biased;
-            () = m.ctx.cancelled() => return, // case <-m.ctx.Done(): return // Stop() cancelled m.ctx (port: and the drain)
+            () = &mut done => return, // case <-m.ctx.Done(): return // Stop() cancelled m.ctx (port: and the drain)
             _ = tick.tick() => {}             // case <-tick.C:
         }
         task.set_state(State::Running);

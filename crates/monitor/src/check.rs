@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use leakscope_sim::{
-    Program, Report, Role, RunReport, Sample, Scenario, Source as ReportSource, State, StopOutcome,
-    Time,
+    LineClock, Program, Report, Role, RunReport, Sample, Scenario, Source as ReportSource, State,
+    StopOutcome, Time,
 };
 use tokio::sync::oneshot;
 use tokio::time::Instant;
@@ -29,6 +29,16 @@ use crate::synthetic::Synthetic;
 /// neither a line written at that millisecond nor anything later.
 pub const SAMPLE_OFFSET: Duration = Duration::from_millis(1);
 
+/// Most log lines one check run reads (all containers over the whole run):
+/// about a minute and a half of a release build, at about 1 µs a line.
+pub const MAX_LINES: u64 = 100_000_000;
+
+/// The log lines `scenario`'s containers write over the run, all of them.
+pub fn lines_written(scenario: &Scenario) -> u64 {
+    u64::from(scenario.containers)
+        .saturating_mul(LineClock::new(scenario.lines_per_min).before(scenario.horizon()))
+}
+
 /// What went wrong in a check run.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
@@ -38,6 +48,23 @@ pub enum CheckError {
     /// Occurs when the program has no port in this crate.
     #[error(transparent)]
     NoPort(#[from] NoPort),
+    /// Occurs when the containers would write more log lines over the run
+    /// than [`MAX_LINES`]: every line is read for real, one timer each.
+    #[error(
+        "{containers} containers writing {lines_per_min} lines a minute for {minutes} minutes write {lines} log lines, more than check reads in one run ({max}); lower lines_per_min, containers or minutes"
+    )]
+    TooManyLines {
+        /// The scenario's containers.
+        containers: u32,
+        /// Its lines per minute.
+        lines_per_min: u32,
+        /// Its minutes.
+        minutes: u32,
+        /// The lines its containers write over the run.
+        lines: u64,
+        /// [`MAX_LINES`].
+        max: u64,
+    },
     /// Occurs when tokio's own count of live tasks disagrees with the
     /// census's guards at a sample: a task escaped the census.
     #[error(
@@ -99,8 +126,9 @@ pub struct CheckRun {
 ///
 /// # Errors
 ///
-/// [`CheckError`]: a bad scenario, a program with no port, a task that
-/// escaped the census, or a drain that left tasks behind.
+/// [`CheckError`]: a bad scenario, one with more log lines than
+/// [`MAX_LINES`], a program with no port, a task that escaped the census,
+/// or a drain that left tasks behind.
 ///
 /// # Examples
 ///
@@ -115,6 +143,16 @@ pub struct CheckRun {
 /// ```
 pub fn run(scenario: &Scenario, program: Program) -> Result<CheckRun, CheckError> {
     scenario.validate()?;
+    let lines = lines_written(scenario);
+    if lines > MAX_LINES {
+        return Err(CheckError::TooManyLines {
+            containers: scenario.containers,
+            lines_per_min: scenario.lines_per_min,
+            minutes: scenario.minutes,
+            lines,
+            max: MAX_LINES,
+        });
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)

@@ -151,6 +151,34 @@ fn stop_hangs_on_the_buggy_program_and_returns_on_the_others() {
 }
 
 #[test]
+fn a_run_with_too_many_lines_is_refused_before_it_starts() {
+    let scenario = Scenario {
+        containers: 10_000,
+        minutes: 600,
+        lines_per_min: 30_000,
+        ..Scenario::default()
+    };
+    let e = check::run(&scenario, Program::FIXED).unwrap_err();
+    assert!(matches!(e, check::CheckError::TooManyLines { .. }), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "10000 containers writing 30000 lines a minute for 600 minutes write 180000000000 log lines, more than check reads in one run (100000000); lower lines_per_min, containers or minutes"
+    );
+    assert_eq!(
+        check::lines_written(&Preset::Fase6.scenario()),
+        55 * 58 * 60
+    );
+    let bad = Scenario {
+        containers: 0,
+        ..Scenario::default()
+    };
+    assert!(matches!(
+        check::run(&bad, Program::BUGGY),
+        Err(check::CheckError::Scenario(_))
+    ));
+}
+
+#[test]
 fn a_report_says_it_is_real_and_keeps_the_order_asked() {
     let programs = [Program::FIXED, Program::CLOSE_ONLY];
     let report = check::report(&Preset::Fase3.scenario(), &programs).unwrap();

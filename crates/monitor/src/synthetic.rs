@@ -218,3 +218,98 @@ impl LogStream for SyntheticStream {
         self.inner.failed.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::monitor::Env;
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap()
+    }
+
+    /// Reads `s` until it ends, noting when each line arrived.
+    fn read_all(env: &Env, s: SyntheticStream) -> Arc<Mutex<Vec<(String, u64)>>> {
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let (out, census) = (got.clone(), env.census.clone());
+        env.go(
+            TaskSpec::new(Role::Reader, State::IoWait),
+            |_task| async move {
+                while let Some(line) = s.read_line().await {
+                    let at = census.now().as_millis();
+                    out.lock().unwrap().push((line.text, at));
+                }
+            },
+        );
+        got
+    }
+
+    #[test]
+    fn a_stream_reads_each_line_at_the_instant_it_is_written_until_closed() {
+        rt().block_on(async {
+            let env = Env::start();
+            let scenario = Scenario {
+                error_rate: 0.0,
+                lines_per_min: 60,
+                ..Scenario::default()
+            };
+            let source = Synthetic::new(&scenario);
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let s = source.logs(&env, &ContainerRef::new(0, "0", "c0"), 1);
+            let got = read_all(&env, s.clone());
+            tokio::time::sleep(Duration::from_millis(2500)).await;
+            s.close();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            // Opened at 2 s: lines 2, 3 and 4, each 1 ms after its second.
+            let got = got.lock().unwrap().clone();
+            let want: Vec<(String, u64)> = [(2, 2001), (3, 3001), (4, 4001)]
+                .map(|(k, at)| (format!("seq={k}"), at))
+                .to_vec();
+            assert_eq!(got, want);
+            assert_eq!(s.err(), None);
+            env.shutdown.cancel();
+            env.census.drained().await;
+        });
+    }
+
+    #[test]
+    fn a_failed_stream_goes_silent_at_its_fault_and_fails_when_due() {
+        rt().block_on(async {
+            let env = Env::start();
+            let scenario = Scenario {
+                error_rate: 1.0,
+                rotation_secs: 60,
+                goroutines_per_reader: 3,
+                lines_per_min: 60,
+                ..Scenario::default()
+            };
+            let fault = FaultSchedule::new(scenario.seed, 1.0).fault(0, 1).unwrap();
+            let offset = u64::from(fault.offset_secs(60));
+            let source = Synthetic::new(&scenario);
+            let s = source.logs(&env, &ContainerRef::new(0, "0", "c0"), 1);
+            let got = read_all(&env, s.clone());
+            tokio::time::sleep(Duration::from_millis(59_500)).await;
+            // Silent from its fault on, and not yet failed for rotate().
+            assert_eq!(got.lock().unwrap().len() as u64, offset);
+            assert!(s.err().is_none());
+            assert_eq!(env.census.snapshot().by_role.handler, 0);
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            // Due at 60 s: failed, with its handlers; the reader still waits.
+            assert!(s.err().is_some());
+            let snap = env.census.snapshot();
+            assert_eq!((snap.by_role.handler, snap.by_role.reader), (2, 1));
+            s.close();
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            let snap = env.census.snapshot();
+            assert_eq!((snap.by_role.handler, snap.by_role.reader), (0, 0));
+            assert_eq!(got.lock().unwrap().len() as u64, offset);
+            env.shutdown.cancel();
+            env.census.drained().await;
+        });
+    }
+}

@@ -185,6 +185,18 @@ fn bad_check_flags_are_refused_in_one_line() {
         (&["check", "--preset", "fase9"], "--preset"),
         (&["check", "--program", "sometimes"], "--program"),
         (&["check", "--stop-at", "99"], "--stop-at"),
+        (
+            &[
+                "check",
+                "--containers",
+                "1000",
+                "--minutes",
+                "1440",
+                "--lines-per-min",
+                "30000",
+            ],
+            "--lines-per-min",
+        ),
         (&["check", "--format", "csv"], "--format"),
     ];
     for (args, flag) in cases {

@@ -36,8 +36,28 @@ pub fn config(args: &CheckArgs) -> Result<CheckConfig, InputError> {
 /// `check`: the real monitor's report, printed as `sim` prints its own.
 pub fn run(config: &CheckConfig) -> anyhow::Result<Status> {
     let sc = &config.scenario;
-    let report = check::report(&sc.scenario, &config.programs)
-        .context("running the real monitor on synthetic containers")?;
+    let report = match check::report(&sc.scenario, &config.programs) {
+        Ok(report) => report,
+        // Refused before it starts: the flags ask for too much.
+        Err(check::CheckError::TooManyLines {
+            containers,
+            lines_per_min,
+            minutes,
+            lines,
+            max,
+        }) => {
+            return Err(InputError::new(
+                "--lines-per-min",
+                Some(&lines_per_min.to_string()),
+                format!(
+                    "with --containers {containers} and --minutes {minutes} makes {lines} log lines"
+                ),
+                Some(&format!("up to {max} lines in one check run")),
+            )
+            .into());
+        }
+        Err(e) => return Err(e).context("running the real monitor on synthetic containers"),
+    };
     let text = match config.format {
         CheckFormat::Table => table::render(sc.name(), &report),
         CheckFormat::Json => serde_json::to_string_pretty(&report)? + "\n",

@@ -20,7 +20,10 @@ pub(crate) const DEF: Definition = Definition {
         (Anchor::CheckErr, "if s.Err() != nil {"),
         (Anchor::Close, "s.Close()   // always"),
         (Anchor::Wait, "c.wg.Wait() // the heartbeat still holds"),
-        (Anchor::Reopen, "m.openRotation(c, n+1) // not reached before Stop()"),
+        (
+            Anchor::Reopen,
+            "m.openRotation(c, n+1) // not reached before Stop()",
+        ),
         (Anchor::ReaderDone, "defer c.wg.Done()\n\tfor {\n\t\tline"),
         (Anchor::StopWait, "c.wg.Wait() // no reader"),
     ],

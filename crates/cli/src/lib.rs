@@ -21,6 +21,7 @@ pub mod config;
 pub mod csv;
 pub mod error;
 pub mod output;
+pub mod summary;
 pub mod sweep;
 pub mod table;
 

@@ -3,7 +3,6 @@
 //! file, its debug endpoint, a census sampled over time, and a clean drain
 //! at the end.
 
-use std::fmt::Write as _;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -119,113 +118,6 @@ impl Summary {
     /// Lines read over all containers.
     pub fn lines(&self) -> u64 {
         self.containers.iter().map(|c| c.lines).sum()
-    }
-
-    /// The summary as text.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        let total = |f: fn(&ContainerSummary) -> u64| self.containers.iter().map(f).sum::<u64>();
-        let _ = writeln!(
-            out,
-            "leakscope monitor: {} program, {}, {}, {}, {}, {} in {:.1} s",
-            self.program,
-            count(self.containers.len() as u64, "container"),
-            count(total(|c| c.lines), "line"),
-            count(total(|c| c.rotations), "rotation"),
-            count(total(|c| c.stream_errors), "stream error"),
-            count(total(|c| c.inspect_errors), "inspect error"),
-            self.elapsed.as_secs_f64()
-        );
-        if !self.engine_reached {
-            let _ = writeln!(out, "the Docker engine was never reached");
-        }
-        if !self.containers.is_empty() {
-            let width = self
-                .containers
-                .iter()
-                .map(|c| c.name.len())
-                .max()
-                .unwrap_or(9)
-                .max(9);
-            let _ = writeln!(
-                out,
-                "\n{:<width$}  {:>10}  {:>9}  {:>13}  {:>14}",
-                "container", "lines", "rotations", "stream errors", "inspect errors"
-            );
-            for c in &self.containers {
-                let _ = writeln!(
-                    out,
-                    "{:<width$}  {:>10}  {:>9}  {:>13}  {:>14}",
-                    c.name, c.lines, c.rotations, c.stream_errors, c.inspect_errors
-                );
-            }
-        }
-        if !self.samples.is_empty() {
-            let _ = writeln!(
-                out,
-                "\ntasks over time (census by role; tokio = num_alive_tasks, which adds HTTP connection tasks)"
-            );
-            let _ = writeln!(
-                out,
-                "{:>8}  {:>6}  {:>9}  {:>6}  {:>7}  {:>6}  {:>6}  {:>7}  {:>5}  {:>5}  {:>7}",
-                "time",
-                "system",
-                "heartbeat",
-                "reader",
-                "handler",
-                "waiter",
-                "helper",
-                "runtime",
-                "total",
-                "tokio",
-                "stalled"
-            );
-            let n = self.samples.len();
-            let rows = 12.min(n);
-            let mut shown: Vec<usize> =
-                (0..rows).map(|i| i * (n - 1) / (rows - 1).max(1)).collect();
-            shown.dedup();
-            for i in shown {
-                let s = &self.samples[i];
-                let _ = writeln!(
-                    out,
-                    "{:>7.1}s  {:>6}  {:>9}  {:>6}  {:>7}  {:>6}  {:>6}  {:>7}  {:>5}  {:>5}  {:>7}",
-                    s.at.as_secs_f64(),
-                    s.by_role.system,
-                    s.by_role.heartbeat,
-                    s.by_role.reader,
-                    s.by_role.handler,
-                    s.by_role.waiter,
-                    s.by_role.helper,
-                    s.runtime,
-                    s.by_role.total() + s.runtime,
-                    s.tokio_alive,
-                    s.stalled
-                );
-            }
-        }
-        let _ = writeln!(
-            out,
-            "\n{}",
-            if self.left_after_drain == 0 {
-                "drained: every task ended, census back at 0".to_owned()
-            } else {
-                format!(
-                    "drain incomplete: {} tasks still alive",
-                    self.left_after_drain
-                )
-            }
-        );
-        out
-    }
-}
-
-/// `1 line`, `2 lines`.
-fn count(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }
 

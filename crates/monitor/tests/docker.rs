@@ -271,7 +271,7 @@ fn stop_all(fleet: &Fleet) {
 }
 
 fn drained(summary: &Summary) {
-    assert_eq!(summary.left_after_drain, 0, "{}", summary.render());
+    assert_eq!(summary.left_after_drain, 0, "{summary:?}");
 }
 
 #[test]
@@ -324,7 +324,7 @@ fn fixed_follows_twenty_containers_for_ten_rotations_losing_no_line() {
     assert!(
         summary.containers.iter().all(|c| c.rotations >= 10),
         "{}",
-        summary.render()
+        format!("{summary:?}")
     );
     assert_every_line_once(&fleet, &out);
 }

@@ -208,7 +208,7 @@ pub fn run(plan: &Plan) -> anyhow::Result<Status> {
         let _ = writeln!(std::io::stderr(), "leakscope: {}", notice_line(&notice));
     })
     .map_err(monitor_error)?;
-    print(&summary.render())?;
+    print(&crate::summary::render(&summary))?;
     Ok(Status::Done)
 }
 

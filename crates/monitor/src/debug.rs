@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 
 use crate::census::{Census, TaskKind, TaskSpec};
 use crate::monitor::{Monitor, Stats};
-use crate::source::Source;
+use crate::source::LogSource;
 
 /// The Prometheus text of a monitor's census and counters, with the wait
 /// groups of `program`.
@@ -145,7 +145,11 @@ fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
 }
 
 /// The answer to one request.
-pub fn respond<S: Source>(m: &Monitor<S>, path: &str, query: Option<&str>) -> (StatusCode, String) {
+pub fn respond<S: LogSource>(
+    m: &Monitor<S>,
+    path: &str,
+    query: Option<&str>,
+) -> (StatusCode, String) {
     match path {
         "/debug/tasks" | "/debug/pprof/goroutine" => {
             let level = query
@@ -175,7 +179,7 @@ pub fn respond<S: Source>(m: &Monitor<S>, path: &str, query: Option<&str>) -> (S
 /// Serves the endpoint on `listener` until shutdown, as a
 /// [`Role::System`] task; each connection is one more system task while it
 /// lasts.
-pub fn spawn_server<S: Source>(m: &Arc<Monitor<S>>, listener: TcpListener) {
+pub fn spawn_server<S: LogSource>(m: &Arc<Monitor<S>>, listener: TcpListener) {
     let m = m.clone();
     let env = m.env.clone();
     env.go(

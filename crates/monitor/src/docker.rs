@@ -14,7 +14,7 @@
 //!   reconnects. The [`Engine`] records whether it answered and publishes
 //!   each change ([`Engine::subscribe`]), so a face can say once, clearly,
 //!   that the engine cannot be reached and is retried, and once when it is
-//!   back ([`crate::run`] turns the changes into [`crate::run::Notice`]s).
+//!   back ([`crate::run`] turns the changes into [`crate::run::RunNotice`]s).
 //!
 //! A Docker stream never half-opens the way the model's failed streams do:
 //! an engine error ends the read, so its reader exits on its own and the
@@ -38,7 +38,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::census::{FailedFlag, TaskSpec};
 use crate::monitor::{ContainerRef, Env, Monitor};
-use crate::source::{Inspection, Line, LogStream, Source};
+use crate::source::{Inspection, Line, LogSource, LogStream};
 
 /// The engine's socket when `DOCKER_HOST` does not name one.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
@@ -293,7 +293,7 @@ impl DockerSource {
     }
 }
 
-impl Source for DockerSource {
+impl LogSource for DockerSource {
     type Stream = DockerStream;
 
     fn logs(&self, env: &Env, container: &ContainerRef, _n: u32) -> DockerStream {

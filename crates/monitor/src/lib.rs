@@ -71,7 +71,7 @@ mod wait_group;
 
 pub use census::{Census, CensusSnapshot, Task, TaskGuard, TaskKind, TaskSpec};
 pub use monitor::{ContainerRef, ContainerStats, Env, Monitor, MonitorConfig, NoPort, Stats};
-pub use source::{Inspection, Line, LogStream, Source};
+pub use source::{Inspection, Line, LogSource, LogStream};
 pub use synthetic::{Synthetic, SyntheticStream};
 pub use timers::{Timer, Timers};
 pub use wait_group::{DoneOnDrop, Holder, WaitGroup, WaitGroupError};

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::census::{Census, Task, TaskSpec};
 use crate::programs::{Container, Port};
-use crate::source::{Inspection, Line, LogStream, Source};
+use crate::source::{Inspection, Line, LogSource, LogStream};
 use crate::timers::Timers;
 
 /// The machinery every task of a monitor reaches: the census that counts
@@ -165,7 +165,7 @@ impl Default for MonitorConfig {
 pub struct NoPort(pub Program);
 
 /// `type Monitor`: one program of the core, on real tasks.
-pub struct Monitor<S: Source> {
+pub struct Monitor<S: LogSource> {
     /// `m.docker`.
     pub source: S,
     /// Census, timers, shutdown.
@@ -186,7 +186,7 @@ pub struct Monitor<S: Source> {
     stopping: Mutex<Option<u32>>,
 }
 
-impl<S: Source + std::fmt::Debug> std::fmt::Debug for Monitor<S> {
+impl<S: LogSource + std::fmt::Debug> std::fmt::Debug for Monitor<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Monitor")
             .field("source", &self.source)
@@ -201,7 +201,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-impl<S: Source> Monitor<S> {
+impl<S: LogSource> Monitor<S> {
     /// A monitor running `config.program` on `source`; lines go to `out`,
     /// if given.
     ///

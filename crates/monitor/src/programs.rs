@@ -40,7 +40,7 @@ use tokio::time::{Instant, interval_at};
 
 use crate::census::Task;
 use crate::monitor::{Life, Monitor};
-use crate::source::{LogStream, Source};
+use crate::source::{LogSource, LogStream};
 use crate::timers::Timer;
 use crate::wait_group::{Holder, WaitGroup};
 
@@ -49,8 +49,13 @@ pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// `func (m *Monitor) rotate(c *container, s *Stream, n int)`, run on its
 /// own task (`task`) when rotation `n` falls due.
-pub(crate) type Rotate<S> =
-    fn(Arc<Monitor<S>>, Arc<Container<S>>, Arc<<S as Source>::Stream>, u32, Task) -> BoxFuture<()>;
+pub(crate) type Rotate<S> = fn(
+    Arc<Monitor<S>>,
+    Arc<Container<S>>,
+    Arc<<S as LogSource>::Stream>,
+    u32,
+    Task,
+) -> BoxFuture<()>;
 
 /// `Stop()`'s last loop, for one container: its waits. `false` when the
 /// monitor drained before they returned.
@@ -68,7 +73,7 @@ pub(crate) struct Layout {
 }
 
 /// One program's port: what is its own.
-pub(crate) struct Port<S: Source> {
+pub(crate) struct Port<S: LogSource> {
     /// The program of the core it ports.
     pub program: Program,
     /// Its groups.
@@ -80,11 +85,11 @@ pub(crate) struct Port<S: Source> {
 }
 
 /// The registry: the port of `program`, if it has one.
-pub(crate) fn port<S: Source>(program: Program) -> Option<Port<S>> {
+pub(crate) fn port<S: LogSource>(program: Program) -> Option<Port<S>> {
     ports().into_iter().find(|p| p.program == program)
 }
 
-fn ports<S: Source>() -> [Port<S>; 4] {
+fn ports<S: LogSource>() -> [Port<S>; 4] {
     [
         buggy::port(),
         close_only::port(),
@@ -104,7 +109,7 @@ pub(crate) fn ported_names() -> String {
 
 /// `type container struct`: the container, its groups as its program lays
 /// them out, and, under `mu`, its current rotation's stream and timer.
-pub(crate) struct Container<S: Source> {
+pub(crate) struct Container<S: LogSource> {
     /// `id`, and what the port knows of the container.
     pub life: Life,
     layout: Layout,
@@ -116,14 +121,14 @@ pub(crate) struct Container<S: Source> {
 }
 
 /// What `c.mu` guards.
-pub(crate) struct Current<S: Source> {
+pub(crate) struct Current<S: LogSource> {
     /// `stream *Stream // the current rotation's stream`
     pub stream: Option<Arc<S::Stream>>,
     /// `timer *time.Timer // the current rotation's timer`
     pub timer: Option<Timer>,
 }
 
-impl<S: Source> Container<S> {
+impl<S: LogSource> Container<S> {
     pub(crate) fn new(layout: Layout, life: Life) -> Container<S> {
         let heartbeat_wg = WaitGroup::new();
         let reader_wg = if layout.reader == layout.heartbeat {
@@ -195,7 +200,7 @@ impl<S: Source> Container<S> {
 }
 
 /// `func (m *Monitor) monitorContainer(c *container)`
-pub(crate) fn monitor_container<S: Source>(m: &Arc<Monitor<S>>, c: &Arc<Container<S>>) {
+pub(crate) fn monitor_container<S: LogSource>(m: &Arc<Monitor<S>>, c: &Arc<Container<S>>) {
     add(c.heartbeat_group(), Holder::Heartbeat); // c.wg.Add(1)
     let (m2, c2) = (m.clone(), c.clone());
     m.env.go(
@@ -206,7 +211,7 @@ pub(crate) fn monitor_container<S: Source>(m: &Arc<Monitor<S>>, c: &Arc<Containe
 }
 
 /// `func (m *Monitor) openRotation(c *container, n int)`
-pub(crate) fn open_rotation<S: Source>(m: &Arc<Monitor<S>>, c: &Arc<Container<S>>, n: u32) {
+pub(crate) fn open_rotation<S: LogSource>(m: &Arc<Monitor<S>>, c: &Arc<Container<S>>, n: u32) {
     let mut current = c.lock(); // c.mu.Lock(); defer c.mu.Unlock()
     if m.ctx.is_cancelled() {
         // if m.ctx.Err() != nil {
@@ -236,7 +241,7 @@ pub(crate) fn open_rotation<S: Source>(m: &Arc<Monitor<S>>, c: &Arc<Container<S>
 }
 
 /// `func (m *Monitor) reader(c *container, s *Stream, n int)`
-async fn reader<S: Source>(
+async fn reader<S: LogSource>(
     m: Arc<Monitor<S>>,
     c: Arc<Container<S>>,
     s: Arc<S::Stream>,
@@ -257,7 +262,7 @@ async fn reader<S: Source>(
 }
 
 /// `func (m *Monitor) heartbeat(c *container)`
-async fn heartbeat<S: Source>(m: Arc<Monitor<S>>, c: Arc<Container<S>>, task: Task) {
+async fn heartbeat<S: LogSource>(m: Arc<Monitor<S>>, c: Arc<Container<S>>, task: Task) {
     let _done = c.heartbeat_group().done_on_drop(Holder::Heartbeat); // defer c.wg.Done()
     let beat = m.config.heartbeat.max(Duration::from_millis(1));
     let mut tick = interval_at(Instant::now() + beat, beat); // tick := time.NewTicker(m.beat); defer tick.Stop()
@@ -279,7 +284,7 @@ async fn heartbeat<S: Source>(m: Arc<Monitor<S>>, c: Arc<Container<S>>, task: Ta
 
 /// `func (m *Monitor) Stop()`: the first loops here, the program's waits
 /// in its port.
-pub(crate) async fn stop<S: Source>(m: &Arc<Monitor<S>>) -> bool {
+pub(crate) async fn stop<S: LogSource>(m: &Arc<Monitor<S>>) -> bool {
     m.ctx.cancel(); // m.cancel()
     let containers = m.program_containers();
     for c in &containers {
@@ -304,7 +309,7 @@ pub(crate) async fn stop<S: Source>(m: &Arc<Monitor<S>>) -> bool {
 
 /// `wg.Wait()` on a task of the program: the task shows `semacquire` while
 /// it blocks. `false` when the monitor drained first (port).
-pub(crate) async fn wait<S: Source>(m: &Monitor<S>, task: &Task, wg: &WaitGroup) -> bool {
+pub(crate) async fn wait<S: LogSource>(m: &Monitor<S>, task: &Task, wg: &WaitGroup) -> bool {
     task.set_state(State::Semacquire);
     tokio::select! {
         biased;
@@ -318,7 +323,7 @@ pub(crate) async fn wait<S: Source>(m: &Monitor<S>, task: &Task, wg: &WaitGroup)
 
 /// `wg.Wait()` in `Stop()`, on its caller (not a task of the program).
 /// `false` when the monitor drained first (port).
-pub(crate) async fn wait_in_stop<S: Source>(m: &Monitor<S>, wg: &WaitGroup) -> bool {
+pub(crate) async fn wait_in_stop<S: LogSource>(m: &Monitor<S>, wg: &WaitGroup) -> bool {
     tokio::select! {
         biased;
         () = wg.wait_uncounted() => true,

@@ -3,7 +3,7 @@
 //! SIGTERM, the drain, and the [`Summary`].
 //!
 //! It takes checked values only ([`Plan`]); reading flags and printing are
-//! the face's. While the run goes on it hands the face [`Notice`]s to tell
+//! the face's. While the run goes on it hands the face [`RunNotice`]s to tell
 //! the user: where the debug endpoint listens, and when the engine cannot
 //! be reached or answers again.
 
@@ -24,7 +24,7 @@ pub struct Plan {
 
 /// Something worth telling the user while a run goes on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Notice {
+pub enum RunNotice {
     /// The debug endpoint listens here (the port the system chose, when
     /// port 0 was asked for).
     DebugEndpoint(SocketAddr),
@@ -38,7 +38,7 @@ pub enum Notice {
         /// How often it is retried.
         retry: Duration,
     },
-    /// The engine answers again after an [`Notice::EngineUnreachable`].
+    /// The engine answers again after an [`RunNotice::EngineUnreachable`].
     EngineBack {
         /// The engine's socket.
         socket: String,
@@ -78,14 +78,14 @@ fn unreachable_text(socket: &str, why: Option<&str>, elapsed: Duration) -> Strin
 
 /// Follows the engine on a runtime of its own (two worker threads) until
 /// `plan.duration` has passed or Ctrl-C / SIGTERM arrives, drains every
-/// task and returns the summary. `notify` hears the [`Notice`]s, on the
+/// task and returns the summary. `notify` hears the [`RunNotice`]s, on the
 /// calling thread.
 ///
 /// # Errors
 ///
 /// [`RunError`]: no runtime, a follower that could not start or write its
 /// output, or an engine never reached.
-pub fn run(plan: &Plan, mut notify: impl FnMut(Notice)) -> Result<Summary, RunError> {
+pub fn run(plan: &Plan, mut notify: impl FnMut(RunNotice)) -> Result<Summary, RunError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -107,12 +107,12 @@ pub fn run(plan: &Plan, mut notify: impl FnMut(Notice)) -> Result<Summary, RunEr
 pub async fn follow_until(
     options: FollowOptions,
     stop: impl Future<Output = ()>,
-    notify: &mut dyn FnMut(Notice),
+    notify: &mut dyn FnMut(RunNotice),
 ) -> Result<Summary, RunError> {
     let retry = options.poll;
     let follower = Follower::start(options).await?;
     if let Some(addr) = follower.debug_addr() {
-        notify(Notice::DebugEndpoint(addr));
+        notify(RunNotice::DebugEndpoint(addr));
     }
     let engine = follower.monitor().source.engine().clone();
     let mut state = engine.subscribe();
@@ -134,7 +134,7 @@ pub async fn follow_until(
                 match reachable {
                     Some(false) if !out_of_reach => {
                         out_of_reach = true;
-                        notify(Notice::EngineUnreachable {
+                        notify(RunNotice::EngineUnreachable {
                             socket: engine.socket().to_owned(),
                             why: engine.last_error().unwrap_or_default(),
                             retry,
@@ -142,7 +142,7 @@ pub async fn follow_until(
                     }
                     Some(true) if out_of_reach => {
                         out_of_reach = false;
-                        notify(Notice::EngineBack {
+                        notify(RunNotice::EngineBack {
                             socket: engine.socket().to_owned(),
                         });
                     }
@@ -228,10 +228,10 @@ mod tests {
         );
         assert!(!text.contains('\n'));
         assert_eq!(notices.len(), 2, "{notices:?}");
-        assert!(matches!(notices[0], Notice::DebugEndpoint(a) if a.port() != 0));
+        assert!(matches!(notices[0], RunNotice::DebugEndpoint(a) if a.port() != 0));
         assert!(matches!(
             &notices[1],
-            Notice::EngineUnreachable { retry, .. } if *retry == Duration::from_millis(100)
+            RunNotice::EngineUnreachable { retry, .. } if *retry == Duration::from_millis(100)
         ));
         assert!(out.is_file());
     }

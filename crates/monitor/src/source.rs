@@ -32,7 +32,7 @@ pub enum Inspection {
 }
 
 /// `m.docker`: opens log streams and inspects containers.
-pub trait Source: Send + Sync + Sized + 'static {
+pub trait LogSource: Send + Sync + Sized + 'static {
     /// The log streams this source opens.
     type Stream: LogStream;
 

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::census::{FailedFlag, TaskSpec};
 use crate::monitor::{ContainerRef, Env};
-use crate::source::{Inspection, Line, LogStream, Source};
+use crate::source::{Inspection, Line, LogSource, LogStream};
 use crate::timers::Timers;
 
 /// A source of synthetic containers that never stop.
@@ -62,7 +62,7 @@ impl Synthetic {
     }
 }
 
-impl Source for Synthetic {
+impl LogSource for Synthetic {
     type Stream = SyntheticStream;
 
     fn logs(&self, env: &Env, container: &ContainerRef, n: u32) -> SyntheticStream {

@@ -17,7 +17,7 @@ use crate::components::{
     Story,
 };
 use crate::dom;
-use crate::state::{Action, Side, State};
+use crate::state::{Action, AppState, Side};
 use crate::view::{focus, key_events};
 
 /// Milliseconds between playback ticks (about one per display frame).
@@ -42,7 +42,7 @@ struct Live {
 
 /// Starts the playback timer: every tick dispatches [`Action::Tick`] with
 /// the wall clock. Dropping the returned handle stops it.
-fn start_timer(dispatcher: UseReducerDispatcher<State>, probe: Rc<RefCell<Probe>>) -> Interval {
+fn start_timer(dispatcher: UseReducerDispatcher<AppState>, probe: Rc<RefCell<Probe>>) -> Interval {
     Interval::new(TICK_MS, move || {
         let now = dom::now_ms();
         probe.borrow_mut().tick_started(now);
@@ -52,7 +52,7 @@ fn start_timer(dispatcher: UseReducerDispatcher<State>, probe: Rc<RefCell<Probe>
 
 /// Plays or pauses.
 pub(crate) fn toggle(
-    dispatcher: &UseReducerDispatcher<State>,
+    dispatcher: &UseReducerDispatcher<AppState>,
     probe: &Rc<RefCell<Probe>>,
     playing: bool,
 ) {
@@ -76,7 +76,7 @@ pub fn App(props: &AppProps) -> Html {
     let bench = dom::bench_requested(&query);
     let state = {
         let query = query.clone();
-        use_reducer_eq(move || State::from_query(&query))
+        use_reducer_eq(move || AppState::from_query(&query))
     };
     let dispatcher = state.dispatcher();
     let probe = use_mut_ref(Probe::default);
@@ -285,7 +285,7 @@ pub fn App(props: &AppProps) -> Html {
 
 fn on_key(
     e: &web_sys::KeyboardEvent,
-    dispatcher: &UseReducerDispatcher<State>,
+    dispatcher: &UseReducerDispatcher<AppState>,
     probe: &Rc<RefCell<Probe>>,
     live: &Live,
 ) {

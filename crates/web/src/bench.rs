@@ -19,7 +19,7 @@ use yew::prelude::*;
 use crate::app::toggle;
 use crate::dom;
 use crate::format::dec;
-use crate::state::{Action, Runs, Speed, State, timed};
+use crate::state::{Action, AppState, Runs, Speed, timed};
 
 /// Budgets from the issue, milliseconds.
 pub const BUDGET_FIRST_RENDER: f64 = 1_000.0;
@@ -82,7 +82,7 @@ pub fn quantile(xs: &[f64], q: f64) -> f64 {
 
 /// Runs the measurements, driving the page through `dispatcher`.
 pub async fn run_bench(
-    dispatcher: UseReducerDispatcher<State>,
+    dispatcher: UseReducerDispatcher<AppState>,
     probe: Rc<RefCell<Probe>>,
     out: UseStateHandle<Option<BenchResult>>,
 ) {

@@ -1,5 +1,5 @@
-//! The page's components: thin functions of their props. State lives in
-//! [`crate::state::State`]; components only render it and send
+//! The page's components: thin functions of their props. AppState lives in
+//! [`crate::state::AppState`]; components only render it and send
 //! [`crate::state::Action`]s.
 
 mod canvas;

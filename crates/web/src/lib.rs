@@ -4,7 +4,7 @@
 //! side.
 //!
 //! All logic lives in [`leakscope_sim`]; this crate presents it. The state
-//! ([`state::State`]) holds every program's [`leakscope_sim::Trace`] of one
+//! ([`state::AppState`]) holds every program's [`leakscope_sim::Trace`] of one
 //! scenario, the two programs in the panes and a virtual instant; every
 //! number on the page is the core's answer for that instant, so at whole
 //! minutes the page equals `leakscope sim --program all --format json`.
@@ -31,7 +31,7 @@ pub mod state;
 pub mod view;
 
 pub use app::{App, AppProps};
-pub use state::{Action, Runs, Side, State};
+pub use state::{Action, AppState, Runs, Side};
 
 /// Mounts the page into `#app` (or the body), with the panic banner hook.
 pub fn start() {

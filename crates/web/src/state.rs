@@ -217,7 +217,7 @@ pub enum Action {
 /// The page's state. Compared by the identity of its runs and by value for
 /// everything else, so an unchanged state renders nothing.
 #[derive(Clone)]
-pub struct State {
+pub struct AppState {
     /// The preset the scenario started from.
     pub preset: Preset,
     /// Every program's run of the current scenario.
@@ -251,11 +251,11 @@ pub struct State {
     /// The wall-clock milliseconds the last simulation took (every program).
     pub resim_ms: f64,
     /// Where the last clock movement started: the narration tells what
-    /// happened after it up to [`State::at`].
+    /// happened after it up to [`AppState::at`].
     pub moved_from: Option<Time>,
 }
 
-impl PartialEq for State {
+impl PartialEq for AppState {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.runs, &other.runs)
             && self.preset == other.preset
@@ -274,9 +274,9 @@ impl PartialEq for State {
     }
 }
 
-impl std::fmt::Debug for State {
+impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("State")
+        f.debug_struct("AppState")
             .field("preset", &self.preset)
             .field("scenario", &self.runs.scenario)
             .field("panes", &(self.left, self.right))
@@ -307,10 +307,10 @@ pub fn core_query(query: &str) -> String {
         .join("&")
 }
 
-impl State {
+impl AppState {
     /// The state a URL query restores, paused at its `t`, with a notice for
     /// every value that could not be used.
-    pub fn from_query(query: &str) -> State {
+    pub fn from_query(query: &str) -> AppState {
         let (mut link, notices) = Permalink::parse(&core_query(query));
         let mut notices: Vec<String> = notices.into_iter().map(|n| n.message).collect();
         if link.scenario.containers > MAX_PAGE_CONTAINERS {
@@ -335,7 +335,7 @@ impl State {
                 timed(|| Runs::new(&link.scenario).expect("presets are valid"))
             }
         };
-        State {
+        AppState {
             preset: link.preset,
             left: link.left,
             right: link.right,
@@ -419,7 +419,7 @@ impl State {
         &self.runs.scenario
     }
 
-    fn paused(mut self) -> State {
+    fn paused(mut self) -> AppState {
         self.timer = None;
         self.last_tick = None;
         self.carry = 0.0;
@@ -429,14 +429,14 @@ impl State {
         self
     }
 
-    fn moved(mut self, to: Time) -> State {
+    fn moved(mut self, to: Time) -> AppState {
         let to = to.min(self.runs.end());
         self.moved_from = Some(self.at);
         self.at = to;
         self
     }
 
-    fn with_scenario(mut self, preset: Preset, scenario: Scenario) -> State {
+    fn with_scenario(mut self, preset: Preset, scenario: Scenario) -> AppState {
         match timed(|| Runs::new(&scenario)) {
             (Ok(runs), ms) => {
                 self.preset = preset;
@@ -451,7 +451,7 @@ impl State {
         self
     }
 
-    fn set_param(mut self, param: Param, text: &str) -> State {
+    fn set_param(mut self, param: Param, text: &str) -> AppState {
         // The core judges typed text the same way for every face.
         let mut scenario = self.scenario().clone();
         if let Err(e) = scenario.set(param, text).and_then(|()| scenario.validate()) {
@@ -474,7 +474,7 @@ impl State {
         self.with_scenario(preset, scenario)
     }
 
-    fn tick(mut self, now: f64) -> State {
+    fn tick(mut self, now: f64) -> AppState {
         let Some(last) = self.last_tick else {
             self.last_tick = Some(now);
             return self;
@@ -504,7 +504,7 @@ impl State {
     }
 }
 
-impl Reducible for State {
+impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
@@ -617,18 +617,19 @@ mod tests {
 
     #[test]
     fn a_query_restores_the_state_and_round_trips() {
-        let s = State::from_query("preset=fase3&containers=20&t=7.5&container=3");
+        let s = AppState::from_query("preset=fase3&containers=20&t=7.5&container=3");
         assert!(s.notices.is_empty(), "{:?}", s.notices);
         assert_eq!(s.at, Time::from_secs(450));
         assert_eq!(s.container, 3);
         assert_eq!(s.scenario().containers, 20);
-        let back = State::from_query(&s.to_query());
+        let back = AppState::from_query(&s.to_query());
         assert_eq!(back.permalink(), s.permalink());
     }
 
     #[test]
     fn bad_values_are_named_and_fall_back() {
-        let s = State::from_query("containers=-5&t=abc&seed=99999999999999999999999999999999999");
+        let s =
+            AppState::from_query("containers=-5&t=abc&seed=99999999999999999999999999999999999");
         assert_eq!(s.scenario(), &Scenario::default());
         assert_eq!(s.at, Time::ZERO);
         let all = s.notices.join("\n");
@@ -639,14 +640,14 @@ mod tests {
 
     #[test]
     fn more_containers_than_the_page_animates_fall_back() {
-        let s = State::from_query("containers=2000");
+        let s = AppState::from_query("containers=2000");
         assert_eq!(s.scenario().containers, 55);
         assert!(s.notices[0].starts_with("containers=2000"));
     }
 
     #[test]
     fn stepping_forward_then_back_returns_to_the_same_instant() {
-        let s = Rc::new(State::from_query("t=5"));
+        let s = Rc::new(AppState::from_query("t=5"));
         let fwd = s.clone().reduce(Action::StepForward);
         assert_eq!(fwd.at, Time::from_minutes(10));
         let back = fwd.reduce(Action::StepBack);
@@ -655,7 +656,7 @@ mod tests {
 
     #[test]
     fn reduced_motion_playback_jumps_from_event_to_event() {
-        let mut s = State::from_query("t=0");
+        let mut s = AppState::from_query("t=0");
         s.reduced_motion = true;
         s.last_tick = Some(0.0);
         // Playing: a tick under a second later does nothing, one after a
@@ -668,7 +669,7 @@ mod tests {
 
     #[test]
     fn playing_advances_by_the_speed_and_stops_at_the_end() {
-        let mut s = State::from_query("preset=fase3&t=9");
+        let mut s = AppState::from_query("preset=fase3&t=9");
         s.last_tick = Some(0.0);
         s.speed = Speed::OneMinute;
         let s = s.tick(100.0);
@@ -683,7 +684,7 @@ mod tests {
 
     #[test]
     fn a_typed_parameter_is_judged_by_the_core_and_kept_when_bad() {
-        let s = Rc::new(State::from_query("t=30"));
+        let s = Rc::new(AppState::from_query("t=30"));
         let bad = s
             .clone()
             .reduce(Action::SetParam(Param::Containers, "-5".into()));
@@ -707,26 +708,31 @@ mod tests {
     #[test]
     fn stepping_follows_the_programs_in_the_panes() {
         // wait-timeout's timeouts fall 10 s after each rotation.
-        let s = Rc::new(State::from_query("t=5&left=wait-timeout"));
+        let s = Rc::new(AppState::from_query("t=5&left=wait-timeout"));
         let fwd = s.clone().reduce(Action::StepForward);
         assert_eq!(fwd.at, Time::from_secs(5 * 60 + 10));
-        let s = Rc::new(State::from_query("t=5"));
+        let s = Rc::new(AppState::from_query("t=5"));
         assert_eq!(s.reduce(Action::StepForward).at, Time::from_minutes(10));
     }
 
     #[test]
     fn the_panes_round_trip_and_a_card_takes_the_left_pane() {
-        let s = Rc::new(State::from_query("left=close-only&right=wait-timeout&t=3"));
+        let s = Rc::new(AppState::from_query(
+            "left=close-only&right=wait-timeout&t=3",
+        ));
         assert_eq!(s.panes(), [Program::CLOSE_ONLY, Program::WAIT_TIMEOUT]);
         assert!(s.to_query().contains("left=close-only&right=wait-timeout"));
-        assert_eq!(State::from_query(&s.to_query()).permalink(), s.permalink());
+        assert_eq!(
+            AppState::from_query(&s.to_query()).permalink(),
+            s.permalink()
+        );
         let same = s.clone().reduce(Action::Show(Program::WAIT_TIMEOUT));
         assert_eq!(same.panes(), s.panes(), "already shown: nothing moves");
         let shown = s.reduce(Action::Show(Program::BUGGY));
         assert_eq!(shown.panes(), [Program::BUGGY, Program::WAIT_TIMEOUT]);
         let picked = shown.reduce(Action::SetPane(Side::Right, Program::FIXED));
         assert_eq!(picked.panes(), Program::PAIR);
-        let bad = State::from_query("left=shared");
+        let bad = AppState::from_query("left=shared");
         assert_eq!(bad.left, Program::BUGGY);
         assert!(
             bad.notices[0].starts_with("left=shared"),
@@ -737,7 +743,7 @@ mod tests {
 
     #[test]
     fn every_program_runs_and_the_new_parameters_reach_the_core() {
-        let s = Rc::new(State::from_query("preset=fase3"));
+        let s = Rc::new(AppState::from_query("preset=fase3"));
         assert_eq!(s.runs.programs(), Program::ALL.to_vec());
         let s = s.reduce(Action::SetParam(Param::StopAt, "6".into()));
         assert_eq!(s.scenario().stop_at, Some(6));

@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use leakscope_sim::{Group, Param, Permalink, Preset, Program, Scenario, Time, simulate};
-use leakscope_web::{Action, App, AppProps, State};
+use leakscope_web::{Action, App, AppProps, AppState};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement};
@@ -20,14 +20,14 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 fn a_query_round_trips_through_the_state() {
-    let s = State::from_query(
+    let s = AppState::from_query(
         "?preset=fase3&containers=20&t=7.5&container=3&seed=42&left=close-only&right=wait-timeout&stop_at=8&lines_per_min=5",
     );
     assert!(s.notices.is_empty(), "{:?}", s.notices);
     assert_eq!(s.at, Time::from_secs(450));
     assert_eq!(s.panes(), [Program::CLOSE_ONLY, Program::WAIT_TIMEOUT]);
     assert_eq!(s.scenario().stop_at, Some(8));
-    let back = State::from_query(&s.to_query());
+    let back = AppState::from_query(&s.to_query());
     assert_eq!(back.permalink(), s.permalink());
     assert_eq!(Permalink::parse(&s.to_query()).0, s.permalink());
 }
@@ -35,7 +35,7 @@ fn a_query_round_trips_through_the_state() {
 #[wasm_bindgen_test]
 fn bad_parameters_are_named_and_fall_back_to_their_defaults() {
     let long = "9".repeat(40);
-    let s = State::from_query(&format!("containers=-5&t=abc&seed={long}&bench=1"));
+    let s = AppState::from_query(&format!("containers=-5&t=abc&seed={long}&bench=1"));
     assert_eq!(s.scenario(), &Preset::Fase6.scenario());
     assert_eq!(s.at, Time::ZERO);
     let all = s.notices.join("\n");
@@ -50,7 +50,7 @@ fn bad_parameters_are_named_and_fall_back_to_their_defaults() {
 
 #[wasm_bindgen_test]
 fn scrubbing_shows_the_cores_sample_at_whole_minutes() {
-    let s = Rc::new(State::from_query(""));
+    let s = Rc::new(AppState::from_query(""));
     let s = s.reduce(Action::Seek(Time::from_minutes(17)));
     assert_eq!(s.at, Time::from_minutes(17));
     for p in Program::ALL {
@@ -65,7 +65,7 @@ fn scrubbing_shows_the_cores_sample_at_whole_minutes() {
 
 #[wasm_bindgen_test]
 fn stepping_forward_then_back_returns_to_the_same_state() {
-    let start = Rc::new(State::from_query("preset=fase6&t=10&container=2"));
+    let start = Rc::new(AppState::from_query("preset=fase6&t=10&container=2"));
     let mut s = start.clone();
     for _ in 0..3 {
         s = s.reduce(Action::StepForward);
@@ -83,7 +83,7 @@ fn stepping_forward_then_back_returns_to_the_same_state() {
 
 #[wasm_bindgen_test]
 fn a_changed_parameter_re_simulates_at_once() {
-    let s = Rc::new(State::from_query("t=30"));
+    let s = Rc::new(AppState::from_query("t=30"));
     let s = s.reduce(Action::SetParam(Param::Containers, "8".into()));
     assert_eq!(s.runs.trace(Program::BUGGY).scenario().containers, 8);
     assert_eq!(s.at, Time::from_minutes(30));

@@ -8,7 +8,7 @@ use std::time::Duration;
 use leakscope_monitor::MonitorConfig;
 use leakscope_monitor::docker::{Selector, socket_from_env};
 use leakscope_monitor::follow::{FollowError, FollowOptions};
-use leakscope_monitor::run::{self as monitor_run, Notice, Plan, RunError};
+use leakscope_monitor::run::{self as monitor_run, Plan, RunError, RunNotice};
 use leakscope_monitor::{debug, duration};
 
 use super::Status;
@@ -156,16 +156,16 @@ pub fn config(args: &MonitorArgs) -> Result<Plan, InputError> {
 }
 
 /// A notice of the running monitor, as a line for standard error.
-pub fn notice_line(notice: &Notice) -> String {
+pub fn notice_line(notice: &RunNotice) -> String {
     match notice {
-        Notice::DebugEndpoint(addr) => {
+        RunNotice::DebugEndpoint(addr) => {
             format!("debug endpoint on http://{addr}/debug/tasks?debug=1 and /metrics")
         }
-        Notice::EngineUnreachable { socket, why, retry } => format!(
+        RunNotice::EngineUnreachable { socket, why, retry } => format!(
             "cannot reach the Docker engine at {socket} ({why}); retrying every {}",
             duration::format(*retry)
         ),
-        Notice::EngineBack { socket } => {
+        RunNotice::EngineBack { socket } => {
             format!("the Docker engine at {socket} answers again")
         }
     }

@@ -14,10 +14,10 @@ use leakscope_sim::{Group, Program};
 use super::{Container, Layout, Port, open_rotation, wait, wait_in_stop};
 use crate::census::Task;
 use crate::monitor::Monitor;
-use crate::source::{LogStream, Source};
+use crate::source::{LogSource, LogStream};
 
 /// Its entry in the registry.
-pub(super) fn port<S: Source>() -> Port<S> {
+pub(super) fn port<S: LogSource>() -> Port<S> {
     Port {
         program: Program::CLOSE_ONLY,
         // wg sync.WaitGroup // the heartbeat AND every reader
@@ -32,7 +32,7 @@ pub(super) fn port<S: Source>() -> Port<S> {
 
 /// `func (m *Monitor) rotate(c *container, s *Stream, n int)`: runs on its
 /// own task when rotation `n` falls due.
-async fn rotate<S: Source>(
+async fn rotate<S: LogSource>(
     m: Arc<Monitor<S>>,
     c: Arc<Container<S>>,
     s: Arc<S::Stream>,
@@ -51,6 +51,6 @@ async fn rotate<S: Source>(
 }
 
 /// `Stop()`'s waits: `for _, c := range m.containers { … }`.
-async fn stop_wait<S: Source>(m: Arc<Monitor<S>>, c: Arc<Container<S>>) -> bool {
+async fn stop_wait<S: LogSource>(m: Arc<Monitor<S>>, c: Arc<Container<S>>) -> bool {
     wait_in_stop(&m, c.wg()).await // c.wg.Wait() // no reader is left behind: returns
 }

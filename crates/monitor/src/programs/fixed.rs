@@ -14,10 +14,10 @@ use leakscope_sim::{Group, Program};
 use super::{Container, Layout, Port, open_rotation, wait, wait_in_stop};
 use crate::census::Task;
 use crate::monitor::Monitor;
-use crate::source::{LogStream, Source};
+use crate::source::{LogSource, LogStream};
 
 /// Its entry in the registry.
-pub(super) fn port<S: Source>() -> Port<S> {
+pub(super) fn port<S: LogSource>() -> Port<S> {
     Port {
         program: Program::FIXED,
         layout: Layout {
@@ -33,7 +33,7 @@ pub(super) fn port<S: Source>() -> Port<S> {
 
 /// `func (m *Monitor) rotate(c *container, s *Stream, n int)`: runs on its
 /// own task when rotation `n` falls due.
-async fn rotate<S: Source>(
+async fn rotate<S: LogSource>(
     m: Arc<Monitor<S>>,
     c: Arc<Container<S>>,
     s: Arc<S::Stream>,
@@ -52,7 +52,7 @@ async fn rotate<S: Source>(
 }
 
 /// `Stop()`'s waits: `for _, c := range m.containers { … }`.
-async fn stop_wait<S: Source>(m: Arc<Monitor<S>>, c: Arc<Container<S>>) -> bool {
+async fn stop_wait<S: LogSource>(m: Arc<Monitor<S>>, c: Arc<Container<S>>) -> bool {
     wait_in_stop(&m, c.reader_wg()).await // c.readerWg.Wait()    // the current reader has read EOF
         && wait_in_stop(&m, c.heartbeat_wg()).await // c.heartbeatWg.Wait() // the heartbeat has seen m.ctx.Done()
 }

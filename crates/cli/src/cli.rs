@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use leakscope_sim::Preset;
+use leakscope_sim::{Param, Preset};
 
 /// Simulate the monitor whose heartbeat and stream readers share one
 /// WaitGroup, and its fix, on a virtual clock.
@@ -47,6 +47,21 @@ pub enum Command {
     Monitor(MonitorArgs),
 }
 
+/// A scenario flag's help: what it sets and, from the core, what it allows
+/// (one source for every range: the core's [`Param::allowed`]).
+pub fn param_help(param: Param, what: &str) -> String {
+    format!("{what} (allowed: {})", param.allowed())
+}
+
+/// A sweep flag's help, its range from the core.
+pub fn sweep_help(param: Param, what: &str, list: bool) -> String {
+    let each = if list { "each " } else { "" };
+    format!(
+        "{what} (allowed: {each}{}) [default: the preset's]",
+        param.allowed()
+    )
+}
+
 /// The scenario flags every single-scenario subcommand shares. Flags
 /// override the preset's values.
 #[derive(Debug, Clone, Default, Args)]
@@ -54,37 +69,35 @@ pub struct ScenarioArgs {
     /// Start from this preset's scenario [default: fase6].
     #[arg(long, value_enum, ignore_case = true)]
     pub preset: Option<PresetName>,
-    /// Containers followed (1 to 10000).
-    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    /// Containers followed (range: `Param::Containers`).
+    #[arg(long, help = param_help(Param::Containers, "Containers followed"), value_name = "N", allow_hyphen_values = true)]
     pub containers: Option<String>,
-    /// Length of the run in minutes (1 to 10080).
-    #[arg(long, value_name = "M", allow_hyphen_values = true)]
+    /// Length of the run in minutes (range: `Param::Minutes`).
+    #[arg(long, help = param_help(Param::Minutes, "Length of the run in minutes"), value_name = "M", allow_hyphen_values = true)]
     pub minutes: Option<String>,
-    /// Rotation period in minutes, decimals allowed (at least 1 second, at
-    /// most 1440 minutes).
-    #[arg(long, value_name = "MIN", allow_hyphen_values = true)]
+    /// Rotation period in minutes, decimals allowed (range: `Param::Rotation`).
+    #[arg(long, help = param_help(Param::Rotation, "Rotation period in minutes, decimals allowed"), value_name = "MIN", allow_hyphen_values = true)]
     pub rotation: Option<String>,
-    /// Heartbeat period in seconds (1 to 3600).
-    #[arg(long, value_name = "SECS", allow_hyphen_values = true)]
+    /// Heartbeat period in seconds (range: `Param::Heartbeat`).
+    #[arg(long, help = param_help(Param::Heartbeat, "Heartbeat period in seconds"), value_name = "SECS", allow_hyphen_values = true)]
     pub heartbeat: Option<String>,
-    /// Probability that a rotation's stream has failed (0 to 1).
-    #[arg(long, value_name = "P", allow_hyphen_values = true)]
+    /// Probability that a rotation's stream fails (range: `Param::ErrorRate`).
+    #[arg(long, help = param_help(Param::ErrorRate, "Probability that a rotation's stream fails"), value_name = "P", allow_hyphen_values = true)]
     pub error_rate: Option<String>,
-    /// Goroutines a failed stream ties up, its reader included (1 to 16).
-    #[arg(long, value_name = "G", allow_hyphen_values = true)]
+    /// Goroutines a failed stream ties up, its reader included (range: `Param::GoroutinesPerReader`).
+    #[arg(long, help = param_help(Param::GoroutinesPerReader, "Goroutines a failed stream ties up, its reader included"), value_name = "G", allow_hyphen_values = true)]
     pub goroutines_per_reader: Option<String>,
-    /// Goroutines outside the containers' lifecycles (0 to 100000).
-    #[arg(long, value_name = "B", allow_hyphen_values = true)]
+    /// Goroutines outside the containers' lifecycles (range: `Param::Baseline`).
+    #[arg(long, help = param_help(Param::Baseline, "Goroutines outside the containers' lifecycles"), value_name = "B", allow_hyphen_values = true)]
     pub baseline: Option<String>,
-    /// Seed of the stream faults (0 to 18446744073709551615).
-    #[arg(long, value_name = "S", allow_hyphen_values = true)]
+    /// Seed of the stream faults (range: `Param::Seed`).
+    #[arg(long, help = param_help(Param::Seed, "Seed of the stream faults"), value_name = "S", allow_hyphen_values = true)]
     pub seed: Option<String>,
-    /// Log lines each container writes per minute (0 to 30000).
-    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    /// Log lines each container writes per minute (range: `Param::LinesPerMin`).
+    #[arg(long, help = param_help(Param::LinesPerMin, "Log lines each container writes per minute"), value_name = "N", allow_hyphen_values = true)]
     pub lines_per_min: Option<String>,
-    /// Call the programs' Stop() at this minute (0 to the run's last, or
-    /// `none`) [default: none].
-    #[arg(long, value_name = "M", allow_hyphen_values = true)]
+    /// Call the programs' Stop() at this minute [default: none] (range: `Param::StopAt`).
+    #[arg(long, help = param_help(Param::StopAt, "Call the programs' Stop() at this minute [default: none]"), value_name = "M", allow_hyphen_values = true)]
     pub stop_at: Option<String>,
 }
 
@@ -168,17 +181,19 @@ pub struct ChartArgs {
     /// The file to write; `.svg` or `.png` decides the format.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// Width in pixels (200 to 8000).
+    /// Width in pixels.
     #[arg(
         long,
+        help = format!("Width in pixels (allowed: {})", crate::commands::WIDTH_RANGE),
         value_name = "W",
         default_value = "1000",
         allow_hyphen_values = true
     )]
     pub width: String,
-    /// Height in pixels (150 to 8000).
+    /// Height in pixels.
     #[arg(
         long,
+        help = format!("Height in pixels (allowed: {})", crate::commands::HEIGHT_RANGE),
         value_name = "H",
         default_value = "600",
         allow_hyphen_values = true
@@ -192,32 +207,31 @@ pub struct SweepArgs {
     /// Start from this preset's scenario [default: fase6].
     #[arg(long, value_enum, ignore_case = true)]
     pub preset: Option<PresetName>,
-    /// Containers, comma-separated (each 1 to 10000) [default: the preset's].
-    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
+    /// Containers, comma-separated [default: the preset's].
+    #[arg(long, help = sweep_help(Param::Containers, "Containers, comma-separated", true), value_name = "LIST", allow_hyphen_values = true)]
     pub containers: Option<String>,
-    /// Error rates, comma-separated (each 0 to 1) [default: the preset's].
-    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
+    /// Error rates, comma-separated [default: the preset's].
+    #[arg(long, help = sweep_help(Param::ErrorRate, "Error rates, comma-separated", true), value_name = "LIST", allow_hyphen_values = true)]
     pub error_rate: Option<String>,
-    /// Rotation periods in minutes, comma-separated (each at least 1 second,
-    /// at most 1440 minutes) [default: the preset's].
-    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
+    /// Rotation periods in minutes, comma-separated [default: the preset's].
+    #[arg(long, help = sweep_help(Param::Rotation, "Rotation periods in minutes, comma-separated", true), value_name = "LIST", allow_hyphen_values = true)]
     pub rotation: Option<String>,
-    /// Length of every run in minutes (1 to 10080) [default: the preset's].
-    #[arg(long, value_name = "M", allow_hyphen_values = true)]
+    /// Length of every run in minutes [default: the preset's].
+    #[arg(long, help = sweep_help(Param::Minutes, "Length of every run in minutes", false), value_name = "M", allow_hyphen_values = true)]
     pub minutes: Option<String>,
-    /// Heartbeat period in seconds (1 to 3600) [default: the preset's].
-    #[arg(long, value_name = "SECS", allow_hyphen_values = true)]
+    /// Heartbeat period in seconds [default: the preset's].
+    #[arg(long, help = sweep_help(Param::Heartbeat, "Heartbeat period in seconds", false), value_name = "SECS", allow_hyphen_values = true)]
     pub heartbeat: Option<String>,
-    /// Goroutines a failed stream ties up (1 to 16) [default: the preset's].
-    #[arg(long, value_name = "G", allow_hyphen_values = true)]
+    /// Goroutines a failed stream ties up [default: the preset's].
+    #[arg(long, help = sweep_help(Param::GoroutinesPerReader, "Goroutines a failed stream ties up", false), value_name = "G", allow_hyphen_values = true)]
     pub goroutines_per_reader: Option<String>,
-    /// Goroutines outside the containers' lifecycles (0 to 100000)
-    /// [default: the preset's].
-    #[arg(long, value_name = "B", allow_hyphen_values = true)]
+    /// Goroutines outside the containers' lifecycles [default: the preset's].
+    #[arg(long, help = sweep_help(Param::Baseline, "Goroutines outside the containers' lifecycles", false), value_name = "B", allow_hyphen_values = true)]
     pub baseline: Option<String>,
-    /// Seeds per setting (1 to 10000).
+    /// Seeds per setting.
     #[arg(
         long,
+        help = format!("Seeds per setting (allowed: 1 to {})", crate::commands::MAX_SEEDS),
         value_name = "K",
         default_value = "10",
         allow_hyphen_values = true
@@ -380,6 +394,24 @@ mod tests {
     #[test]
     fn the_command_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_scenario_flag_states_the_cores_range() {
+        let cmd = Cli::command();
+        let sim = cmd.find_subcommand("sim").unwrap();
+        for p in Param::ALL {
+            let flag = crate::config::flag_of(p);
+            let arg = sim
+                .get_arguments()
+                .find(|a| a.get_long() == flag.strip_prefix("--"))
+                .unwrap_or_else(|| panic!("no {flag}"));
+            let help = arg.get_help().unwrap().to_string();
+            assert!(
+                help.ends_with(&format!("(allowed: {})", p.allowed())),
+                "{flag}: {help}"
+            );
+        }
     }
 
     #[test]

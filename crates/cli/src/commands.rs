@@ -16,7 +16,7 @@ use anyhow::Context as _;
 use leakscope_sim::{Program, Scenario, Trace, simulate};
 use rayon::prelude::*;
 
-pub use chart::{ChartConfig, ImageFormat, MAX_PIXELS, image_format};
+pub use chart::{ChartConfig, HEIGHT_RANGE, ImageFormat, MAX_PIXELS, WIDTH_RANGE, image_format};
 pub use check::CheckConfig;
 pub use dump::DumpConfig;
 pub use fingerprint::{FingerprintConfig, fingerprint_lines};

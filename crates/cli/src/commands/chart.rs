@@ -41,8 +41,21 @@ pub struct ChartConfig {
 /// Widest and tallest chart, in pixels.
 pub const MAX_PIXELS: u32 = 8000;
 
+/// Narrowest chart, in pixels.
+pub const MIN_WIDTH: u32 = 200;
+
+/// Lowest chart, in pixels.
+pub const MIN_HEIGHT: u32 = 150;
+
+/// `--width`'s range, in words.
+pub const WIDTH_RANGE: &str = "200 to 8000";
+
+/// `--height`'s range, in words.
+pub const HEIGHT_RANGE: &str = "150 to 8000";
+
 fn pixels(flag: &str, raw: &str, min: u32, max: u32) -> Result<u32, InputError> {
     let allowed = format!("{min} to {max}");
+    debug_assert!(allowed == WIDTH_RANGE || allowed == HEIGHT_RANGE);
     let v: u32 = parse_int(flag, raw, &allowed)?;
     if (min..=max).contains(&v) {
         Ok(v)
@@ -77,8 +90,8 @@ pub fn config(args: &ChartArgs) -> Result<ChartConfig, InputError> {
         scenario,
         out: args.out.clone(),
         format,
-        width: pixels("--width", &args.width, 200, MAX_PIXELS)?,
-        height: pixels("--height", &args.height, 150, MAX_PIXELS)?,
+        width: pixels("--width", &args.width, MIN_WIDTH, MAX_PIXELS)?,
+        height: pixels("--height", &args.height, MIN_HEIGHT, MAX_PIXELS)?,
         programs: config::programs(&args.programs.program)?,
     })
 }
@@ -97,4 +110,15 @@ pub fn run(config: &ChartConfig) -> anyhow::Result<()> {
         ImageFormat::Png => chart::png(&data, config.width, config.height, out.temp_path())?,
     }
     out.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ranges_in_words_are_the_ranges_checked() {
+        assert_eq!(WIDTH_RANGE, format!("{MIN_WIDTH} to {MAX_PIXELS}"));
+        assert_eq!(HEIGHT_RANGE, format!("{MIN_HEIGHT} to {MAX_PIXELS}"));
+    }
 }

@@ -20,6 +20,10 @@ use crate::dom;
 use crate::state::{Action, AppState, Side};
 use crate::view::{focus, key_events};
 
+/// The model's "where the seed's numbers follow, and where they do not",
+/// on the hosted repository (the reader of the page has no checkout).
+pub const MODEL_DOC_SECTION_8: &str = "https://github.com/leakscope/leakscope/blob/main/docs/model.md#8-where-the-seeds-numbers-follow-and-where-they-do-not";
+
 /// Milliseconds between playback ticks (about one per display frame).
 pub const TICK_MS: u32 = 16;
 
@@ -269,7 +273,8 @@ pub fn App(props: &AppProps) -> Html {
                 </section>
                 <section id="numbers" class="story-section numbers-section">
                     <h2><span class="num" aria-hidden="true">{ "8" }</span>{ "The numbers" }</h2>
-                    <p>{ "The seed document backs its story with a \"mathematical proof\" and two timelines. Here they are recomputed from the run above, next to the seed's own figures. Where they differ, the last column says why (see docs/model.md, §8)." }</p>
+                    <p>{ "The seed document — the incident write-up this project started from — backs its story with a \"mathematical proof\" and two timelines. Here they are recomputed from the run above, next to the document's own figures. Where they differ, the last column says why (in full: " }
+                        <a href={MODEL_DOC_SECTION_8}>{ "§8 of the model" }</a>{ ")." }</p>
                     <Numbers runs={runs.clone()} preset={state.preset} />
                 </section>
                 if bench {

@@ -122,10 +122,10 @@ pub fn Params(p: &ParamsProps) -> Html {
         Field {
             param: Param::Seed,
             key: "seed",
-            label: "Seed",
+            label: "Random seed",
             value: s.seed.to_string(),
             attrs: ("", "", ""),
-            help: "any whole number; same seed, same faults in every program".to_owned(),
+            help: "any whole number: it decides which streams fail (not the seed document); same seed, same faults in every program".to_owned(),
         },
     ];
     let advanced = [
@@ -185,7 +185,7 @@ pub fn Params(p: &ParamsProps) -> Html {
     };
     let is_preset = Preset::ALL.iter().any(|pr| pr.scenario() == *s);
     let summary = format!(
-        "{} containers · {} min · rotation {} · error rate {} · {} per failed reader · {} lines/min · Stop() {} · seed {}",
+        "{} containers · {} min · rotation {} · error rate {} · {} per failed reader · {} lines/min · Stop() {} · random seed {}",
         s.containers,
         s.minutes,
         format::period(s.rotation_secs),

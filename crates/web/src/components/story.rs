@@ -191,6 +191,12 @@ pub fn Story() -> Html {
                    { " goroutine that inspects the container for as long as the container lives, and it reads the container's log stream in " }
                    <strong>{ "rotations" }</strong>{ format!(": every {} minutes the stream is retired and a new one opened, each read by its own ", f6.rotation_secs / 60) }
                    <strong>{ "reader" }</strong>{ " goroutine." }</p>
+                <p class="aside">{ "Two words used throughout. The " }<strong>{ "seed document" }</strong>
+                   { " is the incident write-up this project started from: its program, its measured timelines and its \"mathematical proof\" are recomputed here. It measured two test phases it calls " }
+                   <strong>{ "FASE 3" }</strong>{ " and " }<strong>{ "FASE 6" }</strong>
+                   { format!(" (fase: phase): {} containers for {} minutes whose streams never fail, and {} containers for {} minutes whose streams fail {}% of the time. Both are presets of the live view. The ",
+                        f3.containers, f3.minutes, f6.containers, f6.minutes, f6.error_rate * 100.0) }
+                   <strong>{ "random seed" }</strong>{ format!(" (\"seed {}\") is something else: the number that decides which streams fail; same random seed, same failures in every program.", f6.seed) }</p>
                 <p>{ "Two lifecycles, then: the heartbeat lives as long as the container, a reader lives one rotation. A healthy container costs two goroutines — heartbeat and reader — so FASE 6's " }
                    { format!("{} containers start at {} goroutines.", f6.containers, int(start)) }</p>
                 <LanesFigure trace={Rc::new(r.healthy.clone())} count={3}

@@ -1,0 +1,191 @@
+//! Dumps written by a real Go 1.27.3 runtime (`tests/data`, see its README)
+//! read as Go wrote them: states, labels, `created by … in goroutine N`,
+//! elided frames, the `goroutineleak` profile, and the groups and suspects
+//! of its monitor whose heartbeat and readers share one WaitGroup.
+
+use leakscope_pprof::{Format, Options, Suspect, analyze, parse};
+
+fn data(name: &str) -> String {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn debug2_reads_every_goroutine_with_its_state_labels_and_creator() {
+    let dump = parse(&data("go1.27-debug2.txt")).unwrap();
+    assert_eq!(dump.format, Format::Full);
+    assert_eq!(dump.goroutines(), 13);
+    let main = &dump.records[0];
+    assert_eq!((main.id, main.state.as_deref()), (Some(1), Some("running")));
+    assert!(main.locked_to_thread);
+    assert!(main.created_by.is_none());
+    let readers: Vec<_> = dump
+        .records
+        .iter()
+        .filter(|r| r.labels.get("role").map(String::as_str) == Some("reader"))
+        .collect();
+    assert_eq!(readers.len(), 6);
+    for r in &readers {
+        assert_eq!(r.state.as_deref(), Some("IO wait"));
+        assert_eq!(r.frames[0].function, "internal/poll.runtime_pollWait");
+        let c = r.created_by.as_ref().unwrap();
+        assert_eq!(
+            (c.function.as_str(), c.goroutine),
+            ("main.main.func2", Some(1))
+        );
+        assert_eq!(
+            c.location.as_ref().unwrap().to_string(),
+            "/tmp/gocap/main.go:75"
+        );
+    }
+    let waiters = dump
+        .records
+        .iter()
+        .filter(|r| r.state.as_deref() == Some("sync.WaitGroup.Wait"))
+        .count();
+    assert_eq!(waiters, 2);
+}
+
+#[test]
+fn debug2_groups_readers_waiters_and_heartbeats_apart() {
+    let a = analyze(
+        &parse(&data("go1.27-debug2.txt")).unwrap(),
+        None,
+        &Options::default(),
+    );
+    let rows: Vec<(u64, Option<&str>, &str, Option<&str>)> = a
+        .groups
+        .iter()
+        .map(|g| {
+            (
+                g.count,
+                g.key.state.as_deref(),
+                g.key.function.as_str(),
+                g.key.created_by.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                6,
+                Some("IO wait"),
+                "main.reader",
+                Some("main.main.func2 at /tmp/gocap/main.go:75")
+            ),
+            (
+                2,
+                Some("select"),
+                "main.heartbeat",
+                Some("main.main at /tmp/gocap/main.go:67")
+            ),
+            (
+                2,
+                Some("sync.WaitGroup.Wait"),
+                "main.rotate",
+                Some("main.main at /tmp/gocap/main.go:78")
+            ),
+            (
+                1,
+                Some("IO wait"),
+                "main.main.func1",
+                Some("main.main at /tmp/gocap/main.go:56")
+            ),
+            (
+                1,
+                Some("chan send"),
+                "main.leak.func1",
+                Some("main.leak at /tmp/gocap/main.go:48")
+            ),
+            (1, Some("running"), "main.main", None),
+        ]
+    );
+    assert_eq!(a.groups[2].site.as_deref(), Some("/tmp/gocap/main.go:43"));
+    assert!(a.groups[2].in_wait_group_wait);
+    // Under a minute: Go prints no minutes, nothing is stalled yet.
+    assert!(a.suspects.is_empty(), "{:?}", a.suspects);
+    let strict = Options {
+        io_wait_pile: 6,
+        ..Options::default()
+    };
+    let a = analyze(&parse(&data("go1.27-debug2.txt")).unwrap(), None, &strict);
+    assert_eq!(a.suspects, [Suspect::IoWaitPile { group: 0, count: 6 }]);
+}
+
+#[test]
+fn debug1_reads_counts_labels_and_frames_and_infers_two_states() {
+    let dump = parse(&data("go1.27-debug1.txt")).unwrap();
+    assert_eq!((dump.format, dump.goroutines()), (Format::Grouped, 13));
+    let first = &dump.records[0];
+    assert_eq!(first.count, 3);
+    assert_eq!(first.labels["container"], "0");
+    assert_eq!(first.labels["role"], "reader");
+    assert_eq!(first.state.as_deref(), Some("IO wait"));
+    let last = first.frames.last().unwrap();
+    assert_eq!(last.function, "main.reader");
+    assert_eq!(
+        last.location.as_ref().unwrap().to_string(),
+        "/tmp/gocap/main.go:36"
+    );
+    let a = analyze(&dump, None, &Options::default());
+    let rows: Vec<(u64, Option<&str>, &str)> = a
+        .groups
+        .iter()
+        .map(|g| (g.count, g.key.state.as_deref(), g.key.function.as_str()))
+        .collect();
+    // debug=1 tells neither the creator nor most states: the readers of
+    // both containers are one group.
+    assert_eq!(
+        rows,
+        [
+            (6, Some("IO wait"), "main.reader"),
+            (2, None, "main.heartbeat"),
+            (2, Some("sync.WaitGroup.Wait"), "main.rotate"),
+            (1, None, "main.leak.func1"),
+            (1, None, "main.main"),
+            (1, Some("IO wait"), "main.main.func1"),
+        ]
+    );
+}
+
+#[test]
+fn the_goroutineleak_profile_marks_only_the_blocked_sender_not_the_waiters() {
+    let dump = parse(&data("go1.27-goroutineleak-debug1.txt")).unwrap();
+    assert_eq!((dump.format, dump.goroutines()), (Format::Leak, 1));
+    assert!(dump.records[0].leaked);
+    assert_eq!(dump.records[0].frames[0].function, "main.leak.func1");
+    let full = parse(&data("go1.27-goroutineleak-debug2.txt")).unwrap();
+    let leaked: Vec<_> = full.records.iter().filter(|r| r.leaked).collect();
+    assert_eq!(leaked.len(), 1);
+    assert_eq!(leaked[0].state.as_deref(), Some("chan send"));
+    // The lesson's bug: the WaitGroup waiters are not "leaked" to Go,
+    // because the heartbeat that holds their group is alive.
+    let waiters = full
+        .records
+        .iter()
+        .filter(|r| r.state.as_deref() == Some("sync.WaitGroup.Wait"));
+    assert!(waiters.clone().count() == 2 && waiters.clone().all(|r| !r.leaked));
+}
+
+#[test]
+fn elided_frames_in_the_middle_of_a_deep_stack_are_noted() {
+    let dump = parse(&data("go1.27-debug2-elided.txt")).unwrap();
+    let deep = dump
+        .records
+        .iter()
+        .find(|r| r.state.as_deref() == Some("chan receive"))
+        .unwrap();
+    assert!(deep.elided);
+    assert!(deep.frames.iter().all(|f| f.function == "main.deep"));
+    assert_eq!(deep.frames.len(), 100);
+}
+
+#[test]
+fn crlf_line_ends_read_the_same() {
+    for name in ["go1.27-debug2.txt", "go1.27-debug1.txt"] {
+        let text = data(name);
+        let crlf = text.replace('\n', "\r\n");
+        assert_eq!(parse(&crlf).unwrap(), parse(&text).unwrap(), "{name}");
+    }
+}

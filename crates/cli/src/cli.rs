@@ -45,6 +45,10 @@ pub enum Command {
     /// their lines, and print a summary on exit (Ctrl-C, SIGTERM or
     /// --duration).
     Monitor(MonitorArgs),
+    /// Read a Go goroutine dump (debug=2, debug=1 or goroutineleak), group
+    /// its goroutines and name the suspects; with an older dump, the groups
+    /// that grew.
+    Analyze(AnalyzeArgs),
 }
 
 /// A scenario flag's help: what it sets and, from the core, what it allows
@@ -339,6 +343,34 @@ pub struct MonitorArgs {
     pub docker_socket: Option<String>,
 }
 
+/// `leakscope analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The dump to read: Go's /debug/pprof/goroutine?debug=2 or ?debug=1
+    /// text, or the goroutineleak profile's; `-` for standard input.
+    #[arg(value_name = "FILE|-", allow_hyphen_values = true)]
+    pub file: String,
+    /// An older dump of the same process: the groups that grew since.
+    #[arg(value_name = "OLD_FILE", allow_hyphen_values = true)]
+    pub old: Option<String>,
+    /// A goroutine waiting in sync.(*WaitGroup).Wait this many whole
+    /// minutes or more is a stalled waiter.
+    #[arg(
+        long,
+        help = format!(
+            "A goroutine in sync.(*WaitGroup).Wait this many whole minutes or more is a stalled waiter (allowed: {})",
+            crate::commands::STALLED_AFTER_RANGE
+        ),
+        value_name = "MINUTES",
+        default_value = "10",
+        allow_hyphen_values = true
+    )]
+    pub stalled_after: String,
+    /// How to print the result.
+    #[arg(long, value_enum, default_value_t = AnalyzeFormat::Table)]
+    pub format: AnalyzeFormat,
+}
+
 /// A preset, as named on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PresetName {
@@ -374,6 +406,15 @@ pub enum CheckFormat {
     /// The timeline side by side, then growth, limit and verdict.
     Table,
     /// One report object, as `sim`'s, with `"source": "real"`.
+    Json,
+}
+
+/// The output formats of `analyze`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnalyzeFormat {
+    /// The groups, largest first, then the suspects in sentences.
+    Table,
+    /// One object: the groups, the suspects and their sentences.
     Json,
 }
 

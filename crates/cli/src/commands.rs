@@ -3,6 +3,7 @@
 //! monitor library, and rendering the answer. Checks shared by several
 //! subcommands (the scenario flags, `--program`) are [`crate::config`].
 
+mod analyze;
 mod chart;
 mod check;
 mod dump;
@@ -16,6 +17,7 @@ use anyhow::Context as _;
 use leakscope_sim::{Program, Scenario, Trace, simulate};
 use rayon::prelude::*;
 
+pub use analyze::{AnalyzeConfig, Input, MAX_DUMP_BYTES, STALLED_AFTER_RANGE};
 pub use chart::{ChartConfig, HEIGHT_RANGE, ImageFormat, MAX_PIXELS, WIDTH_RANGE, image_format};
 pub use check::CheckConfig;
 pub use dump::DumpConfig;
@@ -56,6 +58,7 @@ pub fn execute(command: Command) -> anyhow::Result<Status> {
         Command::Fingerprint(args) => done(fingerprint::run(&fingerprint::config(&args)?)),
         Command::Check(args) => check::run(&check::config(&args)?),
         Command::Monitor(args) => monitor::run(&monitor::config(&args)?),
+        Command::Analyze(args) => done(analyze::run(&analyze::config(&args)?)),
     }
 }
 

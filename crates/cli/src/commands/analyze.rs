@@ -1,0 +1,291 @@
+//! `leakscope analyze`: a real Go goroutine dump read by
+//! [`leakscope_pprof`], its goroutines grouped, the suspects named; with an
+//! older dump, the groups that grew. This module reads the files and
+//! renders; the parsing and the analysis are the crate's.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use leakscope_pprof::{Analysis, Options, analyze, parse_bytes};
+use serde::Serialize;
+
+use crate::cli::{AnalyzeArgs, AnalyzeFormat};
+use crate::config::parse_int;
+use crate::error::{InputError, shown};
+use crate::output::{io_reason, print};
+
+/// The largest dump read: a dump of 100,000 goroutines is tens of MB.
+pub const MAX_DUMP_BYTES: u64 = 1 << 30;
+
+/// What `--stalled-after` allows, in minutes (up to a year).
+pub const STALLED_AFTER_RANGE: &str = "0 to 525600";
+
+/// Where a dump comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// `-`.
+    Stdin,
+    /// A file.
+    File(PathBuf),
+}
+
+impl Input {
+    fn of(raw: &str) -> Input {
+        if raw == "-" {
+            Input::Stdin
+        } else {
+            Input::File(PathBuf::from(raw))
+        }
+    }
+
+    /// How messages and the output name it.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Stdin => "standard input".to_owned(),
+            Input::File(p) => shown(&p.display().to_string()),
+        }
+    }
+}
+
+/// `leakscope analyze`, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyzeConfig {
+    /// The dump.
+    pub file: Input,
+    /// The older dump, if any.
+    pub old: Option<Input>,
+    /// What counts as suspect.
+    pub options: Options,
+    /// The output format.
+    pub format: AnalyzeFormat,
+}
+
+/// Checks `leakscope analyze`'s arguments, before anything is read.
+pub fn config(args: &AnalyzeArgs) -> Result<AnalyzeConfig, InputError> {
+    let minutes: u64 = parse_int("--stalled-after", &args.stalled_after, STALLED_AFTER_RANGE)?;
+    if minutes > 525_600 {
+        return Err(InputError::out_of_range(
+            "--stalled-after",
+            &args.stalled_after,
+            STALLED_AFTER_RANGE,
+        ));
+    }
+    let file = Input::of(&args.file);
+    let old = args.old.as_deref().map(Input::of);
+    if file == Input::Stdin && old == Some(Input::Stdin) {
+        return Err(InputError::new(
+            "OLD_FILE",
+            Some("-"),
+            "cannot be standard input too",
+            Some("at most one of FILE and OLD_FILE is -"),
+        ));
+    }
+    Ok(AnalyzeConfig {
+        file,
+        old,
+        options: Options {
+            stalled_after_minutes: minutes,
+            ..Options::default()
+        },
+        format: args.format,
+    })
+}
+
+/// The bytes of `input`, refused as bad input when it cannot be read as a
+/// file of at most [`MAX_DUMP_BYTES`].
+fn read(input: &Input) -> Result<Vec<u8>, InputError> {
+    let name = input.name();
+    let bad = |why: String| InputError::new(name.clone(), None, format!(": {why}"), None);
+    let too_big = || bad(format!("is larger than {} MiB", MAX_DUMP_BYTES >> 20));
+    let mut bytes = Vec::new();
+    match input {
+        Input::Stdin => {
+            std::io::stdin()
+                .lock()
+                .take(MAX_DUMP_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| bad(format!("cannot read it ({})", io_reason(&e))))?;
+        }
+        Input::File(path) => {
+            let meta = std::fs::metadata(path).map_err(|e| bad(file_reason(&e)))?;
+            if meta.is_dir() {
+                return Err(bad("is a directory (allowed: a goroutine dump file)".into()));
+            }
+            if meta.len() > MAX_DUMP_BYTES {
+                return Err(too_big());
+            }
+            open(path)?
+                .take(MAX_DUMP_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| bad(format!("cannot read it ({})", io_reason(&e))))?;
+        }
+    }
+    if bytes.len() as u64 > MAX_DUMP_BYTES {
+        return Err(too_big());
+    }
+    Ok(bytes)
+}
+
+fn open(path: &Path) -> Result<std::fs::File, InputError> {
+    std::fs::File::open(path).map_err(|e| {
+        InputError::new(
+            shown(&path.display().to_string()),
+            None,
+            format!(": {}", file_reason(&e)),
+            None,
+        )
+    })
+}
+
+fn file_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        _ => format!("cannot read it ({})", io_reason(e)),
+    }
+}
+
+/// Reads and parses one dump; a dump that does not parse is bad input
+/// naming the file and the line.
+fn load(input: &Input) -> Result<leakscope_pprof::Dump, InputError> {
+    let bytes = read(input)?;
+    parse_bytes(&bytes).map_err(|e| InputError::new(input.name(), None, format!(": {e}"), None))
+}
+
+/// The JSON shape of `analyze`.
+#[derive(Debug, Serialize)]
+struct Json<'a> {
+    file: String,
+    old_file: Option<String>,
+    stalled_after_minutes: u64,
+    #[serde(flatten)]
+    analysis: &'a Analysis,
+    /// One sentence per suspect, in the suspects' order.
+    findings: Vec<String>,
+}
+
+/// Runs `leakscope analyze`: both dumps are read before anything is printed.
+pub fn run(config: &AnalyzeConfig) -> anyhow::Result<()> {
+    let dump = load(&config.file)?;
+    let old = config.old.as_ref().map(load).transpose()?;
+    let analysis = analyze(&dump, old.as_ref(), &config.options);
+    let text = match config.format {
+        AnalyzeFormat::Table => table(
+            &analysis,
+            &config.file.name(),
+            config.old.as_ref().map(Input::name).as_deref(),
+        ),
+        AnalyzeFormat::Json => {
+            let json = Json {
+                file: config.file.name(),
+                old_file: config.old.as_ref().map(Input::name),
+                stalled_after_minutes: config.options.stalled_after_minutes,
+                findings: findings(&analysis),
+                analysis: &analysis,
+            };
+            let mut s = serde_json::to_string_pretty(&json)?;
+            s.push('\n');
+            s
+        }
+    };
+    print(&text)
+}
+
+fn findings(a: &Analysis) -> Vec<String> {
+    a.suspects.iter().map(|s| s.describe(&a.groups)).collect()
+}
+
+/// The groups as a table, largest first, then the suspects.
+pub fn table(a: &Analysis, file: &str, old: Option<&str>) -> String {
+    let mut out = format!(
+        "{file} ({}): {} goroutines in {} groups",
+        a.format.name(),
+        a.goroutines,
+        a.groups.len()
+    );
+    if let (Some(old), Some(n)) = (old, a.old_goroutines) {
+        out.push_str(&format!("; {old}: {n} goroutines"));
+    }
+    out.push_str("\n\n");
+    let mut header = vec!["count"];
+    if old.is_some() {
+        header.extend(["old", "growth"]);
+    }
+    header.extend(["state", "waited", "blocking function", "site", "created by"]);
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| (*h).to_owned()).collect()];
+    for g in &a.groups {
+        let mut row = vec![g.count.to_string()];
+        if old.is_some() {
+            row.push(g.old_count.map_or("-".into(), |o| o.to_string()));
+            row.push(g.growth().map_or("-".into(), |d| format!("{d:+}")));
+        }
+        row.push(g.key.state.clone().unwrap_or_else(|| "-".into()));
+        row.push(g.longest_minutes.map_or("-".into(), |m| format!("{m} min")));
+        row.push(g.key.function.clone());
+        row.push(g.site.clone().unwrap_or_else(|| "-".into()));
+        row.push(g.key.created_by.clone().unwrap_or_else(|| "-".into()));
+        rows.push(row);
+    }
+    let columns = rows[0].len();
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let numeric = if old.is_some() { 3 } else { 1 };
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                if c < numeric {
+                    format!("{cell:>w$}", w = widths[c])
+                } else {
+                    format!("{cell:<w$}", w = widths[c])
+                }
+            })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out.push('\n');
+    if a.suspects.is_empty() {
+        out.push_str("suspects: none\n");
+    } else {
+        out.push_str("suspects:\n");
+        for f in findings(a) {
+            out.push_str(&format!("- {f}\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_lists_groups_then_suspects() {
+        let old = leakscope_pprof::parse(
+            "goroutine 1 [IO wait]:\nmain.reader()\n\t/s/m.go:43 +0x1\ncreated by main.open in goroutine 1\n\t/s/m.go:24 +0x2\n",
+        )
+        .unwrap();
+        let new = leakscope_pprof::parse(
+            "goroutine 1 [IO wait, 3 minutes]:\nmain.reader()\n\t/s/m.go:43 +0x1\ncreated by main.open in goroutine 1\n\t/s/m.go:24 +0x2\n\n\
+             goroutine 2 [IO wait]:\nmain.reader()\n\t/s/m.go:43 +0x1\ncreated by main.open in goroutine 1\n\t/s/m.go:24 +0x2\n\n\
+             goroutine 3 [sync.WaitGroup.Wait, 12 minutes]:\nsync.(*WaitGroup).Wait(0x1)\n\t/go/sync/waitgroup.go:118 +0x1\nmain.rotate()\n\t/s/m.go:36 +0x1\ncreated by time.goFunc\n\t/go/time/sleep.go:215 +0x2\n",
+        )
+        .unwrap();
+        let a = analyze(&new, Some(&old), &Options::default());
+        assert_eq!(
+            table(&a, "new.txt", Some("old.txt")),
+            "new.txt (debug=2): 3 goroutines in 2 groups; old.txt: 1 goroutines\n\
+             \n\
+             count  old  growth  state                waited  blocking function  site        created by\n    \
+                 2    1      +1  IO wait              3 min   main.reader        /s/m.go:43  main.open at /s/m.go:24\n    \
+                 1    0      +1  sync.WaitGroup.Wait  12 min  main.rotate        /s/m.go:36  time.goFunc at /go/time/sleep.go:215\n\
+             \n\
+             suspects:\n\
+             - main.reader grew from 1 to 2 (+1) created by main.open at /s/m.go:24\n\
+             - main.rotate grew from 0 to 1 (+1) created by time.goFunc at /go/time/sleep.go:215\n\
+             - 1 goroutines in sync.(*WaitGroup).Wait for up to 12 minutes in main.rotate created by time.goFunc at /go/time/sleep.go:215: a wait that may never return (a live goroutine still holds the group?)\n"
+        );
+    }
+}

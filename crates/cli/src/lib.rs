@@ -1,11 +1,13 @@
-//! The `leakscope` command line: the face of the [`leakscope_sim`] core and
-//! of the real monitor ([`leakscope_monitor`]).
+//! The `leakscope` command line: the face of the [`leakscope_sim`] core, of
+//! the real monitor ([`leakscope_monitor`]) and of the dump reader
+//! ([`leakscope_pprof`]).
 //!
 //! It parses flags ([`cli`]) and checks them, one module per subcommand
 //! ([`commands`], with the shared checks in [`config`]), asks the core for
 //! traces (or the monitor library for a measured report, or a Docker run),
 //! and renders them as a table, JSON, CSV, a goroutine dump, a chart, a
-//! sweep summary or the monitor's summary. Bad input of any kind becomes
+//! sweep summary or the monitor's summary; `analyze` reads a real Go
+//! goroutine dump through [`leakscope_pprof`]. Bad input of any kind becomes
 //! one line on standard error and exit code 2 ([`error`]); nothing here
 //! simulates or monitors.
 

@@ -40,4 +40,4 @@ pub use dump::{Creator, Dump, Format, Frame, Location, Record};
 pub use error::ParseError;
 pub use group::{Group, GroupKey, blocking_frame, groups, key_of, waits_on_wait_group};
 pub use parse::{parse, parse_bytes};
-pub use suspect::{Analysis, Options, Suspect, analyze};
+pub use suspect::{Analysis, Options, Suspect, analyze, goroutines};

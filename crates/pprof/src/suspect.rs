@@ -84,11 +84,13 @@ impl Suspect {
             .unwrap_or_default();
         match *self {
             Suspect::IoWaitPile { count, .. } => format!(
-                "{count} goroutines in IO wait in {}{site}: streams left open pile up readers",
+                "{} in IO wait in {}{site}: streams left open pile up readers",
+                goroutines(count),
                 g.key.function
             ),
             Suspect::StalledWaiters { count, minutes, .. } => format!(
-                "{count} goroutines in sync.(*WaitGroup).Wait for up to {minutes} minutes in {}{site}: a wait that may never return (a live goroutine still holds the group?)",
+                "{} in sync.(*WaitGroup).Wait for up to {minutes} minutes in {}{site}: a wait that may never return (a live goroutine still holds the group?)",
+                goroutines(count),
                 g.key.function
             ),
             Suspect::Growth { old, new, .. } => format!(
@@ -97,6 +99,15 @@ impl Suspect {
                 new - old
             ),
         }
+    }
+}
+
+/// `1 goroutine`, `2 goroutines`.
+pub fn goroutines(n: u64) -> String {
+    if n == 1 {
+        "1 goroutine".to_owned()
+    } else {
+        format!("{n} goroutines")
     }
 }
 

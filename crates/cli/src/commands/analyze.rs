@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use leakscope_pprof::{Analysis, Options, analyze, parse_bytes};
+use leakscope_pprof::{Analysis, Options, analyze, goroutines, parse_bytes};
 use serde::Serialize;
 
 use crate::cli::{AnalyzeArgs, AnalyzeFormat};
@@ -196,14 +196,17 @@ fn findings(a: &Analysis) -> Vec<String> {
 
 /// The groups as a table, largest first, then the suspects.
 pub fn table(a: &Analysis, file: &str, old: Option<&str>) -> String {
+    let groups = match a.groups.len() {
+        1 => "1 group".to_owned(),
+        n => format!("{n} groups"),
+    };
     let mut out = format!(
-        "{file} ({}): {} goroutines in {} groups",
+        "{file} ({}): {} in {groups}",
         a.format.name(),
-        a.goroutines,
-        a.groups.len()
+        goroutines(a.goroutines),
     );
     if let (Some(old), Some(n)) = (old, a.old_goroutines) {
-        out.push_str(&format!("; {old}: {n} goroutines"));
+        out.push_str(&format!("; {old}: {}", goroutines(n)));
     }
     out.push_str("\n\n");
     let mut header = vec!["count"];
@@ -276,7 +279,7 @@ mod tests {
         let a = analyze(&new, Some(&old), &Options::default());
         assert_eq!(
             table(&a, "new.txt", Some("old.txt")),
-            "new.txt (debug=2): 3 goroutines in 2 groups; old.txt: 1 goroutines\n\
+            "new.txt (debug=2): 3 goroutines in 2 groups; old.txt: 1 goroutine\n\
              \n\
              count  old  growth  state                waited  blocking function  site        created by\n    \
                  2    1      +1  IO wait              3 min   main.reader        /s/m.go:43  main.open at /s/m.go:24\n    \
@@ -285,7 +288,7 @@ mod tests {
              suspects:\n\
              - main.reader grew from 1 to 2 (+1) created by main.open at /s/m.go:24\n\
              - main.rotate grew from 0 to 1 (+1) created by time.goFunc at /go/time/sleep.go:215\n\
-             - 1 goroutines in sync.(*WaitGroup).Wait for up to 12 minutes in main.rotate created by time.goFunc at /go/time/sleep.go:215: a wait that may never return (a live goroutine still holds the group?)\n"
+             - 1 goroutine in sync.(*WaitGroup).Wait for up to 12 minutes in main.rotate created by time.goFunc at /go/time/sleep.go:215: a wait that may never return (a live goroutine still holds the group?)\n"
         );
     }
 }

@@ -3,7 +3,9 @@
 use serde::Serialize;
 
 use crate::dump::{Dump, Format};
-use crate::group::{Group, groups};
+use std::collections::{BTreeMap, HashMap};
+
+use crate::group::{Group, GroupKey, groups, key_of, waits_on_wait_group};
 
 /// What [`analyze`] counts as suspect.
 ///
@@ -190,29 +192,34 @@ pub fn analyze(dump: &Dump, old: Option<&Dump>, options: &Options) -> Analysis {
     }
     // Stalled waiters are counted per goroutine, not per group: only those
     // waiting at least the period.
-    for (i, g) in groups.iter().enumerate() {
-        if !g.in_wait_group_wait {
+    let index: HashMap<&GroupKey, usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (&g.key, i))
+        .collect();
+    let mut stalled: BTreeMap<usize, (u64, u64)> = BTreeMap::new();
+    for r in &dump.records {
+        let Some(m) = r.minutes.filter(|&m| m >= options.stalled_after_minutes) else {
+            continue;
+        };
+        if !waits_on_wait_group(r) {
             continue;
         }
-        let (mut count, mut longest) = (0u64, 0u64);
-        for r in &dump.records {
-            let m = r.minutes.unwrap_or(0);
-            if m >= options.stalled_after_minutes
-                && r.minutes.is_some()
-                && crate::group::key_of(r) == g.key
-            {
-                count = count.saturating_add(r.count);
-                longest = longest.max(m);
-            }
-        }
-        if count > 0 {
-            suspects.push(Suspect::StalledWaiters {
-                group: i,
-                count,
-                minutes: longest,
-            });
+        if let Some(&i) = index.get(&key_of(r)) {
+            let e = stalled.entry(i).or_default();
+            e.0 = e.0.saturating_add(r.count);
+            e.1 = e.1.max(m);
         }
     }
+    suspects.extend(
+        stalled
+            .into_iter()
+            .map(|(group, (count, minutes))| Suspect::StalledWaiters {
+                group,
+                count,
+                minutes,
+            }),
+    );
     Analysis {
         format: dump.format,
         goroutines: dump.goroutines(),

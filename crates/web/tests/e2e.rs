@@ -139,13 +139,9 @@ fn start_driver() -> Driver {
     driver
 }
 
-async fn browser(driver: &Driver) -> Result<Client> {
-    let mut chrome = json!({
-        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                 "--hide-scrollbars", "--window-size=1280,2000"]
-    });
-    let binary = std::env::var("CHROME").ok().or_else(|| {
+/// Chromium: `CHROME`, or the first of the usual paths that exists.
+fn chrome_binary() -> Option<String> {
+    std::env::var("CHROME").ok().or_else(|| {
         [
             "/usr/bin/chromium",
             "/usr/bin/chromium-browser",
@@ -154,8 +150,119 @@ async fn browser(driver: &Driver) -> Result<Client> {
         .iter()
         .find(|p| Path::new(p).exists())
         .map(|p| p.to_string())
+    })
+}
+
+/// Standard base64 with padding, for handing a PNG to the browser.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The share of pixels of a PNG that are not (near) white, decoded by the
+/// browser on a canvas.
+async fn ink_share(c: &Client, png: &[u8]) -> Result<f64> {
+    let share = c
+        .execute_async(
+            "const [src, done] = arguments; const img = new Image(); \
+             img.onload = () => { const cv = document.createElement('canvas'); \
+               cv.width = img.width; cv.height = img.height; \
+               const x = cv.getContext('2d'); x.drawImage(img, 0, 0); \
+               const d = x.getImageData(0, 0, cv.width, cv.height).data; let ink = 0; \
+               for (let i = 0; i < d.length; i += 4) { if (d[i] < 245 || d[i + 1] < 245 || d[i + 2] < 245) ink++; } \
+               done(ink / (d.length / 4)); }; \
+             img.onerror = () => done(-1); img.src = 'data:image/png;base64,' + src;",
+            vec![json!(base64(png))],
+        )
+        .await?;
+    Ok(share.as_f64().unwrap_or(-1.0))
+}
+
+/// Regression for issue 10, point 4: the story's link to minute 17
+/// (`#lab`, far down the page) came out blank white from `chromium
+/// --headless --screenshot`, which captures the document's top rectangle
+/// and paints only the scrolled viewport. The page now scrolls inside
+/// `<body>`, so the document never scrolls and the screenshot shows the lab.
+async fn lab_permalink_screenshot_is_not_blank(c: &Client, base: &str) -> Result<()> {
+    let url = format!("{base}?preset=fase6&t=17&container=0#lab");
+    c.set_window_size(1280, 2400).await?;
+    c.goto(&url).await?;
+    wait_text(c, "clock", |t| t == "17:00").await?;
+    // The page scrolls to the fragment once it has rendered.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let place = c
+        .execute(
+            "return [document.documentElement.scrollTop, \
+                     Math.round(document.getElementById('lab').getBoundingClientRect().top)]",
+            vec![],
+        )
+        .await?;
+    let (doc, lab) = (place[0].as_f64(), place[1].as_f64());
+    assert_eq!(doc, Some(0.0), "the document itself never scrolls: {place}");
+    assert!(
+        lab.is_some_and(|top| top.abs() <= 2.0),
+        "#lab at the top of the viewport: {place}"
+    );
+    let Some(chrome) = chrome_binary() else {
+        eprintln!("e2e: no Chromium binary for the --screenshot check");
+        return Ok(());
+    };
+    let path = screenshots_dir().join("permalink-minute-17-lab.png");
+    // Not the site's directory (`leakscope-e2e-<pid>`), which this removes.
+    let profile = std::env::temp_dir().join(format!("leakscope-chrome-{}", std::process::id()));
+    let status = Command::new(&chrome)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--window-size=1280,2400",
+            "--virtual-time-budget=8000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", path.display()))
+        .arg(&url)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?;
+    let _ = std::fs::remove_dir_all(&profile);
+    assert!(status.success(), "{chrome} --screenshot failed: {status}");
+    eprintln!("e2e: screenshot {}", path.display());
+    let share = ink_share(c, &std::fs::read(&path)?).await?;
+    assert!(
+        share > 0.02,
+        "{url} screenshots (nearly) blank: {share:.4} of its pixels are not white"
+    );
+    Ok(())
+}
+
+async fn browser(driver: &Driver) -> Result<Client> {
+    let mut chrome = json!({
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                 "--hide-scrollbars", "--window-size=1280,2000"]
     });
-    if let Some(binary) = binary {
+    if let Some(binary) = chrome_binary() {
         chrome["binary"] = json!(binary);
     }
     let mut caps = serde_json::Map::new();
@@ -176,10 +283,17 @@ async fn text(c: &Client, testid: &str) -> Result<String> {
 }
 
 async fn click(c: &Client, testid: &str) -> Result<()> {
-    c.find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
-        .await?
-        .click()
+    let element = c
+        .find(Locator::Css(&format!("[data-testid=\"{testid}\"]")))
         .await?;
+    // The page scrolls inside <body>, which chromedriver's own
+    // scroll-into-view does not move: bring the element into view first.
+    c.execute(
+        "arguments[0].scrollIntoView({ block: 'center' })",
+        vec![serde_json::to_value(&element)?],
+    )
+    .await?;
+    element.click().await?;
     Ok(())
 }
 
@@ -367,6 +481,8 @@ async fn wait_pane(c: &Client, side: &str, program: &str) -> Result<()> {
 async fn run(c: &Client, base: &str) -> Result<()> {
     let fase6 = report(Preset::Fase6);
     let fase3 = report(Preset::Fase3);
+
+    lab_permalink_screenshot_is_not_blank(c, base).await?;
 
     // Permalink restore, paused at t, and the numbers equal the CLI's.
     c.set_window_size(1280, 2400).await?;
@@ -568,7 +684,8 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     wait_text(c, "clock", |t| t == "17:00").await?;
     let width = c
         .execute(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            "const [d, b] = [document.documentElement, document.body]; \
+             return Math.max(d.scrollWidth - d.clientWidth, b.scrollWidth - b.clientWidth)",
             vec![],
         )
         .await?;

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use leakscope_sim::code::{Anchor, line_of, lines};
 use leakscope_sim::{
-    DumpFormat, Outcome, Preset, Program, Scenario, Time, Trace, formula, simulate,
+    DumpFormat, Outcome, Preset, Program, Role, Scenario, Time, Trace, formula, simulate,
 };
 use yew::prelude::*;
 
@@ -152,6 +152,29 @@ fn excerpt(variant: Program, from: Anchor, to: Anchor, mark: &[Anchor]) -> Html 
     }
 }
 
+/// The invitation to the live view at minute 17, container 0 of FASE 6,
+/// saying what to look for there: the readers left behind in the lane, the
+/// goroutines parked in the code and the dump, the two counts.
+fn minute_17(r: &StoryRuns) -> Html {
+    const MINUTE: u64 = 17;
+    let t = Time::from_minutes(MINUTE);
+    let mine = r.fase6_buggy.goroutines_at(t, Some(0)).unwrap_or_default();
+    let stuck = |role| mine.iter().filter(|g| g.role == role && g.stuck).count();
+    let (readers, handlers) = (stuck(Role::Reader), stuck(Role::Handler));
+    let count = |trace: &Trace| {
+        trace
+            .samples()
+            .get(MINUTE as usize)
+            .map_or(0, |s| s.goroutines)
+    };
+    html! {
+        <p><a href={format!("?preset=fase6&t={MINUTE}&container=0#lab")}>{ format!("See minute {MINUTE} in the live view ↓") }</a>
+           { format!(
+               ": container 0 has left {readers} readers behind by then. In its lane (the first in each pane) they are {readers} hatched ✕ bands running on under the current reader; in the code they sit on the reader's ReadLine line; its goroutine dump lists {} goroutines — the {readers} readers left behind with their {handlers} handlers, the current reader and the heartbeat. The buggy count reads {} where the fixed one holds {}.",
+               mine.len(), int(count(&r.fase6_buggy)), int(count(&r.fase6_fixed))) }</p>
+    }
+}
+
 /// The story sections.
 #[component]
 pub fn Story() -> Html {
@@ -245,7 +268,7 @@ pub fn Story() -> Html {
                     f6.minutes, int(b_end.goroutines), int(r.fase6_buggy.samples()[half as usize].goroutines), half,
                     int(b_end.leaked_readers), int(b_end.by_role.handler), b_end.stalled_containers, f6.containers,
                     signed(b_analysis.growth_per_min, 2), b_analysis.verdict, int(expected.round() as u64), f6.minutes) }</p>
-                <p><a href="?preset=fase6&t=17&container=0#lab">{ "Look at minute 17 in the live view ↓" }</a></p>
+                { minute_17(r) }
             </section>
 
             <Fixes runs={r.fase6.clone()} />

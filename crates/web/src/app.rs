@@ -260,8 +260,8 @@ pub fn App(props: &AppProps) -> Html {
                     </div>
                     <h3>{ "Goroutines over time" }</h3>
                     <ChartCanvas runs={runs.clone()} panes={state.panes()} at={at} preset={state.preset} layout={*layout} />
-                    <h3>{ format!("The code: where container {c} is") }</h3>
-                    <p class="muted">{ "The highlighted line is the one the selected container is on now; lines run at this very instant are marked; badges count its goroutines parked on a line." }</p>
+                    <h3>{ format!("The code: where container {c}'s goroutines are") }</h3>
+                    <p class="muted">{ "Tinted lines are where the selected container's goroutines are parked now; their badges count them, the stream handlers (outside this file) included, and add up to its goroutine dump below. ▶ marks the line its rotation last ran or waits on (between rotations, the armed timer); lines run at this very instant are marked in blue." }</p>
                     <div class="code-grid">
                         { for state.panes().into_iter().map(|p| html! {
                             <CodePane program={p} focus={focus(runs.trace(p), c, at)} container={c} />

@@ -17,6 +17,10 @@ pub struct Focus {
     pub touched: Vec<u32>,
     /// Goroutines of the container parked on each line.
     pub parked: BTreeMap<u32, u64>,
+    /// Goroutines of the container parked outside the program's text: the
+    /// stream handlers, in `docker/stream.go`. With `parked` they are every
+    /// goroutine the container's dump lists.
+    pub outside: u64,
     /// One sentence about where the container is.
     pub note: String,
 }
@@ -28,15 +32,19 @@ pub fn focus(trace: &Trace, c: u32, at: Time) -> Focus {
     let events = trace.events_of(c).unwrap_or_default();
     let now: Vec<&Event> = events.iter().filter(|e| e.time == at).collect();
     let mut parked = BTreeMap::new();
+    let mut outside = 0;
     for g in trace.goroutines_at(at, Some(c)).unwrap_or_default() {
-        let Some(anchor) = g.anchor() else { continue };
-        *parked.entry(line_of(v, anchor)).or_default() += 1;
+        match g.anchor() {
+            Some(anchor) => *parked.entry(line_of(v, anchor)).or_default() += 1,
+            None => outside += 1,
+        }
     }
     if let Some(last) = now.last() {
         return Focus {
             line: line_of(v, last.anchor()),
             touched: now.iter().map(|e| line_of(v, e.anchor())).collect(),
             parked,
+            outside,
             note: last.describe(),
         };
     }
@@ -45,6 +53,7 @@ pub fn focus(trace: &Trace, c: u32, at: Time) -> Focus {
             line: 0,
             touched: Vec::new(),
             parked,
+            outside,
             note: String::new(),
         };
     };
@@ -72,6 +81,7 @@ pub fn focus(trace: &Trace, c: u32, at: Time) -> Focus {
         line: line_of(v, view.anchor),
         touched: Vec::new(),
         parked,
+        outside,
         note,
     }
 }
@@ -300,6 +310,25 @@ mod tests {
         assert!(f.note.contains("blocked in Wait()"), "{}", f.note);
         // heartbeat in its loop, the waiter in Wait(); the reader has exited
         assert_eq!(f.parked.values().sum::<u64>(), 2);
+        assert_eq!(f.outside, 0);
+    }
+
+    #[test]
+    fn the_badges_add_up_to_the_containers_dump_handlers_included() {
+        // issue 10, point 7: "12 goroutines here" left out the handlers
+        let trace = simulate(&Preset::Fase6.scenario(), Program::BUGGY).unwrap();
+        for m in [17, 58] {
+            let at = Time::from_minutes(m);
+            let f = focus(&trace, 0, at);
+            let all = trace.goroutines_at(at, Some(0)).unwrap();
+            assert_eq!(f.parked.values().sum::<u64>() + f.outside, all.len() as u64);
+            assert!(f.outside > 0, "handlers of the readers left behind at {m}");
+            let read_line = line_of(Program::BUGGY, Anchor::ReadLine);
+            assert!(
+                f.parked.len() >= 2 && f.parked.contains_key(&read_line),
+                "{f:?}"
+            );
+        }
     }
 
     #[test]

@@ -219,6 +219,43 @@ async fn the_page_shows_the_cores_numbers_under_the_contract_testids() {
     );
 }
 
+/// Issue 10, point 7: the code panel's badges add up to the dump's count
+/// for the selected container, the stream handlers included.
+#[wasm_bindgen_test]
+async fn the_code_panels_badges_add_up_to_the_containers_dump() {
+    let root = mount("preset=fase6&t=17&container=0&left=buggy&right=wait-timeout");
+    settle().await;
+    let number = |s: String| s.replace(',', "").trim().parse::<u64>().unwrap();
+    let dump_total = number(text(&root, "dump-total"));
+    let at = Time::from_minutes(17);
+    let core = simulate(&Preset::Fase6.scenario(), Program::BUGGY).unwrap();
+    assert_eq!(
+        dump_total,
+        core.goroutines_at(at, Some(0)).unwrap().len() as u64
+    );
+    for v in ["buggy", "wait-timeout"] {
+        let badges = root
+            .query_selector_all(&format!("[data-testid=\"parked-{v}\"]"))
+            .unwrap();
+        let sum: u64 = (0..badges.length())
+            .filter_map(|i| badges.item(i))
+            .filter_map(|n| n.dyn_into::<Element>().ok())
+            .map(|e| number(e.get_attribute("data-count").unwrap_or_default()))
+            .sum();
+        let program = Program::ALL.into_iter().find(|p| p.name() == v).unwrap();
+        let trace = simulate(&Preset::Fase6.scenario(), program).unwrap();
+        assert_eq!(
+            sum,
+            trace.goroutines_at(at, Some(0)).unwrap().len() as u64,
+            "{v}"
+        );
+        if v == "buggy" {
+            assert_eq!(sum, dump_total, "the buggy badges equal the page's dump");
+            assert!(badges.length() >= 3, "heartbeat, reader and handler lines");
+        }
+    }
+}
+
 #[wasm_bindgen_test]
 async fn buttons_step_and_a_bad_url_shows_a_notice() {
     let root = mount("preset=fase3&t=5");

@@ -1,6 +1,8 @@
-//! The Go-like program, with the line the selected container is on
-//! highlighted (`aria-current="step"`), the lines run at this instant
-//! marked, and a badge where goroutines of the container are parked.
+//! The Go-like program, with the line the selected container's rotation is
+//! on marked (`aria-current="step"`), the lines run at this instant marked,
+//! and every line where goroutines of the container are parked tinted, with
+//! a badge counting them; the stream handlers, outside the program's text,
+//! get a row of their own, so the badges add up to the container's dump.
 
 use leakscope_sim::Program;
 use leakscope_sim::code::{file_name, lines};
@@ -23,11 +25,22 @@ pub struct CodeProps {
 #[component]
 pub fn CodePane(p: &CodeProps) -> Html {
     let v = p.program;
+    let total = p.focus.parked.values().sum::<u64>() + p.focus.outside;
+    let badge = |k: u64, what: &str| {
+        html! {
+            <span class="parked" data-testid={format!("parked-{}", v.name())} data-count={k.to_string()}>
+                { format!("  ← {k} {what}{} here", if k == 1 { "" } else { "s" }) }
+            </span>
+        }
+    };
     html! {
         <figure class="code-pane" style={format!("--prog:{}", crate::palette::program(v).css())}>
             <figcaption>
                 <code>{ file_name(v) }</code>
                 <span class="where" aria-live="off">{ format!(" — {}", p.focus.note) }</span>
+                <small class="parked-total" data-testid={format!("parked-total-{}", v.name())}>
+                    { format!("{total} goroutine{} of container {} parked, as in its dump", if total == 1 { "" } else { "s" }, p.container) }
+                </small>
             </figcaption>
             <pre data-testid={format!("code-{}", v.name())} class="code"
                  aria-label={format!("{} program; container {} is on line {}", v, p.container, p.focus.line)}><code>
@@ -37,19 +50,23 @@ pub fn CodePane(p: &CodeProps) -> Html {
                     let touched = !current && p.focus.touched.contains(&n);
                     let parked = p.focus.parked.get(&n).copied();
                     html! {
-                        <span class={classes!("line", current.then_some("current"), touched.then_some("touched"))}
+                        <span class={classes!("line", current.then_some("current"), touched.then_some("touched"), parked.is_some().then_some("parked-line"))}
                               aria-current={current.then_some("step")}>
                             <span class="ln" aria-hidden="true">{ n }</span>
                             <span class="src">{ line.text }</span>
-                            if let Some(k) = parked {
-                                <span class="parked" title="goroutines of this container parked here">
-                                    { format!("  ← {k} goroutine{} here", if k == 1 { "" } else { "s" }) }
-                                </span>
-                            }
+                            if let Some(k) = parked { { badge(k, "goroutine") } }
                             { "\n" }
                         </span>
                     }
                 }) }
+                if p.focus.outside > 0 {
+                    <span class="line parked-line outside">
+                        <span class="ln" aria-hidden="true">{ "…" }</span>
+                        <span class="src">{ "// docker/stream.go, outside this file: the failed streams' handlers" }</span>
+                        { badge(p.focus.outside, "handler") }
+                        { "\n" }
+                    </span>
+                }
             </code></pre>
         </figure>
     }

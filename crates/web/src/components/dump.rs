@@ -94,9 +94,9 @@ pub fn Dump(p: &DumpProps) -> Html {
                 </fieldset>
             </div>
             <p class="prompt"><code>{ format!("$ curl localhost:6060/debug/pprof/goroutine?{url}") }</code>
-                <small>{ format!("  # {} program at {}, {}: {} goroutines", p.program, p.at,
+                <small>{ format!("  # {} program at {}, {}: {}", p.program, p.at,
                     match p.scope { DumpScope::Selected => format!("container {}", p.container), DumpScope::All => "whole run".into() },
-                    format::int(total as u64)) }</small></p>
+                    "") }<span data-testid="dump-total">{ format::int(total as u64) }</span>{ " goroutines" }</small></p>
             <pre data-testid="dump" class="dump-text" tabindex="0" aria-label="Goroutine dump">{ text }</pre>
         </div>
     }

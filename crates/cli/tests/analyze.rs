@@ -135,10 +135,15 @@ fn real_go_dumps_are_grouped_by_state_function_and_creator() {
     );
     assert!(text.contains("main.reader"), "{text}");
     assert!(
-        text.contains("main.main.func2 at /tmp/gocap/main.go:75"),
+        text.contains("main.main.func2 at /tmp/gocap/main.go:94"),
         "{text}"
     );
     assert!(text.ends_with("suspects: none\n"), "{text}");
+    // Waiting a minute in the real WaitGroup: stalled after one minute.
+    let minutes = real("go1.27-debug2-minutes.txt");
+    assert!(ok(&["analyze", &minutes]).ends_with("suspects: none\n"));
+    let text = ok(&["analyze", &minutes, "--stalled-after", "1"]);
+    assert!(text.ends_with("\nsuspects:\n- 2 goroutines in sync.(*WaitGroup).Wait for up to 1 minute in main.rotate created by main.main at /tmp/gocap/main.go:97: a wait that may never return (a live goroutine still holds the group?)\n"), "{text}");
     let json: Value = serde_json::from_str(&ok(&[
         "analyze",
         &real("go1.27-goroutineleak-debug1.txt"),

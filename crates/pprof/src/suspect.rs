@@ -91,8 +91,9 @@ impl Suspect {
                 g.key.function
             ),
             Suspect::StalledWaiters { count, minutes, .. } => format!(
-                "{} in sync.(*WaitGroup).Wait for up to {minutes} minutes in {}{site}: a wait that may never return (a live goroutine still holds the group?)",
+                "{} in sync.(*WaitGroup).Wait for up to {minutes} minute{} in {}{site}: a wait that may never return (a live goroutine still holds the group?)",
                 goroutines(count),
+                if minutes == 1 { "" } else { "s" },
                 g.key.function
             ),
             Suspect::Growth { old, new, .. } => format!(

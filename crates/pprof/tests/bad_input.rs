@@ -189,7 +189,8 @@ mod fuzz {
         bytes
     }
 
-    const DUMPS: [&str; 5] = [
+    const DUMPS: [&str; 6] = [
+        "go1.27-debug2-minutes.txt",
         "go1.27-debug2.txt",
         "go1.27-debug1.txt",
         "go1.27-goroutineleak-debug1.txt",

@@ -35,7 +35,7 @@ fn debug2_reads_every_goroutine_with_its_state_labels_and_creator() {
         );
         assert_eq!(
             c.location.as_ref().unwrap().to_string(),
-            "/tmp/gocap/main.go:75"
+            "/tmp/gocap/main.go:94"
         );
     }
     let waiters = dump
@@ -72,36 +72,36 @@ fn debug2_groups_readers_waiters_and_heartbeats_apart() {
                 6,
                 Some("IO wait"),
                 "main.reader",
-                Some("main.main.func2 at /tmp/gocap/main.go:75")
+                Some("main.main.func2 at /tmp/gocap/main.go:94")
             ),
             (
                 2,
                 Some("select"),
                 "main.heartbeat",
-                Some("main.main at /tmp/gocap/main.go:67")
+                Some("main.main at /tmp/gocap/main.go:86")
             ),
             (
                 2,
                 Some("sync.WaitGroup.Wait"),
                 "main.rotate",
-                Some("main.main at /tmp/gocap/main.go:78")
+                Some("main.main at /tmp/gocap/main.go:97")
             ),
             (
                 1,
                 Some("IO wait"),
                 "main.main.func1",
-                Some("main.main at /tmp/gocap/main.go:56")
+                Some("main.main at /tmp/gocap/main.go:72")
             ),
             (
                 1,
                 Some("chan send"),
                 "main.leak.func1",
-                Some("main.leak at /tmp/gocap/main.go:48")
+                Some("main.leak at /tmp/gocap/main.go:50")
             ),
             (1, Some("running"), "main.main", None),
         ]
     );
-    assert_eq!(a.groups[2].site.as_deref(), Some("/tmp/gocap/main.go:43"));
+    assert_eq!(a.groups[2].site.as_deref(), Some("/tmp/gocap/main.go:45"));
     assert!(a.groups[2].in_wait_group_wait);
     // Under a minute: Go prints no minutes, nothing is stalled yet.
     assert!(a.suspects.is_empty(), "{:?}", a.suspects);
@@ -126,7 +126,7 @@ fn debug1_reads_counts_labels_and_frames_and_infers_two_states() {
     assert_eq!(last.function, "main.reader");
     assert_eq!(
         last.location.as_ref().unwrap().to_string(),
-        "/tmp/gocap/main.go:36"
+        "/tmp/gocap/main.go:38"
     );
     let a = analyze(&dump, None, &Options::default());
     let rows: Vec<(u64, Option<&str>, &str)> = a
@@ -179,6 +179,40 @@ fn elided_frames_in_the_middle_of_a_deep_stack_are_noted() {
     assert!(deep.elided);
     assert!(deep.frames.iter().all(|f| f.function == "main.deep"));
     assert_eq!(deep.frames.len(), 100);
+}
+
+#[test]
+fn waiters_blocked_a_minute_in_a_real_wait_group_are_stalled_after_one_minute() {
+    let dump = parse(&data("go1.27-debug2-minutes.txt")).unwrap();
+    assert_eq!(dump.goroutines(), 13);
+    let waited: Vec<_> = dump.records.iter().map(|r| r.minutes).collect();
+    assert_eq!(waited[0], None, "the running goroutine has no wait");
+    assert!(waited[1..].iter().all(|&m| m == Some(1)), "{waited:?}");
+    assert!(
+        analyze(&dump, None, &Options::default())
+            .suspects
+            .is_empty()
+    );
+    let one_minute = Options {
+        stalled_after_minutes: 1,
+        ..Options::default()
+    };
+    let a = analyze(&dump, None, &one_minute);
+    assert_eq!(a.suspects.len(), 1, "{:?}", a.suspects);
+    let Suspect::StalledWaiters {
+        group,
+        count,
+        minutes,
+    } = a.suspects[0]
+    else {
+        panic!("{:?}", a.suspects[0]);
+    };
+    assert_eq!((count, minutes), (2, 1));
+    assert_eq!(a.groups[group].key.function, "main.rotate");
+    assert_eq!(
+        a.suspects[0].describe(&a.groups),
+        "2 goroutines in sync.(*WaitGroup).Wait for up to 1 minute in main.rotate created by main.main at /tmp/gocap/main.go:97: a wait that may never return (a live goroutine still holds the group?)"
+    );
 }
 
 #[test]

@@ -284,11 +284,11 @@ fn block(lines: &mut Lines<'_>, record: &mut Record) -> Result<(), ParseError> {
             ancestors = true;
             continue;
         }
+        if ancestors {
+            continue;
+        }
         if line.starts_with('\t') {
-            let Some(slot) = record.frames.last_mut().filter(|_| !ancestors) else {
-                if ancestors {
-                    continue;
-                }
+            let Some(slot) = record.frames.last_mut() else {
                 return Err(ParseError::at(n, FRAME, line));
             };
             if slot.location.is_some() || record.created_by.is_some() {
@@ -322,9 +322,6 @@ fn block(lines: &mut Lines<'_>, record: &mut Record) -> Result<(), ParseError> {
                 goroutine,
                 location: location_of,
             });
-            continue;
-        }
-        if ancestors {
             continue;
         }
         if record.created_by.is_some() {
@@ -692,6 +689,18 @@ mod tests {
         ] {
             assert!(header(1, junk).is_err(), "{junk}");
         }
+    }
+
+    #[test]
+    fn ancestors_stacks_are_not_the_goroutines_own() {
+        let d = parse(
+            "goroutine 7 [chan receive]:\nmain.worker()\n\t/s/m.go:9 +0x1\ncreated by main.spawn in goroutine 6\n\t/s/m.go:20 +0x2\n\
+             [originating from goroutine 6]:\nmain.spawn(...)\n\t/s/m.go:20\ncreated by main.main in goroutine 1\n\t/s/m.go:30 +0x3\n",
+        )
+        .unwrap();
+        let r = &d.records[0];
+        assert_eq!(r.frames.len(), 1);
+        assert_eq!(r.created_by.as_ref().unwrap().function, "main.spawn");
     }
 
     #[test]

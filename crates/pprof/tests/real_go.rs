@@ -216,6 +216,25 @@ fn waiters_blocked_a_minute_in_a_real_wait_group_are_stalled_after_one_minute() 
 }
 
 #[test]
+fn ancestors_stacks_leave_the_groups_as_they_are() {
+    let plain = parse(&data("go1.27-debug2.txt")).unwrap();
+    let with = parse(&data("go1.27-debug2-ancestors.txt")).unwrap();
+    assert!(
+        with.records
+            .iter()
+            .all(|r| r.created_by.is_none() || r.frames.len() < 12)
+    );
+    let keys = |d: &leakscope_pprof::Dump| {
+        analyze(d, None, &Options::default())
+            .groups
+            .into_iter()
+            .map(|g| (g.key, g.count))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&with), keys(&plain));
+}
+
+#[test]
 fn crlf_line_ends_read_the_same() {
     for name in ["go1.27-debug2.txt", "go1.27-debug1.txt"] {
         let text = data(name);

@@ -272,10 +272,14 @@ pub fn App(props: &AppProps) -> Html {
                           scope={state.dump_scope} program={state.dump_program} dispatch={dispatch.clone()} />
                 </section>
                 <section id="numbers" class="story-section numbers-section">
-                    <h2><span class="num" aria-hidden="true">{ "8" }</span>{ "The numbers" }</h2>
+                    <h2><span class="num" aria-hidden="true">{ "8" }</span>{ "For readers of the seed document: its numbers" }</h2>
+                    <p>{ "The lesson ends above. What follows audits the seed document's own arithmetic against the model, for those who read that document." }</p>
+                    <details class="audit">
+                    <summary>{ "Show its \"mathematical proof\" and timelines, recomputed from the run above" }</summary>
                     <p>{ "The seed document — the incident write-up this project started from — backs its story with a \"mathematical proof\" and two timelines. Here they are recomputed from the run above, next to the document's own figures. Where they differ, the last column says why (in full: " }
                         <a href={MODEL_DOC_SECTION_8}>{ "§8 of the model" }</a>{ ")." }</p>
                     <Numbers runs={runs.clone()} preset={state.preset} />
+                    </details>
                 </section>
                 if bench {
                     <BenchView result={(*bench_result).clone()} />

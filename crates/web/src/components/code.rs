@@ -62,7 +62,7 @@ pub fn CodePane(p: &CodeProps) -> Html {
                 if p.focus.outside > 0 {
                     <span class="line parked-line outside">
                         <span class="ln" aria-hidden="true">{ "…" }</span>
-                        <span class="src">{ "// docker/stream.go, outside this file: the failed streams' handlers" }</span>
+                        <span class="src">{ "// docker/stream.go (not in this file)" }</span>
                         { badge(p.focus.outside, "handler") }
                         { "\n" }
                     </span>

@@ -170,7 +170,7 @@ fn minute_17(r: &StoryRuns) -> Html {
     html! {
         <p><a href={format!("?preset=fase6&t={MINUTE}&container=0#lab")}>{ format!("See minute {MINUTE} in the live view ↓") }</a>
            { format!(
-               ": container 0 has left {readers} readers behind by then. In its lane (the first in each pane) they are {readers} hatched ✕ bands running on under the current reader; in the code they sit on the reader's ReadLine line; its goroutine dump lists {} goroutines — the {readers} readers left behind with their {handlers} handlers, the current reader and the heartbeat. The buggy count reads {} where the fixed one holds {}.",
+               ": container 0 has left {readers} readers behind by then. In its lane (the first in each pane) they are the hatched ✕ band under the current reader, one ✕ per reader left behind; in the code panel the badge on the reader's ReadLine line counts them with the current reader; its goroutine dump lists {} goroutines — the {readers} readers left behind with their {handlers} handlers, the current reader and the heartbeat. The buggy count reads {} where the fixed one holds {}.",
                mine.len(), int(count(&r.fase6_buggy)), int(count(&r.fase6_fixed))) }</p>
     }
 }

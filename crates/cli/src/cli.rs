@@ -347,12 +347,14 @@ pub struct MonitorArgs {
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// The dump to read: Go's /debug/pprof/goroutine?debug=2 or ?debug=1
-    /// text, or the goroutineleak profile's; `-` for standard input.
-    #[arg(value_name = "FILE|-", allow_hyphen_values = true)]
-    pub file: String,
-    /// An older dump of the same process: the groups that grew since.
-    #[arg(value_name = "OLD_FILE", allow_hyphen_values = true)]
-    pub old: Option<String>,
+    /// text, or the goroutineleak profile's; `-` for standard input. With a
+    /// second dump, this is the older one.
+    #[arg(value_name = "FILE|OLD", allow_hyphen_values = true)]
+    pub first: String,
+    /// A newer dump of the same process: analysed, with the groups that grew
+    /// since the first.
+    #[arg(value_name = "NEW", allow_hyphen_values = true)]
+    pub second: Option<String>,
     /// A goroutine waiting in sync.(*WaitGroup).Wait this many whole
     /// minutes or more is a stalled waiter.
     #[arg(

@@ -104,7 +104,7 @@ fn an_older_dump_names_the_groups_that_grew() {
         "new.txt",
         &["--program", "wait-timeout", "--at", "58"],
     );
-    let text = ok(&["analyze", &new, &old]);
+    let text = ok(&["analyze", &old, &new]);
     assert!(
         text.lines()
             .next()
@@ -115,7 +115,7 @@ fn an_older_dump_names_the_groups_that_grew() {
     assert!(text.contains("count  old  growth  state"), "{text}");
     assert!(text.contains("\n- main.(*Monitor).rotate.func1 grew from 275 to 605 (+330) created by main.(*Monitor).rotate at monitor/wait_timeout.go:36\n"), "{text}");
     let json: Value =
-        serde_json::from_str(&ok(&["analyze", &new, &old, "--format", "json"])).unwrap();
+        serde_json::from_str(&ok(&["analyze", &old, &new, "--format", "json"])).unwrap();
     assert_eq!(json["suspects"][0]["kind"], "growth");
     assert_eq!(
         (
@@ -228,7 +228,7 @@ fn bad_input_is_one_line_naming_the_file_and_exit_2() {
     assert!(line.contains(": is a directory"), "{line}");
     // A bad older dump is refused too, and nothing is printed.
     let good = real("go1.27-debug2.txt");
-    refused(&["analyze", &good, &empty], &empty);
+    refused(&["analyze", &empty, &good], &empty);
     refused(
         &["analyze", &good, "--stalled-after", "-1"],
         "--stalled-after",
@@ -237,7 +237,7 @@ fn bad_input_is_one_line_naming_the_file_and_exit_2() {
         &["analyze", &good, "--stalled-after", "soon"],
         "--stalled-after",
     );
-    refused(&["analyze", "-", "-"], "OLD_FILE");
+    refused(&["analyze", "-", "-"], "NEW");
     refused(&["analyze", &good, "--format", "csv"], "--format");
     refused(&["analyze"], "FILE");
 }

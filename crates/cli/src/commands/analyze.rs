@@ -70,14 +70,17 @@ pub fn config(args: &AnalyzeArgs) -> Result<AnalyzeConfig, InputError> {
             STALLED_AFTER_RANGE,
         ));
     }
-    let file = Input::of(&args.file);
-    let old = args.old.as_deref().map(Input::of);
+    // `analyze FILE`, or `analyze OLD NEW`.
+    let (file, old) = match &args.second {
+        None => (Input::of(&args.first), None),
+        Some(new) => (Input::of(new), Some(Input::of(&args.first))),
+    };
     if file == Input::Stdin && old == Some(Input::Stdin) {
         return Err(InputError::new(
-            "OLD_FILE",
+            "NEW",
             Some("-"),
             "cannot be standard input too",
-            Some("at most one of FILE and OLD_FILE is -"),
+            Some("at most one of OLD and NEW is -"),
         ));
     }
     Ok(AnalyzeConfig {

@@ -229,7 +229,7 @@ pub fn App(props: &AppProps) -> Html {
                 <section id="lab" class="lab" aria-labelledby="lab-h">
                     <h2 id="lab-h"><span class="num" aria-hidden="true">{ "▶" }</span>{ "Live: every program on one virtual clock" }</h2>
                     <p>{ format!("All {} programs run the same scenario with the same seed, so the same streams fail in each. The gallery shows them all; the two panes below show one each in detail (buggy and fixed to begin with: pick another above a pane, or click a card). Play, step from event to event, or drag the slider. At whole minutes every number here equals ", Program::ALL.len()) }
-                        <code>{ "leakscope sim --program all --format json" }</code>{ " for the same parameters: one core, two faces." }</p>
+                        <code>{ "leakscope sim --program all --format json" }</code>{ " for the same parameters: the page and the CLI are two faces of one core (the real monitor is the third)." }</p>
                     <Notices notices={state.notices.clone()} {on_dismiss} />
                     <div class="params-box">
                         <Params scenario={runs.scenario.clone()} preset={state.preset} container={c}
@@ -286,7 +286,7 @@ pub fn App(props: &AppProps) -> Html {
                 }
             </main>
             <footer>
-                <p>{ "leakscope: one simulation core, many faces (this page, the CLI, the real monitor). Colours are Okabe–Ito; every mark also has an icon or a pattern." }</p>
+                <p>{ "leakscope: one simulation core, three faces (this page, the CLI, the real monitor). Colours are Okabe–Ito; every mark also has an icon or a pattern." }</p>
             </footer>
         </>
     }

@@ -219,6 +219,14 @@ async fn lab_permalink_screenshot_is_not_blank(c: &Client, base: &str) -> Result
         lab.is_some_and(|top| top.abs() <= 2.0),
         "#lab at the top of the viewport: {place}"
     );
+    // At the page's end too: nothing positioned escapes <body>'s scrolling.
+    c.goto(&format!("{base}?preset=fase6&t=58#numbers")).await?;
+    wait_text(c, "clock", |t| t == "58:00").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let doc = c
+        .execute("return document.documentElement.scrollTop", vec![])
+        .await?;
+    assert_eq!(doc.as_f64(), Some(0.0), "#numbers scrolls the document");
     let Some(chrome) = chrome_binary() else {
         eprintln!("e2e: no Chromium binary for the --screenshot check");
         return Ok(());

@@ -158,7 +158,7 @@ pub fn Pane(p: &PaneProps) -> Html {
                 </div>
             </dl>
             <p class="roles">{ format!(
-                "By role: {} heartbeat · {} reader · {} handler · {} waiter · {} helper · {} system",
+                "By role: {} heartbeat · {} reader · {} handler · {} waiter · {} helper · {} system (the runtime's and the :6060 debug server's own goroutines: the baseline parameter, 0 unless set, so that only the monitor's goroutines are counted)",
                 format::int(r.heartbeat), format::int(r.reader), format::int(r.handler),
                 format::int(r.waiter), format::int(r.helper), format::int(r.system)
             ) }</p>
@@ -318,6 +318,7 @@ fn Timeline(p: &TimelineProps) -> Html {
                     }) }
                 </tbody>
             </table>
+            <p class="muted small">{ "· in the counter column: this step does not change a WaitGroup's counter." }</p>
         </details>
     }
 }

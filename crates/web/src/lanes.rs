@@ -24,8 +24,12 @@ pub const LANE_HEIGHT: f64 = 30.0;
 pub const GUTTER: f64 = 44.0;
 /// Height of the time axis, CSS pixels.
 pub const AXIS: f64 = 20.0;
-/// Height of the heat strip, CSS pixels.
-pub const HEAT_HEIGHT: f64 = 110.0;
+/// Height of the heat strip for `rows` containers, CSS pixels: 4 px a row,
+/// so that a stalled container's dashed row can be found (issue 10, point
+/// 8), between 110 and 400 px.
+pub fn heat_height(rows: u32) -> f64 {
+    (f64::from(rows) * 4.0).clamp(110.0, 400.0)
+}
 
 /// What to draw.
 pub struct LanesInput<'a> {
@@ -385,7 +389,7 @@ impl Heat {
             let (from, until) = stalled[row];
             let col_stalled = (col as usize) >= from && (col as usize) < until;
             let px = if col_stalled && (col + row as u32).is_multiple_of(3) {
-                // Stalled: purple dots over the value, so it reads without colour.
+                // Stalled: purple dashes over the value, so it reads without colour.
                 [0x7a, 0x2e, 0x5c, 0xff]
             } else {
                 ramp(*v, max)
@@ -437,7 +441,9 @@ pub fn draw_heat(
     width: f64,
     scale: f64,
 ) -> Result<(), JsValue> {
-    let height = HEAT_HEIGHT + AXIS;
+    let rows = f64::from(trace.scenario().containers.max(1));
+    let heat_h = heat_height(trace.scenario().containers.max(1));
+    let height = heat_h + AXIS;
     size_canvas(canvas, width, height, scale);
     let ctx = context(canvas)?;
     ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0)?;
@@ -445,13 +451,12 @@ pub fn draw_heat(
     ctx.fill_rect(0.0, 0.0, width, height);
     let plot = (width - GUTTER - 8.0).max(10.0);
     ctx.set_image_smoothing_enabled(false);
-    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(image, GUTTER, 0.0, plot, HEAT_HEIGHT)?;
+    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(image, GUTTER, 0.0, plot, heat_h)?;
     let end = trace.end().as_millis().max(1) as f64;
     let x_now = GUTTER + plot * (at.as_millis() as f64 / end);
     ctx.set_fill_style_str("rgba(255,255,255,0.78)");
-    ctx.fill_rect(x_now, 0.0, GUTTER + plot - x_now, HEAT_HEIGHT);
-    let rows = f64::from(trace.scenario().containers.max(1));
-    let row_h = HEAT_HEIGHT / rows;
+    ctx.fill_rect(x_now, 0.0, GUTTER + plot - x_now, heat_h);
+    let row_h = heat_h / rows;
     let y = f64::from(selected) * row_h;
     ctx.set_stroke_style_str(&palette::INK.css());
     ctx.set_line_width(1.0);
@@ -462,11 +467,11 @@ pub fn draw_heat(
     ctx.set_text_baseline("top");
     let _ = ctx.fill_text("c0", 8.0, 0.0);
     ctx.set_text_baseline("bottom");
-    let _ = ctx.fill_text(&format!("c{}", rows as u32 - 1), 8.0, HEAT_HEIGHT);
+    let _ = ctx.fill_text(&format!("c{}", rows as u32 - 1), 8.0, heat_h);
     ctx.set_text_baseline("middle");
     let _ = ctx.fill_text("▶", 32.0, y + row_h / 2.0);
-    axis(&ctx, trace, HEAT_HEIGHT, plot, width);
-    cursor(&ctx, x_now, HEAT_HEIGHT);
+    axis(&ctx, trace, heat_h, plot, width);
+    cursor(&ctx, x_now, heat_h);
     Ok(())
 }
 
@@ -474,6 +479,14 @@ pub fn draw_heat(
 mod tests {
     use super::*;
     use leakscope_sim::{Preset, Program, simulate};
+
+    #[test]
+    fn every_fase6_container_gets_a_heat_row_of_four_pixels() {
+        // issue 10, point 8: 55 rows of 2 px hid the stalled containers
+        assert_eq!(heat_height(55), 220.0);
+        assert_eq!(heat_height(8), 110.0);
+        assert_eq!(heat_height(10_000), 400.0);
+    }
 
     #[test]
     fn ticks_fit_the_width() {

@@ -10,7 +10,7 @@ use yew::prelude::*;
 use crate::chart::{self, ChartInput};
 use crate::dom;
 use crate::format;
-use crate::lanes::{self, HEAT_HEIGHT, Heat, LANE_HEIGHT, LanesInput};
+use crate::lanes::{self, Heat, LANE_HEIGHT, LanesInput, heat_height};
 use crate::state::Runs;
 
 /// Lanes drawn one per container up to this many containers; above it, a
@@ -235,7 +235,7 @@ pub fn LanesCanvas(p: &LanesProps) -> Html {
 }
 
 /// Every container as one thin row: readers left behind, by colour
-/// lightness; stalled containers dotted.
+/// lightness; stalled containers dashed.
 #[component]
 pub fn HeatCanvas(p: &LanesProps) -> Html {
     let node = use_node_ref();
@@ -273,7 +273,7 @@ pub fn HeatCanvas(p: &LanesProps) -> Html {
     let onclick = {
         let sel = p.on_select.clone();
         Callback::from(move |e: MouseEvent| {
-            let row = (f64::from(e.offset_y()) / (HEAT_HEIGHT / f64::from(n))).floor();
+            let row = (f64::from(e.offset_y()) / (heat_height(n) / f64::from(n))).floor();
             if row >= 0.0 && (row as u32) < n {
                 sel.emit(row as u32);
             }
@@ -283,12 +283,16 @@ pub fn HeatCanvas(p: &LanesProps) -> Html {
         <figure class="heat">
             <div class="canvas-wrap">
                 <canvas ref={node} class="heatstrip" role="img" {onclick}
-                        aria-label={format!("Heat strip of all {n} containers ({}): darker means more readers left behind (up to {}); dotted rows are stuck in Wait().", p.program, heat.0)}></canvas>
+                        aria-label={format!("Heat strip of all {n} containers ({}): darker means more goroutines left behind (up to {}); dashed rows are stuck in Wait().", p.program, heat.0)}></canvas>
             </div>
             <figcaption>{ format!("All {n} containers, one row each: ") }
-                <span class="swatch heat-low"></span>{ " none left behind → " }
-                <span class="swatch heat-high"></span>{ format!(" {} left behind; ", heat.0) }
-                <span class="swatch blocked"></span>{ " dotted: stuck in Wait(). Click a row to select it." }
+                if heat.0 == 0 {
+                    <span class="swatch heat-low"></span>{ " nothing left behind in this run; " }
+                } else {
+                    <span class="swatch heat-low"></span>{ " none left behind → " }
+                    <span class="swatch heat-high"></span>{ format!(" {} left behind at once (the most in this run); ", heat.0) }
+                }
+                <span class="swatch heat-stalled"></span>{ " purple dashes: stuck in Wait(). Click a row to select it." }
             </figcaption>
         </figure>
     }

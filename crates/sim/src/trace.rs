@@ -566,6 +566,42 @@ impl Trace {
         file_name(self.program)
     }
 
+    /// The goroutine count as a step function: `(t, count)` at minute 0 and
+    /// at every later instant the count changes, in time order, up to the
+    /// end of the run. Between two points the count is flat, so a chart
+    /// can draw steps at the events instead of lines between the minute
+    /// samples; at every whole minute it equals the sample's count.
+    pub fn count_steps(&self) -> Vec<(Time, u64)> {
+        let rules = self.rules();
+        let end = self.end();
+        let mut delta: std::collections::BTreeMap<Time, i64> = Default::default();
+        for rec in &self.containers {
+            life::lives(&rules, rec, end, |l| {
+                if l.spawn > end {
+                    return;
+                }
+                *delta.entry(l.spawn).or_default() += 1;
+                if let Some(e) = l.exit.filter(|&e| e <= end) {
+                    *delta.entry(e).or_default() -= 1;
+                }
+            });
+        }
+        let mut count = i64::from(self.scenario.baseline_goroutines);
+        let mut out = vec![(Time::ZERO, count.max(0) as u64)];
+        for (t, d) in delta {
+            if d == 0 {
+                continue;
+            }
+            count += d;
+            let point = (t, count.max(0) as u64);
+            match out.last_mut() {
+                Some(last) if last.0 == t => *last = point,
+                _ => out.push(point),
+            }
+        }
+        out
+    }
+
     /// The instant of the first event strictly after `t`, if any.
     pub fn next_event_time(&self, t: Time) -> Option<Time> {
         let rules = self.rules();

@@ -6,8 +6,9 @@
 //! not the chart.
 
 use leakscope_sim::seed::SeedTable;
-use leakscope_sim::{Program, Sample, Time};
+use leakscope_sim::{Program, Time, Trace};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 use web_sys::HtmlCanvasElement;
 
@@ -34,10 +35,36 @@ fn color(c: Rgb) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
-fn points(samples: &[Sample]) -> impl Iterator<Item = (f64, f64)> + Clone + '_ {
-    samples
-        .iter()
-        .map(|s| (f64::from(s.minute), s.goroutines as f64))
+/// Above this many rotations in a run the chart joins the minute samples:
+/// the exact steps would cost more than a frame to compute and no pixel
+/// would show them.
+const STEP_ROTATIONS: u64 = 20_000;
+
+/// A program's curve: steps at the instants the count changes (the core's
+/// [`leakscope_sim::Trace::count_steps`]), so a leak at 05:00 rises at
+/// 05:00, not from minute 4; on very long runs, the minute samples joined.
+fn points(trace: &Trace) -> Vec<(f64, f64)> {
+    let s = trace.scenario();
+    let rotations = u64::from(s.containers) * s.rotations_per_container();
+    if rotations > STEP_ROTATIONS {
+        return trace
+            .samples()
+            .iter()
+            .map(|s| (f64::from(s.minute), s.goroutines as f64))
+            .collect();
+    }
+    let minutes = |t: Time| t.as_millis() as f64 / 60_000.0;
+    let mut out = Vec::new();
+    for (t, count) in trace.count_steps() {
+        if let Some(&(_, before)) = out.last() {
+            out.push((minutes(t), before));
+        }
+        out.push((minutes(t), count as f64));
+    }
+    if let Some(&(_, last)) = out.last() {
+        out.push((minutes(trace.end()), last));
+    }
+    out
 }
 
 /// Where the plot sits on the canvas, in device pixels, and the minutes it
@@ -133,7 +160,7 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
         let c = color(palette::program(p));
         chart
             .draw_series(DashedLineSeries::new(
-                points(runs.trace(p).samples()),
+                points(runs.trace(p)),
                 px(7.0),
                 px(4.0),
                 c.stroke_width(thin + 1),
@@ -143,9 +170,9 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
     }
     for (i, p) in input.panes.into_iter().enumerate().rev() {
         let c = color(palette::program(p));
-        let samples = runs.trace(p).samples();
+        let curve = points(runs.trace(p));
         chart
-            .draw_series(LineSeries::new(points(samples), c.stroke_width(thick)))?
+            .draw_series(LineSeries::new(curve.clone(), c.stroke_width(thick)))?
             .label(format!(
                 "{p} ({} pane)",
                 if i == 0 { "left" } else { "right" }
@@ -153,7 +180,7 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(4)));
         if i == 1 {
             chart.draw_series(DashedLineSeries::new(
-                points(samples),
+                curve,
                 px(6.0),
                 px(4.0),
                 WHITE.stroke_width(thin),
@@ -208,9 +235,36 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
             c.stroke_width(px(2.5) as u32),
         )))?;
         chart.draw_series(std::iter::once(Text::new(
-            format!("curves part: minute {m:.0}"),
+            format!("{a} and {b} part here, at {}", Time::from_minutes(m as u64)),
             (m, g + top * 0.04),
             font(12.0).color(&color(palette::INK)),
+        )))?;
+    }
+
+    // Labels at the right end of the limit and of the panes' curves, so
+    // that lines close together (the limit and a flat count) can be told
+    // apart: the lowest under its line, the others above theirs.
+    let mut ends: Vec<(String, f64)> = vec![(format!("limit {limit_end:.0}"), limit_end)];
+    for p in input.panes {
+        if let Some(last) = runs.trace(p).samples().last() {
+            ends.push((format!("{p} {}", last.goroutines), last.goroutines as f64));
+        }
+    }
+    ends.sort_by(|x, y| x.1.total_cmp(&y.1));
+    ends.dedup_by(|x, y| x.0 == y.0);
+    for (i, (label, value)) in ends.into_iter().enumerate() {
+        let v = if i == 0 { VPos::Top } else { VPos::Bottom };
+        let y = if i == 0 {
+            value - top * 0.01
+        } else {
+            value + top * 0.01
+        };
+        chart.draw_series(std::iter::once(Text::new(
+            label,
+            (minutes - minutes * 0.01, y),
+            font(12.0)
+                .color(&color(palette::INK))
+                .pos(Pos::new(HPos::Right, v)),
         )))?;
     }
 

@@ -13,8 +13,8 @@ use yew::prelude::*;
 
 use crate::bench::{BenchView, Probe, run_bench};
 use crate::components::{
-    ChartCanvas, CodePane, Controls, Dump, Gallery, Narration, Notices, Numbers, Pane, Params,
-    Story,
+    ChartCanvas, CodePane, Controls, Dump, Gallery, LanesLegend, Narration, Notices, Numbers, Pane,
+    Params, Story,
 };
 use crate::dom;
 use crate::state::{Action, AppState, Side};
@@ -250,14 +250,7 @@ pub fn App(props: &AppProps) -> Html {
                                   layout={*layout} on_select={on_select.clone()} on_pick={on_pick(side)} />
                         }) }
                     </div>
-                    <div class="legend" aria-label="Legend">
-                        <span><span class="swatch heartbeat"></span>{ " heartbeat" }</span>
-                        <span><span class="swatch reader"></span>{ " reader (one per rotation)" }</span>
-                        <span><span class="swatch left"></span>{ " ✕ reader left behind (stream never closed)" }</span>
-                        <span><span class="swatch blocked"></span>{ " ‖ blocked in Wait() for good; ◷ a timed wait's helper" }</span>
-                        <span><span class="swatch returned"></span>{ " ✓ Wait() returned" }</span>
-                        <span><span class="swatch stop"></span>{ " Stop()" }</span>
-                    </div>
+                    <LanesLegend />
                     <h3>{ "Goroutines over time" }</h3>
                     <ChartCanvas runs={runs.clone()} panes={state.panes()} at={at} preset={state.preset} layout={*layout} />
                     <h3>{ format!("The code: where container {c}'s goroutines are") }</h3>

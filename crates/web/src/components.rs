@@ -16,7 +16,7 @@ mod pane;
 mod params;
 mod story;
 
-pub use canvas::{ChartCanvas, HeatCanvas, LanesCanvas};
+pub use canvas::{ChartCanvas, HeatCanvas, LanesCanvas, LanesLegend};
 pub use code::CodePane;
 pub use controls::Controls;
 pub use dump::Dump;

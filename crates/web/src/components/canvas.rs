@@ -297,3 +297,31 @@ pub fn HeatCanvas(p: &LanesProps) -> Html {
         </figure>
     }
 }
+
+/// Props of [`LanesLegend`].
+#[derive(Properties, PartialEq)]
+pub struct LegendProps {
+    /// Only what a healthy run draws: the heartbeat, the readers, ✓.
+    #[prop_or_default]
+    pub healthy_only: bool,
+}
+
+/// The key to the lanes, beside every lanes figure (issue 10, point 2): a
+/// figure reads without the legend of another.
+#[component]
+pub fn LanesLegend(p: &LegendProps) -> Html {
+    html! {
+        <div class="legend" aria-label="Legend">
+            <span><span class="swatch heartbeat"></span>{ " heartbeat (the thin black bar: the container's whole life)" }</span>
+            <span><span class="swatch reader"></span>{ " reader (one bar per rotation)" }</span>
+            if !p.healthy_only {
+                <span><span class="swatch left"></span>{ " ✕ reader left behind (stream never closed)" }</span>
+                <span><span class="swatch blocked"></span>{ " ‖ blocked in Wait() for good; ◷ a timed wait's helper" }</span>
+            }
+            <span><span class="swatch returned"></span>{ " ✓ Wait() returned" }</span>
+            if !p.healthy_only {
+                <span><span class="swatch stop"></span>{ " Stop()" }</span>
+            }
+        </div>
+    }
+}

@@ -10,6 +10,7 @@ use leakscope_sim::{
 };
 use yew::prelude::*;
 
+use super::canvas::LanesLegend;
 use super::fixes::Fixes;
 use crate::dom;
 use crate::format::{int, signed};
@@ -66,6 +67,9 @@ struct FigureProps {
     trace: Rc<Trace>,
     count: u32,
     caption: AttrValue,
+    /// Only healthy marks in this figure: a shorter legend.
+    #[prop_or_default]
+    healthy: bool,
 }
 
 /// A static lanes figure of the first `count` containers over the whole run.
@@ -98,6 +102,7 @@ fn LanesFigure(p: &FigureProps) -> Html {
     html! {
         <figure class="story-figure">
             <div class="canvas-wrap"><canvas ref={node} role="img" aria-label={p.caption.clone()}></canvas></div>
+            <LanesLegend healthy_only={p.healthy} />
             <figcaption>{ p.caption.clone() }</figcaption>
         </figure>
     }
@@ -222,7 +227,7 @@ pub fn Story() -> Html {
                    <strong>{ "random seed" }</strong>{ format!(" (\"seed {}\") is something else: the number that decides which streams fail; same random seed, same failures in every program.", f6.seed) }</p>
                 <p>{ "Two lifecycles, then: the heartbeat lives as long as the container, a reader lives one rotation. A healthy container costs two goroutines — heartbeat and reader — so FASE 6's " }
                    { format!("{} containers start at {} goroutines.", f6.containers, int(start)) }</p>
-                <LanesFigure trace={Rc::new(r.healthy.clone())} count={3}
+                <LanesFigure trace={Rc::new(r.healthy.clone())} count={3} healthy=true
                     caption={format!("Three healthy containers over {} minutes (fixed program): the heartbeat bar runs on; each rotation's reader bar ends when its stream is closed, and ✓ marks a Wait() that returned.", r.healthy.scenario().minutes)} />
             </section>
 

@@ -251,7 +251,8 @@ pub fn App(props: &AppProps) -> Html {
                         }) }
                     </div>
                     <LanesLegend />
-                    <h3>{ "Goroutines over time" }</h3>
+                    <h3>{ "Goroutines over the whole run" }</h3>
+                    <p class="muted">{ "The cursor is now; what lies after it is still to come. The verdicts (✕ leak, ✓ pass) judge the whole run, which is why one can read leak at 00:00." }</p>
                     <ChartCanvas runs={runs.clone()} panes={state.panes()} at={at} preset={state.preset} layout={*layout} />
                     <h3>{ format!("The code: where container {c}'s goroutines are") }</h3>
                     <p class="muted">{ "Tinted lines are where the selected container's goroutines are parked now; their badges count them, the stream handlers (outside this file) included, and add up to its goroutine dump below. ▶ marks the line its rotation last ran or waits on (between rotations, the armed timer); lines run at this very instant are marked in blue." }</p>

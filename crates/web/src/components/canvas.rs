@@ -285,7 +285,7 @@ pub fn HeatCanvas(p: &LanesProps) -> Html {
                 <canvas ref={node} class="heatstrip" role="img" {onclick}
                         aria-label={format!("Heat strip of all {n} containers ({}): darker means more goroutines left behind (up to {}); dashed rows are stuck in Wait().", p.program, heat.0)}></canvas>
             </div>
-            <figcaption>{ format!("All {n} containers, one row each: ") }
+            <figcaption>{ format!("The whole run, all {n} containers, one row each (faded after the cursor: still to come): ") }
                 if heat.0 == 0 {
                     <span class="swatch heat-low"></span>{ " nothing left behind in this run; " }
                 } else {

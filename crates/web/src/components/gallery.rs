@@ -161,6 +161,7 @@ pub fn Gallery(p: &GalleryProps) -> Html {
                     <span class={classes!("verdict", "small", a.verdict.name())} title="the seed's count test over the whole run">
                         <span aria-hidden="true">{ if a.verdict == leakscope_sim::Verdict::Pass { "✓ " } else { "✕ " } }</span>
                         <span data-testid={format!("gallery-verdict-{name}")}>{ a.verdict.name() }</span>
+                        <small class="scope">{ " (whole run)" }</small>
                     </span>
                 </div>
                 <Spark points={lines.goroutines.clone()} frame={sparks.goroutines} at={at_min} now={snap.goroutines as f64}

@@ -18,8 +18,9 @@ use web_sys::{CanvasPattern, CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::palette::{self, Rgb};
 
-/// Height of one lane, CSS pixels.
-pub const LANE_HEIGHT: f64 = 30.0;
+/// Height of one lane, CSS pixels: room under the reader bar for the
+/// readers left behind to stack.
+pub const LANE_HEIGHT: f64 = 44.0;
 /// Width of the label column, CSS pixels.
 pub const GUTTER: f64 = 44.0;
 /// Height of the time axis, CSS pixels.
@@ -184,6 +185,17 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
 
         let (ry, rh) = (y0 + 9.0, 9.0);
         let (ly, lh) = (y0 + 21.0, 6.0);
+        // Readers (and helpers) left behind stack (issue 10, point 3): each
+        // one its own hatched layer under the last, so the band thickens as
+        // they pile up; the layers share the room under the reader bar.
+        let room = LANE_HEIGHT - 21.0 - 3.0;
+        let piled = stuck[lane as usize]
+            .iter()
+            .filter(|g| matches!(g.role, Role::Reader | Role::Helper))
+            .count()
+            .max(1);
+        let layer = (room / piled as f64).clamp(1.5, lh);
+        let mut depth = 0.0_f64;
         let icon = |ctx: &CanvasRenderingContext2d, text: &str, at: f64, y: f64, ink: Rgb| {
             if icon_room {
                 ctx.set_fill_style_str(&ink.css());
@@ -227,17 +239,24 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
                     ctx.set_text_align("left");
                     let _ = ctx.fill_text("‖ Wait()", xs + 3.0, ry + rh / 2.0);
                 }
-                Role::Reader => {
-                    ctx.set_fill_style_canvas_pattern(&left_behind);
-                    ctx.fill_rect(xs, ly, (xe - xs).max(1.0), lh);
-                    icon(&ctx, "✕", xs, ly + lh / 2.0, palette::INK);
-                    readers += u32::from(alive);
-                }
-                Role::Helper => {
-                    ctx.set_fill_style_canvas_pattern(&blocked);
-                    ctx.fill_rect(xs, ly, (xe - xs).max(1.0), lh);
-                    icon(&ctx, "◷", xs, ly + lh / 2.0, palette::INK);
-                    helpers += u32::from(alive);
+                Role::Reader | Role::Helper => {
+                    let y = (ly + depth).min(y0 + LANE_HEIGHT - 3.0 - layer);
+                    depth += layer;
+                    let (pattern, mark) = if g.role == Role::Reader {
+                        readers += u32::from(alive);
+                        (&left_behind, "✕")
+                    } else {
+                        helpers += u32::from(alive);
+                        (&blocked, "◷")
+                    };
+                    ctx.set_fill_style_canvas_pattern(pattern);
+                    ctx.fill_rect(xs, y, (xe - xs).max(1.0), layer);
+                    if layer >= 2.5 {
+                        // a hairline between layers keeps them countable
+                        ctx.set_fill_style_str("rgba(255,255,255,0.9)");
+                        ctx.fill_rect(xs, y + layer - 0.5, (xe - xs).max(1.0), 0.5);
+                    }
+                    icon(&ctx, mark, xs, ly + lh / 2.0, palette::INK);
                 }
                 _ => {}
             }

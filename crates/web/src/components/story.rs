@@ -175,7 +175,7 @@ fn minute_17(r: &StoryRuns) -> Html {
     html! {
         <p><a href={format!("?preset=fase6&t={MINUTE}&container=0#lab")}>{ format!("See minute {MINUTE} in the live view ↓") }</a>
            { format!(
-               ": container 0 has left {readers} readers behind by then. In its lane (the first in each pane) they are the hatched ✕ band under the current reader, one ✕ per reader left behind; in the code panel the badge on the reader's ReadLine line counts them with the current reader; its goroutine dump lists {} goroutines — the {readers} readers left behind with their {handlers} handlers, the current reader and the heartbeat. The buggy count reads {} where the fixed one holds {}.",
+               ": container 0 has left {readers} readers behind by then. In its lane (the first in each pane) they are the {readers} hatched layers stacked under the current reader, one per ✕; in the code panel the badge on the reader's ReadLine line counts them with the current reader; its goroutine dump lists {} goroutines — the {readers} readers left behind with their {handlers} handlers, the current reader and the heartbeat. The buggy count reads {} where the fixed one holds {}.",
                mine.len(), int(count(&r.fase6_buggy)), int(count(&r.fase6_fixed))) }</p>
     }
 }
@@ -267,7 +267,7 @@ pub fn Story() -> Html {
                     "FASE 6's streams fail {}% of the time, so nearly every rotation takes the bypass and leaves {g} goroutines behind. A container stops leaking only when a healthy rotation stalls it in Wait(). Minute by minute, goroutines = {} + {g} × readers left behind.",
                     f6.error_rate * 100.0, int(start)) }</p>
                 <LanesFigure trace={Rc::new(r.fase6_buggy.clone())} count={6}
-                    caption={format!("The first six FASE 6 containers, buggy program, {} minutes: hatched ✕ bands are readers left behind, still running; ‖ marks a Wait() that blocked for good.", f6.minutes)} />
+                    caption={format!("The first six FASE 6 containers, buggy program, {} minutes: each reader left behind (✕) adds a hatched layer that runs on, so the band thickens as they pile up; ‖ marks a Wait() that blocked for good.", f6.minutes)} />
                 <p>{ format!(
                     "By minute {}: {} goroutines ({} at minute {}), {} readers left behind with {} handlers, {} of {} containers stuck in Wait(); growth {}/min against a limit of 2/min: {}. Over all seeds the model expects {} at minute {}.",
                     f6.minutes, int(b_end.goroutines), int(r.fase6_buggy.samples()[half as usize].goroutines), half,

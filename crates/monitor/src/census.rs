@@ -546,13 +546,7 @@ impl Task {
 mod tests {
     use super::*;
 
-    fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .unwrap()
-    }
+    use crate::test_rt::rt;
 
     #[test]
     fn tasks_are_counted_from_spawn_to_end_and_tokio_agrees() {

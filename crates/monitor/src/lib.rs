@@ -75,3 +75,15 @@ pub use source::{Inspection, Line, LogSource, LogStream};
 pub use synthetic::{Synthetic, SyntheticStream};
 pub use timers::{Timer, Timers};
 pub use wait_group::{DoneOnDrop, Holder, WaitGroup, WaitGroupError};
+
+/// The unit tests' runtime: current-thread, tokio's clock paused.
+#[cfg(test)]
+mod test_rt {
+    pub fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap()
+    }
+}

@@ -224,13 +224,7 @@ mod tests {
     use super::*;
     use crate::monitor::Env;
 
-    fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .unwrap()
-    }
+    use crate::test_rt::rt;
 
     /// Reads `s` until it ends, noting when each line arrived.
     fn read_all(env: &Env, s: SyntheticStream) -> Arc<Mutex<Vec<(String, u64)>>> {

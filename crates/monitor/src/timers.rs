@@ -226,13 +226,7 @@ mod tests {
     use super::*;
     use std::sync::Mutex;
 
-    fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .unwrap()
-    }
+    use crate::test_rt::rt;
 
     #[test]
     fn timers_fire_at_their_deadline_in_the_order_they_were_set() {

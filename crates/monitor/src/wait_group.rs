@@ -257,13 +257,7 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .unwrap()
-    }
+    use crate::test_rt::rt;
 
     #[test]
     fn wait_returns_at_once_on_a_zero_counter() {

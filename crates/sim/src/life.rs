@@ -91,6 +91,23 @@ impl Life {
         self.stuck_from.is_some_and(|s| s <= t)
     }
 
+    /// Whether it is a reader left behind at `t` (counted in
+    /// `leaked_readers`).
+    pub fn left_behind_reader_at(&self, t: Time) -> bool {
+        self.role == Role::Reader && self.stuck_at(t)
+    }
+
+    /// Whether it is a `rotate()` blocked in `Wait()`: its container is
+    /// stalled.
+    pub fn stalls(&self) -> bool {
+        self.role == Role::Waiter && self.waits_on.is_some()
+    }
+
+    /// Whether it is a `rotate()` waiting out a timed wait's timeout.
+    pub fn in_timed_wait(&self) -> bool {
+        self.role == Role::Waiter && self.state == State::Select
+    }
+
     /// Whether it is alive at `t`, after every event at `t`.
     pub fn alive_at(&self, t: Time) -> bool {
         self.spawn <= t && self.exit.is_none_or(|e| t < e)
@@ -348,8 +365,7 @@ pub(crate) fn step_events(
                 .find(|r| r.outcome() == Outcome::Stopped);
             let mut woken = 0;
             lives(rules, rec, stop, |l| {
-                let waiting =
-                    l.waits_on.is_some() || (l.role == Role::Waiter && l.state == State::Select);
+                let waiting = l.waits_on.is_some() || l.in_timed_wait();
                 if waiting && l.exit == Some(stop) {
                     woken += 1;
                 }

@@ -173,9 +173,9 @@ impl Trace {
                 }
                 if l.waits_on.is_some() {
                     group_waiters.life(l.spawn, l.exit, 1);
-                    if l.role == Role::Waiter {
-                        stalled.life(l.spawn, l.exit, 1);
-                    }
+                }
+                if l.stalls() {
+                    stalled.life(l.spawn, l.exit, 1);
                 }
             });
             let mut heard_until = 0usize;
@@ -361,11 +361,9 @@ impl Trace {
             life::lives(&rules, rec, t, |l| {
                 if l.alive_at(t) {
                     *by_role.get_mut(l.role) += 1;
-                    leaked += u64::from(l.role == Role::Reader && l.stuck_at(t));
-                    if l.waits_on.is_some() {
-                        waiters += 1;
-                        stalled += u64::from(l.role == Role::Waiter);
-                    }
+                    leaked += u64::from(l.left_behind_reader_at(t));
+                    waiters += u64::from(l.waits_on.is_some());
+                    stalled += u64::from(l.stalls());
                 }
             });
             let (lines, quiet) = self.lines_of(rec, t);
@@ -398,14 +396,12 @@ impl Trace {
         life::lives(&rules, rec, t, |l| {
             if l.alive_at(t) {
                 *by_role.get_mut(l.role) += 1;
-                leaked += u32::from(l.role == Role::Reader && l.stuck_at(t));
-                if l.waits_on.is_some() {
-                    waiters += 1;
-                    if l.role == Role::Waiter {
-                        stalled_since = Some(l.spawn);
-                    }
+                leaked += u32::from(l.left_behind_reader_at(t));
+                waiters += u64::from(l.waits_on.is_some());
+                if l.stalls() {
+                    stalled_since = Some(l.spawn);
                 }
-                timed_wait |= l.role == Role::Waiter && l.state == State::Select;
+                timed_wait |= l.in_timed_wait();
             }
         });
         let stopped = self.scenario.stop().is_some_and(|s| s <= t);

@@ -1,0 +1,3 @@
+module leakscope
+
+go 1.27

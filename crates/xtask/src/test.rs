@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::cmd::{Cmd, Error, Result, fail, prepend_path};
 use crate::engine::Engine;
+use crate::go;
 use crate::serve;
 use crate::tools::{self, Ctx, WASM_TARGET};
 
@@ -83,6 +84,11 @@ pub fn steps() -> Vec<Step> {
             run: |_| Cmd::cargo(["test", "--workspace"]).run(),
         },
         Step {
+            // The real Go programs: gofmt, then go vet and go test per tag.
+            name: "go",
+            run: go::step,
+        },
+        Step {
             name: "browser",
             run: |_| {
                 // wasm-bindgen-test-runner finds chromedriver on PATH.
@@ -96,10 +102,14 @@ pub fn steps() -> Vec<Step> {
     ]
 }
 
-/// `cargo xtask test`: every step, then the Docker engine stopped if this
-/// run started it.
-pub fn run(ctx: &mut Ctx) -> Result<()> {
-    let result = run_steps(ctx, &steps());
+/// `cargo xtask test`: every step (or only the steps named in `only`, in
+/// their usual order), then the Docker engine stopped if this run started it.
+pub fn run(ctx: &mut Ctx, only: &[String]) -> Result<()> {
+    let mut steps = steps();
+    if !only.is_empty() {
+        steps.retain(|s| only.iter().any(|name| name == s.name));
+    }
+    let result = run_steps(ctx, &steps);
     if let Some(engine) = ctx.engine.take() {
         engine.stop();
     }

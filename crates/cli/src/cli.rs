@@ -37,6 +37,9 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Print a fingerprint of each run's trace, to compare builds.
     Fingerprint(FingerprintArgs),
+    /// List the scenario's stream faults (container, rotation, second of
+    /// failure), for a harness to replay exactly the simulation's faults.
+    Faults(FaultsArgs),
     /// Run the real monitor (tokio tasks, real wait groups) on the
     /// scenario's synthetic containers under a paused clock, and report like
     /// `sim`; exit 1 when a run leaks.
@@ -274,6 +277,17 @@ pub struct FingerprintArgs {
     pub conformance: bool,
 }
 
+/// `leakscope faults`.
+#[derive(Debug, Args)]
+pub struct FaultsArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// How to print the list.
+    #[arg(long, value_enum, default_value_t = FaultsFormat::Table)]
+    pub format: FaultsFormat,
+}
+
 /// `leakscope check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -411,6 +425,16 @@ pub enum CheckFormat {
     Json,
 }
 
+/// The output formats of `faults`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FaultsFormat {
+    /// A line per container with failures, then the totals.
+    Table,
+    /// One object: the scenario, rotations listed per container, the
+    /// failing rotations.
+    Json,
+}
+
 /// The output formats of `analyze`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AnalyzeFormat {
@@ -486,6 +510,28 @@ mod tests {
         assert_eq!(args.scenario.containers.as_deref(), Some("-5"));
         assert_eq!(args.programs.program, "close-only,buggy");
         assert_eq!(args.format, CheckFormat::Table);
+    }
+
+    #[test]
+    fn faults_takes_the_scenario_flags_and_no_program() {
+        let cli = Cli::try_parse_from([
+            "leakscope",
+            "faults",
+            "--preset",
+            "fase3",
+            "--seed",
+            "-1",
+            "--format",
+            "json",
+        ])
+        .unwrap();
+        let Command::Faults(args) = cli.command else {
+            panic!("expected faults");
+        };
+        assert_eq!(args.scenario.preset, Some(PresetName::Fase3));
+        assert_eq!(args.scenario.seed.as_deref(), Some("-1"));
+        assert_eq!(args.format, FaultsFormat::Json);
+        assert!(Cli::try_parse_from(["leakscope", "faults", "--program", "buggy"]).is_err());
     }
 
     #[test]

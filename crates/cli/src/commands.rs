@@ -7,6 +7,7 @@ mod analyze;
 mod chart;
 mod check;
 mod dump;
+mod faults;
 mod fingerprint;
 mod monitor;
 mod programs;
@@ -21,6 +22,7 @@ pub use analyze::{AnalyzeConfig, Input, MAX_DUMP_BYTES, STALLED_AFTER_RANGE};
 pub use chart::{ChartConfig, HEIGHT_RANGE, ImageFormat, MAX_PIXELS, WIDTH_RANGE, image_format};
 pub use check::CheckConfig;
 pub use dump::DumpConfig;
+pub use faults::FaultsConfig;
 pub use fingerprint::{FingerprintConfig, fingerprint_lines};
 pub use monitor::{notice_line, parse_duration};
 pub use sim::SimConfig;
@@ -56,6 +58,7 @@ pub fn execute(command: Command) -> anyhow::Result<Status> {
         Command::Chart(args) => done(chart::run(&chart::config(&args)?)),
         Command::Sweep(args) => done(sweep::run(&sweep::config(&args)?)),
         Command::Fingerprint(args) => done(fingerprint::run(&fingerprint::config(&args)?)),
+        Command::Faults(args) => done(faults::run(&faults::config(&args)?)),
         Command::Check(args) => check::run(&check::config(&args)?),
         Command::Monitor(args) => monitor::run(&monitor::config(&args)?),
         Command::Analyze(args) => done(analyze::run(&analyze::config(&args)?)),

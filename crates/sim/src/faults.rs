@@ -2,6 +2,9 @@
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::Scenario;
 
 /// Which rotations' streams fail, for every container of a run.
 ///
@@ -125,6 +128,106 @@ impl Iterator for ContainerFaults {
     }
 }
 
+/// A scenario's stream faults written out: every failing rotation of every
+/// container, with the second it fails, so that a harness outside Rust (the
+/// Go programs' tests) replays exactly the faults the simulation and the
+/// real monitor use without re-implementing ChaCha8.
+///
+/// Rotations `1..=rotations` of every container are listed:
+/// `rotations = 1 + minutes × 60 / rotation_secs`. Rotation `n` never opens
+/// before `(n − 1) × rotation_secs`, so no program opens more rotations than
+/// that within the run; a program that stalls opens fewer, and simply never
+/// reaches the later entries.
+///
+/// The JSON shape (field names as here):
+///
+/// ```json
+/// { "scenario": { "containers": 55, … },
+///   "rotations": 12,
+///   "faults": [ { "container": 0, "rotation": 1, "offset_secs": 143 }, … ] }
+/// ```
+///
+/// # Examples
+///
+/// ```
+/// use leakscope_sim::{FaultList, FaultSchedule, Preset};
+///
+/// let scenario = Preset::Fase6.scenario(); // 55 containers, 58 min, 5 min rotations
+/// let list = FaultList::of(&scenario);
+/// assert_eq!(list.rotations, 12); // 1 + 58 × 60 / 300
+///
+/// let schedule = FaultSchedule::new(scenario.seed, scenario.error_rate);
+/// let first = &list.faults[0];
+/// let fault = schedule.fault(first.container, u64::from(first.rotation)).unwrap();
+/// assert_eq!(first.offset_secs, fault.offset_secs(scenario.rotation_secs));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultList {
+    /// The scenario whose faults these are (its seed and error rate decide
+    /// them; its rotation period scales the offsets).
+    pub scenario: Scenario,
+    /// Rotations listed per container, numbered from 1:
+    /// `1 + minutes × 60 / rotation_secs`.
+    pub rotations: u32,
+    /// The failing rotations only, by container, then by rotation.
+    pub faults: Vec<RotationFault>,
+}
+
+/// One failing rotation of a [`FaultList`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RotationFault {
+    /// The container's index, from 0 (its fault stream's number).
+    pub container: u32,
+    /// The rotation, from 1: the `n` of [`FaultSchedule::fault`].
+    pub rotation: u32,
+    /// Seconds after its stream opened at which it stops delivering lines:
+    /// [`Fault::offset_secs`] for the scenario's rotation period.
+    pub offset_secs: u32,
+}
+
+impl FaultList {
+    /// The faults of `scenario`, drawn as the engine draws them (the same
+    /// [`FaultSchedule`] of its seed and error rate).
+    ///
+    /// Work and size grow with containers × rotations; a scenario that
+    /// passes [`Scenario::validate`] keeps that product within
+    /// [`MAX_ROTATIONS`](crate::MAX_ROTATIONS) give or take one rotation per
+    /// container. A rotation period of 0, which validation refuses, counts
+    /// as 1 second here.
+    pub fn of(scenario: &Scenario) -> FaultList {
+        let schedule = FaultSchedule::new(scenario.seed, scenario.error_rate);
+        let period = u64::from(scenario.rotation_secs.max(1));
+        let rotations = 1 + u64::from(scenario.minutes) * 60 / period;
+        // minutes × 60 < 2^32 for any u32 minutes under 71 million; saturate
+        // rather than wrap beyond that.
+        let rotations = u32::try_from(rotations).unwrap_or(u32::MAX);
+        let faults = (0..scenario.containers)
+            .flat_map(|container| {
+                // Sequential draws equal random access (`fault(c, n)`) and
+                // cost one generator per container instead of one per rotation.
+                let mut draws = schedule.container(container);
+                (1..=rotations).filter_map(move |rotation| {
+                    draws.next_fault().map(|f| RotationFault {
+                        container,
+                        rotation,
+                        offset_secs: f.offset_secs(scenario.rotation_secs),
+                    })
+                })
+            })
+            .collect();
+        FaultList {
+            scenario: scenario.clone(),
+            rotations,
+            faults,
+        }
+    }
+
+    /// Rotations listed in all: containers × [`FaultList::rotations`].
+    pub fn listed(&self) -> u64 {
+        u64::from(self.scenario.containers) * u64::from(self.rotations)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +281,72 @@ mod tests {
         let seq: Vec<bool> = f.container(17).take(30).collect();
         let ra: Vec<bool> = (1..=30).map(|n| f.fails(17, n)).collect();
         assert_eq!(seq, ra);
+    }
+
+    #[test]
+    fn the_fault_list_agrees_with_the_schedule_rotation_by_rotation() {
+        let scenarios = [
+            Scenario::default(),
+            Scenario {
+                containers: 7,
+                minutes: 31,
+                rotation_secs: 90,
+                error_rate: 0.3,
+                seed: 42,
+                ..Scenario::default()
+            },
+            Scenario {
+                containers: 3,
+                minutes: 10,
+                rotation_secs: 7,
+                error_rate: 1.0,
+                seed: u64::MAX,
+                ..Scenario::default()
+            },
+        ];
+        for s in scenarios {
+            let list = FaultList::of(&s);
+            assert_eq!(list.rotations, 1 + s.minutes * 60 / s.rotation_secs);
+            assert_eq!(list.scenario, s);
+            let schedule = FaultSchedule::new(s.seed, s.error_rate);
+            let expected: Vec<RotationFault> = (0..s.containers)
+                .flat_map(|c| (1..=list.rotations).map(move |n| (c, n)))
+                .filter_map(|(c, n)| {
+                    schedule.fault(c, u64::from(n)).map(|f| RotationFault {
+                        container: c,
+                        rotation: n,
+                        offset_secs: f.offset_secs(s.rotation_secs),
+                    })
+                })
+                .collect();
+            assert_eq!(list.faults, expected, "{s:?}");
+            assert!(list.faults.iter().all(|f| f.offset_secs < s.rotation_secs));
+        }
+    }
+
+    #[test]
+    fn a_rate_of_zero_lists_no_faults_and_a_rate_of_one_lists_every_rotation() {
+        let never = Scenario {
+            error_rate: 0.0,
+            ..Scenario::default()
+        };
+        let always = Scenario {
+            error_rate: 1.0,
+            ..Scenario::default()
+        };
+        assert!(FaultList::of(&never).faults.is_empty());
+        let all = FaultList::of(&always);
+        assert_eq!(all.faults.len() as u64, all.listed());
+        assert_eq!(all.listed(), 55 * 12);
+    }
+
+    #[test]
+    fn the_fault_list_survives_a_json_round_trip() {
+        let list = FaultList::of(&Scenario {
+            stop_at: Some(20),
+            ..Scenario::default()
+        });
+        let text = serde_json::to_string(&list).unwrap();
+        assert_eq!(serde_json::from_str::<FaultList>(&text).unwrap(), list);
     }
 }

@@ -61,7 +61,7 @@ pub use comparison::Comparison;
 pub use dump::{DumpFormat, render as render_dump};
 pub use error::Error;
 pub use event::{Event, EventKind, Group};
-pub use faults::{ContainerFaults, Fault, FaultSchedule};
+pub use faults::{ContainerFaults, Fault, FaultList, FaultSchedule, RotationFault};
 pub use goroutine::{Goroutine, Role, RoleCounts, State};
 pub use lines::LineClock;
 pub use permalink::{KEYS as PERMALINK_KEYS, MAX_VALUE_LEN, Notice, Permalink, minutes_to_secs};

@@ -41,8 +41,8 @@ func (m *Monitor) rotate(c *container, s *Stream, n int) {
 		m.openRotation(c, n+1) // s is never closed: reader n stays
 		return
 	}
-	s.Close()   // reader n reads EOF and calls Done
-	c.wg.Wait() // the heartbeat still holds c.wg: never returns
+	s.Close()              // reader n reads EOF and calls Done
+	c.wg.Wait()            // the heartbeat still holds c.wg: never returns
 	m.openRotation(c, n+1) // never reached: the logs stop
 }
 

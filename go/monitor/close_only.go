@@ -39,8 +39,8 @@ func (m *Monitor) rotate(c *container, s *Stream, n int) {
 	if s.Err() != nil {
 		m.streamErrors.Add(1) // counted, then handled like any rotation
 	}
-	s.Close()   // always: releases reader n and the stream's handlers
-	c.wg.Wait() // the heartbeat still holds c.wg: blocks until Stop()
+	s.Close()              // always: releases reader n and the stream's handlers
+	c.wg.Wait()            // the heartbeat still holds c.wg: blocks until Stop()
 	m.openRotation(c, n+1) // not reached before Stop(): the logs stop
 }
 

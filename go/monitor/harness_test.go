@@ -12,9 +12,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"slices"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,10 +51,9 @@ type Fault struct {
 
 // FaultList is `leakscope faults --format json`.
 type FaultList struct {
-	Scenario  Scenario        `json:"scenario"`
-	Rotations int             `json:"rotations"`
-	Faults    []Fault         `json:"faults"`
-	Raw       json.RawMessage `json:"-"`
+	Scenario  Scenario `json:"scenario"`
+	Rotations int      `json:"rotations"`
+	Faults    []Fault  `json:"faults"`
 }
 
 // Roles counts goroutines by what they run.
@@ -106,12 +105,13 @@ type StopOutcome struct {
 	HungContainers int  `json:"hung_containers"`
 }
 
-// Run is one program's run.
+// Run is one program's run: leakscope's MeasuredRun.
 type Run struct {
-	Program string       `json:"program"`
-	GoVersion string     `json:"go_version"`
-	Samples []Sample     `json:"samples"`
-	Stop    *StopOutcome `json:"stop,omitempty"`
+	Program  string          `json:"program"`
+	Runtime  string          `json:"runtime"`
+	Scenario json.RawMessage `json:"scenario"`
+	Samples  []Sample        `json:"samples"`
+	Stop     *StopOutcome    `json:"stop,omitempty"`
 }
 
 // programName is the name of the program compiled in: the file its rotate
@@ -136,8 +136,15 @@ func TestRun(t *testing.T) {
 	if err := json.Unmarshal(data, &list); err != nil {
 		t.Fatalf("%s: %v", *faultsFlag, err)
 	}
+	var raw struct {
+		Scenario json.RawMessage `json:"scenario"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatalf("%s: %v", *faultsFlag, err)
+	}
 	var run Run
 	synctest.Test(t, func(t *testing.T) { run = simulate(t, &list) })
+	run.Scenario = raw.Scenario
 	out, err := json.MarshalIndent(run, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +197,7 @@ func simulate(t *testing.T, list *FaultList) Run {
 	m := New(docker, ids, time.Duration(sc.RotationSecs)*time.Second, time.Duration(sc.HeartbeatSecs)*time.Second, out)
 	m.Start()
 
-	run := Run{Program: programName(), GoVersion: runtime.Version()}
+	run := Run{Program: programName(), Runtime: runtime.Version()}
 	for minute := 0; minute <= sc.Minutes; minute++ {
 		time.Sleep(time.Until(docker.start.Add(time.Duration(minute) * time.Minute)))
 		synctest.Wait()

@@ -40,6 +40,10 @@ pub enum Command {
     /// List the scenario's stream faults (container, rotation, second of
     /// failure), for a harness to replay exactly the simulation's faults.
     Faults(FaultsArgs),
+    /// Print runs measured outside leakscope (the Go reference's, from
+    /// `cargo xtask go-run`) as `sim` prints its own; with --against-sim,
+    /// exit 1 when any differs from the simulation of the same scenario.
+    Report(ReportArgs),
     /// Run the real monitor (tokio tasks, real wait groups) on the
     /// scenario's synthetic containers under a paused clock, and report like
     /// `sim`; exit 1 when a run leaks.
@@ -286,6 +290,23 @@ pub struct FaultsArgs {
     /// How to print the list.
     #[arg(long, value_enum, default_value_t = FaultsFormat::Table)]
     pub format: FaultsFormat,
+}
+
+/// `leakscope report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Measured runs, one JSON file each (a program's samples and Stop()
+    /// outcome, its runtime and scenario), all of one scenario.
+    #[arg(required = true, value_name = "RUN.json")]
+    pub runs: Vec<std::path::PathBuf>,
+    /// Also simulate the scenario and compare every sample and the Stop()
+    /// outcome; the differences go to standard error, and any makes the
+    /// exit code 1.
+    #[arg(long)]
+    pub against_sim: bool,
+    /// How to print the runs.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
 }
 
 /// `leakscope check`.

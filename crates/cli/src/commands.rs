@@ -11,6 +11,7 @@ mod faults;
 mod fingerprint;
 mod monitor;
 mod programs;
+mod report;
 mod sim;
 mod sweep;
 
@@ -35,7 +36,8 @@ use crate::cli::Command;
 pub enum Status {
     /// Done; every `check` run passed: exit code 0.
     Done,
-    /// A `check` run leaked: exit code 1, the report on standard output.
+    /// A `check` run leaked, or a measured run differs from the
+    /// simulation: exit code 1, the report on standard output.
     Leak,
 }
 
@@ -59,6 +61,7 @@ pub fn execute(command: Command) -> anyhow::Result<Status> {
         Command::Sweep(args) => done(sweep::run(&sweep::config(&args)?)),
         Command::Fingerprint(args) => done(fingerprint::run(&fingerprint::config(&args)?)),
         Command::Faults(args) => done(faults::run(&faults::config(&args)?)),
+        Command::Report(args) => report::run(&report::config(&args)?),
         Command::Check(args) => check::run(&check::config(&args)?),
         Command::Monitor(args) => monitor::run(&monitor::config(&args)?),
         Command::Analyze(args) => done(analyze::run(&analyze::config(&args)?)),

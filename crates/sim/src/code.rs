@@ -123,6 +123,21 @@ pub fn line_of(program: Program, anchor: Anchor) -> u32 {
     crate::programs::anchor_line(program, anchor)
 }
 
+/// The Go text of the stream every program follows (`go/monitor/stream.go`):
+/// its handlers' goroutines run there.
+pub const STREAM_SOURCE: &str = include_str!("../../../go/monitor/stream.go");
+
+/// The file name a goroutine dump gives the stream's code.
+pub const STREAM_FILE: &str = "monitor/stream.go";
+
+/// The line (from 1) of `stream.go` on which `text` first appears, `0` if
+/// it does not.
+pub fn stream_line(text: &str) -> u32 {
+    STREAM_SOURCE
+        .find(text)
+        .map_or(0, |at| STREAM_SOURCE[..at].matches('\n').count() as u32 + 1)
+}
+
 /// The file name a goroutine dump gives `program`.
 pub const fn file_name(program: Program) -> &'static str {
     program.def().file
@@ -168,7 +183,7 @@ pub struct DiffLine {
 ///     .filter(|l| l.change == Change::Added)
 ///     .map(|l| l.text.trim())
 ///     .collect();
-/// assert!(added.contains(&"s.Close()   // always: releases reader n and the stream's handlers"));
+/// assert!(added.contains(&"s.Close()              // always: releases reader n and the stream's handlers"));
 /// ```
 pub fn diff(a: Program, b: Program, context: usize) -> Vec<Vec<DiffLine>> {
     let (x, y): (Vec<&'static str>, Vec<&'static str>) =
@@ -280,8 +295,9 @@ mod tests {
 
     #[test]
     fn close_only_changes_the_error_path_only() {
-        // Besides the first comment and Stop()'s, the rotate() body: the
-        // error path (around an unchanged `}`) and the comment on Close().
+        // Besides the build tag, the first comment and Stop()'s, the
+        // rotate() body: the error path (around an unchanged `}`) and the
+        // comment on Close().
         let hunks = diff(Program::BUGGY, Program::CLOSE_ONLY, 0);
         let removed: Vec<&str> = hunks
             .iter()
@@ -294,12 +310,22 @@ mod tests {
             removed.iter().any(|t| t.starts_with("// Workaround")),
             "{removed:?}"
         );
-        assert_eq!(hunks.len(), 4, "{hunks:#?}");
+        assert_eq!(hunks.len(), 5, "{hunks:#?}");
+        assert_eq!(hunks[0][1].text, "//go:build close_only");
         let first = &hunks[0];
         assert_eq!(
             (first[0].change, first[1].change),
             (Change::Removed, Change::Added)
         );
+    }
+
+    #[test]
+    fn stream_lines_are_found() {
+        let handler = stream_line("func (s *Stream) handler() {");
+        assert!(handler > 1);
+        assert_eq!(stream_line("\t<-s.closed\n}"), handler + 1);
+        assert!(stream_line("go s.handler()") > 0);
+        assert_eq!(stream_line("not in the file"), 0);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
-use crate::code::{Anchor, file_name, line_of};
+use crate::code::{Anchor, STREAM_FILE, file_name, line_of, stream_line};
 use crate::goroutine::{Goroutine, Role, State};
 use crate::{Error, Program, Time, Trace};
 
@@ -84,18 +84,21 @@ fn stack(program: Program, g: &Goroutine) -> (Vec<Frame>, Frame) {
                 at(Anchor::ReaderGo),
             ),
         ),
-        Role::Handler => (
-            vec![frame(
-                "docker.(*Stream).handle",
-                ids,
-                Some("docker/stream.go".into()),
-            )],
-            frame(
-                "docker.(*Stream).fail",
-                String::new(),
-                Some("docker/stream.go".into()),
-            ),
-        ),
+        Role::Handler => {
+            let stream = |text| Some(format!("{STREAM_FILE}:{}", stream_line(text)));
+            (
+                vec![frame(
+                    "main.(*Stream).handler",
+                    ids,
+                    stream("\t<-s.closed\n}"),
+                )],
+                frame(
+                    "main.OpenStream.func1",
+                    String::new(),
+                    stream("go s.handler()"),
+                ),
+            )
+        }
         Role::Waiter if g.state == State::Select => (
             vec![frame(
                 "main.(*Monitor).rotate",
@@ -190,7 +193,8 @@ pub fn render(program: Program, goroutines: &[Goroutine], now: Time, format: Dum
                 let label = match (role, stuck) {
                     (Role::Reader, true) => " (left behind: stream failed, never closed)",
                     (Role::Reader, false) => " (current rotation)",
-                    (Role::Handler, _) => " (left behind with their reader)",
+                    (Role::Handler, true) => " (left behind with their reader)",
+                    (Role::Handler, false) => " (the current stream's connection loops)",
                     (Role::Waiter, true) => " (blocked in Wait for good)",
                     (Role::Waiter, false) => " (timed wait: gives up after its timeout)",
                     (Role::Helper, _) => " (timed wait's helper, blocked in Wait for good)",

@@ -86,12 +86,13 @@ pub enum EventKind {
         /// The goroutine running `rotate()`.
         goroutine: u64,
     },
-    /// The rotation's stream had failed: its handlers are running and its
-    /// reader is blocked on a connection that sends nothing more.
+    /// The rotation's stream had failed: its reader and its handlers (there
+    /// since it opened) are blocked on a connection that sends nothing
+    /// more.
     StreamFailed {
         /// The first handler goroutine; the others follow in order.
         first_handler: u64,
-        /// Handlers started.
+        /// The stream's handlers.
         handlers: u32,
     },
     /// The buggy workaround: the failed stream is neither closed nor waited
@@ -100,8 +101,8 @@ pub enum EventKind {
         /// The reader left behind, still holding `wg`.
         reader: u64,
     },
-    /// `s.Close()`: the reader (and the handlers, if the stream had failed)
-    /// returned; the reader's deferred `Done()` ran.
+    /// `s.Close()`: the reader and the stream's handlers returned; the
+    /// reader's deferred `Done()` ran.
     StreamClosed {
         /// The reader that exited.
         reader: u64,
@@ -198,13 +199,13 @@ impl Event {
             }
             EventKind::RotationDue { .. } => format!("container {c}: rotation {n} due"),
             EventKind::StreamFailed { handlers, .. } => format!(
-                "container {c}: rotation {n} stream failed — reader stuck in IO wait, {handlers} stream handler(s) started"
+                "container {c}: rotation {n} stream failed — reader and {handlers} stream handler(s) stuck in IO wait"
             ),
             EventKind::WaitSkipped { .. } => format!(
                 "container {c}: Wait() skipped after the error — reader {n} left behind in IO wait"
             ),
             EventKind::StreamClosed { group, counter, .. } => format!(
-                "container {c}: stream {n} closed — reader exited, Done() leaves {group} at {counter}"
+                "container {c}: stream {n} closed — reader and handlers exited, Done() leaves {group} at {counter}"
             ),
             EventKind::WaitBlocked { group, counter, .. } => {
                 if *counter == 1 {

@@ -68,7 +68,7 @@ pub use permalink::{KEYS as PERMALINK_KEYS, MAX_VALUE_LEN, Notice, Permalink, mi
 pub use programs::Program;
 pub use queue::EventQueue;
 pub use record::{ContainerRecord, Outcome, Rotation};
-pub use report::{Report, RunReport, Source};
+pub use report::{MeasuredRun, Report, RunReport, Source};
 pub use sample::{GroupState, Holders, Sample, StopOutcome, WaitGroups};
 pub use scenario::{MAX_ROTATIONS, Param, Preset, Scenario};
 pub use sim::{Sim, simulate};

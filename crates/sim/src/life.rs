@@ -18,7 +18,9 @@ use crate::{Program, Scenario, Time};
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Rules {
     pub program: Program,
-    /// Handler goroutines of a failed stream.
+    /// Handler goroutines of every open stream (its connection's loops):
+    /// they start with the stream, just before its reader, and exit when
+    /// it is closed.
     pub handlers: u32,
     /// The wait timeout, for a program that waits with one.
     pub timeout: Option<Time>,
@@ -142,6 +144,20 @@ pub(crate) fn lives(rules: &Rules, rec: &ContainerRecord, upto: Time, mut f: imp
     for (i, r) in rec.started_by(upto).iter().enumerate() {
         let n = i as u32 + 1;
         let abandoned = r.outcome() == Outcome::Abandoned;
+        let handlers = u64::from(rules.handlers);
+        for h in 0..handlers {
+            f(Life {
+                id: r.reader() - handlers + h,
+                role: Role::Handler,
+                rotation: n,
+                spawn: r.start(),
+                exit: if abandoned { None } else { r.end() },
+                state: State::IoWait,
+                stuck_from: r.end().filter(|_| abandoned),
+                holds: None,
+                waits_on: None,
+            });
+        }
         f(Life {
             id: r.reader(),
             role: Role::Reader,
@@ -156,20 +172,6 @@ pub(crate) fn lives(rules: &Rules, rec: &ContainerRecord, upto: Time, mut f: imp
         let (Some(end), Some(waiter)) = (r.end(), r.waiter()) else {
             continue;
         };
-        let handlers = if r.failed() { rules.handlers } else { 0 };
-        for h in 1..=u64::from(handlers) {
-            f(Life {
-                id: waiter + h,
-                role: Role::Handler,
-                rotation: n,
-                spawn: end,
-                exit: if abandoned { None } else { Some(end) },
-                state: State::IoWait,
-                stuck_from: Some(end).filter(|_| abandoned),
-                holds: None,
-                waits_on: None,
-            });
-        }
         // The goroutine running rotate(), and a timed wait's helper.
         let (waiter_exit, waiter_state, helper) = match r.outcome() {
             Outcome::Stalled => (free_at, State::Semacquire, false),
@@ -193,7 +195,7 @@ pub(crate) fn lives(rules: &Rules, rec: &ContainerRecord, upto: Time, mut f: imp
         });
         if helper {
             f(Life {
-                id: waiter + u64::from(handlers) + 1,
+                id: waiter + 1,
                 role: Role::Helper,
                 rotation: n,
                 spawn: end,
@@ -274,13 +276,13 @@ pub(crate) fn step_events(
                 return;
             };
             ev(end, n, EventKind::RotationDue { goroutine: waiter });
-            let handlers = if r.failed() { rules.handlers } else { 0 };
+            let handlers = rules.handlers;
             if r.failed() {
                 ev(
                     end,
                     n,
                     EventKind::StreamFailed {
-                        first_handler: waiter + 1,
+                        first_handler: r.reader() - u64::from(handlers),
                         handlers,
                     },
                 );
@@ -315,7 +317,7 @@ pub(crate) fn step_events(
                     end,
                     n,
                     EventKind::HelperBlocked {
-                        goroutine: waiter + u64::from(handlers) + 1,
+                        goroutine: waiter + 1,
                         group,
                         counter,
                     },

@@ -68,9 +68,9 @@ impl Rotation {
         u64::from(self.reader)
     }
 
-    /// The id of the goroutine that ran `rotate()`, once due. The handlers
-    /// of a failed stream take the ids right after it, then the helper of a
-    /// timed wait.
+    /// The id of the goroutine that ran `rotate()`, once due. The helper of
+    /// a timed wait takes the id right after it. (The stream's handlers
+    /// take the ids right before the reader's.)
     pub fn waiter(&self) -> Option<u64> {
         self.outcome.due().then_some(u64::from(self.waiter))
     }
@@ -91,7 +91,7 @@ impl Rotation {
         (self.fail != u32::MAX).then_some(Time(u64::from(self.fail)))
     }
 
-    /// Whether `rotate()` found the stream failed (its handlers started).
+    /// Whether `rotate()` found the stream failed.
     pub fn failed(&self) -> bool {
         self.outcome.due() && self.fail != u32::MAX
     }

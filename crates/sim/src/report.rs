@@ -99,3 +99,116 @@ impl Report {
         self.runs.iter().find(|r| r.program == program)
     }
 }
+
+/// A run measured outside this crate, in the shape the Go reference
+/// (`go/monitor`, `cargo xtask go-run`) writes it: the runtime that ran it,
+/// the scenario, and the same samples and `Stop()` outcome as a simulated
+/// run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasuredRun {
+    /// The program.
+    pub program: Program,
+    /// The runtime that ran it, as it names itself (`go1.27.3`).
+    pub runtime: String,
+    /// The scenario it ran.
+    pub scenario: Scenario,
+    /// One sample per minute.
+    pub samples: Vec<Sample>,
+    /// What `Stop()` did, when the scenario calls it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<StopOutcome>,
+}
+
+impl RunReport {
+    /// Where `self` and `other` differ, field by field and minute by
+    /// minute: one line each, at most `max` lines (and a last line saying
+    /// how many more). Empty when they are equal.
+    pub fn differences(&self, other: &RunReport, max: usize) -> Vec<String> {
+        let mut all = Vec::new();
+        if self.program != other.program {
+            all.push(format!("program: {} vs {}", self.program, other.program));
+        }
+        if self.samples.len() != other.samples.len() {
+            all.push(format!(
+                "samples: {} vs {}",
+                self.samples.len(),
+                other.samples.len()
+            ));
+        }
+        for (a, b) in self.samples.iter().zip(&other.samples) {
+            let m = a.minute;
+            let mut field = |name: &str, x: String, y: String| {
+                if x != y {
+                    all.push(format!("minute {m}: {name} {x} vs {y}"));
+                }
+            };
+            field("minute", a.minute.to_string(), b.minute.to_string());
+            field(
+                "goroutines",
+                a.goroutines.to_string(),
+                b.goroutines.to_string(),
+            );
+            field(
+                "by_role",
+                format!("{:?}", a.by_role),
+                format!("{:?}", b.by_role),
+            );
+            field(
+                "leaked_readers",
+                a.leaked_readers.to_string(),
+                b.leaked_readers.to_string(),
+            );
+            field(
+                "stalled_containers",
+                a.stalled_containers.to_string(),
+                b.stalled_containers.to_string(),
+            );
+            field(
+                "lines_read",
+                a.lines_read.to_string(),
+                b.lines_read.to_string(),
+            );
+            field(
+                "silent_containers",
+                a.silent_containers.to_string(),
+                b.silent_containers.to_string(),
+            );
+            field(
+                "wait_groups",
+                format!("{:?}", a.wait_groups),
+                format!("{:?}", b.wait_groups),
+            );
+        }
+        if self.stop != other.stop {
+            all.push(format!("stop: {:?} vs {:?}", self.stop, other.stop));
+        }
+        if all.len() > max {
+            let more = all.len() - max;
+            all.truncate(max);
+            all.push(format!("… and {more} more"));
+        }
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Preset, simulate};
+
+    #[test]
+    fn differences_name_the_minute_and_the_field() {
+        let s = Preset::Fase3.scenario();
+        let t = simulate(&s, Program::BUGGY).unwrap();
+        let a = RunReport::from_samples(t.program(), t.samples().to_vec(), None);
+        assert!(a.differences(&a, 10).is_empty());
+        let mut b = a.clone();
+        b.samples[3].goroutines += 1;
+        b.samples[4].lines_read = 0;
+        b.samples[5].lines_read = 0;
+        let d = a.differences(&b, 2);
+        assert_eq!(d[0], "minute 3: goroutines 32 vs 33");
+        assert!(d[1].starts_with("minute 4: lines_read "), "{d:?}");
+        assert_eq!(d[2], "… and 1 more");
+    }
+}

@@ -190,8 +190,10 @@ pub struct Scenario {
     /// rotation is due (drawn once per container and rotation from `seed`).
     /// Allowed: 0 to 1.
     pub error_rate: f64,
-    /// Goroutines a failed stream ties up until it is closed: its reader plus
-    /// `goroutines_per_reader − 1` stream handlers. Allowed: 1 to 16.
+    /// Goroutines an open stream holds until it is closed, healthy or
+    /// half-open: its reader plus `goroutines_per_reader − 1` stream
+    /// handlers (a Docker client's `net/http` connection has 2: its read and
+    /// write loops). Allowed: 1 to 16.
     pub goroutines_per_reader: u32,
     /// Goroutines outside the containers' lifecycles (main, runtime, debug
     /// server), constant through the run. Allowed: 0 to 100,000.

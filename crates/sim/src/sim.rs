@@ -215,6 +215,9 @@ impl Sim {
 
     /// `openRotation(c, n)`: a stream, a reader, a timer.
     fn open_rotation(&mut self, c: u32) {
+        // `m.docker.Logs(c.id)`: the stream's handlers start with it, just
+        // before the reader.
+        self.next_id += u64::from(self.rules.handlers);
         let reader = self.id();
         let rotation = self.scenario.rotation();
         let fail = self.faults[c as usize].next_fault().map(|f| {
@@ -235,10 +238,6 @@ impl Sim {
             .fail_at()
             .is_some_and(|f| f <= self.now);
         let waiter = self.id();
-        if failed {
-            // The stream's handlers, found running by `s.Err()`.
-            self.next_id += u64::from(self.rules.handlers);
-        }
         let def = self.rules.program.def();
         let outcome = if failed && def.on_error == OnError::SkipCloseAndWait {
             // The workaround: no Close, no Wait. Reader and handlers stay.

@@ -132,8 +132,8 @@ impl Trace {
             samples: Vec::new(),
             stop: None,
         };
-        trace.samples = trace.compute_samples();
         trace.stop = trace.compute_stop();
+        trace.samples = trace.compute_samples();
         trace
     }
 
@@ -239,7 +239,7 @@ impl Trace {
                         &rules,
                         by_role.heartbeat,
                         by_role.reader,
-                        group_waiters[i],
+                        group_waiters[i] + self.stop_caller_waits(None, t),
                     ),
                 }
             })
@@ -266,6 +266,19 @@ impl Trace {
             hangs_on,
             hung_containers: hung,
         })
+    }
+
+    /// 1 when, at `t`, the goroutine that called `Stop()` is blocked in
+    /// `Wait()` on the reader group of `container` (of any container, for
+    /// `None`): it is not one of the program's goroutines, yet the group
+    /// counts it among its waiters (Go confirmed: the WaitGroup's own
+    /// waiter count includes it).
+    fn stop_caller_waits(&self, container: Option<u32>, t: Time) -> u64 {
+        let Some(stop) = self.scenario.stop() else {
+            return 0;
+        };
+        let on = self.stop.as_ref().and_then(|o| o.hangs_on);
+        u64::from(t >= stop && on.is_some() && (container.is_none() || container == on))
     }
 
     /// The scenario run.
@@ -378,7 +391,12 @@ impl Trace {
             stalled_containers: stalled,
             lines_read,
             silent_containers: silent,
-            wait_groups: WaitGroups::of(&rules, by_role.heartbeat, by_role.reader, waiters),
+            wait_groups: WaitGroups::of(
+                &rules,
+                by_role.heartbeat,
+                by_role.reader,
+                waiters + self.stop_caller_waits(None, t),
+            ),
         })
     }
 
@@ -411,7 +429,12 @@ impl Trace {
             rotation: rec.started_by(t).len() as u32,
             leaked_readers: leaked,
             stalled_since,
-            wait_groups: WaitGroups::of(&rules, by_role.heartbeat, by_role.reader, waiters),
+            wait_groups: WaitGroups::of(
+                &rules,
+                by_role.heartbeat,
+                by_role.reader,
+                waiters + self.stop_caller_waits(Some(index), t),
+            ),
             goroutines: by_role.total(),
             lines_read,
             silent,

@@ -54,7 +54,12 @@ proptest! {
                 if before_stop(&s, smp.minute) {
                     prop_assert_eq!(
                         smp.goroutines,
-                        formula::goroutines_given(&s, smp.leaked_readers, smp.by_role.helper),
+                        formula::goroutines_given(
+                            &s,
+                            smp.by_role.reader - smp.leaked_readers,
+                            smp.leaked_readers,
+                            smp.by_role.helper
+                        ),
                         "{} minute {}", p, smp.minute
                     );
                 }

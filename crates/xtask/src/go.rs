@@ -117,8 +117,9 @@ fn gofmt(root: &Path) -> Result<PathBuf> {
     }
 }
 
-/// The `go` step: the Go module is `gofmt` clean, and for each program's tag
-/// `go vet` and `go test` pass.
+/// The `go` step: the Go module is `gofmt` clean, for each program's tag
+/// `go vet` and `go test` pass, and the programs' runs under Go's fake clock
+/// equal the simulation ([`crate::gorun::conformance`]).
 pub fn step(ctx: &mut Ctx) -> Result<()> {
     // Cheap when Go is there; makes `--step go` work on its own.
     crate::tools::ensure(ctx, &crate::tools::for_go(&ctx.root))?;
@@ -149,7 +150,7 @@ pub fn step(ctx: &mut Ctx) -> Result<()> {
         test.args(["test", "-tags", tag, "-count=1", "./..."]);
         eprint!("{}", run(test)?);
     }
-    Ok(())
+    crate::gorun::conformance(&root)
 }
 
 #[cfg(test)]

@@ -6,11 +6,13 @@
 //! - `test`: the steps of `cargo xtask test`;
 //! - `serve`: `serve` and `dist` (Trunk);
 //! - `engine`: the Docker engine for the real monitor's tests;
-//! - `go`: Go 1.27.3's environment and the `go` step (the Go module `go/`).
+//! - `go`: Go 1.27.3's environment and the `go` step (the Go module `go/`);
+//! - `gorun`: `go-run` and the Go-equals-simulation check of the `go` step.
 
 mod cmd;
 mod engine;
 mod go;
+mod gorun;
 mod serve;
 mod test;
 mod tools;
@@ -34,6 +36,11 @@ Commands:
   test --step NAME  run only the named step (repeat for several, in the
                     usual order): tools fmt clippy dist docker test go
                     browser determinism
+  go-run -- FLAGS   run the programs as real Go under Go's fake clock on
+                    the scenario of the CLI's scenario flags (--preset,
+                    --stop-at, …), --program LIST (default buggy,fixed),
+                    --format table|json, --against-sim (exit 1 when a
+                    run differs from `leakscope sim`)
   setup             only check and install the tools that `test` needs
   serve [--port N]  build the teaching page (release) and serve it with
                     Trunk on http://127.0.0.1:N/ (default 8080)
@@ -66,6 +73,7 @@ enum Task {
     },
     Dist,
     Bench,
+    GoRun(gorun::GoRun),
 }
 
 /// Parses the arguments after `cargo xtask`; `Err` is a one-line usage error.
@@ -76,6 +84,7 @@ fn parse(args: &[String]) -> std::result::Result<Task, String> {
     let task = match command.as_str() {
         "help" | "-h" | "--help" => Task::Help,
         "test" => return parse_test(rest),
+        "go-run" => return gorun::parse(rest).map(Task::GoRun),
         "setup" => Task::Setup,
         "dist" => Task::Dist,
         "bench" => Task::Bench,
@@ -146,6 +155,7 @@ fn run(task: Task) -> Result<()> {
         Task::Setup => test::setup(&mut ctx),
         Task::Serve { port } => serve::serve(&mut ctx, port),
         Task::Dist => serve::dist(&mut ctx),
+        Task::GoRun(run) => gorun::go_run(&mut ctx, &run),
         Task::Bench => {
             Cmd::cargo(["bench", "-p", "leakscope-sim", "--bench", "engine"]).run()?;
             for (package, example) in [

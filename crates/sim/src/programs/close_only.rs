@@ -18,8 +18,11 @@ pub(crate) const DEF: Definition = Definition {
         (Anchor::HeartbeatAdd, "\tc.wg.Add(1)\n\tgo m.heartbeat"),
         (Anchor::ReaderAdd, "\tc.wg.Add(1)\n\tgo m.reader"),
         (Anchor::CheckErr, "if s.Err() != nil {"),
-        (Anchor::Close, "s.Close()   // always"),
-        (Anchor::Wait, "c.wg.Wait() // the heartbeat still holds"),
+        (Anchor::Close, "s.Close()              // always"),
+        (
+            Anchor::Wait,
+            "c.wg.Wait()            // the heartbeat still holds",
+        ),
         (
             Anchor::Reopen,
             "m.openRotation(c, n+1) // not reached before Stop()",
@@ -29,79 +32,5 @@ pub(crate) const DEF: Definition = Definition {
     ],
 };
 
-const SOURCE: &str = r#"// Close-only: one WaitGroup, but every stream is closed and waited for.
-type container struct {
-	id     string
-	wg     sync.WaitGroup // the heartbeat AND every reader
-	mu     sync.Mutex     // guards stream and timer
-	stream *Stream        // the current rotation's stream
-	timer  *time.Timer    // the current rotation's timer
-}
-
-func (m *Monitor) monitorContainer(c *container) {
-	c.wg.Add(1)
-	go m.heartbeat(c) // lives as long as the container
-	m.openRotation(c, 1)
-}
-
-func (m *Monitor) openRotation(c *container, n int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if m.ctx.Err() != nil {
-		return // Stop() has run: open nothing more
-	}
-	s := m.docker.Logs(c.id) // follow the log stream
-	c.wg.Add(1)
-	go m.reader(c, s, n)
-	c.stream, c.timer = s, time.AfterFunc(m.rotation, func() { m.rotate(c, s, n) })
-}
-
-// rotate runs on its own goroutine when rotation n falls due.
-func (m *Monitor) rotate(c *container, s *Stream, n int) {
-	if s.Err() != nil {
-		m.streamErrors.Add(1) // counted, then handled like any rotation
-	}
-	s.Close()   // always: releases reader n and the stream's handlers
-	c.wg.Wait() // the heartbeat still holds c.wg: blocks until Stop()
-	m.openRotation(c, n+1) // not reached before Stop(): the logs stop
-}
-
-func (m *Monitor) reader(c *container, s *Stream, n int) {
-	defer c.wg.Done()
-	for {
-		line, err := s.ReadLine() // IO wait
-		if err != nil {
-			return
-		}
-		m.out <- line
-	}
-}
-
-func (m *Monitor) heartbeat(c *container) {
-	defer c.wg.Done()
-	tick := time.NewTicker(m.beat)
-	defer tick.Stop()
-	for {
-		select {
-		case <-m.ctx.Done():
-			return // Stop() cancelled m.ctx
-		case <-tick.C:
-			m.docker.Inspect(c.id)
-		}
-	}
-}
-
-// Stop cancels the heartbeats, ends the current rotations, then waits.
-func (m *Monitor) Stop() {
-	m.cancel()
-	for _, c := range m.containers {
-		c.mu.Lock()
-		c.timer.Stop()   // a rotation not yet due never runs
-		c.stream.Close() // the current reader reads EOF
-		c.mu.Unlock()
-	}
-	for _, c := range m.containers {
-		c.wg.Wait() // no reader is left behind: returns
-	}
-}
-"#;
+/// The Go text: the file the Go tests compile and run.
+const SOURCE: &str = include_str!("../../../../go/monitor/close_only.go");

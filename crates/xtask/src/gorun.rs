@@ -1,0 +1,351 @@
+//! `cargo xtask go-run`: the programs as real Go, on a scenario of the CLI,
+//! under Go's fake clock; and the conformance check of the `go` step: the
+//! Go runs equal the simulation, sample by sample.
+//!
+//! The pieces: `leakscope faults` writes the scenario's fault list (Go
+//! never re-draws the faults), each program's test binary (`go test -c`
+//! with the program's build tag) runs it inside a `testing/synctest`
+//! bubble and writes its samples, and `leakscope report` prints them as
+//! `sim` prints its own (`--against-sim`: and compares).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::cmd::{Cmd, Result, fail};
+use crate::go::{TAGS, command};
+
+/// The arguments of `go-run`, split: the CLI's scenario flags go to
+/// `leakscope faults`, the rest is ours.
+#[derive(Debug, Default, PartialEq)]
+pub struct GoRun {
+    /// The scenario flags, as given.
+    pub scenario: Vec<String>,
+    /// The programs' build tags, in the core's order.
+    pub tags: Vec<&'static str>,
+    /// `--format`: `table` or `json`.
+    pub format: String,
+    /// `--against-sim`.
+    pub against_sim: bool,
+}
+
+/// Parses `go-run`'s arguments (a leading `--` is skipped).
+pub fn parse(args: &[String]) -> std::result::Result<GoRun, String> {
+    let mut run = GoRun {
+        format: "table".into(),
+        ..GoRun::default()
+    };
+    let mut programs = "buggy,fixed".to_string();
+    let mut args = args.iter().skip_while(|a| *a == "--");
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next().cloned())
+                .ok_or_else(|| format!("`{name}` needs a value"))
+        };
+        match flag {
+            "--program" => programs = value("--program")?,
+            "--format" => run.format = value("--format")?,
+            "--against-sim" => run.against_sim = true,
+            _ => {
+                run.scenario.push(arg.clone());
+                // A scenario flag's value travels with it.
+                if inline.is_none()
+                    && arg.starts_with("--")
+                    && let Some(v) = args.next()
+                {
+                    run.scenario.push(v.clone());
+                }
+            }
+        }
+    }
+    if !matches!(run.format.as_str(), "table" | "json") {
+        return Err(format!(
+            "`--format {}` is not a format (allowed: table, json)",
+            run.format
+        ));
+    }
+    run.tags = tags(&programs)?;
+    Ok(run)
+}
+
+/// The build tags of a `--program` list: names as the CLI spells them
+/// (`close-only`), comma-separated, or `all`.
+fn tags(list: &str) -> std::result::Result<Vec<&'static str>, String> {
+    if list.trim() == "all" {
+        return Ok(TAGS.to_vec());
+    }
+    let mut chosen = Vec::new();
+    for name in list.split(',').map(str::trim) {
+        let tag = name.replace('-', "_");
+        let Some(t) = TAGS.iter().find(|t| **t == tag) else {
+            let names: Vec<String> = TAGS.iter().map(|t| t.replace('_', "-")).collect();
+            return Err(format!(
+                "unknown program `{name}` (allowed: {}, all)",
+                names.join(", ")
+            ));
+        };
+        chosen.push(*t);
+    }
+    chosen.sort_by_key(|t| TAGS.iter().position(|x| x == t));
+    chosen.dedup();
+    Ok(chosen)
+}
+
+/// Where the runs and binaries go.
+fn work_dir(root: &Path) -> PathBuf {
+    root.join("target/go/runs")
+}
+
+/// Builds the CLI (debug) and returns its path.
+pub fn leakscope(root: &Path) -> Result<PathBuf> {
+    Cmd::cargo(["build", "-q", "-p", "leakscope-cli"]).run()?;
+    Ok(root.join("target/debug/leakscope"))
+}
+
+/// Compiles each program's test binary (Go's build cache makes a rebuild
+/// of an unchanged program instant).
+pub fn binaries(root: &Path, tags: &[&str]) -> Result<Vec<PathBuf>> {
+    let dir = root.join("target/go/bin");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", dir.display())))?;
+    tags.iter()
+        .map(|tag| {
+            let bin = dir.join(format!("{tag}.test"));
+            let mut c = command(root);
+            c.args(["test", "-c", "-tags", tag, "-o"])
+                .arg(&bin)
+                .arg("./monitor");
+            output(c, &format!("go test -c -tags {tag}"))?;
+            Ok(bin)
+        })
+        .collect()
+}
+
+/// Runs `command`, failing with its output when it fails.
+fn output(mut command: Command, what: &str) -> Result<Vec<u8>> {
+    let out = command
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| crate::cmd::Error(format!("`{what}` could not start: {e}")))?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        fail(format!(
+            "`{what}` failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        ))
+    }
+}
+
+/// Writes the scenario's fault list, runs each program's binary on it, and
+/// returns the run files, in the order of `bins`.
+pub fn run_programs(
+    root: &Path,
+    leakscope: &Path,
+    scenario: &[String],
+    bins: &[PathBuf],
+) -> Result<Vec<PathBuf>> {
+    let dir = work_dir(root);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", dir.display())))?;
+    let mut faults = Command::new(leakscope);
+    faults
+        .arg("faults")
+        .args(scenario)
+        .args(["--format", "json"]);
+    let list = output(faults, &format!("leakscope faults {}", scenario.join(" ")))?;
+    let list_path = dir.join("faults.json");
+    std::fs::write(&list_path, list)
+        .map_err(|e| crate::cmd::Error(format!("writing {}: {e}", list_path.display())))?;
+    bins.iter()
+        .map(|bin| {
+            let name = bin
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+            let out = dir.join(format!("{name}.json"));
+            let mut c = Command::new(bin);
+            c.current_dir(root.join("go/monitor"))
+                .args(["-test.run", "^TestRun$", "-test.count=1", "-faults"])
+                .arg(&list_path)
+                .arg("-out")
+                .arg(&out);
+            output(c, &format!("{name}.test -faults {}", list_path.display()))?;
+            Ok(out)
+        })
+        .collect()
+}
+
+/// `cargo xtask go-run -- FLAGS`: the report of the Go runs on standard
+/// output, as `leakscope sim` prints its own.
+pub fn go_run(ctx: &mut crate::tools::Ctx, run: &GoRun) -> Result<()> {
+    crate::tools::ensure(ctx, &crate::tools::for_go(&ctx.root))?;
+    let root = ctx.root.clone();
+    let leakscope = leakscope(&root)?;
+    let bins = binaries(&root, &run.tags)?;
+    let runs = run_programs(&root, &leakscope, &run.scenario, &bins)?;
+    let mut report = Command::new(&leakscope);
+    report
+        .arg("report")
+        .args(&runs)
+        .args(["--format", &run.format]);
+    if run.against_sim {
+        report.arg("--against-sim");
+    }
+    let status = report
+        .status()
+        .map_err(|e| crate::cmd::Error(format!("`leakscope report` could not start: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        fail("the Go runs differ from the simulation (see above)".to_string())
+    }
+}
+
+/// The scenarios of the conformance check: the presets, `Stop()` in each,
+/// and `RANDOM` scenarios drawn from a fixed seed (the same on every
+/// machine), each as CLI flags.
+pub fn conformance_scenarios() -> Vec<Vec<String>> {
+    const RANDOM: usize = 24;
+    let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    let mut all = vec![
+        words("--preset fase6"),
+        words("--preset fase3"),
+        words("--preset fase6 --stop-at 30"),
+        words("--preset fase3 --stop-at 5"),
+        words("--preset fase3 --error-rate 0.6 --stop-at 10 --lines-per-min 7"),
+    ];
+    let mut rng = SplitMix(0x1ea4_5c09e);
+    for _ in 0..RANDOM {
+        let minutes = 1 + rng.below(40);
+        let rotation_halves = 1 + rng.below(16); // 30 s to 8 min
+        let mut flags = format!(
+            "--preset fase3 --containers {} --minutes {minutes} --rotation {} --heartbeat {} \
+             --error-rate {} --goroutines-per-reader {} --baseline {} --seed {} --lines-per-min {}",
+            1 + rng.below(25),
+            rotation_halves as f64 / 2.0,
+            1 + rng.below(90),
+            rng.below(101) as f64 / 100.0,
+            1 + rng.below(5),
+            rng.below(4),
+            rng.next(),
+            [0, 1, 7, 60, 240, 1000][rng.below(6) as usize],
+        );
+        if rng.below(2) == 0 {
+            flags.push_str(&format!(" --stop-at {}", rng.below(minutes + 1)));
+        }
+        all.push(words(&flags));
+    }
+    all
+}
+
+/// SplitMix64: a few lines of a well-known generator, so the scenarios are
+/// the same everywhere without a dependency.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// The conformance check: every scenario of [`conformance_scenarios`],
+/// every program, Go's runs equal to the simulation's.
+pub fn conformance(root: &Path) -> Result<()> {
+    let leakscope = leakscope(root)?;
+    let bins = binaries(root, &TAGS)?;
+    let scenarios = conformance_scenarios();
+    for (i, flags) in scenarios.iter().enumerate() {
+        let runs = run_programs(root, &leakscope, flags, &bins)?;
+        let mut report = Command::new(&leakscope);
+        report
+            .arg("report")
+            .args(&runs)
+            .args(["--format", "json", "--against-sim"]);
+        let out = report
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| crate::cmd::Error(format!("`leakscope report` could not start: {e}")))?;
+        let said = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            return fail(format!(
+                "Go and the simulation differ on `{}`:\n{}",
+                flags.join(" "),
+                said.trim_end()
+            ));
+        }
+        eprintln!(
+            "go = sim [{}/{}] {}: {} programs",
+            i + 1,
+            scenarios.len(),
+            flags.join(" "),
+            runs.len()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn go_run_splits_its_flags_from_the_scenario_flags() {
+        let run = parse(&args(
+            "-- --preset fase6 --program all --format=json --stop-at 30",
+        ))
+        .unwrap();
+        assert_eq!(run.scenario, args("--preset fase6 --stop-at 30"));
+        assert_eq!(run.tags, TAGS.to_vec());
+        assert_eq!(run.format, "json");
+        let run = parse(&args("--program fixed,close-only --against-sim")).unwrap();
+        assert_eq!(run.tags, vec!["close_only", "fixed"]);
+        assert!(run.against_sim);
+        assert_eq!(parse(&[]).unwrap().tags, vec!["buggy", "fixed"]);
+    }
+
+    #[test]
+    fn go_run_refuses_unknown_programs_and_formats() {
+        assert_eq!(
+            parse(&args("--program shared")).unwrap_err(),
+            "unknown program `shared` (allowed: buggy, close-only, wait-timeout, fixed, all)"
+        );
+        assert!(parse(&args("--format csv")).unwrap_err().contains("csv"));
+        assert!(
+            parse(&args("--program"))
+                .unwrap_err()
+                .contains("needs a value")
+        );
+    }
+
+    #[test]
+    fn the_conformance_scenarios_are_many_and_fixed() {
+        let a = conformance_scenarios();
+        assert!(a.len() >= 25);
+        assert_eq!(a, conformance_scenarios());
+        assert!(
+            a.iter()
+                .filter(|f| f.contains(&"--stop-at".to_string()))
+                .count()
+                >= 5
+        );
+    }
+}

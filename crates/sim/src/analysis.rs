@@ -62,7 +62,7 @@ impl FromStr for Verdict {
 /// let trace = simulate(&Preset::Fase6.scenario(), Program::BUGGY).unwrap();
 /// let a = trace.analysis();
 /// assert_eq!(a.verdict, Verdict::Leak);
-/// assert_eq!(a.limit, 110.0 + 2.0 * 58.0);
+/// assert_eq!(a.limit, 220.0 + 2.0 * 58.0);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Analysis {
@@ -170,7 +170,7 @@ pub struct Proof {
     pub per_container_per_rotation: f64,
     /// Readers left behind at the last minute.
     pub leaked_readers: u64,
-    /// Goroutines left behind with them (handlers).
+    /// Goroutines left behind with them: their streams' handlers.
     pub leaked_handlers: u64,
     /// Containers stuck in `Wait()` at the last minute.
     pub stalled_containers: u64,
@@ -204,7 +204,8 @@ impl Proof {
             leaked_per_rotation: per_rotation,
             per_container_per_rotation: per_rotation / f64::from(s.containers),
             leaked_readers: last.map_or(0, |l| l.leaked_readers),
-            leaked_handlers: last.map_or(0, |l| l.by_role.handler),
+            leaked_handlers: last.map_or(0, |l| l.leaked_readers)
+                * u64::from(s.goroutines_per_reader - 1),
             stalled_containers: last.map_or(0, |l| l.stalled_containers),
             analysis: a,
             times_over_limit: a.final_goroutines as f64 / a.limit,

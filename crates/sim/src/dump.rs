@@ -66,20 +66,24 @@ fn stack(program: Program, g: &Goroutine) -> (Vec<Frame>, Frame) {
         ),
         Role::Heartbeat => (
             vec![frame(
-                "main.(*Monitor).heartbeat",
+                "leakscope/monitor.(*Monitor).heartbeat",
                 format!("(container={c})"),
                 at(Anchor::HeartbeatLoop),
             )],
             frame(
-                "main.(*Monitor).monitorContainer",
+                "leakscope/monitor.(*Monitor).monitorContainer",
                 String::new(),
                 at(Anchor::HeartbeatGo),
             ),
         ),
         Role::Reader => (
-            vec![frame("main.(*Monitor).reader", ids, at(Anchor::ReadLine))],
+            vec![frame(
+                "leakscope/monitor.(*Monitor).reader",
+                ids,
+                at(Anchor::ReadLine),
+            )],
             frame(
-                "main.(*Monitor).openRotation",
+                "leakscope/monitor.(*Monitor).openRotation",
                 String::new(),
                 at(Anchor::ReaderGo),
             ),
@@ -88,12 +92,12 @@ fn stack(program: Program, g: &Goroutine) -> (Vec<Frame>, Frame) {
             let stream = |text| Some(format!("{STREAM_FILE}:{}", stream_line(text)));
             (
                 vec![frame(
-                    "main.(*Stream).handler",
+                    "leakscope/monitor.(*Stream).handler",
                     ids,
                     stream("\t<-s.closed\n}"),
                 )],
                 frame(
-                    "main.OpenStream.func1",
+                    "leakscope/monitor.OpenStream.func1",
                     String::new(),
                     stream("go s.handler()"),
                 ),
@@ -101,7 +105,7 @@ fn stack(program: Program, g: &Goroutine) -> (Vec<Frame>, Frame) {
         }
         Role::Waiter if g.state == State::Select => (
             vec![frame(
-                "main.(*Monitor).rotate",
+                "leakscope/monitor.(*Monitor).rotate",
                 ids,
                 at(Anchor::TimeoutSelect),
             )],
@@ -115,12 +119,16 @@ fn stack(program: Program, g: &Goroutine) -> (Vec<Frame>, Frame) {
                     Some("sync/waitgroup.go".into()),
                 ),
                 frame(
-                    "main.(*Monitor).rotate.func1",
+                    "leakscope/monitor.(*Monitor).rotate.func1",
                     String::new(),
                     at(Anchor::Wait),
                 ),
             ],
-            frame("main.(*Monitor).rotate", ids, at(Anchor::HelperGo)),
+            frame(
+                "leakscope/monitor.(*Monitor).rotate",
+                ids,
+                at(Anchor::HelperGo),
+            ),
         ),
         Role::Waiter => (
             vec![
@@ -129,7 +137,7 @@ fn stack(program: Program, g: &Goroutine) -> (Vec<Frame>, Frame) {
                     "(...)".into(),
                     Some("sync/waitgroup.go".into()),
                 ),
-                frame("main.(*Monitor).rotate", ids, at(Anchor::Wait)),
+                frame("leakscope/monitor.(*Monitor).rotate", ids, at(Anchor::Wait)),
             ],
             frame("time.goFunc", String::new(), at(Anchor::AfterFunc)),
         ),

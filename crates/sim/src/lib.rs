@@ -25,10 +25,11 @@
 //! let buggy = simulate(&scenario, Program::BUGGY).unwrap();
 //! let fixed = simulate(&scenario, Program::FIXED).unwrap();
 //!
-//! assert_eq!(buggy.samples()[0].goroutines, 110);
+//! // 55 × (heartbeat + reader + the stream's 2 handlers), as Go counts them.
+//! assert_eq!(buggy.samples()[0].goroutines, 220);
 //! assert_eq!(buggy.analysis().verdict, Verdict::Leak);
 //! assert_eq!(fixed.analysis().verdict, Verdict::Pass);
-//! assert_eq!(fixed.analysis().final_goroutines, 110);
+//! assert_eq!(fixed.analysis().final_goroutines, 220);
 //! ```
 
 pub mod analysis;

@@ -67,7 +67,7 @@ pub struct Snapshot {
 /// use leakscope_sim::{Preset, Program, Time, simulate};
 ///
 /// let trace = simulate(&Preset::Fase6.scenario(), Program::FIXED).unwrap();
-/// assert_eq!(trace.samples()[0].goroutines, 110);
+/// assert_eq!(trace.samples()[0].goroutines, 220);
 /// let now = trace.snapshot(Time::from_minutes(30)).unwrap();
 /// assert_eq!(now.goroutines, trace.samples()[30].goroutines);
 /// ```

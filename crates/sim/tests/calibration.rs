@@ -1,5 +1,14 @@
 //! Calibration of the presets against the seed's tables (issue 2, "Presets
-//! fase3 and fase6, calibrated to the seed's tables").
+//! fase3 and fase6, calibrated to the seed's tables"), and where the seed's
+//! numbers do not follow.
+//!
+//! The seed starts FASE 6 at 110 = 55 × 2: heartbeat and reader only. Go
+//! (the programs in `go/monitor`, run under its fake clock) shows that a
+//! stream's 2 handler goroutines live from its opening to its close, healthy
+//! or not, so a healthy container counts 4 and FASE 6 starts at 220. The
+//! seed's "3 per leaked reader" counts those handlers; its 110 does not:
+//! both cannot hold for one client. Its growth (30.5/min) and end (~1,930)
+//! do hold.
 
 use leakscope_sim::{Preset, Program, Verdict, seed, simulate};
 
@@ -11,7 +20,8 @@ fn within(value: f64, target: f64, share: f64) -> bool {
 fn fase6_buggy_leaks_like_the_seed_measured() {
     let t = simulate(&Preset::Fase6.scenario(), Program::BUGGY).unwrap();
     let a = t.analysis();
-    assert_eq!(t.samples()[0].goroutines, 110);
+    // 55 × (heartbeat + reader + 2 handlers); the seed says 110.
+    assert_eq!(t.samples()[0].goroutines, 220);
     assert!(
         within(a.final_goroutines as f64, 1_930.0, 0.10),
         "final {}",
@@ -29,9 +39,10 @@ fn fase6_buggy_leaks_like_the_seed_measured() {
 fn fase6_fixed_stays_flat_and_passes() {
     let t = simulate(&Preset::Fase6.scenario(), Program::FIXED).unwrap();
     let a = t.analysis();
-    assert_eq!(t.samples()[0].goroutines, 110);
+    // Flat at 55 × 4; the seed's fixed row creeps from 110 to 140, which
+    // nothing in the fixed program explains.
+    assert!(t.samples().iter().all(|s| s.goroutines == 220));
     assert!(a.final_goroutines as f64 <= a.limit);
-    assert!(a.final_goroutines <= 140, "seed: 140");
     assert!(a.growth_per_min <= 2.0);
     assert_eq!(a.verdict, Verdict::Pass);
 }
@@ -43,8 +54,16 @@ fn fase3_both_pass_and_the_buggy_count_never_rises() {
     let fixed = simulate(&s, Program::FIXED).unwrap();
     assert_eq!(buggy.analysis().verdict, Verdict::Pass);
     assert_eq!(fixed.analysis().verdict, Verdict::Pass);
-    assert!(buggy.analysis().final_goroutines <= 16);
-    assert_eq!(buggy.samples()[0].goroutines, 16);
+    // 8 × 4 while streams are open, 8 × 2 (heartbeat + stalled rotate())
+    // after: the seed's 16 → 14 is neither.
+    assert_eq!(buggy.samples()[0].goroutines, 32);
+    assert_eq!(buggy.analysis().final_goroutines, 16);
+    assert!(
+        buggy
+            .samples()
+            .windows(2)
+            .all(|w| w[1].goroutines <= w[0].goroutines)
+    );
     // ...yet every buggy container stopped reading at its first rotation.
     assert_eq!(buggy.samples().last().unwrap().stalled_containers, 8);
 }
@@ -54,7 +73,10 @@ fn fase6_close_only_stays_flat_while_every_container_stops_reading() {
     let t = simulate(&Preset::Fase6.scenario(), Program::CLOSE_ONLY).unwrap();
     let a = t.analysis();
     assert_eq!(a.verdict, Verdict::Pass);
-    assert!(t.samples().iter().all(|s| s.goroutines == 110));
+    // 55 × 4 while the first streams are open; from minute 5 every
+    // container is heartbeat + a rotate() stuck in Wait(): 55 × 2.
+    assert!(t.samples()[..5].iter().all(|s| s.goroutines == 220));
+    assert!(t.samples()[5..].iter().all(|s| s.goroutines == 110));
     let at5 = &t.samples()[5];
     assert_eq!(at5.stalled_containers, 55);
     for s in &t.samples()[5..] {
@@ -76,7 +98,7 @@ fn fase6_wait_timeout_keeps_reading_and_grows_by_a_container_count_per_rotation(
         "growth {}",
         a.growth_per_min
     );
-    assert_eq!(a.final_goroutines, 110 + 55 * 11);
+    assert_eq!(a.final_goroutines, 220 + 55 * 11);
     assert!(t.samples().iter().all(|s| s.stalled_containers == 0));
     let lines = |s: &leakscope_sim::Sample| s.lines_read;
     assert!(t.samples().windows(2).all(|w| lines(&w[1]) > lines(&w[0])));
@@ -86,13 +108,22 @@ fn fase6_wait_timeout_keeps_reading_and_grows_by_a_container_count_per_rotation(
 fn fase6_buggy_tracks_the_seed_table_row_by_row() {
     let t = simulate(&Preset::Fase6.scenario(), Program::BUGGY).unwrap();
     let table = seed::table(Preset::Fase6, Program::BUGGY).unwrap();
-    // Minute 0 is exact; later rows within 15 %: the seed's own rows grow by
-    // a constant 305 per 10 minutes, while rotations leak in 5-minute steps.
-    for &(minute, seed_count) in table.rows {
+    // Minute 0 differs by exactly the open streams' handlers (55 × 2),
+    // which the seed does not count; from minute 40 on the rows agree
+    // within 15 %, and the end within 2 %.
+    let rows = table.rows;
+    assert_eq!(t.samples()[0].goroutines, rows[0].1 + 110);
+    for &(minute, seed_count) in rows.iter().filter(|r| r.0 >= 40) {
         let got = t.samples()[minute as usize].goroutines as f64;
         assert!(
             within(got, seed_count as f64, 0.15),
             "minute {minute}: model {got}, seed {seed_count}"
         );
     }
+    let (last, seed_end) = rows[rows.len() - 1];
+    assert!(within(
+        t.samples()[last as usize].goroutines as f64,
+        seed_end as f64,
+        0.02
+    ));
 }

@@ -51,15 +51,23 @@ fn skipping_the_wait_leaves_every_failed_reader_behind() {
             .iter()
             .all(|r| r.outcome() == Outcome::Abandoned)
     );
-    // 4 rotations due by minute 20, 3 goroutines left behind each.
+    // 4 rotations due by minute 20, 3 goroutines left behind each, beside
+    // the heartbeat and the current stream (reader and 2 handlers).
     let last = t.samples().last().unwrap();
     assert_eq!(last.leaked_readers, 4);
-    assert_eq!(last.goroutines, 2 + 3 * 4);
+    assert_eq!(last.goroutines, 1 + 3 + 3 * 4);
+    // Ids in Go's order: the heartbeat, the stream's handlers, its reader.
     let dump = t.dump(t.end(), Some(0), DumpFormat::Full).unwrap();
     assert!(dump.contains(
-        "goroutine 2 [IO wait, 20 minutes]:\nmain.(*Monitor).reader(container=0, rotation=1)"
+        "goroutine 4 [IO wait, 20 minutes]:\nleakscope/monitor.(*Monitor).reader(container=0, rotation=1)"
     ));
-    assert_eq!(dump.matches("docker.(*Stream).handle").count(), 8);
+    assert!(dump.contains(
+        "goroutine 2 [IO wait, 20 minutes]:\nleakscope/monitor.(*Stream).handler(container=0, rotation=1)"
+    ));
+    assert_eq!(
+        dump.matches("leakscope/monitor.(*Stream).handler(").count(),
+        10
+    );
 }
 
 #[test]
@@ -72,7 +80,8 @@ fn the_fixed_program_closes_failed_streams_and_moves_on() {
             .iter()
             .all(|r| r.outcome() == Outcome::Closed && r.failed())
     );
-    assert!(t.samples().iter().all(|s| s.goroutines == 2));
+    // Heartbeat, reader and the stream's 2 handlers, at every minute.
+    assert!(t.samples().iter().all(|s| s.goroutines == 4));
     let closed = t
         .events_of(0)
         .unwrap()
@@ -95,23 +104,29 @@ fn the_fixed_program_closes_failed_streams_and_moves_on() {
 fn a_grouped_dump_counts_identical_stacks() {
     let t = simulate(&one_container(1.0), Program::BUGGY).unwrap();
     let dump = t.dump(t.end(), None, DumpFormat::Grouped).unwrap();
+    // Function names, files and lines as real Go prints them for
+    // go/monitor (the Go tests run that very file).
     let expected = "\
-goroutine profile: total 14
+goroutine profile: total 16
 8 @ handler [IO wait] (left behind with their reader)
-#\tdocker.(*Stream).handle\tdocker/stream.go
-#\tcreated by docker.(*Stream).fail\tdocker/stream.go
+#\tleakscope/monitor.(*Stream).handler\tmonitor/stream.go:68
+#\tcreated by leakscope/monitor.OpenStream.func1\tmonitor/stream.go:50
 
 4 @ reader [IO wait] (left behind: stream failed, never closed)
-#\tmain.(*Monitor).reader\tmonitor/buggy.go:43
-#\tcreated by main.(*Monitor).openRotation\tmonitor/buggy.go:24
+#\tleakscope/monitor.(*Monitor).reader\tmonitor/buggy.go:52
+#\tcreated by leakscope/monitor.(*Monitor).openRotation\tmonitor/buggy.go:33
+
+2 @ handler [IO wait] (the current stream's connection loops)
+#\tleakscope/monitor.(*Stream).handler\tmonitor/stream.go:68
+#\tcreated by leakscope/monitor.OpenStream.func1\tmonitor/stream.go:50
 
 1 @ heartbeat [select]
-#\tmain.(*Monitor).heartbeat\tmonitor/buggy.go:56
-#\tcreated by main.(*Monitor).monitorContainer\tmonitor/buggy.go:12
+#\tleakscope/monitor.(*Monitor).heartbeat\tmonitor/buggy.go:65
+#\tcreated by leakscope/monitor.(*Monitor).monitorContainer\tmonitor/buggy.go:21
 
 1 @ reader [IO wait] (current rotation)
-#\tmain.(*Monitor).reader\tmonitor/buggy.go:43
-#\tcreated by main.(*Monitor).openRotation\tmonitor/buggy.go:24
+#\tleakscope/monitor.(*Monitor).reader\tmonitor/buggy.go:52
+#\tcreated by leakscope/monitor.(*Monitor).openRotation\tmonitor/buggy.go:33
 
 ";
     assert_eq!(dump, expected);
@@ -147,9 +162,12 @@ fn the_proof_recomputed_from_fase6_uses_55_containers_and_11_rotations() {
     let fixed = simulate(&s, Program::FIXED).unwrap();
     let p = leakscope_sim::Proof::of(&buggy);
     assert_eq!(p.rotations, 11);
-    assert_eq!(p.initial, 110);
-    assert_eq!(p.leaked, p.final_goroutines - 110);
-    assert_eq!(p.leaked, 3 * p.leaked_readers);
+    assert_eq!(p.initial, 220);
+    assert_eq!(p.leaked, p.final_goroutines - 220);
+    // Each reader left behind adds its stream (3); each stalled container
+    // traded its stream (3) for a rotate() stuck in Wait() (1).
+    assert_eq!(p.leaked + 2 * p.stalled_containers, 3 * p.leaked_readers);
+    assert_eq!(p.leaked_handlers, 2 * p.leaked_readers);
     assert!((p.per_container_per_rotation - p.leaked as f64 / 11.0 / 55.0).abs() < 1e-12);
     assert_eq!(
         leakscope_sim::divergence(buggy.samples(), fixed.samples()),
@@ -175,7 +193,10 @@ fn close_only_never_leaves_a_reader_behind_and_stalls_at_its_first_rotation() {
             ..
         }
     )));
-    assert!(t.samples().iter().all(|s| s.goroutines == 2));
+    // The first stream (reader, 2 handlers) and the heartbeat, then from
+    // minute 5 the heartbeat and the stuck rotate().
+    assert!(t.samples()[..5].iter().all(|s| s.goroutines == 4));
+    assert!(t.samples()[5..].iter().all(|s| s.goroutines == 2));
     let gs = t.goroutines_at(t.end(), Some(0)).unwrap();
     let roles: Vec<_> = gs.iter().map(|g| (g.role, g.state)).collect();
     assert_eq!(
@@ -220,13 +241,13 @@ fn wait_timeout_moves_the_leak_into_helpers() {
             last.by_role.helper,
             last.stalled_containers
         ),
-        (5, 3, 0)
+        (7, 3, 0)
     );
     let dump = t.dump(t.end(), Some(0), DumpFormat::Grouped).unwrap();
     assert!(
         dump.contains("3 @ helper [semacquire] (timed wait's helper, blocked in Wait for good)")
     );
-    assert!(dump.contains("main.(*Monitor).rotate.func1\tmonitor/wait_timeout.go:"));
+    assert!(dump.contains("leakscope/monitor.(*Monitor).rotate.func1\tmonitor/wait_timeout.go:"));
 }
 
 fn stopped(error_rate: f64, stop_at: u32) -> Scenario {
@@ -243,7 +264,7 @@ fn the_fixed_stop_returns_with_no_goroutine_left() {
     assert!(stop.returned);
     assert_eq!((stop.left, stop.hangs_on), (0, None));
     assert_eq!(t.samples()[12].goroutines, 0);
-    assert_eq!(t.samples()[11].goroutines, 2);
+    assert_eq!(t.samples()[11].goroutines, 4);
     let last = t.containers()[0].rotations().last().unwrap();
     assert_eq!(last.outcome(), Outcome::Stopped);
     assert_eq!(last.end(), Some(Time::from_minutes(12)));

@@ -279,7 +279,7 @@ mod tests {
         let data = ChartData::new(&config, &traces);
         assert_eq!(data.published.len(), 2);
         assert_eq!(data.published[0].1.last(), Some(&(58.0, 1930.0)));
-        assert_eq!(data.initial, 110.0);
+        assert_eq!(data.initial, 220.0);
         config.scenario.seed = 9;
         assert!(ChartData::new(&config, &traces).published.is_empty());
     }
@@ -289,7 +289,7 @@ mod tests {
         let (config, traces) = fase6();
         let text = svg(&ChartData::new(&config, &traces), 800, 500).unwrap();
         assert!(text.starts_with("<svg"));
-        assert!(text.contains("limit: 110 + 2/min"));
+        assert!(text.contains("limit: 220 + 2/min"));
         assert!(text.contains("buggy (leak"));
         assert!(text.contains("fixed (pass"));
     }

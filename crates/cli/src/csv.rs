@@ -77,8 +77,9 @@ mod tests {
         for l in &lines {
             assert_eq!(l.split(',').count(), columns, "{l}");
         }
-        assert_eq!(lines[1], "buggy,0,16,0,8,8,0,0,0,0,0,0,0,16,0,,,,");
-        assert_eq!(lines[12], "fixed,0,16,0,8,8,0,0,0,0,0,0,0,,,8,0,8,0");
+        // Minute 0: heartbeat, reader and the stream's 2 handlers each.
+        assert_eq!(lines[1], "buggy,0,32,0,8,8,16,0,0,0,0,0,0,16,0,,,,");
+        assert_eq!(lines[12], "fixed,0,32,0,8,8,16,0,0,0,0,0,0,,,8,0,8,0");
         // FASE 3, buggy: every container blocked in Wait() from minute 5,
         // the lines read frozen there.
         assert_eq!(lines[11], "buggy,10,16,0,8,0,0,8,0,0,8,2400,8,8,8,,,,");

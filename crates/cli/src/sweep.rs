@@ -253,8 +253,10 @@ mod tests {
         // leaks on every rotation.
         assert_eq!(rows[0].mean_stalled_containers, 8.0);
         assert_eq!(rows[0].leak_share, 0.0);
-        assert_eq!(rows[2].final_goroutines.min, 16.0 + 8.0 * 3.0 * 2.0);
-        assert_eq!(rows[3].final_goroutines.max, 16.0);
+        // Heartbeat and current stream (reader, 2 handlers) per container,
+        // and 3 per reader left behind at each of 2 rotations.
+        assert_eq!(rows[2].final_goroutines.min, 8.0 * 4.0 + 8.0 * 3.0 * 2.0);
+        assert_eq!(rows[3].final_goroutines.max, 32.0);
     }
 
     #[test]

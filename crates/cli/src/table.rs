@@ -211,12 +211,12 @@ mod tests {
 scenario fase3: containers 8, minutes 10, rotation 5 min, heartbeat 30 s, error-rate 0, goroutines-per-reader 3, baseline 0, lines-per-min 60, seed 1
 
 minute               buggy   fixed
-0                       16      16
-10                      16      16
+0                       32      32
+10                      16      32
 ----------------------------------
-growth per minute     0.00    0.00
-limit                   36      36
-final goroutines        16      16
+growth per minute    -2.18    0.00
+limit                   52      52
+final goroutines        16      32
 verdict               pass    pass
 leaked readers           0       0
 stalled containers       8       0
@@ -250,13 +250,13 @@ note: buggy passes the goroutine check, yet 8 of 8 containers are stuck in Wait(
         let text = render("custom", &report);
         let expected = "\
 minute               buggy
-0                        6
-10                      24
-12                      24
+0                       12
+10                      30
+12                      30
 --------------------------
 growth per minute     1.73
-limit                   30
-final goroutines        24
+limit                   36
+final goroutines        30
 verdict               pass
 leaked readers           6
 stalled containers       0

@@ -36,7 +36,7 @@ fn the_simulations_buggy_dump_shows_the_pile_up_and_the_stalled_waiters() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        format!("{file} (debug=2): 1856 goroutines in 4 groups")
+        format!("{file} (debug=2): 1958 goroutines in 4 groups")
     );
     assert!(lines[2].starts_with("count  state"), "{text}");
     let first: Vec<&str> = lines[3]
@@ -47,20 +47,22 @@ fn the_simulations_buggy_dump_shows_the_pile_up_and_the_stalled_waiters() {
     assert_eq!(
         first,
         [
-            "1164",
+            "1266",
             "IO wait",
-            "53 min",
-            "docker.(*Stream).handle",
-            "docker/stream.go",
-            "docker.(*Stream).fail at docker/stream.go"
+            "58 min",
+            "leakscope/monitor.(*Stream).handler",
+            "monitor/stream.go:68",
+            "leakscope/monitor.OpenStream.func1 at monitor/stream.go:50"
         ]
     );
     assert!(
-        text.contains("\nsuspects:\n- 1164 goroutines in IO wait in docker.(*Stream).handle"),
+        text.contains(
+            "\nsuspects:\n- 1062 goroutines in IO wait in leakscope/monitor.(*Stream).handler"
+        ),
         "{text}"
     );
-    assert!(text.contains("\n- 633 goroutines in IO wait in main.(*Monitor).reader created by main.(*Monitor).openRotation at monitor/buggy.go:24"), "{text}");
-    assert!(text.contains("\n- 2 goroutines in sync.(*WaitGroup).Wait for up to 48 minutes in main.(*Monitor).rotate"), "{text}");
+    assert!(text.contains("\n- 531 goroutines in IO wait in leakscope/monitor.(*Monitor).reader created by leakscope/monitor.(*Monitor).openRotation at monitor/buggy.go:33"), "{text}");
+    assert!(text.contains("\n- 2 goroutines in sync.(*WaitGroup).Wait for up to 48 minutes in leakscope/monitor.(*Monitor).rotate"), "{text}");
     // A shorter period catches the waiters of 8 minutes too.
     let text = ok(&["analyze", &file, "--stalled-after", "5"]);
     assert!(
@@ -80,11 +82,11 @@ fn json_counts_equal_the_simulations_in_both_dump_formats() {
         );
         let json: Value =
             serde_json::from_str(&ok(&["analyze", &file, "--format", "json"])).unwrap();
-        assert_eq!(json["goroutines"], 715, "debug={debug}");
+        assert_eq!(json["goroutines"], 825, "debug={debug}");
         assert_eq!(json["groups"][0]["count"], 605);
         assert_eq!(
             json["groups"][0]["function"],
-            "main.(*Monitor).rotate.func1"
+            "leakscope/monitor.(*Monitor).rotate.func1"
         );
         assert_eq!(json["stalled_after_minutes"], 10);
         assert_eq!(json["old_file"], Value::Null);
@@ -109,11 +111,11 @@ fn an_older_dump_names_the_groups_that_grew() {
         text.lines()
             .next()
             .unwrap()
-            .ends_with(&format!("; {old}: 385 goroutines")),
+            .ends_with(&format!("; {old}: 495 goroutines")),
         "{text}"
     );
     assert!(text.contains("count  old  growth  state"), "{text}");
-    assert!(text.contains("\n- main.(*Monitor).rotate.func1 grew from 275 to 605 (+330) created by main.(*Monitor).rotate at monitor/wait_timeout.go:36\n"), "{text}");
+    assert!(text.contains("\n- leakscope/monitor.(*Monitor).rotate.func1 grew from 275 to 605 (+330) created by leakscope/monitor.(*Monitor).rotate at monitor/wait_timeout.go:46\n"), "{text}");
     let json: Value =
         serde_json::from_str(&ok(&["analyze", &old, &new, "--format", "json"])).unwrap();
     assert_eq!(json["suspects"][0]["kind"], "growth");

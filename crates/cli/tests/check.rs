@@ -81,7 +81,8 @@ fn check_fase6_buggy_leaks_with_exactly_the_simulated_counts() {
     assert_eq!(real["verdict"], "leak");
     let samples = real["samples"].as_array().unwrap();
     assert_eq!(samples.len(), 59);
-    assert_eq!(samples[0]["goroutines"], 110);
+    // 55 × (heartbeat + reader + the stream's 2 handlers).
+    assert_eq!(samples[0]["goroutines"], 220);
     // The finding: measured == predicted, minute by minute, every field.
     assert_eq!(real["samples"], sim["samples"]);
     for key in ["growth_per_min", "limit", "final_goroutines", "verdict"] {
@@ -104,7 +105,7 @@ fn check_fase6_fixed_passes_and_every_program_equals_the_simulation() {
         0,
     );
     assert_eq!(fixed["runs"][0]["verdict"], "pass");
-    assert_eq!(fixed["runs"][0]["final_goroutines"], 110);
+    assert_eq!(fixed["runs"][0]["final_goroutines"], 220);
     // Every program, with and without Stop(): measured == predicted, every
     // sample field and what Stop() did.
     for stop in [None, Some("30")] {

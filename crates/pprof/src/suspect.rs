@@ -19,7 +19,8 @@ pub struct Options {
     /// minutes is a stalled waiter.
     pub stalled_after_minutes: u64,
     /// A group of at least this many goroutines in IO wait created at one
-    /// site is a pile-up.
+    /// site (in a `debug=2` dump: waiting at least `stalled_after_minutes`)
+    /// is a pile-up.
     pub io_wait_pile: u64,
 }
 
@@ -36,8 +37,8 @@ impl Default for Options {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Suspect {
-    /// Many goroutines in IO wait started at one site: readers nobody
-    /// closes.
+    /// Many goroutines in IO wait started at one site (for a `debug=2`
+    /// dump: for at least the stalled period): readers nobody closes.
     IoWaitPile {
         /// The group.
         group: usize,
@@ -180,24 +181,36 @@ pub fn analyze(dump: &Dump, old: Option<&Dump>, options: &Options) -> Analysis {
             new,
         }));
     }
-    for (i, g) in groups.iter().enumerate() {
-        if g.key.state.as_deref() == Some("IO wait")
-            && g.key.created_by.is_some()
-            && g.count >= options.io_wait_pile
-        {
-            suspects.push(Suspect::IoWaitPile {
-                group: i,
-                count: g.count,
-            });
-        }
-    }
-    // Stalled waiters are counted per goroutine, not per group: only those
-    // waiting at least the period.
     let index: HashMap<&GroupKey, usize> = groups
         .iter()
         .enumerate()
         .map(|(i, g)| (&g.key, i))
         .collect();
+    // A pile-up: goroutines in IO wait created at one site. Where the dump
+    // says how long each has waited (debug=2), only those waiting at least
+    // the stalled period count: a healthy stream's reader and connection
+    // loops are in IO wait too, but only for as long as the stream lives.
+    let mut piled: BTreeMap<usize, u64> = BTreeMap::new();
+    for r in &dump.records {
+        let long_enough =
+            dump.format != Format::Full || r.minutes.unwrap_or(0) >= options.stalled_after_minutes;
+        if r.state.as_deref() != Some("IO wait") || !long_enough {
+            continue;
+        }
+        if let Some(&i) = index.get(&key_of(r))
+            && groups[i].key.created_by.is_some()
+        {
+            *piled.entry(i).or_default() += r.count;
+        }
+    }
+    suspects.extend(
+        piled
+            .into_iter()
+            .filter(|&(_, count)| count >= options.io_wait_pile)
+            .map(|(group, count)| Suspect::IoWaitPile { group, count }),
+    );
+    // Stalled waiters are counted per goroutine, not per group: only those
+    // waiting at least the period.
     let mut stalled: BTreeMap<usize, (u64, u64)> = BTreeMap::new();
     for r in &dump.records {
         let Some(m) = r.minutes.filter(|&m| m >= options.stalled_after_minutes) else {

@@ -105,9 +105,16 @@ fn debug2_groups_readers_waiters_and_heartbeats_apart() {
     assert!(a.groups[2].in_wait_group_wait);
     // Under a minute: Go prints no minutes, nothing is stalled yet.
     assert!(a.suspects.is_empty(), "{:?}", a.suspects);
+    // Counted as a pile only once they have waited the stalled period.
     let strict = Options {
         io_wait_pile: 6,
         ..Options::default()
+    };
+    let a = analyze(&parse(&data("go1.27-debug2.txt")).unwrap(), None, &strict);
+    assert!(a.suspects.is_empty(), "{:?}", a.suspects);
+    let strict = Options {
+        io_wait_pile: 6,
+        stalled_after_minutes: 0,
     };
     let a = analyze(&parse(&data("go1.27-debug2.txt")).unwrap(), None, &strict);
     assert_eq!(a.suspects, [Suspect::IoWaitPile { group: 0, count: 6 }]);

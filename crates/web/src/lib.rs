@@ -33,6 +33,14 @@ pub mod view;
 pub use app::{App, AppProps};
 pub use state::{Action, AppState, Runs, Side};
 
+/// The Go release the tests compile and run the programs of `go/monitor`
+/// with (the xtask's `go::VERSION`).
+pub const GO_VERSION: &str = "1.27.3";
+
+/// What the page says wherever it states a claim of the model that Go
+/// settled.
+pub const GO_CONFIRMED: &str = "Go confirmed it: the tests compile the programs of go/monitor and run them under Go 1.27.3's fake clock, and their goroutine counts equal the simulation's on every sample.";
+
 /// Mounts the page into `#app` (or the body), with the panic banner hook.
 pub fn start() {
     panic::install();
@@ -47,5 +55,20 @@ pub fn start() {
         None => {
             yew::Renderer::<App>::new().render();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_go_version_is_the_one_the_tests_run() {
+        let xtask = include_str!("../../xtask/src/go.rs");
+        assert!(
+            xtask.contains(&format!("pub const VERSION: &str = \"{GO_VERSION}\";")),
+            "crates/xtask/src/go.rs no longer pins Go {GO_VERSION}"
+        );
+        assert!(GO_CONFIRMED.contains(&format!("Go {GO_VERSION}'s")));
     }
 }

@@ -18,8 +18,9 @@ pub struct Focus {
     /// Goroutines of the container parked on each line.
     pub parked: BTreeMap<u32, u64>,
     /// Goroutines of the container parked outside the program's text: the
-    /// stream handlers, in `docker/stream.go`. With `parked` they are every
-    /// goroutine the container's dump lists.
+    /// handlers of its open streams (the current one's, and those of the
+    /// streams left behind), in `monitor/stream.go`. With `parked` they are
+    /// every goroutine the container's dump lists.
     pub outside: u64,
     /// One sentence about where the container is.
     pub note: String,
@@ -198,7 +199,7 @@ fn counter_row(e: &Event) -> Option<CounterRow> {
         ),
         EventKind::RotationDue { .. } => None,
         EventKind::StreamFailed { .. } => row(
-            format!("stream #{n} failed: reader #{n} stuck in IO wait"),
+            format!("stream #{n} failed: reader #{n} and its handlers stuck in IO wait"),
             None,
             None,
             Mood::Bad,
@@ -210,7 +211,7 @@ fn counter_row(e: &Event) -> Option<CounterRow> {
             Mood::Bad,
         ),
         EventKind::StreamClosed { group, counter, .. } => row(
-            format!("Close() → reader #{n} exits, Done()"),
+            format!("Close() → reader #{n} and its handlers exit, Done()"),
             Some(*group),
             Some(*counter),
             Mood::Neutral,

@@ -280,7 +280,9 @@ async fn buttons_step_and_a_bad_url_shows_a_notice() {
     assert!(notice.contains("containers=-5"), "{notice}");
     assert!(notice.contains("t=abc"), "{notice}");
     assert_eq!(text(&bad, "clock"), "00:00");
-    assert_eq!(text(&bad, "goroutines-buggy"), "110");
+    // The default scenario at 00:00: 55 containers of 4 goroutines each
+    // (heartbeat, reader and the open stream's 2 handlers, as Go counts).
+    assert_eq!(text(&bad, "goroutines-buggy"), "220");
 }
 
 #[wasm_bindgen_test]

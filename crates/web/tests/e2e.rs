@@ -619,7 +619,8 @@ async fn run(c: &Client, base: &str) -> Result<()> {
         vec![],
     )
     .await?;
-    wait_text(c, "goroutines-fixed", |t| t == "16").await?;
+    // 8 containers × 4 (heartbeat, reader, the open stream's 2 handlers).
+    wait_text(c, "goroutines-fixed", |t| t == "32").await?;
     assert_eq!(text(c, "clock").await?, "17:00", "the clock stays");
     c.execute(
         "const i = document.getElementById('param-lines_per_min'); \

@@ -3,9 +3,11 @@
 //! and every line where goroutines of the container are parked tinted, with
 //! a badge counting them; the stream handlers, outside the program's text,
 //! get a row of their own, so the badges add up to the container's dump.
+//! The text is the Go file itself (`go/monitor/<name>.go`), which the tests
+//! compile and run under Go's fake clock.
 
 use leakscope_sim::Program;
-use leakscope_sim::code::{file_name, lines};
+use leakscope_sim::code::{STREAM_FILE, file_name, lines};
 use yew::prelude::*;
 
 use crate::view::Focus;
@@ -41,6 +43,9 @@ pub fn CodePane(p: &CodeProps) -> Html {
                 <small class="parked-total" data-testid={format!("parked-total-{}", v.name())}>
                     { format!("{total} goroutine{} of container {} parked, as in its dump", if total == 1 { "" } else { "s" }, p.container) }
                 </small>
+                <small class="provenance" data-testid={format!("provenance-{}", v.name())}>
+                    { format!("This is the file go/{} itself: the tests compile it and run it under Go {}'s fake clock, where its goroutine counts equal the simulation's.", file_name(v), crate::GO_VERSION) }
+                </small>
             </figcaption>
             <pre data-testid={format!("code-{}", v.name())} class="code"
                  aria-label={format!("{} program; container {} is on line {}", v, p.container, p.focus.line)}><code>
@@ -62,12 +67,31 @@ pub fn CodePane(p: &CodeProps) -> Html {
                 if p.focus.outside > 0 {
                     <span class="line parked-line outside">
                         <span class="ln" aria-hidden="true">{ "…" }</span>
-                        <span class="src">{ "// docker/stream.go (not in this file)" }</span>
+                        <span class="src">{ format!("// {STREAM_FILE}: the streams' handlers (not in this file)") }</span>
                         { badge(p.focus.outside, "handler") }
                         { "\n" }
                     </span>
                 }
             </code></pre>
         </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use leakscope_sim::Program;
+    use leakscope_sim::code::{STREAM_FILE, file_name};
+
+    /// The caption's claim: the code shown is the file `go/<file_name>`
+    /// itself, and the handlers' row names the stream's file.
+    #[test]
+    fn the_code_shown_is_the_go_file() {
+        let go = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../go");
+        for p in Program::ALL {
+            let text = std::fs::read_to_string(go.join(file_name(p))).unwrap();
+            assert_eq!(text, p.source(), "{p}");
+            assert!(text.starts_with("//go:build "), "{p}");
+        }
+        assert!(go.join(STREAM_FILE).is_file());
     }
 }

@@ -77,6 +77,7 @@ pub fn Fixes(p: &FixesProps) -> Html {
         return html! {};
     };
     let close_trace = runs.trace(Program::CLOSE_ONLY);
+    let close_start = close_trace.samples().first().map_or(0, |x| x.goroutines);
     // The minute at which every container is stuck, and the lines read by
     // then: all the close-only monitor ever reads.
     let all_stuck = close_trace
@@ -106,13 +107,14 @@ pub fn Fixes(p: &FixesProps) -> Html {
                 { diff_view(Program::BUGGY, Program::CLOSE_ONLY) }
                 <div class="minis">
                     <MiniChart runs={runs.clone()} programs={vec![Program::BUGGY, Program::FIXED, Program::CLOSE_ONLY]}
-                               measure={Measure::Goroutines} title="The count: close-only looks like the fix" />
+                               measure={Measure::Goroutines} title="The count: close-only passes, like the fix" />
                     <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::CLOSE_ONLY]}
                                measure={Measure::LinesRead} title="The logs: close-only stops reading" />
                 </div>
                 <p>{ format!(
-                    "No reader is ever left behind, so the count stays at {} for {} minutes (growth {}/min): the count test says {}. But the hang came from sharing the group, and the group is still shared: at its first rotation every container closes its stream, the reader calls Done(), and Wait() blocks on the heartbeat's count for good.",
-                    int(close.goroutines), s.minutes, signed(close_a.growth_per_min, 2), close_a.verdict) }</p>
+                    "No reader is ever left behind, so the count never grows: it starts at {} and ends at {} after {} minutes (growth {}/min): the count test says {}. But the hang came from sharing the group, and the group is still shared: at its first rotation every container closes its stream (its reader and the stream's {} handler(s) exit), the reader calls Done(), and Wait() blocks on the heartbeat's count for good — which is why the count falls: a stuck container is its heartbeat and the goroutine blocked in Wait(), and nothing else. ",
+                    int(close_start), int(close.goroutines), s.minutes, signed(close_a.growth_per_min, 2), close_a.verdict, s.goroutines_per_reader - 1) }
+                   <span class="go-confirmed">{ crate::GO_CONFIRMED }</span></p>
                 <p class="takeaway">{ match all_stuck {
                     Some((m, lines)) => format!(
                         "By {} all {} containers are stuck in Wait() and silent. The monitor read {} log lines before that and {} after; the fix read {}. The count test passes while the monitor is dead.",

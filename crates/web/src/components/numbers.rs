@@ -6,7 +6,7 @@ use std::rc::Rc;
 use leakscope_sim::formula::expected_goroutines;
 use leakscope_sim::seed::SeedTable;
 use leakscope_sim::seed::{self, proof};
-use leakscope_sim::{Preset, Program, Proof};
+use leakscope_sim::{Preset, Program, Proof, simulate};
 use yew::prelude::*;
 
 use crate::format::{self, dec, int, signed};
@@ -31,6 +31,13 @@ struct Row {
 /// The numbers section.
 #[component]
 pub fn Numbers(p: &NumbersProps) -> Html {
+    // FASE 6's buggy run, first and last minute: what the seed's counting
+    // is set against, whatever the scenario on the page.
+    let fase6_ends = use_memo((), |_| {
+        let trace = simulate(&Preset::Fase6.scenario(), Program::BUGGY).ok()?;
+        let samples = trace.samples();
+        Some((samples.first()?.goroutines, samples.last()?.goroutines))
+    });
     let runs = &p.runs;
     let s = &runs.scenario;
     let b = Proof::of(runs.trace(Program::BUGGY));
@@ -60,6 +67,20 @@ pub fn Numbers(p: &NumbersProps) -> Html {
     let is_fase6 = *s == Preset::Fase6.scenario();
     let g = s.goroutines_per_reader;
     let expected_end = expected_goroutines(s, Program::BUGGY, s.horizon());
+    let g6 = Preset::Fase6.scenario().goroutines_per_reader;
+    let n6 = Preset::Fase6.scenario().containers;
+    let seed_counting = (*fase6_ends).map(|(start, end)| html! {
+        <p class="seed-counting" data-testid="seed-counting">
+            <strong>{ "How the seed counts. " }</strong>
+            { format!(
+                "Its FASE 6 table starts at {} = {} × 2: heartbeat and reader, the monitor's own goroutines only. Its proof explains each reader left behind as ~3 goroutines: the reader and {} stream handlers. For one Docker client the two cannot both hold: a stream's handlers (its connection's read and write loops) run from the moment the stream opens until it is closed, healthy or half-open, so a healthy reader has them too. Go shows {} goroutines per healthy container — heartbeat, reader and {} handlers — and FASE 6 starts at {}, not {}. ",
+                int(seed_first.1), n6, g6 - 1, 1 + g6, g6 - 1, int(start), int(seed_first.1)) }
+            { crate::GO_CONFIRMED }
+            { format!(
+                " The seed's end, ~{} at minute {}, is close to the model's {} (which Go's run equals).",
+                int(seed_last.1), seed_last.0, int(end)) }
+        </p>
+    });
 
     let rows = vec![
         Row {
@@ -67,7 +88,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             seed: format!("{} (in the proof)", proof::CONTAINERS_IN_PROOF),
             model: int(u64::from(s.containers)),
             why: html! { <>{ format!(
-            "The proof divides by {}, but FASE 6 runs {} containers and starts at {} = {} × 2 (its own table).",
+            "The proof divides by {}, but FASE 6 runs {} containers, and its own table starts at {} = {} × 2 (heartbeat and reader only; see above).",
             proof::CONTAINERS_IN_PROOF, Preset::Fase6.scenario().containers, seed_first.1,
             Preset::Fase6.scenario().containers) }</> },
         },
@@ -76,29 +97,32 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             seed: format!("~{}", proof::INITIAL),
             model: int(b.initial),
             why: html! { <>{ format!(
-            "2 per container (heartbeat + reader){}: {} × 2{}.",
+            "{} per container (heartbeat, reader and its open stream's {} handler(s), as Go counts them){}: {} × {}{}. The seed's ~{} is {} × 2, the handlers left out.",
+            1 + g, g - 1,
             if s.baseline_goroutines > 0 { " plus the baseline" } else { "" },
-            s.containers,
-            if s.baseline_goroutines > 0 { format!(" + {}", s.baseline_goroutines) } else { String::new() }) }</> },
+            s.containers, 1 + g,
+            if s.baseline_goroutines > 0 { format!(" + {}", s.baseline_goroutines) } else { String::new() },
+            proof::INITIAL, proof::CONTAINERS_IN_PROOF) }</> },
         },
         Row {
             what: "goroutines at the end",
             seed: int(proof::FINAL),
             model: int(b.final_goroutines),
             why: html! { <>{ format!(
-            "The seed's table grows {}/min to minute {}, then its last row adds {} in {} minutes; {} + {} × {} = {}, not {}. Over all seeds this run expects {}.",
+            "The seed's table grows {}/min to minute {}, then its last row adds {} in {} minutes; {} + {} × {} = {}, not {}. Over all seeds this run expects {}.{}",
             dec(f6.growth_per_min, 1),
             f6.rows[f6.rows.len() - 2].0,
             int(seed_last.1 - f6.rows[f6.rows.len() - 2].1),
             seed_last.0 - f6.rows[f6.rows.len() - 2].0,
             seed_first.1, dec(f6.growth_per_min, 1), seed_last.0, int(straight.round() as u64),
-            int(seed_last.1), int(expected_end.round() as u64)) }</> },
+            int(seed_last.1), int(expected_end.round() as u64),
+            if is_fase6 { format!(" The seed's ~{} is close to this run's {}.", int(proof::FINAL), int(b.final_goroutines)) } else { String::new() }) }</> },
         },
         Row {
             what: "leaked goroutines",
             seed: int(proof::LEAKED),
             model: int(b.leaked),
-            why: html! { <>{ format!("final − initial. With the seed's own 110 start it would be {}.", int(proof::FINAL - seed_first.1)) }</> },
+            why: html! { <>{ format!("final − initial. With the seed's own {} start it would be {}. This run's initial counts every open stream's handlers, which the seed's start leaves out.", int(seed_first.1), int(proof::FINAL - seed_first.1)) }</> },
         },
         Row {
             what: "rotations due per container",
@@ -119,8 +143,8 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             seed: dec(proof::PER_CONTAINER_PER_ROTATION, 2),
             model: dec(b.per_container_per_rotation, 2),
             why: html! { <>{ format!(
-            "The seed divides by 50; with its own 55 containers and 11 rotations its figures give {} — the model's g = {g}: a failed reader and its {} stream handler(s) stay. Below g when some rotations did not fail (containers stall instead).",
-            dec(seed_per_rotation_55, 2), g - 1) }</> },
+            "The seed divides by 50; with its own 55 containers and 11 rotations its figures give {} — the model's g = {g}: a failed reader and its {} stream handler(s) stay. Below g when some rotations did not fail: that container stalls instead, and its closed stream's reader and handlers exit (−{} each).",
+            dec(seed_per_rotation_55, 2), g - 1, g - 1) }</> },
         },
         Row {
             what: "readers left behind",
@@ -139,7 +163,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             what: "containers stuck in Wait()",
             seed: "not counted".into(),
             model: int(b.stalled_containers),
-            why: html! { <>{ "A healthy rotation in the buggy program blocks in Wait() for good: that container's logs stop, and the count alone cannot show it." }</> },
+            why: html! { <>{ format!("A healthy rotation in the buggy program blocks in Wait() for good: that container's logs stop, and its count even falls by {} (the closed stream's handlers exit with its reader; the goroutine blocked in Wait() takes the reader's place): the count alone cannot show it.", g - 1) }</> },
         },
         Row {
             what: "limit (initial + 2/min)",
@@ -195,7 +219,8 @@ pub fn Numbers(p: &NumbersProps) -> Html {
                 signed(f.analysis.growth_per_min, 2),
                 int(f.final_goroutines)
             ),
-            why: html! { <>{ "The fixed program closes every stream and its Wait() returns: no path adds a lasting goroutine, so it stays flat. The seed's 110 → 140 must come from outside the monitor; both are within the limit." }</> },
+            why: html! { <>{ format!("The fixed program closes every stream and its Wait() returns: no path adds a lasting goroutine, so it stays flat at {} per container. The seed's {} → {} must come from outside the monitor (its start again counts 2 per container); both are within the limit.",
+            1 + g, int(f6_fixed.rows.first().map_or(0, |r| r.1)), int(f6_fixed.rows.last().map_or(0, |r| r.1))) }</> },
         },
     ];
 
@@ -236,6 +261,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
                     "This run is not FASE 6 (it has {} containers, {} minutes, error rate {}); the seed's figures were measured on FASE 6, so read the comparison as indicative. The \"this run\" column is always recomputed from the run above.",
                     s.containers, s.minutes, s.error_rate) }</p>
             }
+            { seed_counting.unwrap_or_default() }
             <div class="table-scroll">
                 <table class="proof">
                     <caption>{ "The seed's proof, recomputed from this run" }</caption>
@@ -250,7 +276,10 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             </div>
             <div class="table-scroll">{ timeline(if p.preset == Preset::Fase3 { Preset::Fase3 } else { Preset::Fase6 }) }</div>
             if p.preset == Preset::Fase3 {
-                <p>{ "FASE 3's 16 → 14 is −0.2/min, not −0.5/min, and the model cannot make the buggy count fall: a healthy rotation trades the exiting reader for the blocked waiter (net 0), a failed one adds g. FASE 3 passes because its streams do not fail: every container blocks in Wait() at 5:00 and stops reading its logs — the check passes because the monitor stopped monitoring." }</p>
+                <p>{ format!(
+                    "FASE 3's 16 → 14 is −0.2/min, not −0.5/min. The model's buggy count falls too, and further: {} → {} here. A healthy rotation closes its stream, whose reader and {} handler(s) exit, and the goroutine that calls Wait() blocks in their place: −{} per container that stalls; a failed one adds g. The seed's 16 is again 2 per container, the handlers left out. FASE 3 passes because its streams do not fail: every container blocks in Wait() at 5:00 and stops reading its logs — the check passes because the monitor stopped monitoring. ",
+                    int(b.initial), int(b.final_goroutines), g - 1, g - 1) }
+                   { crate::GO_CONFIRMED }</p>
             }
         </div>
     }

@@ -95,10 +95,10 @@ pub fn Params(p: &ParamsProps) -> Html {
         Field {
             param: Param::GoroutinesPerReader,
             key: "goroutines_per_reader",
-            label: "Goroutines per failed reader",
+            label: "Goroutines per open stream",
             value: s.goroutines_per_reader.to_string(),
             attrs: ("1", "16", "1"),
-            help: "the reader plus its stream's handlers, 1 to 16".to_owned(),
+            help: "the reader plus its stream's handlers, healthy or failed, from open to close; 1 to 16".to_owned(),
         },
         Field {
             param: Param::LinesPerMin,
@@ -185,7 +185,7 @@ pub fn Params(p: &ParamsProps) -> Html {
     };
     let is_preset = Preset::ALL.iter().any(|pr| pr.scenario() == *s);
     let summary = format!(
-        "{} containers · {} min · rotation {} · error rate {} · {} per failed reader · {} lines/min · Stop() {} · random seed {}",
+        "{} containers · {} min · rotation {} · error rate {} · {} per open stream · {} lines/min · Stop() {} · random seed {}",
         s.containers,
         s.minutes,
         format::period(s.rotation_secs),

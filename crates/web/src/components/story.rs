@@ -166,6 +166,10 @@ fn minute_17(r: &StoryRuns) -> Html {
     let mine = r.fase6_buggy.goroutines_at(t, Some(0)).unwrap_or_default();
     let stuck = |role| mine.iter().filter(|g| g.role == role && g.stuck).count();
     let (readers, handlers) = (stuck(Role::Reader), stuck(Role::Handler));
+    let current_handlers = mine
+        .iter()
+        .filter(|g| g.role == Role::Handler && !g.stuck)
+        .count();
     let count = |trace: &Trace| {
         trace
             .samples()
@@ -175,7 +179,7 @@ fn minute_17(r: &StoryRuns) -> Html {
     html! {
         <p><a href={format!("?preset=fase6&t={MINUTE}&container=0#lab")}>{ format!("See minute {MINUTE} in the live view ↓") }</a>
            { format!(
-               ": container 0 has left {readers} readers behind by then. In its lane (the first in each pane) they are the {readers} hatched layers stacked under the current reader, one per ✕; in the code panel the badge on the reader's ReadLine line counts them with the current reader; its goroutine dump lists {} goroutines — the {readers} readers left behind with their {handlers} handlers, the current reader and the heartbeat. The buggy count reads {} where the fixed one holds {}.",
+               ": container 0 has left {readers} readers behind by then. In its lane (the first in each pane) they are the {readers} hatched layers stacked under the current reader, one per ✕; in the code panel the badge on the reader's ReadLine line counts them with the current reader; its goroutine dump lists {} goroutines — the {readers} readers left behind with their {handlers} handlers, the current reader with its stream's {current_handlers} handlers, and the heartbeat. The buggy count reads {} where the fixed one holds {}.",
                mine.len(), int(count(&r.fase6_buggy)), int(count(&r.fase6_fixed))) }</p>
     }
 }
@@ -225,8 +229,10 @@ pub fn Story() -> Html {
                    { format!(" (fase: phase): {} containers for {} minutes whose streams never fail, and {} containers for {} minutes whose streams fail {}% of the time. Both are presets of the live view. The ",
                         f3.containers, f3.minutes, f6.containers, f6.minutes, f6.error_rate * 100.0) }
                    <strong>{ "random seed" }</strong>{ format!(" (\"seed {}\") is something else: the number that decides which streams fail; same random seed, same failures in every program.", f6.seed) }</p>
-                <p>{ "Two lifecycles, then: the heartbeat lives as long as the container, a reader lives one rotation. A healthy container costs two goroutines — heartbeat and reader — so FASE 6's " }
-                   { format!("{} containers start at {} goroutines.", f6.containers, int(start)) }</p>
+                <p>{ format!(
+                    "Two lifecycles, then: the heartbeat lives as long as the container, a reader lives one rotation. A reader never runs alone: its stream is an HTTP response from the Docker engine, and the client's connection runs {} goroutine(s) of its own (its read and write loops, the stream's handlers) from the moment the stream opens until it is closed, healthy or failed. A healthy container therefore costs {} goroutines — heartbeat, reader and {} handler(s) — so FASE 6's {} containers start at {} goroutines. ",
+                    g - 1, 1 + g, g - 1, f6.containers, int(start)) }
+                   <span class="go-confirmed">{ crate::GO_CONFIRMED }</span></p>
                 <LanesFigure trace={Rc::new(r.healthy.clone())} count={3} healthy=true
                     caption={format!("Three healthy containers over {} minutes (fixed program): the heartbeat bar runs on; each rotation's reader bar ends when its stream is closed, and ✓ marks a Wait() that returned.", r.healthy.scenario().minutes)} />
             </section>
@@ -245,8 +251,8 @@ pub fn Story() -> Html {
                 <p>{ "The reader calls " }<code>{ "Done()" }</code>{ " and the counter falls to 1 — not 0: the heartbeat holds the group and never calls " }
                    <code>{ "Done()" }</code>{ ", because it never ends. " }<code>{ "Wait()" }</code>{ " blocks for good, and the container opens no further rotation: its logs stop being read." }</p>
                 <p>{ format!(
-                    "In FASE 3 all {} containers are stuck this way from minute {}, yet the count stays flat at {} goroutines and the check passes: the monitor passes because it stopped monitoring. A goroutine dump of container 0 at {} shows the blocked rotate() in semacquire:",
-                    f3_end.stalled_containers, f3.rotation_secs / 60, f3_end.goroutines, Time::from_minutes(f3.minutes.into())) }</p>
+                    "In FASE 3 all {} containers are stuck this way from minute {}, yet the count does not grow: it falls, from {} to {} goroutines, because each stuck container has closed its stream (the reader and its {} handler(s) exit) and holds only its heartbeat and the goroutine blocked in Wait(). The check passes: the monitor passes because it stopped monitoring. A goroutine dump of container 0 at {} shows the blocked rotate() in semacquire:",
+                    f3_end.stalled_containers, f3.rotation_secs / 60, int(r.fase3.samples()[0].goroutines), int(f3_end.goroutines), f3.goroutines_per_reader - 1, Time::from_minutes(f3.minutes.into())) }</p>
                 <pre class="dump-text small">{ dump }</pre>
             </section>
 
@@ -256,7 +262,7 @@ pub fn Story() -> Html {
                    { " and " }<code>{ "Wait()" }</code>{ "." }</p>
                 { excerpt(Program::BUGGY, Anchor::CheckErr, Anchor::Wait, &[Anchor::SkipWait]) }
                 <p>{ format!(
-                    "But a failed stream is half-open: no byte and no EOF will ever arrive. Never closed, it keeps its reader blocked in IO wait and its {} handler goroutine(s) alive — {g} goroutines left behind for good per failed rotation, and one more count on wg that nobody will ever Done(). Container {} of FASE 6, whose first rotations failed:",
+                    "But a failed stream is half-open: no byte and no EOF will ever arrive. Never closed, it keeps alive for good its reader, blocked in IO wait, and its {} handler goroutine(s), there since the stream opened, as with every open stream: {g} goroutines left behind per failed rotation (the new stream brings its own), and one more count on wg that nobody will ever Done(). Container {} of FASE 6, whose first rotations failed:",
                     g - 1, r.bypassed) }</p>
                 { timeline_table(&bypass_rows, false) }
             </section>
@@ -264,8 +270,9 @@ pub fn Story() -> Html {
             <section id="pile-up" class="story-section">
                 <h2><span class="num" aria-hidden="true">{ "5" }</span>{ "The pile-up" }</h2>
                 <p>{ format!(
-                    "FASE 6's streams fail {}% of the time, so nearly every rotation takes the bypass and leaves {g} goroutines behind. A container stops leaking only when a healthy rotation stalls it in Wait(). Minute by minute, goroutines = {} + {g} × readers left behind.",
-                    f6.error_rate * 100.0, int(start)) }</p>
+                    "FASE 6's streams fail {}% of the time, so nearly every rotation takes the bypass and leaves {g} goroutines behind. A container stops leaking only when a healthy rotation stalls it in Wait(): it closes that stream, whose reader and {} handler(s) exit, and keeps its heartbeat and the goroutine blocked in Wait(). Minute by minute, goroutines = {} + {g} × readers left behind − {} × containers stuck in Wait(). ",
+                    f6.error_rate * 100.0, g - 1, int(start), g - 1) }
+                   <span class="go-confirmed">{ crate::GO_CONFIRMED }</span></p>
                 <LanesFigure trace={Rc::new(r.fase6_buggy.clone())} count={6}
                     caption={format!("The first six FASE 6 containers, buggy program, {} minutes: each reader left behind (✕) adds a hatched layer that runs on, so the band thickens as they pile up; ‖ marks a Wait() that blocked for good.", f6.minutes)} />
                 <p>{ format!(
@@ -289,5 +296,44 @@ pub fn Story() -> Html {
                     int(f_end.goroutines), f6.minutes, signed(r.fase6_fixed.analysis().growth_per_min, 2), r.fase6_fixed.analysis().verdict) }</p>
             </section>
         </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use leakscope_sim::{Preset, Program, simulate};
+
+    /// The pile-up's formula, as the story states it: the start, plus g per
+    /// reader left behind, minus g − 1 per container stuck in Wait().
+    #[test]
+    fn the_pile_up_formula_holds_at_every_minute() {
+        let s = Preset::Fase6.scenario();
+        let trace = simulate(&s, Program::BUGGY).unwrap();
+        let g = u64::from(s.goroutines_per_reader);
+        let start = trace.samples()[0].goroutines;
+        assert_eq!(start, u64::from(s.containers) * (1 + g));
+        for x in trace.samples() {
+            assert_eq!(
+                x.goroutines + (g - 1) * x.stalled_containers,
+                start + g * x.leaked_readers,
+                "minute {}",
+                x.minute
+            );
+        }
+    }
+
+    /// FASE 3, as the story tells it: every container stalls and the count
+    /// falls by g − 1 per container.
+    #[test]
+    fn fase3_falls_by_the_closed_streams_handlers() {
+        let s = Preset::Fase3.scenario();
+        let trace = simulate(&s, Program::BUGGY).unwrap();
+        let (first, last) = (&trace.samples()[0], trace.samples().last().unwrap());
+        let g = u64::from(s.goroutines_per_reader);
+        assert_eq!(last.stalled_containers, u64::from(s.containers));
+        assert_eq!(
+            first.goroutines - last.goroutines,
+            (g - 1) * last.stalled_containers
+        );
     }
 }

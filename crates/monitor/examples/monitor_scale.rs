@@ -43,8 +43,9 @@ fn main() -> anyhow::Result<()> {
         scenario.error_rate
     );
     println!(
-        "tasks per minute: min {min}, max {max} (model: 2 per container = {}), plus {} runtime task",
-        2 * u64::from(containers),
+        "tasks per minute: min {min}, max {max} (model: heartbeat + reader + {} handlers per container = {}), plus {} runtime task",
+        scenario.goroutines_per_reader - 1,
+        u64::from(1 + scenario.goroutines_per_reader) * u64::from(containers),
         run.runtime_tasks
     );
     println!(

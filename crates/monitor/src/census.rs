@@ -86,7 +86,8 @@ impl TaskSpec {
 }
 
 /// A flag a stream raises when it fails, read by the census to tell a
-/// reader left behind (its failed stream never closed) from a current one.
+/// reader left behind (its failed stream never closed) from a current one,
+/// and the handlers stuck with it from those of a healthy stream.
 pub type FailedFlag = Arc<AtomicBool>;
 
 /// A task's state and the instant it entered it, written by the task
@@ -430,11 +431,13 @@ impl Census {
                     return None;
                 };
                 let stuck = match role {
-                    Role::Reader => r
+                    // A stream's reader and handlers: stuck while their
+                    // failed stream is not closed.
+                    Role::Reader | Role::Handler => r
                         .stream_failed
                         .as_ref()
                         .is_some_and(|f| f.load(Ordering::Acquire)),
-                    Role::Handler | Role::Helper => true,
+                    Role::Helper => true,
                     Role::Waiter => r.cell.state() == State::Semacquire,
                     _ => false,
                 };
@@ -528,7 +531,8 @@ impl Task {
         }
     }
 
-    /// Ties a reader to its stream's failure flag.
+    /// Ties a reader, or one of its stream's handlers, to the stream's
+    /// failure flag.
     pub fn watch_stream(&self, failed: FailedFlag) {
         let mut inner = self.census.inner();
         if let Some(r) = inner.tasks.get_mut(&self.id) {
@@ -588,7 +592,7 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_secs(120)).await;
             let dump = census.dump(Program::BUGGY, DumpFormat::Full);
             assert!(dump.starts_with("goroutine 1 [semacquire, 2 minutes]:\n"), "{dump}");
-            assert!(dump.contains("main.(*Monitor).rotate(container=3, rotation=1)"));
+            assert!(dump.contains("leakscope/monitor.(*Monitor).rotate(container=3, rotation=1)"));
             assert_eq!(census.snapshot().stalled_containers, 1);
             let grouped = census.dump(Program::BUGGY, DumpFormat::Grouped);
             assert!(grouped.starts_with("goroutine profile: total 1\n1 @ waiter [semacquire] (blocked in Wait for good)\n"), "{grouped}");

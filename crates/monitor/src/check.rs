@@ -117,7 +117,9 @@ pub struct CheckRun {
 ///    compared with tokio's `num_alive_tasks()`.
 /// 4. When the scenario calls `Stop()` (`stop_at`), the run's caller (the
 ///    runtime's `block_on` future, Go's `main`: not a task, as the core
-///    counts no caller) calls [`Monitor::stop`] at that minute, after every
+///    counts no caller among the goroutines; while it blocks in a group's
+///    `Wait()` that group counts it among its waiters, as Go's `WaitGroup`
+///    does) calls [`Monitor::stop`] at that minute, after every
 ///    timer due at that instant and after every task those timers started
 ///    has run to its first blocking point ([`crate::Census::settled`]).
 ///    What is left is read at that minute's sample; whether it returned,
@@ -137,7 +139,7 @@ pub struct CheckRun {
 /// use leakscope_sim::{Preset, Program};
 ///
 /// let run = check::run(&Preset::Fase3.scenario(), Program::BUGGY).unwrap();
-/// assert_eq!(run.report.samples[0].goroutines, 16);
+/// assert_eq!(run.report.samples[0].goroutines, 32); // 8 × (heartbeat + reader + 2 handlers)
 /// assert_eq!(run.report.samples[10].stalled_containers, 8);
 /// assert_eq!(run.report.samples[10].silent_containers, 8);
 /// ```

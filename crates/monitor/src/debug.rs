@@ -286,13 +286,13 @@ mod tests {
                 "{metrics}"
             );
             // Rotation 1 failed in both: 2 readers left behind + 2 current,
-            // 2 handlers each.
+            // each stream with its 2 handlers (there from its opening).
             assert!(
                 metrics.contains("leakscope_tasks{role=\"reader\"} 4\n"),
                 "{metrics}"
             );
             assert!(
-                metrics.contains("leakscope_tasks{role=\"handler\"} 4\n"),
+                metrics.contains("leakscope_tasks{role=\"handler\"} 8\n"),
                 "{metrics}"
             );
             assert!(
@@ -309,9 +309,17 @@ mod tests {
                 dump.contains("2 @ reader [IO wait] (left behind: stream failed, never closed)"),
                 "{dump}"
             );
+            assert!(
+                dump.contains("4 @ handler [IO wait] (left behind with their reader)"),
+                "{dump}"
+            );
+            assert!(
+                dump.contains("4 @ handler [IO wait] (the current stream's connection loops)"),
+                "{dump}"
+            );
             let full = get(addr, "/debug/tasks?debug=2").await;
             assert!(
-                full.contains("main.(*Monitor).heartbeat(container=0)"),
+                full.contains("leakscope/monitor.(*Monitor).heartbeat(container=0)"),
                 "{full}"
             );
             let bad = get(addr, "/debug/tasks?debug=3").await;

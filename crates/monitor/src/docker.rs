@@ -17,10 +17,12 @@
 //!   back ([`crate::run`] turns the changes into [`crate::run::RunNotice`]s).
 //!
 //! A Docker stream never half-opens the way the model's failed streams do:
-//! an engine error ends the read, so its reader exits on its own and the
-//! stream starts no handler task (the HTTP connection task that hyper runs
-//! for each open stream is tokio's, not the census's: it shows in
-//! `num_alive_tasks()` only).
+//! an engine error ends the read, so its reader exits on its own. Its
+//! connection's loop — the counterpart of a Go client's `net/http` read and
+//! write loops, which the model counts as the stream's handlers from open
+//! to close — is the HTTP connection task that hyper runs for each open
+//! stream: tokio's, not the census's (it shows in `num_alive_tasks()`
+//! only), so a Docker stream starts no handler task of the census.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::pin::Pin;

@@ -43,9 +43,10 @@
 //! let scenario = Preset::Fase6.scenario(); // 55 containers, 58 minutes
 //! let buggy = check::run(&scenario, Program::BUGGY).unwrap().report;
 //! let fixed = check::run(&scenario, Program::FIXED).unwrap().report;
-//! assert_eq!(buggy.samples[0].goroutines, 110);
+//! // 55 × (heartbeat + reader + its stream's 2 handlers), as Go counts them.
+//! assert_eq!(buggy.samples[0].goroutines, 220);
 //! assert_eq!(buggy.verdict, Verdict::Leak);
-//! assert_eq!(fixed.final_goroutines, 110);
+//! assert_eq!(fixed.final_goroutines, 220);
 //! assert_eq!(fixed.verdict, Verdict::Pass);
 //!
 //! // close-only passes the count test: every container stalled at 5:00.

@@ -321,12 +321,13 @@ pub(crate) async fn wait<S: LogSource>(m: &Monitor<S>, task: &Task, wg: &WaitGro
     }
 }
 
-/// `wg.Wait()` in `Stop()`, on its caller (not a task of the program).
-/// `false` when the monitor drained first (port).
+/// `wg.Wait()` in `Stop()`, on its caller (not a task of the program, yet
+/// one of the group's waiters while it blocks, as Go's `WaitGroup` counts
+/// it). `false` when the monitor drained first (port).
 pub(crate) async fn wait_in_stop<S: LogSource>(m: &Monitor<S>, wg: &WaitGroup) -> bool {
     tokio::select! {
         biased;
-        () = wg.wait_uncounted() => true,
+        () = wg.wait() => true,
         () = m.env.shutdown.cancelled() => false, // port: drain
     }
 }

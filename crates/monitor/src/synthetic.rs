@@ -33,12 +33,19 @@ use crate::timers::Timers;
 /// from that instant it is half-open — it delivers nothing more, and no end
 /// of stream either, so its reader stays blocked. The failure is observed
 /// when its rotation falls due, as in the model (rule 4): then `err()`
-/// reports it and the stream starts `goroutines_per_reader − 1` handler
-/// tasks that hold the connection until it is closed. To do that with real
-/// timers the source knows the rotation period and, when it opens a doomed
-/// stream, sets a timer for that instant; it is set before the monitor sets
-/// the rotation's own timer, so at that instant the failure surfaces first
-/// and `rotate()` finds the stream failed.
+/// reports it. To do that with real timers the source knows the rotation
+/// period and, when it opens a doomed stream, sets a timer for that
+/// instant; it is set before the monitor sets the rotation's own timer, so
+/// at that instant the failure surfaces first and `rotate()` finds the
+/// stream failed.
+///
+/// **Handlers.** Every stream, healthy or doomed, starts
+/// `goroutines_per_reader − 1` handler tasks when it opens (what a Docker
+/// client's `net/http` connection holds: its read and write loops, there
+/// from the request until the body is closed, as the Go reference shows).
+/// `logs()` spawns them, so they come just before the stream's reader, and
+/// they end when the stream is closed — or never, if nobody closes it (a
+/// failed stream left behind keeps them with its reader).
 ///
 /// A healthy stream ends (EOF) when it is closed. Inspections always find
 /// the container running.
@@ -81,16 +88,17 @@ impl LogSource for Synthetic {
                 err: Mutex::new(None),
             }),
         };
+        // The connection's loops: there from the open until the close.
+        stream.start_handlers(env, container.index, n, self.handlers);
         if let Some(fault) = self.faults.fault(container.index, u64::from(n)) {
             let offset = u64::from(fault.offset_secs(self.rotation_secs));
             let s = stream.clone();
             env.timers
                 .after(Duration::from_secs(offset), move || s.go_half_open());
-            let (s, env2, handlers, c) =
-                (stream.clone(), env.clone(), self.handlers, container.index);
+            let (s, c) = (stream.clone(), container.index);
             env.timers.after(
                 Duration::from_secs(u64::from(self.rotation_secs)),
-                move || s.fail(&env2, c, n, handlers),
+                move || s.fail(c, n),
             );
         }
         stream
@@ -127,9 +135,29 @@ impl SyntheticStream {
         self.inner.half_open.store(true, Ordering::Release);
     }
 
-    /// The failure is observed: `err()` reports it, and `handlers` handler
-    /// tasks hold the stream until it is closed.
-    fn fail(&self, env: &Env, container: u32, n: u32, handlers: u32) {
+    /// The stream's `handlers` handler tasks, started as it opens: they
+    /// hold the connection until the stream is closed (or the monitor
+    /// drains), healthy or failed, and are left behind with their reader
+    /// if it never is.
+    fn start_handlers(&self, env: &Env, container: u32, n: u32, handlers: u32) {
+        for _ in 0..handlers {
+            let (closed, failed) = (self.inner.closed.clone(), self.inner.failed.clone());
+            env.go(
+                TaskSpec::new(Role::Handler, State::IoWait)
+                    .container(container)
+                    .rotation(n),
+                |task| {
+                    // Stuck, for the dumps, while its failed stream is open.
+                    task.watch_stream(failed);
+                    async move { closed.cancelled().await }
+                },
+            );
+        }
+    }
+
+    /// The failure is observed: `err()` reports it; the reader and the
+    /// handlers stay blocked until the stream is closed.
+    fn fail(&self, container: u32, n: u32) {
         if self.inner.closed.is_cancelled() {
             return;
         }
@@ -137,15 +165,6 @@ impl SyntheticStream {
             "stream {n} of container {container} failed (synthetic fault)"
         ));
         self.inner.failed.store(true, Ordering::Release);
-        for _ in 0..handlers {
-            let closed = self.inner.closed.clone();
-            env.go(
-                TaskSpec::new(Role::Handler, State::IoWait)
-                    .container(container)
-                    .rotation(n),
-                |_task| async move { closed.cancelled().await },
-            );
-        }
     }
 
     /// Line `k`, written at `at`.
@@ -254,10 +273,30 @@ mod tests {
             let source = Synthetic::new(&scenario);
             tokio::time::sleep(Duration::from_secs(2)).await;
             let s = source.logs(&env, &ContainerRef::new(0, "0", "c0"), 1);
+            // A healthy stream holds its 2 handlers from its opening, spawned
+            // before its reader.
+            assert_eq!(env.census.snapshot().by_role.handler, 2);
             let got = read_all(&env, s.clone());
             tokio::time::sleep(Duration::from_millis(2500)).await;
+            let ids: Vec<(Role, u64, bool)> = env
+                .census
+                .goroutines()
+                .iter()
+                .map(|g| (g.role, g.id, g.stuck))
+                .collect();
+            let first = ids[0].1;
+            assert_eq!(
+                ids,
+                vec![
+                    (Role::Handler, first, false),
+                    (Role::Handler, first + 1, false),
+                    (Role::Reader, first + 2, false),
+                ]
+            );
             s.close();
             tokio::time::sleep(Duration::from_secs(5)).await;
+            let snap = env.census.snapshot();
+            assert_eq!((snap.by_role.handler, snap.by_role.reader), (0, 0));
             // Opened at 2 s: lines 2, 3 and 4, each 1 ms after its second.
             let got = got.lock().unwrap().clone();
             let want: Vec<(String, u64)> = [(2, 2001), (3, 3001), (4, 4001)]
@@ -287,15 +326,32 @@ mod tests {
             let s = source.logs(&env, &ContainerRef::new(0, "0", "c0"), 1);
             let got = read_all(&env, s.clone());
             tokio::time::sleep(Duration::from_millis(59_500)).await;
-            // Silent from its fault on, and not yet failed for rotate().
+            // Silent from its fault on, and not yet failed for rotate(); its
+            // handlers are there from the opening, not stuck yet.
             assert_eq!(got.lock().unwrap().len() as u64, offset);
             assert!(s.err().is_none());
-            assert_eq!(env.census.snapshot().by_role.handler, 0);
+            let snap = env.census.snapshot();
+            assert_eq!((snap.by_role.handler, snap.by_role.reader), (2, 1));
+            assert!(env.census.goroutines().iter().all(|g| !g.stuck));
             tokio::time::sleep(Duration::from_secs(1)).await;
-            // Due at 60 s: failed, with its handlers; the reader still waits.
+            // Due at 60 s: failed; the reader and the same 2 handlers still
+            // wait, now stuck on the failed stream.
             assert!(s.err().is_some());
             let snap = env.census.snapshot();
             assert_eq!((snap.by_role.handler, snap.by_role.reader), (2, 1));
+            assert_eq!(
+                snap.spawned,
+                1 + 3,
+                "the timer driver, 2 handlers and the reader"
+            );
+            let stuck: Vec<bool> = env
+                .census
+                .goroutines()
+                .iter()
+                .filter(|g| g.role == Role::Handler)
+                .map(|g| g.stuck)
+                .collect();
+            assert_eq!(stuck, [true, true]);
             s.close();
             tokio::task::yield_now().await;
             tokio::time::sleep(Duration::from_millis(1)).await;

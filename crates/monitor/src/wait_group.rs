@@ -150,20 +150,10 @@ impl WaitGroup {
     }
 
     /// `wg.Wait()`: returns once the counter is zero — at once if it already
-    /// is. While it blocks it counts as one of the group's waiters.
+    /// is. While it blocks it counts as one of the group's waiters, whoever
+    /// calls it: as in Go, a wait from outside the program's tasks (the
+    /// caller of `Stop()`, Go's `main`) is a waiter like any other.
     pub async fn wait(&self) {
-        self.wait_counted(true).await;
-    }
-
-    /// `wg.Wait()` called from outside the program's tasks (the caller of
-    /// `Stop()`, Go's `main`): returns like [`wait`](WaitGroup::wait), but
-    /// is not counted among the group's waiters, as the census leaves the
-    /// caller out of the program's tasks.
-    pub async fn wait_uncounted(&self) {
-        self.wait_counted(false).await;
-    }
-
-    async fn wait_counted(&self, counted: bool) {
         loop {
             let zero = self.inner.zero.notified();
             tokio::pin!(zero);
@@ -175,10 +165,8 @@ impl WaitGroup {
                 if counts.counter() == 0 {
                     return;
                 }
-                if counted {
-                    counts.waiters += 1;
-                }
-                counted.then(|| Waiting(self))
+                counts.waiters += 1;
+                Waiting(self)
             };
             zero.await;
             drop(waiting);
@@ -304,19 +292,28 @@ mod tests {
         });
     }
 
+    /// Go's `WaitGroup` counts every goroutine blocked in `Wait()`, the one
+    /// that called `Stop()` included: a wait that is not a task of its own
+    /// (here, the runtime's `block_on` future, as `check` calls `Stop()`) is
+    /// a waiter too.
     #[test]
-    fn a_wait_from_outside_the_program_is_not_counted_as_a_waiter() {
+    fn a_wait_from_outside_the_program_is_counted_as_a_waiter() {
         rt().block_on(async {
             let wg = WaitGroup::new();
             wg.add(Holder::Reader, 1).unwrap();
-            let (w, c) = (wg.clone(), wg.clone());
-            let outside = tokio::spawn(async move { w.wait_uncounted().await });
-            let counted = tokio::spawn(async move { c.wait().await });
-            tokio::task::yield_now().await;
-            assert_eq!(wg.state().waiters, 1);
+            let c = wg.clone();
+            let task = tokio::spawn(async move { c.wait().await });
+            let outside = wg.wait();
+            tokio::pin!(outside);
+            tokio::select! {
+                biased;
+                () = &mut outside => panic!("Wait() returned while the reader held wg"),
+                () = tokio::task::yield_now() => {}
+            }
+            assert_eq!(wg.state().waiters, 2);
             wg.done(Holder::Reader).unwrap();
-            outside.await.unwrap();
-            counted.await.unwrap();
+            outside.await;
+            task.await.unwrap();
             assert_eq!(wg.state(), GroupState::default());
         });
     }

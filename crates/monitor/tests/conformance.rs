@@ -7,7 +7,7 @@
 //! against. The monitor's code never calls it.
 
 use leakscope_monitor::check;
-use leakscope_sim::{Preset, Program, Scenario, conformance, simulate};
+use leakscope_sim::{Group, Preset, Program, Scenario, conformance, simulate};
 use proptest::prelude::*;
 
 fn assert_conforms(scenario: &Scenario, program: Program) {
@@ -104,9 +104,11 @@ fn fase6_measures_what_each_program_does() {
     let scenario = Preset::Fase6.scenario();
     let run = |p| check::run(&scenario, p).unwrap().report;
     let close_only = run(Program::CLOSE_ONLY);
-    // Every container blocks in Wait() at its first rotation: a flat count,
-    // and not one line read after minute 5.
-    assert!(close_only.samples.iter().all(|s| s.goroutines == 110));
+    // Every container blocks in Wait() at its first rotation: heartbeat,
+    // reader and its stream's 2 handlers (220) until the close at minute 5,
+    // then heartbeat and blocked waiter (110), and not one line read after.
+    assert!(close_only.samples[..5].iter().all(|s| s.goroutines == 220));
+    assert!(close_only.samples[5..].iter().all(|s| s.goroutines == 110));
     assert_eq!(close_only.samples[5].stalled_containers, 55);
     let frozen = close_only.samples[5].lines_read;
     assert!(frozen > 0);
@@ -116,13 +118,17 @@ fn fase6_measures_what_each_program_does() {
             .all(|s| s.lines_read == frozen)
     );
     assert_eq!(close_only.samples[58].silent_containers, 55);
-    // The leak moved to the helpers: one per container per rotation.
+    // The leak moved to the helpers: one per container per rotation
+    // (11 by minute 58), above heartbeat, reader and 2 handlers each.
     let wait_timeout = run(Program::WAIT_TIMEOUT);
     let last = &wait_timeout.samples[58];
     assert_eq!(last.stalled_containers, 0);
     assert_eq!(last.silent_containers, 0);
-    assert_eq!(last.by_role.helper, last.goroutines - 110);
-    assert!(last.by_role.helper > 0);
+    assert_eq!(last.by_role.helper, last.goroutines - 220);
+    assert_eq!((last.by_role.helper, last.goroutines), (605, 825));
+    // Healthy containers in the fixed program: 4 each, flat.
+    let fixed = run(Program::FIXED);
+    assert!(fixed.samples.iter().all(|s| s.goroutines == 220));
 }
 
 #[test]
@@ -140,6 +146,19 @@ fn stop_hangs_on_the_buggy_program_and_returns_on_the_others() {
             assert!(stop.hangs_on.is_some());
             assert!(stop.left > 0);
             assert!(stop.hung_containers > 0);
+            // The real wg counts, besides every rotate() still blocked in
+            // Wait(), the caller of Stop() blocked in it (Go's WaitGroup
+            // counts it too), from the minute Stop() hangs.
+            for s in &run.samples {
+                let waiters = s.wait_groups.get(Group::Wg).unwrap().waiters;
+                let caller = u64::from(s.minute >= 30);
+                assert_eq!(
+                    waiters,
+                    s.stalled_containers + caller,
+                    "minute {}",
+                    s.minute
+                );
+            }
         } else {
             assert!(stop.returned, "{program}: {stop:?}");
             assert_eq!(

@@ -177,8 +177,8 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             what: "times over the limit",
             seed: format!("{}×", dec(proof::TIMES_OVER_LIMIT, 1)),
             model: format!("{}×", dec(b.times_over_limit, 1)),
-            why: html! { <>{ format!("final ÷ limit; with FASE 6's real limit the seed's {} ÷ {} would be {}×.",
-            int(proof::FINAL), dec(seed_limit, 0), dec(proof::FINAL as f64 / seed_limit, 1)) }</> },
+            why: html! { <>{ format!("final ÷ limit; with the limit of FASE 6's own {} start the seed's {} ÷ {} would be {}×.",
+            int(seed_first.1), int(proof::FINAL), dec(seed_limit, 0), dec(proof::FINAL as f64 / seed_limit, 1)) }</> },
         },
         Row {
             what: "growth per minute (buggy)",

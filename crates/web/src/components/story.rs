@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use leakscope_sim::code::{Anchor, line_of, lines};
 use leakscope_sim::{
-    DumpFormat, Outcome, Preset, Program, Role, Scenario, Time, Trace, formula, simulate,
+    DumpFormat, Outcome, Preset, Program, Proof, Role, Scenario, Time, Trace, formula, simulate,
 };
 use yew::prelude::*;
 
@@ -276,9 +276,9 @@ pub fn Story() -> Html {
                 <LanesFigure trace={Rc::new(r.fase6_buggy.clone())} count={6}
                     caption={format!("The first six FASE 6 containers, buggy program, {} minutes: each reader left behind (✕) adds a hatched layer that runs on, so the band thickens as they pile up; ‖ marks a Wait() that blocked for good.", f6.minutes)} />
                 <p>{ format!(
-                    "By minute {}: {} goroutines ({} at minute {}), {} readers left behind with {} handlers, {} of {} containers stuck in Wait(); growth {}/min against a limit of 2/min: {}. Over all seeds the model expects {} at minute {}.",
+                    "By minute {}: {} goroutines ({} at minute {}), {} readers left behind with their {} handlers ({} handlers in all, with those of the streams still open), {} of {} containers stuck in Wait(); growth {}/min against a limit of 2/min: {}. Over all seeds the model expects {} at minute {}.",
                     f6.minutes, int(b_end.goroutines), int(r.fase6_buggy.samples()[half as usize].goroutines), half,
-                    int(b_end.leaked_readers), int(b_end.by_role.handler), b_end.stalled_containers, f6.containers,
+                    int(b_end.leaked_readers), int(Proof::of(&r.fase6_buggy).leaked_handlers), int(b_end.by_role.handler), b_end.stalled_containers, f6.containers,
                     signed(b_analysis.growth_per_min, 2), b_analysis.verdict, int(expected.round() as u64), f6.minutes) }</p>
                 { minute_17(r) }
             </section>

@@ -1,6 +1,6 @@
 //! `close-only`: one WaitGroup, but every rotation closes its stream and
 //! waits. No reader is ever left behind, and every container stalls in
-//! `Wait()` at its first rotation: the count stays flat, the logs stop.
+//! `Wait()` at its first rotation: the count falls and passes, the logs stop.
 
 use super::{Definition, Groups, OnError, WaitStyle};
 use crate::code::Anchor;
@@ -8,7 +8,7 @@ use crate::code::Anchor;
 pub(crate) const DEF: Definition = Definition {
     name: "close-only",
     title: "one WaitGroup, always close and wait",
-    summary: "Closes every stream, failed or not, then waits on the one WaitGroup: no reader is left behind, so the count stays flat and passes the count test, but every container blocks in Wait() at its first rotation and its logs stop.",
+    summary: "Closes every stream, failed or not, then waits on the one WaitGroup: no reader is left behind, so the count never grows (it falls, as each closed stream gives way to one blocked Wait()) and passes the count test, but every container blocks in Wait() at its first rotation and its logs stop.",
     file: "monitor/close_only.go",
     groups: Groups::Shared,
     on_error: OnError::Close,

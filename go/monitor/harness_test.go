@@ -28,34 +28,6 @@ var (
 	outFlag    = flag.String("out", "", "where to write the run's JSON (default: stdout)")
 )
 
-// Scenario is the part of leakscope's scenario the harness reads.
-type Scenario struct {
-	Containers          int     `json:"containers"`
-	Minutes             int     `json:"minutes"`
-	RotationSecs        int     `json:"rotation_secs"`
-	HeartbeatSecs       int     `json:"heartbeat_secs"`
-	ErrorRate           float64 `json:"error_rate"`
-	GoroutinesPerReader int     `json:"goroutines_per_reader"`
-	BaselineGoroutines  int     `json:"baseline_goroutines"`
-	Seed                uint64  `json:"seed"`
-	LinesPerMin         int     `json:"lines_per_min"`
-	StopAt              *int    `json:"stop_at"`
-}
-
-// Fault is one failing rotation.
-type Fault struct {
-	Container  int    `json:"container"`
-	Rotation   int    `json:"rotation"`
-	OffsetSecs uint32 `json:"offset_secs"`
-}
-
-// FaultList is `leakscope faults --format json`.
-type FaultList struct {
-	Scenario  Scenario `json:"scenario"`
-	Rotations int      `json:"rotations"`
-	Faults    []Fault  `json:"faults"`
-}
-
 // Roles counts goroutines by what they run.
 type Roles struct {
 	System    int `json:"system"`

@@ -23,6 +23,9 @@ type Source interface {
 	Next(closed <-chan struct{}) (string, error)
 	// Err is non-nil once the source has failed.
 	Err() error
+	// Close releases what the source holds (a connection); Next then
+	// returns. Called once, by Stream.Close.
+	Close()
 }
 
 // Stream is one followed log stream: rotation n of one container. Like
@@ -41,8 +44,9 @@ type Stream struct {
 	closeOnce sync.Once
 }
 
-// OpenStream opens rotation n of container's stream over src, with its
-// handler goroutines.
+// OpenStream opens rotation n of container's stream over src, with
+// handlers goroutines of its own (0 when src is a real connection whose
+// client already runs its loops).
 func OpenStream(container string, n, handlers int, src Source) *Stream {
 	s := &Stream{container: container, rotation: n, src: src, closed: make(chan struct{})}
 	pprof.Do(context.Background(), s.labels(), func(context.Context) {
@@ -88,7 +92,10 @@ func (s *Stream) Err() error {
 // Close ends the stream: its reader reads EOF and its handlers return.
 // Closing twice is harmless.
 func (s *Stream) Close() {
-	s.closeOnce.Do(func() { close(s.closed) })
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.src.Close()
+	})
 }
 
 // Container is the id of the container it follows.

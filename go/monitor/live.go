@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -123,6 +124,8 @@ type HTTPDocker struct {
 	streams *http.Client // one connection per open stream
 	inspect *http.Client // a small pool, used by the inspector only
 	asks    chan inspectAsk
+	closed  chan struct{}
+	once    sync.Once
 	idle    time.Duration
 
 	mu     sync.Mutex
@@ -138,6 +141,7 @@ func NewHTTPDocker(base string, idle time.Duration) *HTTPDocker {
 		streams: &http.Client{Transport: &http.Transport{DisableCompression: true}},
 		inspect: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}},
 		asks:    make(chan inspectAsk),
+		closed:  make(chan struct{}),
 		idle:    idle,
 		opened:  map[string]int{},
 	}
@@ -155,7 +159,13 @@ type inspectAsk struct {
 }
 
 func (d *HTTPDocker) inspector() {
-	for ask := range d.asks {
+	for {
+		var ask inspectAsk
+		select {
+		case <-d.closed:
+			return
+		case ask = <-d.asks:
+		}
 		resp, err := d.inspect.Get(fmt.Sprintf("%s/containers/%s/json", d.base, ask.id))
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
@@ -168,7 +178,7 @@ func (d *HTTPDocker) inspector() {
 // Close ends the inspector and drops the idle connections. Streams still
 // open stay open.
 func (d *HTTPDocker) Close() {
-	close(d.asks)
+	d.once.Do(func() { close(d.closed) })
 	d.inspect.CloseIdleConnections()
 }
 
@@ -200,8 +210,11 @@ func (d *HTTPDocker) Logs(id string) *Stream {
 
 func (d *HTTPDocker) Inspect(id string) {
 	ask := inspectAsk{id: id, done: make(chan struct{})}
-	d.asks <- ask
-	<-ask.done
+	select {
+	case d.asks <- ask:
+		<-ask.done
+	case <-d.closed:
+	}
 }
 
 // Opened is the latest rotation opened for id.
@@ -257,6 +270,17 @@ func (s *httpSource) Close() {
 	if s.body != nil {
 		s.body.Close()
 	}
+}
+
+// ListenLogs serves list's log streams on a loopback port of its own, from
+// now, and returns its address.
+func ListenLogs(list *FaultList, clock Clock) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	go http.Serve(ln, NewLogServer(list, clock))
+	return ln.Addr().String(), nil
 }
 
 // IdleAfter is how long a live stream may deliver nothing before Err calls

@@ -44,6 +44,11 @@ pub enum Command {
     /// `cargo xtask go-run`) as `sim` prints its own; with --against-sim,
     /// exit 1 when any differs from the simulation of the same scenario.
     Report(ReportArgs),
+    /// Which tool would have caught it: six leak detectors (the seed's
+    /// count test, liveness, goleak, Go's goroutineleak profile, synctest,
+    /// a LeakProf-style rule) predicted for each program; with --against,
+    /// compared with what the Go tests measured (exit 1 on a difference).
+    Detect(DetectArgs),
     /// Run the real monitor (tokio tasks, real wait groups) on the
     /// scenario's synthetic containers under a paused clock, and report like
     /// `sim`; exit 1 when a run leaks.
@@ -290,6 +295,25 @@ pub struct FaultsArgs {
     /// How to print the list.
     #[arg(long, value_enum, default_value_t = FaultsFormat::Table)]
     pub format: FaultsFormat,
+}
+
+/// `leakscope detect`.
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// The scenario; `Stop()` is called at its end (or at --stop-at) for
+    /// the detectors that judge a shutdown.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// The programs.
+    #[command(flatten)]
+    pub programs: ProgramList,
+    /// What the Go tests measured, one JSON file per program (`go test -run
+    /// TestDetect … -detect FILE`); each must be of this scenario.
+    #[arg(long, value_name = "FILE")]
+    pub against: Vec<std::path::PathBuf>,
+    /// How to print the matrix.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
 }
 
 /// `leakscope report`.

@@ -6,6 +6,7 @@
 mod analyze;
 mod chart;
 mod check;
+mod detect;
 mod dump;
 mod faults;
 mod fingerprint;
@@ -62,6 +63,7 @@ pub fn execute(command: Command) -> anyhow::Result<Status> {
         Command::Fingerprint(args) => done(fingerprint::run(&fingerprint::config(&args)?)),
         Command::Faults(args) => done(faults::run(&faults::config(&args)?)),
         Command::Report(args) => report::run(&report::config(&args)?),
+        Command::Detect(args) => detect::run(&detect::config(&args)?),
         Command::Check(args) => check::run(&check::config(&args)?),
         Command::Monitor(args) => monitor::run(&monitor::config(&args)?),
         Command::Analyze(args) => done(analyze::run(&analyze::config(&args)?)),

@@ -36,6 +36,7 @@ pub mod analysis;
 pub mod code;
 mod comparison;
 pub mod conformance;
+pub mod detect;
 mod dump;
 mod error;
 mod event;

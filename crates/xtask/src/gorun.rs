@@ -182,6 +182,99 @@ pub fn run_programs(
         .collect()
 }
 
+/// Measures the six leak detectors on each program's binary for the
+/// scenario (`TestDetect`: under the fake clock, and live on real sockets
+/// with one virtual minute lasting `LIVE_MINUTE`) and returns the files.
+pub fn measure_detectors(
+    root: &Path,
+    leakscope: &Path,
+    scenario: &[String],
+    bins: &[PathBuf],
+) -> Result<Vec<PathBuf>> {
+    const LIVE_MINUTE: &str = "200ms";
+    let dir = work_dir(root);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", dir.display())))?;
+    let mut faults = Command::new(leakscope);
+    faults
+        .arg("faults")
+        .args(scenario)
+        .args(["--format", "json"]);
+    let list = output(faults, &format!("leakscope faults {}", scenario.join(" ")))?;
+    let list_path = dir.join("detect-faults.json");
+    std::fs::write(&list_path, list)
+        .map_err(|e| crate::cmd::Error(format!("writing {}: {e}", list_path.display())))?;
+    bins.iter()
+        .map(|bin| {
+            let name = bin
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+            let out = dir.join(format!("{name}-detect.json"));
+            let mut c = Command::new(bin);
+            c.current_dir(root.join("go/monitor"))
+                .args(["-test.run", "^TestDetect$", "-test.count=1", "-faults"])
+                .arg(&list_path)
+                .arg("-detect")
+                .arg(&out)
+                .args(["-live-minute", LIVE_MINUTE]);
+            output(c, &format!("{name}.test -run TestDetect"))?;
+            Ok(out)
+        })
+        .collect()
+}
+
+/// `leakscope detect` on the scenario, against the measurements; `Ok(true)`
+/// when every one agrees. `format`: `table` or `json`.
+fn compare_detectors(
+    leakscope: &Path,
+    scenario: &[String],
+    tags: &[&str],
+    measured: &[PathBuf],
+    format: &str,
+    quiet: bool,
+) -> Result<bool> {
+    let programs: Vec<String> = tags.iter().map(|t| t.replace('_', "-")).collect();
+    let mut detect = Command::new(leakscope);
+    detect.arg("detect").args(scenario).args([
+        "--program",
+        &programs.join(","),
+        "--format",
+        format,
+    ]);
+    for m in measured {
+        detect.arg("--against").arg(m);
+    }
+    if quiet {
+        detect.stdout(Stdio::null());
+    }
+    let status = detect
+        .status()
+        .map_err(|e| crate::cmd::Error(format!("`leakscope detect` could not start: {e}")))?;
+    Ok(status.success())
+}
+
+/// `cargo xtask go-detect -- FLAGS`: which tool would have caught it, as
+/// the Go tests measure it, beside the core's prediction.
+pub fn go_detect(ctx: &mut crate::tools::Ctx, run: &GoRun) -> Result<()> {
+    crate::tools::ensure(ctx, &crate::tools::for_go(&ctx.root))?;
+    let root = ctx.root.clone();
+    let leakscope = leakscope(&root)?;
+    let bins = binaries(&root, &run.tags)?;
+    let measured = measure_detectors(&root, &leakscope, &run.scenario, &bins)?;
+    if compare_detectors(
+        &leakscope,
+        &run.scenario,
+        &run.tags,
+        &measured,
+        &run.format,
+        false,
+    )? {
+        Ok(())
+    } else {
+        fail("the Go measurements differ from the prediction (see above)".to_string())
+    }
+}
+
 /// `cargo xtask go-run -- FLAGS`: the report of the Go runs on standard
 /// output, as `leakscope sim` prints its own.
 pub fn go_run(ctx: &mut crate::tools::Ctx, run: &GoRun) -> Result<()> {
@@ -295,6 +388,18 @@ pub fn conformance(root: &Path) -> Result<()> {
             flags.join(" "),
             runs.len()
         );
+    }
+    // Which tool would have caught it: measured on both presets, with
+    // Stop() at their end, equal to the prediction.
+    for preset in ["fase6", "fase3"] {
+        let flags = vec!["--preset".to_string(), preset.to_string()];
+        let measured = measure_detectors(root, &leakscope, &flags, &bins)?;
+        if !compare_detectors(&leakscope, &flags, &TAGS, &measured, "table", true)? {
+            return fail(format!(
+                "the detectors measured by Go differ from `leakscope detect --preset {preset}` (run `cargo xtask go-detect -- --preset {preset} --program all`)"
+            ));
+        }
+        eprintln!("go = detect --preset {preset}: 6 detectors × 4 programs");
     }
     Ok(())
 }

@@ -41,6 +41,10 @@ Commands:
                     --stop-at, …), --program LIST (default buggy,fixed),
                     --format table|json, --against-sim (exit 1 when a
                     run differs from `leakscope sim`)
+  go-detect -- FLAGS
+                    which leak detector catches each program, measured by
+                    the Go tests (fake clock, and real sockets) beside
+                    `leakscope detect`'s prediction; exit 1 on a difference
   setup             only check and install the tools that `test` needs
   serve [--port N]  build the teaching page (release) and serve it with
                     Trunk on http://127.0.0.1:N/ (default 8080)
@@ -74,6 +78,7 @@ enum Task {
     Dist,
     Bench,
     GoRun(gorun::GoRun),
+    GoDetect(gorun::GoRun),
 }
 
 /// Parses the arguments after `cargo xtask`; `Err` is a one-line usage error.
@@ -85,6 +90,7 @@ fn parse(args: &[String]) -> std::result::Result<Task, String> {
         "help" | "-h" | "--help" => Task::Help,
         "test" => return parse_test(rest),
         "go-run" => return gorun::parse(rest).map(Task::GoRun),
+        "go-detect" => return gorun::parse(rest).map(Task::GoDetect),
         "setup" => Task::Setup,
         "dist" => Task::Dist,
         "bench" => Task::Bench,
@@ -156,6 +162,7 @@ fn run(task: Task) -> Result<()> {
         Task::Serve { port } => serve::serve(&mut ctx, port),
         Task::Dist => serve::dist(&mut ctx),
         Task::GoRun(run) => gorun::go_run(&mut ctx, &run),
+        Task::GoDetect(run) => gorun::go_detect(&mut ctx, &run),
         Task::Bench => {
             Cmd::cargo(["bench", "-p", "leakscope-sim", "--bench", "engine"]).run()?;
             for (package, example) in [

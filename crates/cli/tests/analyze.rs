@@ -36,7 +36,7 @@ fn the_simulations_buggy_dump_shows_the_pile_up_and_the_stalled_waiters() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        format!("{file} (debug=2): 1958 goroutines in 4 groups")
+        format!("{file} (debug=2): 1958 goroutines in 5 groups")
     );
     assert!(lines[2].starts_with("count  state"), "{text}");
     let first: Vec<&str> = lines[3]
@@ -47,21 +47,56 @@ fn the_simulations_buggy_dump_shows_the_pile_up_and_the_stalled_waiters() {
     assert_eq!(
         first,
         [
-            "1266",
+            "633",
             "IO wait",
             "58 min",
-            "leakscope/monitor.(*Stream).handler",
-            "monitor/stream.go:68",
-            "leakscope/monitor.OpenStream.func1 at monitor/stream.go:50"
+            "net.(*netFD).Read",
+            "net/fd_posix.go:68",
+            "leakscope/monitor.(*Monitor).openRotation at monitor/buggy.go:33"
+        ]
+    );
+    // A stream's connection loops, net/http's, wait in select (as real Go
+    // shows them): one group each, no IO-wait pile.
+    let loops: Vec<Vec<&str>> = lines[4..6]
+        .iter()
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        loops,
+        [
+            [
+                "633",
+                "select",
+                "58 min",
+                "net/http.(*persistConn).readLoop",
+                "net/http/transport.go:2616",
+                "net/http.(*Transport).dialConn at net/http/transport.go:2123"
+            ],
+            [
+                "633",
+                "select",
+                "58 min",
+                "net/http.(*persistConn).writeLoop",
+                "net/http/transport.go:2833",
+                "net/http.(*Transport).dialConn at net/http/transport.go:2124"
+            ]
         ]
     );
     assert!(
         text.contains(
-            "\nsuspects:\n- 1062 goroutines in IO wait in leakscope/monitor.(*Stream).handler"
+            "\nsuspects:\n- 531 goroutines in IO wait in net.(*netFD).Read created by leakscope/monitor.(*Monitor).openRotation at monitor/buggy.go:33"
         ),
         "{text}"
     );
-    assert!(text.contains("\n- 531 goroutines in IO wait in leakscope/monitor.(*Monitor).reader created by leakscope/monitor.(*Monitor).openRotation at monitor/buggy.go:33"), "{text}");
+    assert!(
+        !text.contains("goroutines in IO wait in net/http"),
+        "{text}"
+    );
     assert!(text.contains("\n- 2 goroutines in sync.(*WaitGroup).Wait for up to 48 minutes in leakscope/monitor.(*Monitor).rotate"), "{text}");
     // A shorter period catches the waiters of 8 minutes too.
     let text = ok(&["analyze", &file, "--stalled-after", "5"]);

@@ -281,7 +281,10 @@ fn dump_shows_the_leaked_goroutines_in_both_debug_levels() {
         "--debug",
         "1",
     ]);
-    assert!(helpers.contains("11 @ helper [semacquire]"), "{helpers}");
+    assert!(
+        helpers.contains("11 @ helper [sync.WaitGroup.Wait]"),
+        "{helpers}"
+    );
 }
 
 #[test]

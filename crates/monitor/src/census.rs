@@ -197,7 +197,7 @@ pub struct CensusSnapshot {
     /// its reader at once).
     pub leaked_readers: u64,
     /// Containers whose `rotate()` task is blocked in `Wait()` (a waiter in
-    /// state `semacquire`; a timed wait's task in `select` and its helper
+    /// state `sync.WaitGroup.Wait`; a timed wait's task in `select` and its helper
     /// are not: that container's logs go on).
     pub stalled_containers: u64,
     /// Tasks spawned since the census began, runtime tasks included.
@@ -591,11 +591,11 @@ mod tests {
             );
             tokio::time::sleep(std::time::Duration::from_secs(120)).await;
             let dump = census.dump(Program::BUGGY, DumpFormat::Full);
-            assert!(dump.starts_with("goroutine 1 [semacquire, 2 minutes]:\n"), "{dump}");
+            assert!(dump.starts_with("goroutine 1 [sync.WaitGroup.Wait, 2 minutes]:\n"), "{dump}");
             assert!(dump.contains("leakscope/monitor.(*Monitor).rotate(container=3, rotation=1)"));
             assert_eq!(census.snapshot().stalled_containers, 1);
             let grouped = census.dump(Program::BUGGY, DumpFormat::Grouped);
-            assert!(grouped.starts_with("goroutine profile: total 1\n1 @ waiter [semacquire] (blocked in Wait for good)\n"), "{grouped}");
+            assert!(grouped.starts_with("goroutine profile: total 1\n1 @ waiter [sync.WaitGroup.Wait] (blocked in Wait for good)\n"), "{grouped}");
         });
     }
 }

@@ -309,14 +309,18 @@ mod tests {
                 dump.contains("2 @ reader [IO wait] (left behind: stream failed, never closed)"),
                 "{dump}"
             );
-            assert!(
-                dump.contains("4 @ handler [IO wait] (left behind with their reader)"),
-                "{dump}"
-            );
-            assert!(
-                dump.contains("4 @ handler [IO wait] (the current stream's connection loops)"),
-                "{dump}"
-            );
+            // A stream's handlers are net/http's connection loops, in
+            // select, one group per loop.
+            for (label, lp) in [
+                ("left behind with their reader", "readLoop"),
+                ("left behind with their reader", "writeLoop"),
+                ("the current stream's connection loops", "readLoop"),
+                ("the current stream's connection loops", "writeLoop"),
+            ] {
+                let group =
+                    format!("2 @ handler [select] ({label})\n#\tnet/http.(*persistConn).{lp}\t");
+                assert!(dump.contains(&group), "{group} in {dump}");
+            }
             let full = get(addr, "/debug/tasks?debug=2").await;
             assert!(
                 full.contains("leakscope/monitor.(*Monitor).heartbeat(container=0)"),

@@ -307,7 +307,7 @@ pub(crate) async fn stop<S: LogSource>(m: &Arc<Monitor<S>>) -> bool {
     true
 }
 
-/// `wg.Wait()` on a task of the program: the task shows `semacquire` while
+/// `wg.Wait()` on a task of the program: the task shows `sync.WaitGroup.Wait` while
 /// it blocks. `false` when the monitor drained first (port).
 pub(crate) async fn wait<S: LogSource>(m: &Monitor<S>, task: &Task, wg: &WaitGroup) -> bool {
     task.set_state(State::Semacquire);

@@ -143,7 +143,7 @@ impl SyntheticStream {
         for _ in 0..handlers {
             let (closed, failed) = (self.inner.closed.clone(), self.inner.failed.clone());
             env.go(
-                TaskSpec::new(Role::Handler, State::IoWait)
+                TaskSpec::new(Role::Handler, State::Select)
                     .container(container)
                     .rotation(n),
                 |task| {

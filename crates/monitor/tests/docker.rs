@@ -249,7 +249,7 @@ fn assert_fixed_bound(s: &CensusSnapshot, n: u64) {
 }
 
 /// No `rotate()` of the fixed program stays blocked in `Wait()`: a waiter
-/// may be caught in `semacquire` for the moment its reader takes to exit,
+/// may be caught in `sync.WaitGroup.Wait` for the moment its reader takes to exit,
 /// never for a second.
 fn assert_no_stall(census: &leakscope_monitor::Census) {
     let now = census.now();
@@ -532,7 +532,7 @@ fn buggy_stalls_every_container_at_its_first_rotation() {
             .census()
             .dump(Program::BUGGY, leakscope_sim::DumpFormat::Grouped);
         assert!(
-            dump.contains("5 @ waiter [semacquire] (blocked in Wait for good)"),
+            dump.contains("5 @ waiter [sync.WaitGroup.Wait] (blocked in Wait for good)"),
             "{dump}"
         );
         let lines = f

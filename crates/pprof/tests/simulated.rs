@@ -3,7 +3,9 @@
 //! formats give the same groups, and the lesson's suspects are the ones the
 //! model predicts for each program.
 
-use leakscope_pprof::{Format, Options, Suspect, analyze, parse};
+use std::collections::BTreeSet;
+
+use leakscope_pprof::{Format, Options, Suspect, analyze, blocking_frame, parse};
 use leakscope_sim::{DumpFormat, Preset, Program, Time, Trace, simulate};
 
 fn trace(program: Program) -> Trace {
@@ -73,17 +75,26 @@ fn buggy_at_58_minutes_shows_the_pile_up_and_the_stalled_waiters() {
     assert_eq!(
         rows,
         [
-            (
-                1266,
-                Some("IO wait"),
-                "leakscope/monitor.(*Stream).handler",
-                Some("leakscope/monitor.OpenStream.func1 at monitor/stream.go:50")
-            ),
+            // A stream's reader, blocked in the socket read under net/http's
+            // response body, and the connection's two loops, as real Go
+            // 1.27.3 shows them (`a_simulated_dump_groups_as_the_live_go_dump_of_the_same_program`).
             (
                 633,
                 Some("IO wait"),
-                "leakscope/monitor.(*Monitor).reader",
+                "net.(*netFD).Read",
                 Some("leakscope/monitor.(*Monitor).openRotation at monitor/buggy.go:33")
+            ),
+            (
+                633,
+                Some("select"),
+                "net/http.(*persistConn).readLoop",
+                Some("net/http.(*Transport).dialConn at net/http/transport.go:2123")
+            ),
+            (
+                633,
+                Some("select"),
+                "net/http.(*persistConn).writeLoop",
+                Some("net/http.(*Transport).dialConn at net/http/transport.go:2124")
             ),
             (
                 55,
@@ -93,37 +104,35 @@ fn buggy_at_58_minutes_shows_the_pile_up_and_the_stalled_waiters() {
             ),
             (
                 4,
-                Some("semacquire"),
+                Some("sync.WaitGroup.Wait"),
                 "leakscope/monitor.(*Monitor).rotate",
                 Some("time.goFunc at monitor/buggy.go:34")
             ),
             (2, Some("select"), "runtime.gopark", Some("runtime.main")),
         ]
     );
-    assert_eq!(a.groups[3].site.as_deref(), Some("monitor/buggy.go:45"));
+    assert_eq!(a.groups[0].site.as_deref(), Some("net/fd_posix.go:68"));
+    assert_eq!(a.groups[4].site.as_deref(), Some("monitor/buggy.go:45"));
     assert_eq!(
         a.suspects,
         [
             // Only those in IO wait for 10 minutes or more: the current
-            // streams' reader and handlers (55 × 3) and the readers left
-            // behind in the last 10 minutes are not counted.
+            // streams' readers and the readers left behind in the last 10
+            // minutes are not counted. The connections' loops wait in
+            // select, as in real Go, and are no IO-wait pile.
             Suspect::IoWaitPile {
                 group: 0,
-                count: 1062
-            },
-            Suspect::IoWaitPile {
-                group: 1,
                 count: 531
             },
             // Waiting 8, 8, 43 and 48 minutes: two for longer than 10.
             Suspect::StalledWaiters {
-                group: 3,
+                group: 4,
                 count: 2,
                 minutes: 48
             },
         ]
     );
-    let text = a.suspects[2].describe(&a.groups);
+    let text = a.suspects[1].describe(&a.groups);
     assert!(text.starts_with("2 goroutines in sync.(*WaitGroup).Wait for up to 48 minutes in leakscope/monitor.(*Monitor).rotate created by time.goFunc at monitor/buggy.go:34"), "{text}");
 }
 
@@ -184,10 +193,129 @@ fn the_analysis_serialises_as_json_with_suspect_kinds() {
     );
     let json = serde_json::to_value(&a).unwrap();
     assert_eq!(json["format"], "full");
+    assert_eq!(json["groups"][0]["function"], "net.(*netFD).Read");
     assert_eq!(
-        json["groups"][0]["function"],
-        "leakscope/monitor.(*Stream).handler"
+        json["groups"][1]["function"],
+        "net/http.(*persistConn).readLoop"
     );
+    assert_eq!(json["groups"][4]["state"], "sync.WaitGroup.Wait");
     assert_eq!(json["suspects"][0]["kind"], "io-wait-pile");
-    assert_eq!(json["suspects"][2]["kind"], "stalled-waiters");
+    assert_eq!(json["suspects"][1]["kind"], "stalled-waiters");
+}
+
+/// The program's goroutines of a dump as (state, blocking function,
+/// `created by` function) groups: file paths differ between a real dump
+/// (GOROOT and the module's absolute paths) and a simulated one (paths
+/// relative to GOROOT/src and to the module), function names and states
+/// do not. The program's goroutines: in a real dump, those carrying the
+/// pprof label `container` (the log server's and the debug server's own
+/// goroutines also read sockets), parked where the program parks them (a
+/// `rotate()` caught closing a stream is not); a simulated dump has no
+/// labels and no other goroutines.
+fn program_groups(
+    dump: &leakscope_pprof::Dump,
+    labelled: bool,
+) -> BTreeSet<(String, String, String)> {
+    const PROGRAM: [&str; 5] = [
+        "leakscope/monitor.(*Monitor).heartbeat",
+        "leakscope/monitor.(*Monitor).rotate",
+        "net.(*netFD).Read",
+        "net/http.(*persistConn).readLoop",
+        "net/http.(*persistConn).writeLoop",
+    ];
+    dump.records
+        .iter()
+        .filter(|r| !labelled || r.labels.contains_key("container"))
+        .filter_map(|r| {
+            let function = blocking_frame(&r.frames)?.function.clone();
+            PROGRAM.contains(&function.as_str()).then(|| {
+                (
+                    r.state.clone().unwrap_or_default(),
+                    function,
+                    r.created_by
+                        .as_ref()
+                        .map(|c| c.function.clone())
+                        .unwrap_or_default(),
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_simulated_dump_groups_as_the_live_go_dump_of_the_same_program() {
+    // Real Go 1.27.3 running go/monitor/buggy.go live (`go/cmd/serve`:
+    // 55 containers, half-open streams on real TCP loopback connections,
+    // read through a net/http client), its debug=2 dump taken during the
+    // fourth rotation; this machine's GOROOT and module paths replaced by
+    // /usr/local/go/src/ and /src/leakscope/go/.
+    let path = format!(
+        "{}/tests/data/go1.27-live-buggy-debug2.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let real = parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(real.format, Format::Full);
+    // The simulation of the same program at a comparable minute: the
+    // fourth rotation open, waiters stalled in Wait().
+    let sim = dump(&trace(Program::BUGGY), 15, DumpFormat::Full);
+    let expected: BTreeSet<(String, String, String)> = [
+        (
+            "IO wait",
+            "net.(*netFD).Read",
+            "leakscope/monitor.(*Monitor).openRotation",
+        ),
+        (
+            "select",
+            "leakscope/monitor.(*Monitor).heartbeat",
+            "leakscope/monitor.(*Monitor).monitorContainer",
+        ),
+        (
+            "select",
+            "net/http.(*persistConn).readLoop",
+            "net/http.(*Transport).dialConn",
+        ),
+        (
+            "select",
+            "net/http.(*persistConn).writeLoop",
+            "net/http.(*Transport).dialConn",
+        ),
+        (
+            "sync.WaitGroup.Wait",
+            "leakscope/monitor.(*Monitor).rotate",
+            "time.goFunc",
+        ),
+    ]
+    .into_iter()
+    .map(|(s, f, c)| (s.to_owned(), f.to_owned(), c.to_owned()))
+    .collect();
+    assert_eq!(program_groups(&real, true), expected);
+    assert_eq!(program_groups(&sim, false), expected);
+    // The reader's stack, outermost frames apart, is the real one: from the
+    // socket read up to the program's reader, frame for frame.
+    let stack = |d: &leakscope_pprof::Dump| {
+        let r = d
+            .records
+            .iter()
+            .find(|r| {
+                r.frames
+                    .iter()
+                    .any(|f| f.function == "leakscope/monitor.(*Monitor).reader")
+            })
+            .unwrap();
+        let from = r
+            .frames
+            .iter()
+            .position(|f| f.function == "net.(*netFD).Read")
+            .unwrap();
+        r.frames[from..]
+            .iter()
+            .map(|f| {
+                let l = f.location.as_ref().unwrap();
+                let file = l.file.rsplit_once("/src/").map_or(l.file.as_str(), |x| x.1);
+                let file = file.strip_prefix("leakscope/go/").unwrap_or(file);
+                (f.function.clone(), file.to_owned())
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(stack(&sim), stack(&real));
 }

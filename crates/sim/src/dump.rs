@@ -1,7 +1,7 @@
 //! Goroutine dumps in the shape of `/debug/pprof/goroutine?debug=2` and
 //! `?debug=1`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
@@ -47,9 +47,102 @@ fn frame(name: &'static str, args: String, location: Option<String>) -> Frame {
     }
 }
 
+/// `go/monitor/live.go`: the live runtime's HTTP source, whose `Next` the
+/// reader's `ReadLine` calls.
+const LIVE_SOURCE: &str = include_str!("../../../go/monitor/live.go");
+
+/// The file name a goroutine dump gives the live runtime's source.
+const LIVE_FILE: &str = "monitor/live.go";
+
+/// The line (from 1) of `live.go` on which `text` first appears, `0` if it
+/// does not.
+fn live_line(text: &str) -> u32 {
+    LIVE_SOURCE
+        .find(text)
+        .map_or(0, |at| LIVE_SOURCE[..at].matches('\n').count() as u32 + 1)
+}
+
+/// A frame of Go's standard library at `file:line` of GOROOT/src, as Go
+/// 1.27.3 prints it (measured on the live reference, `net/http` client on
+/// loopback TCP).
+fn std_frame(name: &'static str, file: &str, line: u32) -> Frame {
+    frame(name, "(...)".into(), Some(format!("{file}:{line}")))
+}
+
+/// The reader's frames between the socket read it is blocked in and the
+/// program's `ReadLine`: a stream is a net/http response body read line by
+/// line (`bufio.Scanner`), innermost first; the runtime's and
+/// `internal/poll`'s frames below `net.(*netFD).Read` are left out.
+fn read_frames() -> Vec<Frame> {
+    vec![
+        std_frame("net.(*netFD).Read", "net/fd_posix.go", 68),
+        std_frame("net.(*conn).Read", "net/net.go", 196),
+        std_frame("net/http.(*persistConn).Read", TRANSPORT, 2300),
+        std_frame("bufio.(*Reader).fill", "bufio/bufio.go", 113),
+        std_frame("bufio.(*Reader).ReadSlice", "bufio/bufio.go", 377),
+        std_frame(
+            "net/http/internal.readChunkLine",
+            "net/http/internal/chunked.go",
+            156,
+        ),
+        std_frame(
+            "net/http/internal.(*chunkedReader).beginChunk",
+            "net/http/internal/chunked.go",
+            49,
+        ),
+        std_frame(
+            "net/http/internal.(*chunkedReader).Read",
+            "net/http/internal/chunked.go",
+            125,
+        ),
+        std_frame("net/http.(*body).readLocked", "net/http/transfer.go", 864),
+        std_frame("net/http.(*body).Read", "net/http/transfer.go", 856),
+        std_frame("net/http.(*bodyEOFSignal).Read", TRANSPORT, 3261),
+        std_frame("bufio.(*Scanner).Scan", "bufio/scan.go", 219),
+        frame(
+            "leakscope/monitor.(*httpSource).Next",
+            "(...)".into(),
+            Some(format!("{LIVE_FILE}:{}", live_line("if !s.lines.Scan() {"))),
+        ),
+        frame(
+            "leakscope/monitor.(*Stream).ReadLine",
+            "(...)".into(),
+            Some(format!(
+                "{STREAM_FILE}:{}",
+                stream_line("return s.src.Next(s.closed)")
+            )),
+        ),
+    ]
+}
+
+/// net/http's transport, where a connection's loops run.
+const TRANSPORT: &str = "net/http/transport.go";
+
+/// Where `sync.(*WaitGroup).Wait` parks (Go 1.27.3).
+const WAIT_GROUP_WAIT: &str = "sync/waitgroup.go:206";
+
+/// A stream's handler `k` (0-based, in creation order): net/http's read
+/// loop when `k` is even, its write loop when odd, each at the line Go
+/// 1.27.3 parks it on, created by `dialConn` at the line that starts it.
+fn handler_stack(k: u32, ids: String) -> (Vec<Frame>, Frame) {
+    let (name, line, go_line) = if k.is_multiple_of(2) {
+        ("net/http.(*persistConn).readLoop", 2616, 2123)
+    } else {
+        ("net/http.(*persistConn).writeLoop", 2833, 2124)
+    };
+    (
+        vec![frame(name, ids, Some(format!("{TRANSPORT}:{line}")))],
+        frame(
+            "net/http.(*Transport).dialConn",
+            String::new(),
+            Some(format!("{TRANSPORT}:{go_line}")),
+        ),
+    )
+}
+
 /// The stack of `g` in `program`: innermost frame first, then
-/// "created by".
-fn stack(program: Program, g: &Goroutine) -> (Vec<Frame>, Frame) {
+/// "created by". `k` is a handler's index among its stream's handlers.
+fn stack(program: Program, g: &Goroutine, k: u32) -> (Vec<Frame>, Frame) {
     let file = file_name(program);
     let at = |anchor| Some(format!("{file}:{}", line_of(program, anchor)));
     let c = g.container.unwrap_or(0);
@@ -76,33 +169,23 @@ fn stack(program: Program, g: &Goroutine) -> (Vec<Frame>, Frame) {
                 at(Anchor::HeartbeatGo),
             ),
         ),
-        Role::Reader => (
-            vec![frame(
+        Role::Reader => {
+            let mut frames = read_frames();
+            frames.push(frame(
                 "leakscope/monitor.(*Monitor).reader",
                 ids,
                 at(Anchor::ReadLine),
-            )],
-            frame(
-                "leakscope/monitor.(*Monitor).openRotation",
-                String::new(),
-                at(Anchor::ReaderGo),
-            ),
-        ),
-        Role::Handler => {
-            let stream = |text| Some(format!("{STREAM_FILE}:{}", stream_line(text)));
+            ));
             (
-                vec![frame(
-                    "leakscope/monitor.(*Stream).handler",
-                    ids,
-                    stream("\t<-s.closed\n}"),
-                )],
+                frames,
                 frame(
-                    "leakscope/monitor.OpenStream.func1",
+                    "leakscope/monitor.(*Monitor).openRotation",
                     String::new(),
-                    stream("go s.handler()"),
+                    at(Anchor::ReaderGo),
                 ),
             )
         }
+        Role::Handler => handler_stack(k, ids),
         Role::Waiter if g.state == State::Select => (
             vec![frame(
                 "leakscope/monitor.(*Monitor).rotate",
@@ -116,7 +199,7 @@ fn stack(program: Program, g: &Goroutine) -> (Vec<Frame>, Frame) {
                 frame(
                     "sync.(*WaitGroup).Wait",
                     "(...)".into(),
-                    Some("sync/waitgroup.go".into()),
+                    Some(WAIT_GROUP_WAIT.into()),
                 ),
                 frame(
                     "leakscope/monitor.(*Monitor).rotate.func1",
@@ -135,13 +218,35 @@ fn stack(program: Program, g: &Goroutine) -> (Vec<Frame>, Frame) {
                 frame(
                     "sync.(*WaitGroup).Wait",
                     "(...)".into(),
-                    Some("sync/waitgroup.go".into()),
+                    Some(WAIT_GROUP_WAIT.into()),
                 ),
                 frame("leakscope/monitor.(*Monitor).rotate", ids, at(Anchor::Wait)),
             ],
             frame("time.goFunc", String::new(), at(Anchor::AfterFunc)),
         ),
     }
+}
+
+/// Each handler's index among its stream's handlers (same container and
+/// rotation), in creation (id) order; every handler of a stream lives
+/// exactly as long as the others, so a moment's goroutines hold all of
+/// them or none.
+fn handler_indices(goroutines: &[Goroutine]) -> HashMap<u64, u32> {
+    let mut streams: BTreeMap<(Option<u32>, Option<u32>), Vec<u64>> = BTreeMap::new();
+    for g in goroutines.iter().filter(|g| g.role == Role::Handler) {
+        streams
+            .entry((g.container, g.rotation))
+            .or_default()
+            .push(g.id);
+    }
+    let mut out = HashMap::new();
+    for mut ids in streams.into_values() {
+        ids.sort_unstable();
+        for (k, id) in ids.into_iter().enumerate() {
+            out.insert(id, k as u32);
+        }
+    }
+    out
 }
 
 /// Go prints how long a goroutine has been blocked only from one minute on.
@@ -157,10 +262,13 @@ fn wait_suffix(g: &Goroutine, now: Time) -> String {
 /// Renders `goroutines` (as returned by [`Trace::goroutines_at`]) at `now`.
 pub fn render(program: Program, goroutines: &[Goroutine], now: Time, format: DumpFormat) -> String {
     let mut out = String::new();
+    let handler = handler_indices(goroutines);
+    // A handler's loop: 0 for readLoop, 1 for writeLoop (0 for the others).
+    let lp = |g: &Goroutine| handler.get(&g.id).map_or(0, |k| k % 2);
     match format {
         DumpFormat::Full => {
             for g in goroutines {
-                let (frames, created) = stack(program, g);
+                let (frames, created) = stack(program, g, lp(g));
                 let _ = writeln!(
                     out,
                     "goroutine {} [{}{}]:",
@@ -183,21 +291,22 @@ pub fn render(program: Program, goroutines: &[Goroutine], now: Time, format: Dum
         }
         DumpFormat::Grouped => {
             // Identical stacks group together, as in Go's debug=1: the
-            // function names without their arguments.
-            let mut groups: BTreeMap<(Role, bool), u64> = BTreeMap::new();
+            // function names without their arguments (a stream's read and
+            // write loops apart).
+            let mut groups: BTreeMap<(Role, u32, bool), u64> = BTreeMap::new();
             for g in goroutines {
-                *groups.entry((g.role, g.stuck)).or_default() += 1;
+                *groups.entry((g.role, lp(g), g.stuck)).or_default() += 1;
             }
             let mut groups: Vec<_> = groups.into_iter().collect();
             groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             let _ = writeln!(out, "goroutine profile: total {}", goroutines.len());
-            for ((role, stuck), count) in groups {
+            for ((role, k, stuck), count) in groups {
                 let sample = goroutines
                     .iter()
-                    .find(|g| g.role == role && g.stuck == stuck)
+                    .find(|g| g.role == role && lp(g) == k && g.stuck == stuck)
                     .cloned();
                 let Some(sample) = sample else { continue };
-                let (frames, created) = stack(program, &sample);
+                let (frames, created) = stack(program, &sample, k);
                 let label = match (role, stuck) {
                     (Role::Reader, true) => " (left behind: stream failed, never closed)",
                     (Role::Reader, false) => " (current rotation)",
@@ -244,7 +353,7 @@ impl Trace {
     ///
     /// let trace = simulate(&Preset::Fase3.scenario(), Program::BUGGY).unwrap();
     /// let dump = trace.dump(Time::from_minutes(10), Some(0), DumpFormat::Full).unwrap();
-    /// assert!(dump.contains("[semacquire, 5 minutes]"));
+    /// assert!(dump.contains("[sync.WaitGroup.Wait, 5 minutes]"));
     /// ```
     pub fn dump(
         &self,

@@ -19,9 +19,11 @@ pub enum Role {
     Heartbeat,
     /// One per rotation: reads the rotation's log stream until it ends.
     Reader,
-    /// Started by a stream when it fails; holds the connection until the
-    /// stream is closed ([`crate::Scenario::goroutines_per_reader`] − 1 of
-    /// them per failed stream).
+    /// A stream's connection loop, started as the stream opens and alive
+    /// until it is closed, healthy or failed
+    /// ([`crate::Scenario::goroutines_per_reader`] − 1 of them per stream):
+    /// net/http's `(*persistConn).readLoop` and `writeLoop`, in turn, both
+    /// in `select`.
     Handler,
     /// The goroutine running `rotate()` when a rotation falls due; it lives on
     /// only when its `Wait()` blocks, or for a timed wait's timeout.
@@ -70,11 +72,14 @@ pub enum State {
     /// Blocked receiving from a channel.
     ChanReceive,
     /// Blocked in `select`: a heartbeat waiting for its ticker or for
-    /// `Stop()`, a timed wait, system goroutines.
+    /// `Stop()`, a stream's connection loops (net/http's `readLoop` and
+    /// `writeLoop`), a timed wait, system goroutines.
     Select,
     /// Blocked reading a network connection.
     IoWait,
-    /// Blocked in `sync.WaitGroup.Wait` (Go shows `semacquire`).
+    /// Blocked in `sync.WaitGroup.Wait`. Go ≥ 1.25 prints the wait reason
+    /// `sync.WaitGroup.Wait` (older Go printed `semacquire`, the name this
+    /// variant and its JSON form `"semacquire"` keep).
     Semacquire,
     /// Returned; no longer counted.
     Exited,
@@ -88,7 +93,7 @@ impl State {
             State::ChanReceive => "chan receive",
             State::Select => "select",
             State::IoWait => "IO wait",
-            State::Semacquire => "semacquire",
+            State::Semacquire => "sync.WaitGroup.Wait",
             State::Exited => "exited",
         }
     }
@@ -126,7 +131,8 @@ pub struct Goroutine {
 impl Goroutine {
     /// The program line it is parked on: the heartbeat's ticker loop, the
     /// reader's `ReadLine`, the waiter's `Wait()`; `None` for goroutines
-    /// outside the program's text (stream handlers, system goroutines).
+    /// outside the program's text (stream handlers, which are net/http's
+    /// connection loops, and system goroutines).
     pub fn anchor(&self) -> Option<Anchor> {
         match self.role {
             Role::Heartbeat => Some(Anchor::HeartbeatLoop),

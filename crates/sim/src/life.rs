@@ -152,7 +152,7 @@ pub(crate) fn lives(rules: &Rules, rec: &ContainerRecord, upto: Time, mut f: imp
                 rotation: n,
                 spawn: r.start(),
                 exit: if abandoned { None } else { r.end() },
-                state: State::IoWait,
+                state: State::Select,
                 stuck_from: r.end().filter(|_| abandoned),
                 holds: None,
                 waits_on: None,

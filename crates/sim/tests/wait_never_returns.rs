@@ -56,17 +56,32 @@ fn skipping_the_wait_leaves_every_failed_reader_behind() {
     let last = t.samples().last().unwrap();
     assert_eq!(last.leaked_readers, 4);
     assert_eq!(last.goroutines, 1 + 3 + 3 * 4);
-    // Ids in Go's order: the heartbeat, the stream's handlers, its reader.
+    // Ids in Go's order: the heartbeat, the stream's handlers (net/http's
+    // read and write loops), its reader.
     let dump = t.dump(t.end(), Some(0), DumpFormat::Full).unwrap();
+    assert!(
+        dump.contains(
+            "goroutine 4 [IO wait, 20 minutes]:\nnet.(*netFD).Read(...)\n\tnet/fd_posix.go:68\n"
+        ),
+        "{dump}"
+    );
     assert!(dump.contains(
-        "goroutine 4 [IO wait, 20 minutes]:\nleakscope/monitor.(*Monitor).reader(container=0, rotation=1)"
+        "leakscope/monitor.(*Monitor).reader(container=0, rotation=1)\n\tmonitor/buggy.go:52\ncreated by leakscope/monitor.(*Monitor).openRotation\n\tmonitor/buggy.go:33\n"
     ));
     assert!(dump.contains(
-        "goroutine 2 [IO wait, 20 minutes]:\nleakscope/monitor.(*Stream).handler(container=0, rotation=1)"
+        "goroutine 2 [select, 20 minutes]:\nnet/http.(*persistConn).readLoop(container=0, rotation=1)\n\tnet/http/transport.go:2616\ncreated by net/http.(*Transport).dialConn\n\tnet/http/transport.go:2123\n"
     ));
+    assert!(dump.contains(
+        "goroutine 3 [select, 20 minutes]:\nnet/http.(*persistConn).writeLoop(container=0, rotation=1)\n\tnet/http/transport.go:2833\ncreated by net/http.(*Transport).dialConn\n\tnet/http/transport.go:2124\n"
+    ));
+    assert_eq!(dump.matches("net/http.(*persistConn).readLoop(").count(), 5);
     assert_eq!(
-        dump.matches("leakscope/monitor.(*Stream).handler(").count(),
-        10
+        dump.matches("net/http.(*persistConn).writeLoop(").count(),
+        5
+    );
+    assert_eq!(
+        dump.matches("leakscope/monitor.(*Monitor).reader(").count(),
+        5
     );
 }
 
@@ -100,35 +115,91 @@ fn the_fixed_program_closes_failed_streams_and_moves_on() {
     assert_eq!(closed, 4);
 }
 
+/// The line (from 1) of `source` on which `text` first appears.
+fn line_in(source: &str, text: &str) -> usize {
+    let at = source.find(text).expect("the line is in the Go source");
+    source[..at].matches('\n').count() + 1
+}
+
 #[test]
 fn a_grouped_dump_counts_identical_stacks() {
     let t = simulate(&one_container(1.0), Program::BUGGY).unwrap();
     let dump = t.dump(t.end(), None, DumpFormat::Grouped).unwrap();
-    // Function names, files and lines as real Go prints them for
-    // go/monitor (the Go tests run that very file).
-    let expected = "\
+    // Function names, files and lines as real Go 1.27.3 prints them for
+    // go/monitor (the Go tests run that very file) and for a net/http
+    // client's stream: the readers blocked in the socket read under the
+    // response body's scanner, a stream's two connection loops apart.
+    let (next, read_line) = (
+        line_in(
+            include_str!("../../../go/monitor/live.go"),
+            "if !s.lines.Scan() {",
+        ),
+        line_in(
+            include_str!("../../../go/monitor/stream.go"),
+            "return s.src.Next(s.closed)",
+        ),
+    );
+    let expected = format!(
+        "\
 goroutine profile: total 16
-8 @ handler [IO wait] (left behind with their reader)
-#\tleakscope/monitor.(*Stream).handler\tmonitor/stream.go:68
-#\tcreated by leakscope/monitor.OpenStream.func1\tmonitor/stream.go:50
-
 4 @ reader [IO wait] (left behind: stream failed, never closed)
+#\tnet.(*netFD).Read\tnet/fd_posix.go:68
+#\tnet.(*conn).Read\tnet/net.go:196
+#\tnet/http.(*persistConn).Read\tnet/http/transport.go:2300
+#\tbufio.(*Reader).fill\tbufio/bufio.go:113
+#\tbufio.(*Reader).ReadSlice\tbufio/bufio.go:377
+#\tnet/http/internal.readChunkLine\tnet/http/internal/chunked.go:156
+#\tnet/http/internal.(*chunkedReader).beginChunk\tnet/http/internal/chunked.go:49
+#\tnet/http/internal.(*chunkedReader).Read\tnet/http/internal/chunked.go:125
+#\tnet/http.(*body).readLocked\tnet/http/transfer.go:864
+#\tnet/http.(*body).Read\tnet/http/transfer.go:856
+#\tnet/http.(*bodyEOFSignal).Read\tnet/http/transport.go:3261
+#\tbufio.(*Scanner).Scan\tbufio/scan.go:219
+#\tleakscope/monitor.(*httpSource).Next\tmonitor/live.go:{next}
+#\tleakscope/monitor.(*Stream).ReadLine\tmonitor/stream.go:{read_line}
 #\tleakscope/monitor.(*Monitor).reader\tmonitor/buggy.go:52
 #\tcreated by leakscope/monitor.(*Monitor).openRotation\tmonitor/buggy.go:33
 
-2 @ handler [IO wait] (the current stream's connection loops)
-#\tleakscope/monitor.(*Stream).handler\tmonitor/stream.go:68
-#\tcreated by leakscope/monitor.OpenStream.func1\tmonitor/stream.go:50
+4 @ handler [select] (left behind with their reader)
+#\tnet/http.(*persistConn).readLoop\tnet/http/transport.go:2616
+#\tcreated by net/http.(*Transport).dialConn\tnet/http/transport.go:2123
+
+4 @ handler [select] (left behind with their reader)
+#\tnet/http.(*persistConn).writeLoop\tnet/http/transport.go:2833
+#\tcreated by net/http.(*Transport).dialConn\tnet/http/transport.go:2124
 
 1 @ heartbeat [select]
 #\tleakscope/monitor.(*Monitor).heartbeat\tmonitor/buggy.go:65
 #\tcreated by leakscope/monitor.(*Monitor).monitorContainer\tmonitor/buggy.go:21
 
 1 @ reader [IO wait] (current rotation)
+#\tnet.(*netFD).Read\tnet/fd_posix.go:68
+#\tnet.(*conn).Read\tnet/net.go:196
+#\tnet/http.(*persistConn).Read\tnet/http/transport.go:2300
+#\tbufio.(*Reader).fill\tbufio/bufio.go:113
+#\tbufio.(*Reader).ReadSlice\tbufio/bufio.go:377
+#\tnet/http/internal.readChunkLine\tnet/http/internal/chunked.go:156
+#\tnet/http/internal.(*chunkedReader).beginChunk\tnet/http/internal/chunked.go:49
+#\tnet/http/internal.(*chunkedReader).Read\tnet/http/internal/chunked.go:125
+#\tnet/http.(*body).readLocked\tnet/http/transfer.go:864
+#\tnet/http.(*body).Read\tnet/http/transfer.go:856
+#\tnet/http.(*bodyEOFSignal).Read\tnet/http/transport.go:3261
+#\tbufio.(*Scanner).Scan\tbufio/scan.go:219
+#\tleakscope/monitor.(*httpSource).Next\tmonitor/live.go:{next}
+#\tleakscope/monitor.(*Stream).ReadLine\tmonitor/stream.go:{read_line}
 #\tleakscope/monitor.(*Monitor).reader\tmonitor/buggy.go:52
 #\tcreated by leakscope/monitor.(*Monitor).openRotation\tmonitor/buggy.go:33
 
-";
+1 @ handler [select] (the current stream's connection loops)
+#\tnet/http.(*persistConn).readLoop\tnet/http/transport.go:2616
+#\tcreated by net/http.(*Transport).dialConn\tnet/http/transport.go:2123
+
+1 @ handler [select] (the current stream's connection loops)
+#\tnet/http.(*persistConn).writeLoop\tnet/http/transport.go:2833
+#\tcreated by net/http.(*Transport).dialConn\tnet/http/transport.go:2124
+
+"
+    );
     assert_eq!(dump, expected);
 }
 
@@ -244,9 +315,9 @@ fn wait_timeout_moves_the_leak_into_helpers() {
         (7, 3, 0)
     );
     let dump = t.dump(t.end(), Some(0), DumpFormat::Grouped).unwrap();
-    assert!(
-        dump.contains("3 @ helper [semacquire] (timed wait's helper, blocked in Wait for good)")
-    );
+    assert!(dump.contains(
+        "3 @ helper [sync.WaitGroup.Wait] (timed wait's helper, blocked in Wait for good)"
+    ));
     assert!(dump.contains("leakscope/monitor.(*Monitor).rotate.func1\tmonitor/wait_timeout.go:"));
 }
 

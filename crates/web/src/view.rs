@@ -199,7 +199,7 @@ fn counter_row(e: &Event) -> Option<CounterRow> {
         ),
         EventKind::RotationDue { .. } => None,
         EventKind::StreamFailed { .. } => row(
-            format!("stream #{n} failed: reader #{n} and its handlers stuck in IO wait"),
+            format!("stream #{n} failed: reader #{n} stuck in IO wait, its handlers in select"),
             None,
             None,
             Mood::Bad,

@@ -251,7 +251,7 @@ pub fn Story() -> Html {
                 <p>{ "The reader calls " }<code>{ "Done()" }</code>{ " and the counter falls to 1 — not 0: the heartbeat holds the group and never calls " }
                    <code>{ "Done()" }</code>{ ", because it never ends. " }<code>{ "Wait()" }</code>{ " blocks for good, and the container opens no further rotation: its logs stop being read." }</p>
                 <p>{ format!(
-                    "In FASE 3 all {} containers are stuck this way from minute {}, yet the count does not grow: it falls, from {} to {} goroutines, because each stuck container has closed its stream (the reader and its {} handler(s) exit) and holds only its heartbeat and the goroutine blocked in Wait(). The check passes: the monitor passes because it stopped monitoring. A goroutine dump of container 0 at {} shows the blocked rotate() in semacquire:",
+                    "In FASE 3 all {} containers are stuck this way from minute {}, yet the count does not grow: it falls, from {} to {} goroutines, because each stuck container has closed its stream (the reader and its {} handler(s) exit) and holds only its heartbeat and the goroutine blocked in Wait(). The check passes: the monitor passes because it stopped monitoring. A goroutine dump of container 0 at {} shows the blocked rotate() in sync.WaitGroup.Wait:",
                     f3_end.stalled_containers, f3.rotation_secs / 60, int(r.fase3.samples()[0].goroutines), int(f3_end.goroutines), f3.goroutines_per_reader - 1, Time::from_minutes(f3.minutes.into())) }</p>
                 <pre class="dump-text small">{ dump }</pre>
             </section>

@@ -322,6 +322,7 @@ func liveRun(t *testing.T, list *FaultList) (leaked int, site string, count int)
 		}
 	}()
 	m := New(docker, list.IDs(), clock.Secs(float64(sc.RotationSecs)), clock.Secs(float64(sc.HeartbeatSecs)), out)
+	m.ScaleTimeout(clock.Minute)
 	m.Start()
 	time.Sleep(time.Duration(sc.Minutes) * clock.Minute)
 

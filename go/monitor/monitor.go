@@ -32,13 +32,15 @@ type Monitor struct {
 	beat         time.Duration // the heartbeat's period
 	out          chan<- string // where readers send the lines they read
 	containers   []*container
-	streamErrors atomic.Int64 // rotations that found their stream failed
+	streamErrors atomic.Int64  // rotations that found their stream failed
+	waitTimeout  time.Duration // how long wait-timeout's rotate() waits: 10 s
 }
 
 // New returns a monitor of the containers ids, not yet started.
 func New(docker Docker, ids []string, rotation, beat time.Duration, out chan<- string) *Monitor {
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Monitor{ctx: ctx, cancel: cancel, docker: docker, rotation: rotation, beat: beat, out: out}
+	m := &Monitor{ctx: ctx, cancel: cancel, docker: docker, rotation: rotation, beat: beat, out: out,
+		waitTimeout: 10 * time.Second}
 	for _, id := range ids {
 		m.containers = append(m.containers, &container{id: id})
 	}
@@ -54,6 +56,12 @@ func (m *Monitor) Start() {
 			m.monitorContainer(c)
 		})
 	}
+}
+
+// ScaleTimeout makes the programs' own fixed durations (wait-timeout's
+// 10 s) last their share of a scaled clock's minute.
+func (m *Monitor) ScaleTimeout(minute time.Duration) {
+	m.waitTimeout = time.Duration(float64(m.waitTimeout) * float64(minute) / float64(time.Minute))
 }
 
 // StreamErrors is how many rotations found their stream failed.

@@ -8,8 +8,6 @@ import (
 )
 
 // Wait-timeout: one WaitGroup, always close, and wait with a timeout.
-const waitTimeout = 10 * time.Second
-
 type container struct {
 	id     string
 	wg     sync.WaitGroup // the heartbeat AND every reader
@@ -49,7 +47,7 @@ func (m *Monitor) rotate(c *container, s *Stream, n int) {
 	}()
 	select {
 	case <-done:
-	case <-time.After(waitTimeout): // give up; this helper stays blocked
+	case <-time.After(m.waitTimeout): // 10 s: give up; this helper stays blocked
 	}
 	m.openRotation(c, n+1)
 }

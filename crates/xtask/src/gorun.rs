@@ -275,6 +275,107 @@ pub fn go_detect(ctx: &mut crate::tools::Ctx, run: &GoRun) -> Result<()> {
     }
 }
 
+/// The arguments of `go-serve`: one program, the live run's own flags, the
+/// scenario flags for `leakscope faults`.
+#[derive(Debug, Default, PartialEq)]
+pub struct GoServe {
+    /// The scenario flags, as given.
+    pub scenario: Vec<String>,
+    /// The program's build tag.
+    pub tag: &'static str,
+    /// `-minute`, `-listen`, `-duration` for the program, as given.
+    pub live: Vec<String>,
+}
+
+/// Parses `go-serve`'s arguments: `--program NAME` (one), `--minute D`,
+/// `--listen ADDR`, `--duration D`, and the CLI's scenario flags.
+pub fn parse_serve(args: &[String]) -> std::result::Result<GoServe, String> {
+    let mut serve = GoServe::default();
+    let mut scenario = Vec::new();
+    let mut program = None;
+    let mut args = args.iter().skip_while(|a| *a == "--");
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next().cloned())
+                .ok_or_else(|| format!("`{name}` needs a value"))
+        };
+        match flag {
+            "--program" => program = Some(value("--program")?),
+            "--minute" | "--listen" | "--duration" => {
+                let v = value(flag)?;
+                serve.live.push(format!("-{}", &flag[2..]));
+                serve.live.push(v);
+            }
+            _ => {
+                scenario.push(arg.clone());
+                if inline.is_none()
+                    && arg.starts_with("--")
+                    && let Some(v) = args.next()
+                {
+                    scenario.push(v.clone());
+                }
+            }
+        }
+    }
+    let program = program.ok_or("`--program NAME` is required (one program)")?;
+    let tags = tags(&program)?;
+    let [tag] = tags[..] else {
+        return Err(format!(
+            "`--program {program}` names more than one program; go-serve runs one"
+        ));
+    };
+    serve.tag = tag;
+    serve.scenario = scenario;
+    Ok(serve)
+}
+
+/// `cargo xtask go-serve -- FLAGS`: one program live on real sockets, with
+/// pprof and `/metrics`, until stopped.
+pub fn go_serve(ctx: &mut crate::tools::Ctx, serve: &GoServe) -> Result<()> {
+    crate::tools::ensure(ctx, &crate::tools::for_go(&ctx.root))?;
+    let root = ctx.root.clone();
+    let leakscope = leakscope(&root)?;
+    let dir = work_dir(&root);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", dir.display())))?;
+    let mut faults = Command::new(&leakscope);
+    faults
+        .arg("faults")
+        .args(&serve.scenario)
+        .args(["--format", "json"]);
+    let list = output(
+        faults,
+        &format!("leakscope faults {}", serve.scenario.join(" ")),
+    )?;
+    let list_path = dir.join(format!("serve-{}-faults.json", serve.tag));
+    std::fs::write(&list_path, list)
+        .map_err(|e| crate::cmd::Error(format!("writing {}: {e}", list_path.display())))?;
+    let bin = root.join(format!("target/go/bin/serve-{}", serve.tag));
+    let mut build = command(&root);
+    build
+        .args(["build", "-tags", serve.tag, "-o"])
+        .arg(&bin)
+        .arg("./cmd/serve");
+    output(build, &format!("go build -tags {} ./cmd/serve", serve.tag))?;
+    let status = Command::new(&bin)
+        .arg("-faults")
+        .arg(&list_path)
+        .args(&serve.live)
+        .status()
+        .map_err(|e| crate::cmd::Error(format!("{} could not start: {e}", bin.display())))?;
+    if status.success() {
+        Ok(())
+    } else {
+        fail(format!("serve-{} ended with {status}", serve.tag))
+    }
+}
+
 /// `cargo xtask go-run -- FLAGS`: the report of the Go runs on standard
 /// output, as `leakscope sim` prints its own.
 pub fn go_run(ctx: &mut crate::tools::Ctx, run: &GoRun) -> Result<()> {
@@ -425,6 +526,27 @@ mod tests {
         assert_eq!(run.tags, vec!["close_only", "fixed"]);
         assert!(run.against_sim);
         assert_eq!(parse(&[]).unwrap().tags, vec!["buggy", "fixed"]);
+    }
+
+    #[test]
+    fn go_serve_takes_one_program_and_passes_the_live_flags_on() {
+        let s = parse_serve(&args(
+            "-- --program close-only --preset fase6 --minute 200ms --listen=127.0.0.1:7000",
+        ))
+        .unwrap();
+        assert_eq!(s.tag, "close_only");
+        assert_eq!(s.scenario, args("--preset fase6"));
+        assert_eq!(s.live, args("-minute 200ms -listen 127.0.0.1:7000"));
+        assert!(
+            parse_serve(&args("--preset fase6"))
+                .unwrap_err()
+                .contains("required")
+        );
+        assert!(
+            parse_serve(&args("--program all"))
+                .unwrap_err()
+                .contains("one")
+        );
     }
 
     #[test]

@@ -41,6 +41,12 @@ Commands:
                     --stop-at, …), --program LIST (default buggy,fixed),
                     --format table|json, --against-sim (exit 1 when a
                     run differs from `leakscope sim`)
+  go-serve -- --program NAME [FLAGS] [--minute 200ms] [--listen ADDR]
+                    [--duration D]
+                    one program live: real goroutines on a scaled real
+                    clock, real TCP log streams that go half-open on the
+                    scenario's faults, net/http/pprof and /metrics on
+                    ADDR (default 127.0.0.1:6060) until Ctrl-C
   go-detect -- FLAGS
                     which leak detector catches each program, measured by
                     the Go tests (fake clock, and real sockets) beside
@@ -79,6 +85,7 @@ enum Task {
     Bench,
     GoRun(gorun::GoRun),
     GoDetect(gorun::GoRun),
+    GoServe(gorun::GoServe),
 }
 
 /// Parses the arguments after `cargo xtask`; `Err` is a one-line usage error.
@@ -91,6 +98,7 @@ fn parse(args: &[String]) -> std::result::Result<Task, String> {
         "test" => return parse_test(rest),
         "go-run" => return gorun::parse(rest).map(Task::GoRun),
         "go-detect" => return gorun::parse(rest).map(Task::GoDetect),
+        "go-serve" => return gorun::parse_serve(rest).map(Task::GoServe),
         "setup" => Task::Setup,
         "dist" => Task::Dist,
         "bench" => Task::Bench,
@@ -163,6 +171,7 @@ fn run(task: Task) -> Result<()> {
         Task::Dist => serve::dist(&mut ctx),
         Task::GoRun(run) => gorun::go_run(&mut ctx, &run),
         Task::GoDetect(run) => gorun::go_detect(&mut ctx, &run),
+        Task::GoServe(serve) => gorun::go_serve(&mut ctx, &serve),
         Task::Bench => {
             Cmd::cargo(["bench", "-p", "leakscope-sim", "--bench", "engine"]).run()?;
             for (package, example) in [

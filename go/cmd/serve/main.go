@@ -12,12 +12,15 @@
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	_ "net/http/pprof"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime"
 	"strings"
@@ -33,7 +36,15 @@ func main() {
 	minute := flag.Duration("minute", 200*time.Millisecond, "how long one virtual minute lasts")
 	listen := flag.String("listen", "127.0.0.1:6060", "address of the debug server (pprof, /metrics)")
 	duration := flag.Duration("duration", 0, "stop after this long (0: until SIGINT or SIGTERM)")
+	logServer := flag.Bool("log-server", false, "serve the log streams only, print their address, and run until standard input closes (how serve starts its log server, in a process of its own)")
 	flag.Parse()
+	if *logServer {
+		if err := serveLogs(*faults, *minute); err != nil {
+			fmt.Fprintf(os.Stderr, "serve -log-server: %v\n", err)
+			os.Exit(2)
+		}
+		return
+	}
 	if err := run(*faults, *minute, *listen, *duration); err != nil {
 		fmt.Fprintf(os.Stderr, "serve: %v\n", err)
 		os.Exit(2)
@@ -55,12 +66,14 @@ func run(faults string, minute time.Duration, listen string, duration time.Durat
 	if err != nil {
 		return fmt.Errorf("-listen %s: %w", listen, err)
 	}
-	logs, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("log server: %w", err)
-	}
 	clock := monitor.Clock{Minute: minute}
-	go http.Serve(logs, monitor.NewLogServer(list, clock))
+	// The log server runs in a process of its own, as a Docker engine
+	// does: this process's goroutine profile is the monitor's alone.
+	logs, stopLogs, err := startLogServer(faults, minute)
+	if err != nil {
+		return err
+	}
+	defer stopLogs()
 
 	var lines atomic.Int64
 	out := make(chan string, 1024)
@@ -70,8 +83,9 @@ func run(faults string, minute time.Duration, listen string, duration time.Durat
 		}
 	}()
 	sc := list.Scenario
-	docker := monitor.NewHTTPDocker("http://"+logs.Addr().String(), monitor.IdleAfter(clock, sc.LinesPerMin))
+	docker := monitor.NewHTTPDocker("http://"+logs, monitor.IdleAfter(clock, sc.LinesPerMin))
 	m := monitor.New(docker, list.IDs(), clock.Secs(float64(sc.RotationSecs)), clock.Secs(float64(sc.HeartbeatSecs)), out)
+	m.ScaleTimeout(minute)
 
 	http.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
@@ -99,4 +113,52 @@ func run(faults string, minute time.Duration, listen string, duration time.Durat
 	}
 	fmt.Fprintf(os.Stderr, "serve: stopping with %d goroutines, %d lines read\n", runtime.NumGoroutine(), lines.Load())
 	return nil
+}
+
+// serveLogs is the log server process: the address on standard output,
+// then the streams until standard input closes.
+func serveLogs(faults string, minute time.Duration) error {
+	list, err := monitor.ReadFaultList(faults)
+	if err != nil {
+		return err
+	}
+	addr, err := monitor.ListenLogs(list, monitor.Clock{Minute: minute})
+	if err != nil {
+		return err
+	}
+	fmt.Println(addr)
+	io.Copy(io.Discard, os.Stdin)
+	return nil
+}
+
+// startLogServer starts this program again as the log server and returns
+// its address and how to stop it.
+func startLogServer(faults string, minute time.Duration) (string, func(), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(exe, "-log-server", "-faults", faults, "-minute", minute.String())
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("log server: %w", err)
+	}
+	addr, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		return "", nil, fmt.Errorf("log server: no address: %w", err)
+	}
+	return strings.TrimSpace(addr), func() {
+		stdin.Close()
+		cmd.Process.Kill()
+		cmd.Wait()
+	}, nil
 }

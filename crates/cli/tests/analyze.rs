@@ -150,7 +150,7 @@ fn an_older_dump_names_the_groups_that_grew() {
         "{text}"
     );
     assert!(text.contains("count  old  growth  state"), "{text}");
-    assert!(text.contains("\n- leakscope/monitor.(*Monitor).rotate.func1 grew from 275 to 605 (+330) created by leakscope/monitor.(*Monitor).rotate at monitor/wait_timeout.go:46\n"), "{text}");
+    assert!(text.contains("\n- leakscope/monitor.(*Monitor).rotate.func1 grew from 275 to 605 (+330) created by leakscope/monitor.(*Monitor).rotate at monitor/wait_timeout.go:44\n"), "{text}");
     let json: Value =
         serde_json::from_str(&ok(&["analyze", &old, &new, "--format", "json"])).unwrap();
     assert_eq!(json["suspects"][0]["kind"], "growth");

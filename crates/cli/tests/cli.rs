@@ -53,10 +53,11 @@ fn sim_table_shows_the_fase6_timeline_and_both_verdicts() {
             .collect()
     };
     assert_eq!(words("minute "), ["buggy", "fixed"]);
-    assert_eq!(words("0 "), ["110", "110"]);
-    assert_eq!(words("58 ")[1], "110");
+    // 55 × (heartbeat + reader + the stream's 2 handlers).
+    assert_eq!(words("0 "), ["220", "220"]);
+    assert_eq!(words("58 ")[1], "220");
     assert_eq!(words("verdict "), ["leak", "pass"]);
-    assert_eq!(words("limit "), ["226", "226"]);
+    assert_eq!(words("limit "), ["336", "336"]);
     assert_eq!(words("stalled containers ")[1], "0");
     assert_eq!(words("leaked readers ")[1], "0");
     for m in (0..=50).step_by(10) {
@@ -92,7 +93,7 @@ fn sim_table_has_a_column_per_program_and_tells_what_stop_did() {
         row("minute "),
         ["buggy", "close-only", "wait-timeout", "fixed"]
     );
-    assert_eq!(row("20 "), ["755", "110", "275", "110"]);
+    assert_eq!(row("20 "), ["861", "110", "385", "220"]);
     assert_eq!(row("58 "), ["965", "0", "0", "0"]);
     assert_eq!(
         row("Stop() "),
@@ -183,7 +184,7 @@ fn sim_json_is_one_report_with_the_documented_keys() {
         ] {
             assert!(samples[0].get(key).is_some(), "sample lacks {key}");
         }
-        assert_eq!(samples[0]["goroutines"], 110);
+        assert_eq!(samples[0]["goroutines"], 220);
         assert!(run.get("stop").is_none(), "no Stop() without --stop-at");
     }
     // The targets for the fixes people try.
@@ -236,8 +237,8 @@ fn sim_csv_has_a_row_per_program_and_minute() {
     assert!(lines[0].starts_with(
         "program,minute,goroutines,system,heartbeat,reader,handler,waiter,helper,leaked_readers,stalled_containers,lines_read,silent_containers,"
     ));
-    assert!(lines[1].starts_with("buggy,0,110,"));
-    assert!(lines[60].starts_with("fixed,0,110,"));
+    assert!(lines[1].starts_with("buggy,0,220,"));
+    assert!(lines[60].starts_with("fixed,0,220,"));
 
     let text = ok(&[
         "sim",
@@ -257,7 +258,7 @@ fn dump_shows_the_leaked_goroutines_in_both_debug_levels() {
     assert!(full.starts_with("goroutine 1 ["));
     assert!(full.contains("[IO wait, 53 minutes]"));
     let grouped = ok(&["dump", "--at", "58", "--debug", "1"]);
-    assert!(grouped.starts_with("goroutine profile: total 1856"));
+    assert!(grouped.starts_with("goroutine profile: total 1958"));
     let one = ok(&[
         "dump",
         "--program",
@@ -269,7 +270,8 @@ fn dump_shows_the_leaked_goroutines_in_both_debug_levels() {
         "--debug",
         "1",
     ]);
-    assert!(one.starts_with("goroutine profile: total 2\n"));
+    // Heartbeat, reader and the stream's read and write loops.
+    assert!(one.starts_with("goroutine profile: total 4\n"));
     let helpers = ok(&[
         "dump",
         "--program",

@@ -199,7 +199,7 @@ impl Event {
             }
             EventKind::RotationDue { .. } => format!("container {c}: rotation {n} due"),
             EventKind::StreamFailed { handlers, .. } => format!(
-                "container {c}: rotation {n} stream failed — reader and {handlers} stream handler(s) stuck in IO wait"
+                "container {c}: rotation {n} stream failed — reader stuck in IO wait, its {handlers} connection loop(s) with it"
             ),
             EventKind::WaitSkipped { .. } => format!(
                 "container {c}: Wait() skipped after the error — reader {n} left behind in IO wait"

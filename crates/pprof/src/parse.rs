@@ -460,7 +460,11 @@ fn grouped(lines: &mut Lines<'_>, format: Format, total: u64) -> Result<Dump, Pa
             lines.cut_after(m)?;
             grouped_line(m, l, &mut record)?;
         }
-        if record.frames.is_empty() {
+        // Real Go prints a group whose only frame is runtime-internal (a
+        // goroutine not yet running: `1 @ 0x493e41`) with no frame line; a
+        // blank line must still close it, or the input was cut.
+        let frameless_ok = pcs && lines.peek().is_some();
+        if record.frames.is_empty() && !frameless_ok {
             return Err(match lines.peek() {
                 Some((m, l)) => ParseError::at(m, "a frame `#\\t0x…\\tpkg.fn+0x…\\tfile.go:N`", l),
                 None => ParseError::at_end(n + 1, "a frame `#\\t0x…\\tpkg.fn+0x…\\tfile.go:N`"),

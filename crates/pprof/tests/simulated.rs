@@ -319,3 +319,81 @@ fn a_simulated_dump_groups_as_the_live_go_dump_of_the_same_program() {
     };
     assert_eq!(stack(&sim), stack(&real));
 }
+
+/// The program's groups of a dump, with their counts: goroutines whose
+/// blocking function is one of the program's (or net/http's loops under
+/// it), labelled with a container in a real dump.
+fn program_counts(
+    dump: &leakscope_pprof::Dump,
+    labelled: bool,
+) -> std::collections::BTreeMap<(String, String), u64> {
+    let mut out = std::collections::BTreeMap::new();
+    for r in &dump.records {
+        if labelled && !r.labels.contains_key("container") {
+            continue;
+        }
+        let Some(f) = blocking_frame(&r.frames) else {
+            continue;
+        };
+        let ours = f.function.starts_with("leakscope/monitor.(*Monitor).")
+            || f.function.starts_with("net/http.(*persistConn).")
+            || f.function == "net.(*netFD).Read";
+        if ours {
+            *out.entry((r.state.clone().unwrap_or_default(), f.function.clone()))
+                .or_insert(0) += r.count;
+        }
+    }
+    out
+}
+
+#[test]
+fn close_only_and_wait_timeout_dumps_group_as_their_live_go_dumps() {
+    // `cargo xtask go-capture -- --program NAME --at 15 --preset fase6`:
+    // real Go 1.27.3, live on loopback sockets, one minute = 200 ms.
+    let real = |name: &str| {
+        let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+        parse(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    };
+    let key = |s: &str, f: &str| (s.to_owned(), f.to_owned());
+
+    // close-only at minute 15: every container stalled since minute 5,
+    // streams closed, heartbeat and rotate() only — in both.
+    let live = program_counts(&real("go1.27-live-close-only-m15-debug2.txt"), true);
+    let sim = program_counts(
+        &dump(&trace(Program::CLOSE_ONLY), 15, DumpFormat::Full),
+        false,
+    );
+    let waiters = key("sync.WaitGroup.Wait", "leakscope/monitor.(*Monitor).rotate");
+    assert_eq!((live[&waiters], sim[&waiters]), (55, 55));
+    assert_eq!(
+        live.keys().collect::<Vec<_>>(),
+        sim.keys().collect::<Vec<_>>()
+    );
+
+    // wait-timeout at minute 15: streams open (reader, read and write
+    // loops), helpers blocked in Wait() — the same groups in both.
+    let live = program_counts(&real("go1.27-live-wait-timeout-m15-debug2.txt"), true);
+    let sim = program_counts(
+        &dump(&trace(Program::WAIT_TIMEOUT), 15, DumpFormat::Full),
+        false,
+    );
+    let helpers = key(
+        "sync.WaitGroup.Wait",
+        "leakscope/monitor.(*Monitor).rotate.func1",
+    );
+    assert!(
+        live[&helpers] >= 55 && sim[&helpers] >= 55,
+        "{live:?} {sim:?}"
+    );
+    for k in [
+        key("IO wait", "net.(*netFD).Read"),
+        key("select", "net/http.(*persistConn).readLoop"),
+        key("select", "net/http.(*persistConn).writeLoop"),
+        helpers,
+    ] {
+        assert!(
+            live.contains_key(&k) && sim.contains_key(&k),
+            "{k:?}: {live:?} {sim:?}"
+        );
+    }
+}

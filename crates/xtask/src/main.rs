@@ -7,8 +7,10 @@
 //! - `serve`: `serve` and `dist` (Trunk);
 //! - `engine`: the Docker engine for the real monitor's tests;
 //! - `go`: Go 1.27.3's environment and the `go` step (the Go module `go/`);
-//! - `gorun`: `go-run` and the Go-equals-simulation check of the `go` step.
+//! - `gorun`: `go-run` and the Go-equals-simulation check of the `go` step;
+//! - `capture`: `go-capture`, real dumps of the live Go programs.
 
+mod capture;
 mod cmd;
 mod engine;
 mod go;
@@ -47,6 +49,11 @@ Commands:
                     clock, real TCP log streams that go half-open on the
                     scenario's faults, net/http/pprof and /metrics on
                     ADDR (default 127.0.0.1:6060) until Ctrl-C
+  go-capture -- --program NAME --at M[,M…] [FLAGS] [--minute-ms 200]
+                    [--out DIR]
+                    real debug=1, debug=2 and goroutineleak dumps of one
+                    program live at those virtual minutes (default into
+                    crates/pprof/tests/data, paths made machine-neutral)
   go-detect -- FLAGS
                     which leak detector catches each program, measured by
                     the Go tests (fake clock, and real sockets) beside
@@ -86,6 +93,7 @@ enum Task {
     GoRun(gorun::GoRun),
     GoDetect(gorun::GoRun),
     GoServe(gorun::GoServe),
+    GoCapture(capture::Capture),
 }
 
 /// Parses the arguments after `cargo xtask`; `Err` is a one-line usage error.
@@ -99,6 +107,7 @@ fn parse(args: &[String]) -> std::result::Result<Task, String> {
         "go-run" => return gorun::parse(rest).map(Task::GoRun),
         "go-detect" => return gorun::parse(rest).map(Task::GoDetect),
         "go-serve" => return gorun::parse_serve(rest).map(Task::GoServe),
+        "go-capture" => return capture::parse(rest).map(Task::GoCapture),
         "setup" => Task::Setup,
         "dist" => Task::Dist,
         "bench" => Task::Bench,
@@ -172,6 +181,7 @@ fn run(task: Task) -> Result<()> {
         Task::GoRun(run) => gorun::go_run(&mut ctx, &run),
         Task::GoDetect(run) => gorun::go_detect(&mut ctx, &run),
         Task::GoServe(serve) => gorun::go_serve(&mut ctx, &serve),
+        Task::GoCapture(c) => capture::run(&mut ctx, &c),
         Task::Bench => {
             Cmd::cargo(["bench", "-p", "leakscope-sim", "--bench", "engine"]).run()?;
             for (package, example) in [

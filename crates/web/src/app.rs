@@ -266,7 +266,7 @@ pub fn App(props: &AppProps) -> Html {
                           scope={state.dump_scope} program={state.dump_program} dispatch={dispatch.clone()} />
                 </section>
                 <section id="numbers" class="story-section numbers-section">
-                    <h2><span class="num" aria-hidden="true">{ "8" }</span>{ "For readers of the seed document: its numbers" }</h2>
+                    <h2><span class="num" aria-hidden="true">{ "9" }</span>{ "For readers of the seed document: its numbers" }</h2>
                     <p>{ "The lesson ends above. What follows audits the seed document's own arithmetic against the model, for those who read that document." }</p>
                     <details class="audit">
                     <summary>{ "Show its \"mathematical proof\" and timelines, recomputed from the run above" }</summary>

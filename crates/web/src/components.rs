@@ -5,6 +5,7 @@
 mod canvas;
 mod code;
 mod controls;
+mod detectors;
 mod dump;
 mod fixes;
 mod gallery;
@@ -19,7 +20,8 @@ mod story;
 pub use canvas::{ChartCanvas, HeatCanvas, LanesCanvas, LanesLegend};
 pub use code::CodePane;
 pub use controls::Controls;
-pub use dump::Dump;
+pub use detectors::Detectors;
+pub use dump::{Dump, REAL_BUGGY_EXCERPT};
 pub use fixes::Fixes;
 pub use gallery::Gallery;
 pub use minichart::{Measure, MiniChart};

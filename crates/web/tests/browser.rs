@@ -2,13 +2,15 @@
 //! through `wasm-bindgen-test-runner`): URL round trip (programs in the
 //! panes included), bad parameters, scrubbing, stepping back and forth, the
 //! contract `data-testid`s of the panes and of every program's gallery card,
-//! the pickers, and `Stop()`.
+//! the pickers, `Stop()`, the detector matrix (every cell `detect()`'s)
+//! and the real dump's excerpt beside the simulated one.
 
 #![cfg(target_arch = "wasm32")]
 
 use std::rc::Rc;
 use std::time::Duration;
 
+use leakscope_sim::detect::{Detector, detect};
 use leakscope_sim::{Group, Param, Permalink, Preset, Program, Scenario, Time, simulate};
 use leakscope_web::{Action, App, AppProps, AppState};
 use wasm_bindgen::JsCast;
@@ -329,4 +331,53 @@ async fn a_card_and_a_picker_change_the_panes_and_stop_is_told() {
     wait_pane(&root, "right", "buggy").await;
     let hangs = text(&root, "stop-buggy");
     assert!(hangs.contains("hangs"), "{hangs}");
+}
+
+/// The matrix's 4 × 6 cells as rendered equal the core's `detect()`, on
+/// FASE 6 and, after the toggle, on FASE 3.
+#[wasm_bindgen_test]
+async fn the_detector_matrix_is_the_cores() {
+    let root = mount("preset=fase6&t=0");
+    root.set_id("detectors-test");
+    settle().await;
+    for preset in [Preset::Fase6, Preset::Fase3] {
+        if preset == Preset::Fase3 {
+            click(&root, "detect-preset-fase3");
+            for _ in 0..100 {
+                if attr(&root, "detect-matrix", "data-preset") == "fase3" {
+                    break;
+                }
+                yew::platform::time::sleep(Duration::from_millis(30)).await;
+            }
+        }
+        assert_eq!(attr(&root, "detect-matrix", "data-preset"), preset.name());
+        let cells = root
+            .query_selector_all("[data-testid=\"detect-matrix\"] td.cell")
+            .unwrap();
+        assert_eq!(
+            cells.length() as usize,
+            Program::ALL.len() * Detector::ALL.len()
+        );
+        let s = preset.scenario();
+        for p in Program::ALL {
+            for d in detect(&s, p).unwrap() {
+                let id = format!("detect-{p}-{}", d.detector);
+                assert_eq!(
+                    attr(&root, &id, "data-caught"),
+                    d.caught.to_string(),
+                    "{preset:?} {id}"
+                );
+                assert_eq!(attr(&root, &id, "title"), d.evidence, "{id}");
+                let word = if d.caught { "caught" } else { "missed" };
+                assert!(text(&root, &id).contains(word), "{id}");
+            }
+            assert!(
+                text(&root, &format!("detect-reasons-{p}"))
+                    .contains(&detect(&s, p).unwrap()[0].evidence)
+            );
+        }
+    }
+    let real = text(&root, "real-dump");
+    assert_eq!(real, leakscope_web::components::REAL_BUGGY_EXCERPT);
+    assert!(text(&root, "dump-pair").contains("real Go 1.27.3, live on loopback sockets"));
 }

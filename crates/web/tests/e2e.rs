@@ -3,7 +3,8 @@
 //! play, pause, step, scrub, permalink restore, a bad URL's notice, the
 //! keyboard, the panes' program pickers and the gallery, `Stop()`, the
 //! numbers of the panes and of every program's gallery card against the
-//! core's (and the CLI's) report, and screenshots under
+//! core's (and the CLI's) report, the detector matrix against `detect()`,
+//! and screenshots under
 //! `target/screenshots/` for review.
 //!
 //! Needs `dist/` (`trunk build --release`; `LEAKSCOPE_DIST` points
@@ -486,6 +487,51 @@ async fn wait_pane(c: &Client, side: &str, program: &str) -> Result<()> {
     }
 }
 
+/// The detector matrix (its cells the core's `detect()`, one reasons list
+/// opened) and the dump pair, screenshotted at the window's width; the
+/// matrix fits without sideways scrolling.
+async fn detectors_shots(c: &Client, width: &str) -> Result<()> {
+    let s = Preset::Fase6.scenario();
+    for p in Program::ALL {
+        for d in leakscope_sim::detect::detect(&s, p)? {
+            let id = format!("detect-{p}-{}", d.detector);
+            let cell = c
+                .find(Locator::Css(&format!("[data-testid=\"{id}\"]")))
+                .await?;
+            assert_eq!(
+                cell.attr("data-caught").await?.unwrap_or_default(),
+                d.caught.to_string(),
+                "{id}"
+            );
+        }
+    }
+    let overflow = c
+        .execute(
+            "const t = document.querySelector('.detectors .table-scroll'); \
+             return t.scrollWidth - t.clientWidth",
+            vec![],
+        )
+        .await?;
+    assert!(
+        overflow.as_f64().unwrap_or(0.0) <= 1.0,
+        "the matrix scrolls sideways at {width} px: {overflow}"
+    );
+    c.execute(
+        "document.querySelector('[data-testid=\"detect-reasons-close-only\"]').open = true; \
+         document.getElementById('detectors').scrollIntoView()",
+        vec![],
+    )
+    .await?;
+    shot(c, &format!("detectors-{width}.png")).await?;
+    c.execute(
+        "document.querySelector('[data-testid=\"dump-pair\"]').scrollIntoView()",
+        vec![],
+    )
+    .await?;
+    shot(c, &format!("dump-pair-{width}.png")).await?;
+    Ok(())
+}
+
 async fn run(c: &Client, base: &str) -> Result<()> {
     let fase6 = report(Preset::Fase6);
     let fase3 = report(Preset::Fase3);
@@ -682,6 +728,13 @@ async fn run(c: &Client, base: &str) -> Result<()> {
         .await?;
     shot(c, "bad-url-notice.png").await?;
 
+    // Which tool would have caught it, and the real dump beside the
+    // simulated one, at 1280 px.
+    c.set_window_size(1280, 1300).await?;
+    c.goto(&format!("{base}?preset=fase6&t=17")).await?;
+    wait_text(c, "clock", |t| t == "17:00").await?;
+    detectors_shots(c, "1280").await?;
+
     // The panic hook: a banner, not a dead page.
     c.goto(&format!("{base}?crash=1")).await?;
     let banner = wait_text(c, "panic", |t| !t.is_empty()).await?;
@@ -706,6 +759,7 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     c.execute("document.getElementById('lab').scrollIntoView()", vec![])
         .await?;
     shot(c, "narrow-375-lab.png").await?;
+    detectors_shots(c, "375").await?;
 
     // `?bench=1`: the budgets measured in this browser, written to the DOM.
     c.set_window_size(1280, 2000).await?;

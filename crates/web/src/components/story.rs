@@ -11,6 +11,8 @@ use leakscope_sim::{
 use yew::prelude::*;
 
 use super::canvas::LanesLegend;
+use super::detectors::Detectors;
+use super::dump::beside_real;
 use super::fixes::Fixes;
 use crate::dom;
 use crate::format::{int, signed};
@@ -253,7 +255,7 @@ pub fn Story() -> Html {
                 <p>{ format!(
                     "In FASE 3 all {} containers are stuck this way from minute {}, yet the count does not grow: it falls, from {} to {} goroutines, because each stuck container has closed its stream (the reader and its {} handler(s) exit) and holds only its heartbeat and the goroutine blocked in Wait(). The check passes: the monitor passes because it stopped monitoring. A goroutine dump of container 0 at {} shows the blocked rotate() in sync.WaitGroup.Wait:",
                     f3_end.stalled_containers, f3.rotation_secs / 60, int(r.fase3.samples()[0].goroutines), int(f3_end.goroutines), f3.goroutines_per_reader - 1, Time::from_minutes(f3.minutes.into())) }</p>
-                <pre class="dump-text small">{ dump }</pre>
+                { beside_real(dump, format!("FASE 3, buggy program, container 0 at {}", Time::from_minutes(f3.minutes.into()))) }
             </section>
 
             <section id="bypass" class="story-section">
@@ -295,6 +297,8 @@ pub fn Story() -> Html {
                     "Same seed, same failed streams: the fixed program holds {} goroutines from minute 0 to minute {} (growth {}/min): {}.",
                     int(f_end.goroutines), f6.minutes, signed(r.fase6_fixed.analysis().growth_per_min, 2), r.fase6_fixed.analysis().verdict) }</p>
             </section>
+
+            <Detectors />
         </article>
     }
 }

@@ -1,0 +1,247 @@
+//! "Which tool would have caught it?": every program of [`Program::ALL`]
+//! against every detector of [`Detector::ALL`], each cell computed in the
+//! browser by [`leakscope_sim::detect::detect`] for FASE 6 (or FASE 3), with
+//! the detection's one-line evidence as the cell's tooltip and in the list
+//! under the matrix.
+//!
+//! Nothing here decides caught or missed: the prose states the lesson for
+//! FASE 6, and a test holds it against the core.
+
+use leakscope_sim::detect::{Detection, Detector, LEAKPROF_THRESHOLD, detect};
+use leakscope_sim::{Preset, Program, Scenario, simulate};
+use yew::prelude::*;
+
+use crate::view::Health;
+
+/// One program's row of the matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The program.
+    pub program: Program,
+    /// Whether the run has something to catch: its count grows, or its
+    /// containers stop reading ([`Health::of`] is not healthy).
+    pub faulty: bool,
+    /// One detection per detector, in [`Detector::ALL`]'s order.
+    pub detections: Vec<Detection>,
+}
+
+/// The matrix for a scenario: one [`Row`] per program of [`Program::ALL`].
+/// An invalid scenario gives no rows.
+pub fn matrix(scenario: &Scenario) -> Vec<Row> {
+    Program::ALL
+        .iter()
+        .filter_map(|&program| {
+            let found = detect(scenario, program).ok()?;
+            let detections = Detector::ALL
+                .iter()
+                .filter_map(|&d| found.iter().find(|x| x.detector == d).cloned())
+                .collect();
+            let trace = simulate(scenario, program).ok()?;
+            Some(Row {
+                program,
+                faulty: Health::of(&trace) != Health::Healthy,
+                detections,
+            })
+        })
+        .collect()
+}
+
+/// A detector's short name in the matrix's header.
+pub const fn label(d: Detector) -> &'static str {
+    match d {
+        Detector::CountGrowth => "count test",
+        Detector::Liveness => "liveness",
+        Detector::Goleak => "goleak",
+        Detector::GoroutineLeakProfile => "goroutineleak profile",
+        Detector::Synctest => "synctest",
+        Detector::Leakprof => "LeakProf rule",
+    }
+}
+
+/// What a detector looks at, in a few words (the header's tooltip).
+pub fn looks_at(d: Detector) -> String {
+    match d {
+        Detector::CountGrowth => {
+            "the seed's test: goroutine growth per minute against first count + 2/min".into()
+        }
+        Detector::Liveness => {
+            "containers that read no log line in the last rotation period".into()
+        }
+        Detector::Goleak => {
+            "goroutines the program started that are still alive after Stop()".into()
+        }
+        Detector::GoroutineLeakProfile => {
+            "Go 1.27's goroutineleak profile: goroutines blocked on what no live goroutine can reach".into()
+        }
+        Detector::Synctest => "testing/synctest running the program, then Stop()".into(),
+        Detector::Leakprof => format!(
+            "{LEAKPROF_THRESHOLD} or more goroutines blocked in channel operations at one site"
+        ),
+    }
+}
+
+/// How a cell reads: the word ("caught" or "missed"), its icon and its
+/// class. A miss is bad only where there is something to catch; a catch on
+/// a healthy run is a false alarm.
+pub fn cell(d: &Detection, faulty: bool) -> (&'static str, &'static str, &'static str) {
+    match (d.caught, faulty) {
+        (true, true) => ("caught", "✓", "caught"),
+        (false, true) => ("missed", "✕", "missed"),
+        (true, false) => ("caught", "!", "false-alarm"),
+        (false, false) => ("missed", "·", "quiet"),
+    }
+}
+
+/// The section.
+#[component]
+pub fn Detectors() -> Html {
+    let preset = use_state(|| Preset::Fase6);
+    let rows = use_memo(*preset, |p| matrix(&p.scenario()));
+    let s = preset.scenario();
+    let measured = |live: bool| Detector::ALL.iter().filter(|d| d.live() == live).count();
+    let name = |d: Detector| html! { <strong>{ label(d) }</strong> };
+    let toggle = |p: Preset, text: &'static str| {
+        let state = preset.clone();
+        html! {
+            <label class="radio">
+                <input type="radio" name="detect-preset" checked={*preset == p}
+                       data-testid={format!("detect-preset-{}", p.name())}
+                       onchange={Callback::from(move |_: Event| state.set(p))} />
+                { text }
+            </label>
+        }
+    };
+    html! {
+        <section id="detectors" class="story-section detectors">
+            <h2><span class="num" aria-hidden="true">{ "8" }</span>{ "Which tool would have caught it?" }</h2>
+            <p>{ "Six ways to look for a leak. The " }{ name(Detector::CountGrowth) }
+               { " is the seed's: does the goroutine count grow faster than 2 per minute? " }{ name(Detector::Liveness) }
+               { " asks which containers stopped reading their logs; " }{ name(Detector::Goleak) }
+               { " fails a test when goroutines the program started outlive " }<code>{ "Stop()" }</code>
+               { "; Go 1.27's " }{ name(Detector::GoroutineLeakProfile) }{ " lists goroutines blocked on something no live goroutine can reach; " }
+               <code>{ "testing/synctest" }</code>{ " (" }{ name(Detector::Synctest) }{ ") fails a bubble that deadlocks or leaves goroutines blocked; and a " }
+               { name(Detector::Leakprof) }{ format!(" in the style of Uber's LeakProf flags {LEAKPROF_THRESHOLD} or more goroutines blocked in channel operations at one site.") }</p>
+            <p class="takeaway">{ format!(
+                "Each tool sees a different part. On FASE 6 the count test misses {close} (its count is flat, its logs stopped); goleak and synctest miss {timeout} (Stop() wakes every helper); Go's goroutineleak profile reports none of the programs, because the readers wait in network IO and every group stays reachable through the monitor; only liveness sees {close}.",
+                close = Program::CLOSE_ONLY, timeout = Program::WAIT_TIMEOUT) }</p>
+            <p class="muted small">{ format!(
+                "The Go tests measure each detector on the real programs — under the fake clock for {}, on real TCP sockets for the goroutineleak profile and the LeakProf rule ({}) — and assert they agree with this matrix: ",
+                measured(false), measured(true)) }
+               <code>{ "cargo xtask go-detect -- --preset fase6 --program all" }</code>{ "." }</p>
+            <fieldset class="detect-toggle">
+                <legend>{ "Scenario" }</legend>
+                { toggle(Preset::Fase6, "FASE 6 (55 containers, 58 min, streams fail)") }
+                { toggle(Preset::Fase3, "FASE 3 (8 containers, 10 min, no failures)") }
+            </fieldset>
+            <div class="table-scroll">
+                <table class="detect-matrix" data-testid="detect-matrix" data-preset={preset.name()}>
+                    <caption>{ format!("{} programs × {} detectors on {}, computed in your browser by the simulation core. Hover or tap a cell for its reason; all reasons are listed below.",
+                        rows.len(), Detector::ALL.len(), preset.name().to_uppercase().replace("FASE", "FASE ")) }</caption>
+                    <thead><tr>
+                        <th scope="col">{ "detector" }</th>
+                        { for rows.iter().map(|r| html! { <th scope="col"><code>{ r.program.name() }</code></th> }) }
+                    </tr></thead>
+                    <tbody>
+                        { for Detector::ALL.iter().enumerate().map(|(i, &d)| html! {
+                            <tr>
+                                <th scope="row" title={looks_at(d)}>{ label(d) }
+                                    if d.live() { <span class="live-mark" title="measured on real sockets">{ " ⇄" }</span> }</th>
+                                { for rows.iter().filter_map(|r| r.detections.get(i).map(|x| (r, x))).map(|(r, x)| {
+                                    let (word, icon, class) = cell(x, r.faulty);
+                                    html! {
+                                        <td class={classes!("cell", class)} title={x.evidence.clone()}
+                                            data-testid={format!("detect-{}-{}", r.program, d)} data-caught={x.caught.to_string()}>
+                                            <span class="icon" aria-hidden="true">{ icon }</span>{ " " }<span class="word">{ word }</span>
+                                        </td>
+                                    }
+                                }) }
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+            <p class="muted small">{ "✓ caught, ✕ missed where the program has something to catch; · quiet where it has nothing (the fixed program: a catch there would be a false alarm, !). ⇄ measured on real sockets." }</p>
+            <div class="detect-reasons">
+                { for rows.iter().map(|r| {
+                    let n = r.detections.iter().filter(|x| x.caught).count();
+                    html! {
+                        <details data-testid={format!("detect-reasons-{}", r.program)}>
+                            <summary><code>{ r.program.name() }</code>{ format!(": caught by {n} of {}{}", r.detections.len(),
+                                if r.faulty { "" } else { " (nothing to catch)" }) }</summary>
+                            <ul>
+                                { for r.detections.iter().map(|x| {
+                                    let (word, icon, class) = cell(x, r.faulty);
+                                    html! {
+                                        <li class={class}><span aria-hidden="true">{ icon }</span>{ " " }<strong>{ label(x.detector) }</strong>
+                                            { format!(" — {word}: {}", x.evidence) }</li>
+                                    }
+                                }) }
+                            </ul>
+                        </details>
+                    }
+                }) }
+            </div>
+            <p class="muted small">{ format!("Scenario: {} containers, {} minutes, error rate {}%, seed {}; Stop() at minute {} for goleak and synctest.",
+                s.containers, s.minutes, s.error_rate * 100.0, s.seed, s.stop_at.unwrap_or(s.minutes)) }</p>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The matrix is 4 × 6, and every cell is the core's `detect()`.
+    #[test]
+    fn the_cells_are_the_cores_detections() {
+        for preset in [Preset::Fase6, Preset::Fase3] {
+            let s = preset.scenario();
+            let rows = matrix(&s);
+            assert_eq!(rows.len(), Program::ALL.len());
+            for (row, &p) in rows.iter().zip(Program::ALL.iter()) {
+                assert_eq!(row.program, p);
+                assert_eq!(row.detections.len(), Detector::ALL.len());
+                let core = detect(&s, p).unwrap();
+                for (x, &d) in row.detections.iter().zip(Detector::ALL.iter()) {
+                    assert_eq!(x.detector, d);
+                    let want = core.iter().find(|c| c.detector == d).unwrap();
+                    assert_eq!(x, want, "{preset:?} {p} {d}");
+                    let (word, _, _) = cell(x, row.faulty);
+                    assert_eq!(word, if want.caught { "caught" } else { "missed" });
+                }
+            }
+        }
+    }
+
+    /// What the takeaway says about FASE 6 holds in the core.
+    #[test]
+    fn the_lesson_holds_on_fase6() {
+        let rows = matrix(&Preset::Fase6.scenario());
+        let caught = |p: Program, d: Detector| {
+            rows.iter()
+                .find(|r| r.program == p)
+                .and_then(|r| r.detections.iter().find(|x| x.detector == d))
+                .unwrap()
+                .caught
+        };
+        assert!(!caught(Program::CLOSE_ONLY, Detector::CountGrowth));
+        assert!(!caught(Program::WAIT_TIMEOUT, Detector::Goleak));
+        assert!(!caught(Program::WAIT_TIMEOUT, Detector::Synctest));
+        for p in Program::ALL {
+            assert!(!caught(p, Detector::GoroutineLeakProfile), "{p}");
+        }
+        for d in Detector::ALL {
+            assert_eq!(
+                caught(Program::CLOSE_ONLY, d),
+                d == Detector::Liveness,
+                "only liveness sees close-only: {d}"
+            );
+        }
+        // Only the fixed run has nothing to catch.
+        for r in &rows {
+            assert_eq!(r.faulty, r.program != Program::FIXED, "{}", r.program);
+        }
+        // The prose's count of detectors measured under the fake clock.
+        assert_eq!(Detector::ALL.iter().filter(|d| !d.live()).count(), 4);
+    }
+}

@@ -53,6 +53,7 @@ mod report;
 mod sample;
 mod scenario;
 pub mod seed;
+pub mod series;
 mod sim;
 mod stuck;
 mod time;

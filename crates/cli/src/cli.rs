@@ -61,6 +61,12 @@ pub enum Command {
     /// its goroutines and name the suspects; with an older dump, the groups
     /// that grew.
     Analyze(AnalyzeArgs),
+    /// The seed's leak test for a live Go service: poll its goroutine
+    /// endpoint, test the growth per program minute of the total and of
+    /// every group, and name the growing groups and the WaitGroup waiters
+    /// that never return; exit 1 when the total leaks, 3 when the service
+    /// cannot be read.
+    Watch(WatchArgs),
 }
 
 /// A scenario flag's help: what it sets and, from the core, what it allows
@@ -432,6 +438,69 @@ pub struct AnalyzeArgs {
     pub format: AnalyzeFormat,
 }
 
+/// `leakscope watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The service's goroutine endpoint, http only; without a path,
+    /// /debug/pprof/goroutine?debug=2 (debug=1 works too, without following
+    /// waiters by goroutine id).
+    #[arg(value_name = "URL", allow_hyphen_values = true)]
+    pub url: String,
+    /// Time between polls (1ms to 1h; e.g. 500ms, 10s).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10s",
+        allow_hyphen_values = true
+    )]
+    pub interval: String,
+    /// How long to watch (at least two intervals, up to 365 days).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "5m",
+        allow_hyphen_values = true
+    )]
+    pub duration: String,
+    /// How long one minute of the watched program lasts (1ms to 24h): 1m
+    /// for a real service, less for one on a scaled clock.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "1m",
+        allow_hyphen_values = true
+    )]
+    pub minute: String,
+    /// Goroutines per program minute a run (and a group) may grow by.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value = "2",
+        allow_hyphen_values = true
+    )]
+    pub limit_per_min: String,
+    /// A goroutine seen in sync.(*WaitGroup).Wait in every poll for this
+    /// many program minutes is a waiter that never returns.
+    #[arg(
+        long,
+        help = format!(
+            "A goroutine seen in sync.(*WaitGroup).Wait in every poll for this many program minutes is a waiter that never returns (allowed: {})",
+            crate::commands::STALLED_AFTER_RANGE
+        ),
+        value_name = "MINUTES",
+        default_value = "10",
+        allow_hyphen_values = true
+    )]
+    pub stalled_after: String,
+    /// How to print the result.
+    #[arg(long, value_enum, default_value_t = WatchFormat::Table)]
+    pub format: WatchFormat,
+    /// Keep every dump in this directory (new or empty) as poll-0001.txt,
+    /// poll-0002.txt…
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
 /// A preset, as named on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PresetName {
@@ -487,6 +556,18 @@ pub enum AnalyzeFormat {
     Table,
     /// One object: the groups, the suspects and their sentences.
     Json,
+}
+
+/// The output formats of `watch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    /// The test on the totals, the groups by growth, then the findings.
+    Table,
+    /// One object: the polls, the test, every group's growth, the stuck
+    /// waiters and the findings.
+    Json,
+    /// One row per poll: elapsed_s, program_minute, goroutines.
+    Csv,
 }
 
 /// The output formats of `sweep`.

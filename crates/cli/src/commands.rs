@@ -15,6 +15,7 @@ mod programs;
 mod report;
 mod sim;
 mod sweep;
+mod watch;
 
 use anyhow::Context as _;
 use leakscope_sim::{Program, Scenario, Trace, simulate};
@@ -29,6 +30,7 @@ pub use fingerprint::{FingerprintConfig, fingerprint_lines};
 pub use monitor::{notice_line, parse_duration};
 pub use sim::SimConfig;
 pub use sweep::{MAX_SEEDS, MAX_SWEEP_RUNS, SweepConfig};
+pub use watch::WatchConfig;
 
 use crate::cli::Command;
 
@@ -67,6 +69,7 @@ pub fn execute(command: Command) -> anyhow::Result<Status> {
         Command::Check(args) => check::run(&check::config(&args)?),
         Command::Monitor(args) => monitor::run(&monitor::config(&args)?),
         Command::Analyze(args) => done(analyze::run(&analyze::config(&args)?)),
+        Command::Watch(args) => watch::run(&watch::config(&args)?),
     }
 }
 

@@ -89,9 +89,39 @@ pub fn shown(value: &str) -> String {
     }
 }
 
-/// The process exit code for a failure: 2 for bad input, 1 for anything else.
+/// A watched service that cannot be read (`leakscope watch`): unreachable
+/// after the retries, an HTTP error status, or a body that is not a
+/// goroutine dump. Exit code 3, one line.
+///
+/// # Examples
+///
+/// ```
+/// use leakscope_cli::error::{ServiceError, exit_code};
+///
+/// let e = anyhow::Error::new(ServiceError("GET http://h/: 404 Not Found".into()));
+/// assert_eq!(exit_code(&e), 3);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceError(pub String);
+
+impl std::fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+/// The process exit code for a failure: 2 for bad input, 3 for a watched
+/// service that cannot be read, 1 for anything else.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
-    if err.is::<InputError>() { 2 } else { 1 }
+    if err.is::<InputError>() {
+        2
+    } else if err.is::<ServiceError>() {
+        3
+    } else {
+        1
+    }
 }
 
 /// The one line printed for a failure, after `leakscope: error: `.

@@ -502,7 +502,236 @@ pub fn conformance(root: &Path) -> Result<()> {
         }
         eprintln!("go = detect --preset {preset}: 6 detectors × 4 programs");
     }
-    Ok(())
+    watch_live(root, &leakscope, &root.join("target/go/bin"))
+}
+
+/// What `leakscope watch` must say of each program live: its exit code,
+/// and whether a growing group must be named, started in
+/// `go/monitor/<file>.go`, or the container's waiters reported stuck.
+const WATCH_EXPECTED: [(&str, i32, bool, bool); 4] = [
+    ("buggy", 1, true, false),
+    ("close_only", 0, false, true),
+    ("wait_timeout", 1, true, false),
+    ("fixed", 0, false, false),
+];
+
+/// The live check of `leakscope watch`: each program built as
+/// `serve-<tag>` in `bins_dir`, served on a free loopback port on the
+/// fase6 faults with one minute = 200 ms, watched for 20 s (100 program
+/// minutes) by `leakscope watch --format json`, its verdict and findings
+/// checked against [`WATCH_EXPECTED`]. The four run at once; every server is
+/// killed afterwards.
+pub fn watch_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Result<()> {
+    let dir = work_dir(root);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(bins_dir)
+        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", bins_dir.display())))?;
+    let mut faults = Command::new(leakscope);
+    faults.args(["faults", "--preset", "fase6", "--format", "json"]);
+    let list = output(faults, "leakscope faults --preset fase6")?;
+    let list_path = dir.join("watch-faults.json");
+    std::fs::write(&list_path, list)
+        .map_err(|e| crate::cmd::Error(format!("writing {}: {e}", list_path.display())))?;
+    let mut bins = Vec::new();
+    for (tag, ..) in WATCH_EXPECTED {
+        let bin = bins_dir.join(format!("serve-{tag}"));
+        let mut build = command(root);
+        build
+            .args(["build", "-tags", tag, "-o"])
+            .arg(&bin)
+            .arg("./cmd/serve");
+        output(build, &format!("go build -tags {tag} ./cmd/serve"))?;
+        bins.push(bin);
+    }
+    // Servers first (killed on every way out), then the watchers.
+    let mut servers = Servers(Vec::new());
+    let mut ports = Vec::new();
+    for ((tag, ..), bin) in WATCH_EXPECTED.iter().zip(&bins) {
+        let port = free_port()?;
+        let child = Command::new(bin)
+            .arg("-faults")
+            .arg(&list_path)
+            .args(["-minute", "200ms", "-duration", "40s", "-listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| crate::cmd::Error(format!("serve-{tag} could not start: {e}")))?;
+        servers.0.push(child);
+        ports.push(port);
+    }
+    for ((tag, ..), port) in WATCH_EXPECTED.iter().zip(&ports) {
+        wait_for(*port).map_err(|e| crate::cmd::Error(format!("serve-{tag}: {}", e.0)))?;
+    }
+    let watchers = WATCH_EXPECTED
+        .iter()
+        .zip(&ports)
+        .map(|((tag, ..), port)| {
+            Command::new(leakscope)
+                .arg("watch")
+                .arg(format!("http://127.0.0.1:{port}"))
+                .args([
+                    "--interval",
+                    "1s",
+                    "--duration",
+                    "20s",
+                    "--minute",
+                    "200ms",
+                    "--format",
+                    "json",
+                ])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|e| {
+                    crate::cmd::Error(format!("`leakscope watch` of {tag} could not start: {e}"))
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut problems = Vec::new();
+    for (&(tag, code, grows, stuck), watcher) in WATCH_EXPECTED.iter().zip(watchers) {
+        let out = watcher
+            .wait_with_output()
+            .map_err(|e| crate::cmd::Error(format!("`leakscope watch` of {tag}: {e}")))?;
+        let json = String::from_utf8_lossy(&out.stdout);
+        let said = String::from_utf8_lossy(&out.stderr);
+        let findings = json_findings(&json);
+        let mut wrong = Vec::new();
+        if out.status.code() != Some(code) {
+            wrong.push(format!("exit {:?}, expected {code}", out.status.code()));
+        }
+        let grown: Vec<&String> = findings
+            .iter()
+            .filter(|f| f.contains(" grew from ") && monitor_site(root, f).is_some())
+            .collect();
+        if grows && grown.is_empty() {
+            wrong.push("no growing group created in go/monitor/<file>.go:<line>".into());
+        }
+        let waiters: Vec<&String> = findings
+            .iter()
+            .filter(|f| f.contains(" in sync.WaitGroup.Wait for ≥ "))
+            .collect();
+        if stuck && !waiters.iter().any(|f| f.starts_with("55 goroutines ")) {
+            wrong.push("the 55 containers' waiters not reported stuck in WaitGroup.Wait".into());
+        }
+        let number = |key: &str| json_value(&json, key).unwrap_or_else(|| "?".into());
+        eprintln!(
+            "watch {tag}: exit {:?}, {} polls, goroutines {} → {}, growth {}/min, limit {}, verdict {}",
+            out.status.code(),
+            json.matches("\"program_minute\"").count(),
+            number("first"),
+            number("last"),
+            number("growth_per_min")
+                .parse::<f64>()
+                .map_or("?".into(), |g| format!("{g:.2}")),
+            number("limit")
+                .parse::<f64>()
+                .map_or("?".into(), |g| format!("{g:.0}")),
+            number("verdict"),
+        );
+        for f in grown.iter().take(3).chain(waiters.iter().take(2)) {
+            eprintln!("  - {f}");
+        }
+        if !wrong.is_empty() {
+            problems.push(format!(
+                "{tag}: {}\n{}",
+                wrong.join("; "),
+                said.lines()
+                    .filter(|l| !l.starts_with("watch: poll "))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ));
+        }
+    }
+    drop(servers);
+    if problems.is_empty() {
+        eprintln!("go live = watch: 4 programs");
+        Ok(())
+    } else {
+        fail(format!(
+            "`leakscope watch` against the live Go programs:\n{}",
+            problems.join("\n")
+        ))
+    }
+}
+
+/// Child processes killed (and reaped) when dropped.
+struct Servers(Vec<std::process::Child>);
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A loopback port free a moment ago.
+fn free_port() -> Result<u16> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| crate::cmd::Error(format!("finding a free port: {e}")))
+}
+
+/// Waits until something accepts connections on the loopback `port`.
+fn wait_for(port: u16) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    while std::time::Instant::now() < deadline {
+        if std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(200))
+            .is_ok()
+        {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    fail(format!("nothing listens on 127.0.0.1:{port} after 15 s"))
+}
+
+/// The strings of the pretty-printed JSON's `"findings"` array (one per
+/// line, as serde_json writes them).
+fn json_findings(json: &str) -> Vec<String> {
+    json.lines()
+        .skip_while(|l| l.trim() != "\"findings\": [")
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with(']'))
+        .map(|l| {
+            let l = l.trim().trim_end_matches(',');
+            l.strip_prefix('"')
+                .and_then(|l| l.strip_suffix('"'))
+                .unwrap_or(l)
+                .replace("\\\"", "\"")
+        })
+        .collect()
+}
+
+/// The first value of `"key": value` in the JSON text.
+fn json_value(json: &str, key: &str) -> Option<String> {
+    let at = json.find(&format!("\"{key}\": "))? + key.len() + 4;
+    let rest = &json[at..];
+    let end = rest.find([',', '\n', '}']).unwrap_or(rest.len());
+    Some(rest[..end].trim().trim_matches('"').to_owned())
+}
+
+/// The `created by … at …/go/monitor/<file>.go:<line>` of a finding, when
+/// that file exists in the repository and has that line.
+fn monitor_site(root: &Path, finding: &str) -> Option<(String, u32)> {
+    let created = &finding[finding.find("created by ")?..];
+    let at = created.find("/go/monitor/")?;
+    let site = &created[at + "/go/monitor/".len()..];
+    let end = site
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "_.:".contains(c)))
+        .unwrap_or(site.len());
+    let (file, line) = site[..end].split_once(':')?;
+    let line: u32 = line.parse().ok()?;
+    let text = std::fs::read_to_string(root.join("go/monitor").join(file)).ok()?;
+    (file.ends_with(".go") && line >= 1 && text.lines().count() >= line as usize)
+        .then(|| (file.to_owned(), line))
 }
 
 #[cfg(test)]

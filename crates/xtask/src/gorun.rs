@@ -618,12 +618,17 @@ pub fn watch_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Result<()> 
             wrong.push("the 55 containers' waiters not reported stuck in WaitGroup.Wait".into());
         }
         let number = |key: &str| json_value(&json, key).unwrap_or_else(|| "?".into());
+        let count = |key: &str| {
+            number(key)
+                .parse::<f64>()
+                .map_or("?".into(), |n| format!("{n:.0}"))
+        };
         eprintln!(
             "watch {tag}: exit {:?}, {} polls, goroutines {} → {}, growth {}/min, limit {}, verdict {}",
             out.status.code(),
             json.matches("\"program_minute\"").count(),
-            number("first"),
-            number("last"),
+            count("first"),
+            count("last"),
             number("growth_per_min")
                 .parse::<f64>()
                 .map_or("?".into(), |g| format!("{g:.2}")),

@@ -26,7 +26,29 @@ import (
 var (
 	faultsFlag = flag.String("faults", "", "fault list JSON written by `leakscope faults --format json`")
 	outFlag    = flag.String("out", "", "where to write the run's JSON (default: stdout)")
+	dumpAt     = flag.Int("dump-at", -1, "with -dump-to: the virtual minute at which to write the goroutine profile")
+	dumpTo     = flag.String("dump-to", "", "write the goroutine profile at -dump-at to PREFIX.debug2.txt and PREFIX.pb.gz (debug=0)")
 )
+
+// writeProfiles writes the process's goroutine profile as text (debug=2)
+// and as the compressed protocol buffer `go tool pprof` reads (debug=0).
+func writeProfiles(t *testing.T, prefix string) {
+	for _, f := range []struct {
+		name  string
+		debug int
+	}{{prefix + ".debug2.txt", 2}, {prefix + ".pb.gz", 0}} {
+		out, err := os.Create(f.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pprof.Lookup("goroutine").WriteTo(out, f.debug); err != nil {
+			t.Fatal(err)
+		}
+		if err := out.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
 
 // Roles counts goroutines by what they run.
 type Roles struct {
@@ -177,6 +199,9 @@ func simulate(t *testing.T, list *FaultList) Run {
 			run.Stop = stop(t, m, minute)
 		}
 		run.Samples = append(run.Samples, sample(t, m, docker, lines, minute))
+		if *dumpTo != "" && minute == *dumpAt {
+			writeProfiles(t, *dumpTo)
+		}
 	}
 
 	// Release everything: no new rotation opens, every stream ends.

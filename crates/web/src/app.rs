@@ -14,7 +14,7 @@ use yew::prelude::*;
 use crate::bench::{BenchView, Probe, run_bench};
 use crate::components::{
     ChartCanvas, CodePane, Controls, Dump, Gallery, LanesLegend, Narration, Notices, Numbers, Pane,
-    Params, Story,
+    Params, PasteDump, Story,
 };
 use crate::dom;
 use crate::state::{Action, AppState, Side};
@@ -265,6 +265,7 @@ pub fn App(props: &AppProps) -> Html {
                     <Dump runs={runs.clone()} at={at} container={c} format={state.dump_format}
                           scope={state.dump_scope} program={state.dump_program} dispatch={dispatch.clone()} />
                 </section>
+                <PasteDump />
                 <section id="numbers" class="story-section numbers-section">
                     <h2><span class="num" aria-hidden="true">{ "9" }</span>{ "For readers of the seed document: its numbers" }</h2>
                     <p>{ "The lesson ends above. What follows audits the seed document's own arithmetic against the model, for those who read that document." }</p>

@@ -15,6 +15,7 @@ mod notices;
 mod numbers;
 mod pane;
 mod params;
+mod paste;
 mod story;
 
 pub use canvas::{ChartCanvas, HeatCanvas, LanesCanvas, LanesLegend};
@@ -30,4 +31,5 @@ pub use notices::Notices;
 pub use numbers::Numbers;
 pub use pane::Pane;
 pub use params::Params;
+pub use paste::PasteDump;
 pub use story::Story;

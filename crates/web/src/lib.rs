@@ -13,7 +13,9 @@
 //! browser plumbing), [`components`] (thin function components), [`chart`]
 //! and [`lanes`] (the canvases), [`spark`] (the small SVG charts' geometry),
 //! [`view`] (which core answers to show),
-//! [`bench`] (`?bench=1`), [`panic`] (the error banner).
+//! [`paste`] ("Paste a goroutine dump": `leakscope-pprof`'s groups and
+//! suspects linked to the lesson), [`bench`] (`?bench=1`), [`panic`] (the
+//! error banner).
 //!
 //! Built by Trunk from the repository's `index.html`; see the README.
 
@@ -26,6 +28,7 @@ pub mod format;
 pub mod lanes;
 pub mod palette;
 pub mod panic;
+pub mod paste;
 pub mod spark;
 pub mod state;
 pub mod view;

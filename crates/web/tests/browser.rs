@@ -2,8 +2,10 @@
 //! through `wasm-bindgen-test-runner`): URL round trip (programs in the
 //! panes included), bad parameters, scrubbing, stepping back and forth, the
 //! contract `data-testid`s of the panes and of every program's gallery card,
-//! the pickers, `Stop()`, the detector matrix (every cell `detect()`'s)
-//! and the real dump's excerpt beside the simulated one.
+//! the pickers, `Stop()`, the detector matrix (every cell `detect()`'s),
+//! the real dump's excerpt beside the simulated one, and "Paste a goroutine
+//! dump" (the groups and suspects `leakscope_pprof::analyze` gives, the
+//! parser's one-line error for junk, the lesson's anchors it links to).
 
 #![cfg(target_arch = "wasm32")]
 
@@ -380,4 +382,191 @@ async fn the_detector_matrix_is_the_cores() {
     let real = text(&root, "real-dump");
     assert_eq!(real, leakscope_web::components::REAL_BUGGY_EXCERPT);
     assert!(text(&root, "dump-pair").contains("real Go 1.27.3, live on loopback sockets"));
+}
+
+/// The fixture of a real Go 1.27.3 dump (the test's only, not the page's).
+const CLOSE_ONLY_M15: &str =
+    include_str!("../../pprof/tests/data/go1.27-live-close-only-m15-debug2.txt");
+
+async fn mount_paste() -> Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<leakscope_web::components::PasteDump>::with_root(root.clone()).render();
+    settle().await;
+    root
+}
+
+fn set_paste(root: &Element, text: &str) {
+    root.query_selector("[data-testid=\"paste-input\"]")
+        .unwrap()
+        .unwrap()
+        .dyn_into::<web_sys::HtmlTextAreaElement>()
+        .unwrap()
+        .set_value(text);
+}
+
+/// Waits (up to 20 s: a debug build parses slowly) for the groups or the
+/// error.
+async fn wait_paste(root: &Element) {
+    for _ in 0..400 {
+        let done = ["paste-groups", "paste-error"].iter().any(|t| {
+            root.query_selector(&format!("[data-testid=\"{t}\"]"))
+                .unwrap()
+                .is_some()
+        });
+        if done {
+            return;
+        }
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the paste section never finished");
+}
+
+fn all_texts(root: &Element, selector: &str) -> Vec<String> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().text_content().unwrap_or_default())
+        .collect()
+}
+
+/// The rows `leakscope analyze` prints for `text`, from the crate itself.
+fn expected_rows(text: &str) -> (Vec<Vec<String>>, Vec<String>) {
+    let a = leakscope_pprof::analyze(
+        &leakscope_pprof::parse(text).unwrap(),
+        None,
+        &leakscope_pprof::Options::default(),
+    );
+    let dash = |s: Option<String>| s.unwrap_or_else(|| "-".into());
+    let rows = a
+        .groups
+        .iter()
+        .map(|g| {
+            vec![
+                g.count.to_string(),
+                dash(g.key.state.clone()),
+                dash(g.longest_minutes.map(|m| format!("{m} min"))),
+                g.key.function.clone(),
+                dash(g.site.clone()),
+                dash(g.key.created_by.clone()),
+            ]
+        })
+        .collect();
+    let suspects = a.suspects.iter().map(|s| s.describe(&a.groups)).collect();
+    (rows, suspects)
+}
+
+fn rendered_rows(root: &Element) -> Vec<Vec<String>> {
+    let rows = root
+        .query_selector_all("[data-testid=\"paste-group\"]")
+        .unwrap();
+    (0..rows.length())
+        .map(|i| {
+            let row = rows.item(i).unwrap().dyn_into::<Element>().unwrap();
+            all_texts(&row, "td").into_iter().take(6).collect()
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_pasted_dump_shows_the_crates_groups_and_suspects_linked_to_the_lesson() {
+    let root = mount_paste().await;
+    // The example button fills in the page's own simulated dump.
+    click(&root, "paste-example");
+    wait_paste(&root).await;
+    let example = leakscope_web::paste::example_dump().unwrap();
+    let area = root
+        .query_selector("[data-testid=\"paste-input\"]")
+        .unwrap()
+        .unwrap()
+        .dyn_into::<web_sys::HtmlTextAreaElement>()
+        .unwrap();
+    assert_eq!(area.value(), example);
+    let (rows, suspects) = expected_rows(&example);
+    assert_eq!(rendered_rows(&root), rows);
+    assert_eq!(
+        all_texts(&root, "[data-testid=\"paste-suspect\"]"),
+        suspects
+    );
+    assert_eq!(suspects.len(), 2, "{suspects:?}");
+    let links = root.query_selector_all("a[data-idea]").unwrap();
+    let ideas: Vec<String> = (0..links.length())
+        .map(|i| {
+            links
+                .item(i)
+                .unwrap()
+                .dyn_into::<Element>()
+                .unwrap()
+                .get_attribute("href")
+                .unwrap()
+        })
+        .collect();
+    for anchor in ["#pile-up", "#wait-never-returns", "#heartbeat", "#handlers"] {
+        assert!(
+            ideas.iter().any(|h| h == anchor),
+            "{anchor} not in {ideas:?}"
+        );
+    }
+    let elapsed = text(&root, "paste-elapsed");
+    assert!(
+        elapsed.contains(" ms") || elapsed.contains(" s,"),
+        "{elapsed}"
+    );
+
+    // A real Go dump, pasted.
+    set_paste(&root, CLOSE_ONLY_M15);
+    click(&root, "paste-parse");
+    settle().await;
+    wait_paste(&root).await;
+    let (rows, suspects) = expected_rows(CLOSE_ONLY_M15);
+    assert_eq!(rendered_rows(&root), rows);
+    assert_eq!(
+        all_texts(&root, "[data-testid=\"paste-suspect\"]"),
+        suspects
+    );
+    assert!(text(&root, "paste-summary").starts_with("pasted text (debug=2): "));
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_shows_the_parsers_one_line_error() {
+    let root = mount_paste().await;
+    let truncated = &CLOSE_ONLY_M15[..CLOSE_ONLY_M15.len() / 3];
+    for junk in [
+        "",
+        "\u{1}\u{2}PK\u{3}\u{4} binary junk",
+        "<!doctype html>\n<html><body>404</body></html>\n",
+        truncated,
+    ] {
+        set_paste(&root, junk);
+        click(&root, "paste-parse");
+        settle().await;
+        wait_paste(&root).await;
+        let expected = leakscope_pprof::parse(junk).unwrap_err().to_string();
+        assert_eq!(text(&root, "paste-error"), expected);
+        assert!(expected.starts_with("line ") && !expected.contains('\n'));
+        assert!(
+            root.query_selector("[data-testid=\"paste-groups\"]")
+                .unwrap()
+                .is_none()
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_lessons_anchors_the_paste_section_links_to_exist() {
+    let root = mount("");
+    settle().await;
+    for anchor in [
+        "#paste",
+        "#heartbeat",
+        "#handlers",
+        "#pile-up",
+        "#wait-never-returns",
+        "#fix-wait-timeout",
+    ] {
+        assert!(
+            root.query_selector(anchor).unwrap().is_some(),
+            "no {anchor} on the page"
+        );
+    }
 }

@@ -126,7 +126,7 @@ pub fn Fixes(p: &FixesProps) -> Html {
                 <p><a href={link(Program::CLOSE_ONLY, 6)}>{ "Close-only next to the fix in the live view ↓" }</a></p>
             </article>
 
-            <article class="fix-try" data-testid="fix-wait-timeout">
+            <article id="fix-wait-timeout" class="fix-try" data-testid="fix-wait-timeout">
                 <h3><code>{ "wait-timeout" }</code>{ format!(": wait, but only {timeout_secs} seconds") }</h3>
                 <p>{ "Then keep the logs flowing: close every stream, wait in a helper goroutine, and give up after a timeout:" }</p>
                 { diff_view(Program::BUGGY, Program::WAIT_TIMEOUT) }

@@ -221,7 +221,7 @@ pub fn Story() -> Html {
         <article class="story">
             <section id="monitor" class="story-section">
                 <h2><span class="num" aria-hidden="true">{ "1" }</span>{ "The monitor" }</h2>
-                <p>{ "A monitor follows the logs of many containers. For each one it starts a " }<strong>{ "heartbeat" }</strong>
+                <p id="heartbeat">{ "A monitor follows the logs of many containers. For each one it starts a " }<strong>{ "heartbeat" }</strong>
                    { " goroutine that inspects the container for as long as the container lives, and it reads the container's log stream in " }
                    <strong>{ "rotations" }</strong>{ format!(": every {} minutes the stream is retired and a new one opened, each read by its own ", f6.rotation_secs / 60) }
                    <strong>{ "reader" }</strong>{ " goroutine." }</p>
@@ -231,7 +231,7 @@ pub fn Story() -> Html {
                    { format!(" (fase: phase): {} containers for {} minutes whose streams never fail, and {} containers for {} minutes whose streams fail {}% of the time. Both are presets of the live view. The ",
                         f3.containers, f3.minutes, f6.containers, f6.minutes, f6.error_rate * 100.0) }
                    <strong>{ "random seed" }</strong>{ format!(" (\"seed {}\") is something else: the number that decides which streams fail; same random seed, same failures in every program.", f6.seed) }</p>
-                <p>{ format!(
+                <p id="handlers">{ format!(
                     "Two lifecycles, then: the heartbeat lives as long as the container, a reader lives one rotation. A reader never runs alone: its stream is an HTTP response from the Docker engine, and the client's connection runs {} goroutine(s) of its own (its read and write loops, the stream's handlers) from the moment the stream opens until it is closed, healthy or failed. A healthy container therefore costs {} goroutines — heartbeat, reader and {} handler(s) — so FASE 6's {} containers start at {} goroutines. ",
                     g - 1, 1 + g, g - 1, f6.containers, int(start)) }
                    <span class="go-confirmed">{ crate::GO_CONFIRMED }</span></p>

@@ -139,6 +139,18 @@ async fn settle() {
     yew::platform::time::sleep(Duration::from_millis(60)).await;
 }
 
+/// Waits (up to 3 s: a debug build on a busy machine renders slowly) until
+/// the element `testid` reads `expected`, and fails saying what it read.
+async fn wait_text(root: &Element, testid: &str, expected: &str) {
+    for _ in 0..100 {
+        if text(root, testid) == expected {
+            return;
+        }
+        yew::platform::time::sleep(Duration::from_millis(30)).await;
+    }
+    assert_eq!(text(root, testid), expected, "{testid} after 3 s");
+}
+
 /// Waits (up to 3 s: a debug build renders slowly) until the pane on `side`
 /// shows `program`.
 async fn wait_pane(root: &Element, side: &str, program: &str) {
@@ -263,11 +275,9 @@ async fn the_code_panels_badges_add_up_to_the_containers_dump() {
 #[wasm_bindgen_test]
 async fn buttons_step_and_a_bad_url_shows_a_notice() {
     let root = mount("preset=fase3&t=5");
-    settle().await;
-    assert_eq!(text(&root, "clock"), "05:00");
+    wait_text(&root, "clock", "05:00").await;
     click(&root, "step-forward");
-    settle().await;
-    assert_eq!(text(&root, "clock"), "10:00");
+    wait_text(&root, "clock", "10:00").await;
     // The live region narrates what the selected container just did.
     let said = text(&root, "narration");
     assert!(
@@ -275,11 +285,10 @@ async fn buttons_step_and_a_bad_url_shows_a_notice() {
         "{said}"
     );
     click(&root, "step-back");
-    settle().await;
-    assert_eq!(text(&root, "clock"), "05:00");
+    wait_text(&root, "clock", "05:00").await;
 
     let bad = mount("containers=-5&t=abc");
-    settle().await;
+    wait_text(&bad, "clock", "00:00").await;
     let notice = text(&bad, "notice");
     assert!(notice.contains("containers=-5"), "{notice}");
     assert!(notice.contains("t=abc"), "{notice}");

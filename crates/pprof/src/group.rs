@@ -75,11 +75,16 @@ fn is_runtime(function: &str) -> bool {
 
 /// The blocking frame of a stack (see [`GroupKey::function`]).
 pub fn blocking_frame(frames: &[Frame]) -> Option<&Frame> {
+    blocking_index(frames).map(|i| &frames[i])
+}
+
+/// Where in `frames` the blocking frame is.
+pub(crate) fn blocking_index(frames: &[Frame]) -> Option<usize> {
     frames
         .iter()
-        .find(|f| !is_std(&f.function))
-        .or_else(|| frames.iter().find(|f| !is_runtime(&f.function)))
-        .or_else(|| frames.first())
+        .position(|f| !is_std(&f.function))
+        .or_else(|| frames.iter().position(|f| !is_runtime(&f.function)))
+        .or(if frames.is_empty() { None } else { Some(0) })
 }
 
 /// The key of a record.

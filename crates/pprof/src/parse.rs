@@ -36,18 +36,25 @@ const GROUP: &str = "a group `COUNT @ 0x…` or a blank line";
 ///
 /// [`ParseError`], see [`parse`].
 pub fn parse_bytes(bytes: &[u8]) -> Result<Dump, ParseError> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => parse(text),
-        Err(e) => {
-            let good = &bytes[..e.valid_up_to()];
-            let line = 1 + good.iter().filter(|&&b| b == b'\n').count();
-            Err(ParseError {
-                line,
-                expected: "text (a goroutine dump is UTF-8)".to_owned(),
-                found: "bytes that are not UTF-8".to_owned(),
-            })
+    parse(text_of(bytes)?)
+}
+
+/// The bytes of a dump as text, without copying them; bytes that are not
+/// UTF-8 are an error naming their line (as [`parse_bytes`] reports it).
+///
+/// # Errors
+///
+/// [`ParseError`] at the line of the first byte that is not UTF-8.
+pub fn text_of(bytes: &[u8]) -> Result<&str, ParseError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let good = &bytes[..e.valid_up_to()];
+        let line = 1 + good.iter().filter(|&&b| b == b'\n').count();
+        ParseError {
+            line,
+            expected: "text (a goroutine dump is UTF-8)".to_owned(),
+            found: "bytes that are not UTF-8".to_owned(),
         }
-    }
+    })
 }
 
 /// Parses a goroutine dump: `debug=2`, `debug=1` or the `goroutineleak`
@@ -77,6 +84,35 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Dump, ParseError> {
 /// assert_eq!(g.created_by.as_ref().unwrap().goroutine, Some(1));
 /// ```
 pub fn parse(text: &str) -> Result<Dump, ParseError> {
+    let mut records = Vec::new();
+    let format = parse_with(text, |r| records.push(r))?;
+    Ok(Dump { format, records })
+}
+
+/// Parses a goroutine dump as [`parse`] does, handing each record to `each`
+/// in the order written instead of keeping them: what reads a dump of
+/// 100,000 goroutines folds them one at a time (see [`crate::Tally`]).
+/// Returns the dump's format.
+///
+/// # Errors
+///
+/// As [`parse`]; the records before the line in error have been handed
+/// over already (a `debug=1` dump whose counts fall short of its total is
+/// found at its end).
+///
+/// # Examples
+///
+/// ```
+/// let mut ids = Vec::new();
+/// let format = leakscope_pprof::parse_with(
+///     "goroutine 7 [select]:\nmain.loop()\n\t/src/m.go:9 +0x1\n\n\
+///      goroutine 8 [select]:\nmain.loop()\n\t/src/m.go:9 +0x1\n",
+///     |r| ids.push(r.id),
+/// )
+/// .unwrap();
+/// assert_eq!((format, ids), (leakscope_pprof::Format::Full, vec![Some(7), Some(8)]));
+/// ```
+pub fn parse_with<F: FnMut(Record)>(text: &str, mut each: F) -> Result<Format, ParseError> {
     let mut lines = Lines::new(text);
     // Leading blank lines are allowed; the first other line names the format.
     let Some((n, first)) = lines.peek_nonblank() else {
@@ -85,31 +121,53 @@ pub fn parse(text: &str) -> Result<Dump, ParseError> {
     if let Some(rest) = first.strip_prefix("goroutine profile: total ") {
         let total = number(rest).ok_or_else(|| ParseError::at(n, "a total `N`", rest))?;
         lines.next();
-        return grouped(&mut lines, Format::Grouped, total);
+        grouped(&mut lines, Format::Grouped, total, &mut each)?;
+        return Ok(Format::Grouped);
     }
     if let Some(rest) = first.strip_prefix("goroutineleak profile: total ") {
         let total = number(rest).ok_or_else(|| ParseError::at(n, "a total `N`", rest))?;
         lines.next();
-        return grouped(&mut lines, Format::Leak, total);
+        grouped(&mut lines, Format::Leak, total, &mut each)?;
+        return Ok(Format::Leak);
     }
     if first.starts_with("goroutine ") {
-        return full(&mut lines);
+        full(&mut lines, &mut each)?;
+        return Ok(Format::Full);
     }
     Err(ParseError::at(n, START, first))
 }
 
-/// The input's lines, numbered from 1, without their line ends.
+/// The input's lines, numbered from 1, without their line ends. Each line
+/// is found once (one `memchr` over it), however often it is peeked at.
 struct Lines<'a> {
+    /// The next line, without its line end, if any.
+    head: Option<&'a str>,
+    /// What follows the next line's line end.
     rest: &'a str,
+    /// Lines consumed.
     number: usize,
     /// The input ends with a line end (or is empty).
     terminated: bool,
 }
 
+/// The first line of `text` (without `\n` or `\r\n`) and what follows it.
+fn first_line(text: &str) -> (Option<&str>, &str) {
+    if text.is_empty() {
+        return (None, "");
+    }
+    let (line, rest) = match text.find('\n') {
+        Some(i) => (&text[..i], &text[i + 1..]),
+        None => (text, ""),
+    };
+    (Some(line.strip_suffix('\r').unwrap_or(line)), rest)
+}
+
 impl<'a> Lines<'a> {
     fn new(text: &'a str) -> Lines<'a> {
+        let (head, rest) = first_line(text);
         Lines {
-            rest: text,
+            head,
+            rest,
             number: 0,
             terminated: text.is_empty() || text.ends_with('\n'),
         }
@@ -117,31 +175,24 @@ impl<'a> Lines<'a> {
 
     /// How many lines the whole input has (for an error at its end).
     fn count_all(&self) -> usize {
-        self.number + self.rest.lines().count()
+        self.number + usize::from(self.head.is_some()) + self.rest.lines().count()
     }
 
     fn peek(&self) -> Option<(usize, &'a str)> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let line = self.rest.split('\n').next().unwrap_or("");
-        Some((self.number + 1, line.strip_suffix('\r').unwrap_or(line)))
+        self.head.map(|line| (self.number + 1, line))
     }
 
     fn next(&mut self) -> Option<(usize, &'a str)> {
         let item = self.peek()?;
         self.number += 1;
-        self.rest = match self.rest.find('\n') {
-            Some(i) => &self.rest[i + 1..],
-            None => "",
-        };
+        (self.head, self.rest) = first_line(self.rest);
         Some(item)
     }
 
     /// Skips blank lines; the next other line, not consumed.
     fn peek_nonblank(&mut self) -> Option<(usize, &'a str)> {
         while let Some((_, l)) = self.peek() {
-            if l.trim().is_empty() {
+            if blank(l) {
                 self.next();
             } else {
                 return self.peek();
@@ -153,7 +204,7 @@ impl<'a> Lines<'a> {
     /// The line just read was the last and had no line end: the input was
     /// cut in the middle of it.
     fn cut_after(&self, line: usize) -> Result<(), ParseError> {
-        if self.rest.is_empty() && !self.terminated {
+        if self.head.is_none() && !self.terminated {
             return Err(ParseError::at_end(
                 line,
                 "a line end (the input stops in the middle of this line)",
@@ -161,6 +212,63 @@ impl<'a> Lines<'a> {
         }
         Ok(())
     }
+}
+
+/// `s` split around the first `pat` (which starts with an ASCII byte): a
+/// byte scan, cheaper on short lines than `str::split_once`'s searcher.
+fn split_at_first<'a>(s: &'a str, pat: &str) -> Option<(&'a str, &'a str)> {
+    let (b, p) = (s.as_bytes(), pat.as_bytes());
+    let last = b.len().checked_sub(p.len())?;
+    (0..=last)
+        .find(|&i| b[i] == p[0] && b[i..].starts_with(p))
+        .map(|i| (&s[..i], &s[i + p.len()..]))
+}
+
+/// `s` split around the last `pat` (which starts with an ASCII byte).
+fn split_at_last<'a>(s: &'a str, pat: &str) -> Option<(&'a str, &'a str)> {
+    let (b, p) = (s.as_bytes(), pat.as_bytes());
+    let last = b.len().checked_sub(p.len())?;
+    (0..=last)
+        .rev()
+        .find(|&i| b[i] == p[0] && b[i..].starts_with(p))
+        .map(|i| (&s[..i], &s[i + p.len()..]))
+}
+
+/// Nothing but white space (most lines start with a letter or a tab: told
+/// at their first byte).
+fn blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        None => true,
+        Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0b => false,
+        Some(_) => line.trim().is_empty(),
+    }
+}
+
+/// Holds a control character (ASCII text checked byte by byte).
+fn has_control(text: &str) -> bool {
+    for b in text.bytes() {
+        if b >= 0x80 {
+            return text.chars().any(char::is_control);
+        }
+        if b < 0x20 || b == 0x7f {
+            return true;
+        }
+    }
+    false
+}
+
+/// Holds white space or a control character: in ASCII, the bytes up to
+/// the space and DEL (one pass; other text checked by character).
+fn has_space_or_control(text: &str) -> bool {
+    for b in text.bytes() {
+        if b >= 0x80 {
+            return text.chars().any(|c| c.is_whitespace() || c.is_control());
+        }
+        if b <= 0x20 || b == 0x7f {
+            return true;
+        }
+    }
+    false
 }
 
 fn number(s: &str) -> Option<u64> {
@@ -172,26 +280,22 @@ fn number(s: &str) -> Option<u64> {
 }
 
 /// `debug=2`: one block per goroutine.
-fn full(lines: &mut Lines<'_>) -> Result<Dump, ParseError> {
-    let mut records = Vec::new();
+fn full(lines: &mut Lines<'_>, each: &mut impl FnMut(Record)) -> Result<(), ParseError> {
     while let Some((n, line)) = lines.peek_nonblank() {
         lines.next();
         lines.cut_after(n)?;
         let mut record = header(n, line)?;
         block(lines, &mut record)?;
-        records.push(record);
+        each(record);
     }
-    Ok(Dump {
-        format: Format::Full,
-        records,
-    })
+    Ok(())
 }
 
 /// `goroutine 17 [IO wait, 5 minutes, locked to thread] {k: v}:`.
 fn header(n: usize, line: &str) -> Result<Record, ParseError> {
     let bad = || ParseError::at(n, HEADER, line);
     let rest = line.strip_prefix("goroutine ").ok_or_else(bad)?;
-    let (id, rest) = rest.split_once(" [").ok_or_else(bad)?;
+    let (id, rest) = split_at_first(rest, " [").ok_or_else(bad)?;
     // With GOTRACEBACK=system or during a crash: `17 gp=0x… m=3 mp=0x…`.
     let id = number(id.split(' ').next().unwrap_or(id)).ok_or_else(bad)?;
     let (inside, after) = rest.split_once(']').ok_or_else(bad)?;
@@ -226,10 +330,12 @@ fn header(n: usize, line: &str) -> Result<Record, ParseError> {
     };
     // Flags Go appends to the status itself: ` (scan)`, ` (leaked)`.
     // Other parentheses belong to the wait reason (`chan receive (nil chan)`).
-    while let Some(flag) = ["leaked", "scan", "durable"]
-        .into_iter()
-        .find(|f| status.ends_with(&format!(" ({f})")))
-    {
+    while let Some(flag) = ["leaked", "scan", "durable"].into_iter().find(|f| {
+        status
+            .strip_suffix(')')
+            .and_then(|s| s.strip_suffix(f))
+            .is_some_and(|s| s.ends_with(" ("))
+    }) {
         status.truncate(status.len() - flag.len() - 3);
         if flag == "leaked" {
             record.leaked = true;
@@ -266,7 +372,7 @@ fn block(lines: &mut Lines<'_>, record: &mut Record) -> Result<(), ParseError> {
     let mut last_was_location = false;
     let mut ancestors = false;
     while let Some((n, line)) = lines.peek() {
-        if line.trim().is_empty() {
+        if blank(line) {
             break;
         }
         lines.next();
@@ -301,7 +407,7 @@ fn block(lines: &mut Lines<'_>, record: &mut Record) -> Result<(), ParseError> {
             if record.created_by.is_some() {
                 return Err(ParseError::at(n, "a blank line after `created by`", line));
             }
-            let (function, goroutine) = match rest.rsplit_once(" in goroutine ") {
+            let (function, goroutine) = match split_at_last(rest, " in goroutine ") {
                 Some((f, g)) => (
                     f,
                     Some(number(g).ok_or_else(|| ParseError::at(n, "a goroutine id", line))?),
@@ -358,10 +464,11 @@ fn function_name(line: &str) -> Option<String> {
     let name = if line.ends_with(')') {
         let mut depth = 0usize;
         let mut open = None;
-        for (i, c) in line.char_indices().rev() {
+        // Parentheses are ASCII: bytes stand for characters here.
+        for (i, &c) in line.as_bytes().iter().enumerate().rev() {
             match c {
-                ')' => depth += 1,
-                '(' => {
+                b')' => depth += 1,
+                b'(' => {
                     depth = depth.checked_sub(1)?;
                     if depth == 0 {
                         open = Some(i);
@@ -384,7 +491,7 @@ fn function_name(line: &str) -> Option<String> {
     let valid = !name.is_empty()
         && name.contains('.')
         && !name.starts_with('.')
-        && !name.chars().any(|c| c.is_whitespace() || c.is_control());
+        && !has_space_or_control(name);
     valid.then(|| name.to_owned())
 }
 
@@ -392,7 +499,7 @@ fn function_name(line: &str) -> Option<String> {
 fn location(n: usize, line: &str) -> Result<Location, ParseError> {
     let bad = || ParseError::at(n, "a location `\\tfile.go:LINE +0xOFFSET`", line);
     let text = line.strip_prefix('\t').ok_or_else(bad)?;
-    let text = match text.rsplit_once(" +0x") {
+    let text = match split_at_last(text, " +0x") {
         Some((t, off)) if !off.is_empty() && off.bytes().all(|b| b.is_ascii_hexdigit()) => t,
         Some(_) => return Err(bad()),
         None => text,
@@ -402,7 +509,7 @@ fn location(n: usize, line: &str) -> Result<Location, ParseError> {
 
 /// `file.go:12` or `file.go`.
 fn file_line(text: &str) -> Option<Location> {
-    if text.is_empty() || text.chars().any(|c| c.is_control()) || text.starts_with(' ') {
+    if text.is_empty() || has_control(text) || text.starts_with(' ') {
         return None;
     }
     match text.rsplit_once(':') {
@@ -419,8 +526,12 @@ fn file_line(text: &str) -> Option<Location> {
 }
 
 /// `debug=1` and `goroutineleak`: groups of identical stacks.
-fn grouped(lines: &mut Lines<'_>, format: Format, total: u64) -> Result<Dump, ParseError> {
-    let mut records: Vec<Record> = Vec::new();
+fn grouped(
+    lines: &mut Lines<'_>,
+    format: Format,
+    total: u64,
+    each: &mut impl FnMut(Record),
+) -> Result<(), ParseError> {
     let mut sum: u64 = 0;
     while let Some((n, line)) = lines.peek_nonblank() {
         lines.next();
@@ -453,7 +564,7 @@ fn grouped(lines: &mut Lines<'_>, format: Format, total: u64) -> Result<Dump, Pa
             created_by: None,
         };
         while let Some((m, l)) = lines.peek() {
-            if l.trim().is_empty() {
+            if blank(l) {
                 break;
             }
             lines.next();
@@ -481,7 +592,7 @@ fn grouped(lines: &mut Lines<'_>, format: Format, total: u64) -> Result<Dump, Pa
                 line,
             ));
         }
-        records.push(record);
+        each(record);
     }
     if sum != total {
         return Err(ParseError::at_end(
@@ -489,7 +600,7 @@ fn grouped(lines: &mut Lines<'_>, format: Format, total: u64) -> Result<Dump, Pa
             format!("more groups: the counts add up to {sum} of the total {total} (cut short?)"),
         ));
     }
-    Ok(Dump { format, records })
+    Ok(())
 }
 
 /// One line of a `debug=1` group after its header.

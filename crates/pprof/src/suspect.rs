@@ -131,6 +131,22 @@ pub struct Analysis {
     pub suspects: Vec<Suspect>,
 }
 
+/// The groups that grew (their `old_count` set), the largest growth first.
+pub(crate) fn growth_suspects(groups: &[Group]) -> Vec<Suspect> {
+    let mut grew: Vec<(usize, u64, u64)> = groups
+        .iter()
+        .enumerate()
+        .filter_map(|(i, g)| {
+            let o = g.old_count?;
+            (g.count > o).then_some((i, o, g.count))
+        })
+        .collect();
+    grew.sort_by(|a, b| (b.2 - b.1).cmp(&(a.2 - a.1)).then(a.0.cmp(&b.0)));
+    grew.into_iter()
+        .map(|(group, old, new)| Suspect::Growth { group, old, new })
+        .collect()
+}
+
 /// Groups `dump`'s goroutines and flags the suspects; with `old`, an older
 /// dump of the same process, also the groups that grew.
 ///
@@ -166,20 +182,7 @@ pub fn analyze(dump: &Dump, old: Option<&Dump>, options: &Options) -> Analysis {
                     .map_or(0, |b| b.count),
             );
         }
-        let mut grew: Vec<(usize, u64, u64)> = groups
-            .iter()
-            .enumerate()
-            .filter_map(|(i, g)| {
-                let o = g.old_count?;
-                (g.count > o).then_some((i, o, g.count))
-            })
-            .collect();
-        grew.sort_by(|a, b| (b.2 - b.1).cmp(&(a.2 - a.1)).then(a.0.cmp(&b.0)));
-        suspects.extend(grew.into_iter().map(|(group, old, new)| Suspect::Growth {
-            group,
-            old,
-            new,
-        }));
+        suspects.extend(growth_suspects(&groups));
     }
     let index: HashMap<&GroupKey, usize> = groups
         .iter()

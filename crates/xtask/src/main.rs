@@ -188,6 +188,7 @@ fn run(task: Task) -> Result<()> {
                 ("leakscope-sim", "sim_scale"),
                 ("leakscope-monitor", "speed"),
                 ("leakscope-monitor", "monitor_scale"),
+                ("leakscope-pprof", "parse_scale"),
             ] {
                 Cmd::cargo(["run", "--release", "-p", package, "--example", example]).run()?;
             }

@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use leakscope_pprof::{Analysis, Options, analyze, goroutines, parse_bytes};
+use leakscope_pprof::{Analysis, Options, Tally, goroutines, text_of};
 use serde::Serialize;
 
 use crate::cli::{AnalyzeArgs, AnalyzeFormat};
@@ -117,6 +117,8 @@ fn read(input: &Input) -> Result<Vec<u8>, InputError> {
             if meta.len() > MAX_DUMP_BYTES {
                 return Err(too_big());
             }
+            // Sized once: a doubling buffer would hold up to twice the dump.
+            bytes.reserve_exact(usize::try_from(meta.len()).unwrap_or(0));
             open(path)?
                 .take(MAX_DUMP_BYTES + 1)
                 .read_to_end(&mut bytes)
@@ -147,11 +149,16 @@ fn file_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Reads and parses one dump; a dump that does not parse is bad input
+/// Reads one dump and folds its goroutines into their groups as they are
+/// parsed (the records are not kept: a dump of 100,000 goroutines needs
+/// about its own size in memory); a dump that does not parse is bad input
 /// naming the file and the line.
-fn load(input: &Input) -> Result<leakscope_pprof::Dump, InputError> {
+fn load(input: &Input, options: &Options) -> Result<Tally, InputError> {
     let bytes = read(input)?;
-    parse_bytes(&bytes).map_err(|e| InputError::new(input.name(), None, format!(": {e}"), None))
+    let bad = |e: leakscope_pprof::ParseError| {
+        InputError::new(input.name(), None, format!(": {e}"), None)
+    };
+    Tally::read(text_of(&bytes).map_err(bad)?, options).map_err(bad)
 }
 
 /// The JSON shape of `analyze`.
@@ -168,9 +175,13 @@ struct Json<'a> {
 
 /// Runs `leakscope analyze`: both dumps are read before anything is printed.
 pub fn run(config: &AnalyzeConfig) -> anyhow::Result<()> {
-    let dump = load(&config.file)?;
-    let old = config.old.as_ref().map(load).transpose()?;
-    let analysis = analyze(&dump, old.as_ref(), &config.options);
+    let tally = load(&config.file, &config.options)?;
+    let old = config
+        .old
+        .as_ref()
+        .map(|o| load(o, &config.options))
+        .transpose()?;
+    let analysis = tally.analysis(old.as_ref());
     let text = match config.format {
         AnalyzeFormat::Table => table(
             &analysis,
@@ -266,6 +277,8 @@ pub fn table(a: &Analysis, file: &str, old: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use leakscope_pprof::analyze;
 
     #[test]
     fn the_table_lists_groups_then_suspects() {

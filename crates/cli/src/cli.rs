@@ -65,7 +65,16 @@ pub enum Command {
     /// endpoint, test the growth per program minute of the total and of
     /// every group, and name the growing groups and the WaitGroup waiters
     /// that never return; exit 1 when the total leaks, 3 when the service
-    /// cannot be read.
+    /// cannot be read. With --prometheus URL --query PROMQL: the same test
+    /// on every series of a Prometheus range query, a whole fleet at once.
+    #[command(
+        after_help = "With --prometheus, credentials come from the environment only: \
+LEAKSCOPE_PROMETHEUS_TOKEN (sent as Authorization: Bearer …), or \
+LEAKSCOPE_PROMETHEUS_USER and LEAKSCOPE_PROMETHEUS_PASSWORD (basic auth). \
+VictoriaMetrics, Thanos and Mimir speak the same query API (tested only against Prometheus). \
+Exit codes: 0 pass, 1 leak, 2 bad input, 3 a service or Prometheus that cannot be read, a query \
+Prometheus refuses, or a query that matches no series (nothing to test)."
+    )]
     Watch(WatchArgs),
 }
 
@@ -444,13 +453,76 @@ pub struct WatchArgs {
     /// The service's goroutine endpoint, http only; without a path,
     /// /debug/pprof/goroutine?debug=2 (debug=1 works too, without following
     /// waiters by goroutine id).
-    #[arg(value_name = "URL", allow_hyphen_values = true)]
-    pub url: String,
+    #[arg(
+        value_name = "URL",
+        allow_hyphen_values = true,
+        required_unless_present = "prometheus",
+        conflicts_with = "prometheus"
+    )]
+    pub url: Option<String>,
+    /// Instead of one service: a whole fleet through Prometheus. One range
+    /// query (/api/v1/query_range, paged past 11,000 points per series) of
+    /// --query, the seed's test on every series it returns, worst first;
+    /// exit 1 when any series leaks, 3 when Prometheus cannot be reached,
+    /// refuses the query (its own error text) or matches no series. URL is
+    /// the base URL (http or https, the system's roots); VictoriaMetrics,
+    /// Thanos and Mimir speak the same query API (tested only against
+    /// Prometheus). Credentials from the environment only:
+    /// LEAKSCOPE_PROMETHEUS_TOKEN (Authorization: Bearer), or
+    /// LEAKSCOPE_PROMETHEUS_USER and LEAKSCOPE_PROMETHEUS_PASSWORD (basic
+    /// auth).
+    #[arg(long, value_name = "URL", requires = "query")]
+    pub prometheus: Option<String>,
+    /// With --prometheus: the PromQL expression whose series are tested,
+    /// e.g. 'go_goroutines{job="api"}'.
+    #[arg(
+        long,
+        value_name = "PROMQL",
+        requires = "prometheus",
+        allow_hyphen_values = true
+    )]
+    pub query: Option<String>,
+    /// With --prometheus: the range, ending now (1ms to 366 days) [default:
+    /// 1h].
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "prometheus",
+        conflicts_with_all = ["start", "end"],
+        allow_hyphen_values = true
+    )]
+    pub range: Option<String>,
+    /// With --prometheus: the range's start, RFC 3339
+    /// (2026-12-01T10:00:00Z) or Unix seconds.
+    #[arg(
+        long,
+        value_name = "TIME",
+        requires = "prometheus",
+        allow_hyphen_values = true
+    )]
+    pub start: Option<String>,
+    /// With --prometheus and --start: the range's end [default: now].
+    #[arg(
+        long,
+        value_name = "TIME",
+        requires = "start",
+        allow_hyphen_values = true
+    )]
+    pub end: Option<String>,
+    /// With --prometheus: time between points (1ms to 24h) [default: 15s].
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "prometheus",
+        allow_hyphen_values = true
+    )]
+    pub step: Option<String>,
     /// Time between polls (1ms to 1h; e.g. 500ms, 10s).
     #[arg(
         long,
         value_name = "DURATION",
         default_value = "10s",
+        conflicts_with = "prometheus",
         allow_hyphen_values = true
     )]
     pub interval: String,
@@ -459,6 +531,7 @@ pub struct WatchArgs {
         long,
         value_name = "DURATION",
         default_value = "5m",
+        conflicts_with = "prometheus",
         allow_hyphen_values = true
     )]
     pub duration: String,
@@ -489,6 +562,7 @@ pub struct WatchArgs {
         ),
         value_name = "MINUTES",
         default_value = "10",
+        conflicts_with = "prometheus",
         allow_hyphen_values = true
     )]
     pub stalled_after: String,
@@ -497,7 +571,7 @@ pub struct WatchArgs {
     pub format: WatchFormat,
     /// Keep every dump in this directory (new or empty) as poll-0001.txt,
     /// poll-0002.txt…
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "prometheus")]
     pub out: Option<PathBuf>,
 }
 
@@ -561,12 +635,14 @@ pub enum AnalyzeFormat {
 /// The output formats of `watch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum WatchFormat {
-    /// The test on the totals, the groups by growth, then the findings.
+    /// The test on the totals, the groups by growth, then the findings
+    /// (with --prometheus: one line per series, worst first).
     Table,
     /// One object: the polls, the test, every group's growth, the stuck
     /// waiters and the findings.
     Json,
-    /// One row per poll: elapsed_s, program_minute, goroutines.
+    /// One row per poll: elapsed_s, program_minute, goroutines (with
+    /// --prometheus: one row per series).
     Csv,
 }
 

@@ -10,6 +10,7 @@ mod detect;
 mod dump;
 mod faults;
 mod fingerprint;
+pub mod fleet;
 mod monitor;
 mod programs;
 mod report;
@@ -27,6 +28,7 @@ pub use check::CheckConfig;
 pub use dump::DumpConfig;
 pub use faults::FaultsConfig;
 pub use fingerprint::{FingerprintConfig, fingerprint_lines};
+pub use fleet::FleetConfig;
 pub use monitor::{notice_line, parse_duration};
 pub use sim::SimConfig;
 pub use sweep::{MAX_SEEDS, MAX_SWEEP_RUNS, SweepConfig};
@@ -69,7 +71,10 @@ pub fn execute(command: Command) -> anyhow::Result<Status> {
         Command::Check(args) => check::run(&check::config(&args)?),
         Command::Monitor(args) => monitor::run(&monitor::config(&args)?),
         Command::Analyze(args) => done(analyze::run(&analyze::config(&args)?)),
-        Command::Watch(args) => watch::run(&watch::config(&args)?),
+        Command::Watch(args) => match &args.prometheus {
+            Some(base) => fleet::run(&fleet::config(&args, base)?),
+            None => watch::run(&watch::config(&args)?),
+        },
     }
 }
 

@@ -502,7 +502,8 @@ pub fn conformance(root: &Path) -> Result<()> {
         }
         eprintln!("go = detect --preset {preset}: 6 detectors × 4 programs");
     }
-    watch_live(root, &leakscope, &root.join("target/go/bin"))
+    watch_live(root, &leakscope, &root.join("target/go/bin"))?;
+    fleet_live(root, &leakscope, &root.join("target/go/bin"))
 }
 
 /// What `leakscope watch` must say of each program live: its exit code,
@@ -658,6 +659,169 @@ pub fn watch_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Result<()> 
     } else {
         fail(format!(
             "`leakscope watch` against the live Go programs:\n{}",
+            problems.join("\n")
+        ))
+    }
+}
+
+/// What `leakscope watch --prometheus` must say of each program's series.
+const FLEET_EXPECTED: [(&str, &str); 3] = [
+    ("buggy", "leak"),
+    ("wait_timeout", "leak"),
+    ("fixed", "pass"),
+];
+
+/// How long Prometheus scrapes before the fleet check, in seconds.
+const FLEET_SCRAPE_SECS: u64 = 35;
+
+/// The fleet check against a real Prometheus: serve-buggy, serve-fixed and
+/// serve-wait_timeout (built by [`watch_live`] in `bins_dir`) live on the
+/// fase6 faults with one minute = 1 s, Debian's `prometheus` scraping their
+/// `/metrics` every second (one job per program), and after
+/// [`FLEET_SCRAPE_SECS`] s `leakscope watch --prometheus … --query
+/// go_goroutines --range 30s --step 1s --minute 1s --format json`: exit 1,
+/// each program's series with the verdict of [`FLEET_EXPECTED`]. Then a
+/// malformed query (exit 3, Prometheus' own error text) and an unknown
+/// metric (exit 3, no series matched).
+pub fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Result<()> {
+    let dir = work_dir(root);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", dir.display())))?;
+    let mut faults = Command::new(leakscope);
+    faults.args(["faults", "--preset", "fase6", "--format", "json"]);
+    let list = output(faults, "leakscope faults --preset fase6")?;
+    let list_path = dir.join("fleet-faults.json");
+    std::fs::write(&list_path, list)
+        .map_err(|e| crate::cmd::Error(format!("writing {}: {e}", list_path.display())))?;
+    let mut servers = Servers(Vec::new());
+    let mut targets = Vec::new();
+    for (tag, _) in FLEET_EXPECTED {
+        let bin = bins_dir.join(format!("serve-{tag}"));
+        let port = free_port()?;
+        let child = Command::new(&bin)
+            .arg("-faults")
+            .arg(&list_path)
+            .args(["-minute", "1s", "-duration", "120s", "-listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| crate::cmd::Error(format!("serve-{tag} could not start: {e}")))?;
+        servers.0.push(child);
+        targets.push((tag.to_string(), format!("127.0.0.1:{port}"), Vec::new()));
+    }
+    for (tag, target, _) in &targets {
+        let port: u16 = target
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        wait_for(port).map_err(|e| crate::cmd::Error(format!("serve-{tag}: {}", e.0)))?;
+    }
+    let prometheus = crate::prometheus::Prometheus::start(&targets)?;
+    eprintln!(
+        "fleet: Prometheus on {} scraping {} programs every 1 s; checking in {FLEET_SCRAPE_SECS} s",
+        prometheus.addr,
+        targets.len()
+    );
+    std::thread::sleep(std::time::Duration::from_secs(FLEET_SCRAPE_SECS));
+    let url = format!("http://{}", prometheus.addr);
+    let watch = |query: &str, format: &str| {
+        Command::new(leakscope)
+            .args(["watch", "--prometheus", &url, "--query", query])
+            .args([
+                "--range", "30s", "--step", "1s", "--minute", "1s", "--format", format,
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| {
+                crate::cmd::Error(format!(
+                    "`leakscope watch --prometheus` could not start: {e}"
+                ))
+            })
+    };
+    let out = watch("go_goroutines", "json")?;
+    let json = String::from_utf8_lossy(&out.stdout).into_owned();
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    let mut problems = Vec::new();
+    if out.status.code() != Some(1) {
+        problems.push(format!(
+            "exit {:?}, expected 1: {}",
+            out.status.code(),
+            said.trim()
+        ));
+    }
+    // Each series' object: its labels, then its verdict and numbers.
+    let series: Vec<&str> = json.split("\"labels\": {").skip(1).collect();
+    if series.len() != FLEET_EXPECTED.len() {
+        problems.push(format!(
+            "{} series, expected {}",
+            series.len(),
+            FLEET_EXPECTED.len()
+        ));
+    }
+    for (tag, verdict) in FLEET_EXPECTED {
+        let Some(s) = series
+            .iter()
+            .find(|s| json_value(s, "job").as_deref() == Some(tag))
+        else {
+            problems.push(format!("no series of job {tag}"));
+            continue;
+        };
+        let got = json_value(s, "verdict").unwrap_or_default();
+        let number = |key: &str| {
+            json_value(s, key)
+                .and_then(|n| n.parse::<f64>().ok())
+                .map_or("?".into(), |n| format!("{n:.1}"))
+        };
+        eprintln!(
+            "fleet {tag}: {got}, {} points, go_goroutines {} → {}, growth {}/min, limit {}",
+            json_value(s, "points").unwrap_or_default(),
+            number("first"),
+            number("last"),
+            number("growth_per_min"),
+            number("limit"),
+        );
+        if got != verdict {
+            problems.push(format!("{tag}: {got}, expected {verdict}"));
+        }
+    }
+    // Prometheus' own words for a query it cannot parse.
+    let bad = watch("go_goroutines{", "table")?;
+    let bad_said = String::from_utf8_lossy(&bad.stderr).into_owned();
+    if bad.status.code() != Some(3)
+        || !bad_said.contains("Prometheus refused the query")
+        || !bad_said.contains("bad_data")
+        || !bad_said.contains("parse error")
+    {
+        problems.push(format!(
+            "a malformed query: exit {:?}, expected 3 with Prometheus' parse error: {}",
+            bad.status.code(),
+            bad_said.trim()
+        ));
+    } else {
+        eprintln!("fleet malformed query: exit 3, {}", bad_said.trim());
+    }
+    let none = watch("leakscope_no_such_metric", "table")?;
+    let none_said = String::from_utf8_lossy(&none.stderr).into_owned();
+    if none.status.code() != Some(3) || !none_said.contains("matched no series") {
+        problems.push(format!(
+            "an unknown metric: exit {:?}, expected 3 and no series matched: {}",
+            none.status.code(),
+            none_said.trim()
+        ));
+    } else {
+        eprintln!("fleet unknown metric: exit 3, {}", none_said.trim());
+    }
+    drop(prometheus);
+    drop(servers);
+    if problems.is_empty() {
+        eprintln!("go live = watch --prometheus: 3 programs through a real Prometheus");
+        Ok(())
+    } else {
+        fail(format!(
+            "`leakscope watch --prometheus` against a real Prometheus scraping the live Go programs:\n{}\n{json}",
             problems.join("\n")
         ))
     }

@@ -15,6 +15,7 @@ mod cmd;
 mod engine;
 mod go;
 mod gorun;
+mod prometheus;
 mod serve;
 mod test;
 mod tools;

@@ -365,6 +365,17 @@ pub fn docker_engine() -> Tool {
     }
 }
 
+/// Debian's Prometheus server: `leakscope watch --prometheus` is tested
+/// against a real one, scraping the live Go programs.
+pub fn prometheus() -> Tool {
+    Tool {
+        name: "Prometheus server".into(),
+        check: Box::new(|| version_of("prometheus", &["--version"]).map(drop)),
+        install: Install::Apt(vec!["prometheus"]),
+        manual: "a Prometheus server as `prometheus` on PATH (Debian: `prometheus`)",
+    }
+}
+
 /// npm's `binaryen@123.0.0` under `<repo>/target/tools`: the `wasm-opt` that
 /// Trunk uses for release builds (Debian's and crates.io's are too old).
 pub fn wasm_opt(ctx: &Ctx) -> Tool {
@@ -438,14 +449,15 @@ pub fn go(root: &Path) -> Tool {
     }
 }
 
-/// What the `go` step needs: Go, and Python's venv only when Go must be
-/// installed (an existing Go needs no Python packages).
+/// What the `go` step needs: Go, Python's venv only when Go must be
+/// installed (an existing Go needs no Python packages), and Prometheus for
+/// the fleet check against the live programs.
 pub fn for_go(root: &Path) -> Vec<Tool> {
     let go = go(root);
     if go.check().is_ok() {
-        vec![go]
+        vec![go, prometheus()]
     } else {
-        vec![python_venv(), go]
+        vec![python_venv(), go, prometheus()]
     }
 }
 

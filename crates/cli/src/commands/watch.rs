@@ -121,7 +121,22 @@ pub fn endpoint(raw: &str) -> Result<Uri, InputError> {
 
 /// Checks `leakscope watch`'s arguments, before any request.
 pub fn config(args: &WatchArgs) -> Result<WatchConfig, InputError> {
-    let uri = endpoint(&args.url)?;
+    let fleet_only = [
+        ("--query", &args.query),
+        ("--range", &args.range),
+        ("--start", &args.start),
+        ("--end", &args.end),
+        ("--step", &args.step),
+    ];
+    if let Some((flag, value)) = fleet_only.iter().find(|(_, v)| v.is_some()) {
+        return Err(InputError::new(
+            *flag,
+            value.as_deref(),
+            "needs --prometheus URL",
+            None,
+        ));
+    }
+    let uri = endpoint(args.url.as_deref().unwrap_or_default())?;
     let interval = parse_duration(
         "--interval",
         &args.interval,
@@ -585,7 +600,7 @@ async fn get(client: &HttpClient, uri: &Uri) -> Result<Vec<u8>, (bool, String)> 
 
 /// The innermost cause of a client error, which names what failed
 /// (`Connection refused`, a DNS failure).
-fn connect_reason(e: &hyper_util::client::legacy::Error) -> String {
+pub(super) fn connect_reason(e: &hyper_util::client::legacy::Error) -> String {
     let mut source: &dyn std::error::Error = e;
     while let Some(next) = source.source() {
         source = next;

@@ -190,6 +190,7 @@ fn run(task: Task) -> Result<()> {
                 ("leakscope-monitor", "speed"),
                 ("leakscope-monitor", "monitor_scale"),
                 ("leakscope-pprof", "parse_scale"),
+                ("leakscope-cli", "fleet_bench"),
             ] {
                 Cmd::cargo(["run", "--release", "-p", package, "--example", example]).run()?;
             }

@@ -70,7 +70,7 @@ async fn rotate<S: LogSource>(
     tokio::select! {
         biased;
         _ = done => {}                              // case <-done:
-        _ = after => {}                             // case <-time.After(waitTimeout): // give up; this helper stays blocked
+        _ = after => {}                             // case <-time.After(m.waitTimeout): // 10 s: give up; this helper stays blocked
         () = m.env.shutdown.cancelled() => return,  // port: drain
     }
     task.set_state(State::Running);

@@ -48,9 +48,12 @@ pub fn metrics(census: &Census, program: Program, stats: &Stats) -> String {
         .map(|h| h.metrics().num_alive_tasks())
         .unwrap_or(0);
     let gauges: [(&str, &str, u64); 4] = [
+        // Named and explained as Go's go_goroutines is, so that
+        // `leakscope watch --prometheus … --query tokio_alive_tasks` checks
+        // a fleet of monitors as it checks Go services.
         (
-            "leakscope_tokio_alive_tasks",
-            "tokio's num_alive_tasks(): the census plus tasks of libraries (HTTP connections).",
+            "tokio_alive_tasks",
+            "Number of tasks that currently exist (tokio's num_alive_tasks: the census plus the libraries' tasks, such as HTTP connections).",
             alive as u64,
         ),
         (
@@ -303,6 +306,18 @@ mod tests {
                 metrics.contains("leakscope_rotations_total 2\n"),
                 "{metrics}"
             );
+            // The task count under the name a fleet check queries, with
+            // go_goroutines' kind of help text; at least the census's 14.
+            assert!(
+                metrics.contains("# HELP tokio_alive_tasks Number of tasks that currently exist"),
+                "{metrics}"
+            );
+            let alive: u64 = metrics
+                .lines()
+                .find_map(|l| l.strip_prefix("tokio_alive_tasks "))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            assert!(alive >= 14, "{metrics}");
             let dump = get(addr, "/debug/tasks?debug=1").await;
             assert!(dump.contains("goroutine profile: total "), "{dump}");
             assert!(

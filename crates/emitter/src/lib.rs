@@ -86,3 +86,40 @@ pub fn build_image(workspace: &Path) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&ctx);
     result
 }
+
+/// Line `seq` of the run `boot`, without its newline:
+/// `boot=<B> seq=<N>`, then ` stream=<S>` when the emitter writes both
+/// streams, then ` ` and [`padding`]`(seq, pad)` when `pad` is not 0.
+///
+/// # Examples
+///
+/// ```
+/// use leakscope_emitter::line;
+///
+/// assert_eq!(line(7, 3, None, 0), "boot=7 seq=3");
+/// assert_eq!(line(7, 3, Some("err"), 4), "boot=7 seq=3 stream=err defg");
+/// ```
+pub fn line(boot: u128, seq: u64, stream: Option<&str>, pad: usize) -> String {
+    let mut text = format!("boot={boot} seq={seq}");
+    if let Some(s) = stream {
+        text.push_str(" stream=");
+        text.push_str(s);
+    }
+    if pad > 0 {
+        text.push(' ');
+        text.push_str(&padding(seq, pad));
+    }
+    text
+}
+
+/// `len` bytes of lowercase letters that depend on `seq` and on the
+/// position (a step every 1000 bytes), so that a line cut short, with a
+/// piece doubled or its pieces in the wrong order, differs from it.
+pub fn padding(seq: u64, len: usize) -> String {
+    (0..len)
+        .map(|i| {
+            let k = (seq % 26) as usize + i + i / 1000;
+            char::from(b'a' + (k % 26) as u8)
+        })
+        .collect()
+}

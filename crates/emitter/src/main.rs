@@ -6,12 +6,22 @@
 //! restarted container starts a new series) and `N` counts from 0, so a test
 //! can tell a lost, a duplicated and a reordered line apart.
 //!
-//! Usage: `leakscope-emitter [--rate LINES_PER_SEC] [--count N] [--pad BYTES]`
+//! Usage: `leakscope-emitter [--rate LINES_PER_SEC] [--count N] [--pad BYTES]
+//! [--linger SECS] [--stream out|err|both]`
 //!
 //! - `--rate`: lines per second, spread evenly; 0 means as fast as possible
 //!   (default 100).
 //! - `--count`: stop after this many lines; 0 means never (default 0).
-//! - `--pad`: bytes of filler after the sequence number (default 0).
+//! - `--pad`: bytes of filler after the sequence number (default 0), up
+//!   to 65536: [`leakscope_emitter::padding`], a pattern that depends on
+//!   the sequence number and the position, so a line cut, doubled or put
+//!   together in the wrong order shows. Over 16 KiB, Docker splits the
+//!   line into several log records.
+//! - `--stream`: where lines go: standard output (`out`, the default),
+//!   standard error (`err`), or both (`both`: each tick writes line `N` to
+//!   standard output, then line `N` to standard error, each tagged
+//!   `stream=out` or `stream=err` after the sequence number, each stream
+//!   flushed line by line so the engine interleaves them).
 //! - `--linger`: after `--count` lines, stay alive this many seconds
 //!   before exiting (default 0), so the container is still running.
 //!
@@ -22,11 +32,24 @@ use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use leakscope_emitter::line;
+
 struct Config {
     rate: u64,
     count: u64,
     pad: usize,
     linger: u64,
+    stream: Streams,
+}
+
+/// One stream written, buffered.
+type Out = BufWriter<Box<dyn Write>>;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Streams {
+    Out,
+    Err,
+    Both,
 }
 
 fn parse() -> Result<Config, String> {
@@ -35,6 +58,7 @@ fn parse() -> Result<Config, String> {
         count: 0,
         pad: 0,
         linger: 0,
+        stream: Streams::Out,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -48,6 +72,18 @@ fn parse() -> Result<Config, String> {
             "--rate" => cfg.rate = number("0 to 18446744073709551615 lines per second")?,
             "--count" => cfg.count = number("0 (no end) or more lines")?,
             "--linger" => cfg.linger = number("0 or more seconds")?,
+            "--stream" => {
+                cfg.stream = match value.as_str() {
+                    "out" => Streams::Out,
+                    "err" => Streams::Err,
+                    "both" => Streams::Both,
+                    _ => {
+                        return Err(format!(
+                            "{flag} {value:?} is not a stream (allowed: out, err, both)"
+                        ));
+                    }
+                };
+            }
             "--pad" => {
                 cfg.pad = usize::try_from(number("0 to 65536 bytes")?)
                     .ok()
@@ -58,7 +94,7 @@ fn parse() -> Result<Config, String> {
             }
             _ => {
                 return Err(format!(
-                    "unknown flag {flag} (allowed: --rate, --count, --pad, --linger)"
+                    "unknown flag {flag} (allowed: --rate, --count, --pad, --linger, --stream)"
                 ));
             }
         }
@@ -77,9 +113,19 @@ fn main() -> ExitCode {
     let boot = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let padding = "x".repeat(cfg.pad);
     let start = Instant::now();
-    let mut out = BufWriter::new(io::stdout().lock());
+    // One writer per stream written; `both` flushes each line so that the
+    // engine sees the two streams interleaved line by line.
+    let mut outs: Vec<(Option<&str>, Out)> = Vec::new();
+    if cfg.stream != Streams::Err {
+        let tag = (cfg.stream == Streams::Both).then_some("out");
+        outs.push((tag, BufWriter::new(Box::new(io::stdout().lock()))));
+    }
+    if cfg.stream != Streams::Out {
+        let tag = (cfg.stream == Streams::Both).then_some("err");
+        outs.push((tag, BufWriter::new(Box::new(io::stderr().lock()))));
+    }
+    let each_line = cfg.stream == Streams::Both;
     let mut seq: u64 = 0;
     while cfg.count == 0 || seq < cfg.count {
         // Line `seq` is due at seq / rate seconds: a steady rate that
@@ -89,25 +135,28 @@ fn main() -> ExitCode {
             let now = start.elapsed();
             if due > now {
                 // Lines written so far reach the log before the pause.
-                if out.flush().is_err() {
+                if outs.iter_mut().any(|(_, o)| o.flush().is_err()) {
                     return ExitCode::FAILURE;
                 }
                 std::thread::sleep(due - now);
             }
         }
-        let written = if padding.is_empty() {
-            writeln!(out, "boot={boot} seq={seq}")
-        } else {
-            writeln!(out, "boot={boot} seq={seq} {padding}")
-        };
-        if written.is_err() {
-            return ExitCode::FAILURE;
+        for (tag, out) in &mut outs {
+            // The line and its newline in one write: a line longer than
+            // the buffer goes straight to the pipe, whole, so a kill
+            // rarely cuts it.
+            let mut text = line(boot, seq, *tag, cfg.pad);
+            text.push('\n');
+            if out.write_all(text.as_bytes()).is_err() || (each_line && out.flush().is_err()) {
+                return ExitCode::FAILURE;
+            }
         }
         seq += 1;
     }
-    if out.flush().is_err() {
+    if outs.iter_mut().any(|(_, o)| o.flush().is_err()) {
         return ExitCode::FAILURE;
     }
+    drop(outs);
     std::thread::sleep(Duration::from_secs(cfg.linger));
     ExitCode::SUCCESS
 }

@@ -3,9 +3,16 @@
 //! - Every running container (optionally only those with a label) is
 //!   followed from its first line; a discovery task lists the running
 //!   containers every `poll` and starts `monitorContainer` for each new one.
-//! - A stream is `GET /containers/{id}/logs?follow&timestamps&since=S`,
-//!   reopened at every rotation. No line is lost or read twice across
-//!   reopenings thanks to a per-container [`Cursor`].
+//! - A stream is `GET /containers/{id}/logs?follow&timestamps&since=S`
+//!   (hyper over the unix socket: bollard's `since` is whole seconds, the
+//!   engine's takes nanoseconds), reopened at every rotation. No line is
+//!   lost or read twice across reopenings thanks to a per-container
+//!   [`Cursor`] kept per stream (stdout, stderr) at the nanosecond.
+//! - A line longer than the engine's 16 KiB buffer reaches the log as
+//!   several records; the API marks none of them but by its end: only the
+//!   last one ends in `\n`. Each stream's records are put back together
+//!   into the original line, emitted once, with its first record's
+//!   timestamp (see [`Cursor`]).
 //! - The heartbeat inspects the container. A container that stopped (or was
 //!   removed) ends its heartbeat; its streams are read to their end, then it
 //!   is released, and followed again (from where it was left) if it
@@ -24,16 +31,13 @@
 //! stream: tokio's, not the census's (it shows in `num_alive_tasks()`
 //! only), so a Docker stream starts no handler task of the census.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::pin::Pin;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bollard::Docker;
-use bollard::container::LogOutput;
-use bollard::query_parameters::{ListContainersOptionsBuilder, LogsOptionsBuilder};
-use futures::{Stream, StreamExt};
+use bollard::query_parameters::ListContainersOptionsBuilder;
 use leakscope_sim::{Role, State};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -168,48 +172,76 @@ fn not_found(e: &bollard::errors::Error) -> bool {
     )
 }
 
-/// Where a container's log was read up to, so that a reopened stream
-/// neither loses nor repeats a line.
-///
-/// Docker's `since` counts whole seconds and keeps every line whose
-/// timestamp is at or after it, in the log's own order. The cursor keeps
-/// `since` one second behind the latest line read (so lines whose
-/// timestamps arrive slightly out of order, as stdout and stderr can, are
-/// still covered) and counts the lines already read at or after it: a
-/// reopened stream skips exactly that many lines, then everything is new.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    /// Lines read per second of timestamp, for the seconds at or after
-    /// `since`.
-    per_second: BTreeMap<i64, u64>,
+/// A Docker log timestamp: seconds and nanoseconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stamp {
+    /// Whole seconds since the Unix epoch.
+    pub secs: i64,
+    /// Nanoseconds within the second (below 1e9).
+    pub nanos: u32,
 }
 
-impl Cursor {
-    /// The `since` of the next stream (0: from the first line).
-    pub fn since(&self) -> i64 {
-        self.per_second.keys().next().copied().unwrap_or(0)
-    }
-
-    /// Lines the next stream returns first that were already read.
-    pub fn already_read(&self) -> u64 {
-        self.per_second.values().sum()
-    }
-
-    /// Records a line read, with its timestamp's whole seconds.
-    pub fn read(&mut self, second: i64) {
-        *self.per_second.entry(second).or_default() += 1;
-        let latest = self
-            .per_second
-            .keys()
-            .next_back()
-            .copied()
-            .unwrap_or(second);
-        let floor = latest - 1;
-        while let Some((&s, _)) = self.per_second.first_key_value() {
-            if s >= floor {
-                break;
+impl Stamp {
+    /// An RFC 3339 timestamp as Docker writes it
+    /// (`2024-05-01T12:34:56.123456789Z`, or with an offset); digits past
+    /// the ninth are dropped.
+    pub fn parse(ts: &str) -> Option<Stamp> {
+        let b = ts.as_bytes();
+        if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| ts.get(r)?.parse::<i64>().ok();
+        let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        let mut rest = ts.get(19..)?;
+        let mut nanos = 0u32;
+        if let Some(frac) = rest.strip_prefix('.') {
+            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+            for (i, c) in frac.bytes().take(digits).enumerate() {
+                if i < 9 {
+                    nanos = nanos * 10 + u32::from(c - b'0');
+                }
             }
-            self.per_second.pop_first();
+            for _ in digits..9 {
+                nanos *= 10;
+            }
+            rest = &frac[digits..];
+        }
+        let offset = match rest {
+            "Z" | "z" => 0,
+            _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) => {
+                let sign = if rest.starts_with('-') { -1 } else { 1 };
+                sign * (rest.get(1..3)?.parse::<i64>().ok()? * 3600
+                    + rest.get(4..6)?.parse::<i64>().ok()? * 60)
+            }
+            _ => return None,
+        };
+        // Days from the civil date (Howard Hinnant's algorithm).
+        let y = if mo <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (mo + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        Some(Stamp {
+            secs: days * 86_400 + h * 3600 + mi * 60 + s - offset,
+            nanos,
+        })
+    }
+
+    /// As the engine's `since` takes it: `<secs>.<nanos>` (nine digits).
+    pub fn to_since(self) -> String {
+        format!("{}.{:09}", self.secs, self.nanos)
+    }
+
+    /// This instant minus `d`.
+    pub fn minus(self, d: Duration) -> Stamp {
+        let total = i128::from(self.secs) * 1_000_000_000 + i128::from(self.nanos)
+            - i128::try_from(d.as_nanos()).unwrap_or(i128::MAX / 2);
+        Stamp {
+            secs: i64::try_from(total.div_euclid(1_000_000_000)).unwrap_or(i64::MIN),
+            nanos: u32::try_from(total.rem_euclid(1_000_000_000)).unwrap_or(0),
         }
     }
 }
@@ -217,35 +249,117 @@ impl Cursor {
 /// Whole seconds since the Unix epoch of an RFC 3339 timestamp as Docker
 /// writes it (`2024-05-01T12:34:56.123456789Z`, or with an offset).
 pub fn timestamp_seconds(ts: &str) -> Option<i64> {
-    let b = ts.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
-        return None;
+    Stamp::parse(ts).map(|s| s.secs)
+}
+
+/// A container's output stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Channel {
+    /// Standard output (and a TTY container's only stream).
+    Stdout = 0,
+    /// Standard error.
+    Stderr = 1,
+}
+
+/// How far behind the latest record read a record not read yet may be
+/// stamped: the engine stamps a record when its stream's copier reads it,
+/// then appends it to the log, so a record of one stream appended after a
+/// record of the other may carry a slightly earlier time (microseconds as
+/// a rule; this allows for a copier descheduled for seconds).
+pub const REORDER_SLACK: Duration = Duration::from_secs(2);
+
+/// Where one stream (stdout or stderr) of a container was read up to.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelCursor {
+    /// The timestamp of the last record of the last line emitted, and how
+    /// many records of emitted lines carry exactly that timestamp (records
+    /// of one line, and short lines, may share a timestamp).
+    pub done: Option<(Stamp, u64)>,
+    /// The first record's timestamp of the first line read but not
+    /// emitted (its `\n` not read yet, or the reader has not taken it),
+    /// re-read whole by the next stream.
+    pub open: Option<Stamp>,
+}
+
+/// Where a container's log was read up to, per stream, so that a
+/// reopened stream neither loses nor repeats a line.
+///
+/// The engine keeps every record whose timestamp is at or after `since`
+/// (nanoseconds), in the log's order; within one stream records are
+/// stamped in the order they are written. So, per stream, the records
+/// the next stream replays that were already emitted are exactly those
+/// stamped before [`ChannelCursor::done`]'s timestamp, plus the first
+/// `count` stamped with it; the first record after them begins a new
+/// line. `since` is the earliest of, per stream: the first record of its
+/// unfinished line, or else its `done` timestamp (no earlier than
+/// [`REORDER_SLACK`] before the latest record read: records of a stream
+/// not read yet were appended after that one).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    channels: [ChannelCursor; 2],
+    latest: Option<Stamp>,
+}
+
+impl Cursor {
+    /// The `since` of the next stream (`None`: from the first line).
+    pub fn since(&self) -> Option<Stamp> {
+        let floor = self.latest?.minus(REORDER_SLACK);
+        self.channels
+            .iter()
+            .map(|c| match (c.open, c.done) {
+                (Some(open), _) => open,
+                (None, Some((at, _))) => at.max(floor),
+                (None, None) => floor,
+            })
+            .min()
     }
-    let num = |r: std::ops::Range<usize>| ts.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let mut rest = &ts[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        rest = &frac[digits..];
+
+    /// One stream's position.
+    pub fn channel(&self, ch: Channel) -> ChannelCursor {
+        self.channels[ch as usize]
     }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) => {
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            sign * (rest[1..3].parse::<i64>().ok()? * 3600 + rest[4..6].parse::<i64>().ok()? * 60)
+
+    /// Records a record read (emitted or not).
+    pub fn seen(&mut self, at: Stamp) {
+        self.latest = Some(self.latest.map_or(at, |l| l.max(at)));
+    }
+
+    /// A line of `ch` begins with a record stamped `at`.
+    pub fn begin(&mut self, ch: Channel, at: Stamp) {
+        let c = &mut self.channels[ch as usize];
+        c.open.get_or_insert(at);
+    }
+
+    /// A line of `ch` made of records stamped `records` was emitted (the
+    /// reader took it); `next` is the first record of the next line of
+    /// `ch` read but not emitted yet, if any.
+    pub fn end(&mut self, ch: Channel, records: &[Stamp], next: Option<Stamp>) {
+        let c = &mut self.channels[ch as usize];
+        for &r in records {
+            c.done = match c.done {
+                Some((at, n)) if at == r => Some((at, n + 1)),
+                _ => Some((r, 1)),
+            };
         }
-        _ => return None,
-    };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + mi * 60 + s - offset)
+        c.open = next;
+    }
+}
+
+/// One stream's (stdout's or stderr's) state within one opened stream.
+#[derive(Debug, Default)]
+struct Lane {
+    /// The cursor's `done` when the stream opened: records replayed first.
+    replay: Option<(Stamp, u64)>,
+    /// Records at the replay timestamp skipped so far.
+    skipped: u64,
+    /// Past the replayed records: every record from now on is new.
+    caught_up: bool,
+    /// The line being put together, without its first record's timestamp.
+    text: Vec<u8>,
+    /// Its first record's timestamp, as the engine wrote it.
+    first: Option<String>,
+    /// Its records' timestamps.
+    records: Vec<Stamp>,
 }
 
 /// The Docker engine as a source of log streams.
@@ -338,16 +452,138 @@ impl LogSource for DockerSource {
     }
 }
 
-type LogBody = Pin<Box<dyn Stream<Item = Result<LogOutput, bollard::errors::Error>> + Send>>;
+/// How a log body is framed: the engine multiplexes stdout and stderr
+/// (an 8-byte header per record: stream, 0, 0, 0, length) unless the
+/// container has a TTY, whose one stream comes raw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    Multiplexed,
+    Raw,
+}
+
+/// An opened log body and its HTTP connection's task (aborted when the
+/// stream is dropped or reopened, so no connection outlives its stream).
+struct Body {
+    incoming: hyper::body::Incoming,
+    connection: tokio::task::AbortHandle,
+}
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        self.connection.abort();
+    }
+}
+
+/// Why a log request failed.
+enum OpenError {
+    /// The container is gone (404).
+    NotFound,
+    /// Anything else, in one line.
+    Other(String),
+}
+
+/// `GET /containers/{id}/logs?follow=1&stdout=1&stderr=1&timestamps=1`
+/// (or `follow=0`) with `since` at the nanosecond, over the engine's unix
+/// socket.
+async fn open_logs(
+    socket: &str,
+    id: &str,
+    since: Option<Stamp>,
+    follow: bool,
+) -> Result<Body, OpenError> {
+    use http_body_util::BodyExt as _;
+    let other = |what: &str, e: &dyn std::fmt::Display| OpenError::Other(format!("{what}: {e}"));
+    let head = async {
+        let stream = tokio::net::UnixStream::connect(socket).await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                OpenError::Other(format!("socket {socket} not found"))
+            } else {
+                other(&format!("cannot connect to {socket}"), &e)
+            }
+        })?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(|e| other("handshake", &e))?;
+        let connection = tokio::spawn(async move {
+            let _ = connection.await;
+        })
+        .abort_handle();
+        let mut uri = format!(
+            "/containers/{id}/logs?follow={}&stdout=1&stderr=1&timestamps=1",
+            u8::from(follow)
+        );
+        if let Some(since) = since {
+            uri.push_str("&since=");
+            uri.push_str(&since.to_since());
+        }
+        let request = hyper::Request::get(uri)
+            .header(hyper::header::HOST, "docker")
+            .body(http_body_util::Empty::<hyper::body::Bytes>::new())
+            .map_err(|e| other("request", &e))?;
+        let response = match sender.send_request(request).await {
+            Ok(r) => r,
+            Err(e) => {
+                connection.abort();
+                return Err(other("logs request", &e));
+            }
+        };
+        let status = response.status();
+        if status.is_success() {
+            return Ok(Body {
+                incoming: response.into_body(),
+                connection,
+            });
+        }
+        let body = response.into_body().collect().await.map(|b| b.to_bytes());
+        connection.abort();
+        if status == hyper::StatusCode::NOT_FOUND {
+            return Err(OpenError::NotFound);
+        }
+        let message = body
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| v["message"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        Err(OpenError::Other(format!(
+            "engine answered {}: {}",
+            status.as_u16(),
+            message.trim()
+        )))
+    };
+    match tokio::time::timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS), head).await {
+        Ok(r) => r,
+        Err(_) => Err(OpenError::Other(format!(
+            "no answer to the logs request in {REQUEST_TIMEOUT_SECS} s"
+        ))),
+    }
+}
+
+/// A line put together, its stream and its records' timestamps.
+struct Ready {
+    line: Line,
+    channel: Channel,
+    records: Vec<Stamp>,
+}
 
 #[derive(Default)]
 struct ReadState {
-    body: Option<LogBody>,
-    /// Lines of the current stream still to skip (already read before).
-    skip: u64,
-    partial: Vec<u8>,
-    ready: VecDeque<Line>,
+    body: Option<Body>,
+    framing: Option<Framing>,
+    /// Body bytes not yet made into records.
+    buffer: Vec<u8>,
+    /// stdout's and stderr's lines in the making, for the current stream.
+    lanes: [Lane; 2],
+    /// Lines complete but not taken by the reader: the cursor moves past
+    /// a line only when it is taken (a stream closed with lines queued
+    /// leaves them to the next one).
+    ready: VecDeque<Ready>,
     done: bool,
+    /// The engine ended the body: the container stopped.
+    log_end: bool,
+    /// The current body is the last read, not followed, of a container
+    /// that stopped.
+    final_read: bool,
 }
 
 struct StreamInner {
@@ -382,108 +618,212 @@ impl DockerStream {
         self.inner.failed.store(true, Ordering::Release);
     }
 
-    /// Turns one frame's bytes into lines; those already read are skipped.
-    fn take(&self, st: &mut ReadState, bytes: &[u8]) {
-        let mut partial = std::mem::take(&mut st.partial);
-        partial.extend_from_slice(bytes);
-        let mut start = 0;
+    /// Turns the body's bytes read so far into records, then lines.
+    fn take(&self, st: &mut ReadState) {
+        let framing = match st.framing {
+            Some(f) => f,
+            None => {
+                let Some(&first) = st.buffer.first() else {
+                    return;
+                };
+                // A raw stream starts with a timestamp's digit; a
+                // multiplexed one with a stream byte (0, 1, 2).
+                let f = if first <= 2 {
+                    Framing::Multiplexed
+                } else {
+                    Framing::Raw
+                };
+                st.framing = Some(f);
+                f
+            }
+        };
+        let buffer = std::mem::take(&mut st.buffer);
+        let mut at = 0;
         {
             let mut cursor = Engine::lock(&self.inner.cursor);
-            while let Some(nl) = partial[start..].iter().position(|&b| b == b'\n') {
-                let end = start + nl;
-                self.accept(st, &mut cursor, &partial[start..end]);
-                start = end + 1;
+            match framing {
+                Framing::Multiplexed => {
+                    while let Some(header) = buffer.get(at..at + 8) {
+                        let len = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
+                        let len = usize::try_from(len).unwrap_or(usize::MAX);
+                        let Some(record) = buffer.get(at + 8..at + 8 + len) else {
+                            break;
+                        };
+                        let ch = if header[0] == 2 {
+                            Channel::Stderr
+                        } else {
+                            Channel::Stdout
+                        };
+                        self.record(st, &mut cursor, ch, record);
+                        at += 8 + len;
+                    }
+                }
+                Framing::Raw => {
+                    // No record boundaries: one record per line.
+                    while let Some(nl) = buffer[at..].iter().position(|&b| b == b'\n') {
+                        let end = at + nl + 1;
+                        self.record(st, &mut cursor, Channel::Stdout, &buffer[at..end]);
+                        at = end;
+                    }
+                }
             }
         }
-        partial.drain(..start);
-        st.partial = partial;
+        st.buffer = buffer;
+        st.buffer.drain(..at);
     }
 
-    /// One raw line, `<timestamp> <text>`: skipped if already read, else
-    /// recorded in the cursor and queued.
-    fn accept(&self, st: &mut ReadState, cursor: &mut Cursor, raw: &[u8]) {
-        if st.skip > 0 {
-            st.skip -= 1;
-            return;
-        }
+    /// One record of `ch`, `<timestamp> <text>`: skipped if the cursor
+    /// says it was emitted already, else added to its line, which is
+    /// queued once its `\n` arrives.
+    fn record(&self, st: &mut ReadState, cursor: &mut Cursor, ch: Channel, raw: &[u8]) {
         let (ts, text) = match raw.iter().position(|&b| b == b' ') {
             Some(sp) => (&raw[..sp], &raw[sp + 1..]),
-            None => (raw, &raw[raw.len()..]),
+            None => (&raw[..0], raw),
         };
-        let ts = String::from_utf8_lossy(ts).into_owned();
-        if let Some(second) = timestamp_seconds(&ts) {
-            cursor.read(second);
+        let stamp = std::str::from_utf8(ts).ok().and_then(Stamp::parse);
+        let lane = &mut st.lanes[ch as usize];
+        if let Some(stamp) = stamp {
+            cursor.seen(stamp);
+            if !lane.caught_up {
+                match lane.replay {
+                    Some((at, _)) if stamp < at => return,
+                    Some((at, n)) if stamp == at && lane.skipped < n => {
+                        lane.skipped += 1;
+                        return;
+                    }
+                    _ => lane.caught_up = true,
+                }
+            }
+            if lane.first.is_none() {
+                cursor.begin(ch, stamp);
+            }
+            lane.records.push(stamp);
         }
-        st.ready.push_back(Line {
-            container: self.inner.name.clone(),
-            ts,
-            text: String::from_utf8_lossy(text).into_owned(),
+        if lane.first.is_none() {
+            lane.first = Some(String::from_utf8_lossy(ts).into_owned());
+        }
+        lane.text.extend_from_slice(text);
+        if lane.text.last() == Some(&b'\n') {
+            lane.text.pop();
+            self.emit(st, ch);
+        }
+    }
+
+    /// Queues `ch`'s line as it stands.
+    fn emit(&self, st: &mut ReadState, ch: Channel) {
+        let lane = &mut st.lanes[ch as usize];
+        let Some(ts) = lane.first.take() else {
+            return;
+        };
+        let text = String::from_utf8_lossy(&lane.text).into_owned();
+        lane.text.clear();
+        st.ready.push_back(Ready {
+            line: Line {
+                container: self.inner.name.clone(),
+                ts,
+                text,
+            },
+            channel: ch,
+            records: std::mem::take(&mut lane.records),
         });
+    }
+
+    /// The next queued line, the cursor moved past it.
+    fn pop(&self, st: &mut ReadState) -> Option<Line> {
+        let ready = st.ready.pop_front()?;
+        let ch = ready.channel;
+        let next = st
+            .ready
+            .iter()
+            .find(|r| r.channel == ch)
+            .map(|r| r.records.first())
+            .unwrap_or_else(|| st.lanes[ch as usize].records.first())
+            .copied();
+        Engine::lock(&self.inner.cursor).end(ch, &ready.records, next);
+        Some(ready.line)
     }
 }
 
 impl LogStream for DockerStream {
     async fn read_line(&self) -> Option<Line> {
+        use http_body_util::BodyExt as _;
         let mut st = self.inner.read.lock().await;
         loop {
-            if let Some(line) = st.ready.pop_front() {
+            if let Some(line) = self.pop(&mut st) {
                 return Some(line);
             }
             if st.done || self.inner.closed.is_cancelled() {
+                // Read to the end of a stopped container's log, and every
+                // line taken: the stream has ended (a stream closed with
+                // lines still queued has not, and a next one reads them).
+                if st.log_end && st.ready.is_empty() && !self.inner.closed.is_cancelled() {
+                    self.inner.ended.store(true, Ordering::Release);
+                }
                 return None;
             }
             if st.body.is_none() {
-                let client = match self.inner.engine.client() {
-                    Ok(c) => c,
-                    Err(e) => {
-                        self.fail(e);
+                let since = {
+                    let c = Engine::lock(&self.inner.cursor);
+                    st.lanes = [Channel::Stdout, Channel::Stderr].map(|ch| Lane {
+                        replay: c.channel(ch).done,
+                        ..Lane::default()
+                    });
+                    c.since()
+                };
+                let opened = tokio::select! {
+                    r = open_logs(self.inner.engine.socket(), &self.inner.id, since, !st.final_read) => r,
+                    () = self.inner.closed.cancelled() => return None,
+                };
+                match opened {
+                    Ok(body) => st.body = Some(body),
+                    Err(OpenError::NotFound) => {
+                        self.inner.ended.store(true, Ordering::Release);
                         st.done = true;
                         return None;
                     }
-                };
-                let (since, skip) = {
-                    let c = Engine::lock(&self.inner.cursor);
-                    (c.since(), c.already_read())
-                };
-                let options = LogsOptionsBuilder::new()
-                    .follow(true)
-                    .stdout(true)
-                    .stderr(true)
-                    .timestamps(true)
-                    .since(i32::try_from(since).unwrap_or(i32::MAX))
-                    .build();
-                st.skip = skip;
-                st.body = Some(Box::pin(client.logs(&self.inner.id, Some(options))));
+                    Err(OpenError::Other(why)) => {
+                        self.fail(why);
+                        st.done = true;
+                        return None;
+                    }
+                }
             }
-            let body = st.body.as_mut()?;
+            let body = &mut st.body.as_mut()?.incoming;
             let item = tokio::select! {
-                item = body.next() => item,
+                item = body.frame() => item,
                 () = self.inner.closed.cancelled() => return None,
             };
             match item {
                 Some(Ok(frame)) => {
-                    let bytes = frame.into_bytes();
-                    self.take(&mut st, &bytes);
+                    if let Ok(bytes) = frame.into_data() {
+                        st.buffer.extend_from_slice(&bytes);
+                        self.take(&mut st);
+                    }
                 }
                 Some(Err(e)) => {
-                    if not_found(&e) {
-                        self.inner.ended.store(true, Ordering::Release);
-                    } else {
-                        self.fail(describe(&e));
-                    }
+                    self.fail(format!("log stream: {e}"));
                     st.done = true;
                     st.body = None;
                 }
-                None => {
-                    // The container stopped: its log is read to the end.
-                    if !st.partial.is_empty() {
-                        let rest = std::mem::take(&mut st.partial);
-                        let mut cursor = Engine::lock(&self.inner.cursor);
-                        self.accept(&mut st, &mut cursor, &rest);
-                    }
-                    self.inner.ended.store(true, Ordering::Release);
-                    st.done = true;
+                None if !st.final_read => {
+                    // The container stopped. The engine (20.10) may end a
+                    // followed body before its reader reached the end of
+                    // the log, and a followed stream opened while it
+                    // closes the container's logger ends the same way:
+                    // once the lines queued are taken, the log is read
+                    // once more from the cursor, not followed, to its end.
                     st.body = None;
+                    st.final_read = true;
+                }
+                None => {
+                    // Read to the end of the stopped container's log; a
+                    // line it left without its newline ends there.
+                    st.body = None;
+                    for ch in [Channel::Stdout, Channel::Stderr] {
+                        self.emit(&mut st, ch);
+                    }
+                    st.log_end = true;
+                    st.done = true;
                 }
             }
         }
@@ -650,17 +990,147 @@ mod tests {
     }
 
     #[test]
-    fn the_cursor_stays_a_second_behind_and_counts_what_it_covers() {
-        let mut c = Cursor::default();
-        assert_eq!((c.since(), c.already_read()), (0, 0));
-        for s in [100, 100, 101, 101, 101, 102] {
-            c.read(s);
+    fn stamps_keep_nanoseconds_and_print_as_since() {
+        let s = Stamp::parse("2024-05-01T12:34:56.123456789Z").unwrap();
+        assert_eq!((s.secs, s.nanos), (1_714_566_896, 123_456_789));
+        assert_eq!(s.to_since(), "1714566896.123456789");
+        let short = Stamp::parse("2024-05-01T12:34:56.5Z").unwrap();
+        assert_eq!(short.nanos, 500_000_000);
+        assert!(short > s);
+        assert_eq!(
+            s.minus(Duration::from_millis(200)).to_since(),
+            "1714566895.923456789"
+        );
+    }
+
+    fn stream(cursor: Arc<Mutex<Cursor>>) -> DockerStream {
+        DockerStream {
+            inner: Arc::new(StreamInner {
+                engine: Arc::new(Engine::new("/nonexistent.sock")),
+                id: "c".into(),
+                name: "c".into(),
+                cursor,
+                closed: CancellationToken::new(),
+                failed: FailedFlag::default(),
+                err: Mutex::new(None),
+                ended: AtomicBool::new(false),
+                read: tokio::sync::Mutex::new(ReadState::default()),
+            }),
         }
-        // since = 101: the engine resends 101, 101, 101, 102 first.
-        assert_eq!((c.since(), c.already_read()), (101, 4));
-        c.read(101); // late stderr line, still covered
-        assert_eq!((c.since(), c.already_read()), (101, 5));
-        c.read(105);
-        assert_eq!((c.since(), c.already_read()), (105, 1));
+    }
+
+    /// A multiplexed record of `ch` as the engine frames it.
+    fn frame(ch: Channel, ts: &str, text: &str) -> Vec<u8> {
+        let body = format!("{ts} {text}");
+        let mut f = vec![ch as u8 + 1, 0, 0, 0];
+        f.extend_from_slice(&u32::try_from(body.len()).unwrap().to_be_bytes());
+        f.extend_from_slice(body.as_bytes());
+        f
+    }
+
+    /// Opens a stream on `cursor` as `read_line` does and feeds it
+    /// `frames` in pieces of `chunk` bytes; the first `take` lines it
+    /// emits, taken by the reader (the others are dropped with it).
+    fn feed(
+        cursor: &Arc<Mutex<Cursor>>,
+        frames: &[Vec<u8>],
+        chunk: usize,
+        take: usize,
+    ) -> Vec<(String, String)> {
+        let s = stream(cursor.clone());
+        let mut st = ReadState::default();
+        {
+            let c = cursor.lock().unwrap();
+            st.lanes = [Channel::Stdout, Channel::Stderr].map(|ch| Lane {
+                replay: c.channel(ch).done,
+                ..Lane::default()
+            });
+        }
+        let bytes: Vec<u8> = frames.concat();
+        for piece in bytes.chunks(chunk) {
+            st.buffer.extend_from_slice(piece);
+            s.take(&mut st);
+        }
+        std::iter::from_fn(|| s.pop(&mut st))
+            .take(take)
+            .map(|l| (l.ts, l.text))
+            .collect()
+    }
+
+    const T: &str = "2026-01-01T00:00:00.";
+
+    fn ts(nanos: u32) -> String {
+        format!("{T}{nanos:09}Z")
+    }
+
+    #[test]
+    fn records_of_a_long_line_make_one_line_with_the_first_timestamp() {
+        let cursor = Arc::new(Mutex::new(Cursor::default()));
+        let frames = vec![
+            frame(Channel::Stdout, &ts(10), "aaaa"),
+            frame(Channel::Stderr, &ts(11), "err 1\n"),
+            frame(Channel::Stdout, &ts(12), "bbbb"),
+            frame(Channel::Stdout, &ts(12), "cc\n"),
+            frame(Channel::Stdout, &ts(13), "short\n"),
+        ];
+        let got = feed(&cursor, &frames, 5, usize::MAX);
+        assert_eq!(
+            got,
+            vec![
+                (ts(11), "err 1".to_owned()),
+                (ts(10), "aaaabbbbcc".to_owned()),
+                (ts(13), "short".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_reopened_stream_emits_each_line_once_per_stream_even_out_of_order() {
+        let cursor = Arc::new(Mutex::new(Cursor::default()));
+        // Records sharing a timestamp (the engine stamps a long line's
+        // records alike), stderr stamped before stdout but appended after,
+        // and a long line cut by the reopening.
+        let log = vec![
+            frame(Channel::Stdout, &ts(100), "o0\n"),
+            frame(Channel::Stdout, &ts(100), "o1\n"),
+            frame(Channel::Stderr, &ts(90), "e0\n"),
+            frame(Channel::Stdout, &ts(200), "long-"),
+            frame(Channel::Stdout, &ts(200), "line\n"),
+            frame(Channel::Stderr, &ts(150), "e1 "),
+            frame(Channel::Stdout, &ts(300), "o3\n"),
+            frame(Channel::Stderr, &ts(150), "cut\n"),
+            frame(Channel::Stderr, &ts(400), "e2\n"),
+        ];
+        let expected = ["o0", "o1", "e0", "long-line", "o3", "e1 cut", "e2"];
+        // Cut after every record in turn: the first stream reads a prefix,
+        // the second what the engine returns at or after `since`.
+        // and the reader taking only some of the lines read before the
+        // stream is closed.
+        for (cut, taken) in (0..=log.len()).flat_map(|c| (0..=expected.len()).map(move |t| (c, t)))
+        {
+            let cursor = Arc::new(Mutex::new(cursor.lock().unwrap().clone()));
+            let mut lines = feed(&cursor, &log[..cut], 3, taken);
+            let since = cursor.lock().unwrap().since();
+            let replay: Vec<Vec<u8>> = log
+                .iter()
+                .filter(|f| {
+                    let body = std::str::from_utf8(&f[8..]).unwrap();
+                    let stamp = Stamp::parse(body.split(' ').next().unwrap()).unwrap();
+                    since.is_none_or(|s| stamp >= s)
+                })
+                .cloned()
+                .collect();
+            lines.extend(feed(&cursor, &replay, 7, usize::MAX));
+            // Per stream, in the order written, each once; across
+            // streams, any order.
+            for err in [false, true] {
+                let of = |t: &&str| t.starts_with('e') == err;
+                let got: Vec<&str> = lines.iter().map(|(_, t)| t.as_str()).filter(of).collect();
+                let want: Vec<&str> = expected.iter().copied().filter(of).collect();
+                assert_eq!(got, want, "cut after {cut} records, {taken} taken");
+            }
+            let first = lines.iter().find(|(_, t)| t == "e1 cut").unwrap();
+            assert_eq!(first.0, ts(150));
+        }
     }
 }

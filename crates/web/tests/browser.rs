@@ -142,8 +142,14 @@ async fn settle() {
 /// Waits (up to 3 s: a debug build on a busy machine renders slowly) until
 /// the element `testid` reads `expected`, and fails saying what it read.
 async fn wait_text(root: &Element, testid: &str, expected: &str) {
+    let read = || {
+        root.query_selector(&format!("[data-testid=\"{testid}\"]"))
+            .ok()
+            .flatten()
+            .and_then(|e| e.text_content())
+    };
     for _ in 0..100 {
-        if text(root, testid) == expected {
+        if read().as_deref() == Some(expected) {
             return;
         }
         yew::platform::time::sleep(Duration::from_millis(30)).await;

@@ -719,6 +719,56 @@ pub fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Result<()> 
             .unwrap_or(0);
         wait_for(port).map_err(|e| crate::cmd::Error(format!("serve-{tag}: {}", e.0)))?;
     }
+    // The real monitor (leakscope's own, on the Docker engine the docker
+    // step started) beside them: its /metrics says tokio_alive_tasks. It
+    // follows only containers with a label nobody has, so its count is its
+    // own tasks: flat.
+    let monitor_port = free_port()?;
+    let monitor = Command::new(leakscope)
+        .args([
+            "monitor",
+            "--docker",
+            "--program",
+            "fixed",
+            "--rotation",
+            "1s",
+            "--heartbeat",
+            "1s",
+            "--duration",
+            "120s",
+        ])
+        .arg("--label")
+        .arg(format!("leakscope.fleet={monitor_port}"))
+        .arg("--debug-addr")
+        .arg(format!("127.0.0.1:{monitor_port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| crate::cmd::Error(format!("leakscope monitor could not start: {e}")))?;
+    servers.0.push(monitor);
+    let with_monitor = match wait_for(monitor_port) {
+        Ok(()) => true,
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            return fail(format!(
+                "the real monitor did not serve /metrics ({}): the fleet check needs the Docker engine the docker step starts",
+                e.0
+            ));
+        }
+        Err(_) => {
+            eprintln!(
+                "fleet: no Docker engine answers, so the real monitor is not in the fleet (CI=true requires it)"
+            );
+            false
+        }
+    };
+    if with_monitor {
+        targets.push((
+            "monitor".to_string(),
+            format!("127.0.0.1:{monitor_port}"),
+            Vec::new(),
+        ));
+    }
     let prometheus = crate::prometheus::Prometheus::start(&targets)?;
     eprintln!(
         "fleet: Prometheus on {} scraping {} programs every 1 s; checking in {FLEET_SCRAPE_SECS} s",
@@ -814,10 +864,41 @@ pub fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Result<()> 
     } else {
         eprintln!("fleet unknown metric: exit 3, {}", none_said.trim());
     }
+    // The same command on the real monitor's task count.
+    if with_monitor {
+        let out = watch("tokio_alive_tasks", "json")?;
+        let json = String::from_utf8_lossy(&out.stdout).into_owned();
+        let said = String::from_utf8_lossy(&out.stderr).into_owned();
+        let series: Vec<&str> = json.split("\"labels\": {").skip(1).collect();
+        let monitor = series
+            .iter()
+            .find(|s| json_value(s, "job").as_deref() == Some("monitor"));
+        match (out.status.code(), monitor) {
+            (Some(0), Some(s)) if json_value(s, "verdict").as_deref() == Some("pass") => {
+                eprintln!(
+                    "fleet monitor: pass, {} points, tokio_alive_tasks {} → {}",
+                    json_value(s, "points").unwrap_or_default(),
+                    json_value(s, "first").unwrap_or_default(),
+                    json_value(s, "last").unwrap_or_default(),
+                );
+            }
+            (code, _) => problems.push(format!(
+                "the real monitor's tokio_alive_tasks: exit {code:?}, expected 0 with the monitor passing: {}\n{json}",
+                said.trim()
+            )),
+        }
+    }
     drop(prometheus);
     drop(servers);
     if problems.is_empty() {
-        eprintln!("go live = watch --prometheus: 3 programs through a real Prometheus");
+        eprintln!(
+            "go live = watch --prometheus: 3 programs{} through a real Prometheus",
+            if with_monitor {
+                " and the real monitor"
+            } else {
+                ""
+            }
+        );
         Ok(())
     } else {
         fail(format!(

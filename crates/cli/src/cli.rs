@@ -415,6 +415,31 @@ pub struct MonitorArgs {
     /// /var/run/docker.sock].
     #[arg(long, value_name = "PATH")]
     pub docker_socket: Option<String>,
+    /// Inject half-open faults: follow the engine through a proxy that
+    /// stops forwarding a failing stream's bytes, keeping its connection
+    /// open (rotation n of a container fails as the core's fault schedule
+    /// says); a stream with no byte for 200ms is then failed at its rotation.
+    #[arg(long)]
+    pub inject_faults: bool,
+    /// With --inject-faults: the probability that a rotation's stream fails
+    /// (0 to 1).
+    #[arg(
+        long,
+        value_name = "P",
+        default_value = "0.1",
+        requires = "inject_faults",
+        allow_hyphen_values = true
+    )]
+    pub error_rate: String,
+    /// With --inject-faults: the fault schedule's seed.
+    #[arg(
+        long,
+        value_name = "S",
+        default_value = "42",
+        requires = "inject_faults",
+        allow_hyphen_values = true
+    )]
+    pub seed: String,
 }
 
 /// `leakscope analyze`.

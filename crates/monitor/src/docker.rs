@@ -24,7 +24,11 @@
 //!   back ([`crate::run`] turns the changes into [`crate::run::RunNotice`]s).
 //!
 //! A Docker stream never half-opens the way the model's failed streams do:
-//! an engine error ends the read, so its reader exits on its own. Its
+//! an engine error ends the read, so its reader exits on its own — unless
+//! faults are injected ([`crate::halfopen`]): then a stream that delivered
+//! no byte for [`DockerSource::with_idle_after`]'s period (from its open or
+//! its last byte) is failed when `err()` is asked, at its rotation, as the
+//! Go reference's live streams are. Its
 //! connection's loop — the counterpart of a Go client's `net/http` read and
 //! write loops, which the model counts as the stream's handlers from open
 //! to close — is the HTTP connection task that hyper runs for each open
@@ -370,6 +374,7 @@ pub struct DockerSource {
     followed: Mutex<HashSet<String>>,
     indices: Mutex<HashMap<String, u32>>,
     next_index: AtomicU32,
+    idle_after: Option<Duration>,
 }
 
 impl DockerSource {
@@ -381,7 +386,19 @@ impl DockerSource {
             followed: Mutex::default(),
             indices: Mutex::default(),
             next_index: AtomicU32::new(0),
+            idle_after: None,
         }
+    }
+
+    /// Streams that deliver no byte for `idle` (from their open, or from
+    /// their last byte) are failed when `err()` is asked: a half-open
+    /// connection cannot be told from a quiet one otherwise, so a healthy
+    /// stream quiet that long is failed too. `None` (the default): a
+    /// stream fails only on an engine error.
+    #[must_use]
+    pub fn with_idle_after(mut self, idle: Option<Duration>) -> DockerSource {
+        self.idle_after = idle;
+        self
     }
 
     /// The engine.
@@ -425,6 +442,8 @@ impl LogSource for DockerSource {
                 err: Mutex::new(None),
                 ended: AtomicBool::new(false),
                 read: tokio::sync::Mutex::new(ReadState::default()),
+                idle_after: self.idle_after,
+                last_byte: Mutex::new(tokio::time::Instant::now()),
             }),
         }
     }
@@ -596,6 +615,10 @@ struct StreamInner {
     err: Mutex<Option<String>>,
     ended: AtomicBool,
     read: tokio::sync::Mutex<ReadState>,
+    /// See [`DockerSource::with_idle_after`].
+    idle_after: Option<Duration>,
+    /// When the stream opened, or when its last byte arrived.
+    last_byte: Mutex<tokio::time::Instant>,
 }
 
 /// One rotation's followed log stream of a Docker container.
@@ -796,6 +819,9 @@ impl LogStream for DockerStream {
             match item {
                 Some(Ok(frame)) => {
                     if let Ok(bytes) = frame.into_data() {
+                        if !bytes.is_empty() {
+                            *Engine::lock(&self.inner.last_byte) = tokio::time::Instant::now();
+                        }
                         st.buffer.extend_from_slice(&bytes);
                         self.take(&mut st);
                     }
@@ -830,7 +856,24 @@ impl LogStream for DockerStream {
     }
 
     fn err(&self) -> Option<String> {
-        Engine::lock(&self.inner.err).clone()
+        if let Some(why) = Engine::lock(&self.inner.err).clone() {
+            return Some(why);
+        }
+        let idle = self.inner.idle_after?;
+        if self.inner.closed.is_cancelled() || self.ended() {
+            return None;
+        }
+        let quiet = Engine::lock(&self.inner.last_byte).elapsed();
+        if quiet <= idle {
+            return None;
+        }
+        let why = format!(
+            "no byte for {} ms (idle after {} ms): half-open",
+            quiet.as_millis(),
+            idle.as_millis()
+        );
+        self.fail(why.clone());
+        Some(why)
     }
 
     fn close(&self) {
@@ -1015,6 +1058,8 @@ mod tests {
                 err: Mutex::new(None),
                 ended: AtomicBool::new(false),
                 read: tokio::sync::Mutex::new(ReadState::default()),
+                idle_after: None,
+                last_byte: Mutex::new(tokio::time::Instant::now()),
             }),
         }
     }

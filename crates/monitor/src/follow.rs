@@ -30,6 +30,7 @@ use crate::source::Line;
 /// - `debug_addr`: none
 /// - `poll`: 500 ms
 /// - `sample_every`: 1 s
+/// - `idle_after`: none
 #[derive(Debug, Clone)]
 pub struct FollowOptions {
     /// The engine's unix socket.
@@ -46,6 +47,10 @@ pub struct FollowOptions {
     pub poll: Duration,
     /// How often the census is sampled for the summary.
     pub sample_every: Duration,
+    /// Fail a stream that delivered no byte for this long when its
+    /// rotation asks `err()` (see [`DockerSource::with_idle_after`]);
+    /// `None`: only on an engine error.
+    pub idle_after: Option<Duration>,
 }
 
 impl Default for FollowOptions {
@@ -58,6 +63,7 @@ impl Default for FollowOptions {
             debug_addr: None,
             poll: Duration::from_millis(500),
             sample_every: Duration::from_secs(1),
+            idle_after: None,
         }
     }
 }
@@ -200,7 +206,7 @@ impl Follower {
         spawn_writer(&env, rx, file, done_tx);
         let engine = Arc::new(Engine::new(&options.socket));
         let monitor = match Monitor::new(
-            DockerSource::new(engine),
+            DockerSource::new(engine).with_idle_after(options.idle_after),
             env.clone(),
             options.monitor,
             Some(tx),

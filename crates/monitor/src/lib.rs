@@ -62,6 +62,7 @@ pub mod debug;
 pub mod docker;
 pub mod duration;
 pub mod follow;
+pub mod halfopen;
 mod monitor;
 mod programs;
 pub mod run;

@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::follow::{FollowError, FollowOptions, Follower, Summary};
+use crate::halfopen::{FaultPlan, IDLE_AFTER, Proxy};
 
 /// What to follow, and for how long.
 #[derive(Debug, Clone)]
@@ -20,10 +21,14 @@ pub struct Plan {
     pub options: FollowOptions,
     /// Stop by itself after this long; `None`: only at Ctrl-C or SIGTERM.
     pub duration: Option<Duration>,
+    /// Inject half-open faults: follow the engine through a
+    /// [`crate::halfopen::Proxy`] and fail streams idle for
+    /// [`crate::halfopen::IDLE_AFTER`]; `None`: the engine itself.
+    pub inject: Option<FaultPlan>,
 }
 
 /// Something worth telling the user while a run goes on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum RunNotice {
     /// The debug endpoint listens here (the port the system chose, when
     /// port 0 was asked for).
@@ -43,6 +48,16 @@ pub enum RunNotice {
         /// The engine's socket.
         socket: String,
     },
+    /// Half-open faults are injected: the monitor follows the engine
+    /// through a proxy listening here.
+    FaultProxy {
+        /// The proxy's socket (what the other notices name).
+        socket: String,
+        /// The engine's socket behind it.
+        engine: String,
+        /// The plan of faults.
+        plan: FaultPlan,
+    },
 }
 
 /// What went wrong in a run.
@@ -51,6 +66,9 @@ pub enum RunError {
     /// Occurs when the runtime cannot be built.
     #[error("cannot start the tokio runtime: {0}")]
     Runtime(std::io::Error),
+    /// Occurs when the half-open proxy cannot listen on its socket.
+    #[error("cannot start the half-open proxy: {0}")]
+    Proxy(std::io::Error),
     /// Occurs when the follower cannot start (output file, debug address)
     /// or its output could not be written.
     #[error(transparent)]
@@ -91,11 +109,31 @@ pub fn run(plan: &Plan, mut notify: impl FnMut(RunNotice)) -> Result<Summary, Ru
         .enable_all()
         .build()
         .map_err(RunError::Runtime)?;
-    rt.block_on(follow_until(
-        plan.options.clone(),
+    let mut options = plan.options.clone();
+    let proxy = match plan.inject {
+        Some(faults) => {
+            let path = std::env::temp_dir()
+                .join(format!("leakscope-halfopen-{}.sock", std::process::id()));
+            let proxy = Proxy::start(&options.socket, &path, faults).map_err(RunError::Proxy)?;
+            let socket = path.display().to_string();
+            notify(RunNotice::FaultProxy {
+                socket: socket.clone(),
+                engine: std::mem::replace(&mut options.socket, socket),
+                plan: faults,
+            });
+            options.idle_after = Some(IDLE_AFTER);
+            Some(proxy)
+        }
+        None => None,
+    };
+    let result = rt.block_on(follow_until(
+        options,
         stop_signal(plan.duration),
         &mut notify,
-    ))
+    ));
+    // After the drain: the monitor's streams are closed.
+    drop(proxy);
+    result
 }
 
 /// Follows the engine until `stop` completes, then drains; see [`run`].
@@ -210,6 +248,7 @@ mod tests {
                 poll: Duration::from_millis(100),
                 ..FollowOptions::default()
             },
+            inject: None,
             duration: Some(Duration::from_millis(800)),
         };
         let mut notices = Vec::new();
@@ -244,6 +283,7 @@ mod tests {
                 out: Some(dir.path().join("no/such/dir/lines.jsonl")),
                 ..FollowOptions::default()
             },
+            inject: None,
             duration: Some(Duration::from_millis(1)),
         };
         let err = run(&plan, |_| {}).unwrap_err();

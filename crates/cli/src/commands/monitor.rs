@@ -8,8 +8,10 @@ use std::time::Duration;
 use leakscope_monitor::MonitorConfig;
 use leakscope_monitor::docker::{Selector, socket_from_env};
 use leakscope_monitor::follow::{FollowError, FollowOptions};
+use leakscope_monitor::halfopen::FaultPlan;
 use leakscope_monitor::run::{self as monitor_run, Plan, RunError, RunNotice};
 use leakscope_monitor::{debug, duration};
+use leakscope_sim::{Param, Scenario};
 
 use super::Status;
 use crate::cli::MonitorArgs;
@@ -130,6 +132,10 @@ pub fn config(args: &MonitorArgs) -> Result<Plan, InputError> {
         Some(path) => path.clone(),
         None => socket_from_env(),
     };
+    let inject = args
+        .inject_faults
+        .then(|| fault_plan(args, rotation))
+        .transpose()?;
     if !args.docker {
         return Err(InputError::new(
             "monitor",
@@ -152,6 +158,24 @@ pub fn config(args: &MonitorArgs) -> Result<Plan, InputError> {
             ..FollowOptions::default()
         },
         duration: stop_after,
+        inject,
+    })
+}
+
+/// `--error-rate` and `--seed` of `--inject-faults`, checked by the core
+/// as a scenario's.
+fn fault_plan(args: &MonitorArgs, rotation: Duration) -> Result<FaultPlan, InputError> {
+    let mut scenario = Scenario::default();
+    for (param, raw) in [
+        (Param::ErrorRate, &args.error_rate),
+        (Param::Seed, &args.seed),
+    ] {
+        config::apply(&mut scenario, param, raw)?;
+    }
+    Ok(FaultPlan {
+        seed: scenario.seed,
+        error_rate: scenario.error_rate,
+        rotation,
     })
 }
 
@@ -168,6 +192,14 @@ pub fn notice_line(notice: &RunNotice) -> String {
         RunNotice::EngineBack { socket } => {
             format!("the Docker engine at {socket} answers again")
         }
+        RunNotice::FaultProxy {
+            socket,
+            engine,
+            plan,
+        } => format!(
+            "injecting half-open faults (error rate {}, seed {}): following {engine} through {socket}",
+            plan.error_rate, plan.seed
+        ),
     }
 }
 
@@ -255,6 +287,27 @@ mod tests {
         assert_eq!(o.debug_addr, None);
         assert_eq!(o.socket, "/run/x.sock");
         assert_eq!(plan.duration, Some(Duration::from_secs(120)));
+        assert_eq!(plan.inject, None);
+
+        let plan = monitor_args(&[
+            "--docker",
+            "--rotation",
+            "2s",
+            "--inject-faults",
+            "--error-rate",
+            "1",
+            "--seed",
+            "9",
+        ])
+        .unwrap();
+        assert_eq!(
+            plan.inject,
+            Some(FaultPlan {
+                seed: 9,
+                error_rate: 1.0,
+                rotation: Duration::from_secs(2),
+            })
+        );
 
         let plan = monitor_args(&["--docker"]).unwrap();
         let o = &plan.options;
@@ -301,6 +354,10 @@ mod tests {
                 .starts_with("--label \"a b=c\" has whitespace in its key")
         );
         assert!(msg(&["--docker", "--out", "/"]).starts_with("--out /: is a directory"));
+        assert_eq!(
+            msg(&["--docker", "--inject-faults", "--error-rate", "1.5"]),
+            "--error-rate 1.5 is out of range (allowed: 0 to 1)"
+        );
         assert_eq!(
             msg(&[]),
             "monitor needs a source: --docker (allowed: --docker)"

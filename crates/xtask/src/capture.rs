@@ -116,21 +116,12 @@ pub fn run(ctx: &mut crate::tools::Ctx, c: &Capture) -> Result<()> {
     crate::tools::ensure(ctx, &crate::tools::for_go(&ctx.root))?;
     let root = ctx.root.clone();
     let leakscope = crate::gorun::leakscope(&root)?;
-    let dir = root.join("target/go/runs");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", dir.display())))?;
-    let faults = Command::new(&leakscope)
-        .arg("faults")
-        .args(&c.scenario)
-        .args(["--format", "json"])
-        .output()
-        .map_err(|e| crate::cmd::Error(format!("leakscope faults: {e}")))?;
-    if !faults.status.success() {
-        return fail(String::from_utf8_lossy(&faults.stderr).trim().to_string());
-    }
-    let list = dir.join(format!("capture-{}-faults.json", c.tag));
-    std::fs::write(&list, &faults.stdout)
-        .map_err(|e| crate::cmd::Error(format!("writing {}: {e}", list.display())))?;
+    let list = crate::gorun::write_faults(
+        &root,
+        &leakscope,
+        &c.scenario,
+        &format!("capture-{}-faults.json", c.tag),
+    )?;
     let bin = root.join(format!("target/go/bin/serve-{}", c.tag));
     let mut build = command(&root);
     build

@@ -152,18 +152,8 @@ pub fn run_programs(
     scenario: &[String],
     bins: &[PathBuf],
 ) -> Result<Vec<PathBuf>> {
+    let list_path = write_faults(root, leakscope, scenario, "faults.json")?;
     let dir = work_dir(root);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", dir.display())))?;
-    let mut faults = Command::new(leakscope);
-    faults
-        .arg("faults")
-        .args(scenario)
-        .args(["--format", "json"]);
-    let list = output(faults, &format!("leakscope faults {}", scenario.join(" ")))?;
-    let list_path = dir.join("faults.json");
-    std::fs::write(&list_path, list)
-        .map_err(|e| crate::cmd::Error(format!("writing {}: {e}", list_path.display())))?;
     bins.iter()
         .map(|bin| {
             let name = bin
@@ -192,18 +182,8 @@ pub fn measure_detectors(
     bins: &[PathBuf],
 ) -> Result<Vec<PathBuf>> {
     const LIVE_MINUTE: &str = "200ms";
+    let list_path = write_faults(root, leakscope, scenario, "detect-faults.json")?;
     let dir = work_dir(root);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", dir.display())))?;
-    let mut faults = Command::new(leakscope);
-    faults
-        .arg("faults")
-        .args(scenario)
-        .args(["--format", "json"]);
-    let list = output(faults, &format!("leakscope faults {}", scenario.join(" ")))?;
-    let list_path = dir.join("detect-faults.json");
-    std::fs::write(&list_path, list)
-        .map_err(|e| crate::cmd::Error(format!("writing {}: {e}", list_path.display())))?;
     bins.iter()
         .map(|bin| {
             let name = bin
@@ -335,27 +315,46 @@ pub fn parse_serve(args: &[String]) -> std::result::Result<GoServe, String> {
     Ok(serve)
 }
 
+/// The FASE 6 preset as scenario flags.
+fn fase6() -> Vec<String> {
+    vec!["--preset".to_string(), "fase6".to_string()]
+}
+
+/// Writes the fault list of `scenario` (the CLI's scenario flags) with
+/// `leakscope faults` to `target/go/runs/<file>` and returns its path.
+pub fn write_faults(
+    root: &Path,
+    leakscope: &Path,
+    scenario: &[String],
+    file: &str,
+) -> Result<PathBuf> {
+    let dir = work_dir(root);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", dir.display())))?;
+    let mut faults = Command::new(leakscope);
+    faults
+        .arg("faults")
+        .args(scenario)
+        .args(["--format", "json"]);
+    let list = output(faults, &format!("leakscope faults {}", scenario.join(" ")))?;
+    let path = dir.join(file);
+    std::fs::write(&path, list)
+        .map_err(|e| crate::cmd::Error(format!("writing {}: {e}", path.display())))?;
+    Ok(path)
+}
+
 /// `cargo xtask go-serve -- FLAGS`: one program live on real sockets, with
 /// pprof and `/metrics`, until stopped.
 pub fn go_serve(ctx: &mut crate::tools::Ctx, serve: &GoServe) -> Result<()> {
     crate::tools::ensure(ctx, &crate::tools::for_go(&ctx.root))?;
     let root = ctx.root.clone();
     let leakscope = leakscope(&root)?;
-    let dir = work_dir(&root);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", dir.display())))?;
-    let mut faults = Command::new(&leakscope);
-    faults
-        .arg("faults")
-        .args(&serve.scenario)
-        .args(["--format", "json"]);
-    let list = output(
-        faults,
-        &format!("leakscope faults {}", serve.scenario.join(" ")),
+    let list_path = write_faults(
+        &root,
+        &leakscope,
+        &serve.scenario,
+        &format!("serve-{}-faults.json", serve.tag),
     )?;
-    let list_path = dir.join(format!("serve-{}-faults.json", serve.tag));
-    std::fs::write(&list_path, list)
-        .map_err(|e| crate::cmd::Error(format!("writing {}: {e}", list_path.display())))?;
     let bin = root.join(format!("target/go/bin/serve-{}", serve.tag));
     let mut build = command(&root);
     build
@@ -523,17 +522,9 @@ const WATCH_EXPECTED: [(&str, i32, bool, bool); 4] = [
 /// checked against [`WATCH_EXPECTED`]. The four run at once; every server is
 /// killed afterwards.
 pub fn watch_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Result<()> {
-    let dir = work_dir(root);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", dir.display())))?;
     std::fs::create_dir_all(bins_dir)
         .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", bins_dir.display())))?;
-    let mut faults = Command::new(leakscope);
-    faults.args(["faults", "--preset", "fase6", "--format", "json"]);
-    let list = output(faults, "leakscope faults --preset fase6")?;
-    let list_path = dir.join("watch-faults.json");
-    std::fs::write(&list_path, list)
-        .map_err(|e| crate::cmd::Error(format!("writing {}: {e}", list_path.display())))?;
+    let list_path = write_faults(root, leakscope, &fase6(), "watch-faults.json")?;
     let mut bins = Vec::new();
     for (tag, ..) in WATCH_EXPECTED {
         let bin = bins_dir.join(format!("serve-{tag}"));
@@ -684,15 +675,7 @@ const FLEET_SCRAPE_SECS: u64 = 35;
 /// malformed query (exit 3, Prometheus' own error text) and an unknown
 /// metric (exit 3, no series matched).
 pub fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Result<()> {
-    let dir = work_dir(root);
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", dir.display())))?;
-    let mut faults = Command::new(leakscope);
-    faults.args(["faults", "--preset", "fase6", "--format", "json"]);
-    let list = output(faults, "leakscope faults --preset fase6")?;
-    let list_path = dir.join("fleet-faults.json");
-    std::fs::write(&list_path, list)
-        .map_err(|e| crate::cmd::Error(format!("writing {}: {e}", list_path.display())))?;
+    let list_path = write_faults(root, leakscope, &fase6(), "fleet-faults.json")?;
     let mut servers = Servers(Vec::new());
     let mut targets = Vec::new();
     for (tag, _) in FLEET_EXPECTED {

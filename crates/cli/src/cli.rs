@@ -440,6 +440,20 @@ pub struct MonitorArgs {
         allow_hyphen_values = true
     )]
     pub seed: String,
+    /// How to print the summary at exit: `json` is the recorded run (the
+    /// census of every rotation period, the faults realized) that
+    /// `leakscope chart --from` draws and compares with the simulation.
+    #[arg(long, value_enum, default_value_t = MonitorFormat::Text)]
+    pub format: MonitorFormat,
+}
+
+/// The output formats of `monitor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MonitorFormat {
+    /// Totals, a row per container, the census over time.
+    Text,
+    /// The recorded run, as JSON.
+    Json,
 }
 
 /// `leakscope analyze`.

@@ -69,7 +69,7 @@ pub fn execute(command: Command) -> anyhow::Result<Status> {
         Command::Report(args) => report::run(&report::config(&args)?),
         Command::Detect(args) => detect::run(&detect::config(&args)?),
         Command::Check(args) => check::run(&check::config(&args)?),
-        Command::Monitor(args) => monitor::run(&monitor::config(&args)?),
+        Command::Monitor(args) => monitor::run(&monitor::config(&args)?, args.format),
         Command::Analyze(args) => done(analyze::run(&analyze::config(&args)?)),
         Command::Watch(args) => match &args.prometheus {
             Some(base) => fleet::run(&fleet::config(&args, base)?),

@@ -48,7 +48,7 @@ pub fn render(summary: &Summary) -> String {
     if !summary.samples.is_empty() {
         let _ = writeln!(
             out,
-            "\ntasks over time (census by role; tokio = num_alive_tasks, which adds HTTP connection tasks)"
+            "\ntasks over time (census by role; tokio = num_alive_tasks, which adds the Docker client's own tasks)"
         );
         let _ = writeln!(
             out,
@@ -145,9 +145,13 @@ mod tests {
         };
         let summary = Summary {
             program: Program::FIXED,
+            rotation: Duration::from_secs(1),
+            heartbeat: Duration::from_secs(1),
             elapsed: Duration::from_millis(2500),
             containers: vec![c("web", 120), c("db", 1)],
             samples: vec![sample],
+            periods: Vec::new(),
+            faults: None,
             left_after_drain: 0,
             engine_reached: true,
         };
@@ -158,7 +162,7 @@ container       lines  rotations  stream errors  inspect errors
 web               120          3              0               1
 db                  1          3              0               1
 
-tasks over time (census by role; tokio = num_alive_tasks, which adds HTTP connection tasks)
+tasks over time (census by role; tokio = num_alive_tasks, which adds the Docker client's own tasks)
     time  system  heartbeat  reader  handler  waiter  helper  runtime  total  tokio  stalled
     1.5s       0          2       2        0       0       0        1      5      7        0
 

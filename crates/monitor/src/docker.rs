@@ -28,12 +28,17 @@
 //! faults are injected ([`crate::halfopen`]): then a stream that delivered
 //! no byte for [`DockerSource::with_idle_after`]'s period (from its open or
 //! its last byte) is failed when `err()` is asked, at its rotation, as the
-//! Go reference's live streams are. Its
-//! connection's loop — the counterpart of a Go client's `net/http` read and
-//! write loops, which the model counts as the stream's handlers from open
-//! to close — is the HTTP connection task that hyper runs for each open
-//! stream: tokio's, not the census's (it shows in `num_alive_tasks()`
-//! only), so a Docker stream starts no handler task of the census.
+//! Go reference's live streams are.
+//!
+//! A stream's connection is driven by one task, hyper's connection loop —
+//! the counterpart of a Go client's `net/http` read and write loops, which
+//! the model counts as the stream's handlers from open to close. It is
+//! spawned as the census's [`leakscope_sim::Role::Handler`] task of the
+//! stream's container and rotation when the stream connects, and ends when
+//! the stream is closed (or reopened), healthy or half-open: so a Docker
+//! stream holds 2 tasks, its reader and one handler
+//! ([`leakscope_sim::recorded::DOCKER_GOROUTINES_PER_READER`]), and a
+//! reader left behind keeps its handler, as in the model.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -429,10 +434,13 @@ impl DockerSource {
 impl LogSource for DockerSource {
     type Stream = DockerStream;
 
-    fn logs(&self, env: &Env, container: &ContainerRef, _n: u32) -> DockerStream {
+    fn logs(&self, env: &Env, container: &ContainerRef, n: u32) -> DockerStream {
         DockerStream {
             inner: Arc::new(StreamInner {
                 engine: self.engine.clone(),
+                env: env.clone(),
+                container: container.index,
+                rotation: n,
                 id: container.id.clone(),
                 name: container.name.clone(),
                 cursor: self.cursor(&container.id),
@@ -480,17 +488,26 @@ enum Framing {
     Raw,
 }
 
-/// An opened log body and its HTTP connection's task (aborted when the
-/// stream is dropped or reopened, so no connection outlives its stream).
+/// An opened log body. Its HTTP connection is served by the stream's
+/// handler task, which ends when the body is dropped (the stream reopened
+/// or dropped) or the stream is closed: no connection outlives its stream.
 struct Body {
     incoming: hyper::body::Incoming,
-    connection: tokio::task::AbortHandle,
+    _connection: tokio_util::sync::DropGuard,
 }
 
-impl Drop for Body {
-    fn drop(&mut self) {
-        self.connection.abort();
-    }
+/// Who serves a stream's connection: the census's handler task of
+/// `container`'s rotation `rotation`, the Docker client's counterpart of a
+/// Go client's `readLoop` and `writeLoop` (hyper drives a connection with
+/// one task, so a Docker stream holds one handler, not two). It lives from
+/// the connection's handshake until the stream is closed, and is stuck with
+/// its reader while the stream is failed and never closed.
+struct Handler<'a> {
+    env: &'a Env,
+    container: u32,
+    rotation: u32,
+    closed: &'a CancellationToken,
+    failed: &'a FailedFlag,
 }
 
 /// Why a log request failed.
@@ -509,6 +526,7 @@ async fn open_logs(
     id: &str,
     since: Option<Stamp>,
     follow: bool,
+    handler: Handler<'_>,
 ) -> Result<Body, OpenError> {
     use http_body_util::BodyExt as _;
     let other = |what: &str, e: &dyn std::fmt::Display| OpenError::Other(format!("{what}: {e}"));
@@ -524,10 +542,25 @@ async fn open_logs(
             hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
                 .await
                 .map_err(|e| other("handshake", &e))?;
-        let connection = tokio::spawn(async move {
-            let _ = connection.await;
-        })
-        .abort_handle();
+        // Cancelled when the body is dropped, the stream closed, or the
+        // request fails: the handler then drops the connection.
+        let stop = handler.closed.child_token();
+        let guard = stop.clone().drop_guard();
+        let failed = handler.failed.clone();
+        handler.env.go(
+            TaskSpec::new(Role::Handler, State::Select)
+                .container(handler.container)
+                .rotation(handler.rotation),
+            |task| {
+                task.watch_stream(failed);
+                async move {
+                    tokio::select! {
+                        _ = connection => {}
+                        () = stop.cancelled() => {}
+                    }
+                }
+            },
+        );
         let mut uri = format!(
             "/containers/{id}/logs?follow={}&stdout=1&stderr=1&timestamps=1",
             u8::from(follow)
@@ -540,22 +573,19 @@ async fn open_logs(
             .header(hyper::header::HOST, "docker")
             .body(http_body_util::Empty::<hyper::body::Bytes>::new())
             .map_err(|e| other("request", &e))?;
-        let response = match sender.send_request(request).await {
-            Ok(r) => r,
-            Err(e) => {
-                connection.abort();
-                return Err(other("logs request", &e));
-            }
-        };
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| other("logs request", &e))?;
         let status = response.status();
         if status.is_success() {
             return Ok(Body {
                 incoming: response.into_body(),
-                connection,
+                _connection: guard,
             });
         }
         let body = response.into_body().collect().await.map(|b| b.to_bytes());
-        connection.abort();
+        drop(guard);
         if status == hyper::StatusCode::NOT_FOUND {
             return Err(OpenError::NotFound);
         }
@@ -607,6 +637,11 @@ struct ReadState {
 
 struct StreamInner {
     engine: Arc<Engine>,
+    /// Where its handler task is spawned and counted.
+    env: Env,
+    /// The container's census index, and the stream's rotation.
+    container: u32,
+    rotation: u32,
     id: Arc<str>,
     name: Arc<str>,
     cursor: Arc<Mutex<Cursor>>,
@@ -636,6 +671,17 @@ impl std::fmt::Debug for DockerStream {
 }
 
 impl DockerStream {
+    fn handler(&self) -> Handler<'_> {
+        let inner = &self.inner;
+        Handler {
+            env: &inner.env,
+            container: inner.container,
+            rotation: inner.rotation,
+            closed: &inner.closed,
+            failed: &inner.failed,
+        }
+    }
+
     fn fail(&self, why: String) {
         *Engine::lock(&self.inner.err) = Some(why);
         self.inner.failed.store(true, Ordering::Release);
@@ -794,7 +840,7 @@ impl LogStream for DockerStream {
                     c.since()
                 };
                 let opened = tokio::select! {
-                    r = open_logs(self.inner.engine.socket(), &self.inner.id, since, !st.final_read) => r,
+                    r = open_logs(self.inner.engine.socket(), &self.inner.id, since, !st.final_read, self.handler()) => r,
                     () = self.inner.closed.cancelled() => return None,
                 };
                 match opened {
@@ -1046,10 +1092,27 @@ mod tests {
         );
     }
 
+    /// An `Env` for streams that are only fed bytes (its timer driver
+    /// runs on a runtime kept for all such tests).
+    fn test_env() -> Env {
+        static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+        let rt = RT.get_or_init(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        });
+        let _entered = rt.enter();
+        Env::start()
+    }
+
     fn stream(cursor: Arc<Mutex<Cursor>>) -> DockerStream {
         DockerStream {
             inner: Arc::new(StreamInner {
                 engine: Arc::new(Engine::new("/nonexistent.sock")),
+                env: test_env(),
+                container: 0,
+                rotation: 1,
                 id: "c".into(),
                 name: "c".into(),
                 cursor,

@@ -10,7 +10,10 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use leakscope_sim::{Program, Role, RoleCounts, State};
+use leakscope_sim::recorded::{
+    DOCKER_GOROUTINES_PER_READER, InjectedFaults, PeriodCensus, RecordedRun, census_instant,
+};
+use leakscope_sim::{Program, Role, RoleCounts, State, Time};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -77,8 +80,8 @@ pub struct TaskSample {
     pub by_role: RoleCounts,
     /// Live runtime tasks (the timer driver).
     pub runtime: u64,
-    /// tokio's `num_alive_tasks()`: the census plus library tasks (one HTTP
-    /// connection task per open stream or request).
+    /// tokio's `num_alive_tasks()`: the census plus library tasks (the
+    /// Docker client's connection tasks for listing and inspection).
     pub tokio_alive: u64,
     /// Containers blocked in `Wait()`.
     pub stalled: u64,
@@ -103,17 +106,31 @@ pub struct ContainerSummary {
     pub inspect_errors: u64,
 }
 
+/// At most this many rotation periods' census are kept (the first ones).
+pub const MAX_PERIODS: usize = 100_000;
+
 /// What a run did, printed on exit.
 #[derive(Debug, Clone)]
 pub struct Summary {
     /// The program that ran.
     pub program: Program,
+    /// Its rotation and heartbeat periods.
+    pub rotation: Duration,
+    /// See `rotation`.
+    pub heartbeat: Duration,
     /// How long it ran.
     pub elapsed: Duration,
     /// Per container, in order of discovery.
     pub containers: Vec<ContainerSummary>,
     /// The census over time.
     pub samples: Vec<TaskSample>,
+    /// The census of every rotation period that began, counted from the
+    /// first container followed, at [`census_instant`] of each (at most
+    /// [`MAX_PERIODS`]).
+    pub periods: Vec<PeriodCensus>,
+    /// The half-open faults injected, as realized (filled in by
+    /// [`crate::run::run`] from its proxy).
+    pub faults: Option<InjectedFaults>,
     /// Tasks still alive after the drain (0 when it worked).
     pub left_after_drain: u64,
     /// Whether the engine ever answered.
@@ -124,6 +141,25 @@ impl Summary {
     /// Lines read over all containers.
     pub fn lines(&self) -> u64 {
         self.containers.iter().map(|c| c.lines).sum()
+    }
+
+    /// The run as the core records a real run (`--format json`):
+    /// `runtime` says what ran it.
+    pub fn recorded(&self, runtime: &str) -> RecordedRun {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        RecordedRun {
+            program: self.program,
+            runtime: runtime.to_owned(),
+            containers: u32::try_from(self.containers.len()).unwrap_or(u32::MAX),
+            rotation_ms: ms(self.rotation),
+            heartbeat_ms: ms(self.heartbeat),
+            goroutines_per_reader: DOCKER_GOROUTINES_PER_READER,
+            faults: self.faults.clone(),
+            census: self.periods.clone(),
+            elapsed_ms: ms(self.elapsed),
+            lines: self.lines(),
+            left_after_drain: self.left_after_drain,
+        }
     }
 }
 
@@ -164,6 +200,7 @@ pub enum FollowError {
 pub struct Follower {
     monitor: Arc<Monitor<DockerSource>>,
     samples: Arc<Mutex<Vec<TaskSample>>>,
+    periods: Arc<Mutex<Vec<PeriodCensus>>>,
     writer_done: oneshot::Receiver<std::io::Result<()>>,
     out: Option<PathBuf>,
     debug_addr: Option<SocketAddr>,
@@ -222,12 +259,22 @@ impl Follower {
             crate::debug::spawn_server(&monitor, listener);
         }
         let samples = Arc::new(Mutex::new(Vec::new()));
+        let periods = Arc::new(Mutex::new(Vec::new()));
         let started = Instant::now();
-        spawn_sampler(&monitor, samples.clone(), options.sample_every, started);
+        spawn_sampler(
+            &monitor,
+            Records {
+                samples: samples.clone(),
+                periods: periods.clone(),
+            },
+            options.sample_every,
+            started,
+        );
         spawn_discovery(&monitor, options.selector.clone(), options.poll);
         Ok(Follower {
             monitor,
             samples,
+            periods,
             writer_done,
             out: options.out,
             debug_addr,
@@ -283,14 +330,23 @@ impl Follower {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        let periods = self
+            .periods
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         if let (Err(error), Some(path)) = (written, self.out) {
             return Err(FollowError::Write { path, error });
         }
         Ok(Summary {
             program: m.program(),
+            rotation: m.config.rotation,
+            heartbeat: m.config.heartbeat,
             elapsed: self.started.elapsed(),
             containers,
             samples,
+            periods,
+            faults: None,
             left_after_drain: left,
             engine_reached: m.source.engine().reachable().is_some_and(|r| r)
                 || m.stats.containers.load(Ordering::Relaxed) > 0,
@@ -321,9 +377,41 @@ fn take_sample(m: &Monitor<DockerSource>, samples: &Mutex<Vec<TaskSample>>, star
     samples.push(sample);
 }
 
+/// The census of rotation period `due`, taken now; `t0` is when the first
+/// container was followed.
+fn take_period(
+    m: &Monitor<DockerSource>,
+    periods: &Mutex<Vec<PeriodCensus>>,
+    due: u64,
+    t0: Instant,
+) {
+    let snap = m.env.census.snapshot();
+    let at_ms = u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let mut periods = periods.lock().unwrap_or_else(|p| p.into_inner());
+    if periods.len() < MAX_PERIODS {
+        periods.push(PeriodCensus {
+            due,
+            at_ms,
+            by_role: snap.by_role,
+            leaked_readers: snap.leaked_readers,
+            stalled_containers: snap.stalled_containers,
+        });
+    }
+}
+
+/// What the sampler keeps: the census every `sample_every`, and once per
+/// rotation period.
+struct Records {
+    samples: Arc<Mutex<Vec<TaskSample>>>,
+    periods: Arc<Mutex<Vec<PeriodCensus>>>,
+}
+
+/// The sampler: the census every `every`, and in every rotation period at
+/// [`census_instant`] after the first container was followed (looked for
+/// every 5 ms until there is one).
 fn spawn_sampler(
     m: &Arc<Monitor<DockerSource>>,
-    samples: Arc<Mutex<Vec<TaskSample>>>,
+    records: Records,
     every: Duration,
     started: Instant,
 ) {
@@ -333,9 +421,25 @@ fn spawn_sampler(
         TaskSpec::new(Role::System, State::Select),
         |_task| async move {
             let mut tick = tokio::time::interval(every.max(Duration::from_millis(10)));
+            let rotation =
+                Time::from_millis(u64::try_from(m.config.rotation.as_millis()).unwrap_or(u64::MAX));
+            let mut due = 0u64;
             loop {
+                let first = m.first_followed();
+                let next = match first {
+                    Some(t0) => {
+                        t0 + Duration::from_millis(census_instant(rotation, due).as_millis())
+                    }
+                    None => Instant::now() + Duration::from_millis(5),
+                };
                 tokio::select! {
-                    _ = tick.tick() => take_sample(&m, &samples, started),
+                    _ = tick.tick() => take_sample(&m, &records.samples, started),
+                    () = tokio::time::sleep_until(next) => {
+                        if let Some(t0) = first {
+                            take_period(&m, &records.periods, due, t0);
+                            due += 1;
+                        }
+                    }
                     () = m.env.shutdown.cancelled() => return,
                 }
             }

@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use leakscope_sim::FaultSchedule;
+use leakscope_sim::recorded::{InjectedFaults, RealizedFault};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::UnixStream;
 use tokio::sync::oneshot;
@@ -205,6 +206,26 @@ impl Proxy {
         lock(&self.state.realized).clone()
     }
 
+    /// Every followed log request seen so far, as the core records a
+    /// real run's faults.
+    pub fn injected(&self, plan: FaultPlan) -> InjectedFaults {
+        InjectedFaults {
+            seed: plan.seed,
+            error_rate: plan.error_rate,
+            realized: self
+                .realized()
+                .into_iter()
+                .map(|r| RealizedFault {
+                    container: r.container,
+                    rotation: r.rotation,
+                    offset_ms: r
+                        .offset
+                        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+                })
+                .collect(),
+        }
+    }
+
     /// Stops listening, ends every connection and removes the socket.
     pub fn stop(mut self) {
         self.shut();
@@ -272,6 +293,20 @@ impl HeadScan {
     }
 }
 
+impl HeadScan {
+    /// How much of an engine read `data` goes to the client, and whether
+    /// the stream is cut from then on. Once `due`, nothing after the head
+    /// goes through: the head's end may be in this read, or long past (a
+    /// read that became due before the deadline was polled).
+    fn through(&mut self, data: &[u8], due: bool) -> (usize, bool) {
+        match self.scan(data) {
+            Some(k) if due => (k, true),
+            None if due && self.done => (0, true),
+            _ => (data.len(), false),
+        }
+    }
+}
+
 /// Forwards both ways until the client closes; the engine's bytes stop
 /// reaching the client from `cut_at` on (once the response's head is
 /// through).
@@ -305,14 +340,8 @@ async fn pump(client: UnixStream, upstream: UnixStream, cut_at: Option<Instant>)
                 Ok(n) => {
                     let data = &ubuf[..n];
                     due = due || cut_at.is_some_and(|at| Instant::now() >= at);
-                    let end = head.scan(data);
-                    let through = match end {
-                        Some(k) if due => {
-                            cut = true;
-                            k
-                        }
-                        _ => n,
-                    };
+                    let through;
+                    (through, cut) = head.through(data, due);
                     if cw.write_all(&data[..through]).await.is_err() {
                         return;
                     }
@@ -372,6 +401,29 @@ mod tests {
             ..plan
         };
         assert_eq!(never.offset(0, 1), None);
+    }
+
+    #[test]
+    fn once_due_nothing_after_the_head_goes_through() {
+        let head = b"HTTP/1.1 200 OK\r\nA: b\r\n\r\n";
+        // Not due: everything, head or body.
+        let mut h = HeadScan::default();
+        assert_eq!(h.through(&head[..10], false), (10, false));
+        assert_eq!(h.through(&head[10..], false), (head.len() - 10, false));
+        assert_eq!(h.through(b"line\n", false), (5, false));
+        // Due in a read after the head: none of it (this was the bug: the
+        // read that came due after the head went through, and every later
+        // one with it).
+        assert_eq!(h.through(b"line\n", true), (0, true));
+        // Due in the read holding the head's end: up to it.
+        let mut h = HeadScan::default();
+        let mut read = head.to_vec();
+        read.extend_from_slice(b"line\n");
+        assert_eq!(h.through(&read, true), (head.len(), true));
+        // Due before any of the head: the head's part goes through.
+        let mut h = HeadScan::default();
+        assert_eq!(h.through(&head[..10], true), (10, false));
+        assert_eq!(h.through(&head[10..], true), (head.len() - 10, true));
     }
 
     #[test]

@@ -184,6 +184,9 @@ pub struct Monitor<S: LogSource> {
     programs: Mutex<BTreeMap<u32, Arc<Container<S>>>>,
     /// The container whose groups `Stop()` is waiting on.
     stopping: Mutex<Option<u32>>,
+    /// When the first container was followed: the origin of the rotation
+    /// periods the census is taken in.
+    first_followed: std::sync::OnceLock<tokio::time::Instant>,
 }
 
 impl<S: LogSource + std::fmt::Debug> std::fmt::Debug for Monitor<S> {
@@ -226,6 +229,7 @@ impl<S: LogSource> Monitor<S> {
             containers: Mutex::new(BTreeMap::new()),
             programs: Mutex::new(BTreeMap::new()),
             stopping: Mutex::new(None),
+            first_followed: std::sync::OnceLock::new(),
         }))
     }
 
@@ -237,6 +241,7 @@ impl<S: LogSource> Monitor<S> {
     /// `m.monitorContainer(c)`: the heartbeat, then rotation 1, in the
     /// configured program's port.
     pub fn monitor_container(self: &Arc<Self>, container: ContainerRef) {
+        self.first_followed.get_or_init(tokio::time::Instant::now);
         self.stats.containers.fetch_add(1, Ordering::Relaxed);
         lock(&self.containers).insert(container.index, container.clone());
         let index = container.index;
@@ -265,6 +270,11 @@ impl<S: LogSource> Monitor<S> {
     /// drain ends it, returning `false`.
     pub async fn stop(self: &Arc<Self>) -> bool {
         crate::programs::stop(self).await
+    }
+
+    /// When the first container was followed, once one was.
+    pub fn first_followed(&self) -> Option<tokio::time::Instant> {
+        self.first_followed.get().copied()
     }
 
     /// The container whose groups `Stop()` is waiting on, while it waits.

@@ -126,12 +126,15 @@ pub fn run(plan: &Plan, mut notify: impl FnMut(RunNotice)) -> Result<Summary, Ru
         }
         None => None,
     };
-    let result = rt.block_on(follow_until(
+    let mut result = rt.block_on(follow_until(
         options,
         stop_signal(plan.duration),
         &mut notify,
     ));
     // After the drain: the monitor's streams are closed.
+    if let (Some(proxy), Some(faults), Ok(summary)) = (&proxy, plan.inject, &mut result) {
+        summary.faults = Some(proxy.injected(faults));
+    }
     drop(proxy);
     result
 }

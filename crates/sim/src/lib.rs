@@ -49,6 +49,7 @@ mod permalink;
 pub mod programs;
 mod queue;
 mod record;
+pub mod recorded;
 mod report;
 mod sample;
 mod scenario;
@@ -71,6 +72,7 @@ pub use permalink::{KEYS as PERMALINK_KEYS, MAX_VALUE_LEN, Notice, Permalink, mi
 pub use programs::Program;
 pub use queue::EventQueue;
 pub use record::{ContainerRecord, Outcome, Rotation};
+pub use recorded::{PeriodCensus, RecordedRun};
 pub use report::{MeasuredRun, Report, RunReport, Source};
 pub use sample::{GroupState, Holders, Sample, StopOutcome, WaitGroups};
 pub use scenario::{MAX_ROTATIONS, Param, Preset, Scenario};

@@ -14,7 +14,7 @@ use leakscope_monitor::{debug, duration};
 use leakscope_sim::{Param, Scenario};
 
 use super::Status;
-use crate::cli::MonitorArgs;
+use crate::cli::{MonitorArgs, MonitorFormat};
 use crate::config;
 use crate::error::{InputError, shown};
 use crate::output::{file_dir, io_reason, print};
@@ -234,13 +234,22 @@ fn monitor_error(err: RunError) -> anyhow::Error {
 
 /// `monitor`: follows the engine until --duration, Ctrl-C or SIGTERM,
 /// telling what happens on standard error, then prints the summary.
-pub fn run(plan: &Plan) -> anyhow::Result<Status> {
+pub fn run(plan: &Plan, format: MonitorFormat) -> anyhow::Result<Status> {
     let summary = monitor_run::run(plan, |notice| {
         // A closed standard error cannot be told anything.
         let _ = writeln!(std::io::stderr(), "leakscope: {}", notice_line(&notice));
     })
     .map_err(monitor_error)?;
-    print(&crate::summary::render(&summary))?;
+    match format {
+        MonitorFormat::Text => print(&crate::summary::render(&summary))?,
+        MonitorFormat::Json => {
+            let run = summary.recorded(&format!(
+                "leakscope-monitor {} (tokio tasks) on a Docker engine",
+                env!("CARGO_PKG_VERSION")
+            ));
+            print(&format!("{}\n", serde_json::to_string_pretty(&run)?))?;
+        }
+    }
     Ok(Status::Done)
 }
 

@@ -1,5 +1,7 @@
 //! The `chart` picture: goroutines per minute for both programs, the seed's
-//! limit line and, for an unchanged preset, the seed's published points.
+//! limit line and, for an unchanged preset, the seed's published points; or
+//! a recorded real run's census per rotation period over the simulation of
+//! the same schedule (`chart --from`).
 //!
 //! Text is laid out with a font compiled into the binary (DejaVu Sans through
 //! plotters' `ab_glyph` feature), so drawing a PNG needs no fontconfig or
@@ -9,6 +11,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use anyhow::anyhow;
+use leakscope_sim::recorded::{PeriodCensus, RecordedRun, census_instant};
 use leakscope_sim::{GROWTH_LIMIT_PER_MIN, Program, Trace, seed};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -57,7 +60,18 @@ pub struct Series {
     pub program: Program,
     /// Its legend entry.
     pub label: String,
-    /// (minute, goroutines).
+    /// (x, goroutines).
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Points drawn as circles: counts published or measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marks {
+    /// Whose colour they take.
+    pub program: Program,
+    /// Their legend entry.
+    pub label: String,
+    /// (x, goroutines).
     pub points: Vec<(f64, f64)>,
 }
 
@@ -68,15 +82,20 @@ pub struct ChartData {
     pub title: String,
     /// A subtitle naming every parameter.
     pub subtitle: String,
-    /// The run's length in minutes.
-    pub minutes: u32,
+    /// The axes' names.
+    pub x_desc: &'static str,
+    /// See `x_desc`.
+    pub y_desc: &'static str,
+    /// The x axis's end.
+    pub x_max: f64,
     /// One line per program run.
     pub series: Vec<Series>,
-    /// The count at minute 0, where the limit line starts.
-    pub initial: f64,
+    /// The count at minute 0, where the seed's limit line starts; `None`:
+    /// no limit line (a recorded run, in seconds).
+    pub initial: Option<f64>,
     /// The seed's published (minute, goroutines) per program it measured,
-    /// when the scenario is an unchanged preset.
-    pub published: Vec<(Program, Vec<(f64, f64)>)>,
+    /// when the scenario is an unchanged preset; a recorded run's census.
+    pub marks: Vec<Marks>,
 }
 
 impl ChartData {
@@ -110,12 +129,16 @@ impl ChartData {
                 .iter()
                 .filter_map(|t| {
                     let table = seed::table(config.preset, t.program())?;
-                    let pts = table
+                    let points = table
                         .rows
                         .iter()
                         .map(|&(m, g)| (f64::from(m), g as f64))
                         .collect();
-                    Some((t.program(), pts))
+                    Some(Marks {
+                        program: t.program(),
+                        label: format!("{}: the seed's published counts", t.program()),
+                        points,
+                    })
                 })
                 .collect()
         } else {
@@ -125,17 +148,87 @@ impl ChartData {
             title: "Goroutines per minute, per program: one shared WaitGroup vs one per lifecycle"
                 .into(),
             subtitle: scenario_line(config.name(), &config.scenario),
-            minutes: config.scenario.minutes,
+            x_desc: "minute",
+            y_desc: "goroutines",
+            x_max: f64::from(config.scenario.minutes),
             series,
-            initial: traces
-                .first()
-                .map_or(0.0, |t| t.analysis().initial_goroutines as f64),
-            published,
+            initial: Some(
+                traces
+                    .first()
+                    .map_or(0.0, |t| t.analysis().initial_goroutines as f64),
+            ),
+            marks: published,
         }
     }
 
-    fn limit_at(&self, minute: f64) -> f64 {
-        self.initial + GROWTH_LIMIT_PER_MIN * minute
+    /// The picture of a recorded real run: its program's tasks (the
+    /// monitor's own left out) in the middle of every rotation period,
+    /// measured, over `predicted`, the simulation's at the same instants
+    /// when the run has a simulated counterpart.
+    pub fn recorded(run: &RecordedRun, predicted: Option<&[PeriodCensus]>) -> ChartData {
+        let secs = |ms: u64| ms as f64 / 1000.0;
+        let points = |census: &[PeriodCensus], at: &dyn Fn(&PeriodCensus) -> u64| {
+            census
+                .iter()
+                .map(|c| (secs(at(c)), c.goroutines() as f64))
+                .collect::<Vec<_>>()
+        };
+        let rotation = run.rotation();
+        let last = |c: &[PeriodCensus]| c.last().map_or(0, |p| p.goroutines());
+        let series = predicted
+            .map(|p| Series {
+                program: run.program,
+                label: format!(
+                    "{}: simulated for the same schedule (final {})",
+                    run.program,
+                    last(p)
+                ),
+                points: points(p, &|c| census_instant(rotation, c.due).as_millis()),
+            })
+            .into_iter()
+            .collect();
+        let faults = run.faults.as_ref().map_or_else(
+            || "no faults injected".to_owned(),
+            |f| {
+                let failed = f.realized.iter().filter(|r| r.offset_ms.is_some()).count();
+                format!(
+                    "half-open faults at rate {} (seed {}): {failed} of {} streams failed",
+                    f.error_rate,
+                    f.seed,
+                    f.realized.len()
+                )
+            },
+        );
+        ChartData {
+            title: format!(
+                "A real run: the {} program's tasks on Docker, per rotation period",
+                run.program
+            ),
+            subtitle: format!(
+                "{} containers, rotation {} s, {faults}; {}",
+                run.containers,
+                secs(run.rotation_ms),
+                run.runtime
+            ),
+            x_desc: "second",
+            y_desc: "tasks of the program (reader, handler, heartbeat, waiter, helper)",
+            x_max: secs(run.elapsed_ms.max(run.rotation_ms)),
+            series,
+            initial: None,
+            marks: vec![Marks {
+                program: run.program,
+                label: format!(
+                    "{}: measured, tokio tasks (final {})",
+                    run.program,
+                    last(&run.census)
+                ),
+                points: points(&run.census, &|c| c.at_ms),
+            }],
+        }
+    }
+
+    fn limit_at(&self, minute: f64) -> Option<f64> {
+        self.initial.map(|i| i + GROWTH_LIMIT_PER_MIN * minute)
     }
 
     fn y_max(&self) -> f64 {
@@ -143,8 +236,8 @@ impl ChartData {
             .series
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.1))
-            .chain(self.published.iter().flat_map(|s| s.1.iter().map(|p| p.1)));
-        let top = counts.fold(self.limit_at(f64::from(self.minutes)), f64::max);
+            .chain(self.marks.iter().flat_map(|m| m.points.iter().map(|p| p.1)));
+        let top = counts.fold(self.limit_at(self.x_max).unwrap_or(0.0), f64::max);
         (top * 1.1).max(10.0)
     }
 }
@@ -175,7 +268,7 @@ where
     ))
     .map_err(fail)?;
 
-    let x_max = f64::from(data.minutes);
+    let x_max = data.x_max;
     let mut chart = ChartBuilder::on(&body)
         .margin(12)
         .x_label_area_size(40)
@@ -184,20 +277,28 @@ where
         .map_err(fail)?;
     chart
         .configure_mesh()
-        .x_desc("minute")
-        .y_desc("goroutines")
+        .x_desc(data.x_desc)
+        .y_desc(data.y_desc)
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_label_formatter(&|y| format!("{y:.0}"))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()
         .map_err(fail)?;
 
-    let limit = [(0.0, data.limit_at(0.0)), (x_max, data.limit_at(x_max))];
-    chart
-        .draw_series(DashedLineSeries::new(limit, 8, 6, BLACK.stroke_width(1)))
-        .map_err(fail)?
-        .label(format!("limit: {} + 2/min", data.initial))
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+    if let (Some(initial), Some(start), Some(end)) =
+        (data.initial, data.limit_at(0.0), data.limit_at(x_max))
+    {
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.0, start), (x_max, end)],
+                8,
+                6,
+                BLACK.stroke_width(1),
+            ))
+            .map_err(fail)?
+            .label(format!("limit: {initial} + 2/min"))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+    }
 
     for Series {
         program,
@@ -217,12 +318,17 @@ where
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], stroke));
     }
 
-    for (program, points) in &data.published {
+    for Marks {
+        program,
+        label,
+        points,
+    } in &data.marks
+    {
         let c = colour(*program);
         chart
             .draw_series(points.iter().map(|&p| Circle::new(p, 5, c.stroke_width(2))))
             .map_err(fail)?
-            .label(format!("{program}: the seed's published counts"))
+            .label(label.as_str())
             .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.stroke_width(2)));
     }
 
@@ -277,11 +383,11 @@ mod tests {
     fn an_unchanged_preset_shows_the_seeds_points_and_a_changed_one_does_not() {
         let (mut config, traces) = fase6();
         let data = ChartData::new(&config, &traces);
-        assert_eq!(data.published.len(), 2);
-        assert_eq!(data.published[0].1.last(), Some(&(58.0, 1930.0)));
-        assert_eq!(data.initial, 220.0);
+        assert_eq!(data.marks.len(), 2);
+        assert_eq!(data.marks[0].points.last(), Some(&(58.0, 1930.0)));
+        assert_eq!(data.initial, Some(220.0));
         config.scenario.seed = 9;
-        assert!(ChartData::new(&config, &traces).published.is_empty());
+        assert!(ChartData::new(&config, &traces).marks.is_empty());
     }
 
     #[test]

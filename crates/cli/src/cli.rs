@@ -209,6 +209,18 @@ pub struct ChartArgs {
     /// The programs to run.
     #[command(flatten)]
     pub programs: ProgramList,
+    /// Draw a recorded real run instead (`leakscope monitor --format json`
+    /// writes one): its census per rotation period, measured, over the
+    /// simulation of the same schedule.
+    #[arg(
+        long,
+        value_name = "RUN.json",
+        conflicts_with_all = [
+            "preset", "containers", "minutes", "rotation", "heartbeat", "error_rate",
+            "goroutines_per_reader", "baseline", "seed", "lines_per_min", "stop_at", "program",
+        ]
+    )]
+    pub from: Option<PathBuf>,
     /// The file to write; `.svg` or `.png` decides the format.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,

@@ -578,3 +578,78 @@ fn bad_sweep_flags_are_refused_before_anything_is_written() {
     refused(&["sweep", "--out", missing.to_str().unwrap()], "--out");
     assert!(files_in(dir.path()).is_empty());
 }
+
+/// `chart --from` draws a recorded real run (the one in `docs/runs/`) over
+/// the simulation of its schedule; a file that is not one, or one given
+/// with scenario flags, is refused in one line.
+#[test]
+fn chart_from_draws_a_recorded_run_and_refuses_what_is_not_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/runs/docker-buggy.json"
+    );
+    let svg = dir.path().join("real.svg");
+    ok(&["chart", "--from", run, "--out", svg.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("buggy: measured, tokio tasks (final "),
+        "{text}"
+    );
+    assert!(text.contains("buggy: simulated for the same schedule (final "));
+    assert!(text.contains("A real run"));
+
+    let not_json = dir.path().join("not.json");
+    std::fs::write(&not_json, "{\"program\": \"buggy\"}").unwrap();
+    let msg = refused(
+        &[
+            "chart",
+            "--from",
+            not_json.to_str().unwrap(),
+            "--out",
+            svg.to_str().unwrap(),
+        ],
+        "--from",
+    );
+    assert!(msg.contains("is not a recorded run"), "{msg}");
+    refused(
+        &[
+            "chart",
+            "--from",
+            "/no/such/run.json",
+            "--out",
+            svg.to_str().unwrap(),
+        ],
+        "--from",
+    );
+    let mut shuffled: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run).unwrap()).unwrap();
+    shuffled["census"].as_array_mut().unwrap().swap(0, 1);
+    std::fs::write(&not_json, shuffled.to_string()).unwrap();
+    let msg = refused(
+        &[
+            "chart",
+            "--from",
+            not_json.to_str().unwrap(),
+            "--out",
+            svg.to_str().unwrap(),
+        ],
+        "--from",
+    );
+    assert!(msg.contains("period order"), "{msg}");
+    let out = run::leakscope(&[
+        "chart",
+        "--from",
+        run,
+        "--seed",
+        "3",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--from") && stderr.contains("--seed"),
+        "{stderr}"
+    );
+}

@@ -258,3 +258,62 @@ mod tests {
         assert_eq!(first.as_deref(), Some(Path::new("/nonexistent/xtask-test")));
     }
 }
+
+/// Splits a task's arguments (a leading `--` skipped) into the values of
+/// its `own` flags (`--flag VALUE` or `--flag=VALUE`; the last wins) and
+/// everything else, in order, for the command it passes them to: a flag
+/// not its own keeps the value after it unless that starts with `--`.
+///
+/// # Errors
+///
+/// When one of its own flags has no value.
+pub fn split_flags(
+    args: &[String],
+    own: &[&str],
+) -> std::result::Result<(std::collections::HashMap<String, String>, Vec<String>), String> {
+    let mut mine = std::collections::HashMap::new();
+    let mut rest = Vec::new();
+    let mut args = args.iter().skip_while(|a| *a == "--").peekable();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        if own.contains(&flag) {
+            let value = inline
+                .or_else(|| args.next().cloned())
+                .ok_or_else(|| format!("`{flag}` needs a value"))?;
+            mine.insert(flag.to_owned(), value);
+            continue;
+        }
+        rest.push(arg.clone());
+        if inline.is_none()
+            && arg.starts_with("--")
+            && let Some(v) = args.next_if(|v| !v.starts_with("--"))
+        {
+            rest.push(v.clone());
+        }
+    }
+    Ok((mine, rest))
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::split_flags;
+
+    #[test]
+    fn own_flags_are_taken_out_in_both_spellings_and_the_rest_kept_in_order() {
+        let args: Vec<String> = ["--", "--a", "1", "--x", "y", "--b=2", "--flag", "--z=3"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let (own, rest) = split_flags(&args, &["--a", "--b"]).unwrap();
+        assert_eq!(own["--a"], "1");
+        assert_eq!(own["--b"], "2");
+        assert_eq!(rest, ["--x", "y", "--flag", "--z=3"]);
+        assert_eq!(
+            split_flags(&args[..2], &["--a"]).unwrap_err(),
+            "`--a` needs a value"
+        );
+    }
+}

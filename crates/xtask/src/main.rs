@@ -8,7 +8,8 @@
 //! - `engine`: the Docker engine for the real monitor's tests;
 //! - `go`: Go 1.27.3's environment and the `go` step (the Go module `go/`);
 //! - `gorun`: `go-run` and the Go-equals-simulation check of the `go` step;
-//! - `capture`: `go-capture`, real dumps of the live Go programs.
+//! - `capture`: `go-capture`, real dumps of the live Go programs;
+//! - `record`: `docker-record`, a real pile-up on Docker, recorded and drawn.
 
 mod capture;
 mod cmd;
@@ -16,6 +17,7 @@ mod engine;
 mod go;
 mod gorun;
 mod prometheus;
+mod record;
 mod serve;
 mod test;
 mod tools;
@@ -59,6 +61,14 @@ Commands:
                     which leak detector catches each program, measured by
                     the Go tests (fake clock, and real sockets) beside
                     `leakscope detect`'s prediction; exit 1 on a difference
+  docker-record -- [--containers 10] [--rate 50] [--out FILE.json]
+                    [--chart FILE.svg] [MONITOR FLAGS]
+                    a real pile-up: emitter containers on the local engine,
+                    `leakscope monitor --inject-faults --format json` on
+                    them (default --rotation 2s --duration 60s
+                    --error-rate 0.9; e.g. --program buggy), the recorded
+                    run (default target/record/run.json) drawn over the
+                    simulation of its schedule by `leakscope chart --from`
   setup             only check and install the tools that `test` needs
   serve [--port N]  build the teaching page (release) and serve it with
                     Trunk on http://127.0.0.1:N/ (default 8080)
@@ -95,6 +105,7 @@ enum Task {
     GoDetect(gorun::GoRun),
     GoServe(gorun::GoServe),
     GoCapture(capture::Capture),
+    DockerRecord(record::Record),
 }
 
 /// Parses the arguments after `cargo xtask`; `Err` is a one-line usage error.
@@ -109,6 +120,7 @@ fn parse(args: &[String]) -> std::result::Result<Task, String> {
         "go-detect" => return gorun::parse(rest).map(Task::GoDetect),
         "go-serve" => return gorun::parse_serve(rest).map(Task::GoServe),
         "go-capture" => return capture::parse(rest).map(Task::GoCapture),
+        "docker-record" => return record::parse(rest).map(Task::DockerRecord),
         "setup" => Task::Setup,
         "dist" => Task::Dist,
         "bench" => Task::Bench,
@@ -183,6 +195,7 @@ fn run(task: Task) -> Result<()> {
         Task::GoDetect(run) => gorun::go_detect(&mut ctx, &run),
         Task::GoServe(serve) => gorun::go_serve(&mut ctx, &serve),
         Task::GoCapture(c) => capture::run(&mut ctx, &c),
+        Task::DockerRecord(r) => record::run(&mut ctx, &r),
         Task::Bench => {
             Cmd::cargo(["bench", "-p", "leakscope-sim", "--bench", "engine"]).run()?;
             for (package, example) in [

@@ -1,16 +1,17 @@
 //! `leakscope chart`: the programs' goroutines over time, with the limit
-//! and the seed's published points, to an SVG or PNG file.
+//! and the seed's published points, to an SVG or PNG file; with `--from`,
+//! a recorded real run over the simulation of its schedule.
 
 use std::path::{Path, PathBuf};
 
-use leakscope_sim::Program;
+use leakscope_sim::{Program, RecordedRun};
 
 use super::traces;
 use crate::chart::{self, ChartData};
 use crate::cli::ChartArgs;
 use crate::config::{self, ScenarioConfig, parse_int};
 use crate::error::InputError;
-use crate::output::OutFile;
+use crate::output::{OutFile, io_reason};
 
 /// The image formats `chart` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,48 @@ pub struct ChartConfig {
     pub height: u32,
     /// The programs drawn.
     pub programs: Vec<Program>,
+    /// `--from`: the recorded run drawn instead of the scenario's.
+    pub from: Option<RecordedRun>,
+}
+
+/// The largest recorded run `--from` reads.
+const MAX_RUN_BYTES: u64 = 64 << 20;
+
+/// `--from`'s file, read and checked: a recorded run whose census comes
+/// in period order.
+fn recorded(path: &Path) -> Result<RecordedRun, InputError> {
+    let bad = |problem: String| {
+        InputError::new("--from", Some(&path.display().to_string()), problem, None)
+    };
+    let meta = std::fs::metadata(path).map_err(|e| bad(io_reason(&e)))?;
+    if !meta.is_file() {
+        return Err(bad("is not a file".into()));
+    }
+    if meta.len() > MAX_RUN_BYTES {
+        return Err(bad(format!("is larger than {} MiB", MAX_RUN_BYTES >> 20)));
+    }
+    let text = std::fs::read(path).map_err(|e| bad(io_reason(&e)))?;
+    let run: RecordedRun = serde_json::from_slice(&text).map_err(|e| {
+        bad(format!(
+            "is not a recorded run (leakscope monitor --format json): {e}"
+        ))
+    })?;
+    if run
+        .census
+        .iter()
+        .enumerate()
+        .any(|(i, c)| c.due != i as u64)
+    {
+        return Err(bad(
+            "does not hold its census in period order (due 0, 1, 2, …)".into(),
+        ));
+    }
+    if run.census.is_empty() {
+        return Err(bad(
+            "holds no census: the run ended before its first period's middle".into(),
+        ));
+    }
+    Ok(run)
 }
 
 /// Widest and tallest chart, in pixels.
@@ -86,6 +129,7 @@ pub fn image_format(path: &Path) -> Result<ImageFormat, InputError> {
 pub fn config(args: &ChartArgs) -> Result<ChartConfig, InputError> {
     let scenario = config::scenario(&args.scenario)?;
     let format = image_format(&args.out)?;
+    let from = args.from.as_deref().map(recorded).transpose()?;
     Ok(ChartConfig {
         scenario,
         out: args.out.clone(),
@@ -93,6 +137,7 @@ pub fn config(args: &ChartArgs) -> Result<ChartConfig, InputError> {
         width: pixels("--width", &args.width, MIN_WIDTH, MAX_PIXELS)?,
         height: pixels("--height", &args.height, MIN_HEIGHT, MAX_PIXELS)?,
         programs: config::programs(&args.programs.program)?,
+        from,
     })
 }
 
@@ -101,8 +146,24 @@ pub fn run(config: &ChartConfig) -> anyhow::Result<()> {
     // Claim the output first: a bad --out must fail before the work, and a
     // failure during it must leave nothing at the target.
     let mut out = OutFile::create("--out", &config.out)?;
-    let traces = traces(&config.scenario.scenario, &config.programs)?;
-    let data = ChartData::new(&config.scenario, &traces);
+    let data = match &config.from {
+        Some(run) => {
+            let predicted = match run.predicted() {
+                Ok(p) => Some(p),
+                Err(why) => {
+                    eprintln!(
+                        "leakscope: --from: no simulation to draw beside the measured census: {why}"
+                    );
+                    None
+                }
+            };
+            ChartData::recorded(run, predicted.as_deref())
+        }
+        None => {
+            let traces = traces(&config.scenario.scenario, &config.programs)?;
+            ChartData::new(&config.scenario, &traces)
+        }
+    };
     match config.format {
         ImageFormat::Svg => {
             out.write_all(chart::svg(&data, config.width, config.height)?.as_bytes())?

@@ -1033,15 +1033,84 @@ fn recorded_half_open_run(
     opts.monitor.rotation = plan.rotation;
     opts.socket = proxy.path().display().to_string();
     opts.idle_after = Some(IDLE_AFTER);
+    opts.debug_addr = Some("127.0.0.1:0".parse().unwrap());
     let mut summary = runtime().block_on(async {
         let f = Follower::start(opts).await.unwrap();
         tokio::time::sleep(run_for).await;
+        served_live(&f).await;
         f.stop().await.unwrap()
     });
     summary.faults = Some(proxy.injected(plan));
     proxy.stop();
     drained(&summary);
     (summary.recorded("test"), summary)
+}
+
+/// One HTTP GET of the debug endpoint: the body.
+async fn debug_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).await.unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+        "{head}"
+    );
+    body.to_owned()
+}
+
+/// `/metrics` and `/debug/tasks?debug=1` serve the census live: asked
+/// between two equal snapshots, they show it exactly.
+async fn served_live(f: &Follower) {
+    let addr = f.debug_addr().unwrap();
+    for _ in 0..20 {
+        let before = f.census().snapshot();
+        let metrics = debug_get(addr, "/metrics").await;
+        let dump = debug_get(addr, "/debug/tasks?debug=1").await;
+        let after = f.census().snapshot();
+        if (before.by_role, before.leaked_readers) != (after.by_role, after.leaked_readers) {
+            continue;
+        }
+        let r = &before.by_role;
+        for (role, n) in [
+            ("heartbeat", r.heartbeat),
+            ("reader", r.reader),
+            ("handler", r.handler),
+            ("waiter", r.waiter),
+            ("helper", r.helper),
+        ] {
+            let line = format!("leakscope_tasks{{role=\"{role}\"}} {n}\n");
+            assert!(metrics.contains(&line), "{line} not in {metrics}");
+        }
+        let leaked = format!("leakscope_leaked_readers {}\n", before.leaked_readers);
+        assert!(metrics.contains(&leaked), "{leaked} not in {metrics}");
+        // The dump's groups (`N @ role [state] …`), summed per role (the
+        // debug server's own connection task is a system task).
+        assert!(dump.starts_with("goroutine profile: total "), "{dump}");
+        let in_dump = |role: &str| -> u64 {
+            dump.lines()
+                .filter_map(|l| l.split_once(" @ "))
+                .filter(|(_, rest)| rest.starts_with(&format!("{role} ")))
+                .map(|(n, _)| n.parse::<u64>().unwrap())
+                .sum()
+        };
+        assert_eq!(
+            [
+                in_dump("reader"),
+                in_dump("handler"),
+                in_dump("heartbeat"),
+                in_dump("waiter")
+            ],
+            [r.reader, r.handler, r.heartbeat, r.waiter],
+            "{dump}"
+        );
+        return;
+    }
+    panic!("the census never held still for two requests");
 }
 
 /// What the formula gives for the realized faults alone (not the

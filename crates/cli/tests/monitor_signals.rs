@@ -38,9 +38,26 @@ fn sigterm_and_ctrl_c_drain_the_monitor_back_to_zero() {
     }
     leakscope_emitter::build_image(&workspace()).expect("the emitter image builds");
     let dir = tempfile::tempdir().unwrap();
-    for signal in ["TERM", "INT"] {
-        let label = format!("leakscope.test=signals-{}-{signal}", std::process::id());
-        let name = format!("leakscope-test-signals-{}-{signal}", std::process::id());
+    // The last case: Ctrl-C on the buggy program with every stream made
+    // half-open (no line gets through), its recorded run printed as JSON.
+    let injected: &[&str] = &[
+        "--program",
+        "buggy",
+        "--inject-faults",
+        "--error-rate",
+        "1",
+        "--format",
+        "json",
+    ];
+    for (signal, extra) in [
+        ("TERM", &["--program", "fixed"][..]),
+        ("INT", &["--program", "fixed"][..]),
+        ("INT", injected),
+    ] {
+        let faults = extra.contains(&"--inject-faults");
+        let case = format!("{}-{signal}-{}", std::process::id(), u8::from(faults));
+        let label = format!("leakscope.test=signals-{case}");
+        let name = format!("leakscope-test-signals-{case}");
         let _ = docker(&["rm", "-f", &name]);
         docker(&[
             "run",
@@ -58,14 +75,8 @@ fn sigterm_and_ctrl_c_drain_the_monitor_back_to_zero() {
         .expect("the emitter container starts");
         let out = dir.path().join(format!("{signal}.jsonl"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_leakscope"))
-            .args([
-                "monitor",
-                "--docker",
-                "--program",
-                "fixed",
-                "--rotation",
-                "1s",
-            ])
+            .args(["monitor", "--docker", "--rotation", "1s"])
+            .args(extra)
             .args(["--label", &label, "--debug-addr", "off", "--out"])
             .arg(&out)
             .stdin(Stdio::null())
@@ -76,10 +87,10 @@ fn sigterm_and_ctrl_c_drain_the_monitor_back_to_zero() {
 
         // Let it follow the container across a few rotations.
         let start = Instant::now();
-        while lines_in(&out) < 100 && start.elapsed() < Duration::from_secs(30) {
+        while !faults && lines_in(&out) < 100 && start.elapsed() < Duration::from_secs(30) {
             std::thread::sleep(Duration::from_millis(100));
         }
-        std::thread::sleep(Duration::from_millis(2_500));
+        std::thread::sleep(Duration::from_millis(if faults { 4_500 } else { 2_500 }));
         let kill = Command::new("kill")
             .args(["-s", signal, &child.id().to_string()])
             .status()
@@ -114,11 +125,21 @@ fn sigterm_and_ctrl_c_drain_the_monitor_back_to_zero() {
         let _ = docker(&["rm", "-f", &name]);
 
         assert!(status.success(), "SIG{signal}: {status}\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        if faults {
+            // Readers left behind at every rotation, and still every task
+            // drained at Ctrl-C.
+            let run: leakscope_sim::RecordedRun = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(run.left_after_drain, 0, "{stdout}");
+            assert_eq!(run.lines, 0, "{stdout}");
+            let last = run.census.last().unwrap();
+            assert!(last.due >= 3 && last.leaked_readers == last.due, "{last:?}");
+            continue;
+        }
         assert!(
             stdout.contains("census back at 0"),
             "SIG{signal}: no clean drain in the summary:\n{stdout}"
         );
-        assert!(!stderr.contains("panicked"), "{stderr}");
         let written = lines_in(&out);
         assert!(written >= 100, "SIG{signal}: only {written} lines written");
         // Every line written is one JSON object with the documented keys.

@@ -30,53 +30,28 @@ pub struct Capture {
 /// Parses `--program NAME --at M[,M…] [--minute-ms N] [--out DIR]` and the
 /// scenario flags.
 pub fn parse(args: &[String]) -> std::result::Result<Capture, String> {
+    let split = crate::cmd::split_flags(args, &["--program", "--at", "--minute-ms", "--out"], &[])?;
     let mut c = Capture {
         minute_ms: 200,
+        scenario: split.rest.clone(),
+        out: split.value("--out").map(PathBuf::from),
         ..Capture::default()
     };
-    let mut program = None;
-    let mut args = args.iter().skip_while(|a| *a == "--");
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| args.next().cloned())
-                .ok_or_else(|| format!("`{name}` needs a value"))
-        };
-        match flag {
-            "--program" => program = Some(value("--program")?),
-            "--at" => {
-                let v = value("--at")?;
-                for m in v.split(',') {
-                    c.at.push(
-                        m.trim()
-                            .parse()
-                            .map_err(|_| format!("`--at {v}`: `{m}` is not a whole minute"))?,
-                    );
-                }
-            }
-            "--minute-ms" => {
-                let v = value("--minute-ms")?;
-                c.minute_ms = v.parse().ok().filter(|&n| n >= 10).ok_or(format!(
-                    "`--minute-ms {v}` is not a number of milliseconds ≥ 10"
-                ))?;
-            }
-            "--out" => c.out = Some(PathBuf::from(value("--out")?)),
-            _ => {
-                c.scenario.push(arg.clone());
-                if inline.is_none()
-                    && arg.starts_with("--")
-                    && let Some(v) = args.next()
-                {
-                    c.scenario.push(v.clone());
-                }
-            }
+    if let Some(v) = split.value("--at") {
+        for m in v.split(',') {
+            c.at.push(
+                m.trim()
+                    .parse()
+                    .map_err(|_| format!("`--at {v}`: `{m}` is not a whole minute"))?,
+            );
         }
     }
+    if let Some(v) = split.value("--minute-ms") {
+        c.minute_ms = v.parse().ok().filter(|&n| n >= 10).ok_or(format!(
+            "`--minute-ms {v}` is not a number of milliseconds ≥ 10"
+        ))?;
+    }
+    let program = split.value("--program");
     let program = program.ok_or("`--program NAME` is required (one program)")?;
     let tag = crate::go::TAGS
         .iter()

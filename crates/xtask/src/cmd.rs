@@ -259,20 +259,43 @@ mod tests {
     }
 }
 
-/// Splits a task's arguments (a leading `--` skipped) into the values of
-/// its `own` flags (`--flag VALUE` or `--flag=VALUE`; the last wins) and
-/// everything else, in order, for the command it passes them to: a flag
-/// not its own keeps the value after it unless that starts with `--`.
+/// A task's arguments, split by [`split_flags`].
+#[derive(Debug, Default, PartialEq)]
+pub struct Split {
+    /// The task's own valued flags (`--flag VALUE` or `--flag=VALUE`; the
+    /// last wins).
+    pub values: std::collections::HashMap<String, String>,
+    /// The task's own switches that were given.
+    pub switches: Vec<String>,
+    /// Everything else, in order, for the command the task passes it to.
+    pub rest: Vec<String>,
+}
+
+impl Split {
+    /// The value of `flag`, if given.
+    pub fn value(&self, flag: &str) -> Option<&str> {
+        self.values.get(flag).map(String::as_str)
+    }
+
+    /// Whether `switch` was given.
+    pub fn has(&self, switch: &str) -> bool {
+        self.switches.iter().any(|s| s == switch)
+    }
+}
+
+/// Splits a task's arguments (a leading `--` skipped) into its `own`
+/// valued flags, its `switches`, and everything else: a flag not its own
+/// keeps the value after it unless that starts with `--`.
 ///
 /// # Errors
 ///
-/// When one of its own flags has no value.
+/// When one of its own valued flags has no value.
 pub fn split_flags(
     args: &[String],
     own: &[&str],
-) -> std::result::Result<(std::collections::HashMap<String, String>, Vec<String>), String> {
-    let mut mine = std::collections::HashMap::new();
-    let mut rest = Vec::new();
+    switches: &[&str],
+) -> std::result::Result<Split, String> {
+    let mut split = Split::default();
     let mut args = args.iter().skip_while(|a| *a == "--").peekable();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -283,18 +306,22 @@ pub fn split_flags(
             let value = inline
                 .or_else(|| args.next().cloned())
                 .ok_or_else(|| format!("`{flag}` needs a value"))?;
-            mine.insert(flag.to_owned(), value);
+            split.values.insert(flag.to_owned(), value);
             continue;
         }
-        rest.push(arg.clone());
+        if inline.is_none() && switches.contains(&flag) {
+            split.switches.push(flag.to_owned());
+            continue;
+        }
+        split.rest.push(arg.clone());
         if inline.is_none()
             && arg.starts_with("--")
             && let Some(v) = args.next_if(|v| !v.starts_with("--"))
         {
-            rest.push(v.clone());
+            split.rest.push(v.clone());
         }
     }
-    Ok((mine, rest))
+    Ok(split)
 }
 
 #[cfg(test)]
@@ -303,16 +330,19 @@ mod split_tests {
 
     #[test]
     fn own_flags_are_taken_out_in_both_spellings_and_the_rest_kept_in_order() {
-        let args: Vec<String> = ["--", "--a", "1", "--x", "y", "--b=2", "--flag", "--z=3"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
-        let (own, rest) = split_flags(&args, &["--a", "--b"]).unwrap();
-        assert_eq!(own["--a"], "1");
-        assert_eq!(own["--b"], "2");
-        assert_eq!(rest, ["--x", "y", "--flag", "--z=3"]);
+        let args: Vec<String> = [
+            "--", "--a", "1", "--x", "y", "--b=2", "--flag", "--on", "--z=3",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let split = split_flags(&args, &["--a", "--b"], &["--on"]).unwrap();
+        assert_eq!(split.value("--a"), Some("1"));
+        assert_eq!(split.value("--b"), Some("2"));
+        assert!(split.has("--on") && !split.has("--off"));
+        assert_eq!(split.rest, ["--x", "y", "--flag", "--z=3"]);
         assert_eq!(
-            split_flags(&args[..2], &["--a"]).unwrap_err(),
+            split_flags(&args[..2], &["--a"], &[]).unwrap_err(),
             "`--a` needs a value"
         );
     }

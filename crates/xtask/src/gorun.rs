@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::cmd::{Cmd, Result, fail};
+use crate::cmd::{Cmd, Result, fail, split_flags};
 use crate::go::{TAGS, command};
 
 /// The arguments of `go-run`, split: the CLI's scenario flags go to
@@ -28,49 +28,22 @@ pub struct GoRun {
     pub against_sim: bool,
 }
 
-/// Parses `go-run`'s arguments (a leading `--` is skipped).
+/// Parses `go-run`'s arguments (a leading `--` is skipped): its own
+/// `--program`, `--format` and `--against-sim`, and the scenario flags.
 pub fn parse(args: &[String]) -> std::result::Result<GoRun, String> {
-    let mut run = GoRun {
-        format: "table".into(),
-        ..GoRun::default()
-    };
-    let mut programs = "buggy,fixed".to_string();
-    let mut args = args.iter().skip_while(|a| *a == "--");
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| args.next().cloned())
-                .ok_or_else(|| format!("`{name}` needs a value"))
-        };
-        match flag {
-            "--program" => programs = value("--program")?,
-            "--format" => run.format = value("--format")?,
-            "--against-sim" => run.against_sim = true,
-            _ => {
-                run.scenario.push(arg.clone());
-                // A scenario flag's value travels with it.
-                if inline.is_none()
-                    && arg.starts_with("--")
-                    && let Some(v) = args.next()
-                {
-                    run.scenario.push(v.clone());
-                }
-            }
-        }
-    }
-    if !matches!(run.format.as_str(), "table" | "json") {
+    let split = split_flags(args, &["--program", "--format"], &["--against-sim"])?;
+    let format = split.value("--format").unwrap_or("table").to_owned();
+    if !matches!(format.as_str(), "table" | "json") {
         return Err(format!(
-            "`--format {}` is not a format (allowed: table, json)",
-            run.format
+            "`--format {format}` is not a format (allowed: table, json)"
         ));
     }
-    run.tags = tags(&programs)?;
-    Ok(run)
+    Ok(GoRun {
+        tags: tags(split.value("--program").unwrap_or("buggy,fixed"))?,
+        format,
+        against_sim: split.has("--against-sim"),
+        scenario: split.rest,
+    })
 }
 
 /// The build tags of a `--program` list: names as the CLI spells them
@@ -270,49 +243,27 @@ pub struct GoServe {
 /// Parses `go-serve`'s arguments: `--program NAME` (one), `--minute D`,
 /// `--listen ADDR`, `--duration D`, and the CLI's scenario flags.
 pub fn parse_serve(args: &[String]) -> std::result::Result<GoServe, String> {
-    let mut serve = GoServe::default();
-    let mut scenario = Vec::new();
-    let mut program = None;
-    let mut args = args.iter().skip_while(|a| *a == "--");
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| args.next().cloned())
-                .ok_or_else(|| format!("`{name}` needs a value"))
-        };
-        match flag {
-            "--program" => program = Some(value("--program")?),
-            "--minute" | "--listen" | "--duration" => {
-                let v = value(flag)?;
-                serve.live.push(format!("-{}", &flag[2..]));
-                serve.live.push(v);
-            }
-            _ => {
-                scenario.push(arg.clone());
-                if inline.is_none()
-                    && arg.starts_with("--")
-                    && let Some(v) = args.next()
-                {
-                    scenario.push(v.clone());
-                }
-            }
-        }
-    }
-    let program = program.ok_or("`--program NAME` is required (one program)")?;
-    let tags = tags(&program)?;
+    const LIVE: [&str; 3] = ["--minute", "--listen", "--duration"];
+    let split = split_flags(args, &["--program", LIVE[0], LIVE[1], LIVE[2]], &[])?;
+    let program = split
+        .value("--program")
+        .ok_or("`--program NAME` is required (one program)")?;
+    let tags = tags(program)?;
     let [tag] = tags[..] else {
         return Err(format!(
             "`--program {program}` names more than one program; go-serve runs one"
         ));
     };
-    serve.tag = tag;
-    serve.scenario = scenario;
-    Ok(serve)
+    let live = LIVE
+        .iter()
+        .filter_map(|flag| Some([format!("-{}", &flag[2..]), split.value(flag)?.to_owned()]))
+        .flatten()
+        .collect();
+    Ok(GoServe {
+        scenario: split.rest,
+        tag,
+        live,
+    })
 }
 
 /// The FASE 6 preset as scenario flags.

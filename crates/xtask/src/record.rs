@@ -28,8 +28,10 @@ pub struct Record {
 /// every other flag goes to `leakscope monitor` (after the defaults
 /// `--rotation 2s --duration 60s --error-rate 0.9`).
 pub fn parse(args: &[String]) -> std::result::Result<Record, String> {
-    let (own, mut monitor) =
-        crate::cmd::split_flags(args, &["--containers", "--rate", "--out", "--chart"])?;
+    let split =
+        crate::cmd::split_flags(args, &["--containers", "--rate", "--out", "--chart"], &[])?;
+    let own = &split.values;
+    let mut monitor = split.rest.clone();
     let number = |flag: &str, default: u32, max: u32| -> std::result::Result<u32, String> {
         match own.get(flag) {
             None => Ok(default),

@@ -209,34 +209,16 @@ func stacks() map[string]string {
 // (the goroutine running Stop() is the test's own, as in a test that calls
 // it, and not counted).
 func goleakRun(t *testing.T, list *FaultList) (Run, int, bool) {
-	sc := list.Scenario
-	ids := list.IDs()
-	docker := newBubbleDocker(ids, list)
-	out := make(chan string)
-	lines := &lineLog{last: map[string]time.Duration{}}
-	sinkDone := make(chan struct{})
-	go func() {
-		defer close(sinkDone)
-		for line := range out {
-			id, _, _ := strings.Cut(line, " ")
-			lines.mu.Lock()
-			lines.total++
-			lines.last[id] = time.Since(docker.start)
-			lines.mu.Unlock()
-		}
-	}()
-	m := New(docker, ids, time.Duration(sc.RotationSecs)*time.Second, time.Duration(sc.HeartbeatSecs)*time.Second, out)
+	b := newBubble(list)
 	before := stacks()
-	m.Start()
+	b.m.Start()
 	run := Run{Program: programName(), Runtime: runtime.Version()}
-	for minute := 0; minute <= sc.Minutes; minute++ {
-		time.Sleep(time.Until(docker.start.Add(time.Duration(minute) * time.Minute)))
-		synctest.Wait()
-		run.Samples = append(run.Samples, sample(t, m, docker, lines, minute))
-	}
+	b.minutes(list.Scenario, func(minute int) {
+		run.Samples = append(run.Samples, sample(t, b.m, b.docker, b.lines, minute))
+	})
 	returned := make(chan struct{})
 	go func() {
-		m.Stop()
+		b.m.Stop()
 		close(returned)
 	}()
 	synctest.Wait()
@@ -253,11 +235,7 @@ func goleakRun(t *testing.T, list *FaultList) (Run, int, bool) {
 		}
 		left++
 	}
-	m.cancel()
-	docker.closeAll()
-	synctest.Wait()
-	close(out)
-	<-sinkDone
+	b.release()
 	return run, left, stopped
 }
 
@@ -273,22 +251,12 @@ func synctestVerdict(t *testing.T, list *FaultList) Detection {
 			}
 		}()
 		synctest.Test(t, func(*testing.T) {
-			sc := list.Scenario
-			ids := list.IDs()
-			docker := newBubbleDocker(ids, list)
-			out := make(chan string)
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				for range out {
-				}
-			}()
-			m := New(docker, ids, time.Duration(sc.RotationSecs)*time.Second, time.Duration(sc.HeartbeatSecs)*time.Second, out)
-			m.Start()
-			time.Sleep(time.Duration(sc.Minutes) * time.Minute)
-			m.Stop()
-			close(out)
-			<-done
+			b := newBubble(list)
+			b.m.Start()
+			time.Sleep(time.Duration(list.Scenario.Minutes) * time.Minute)
+			b.m.Stop()
+			close(b.out)
+			<-b.sinkDone
 		})
 		verdict = "returns"
 	})

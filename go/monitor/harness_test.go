@@ -158,58 +158,86 @@ type lineLog struct {
 	last  map[string]time.Duration
 }
 
+// bubble is one scenario's monitor inside the current synctest bubble: the
+// in-bubble Docker, a sink counting the lines the readers send, and the
+// monitor, not yet started.
+type bubble struct {
+	docker   *bubbleDocker
+	lines    *lineLog
+	out      chan string
+	sinkDone chan struct{}
+	m        *Monitor
+}
+
+func newBubble(list *FaultList) *bubble {
+	sc := list.Scenario
+	ids := list.IDs()
+	b := &bubble{
+		docker:   newBubbleDocker(ids, list),
+		lines:    &lineLog{last: map[string]time.Duration{}},
+		out:      make(chan string),
+		sinkDone: make(chan struct{}),
+	}
+	go func() {
+		defer close(b.sinkDone)
+		for line := range b.out {
+			id, _, _ := strings.Cut(line, " ")
+			b.lines.mu.Lock()
+			b.lines.total++
+			b.lines.last[id] = time.Since(b.docker.start)
+			b.lines.mu.Unlock()
+		}
+	}()
+	b.m = New(b.docker, ids, time.Duration(sc.RotationSecs)*time.Second, time.Duration(sc.HeartbeatSecs)*time.Second, b.out)
+	return b
+}
+
+// minutes waits for every whole virtual minute from 0 to the scenario's
+// end, lets everything due then run (synctest.Wait), and calls each.
+func (b *bubble) minutes(sc Scenario, each func(minute int)) {
+	for minute := 0; minute <= sc.Minutes; minute++ {
+		time.Sleep(time.Until(b.docker.start.Add(time.Duration(minute) * time.Minute)))
+		synctest.Wait()
+		each(minute)
+	}
+}
+
+// release ends everything so the bubble can end: no new rotation opens,
+// every stream ends, the sink drains.
+func (b *bubble) release() {
+	b.m.cancel()
+	b.docker.closeAll()
+	synctest.Wait()
+	close(b.out)
+	<-b.sinkDone
+}
+
 // simulate runs the scenario inside the current bubble: start at 0, a
 // sample after every whole virtual minute (once everything due then has
 // run: synctest.Wait), Stop() at its minute, and at the end every goroutine
 // released so the bubble can end.
 func simulate(t *testing.T, list *FaultList) Run {
 	sc := list.Scenario
-	ids := make([]string, sc.Containers)
-	for i := range ids {
-		ids[i] = "c" + strconv.Itoa(i)
-	}
-	docker := newBubbleDocker(ids, list)
-	out := make(chan string)
-	lines := &lineLog{last: map[string]time.Duration{}}
-	sinkDone := make(chan struct{})
-	go func() {
-		defer close(sinkDone)
-		for line := range out {
-			id, _, _ := strings.Cut(line, " ")
-			lines.mu.Lock()
-			lines.total++
-			lines.last[id] = time.Since(docker.start)
-			lines.mu.Unlock()
-		}
-	}()
+	b := newBubble(list)
 	idle := make(chan struct{})
 	for range sc.BaselineGoroutines {
 		pprof.Do(context.Background(), pprof.Labels("role", "system"), func(context.Context) {
 			go func() { <-idle }()
 		})
 	}
-	m := New(docker, ids, time.Duration(sc.RotationSecs)*time.Second, time.Duration(sc.HeartbeatSecs)*time.Second, out)
-	m.Start()
+	b.m.Start()
 
 	run := Run{Program: programName(), Runtime: runtime.Version()}
-	for minute := 0; minute <= sc.Minutes; minute++ {
-		time.Sleep(time.Until(docker.start.Add(time.Duration(minute) * time.Minute)))
-		synctest.Wait()
+	b.minutes(sc, func(minute int) {
 		if sc.StopAt != nil && *sc.StopAt == minute {
-			run.Stop = stop(t, m, minute)
+			run.Stop = stop(t, b.m, minute)
 		}
-		run.Samples = append(run.Samples, sample(t, m, docker, lines, minute))
+		run.Samples = append(run.Samples, sample(t, b.m, b.docker, b.lines, minute))
 		if *dumpTo != "" && minute == *dumpAt {
 			writeProfiles(t, *dumpTo)
 		}
-	}
-
-	// Release everything: no new rotation opens, every stream ends.
-	m.cancel()
-	docker.closeAll()
-	synctest.Wait()
-	close(out)
-	<-sinkDone
+	})
+	b.release()
 	close(idle)
 	return run
 }

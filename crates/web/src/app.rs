@@ -14,7 +14,7 @@ use yew::prelude::*;
 use crate::bench::{BenchView, Probe, run_bench};
 use crate::components::{
     ChartCanvas, CodePane, Controls, Dump, Gallery, LanesLegend, Narration, Notices, Numbers, Pane,
-    Params, PasteDump, Story,
+    Params, PasteDump, RealRun, Story,
 };
 use crate::dom;
 use crate::state::{Action, AppState, Side};
@@ -265,6 +265,7 @@ pub fn App(props: &AppProps) -> Html {
                     <Dump runs={runs.clone()} at={at} container={c} format={state.dump_format}
                           scope={state.dump_scope} program={state.dump_program} dispatch={dispatch.clone()} />
                 </section>
+                <RealRun />
                 <PasteDump />
                 <section id="numbers" class="story-section numbers-section">
                     <h2><span class="num" aria-hidden="true">{ "9" }</span>{ "For readers of the seed document: its numbers" }</h2>

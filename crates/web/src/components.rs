@@ -16,6 +16,7 @@ mod numbers;
 mod pane;
 mod params;
 mod paste;
+mod realrun;
 mod story;
 
 pub use canvas::{ChartCanvas, HeatCanvas, LanesCanvas, LanesLegend};
@@ -32,4 +33,5 @@ pub use numbers::Numbers;
 pub use pane::Pane;
 pub use params::Params;
 pub use paste::PasteDump;
+pub use realrun::{Figures, RECORDED_RUN_JSON, RealRun, figures, recording};
 pub use story::Story;

@@ -5,7 +5,8 @@
 //! the pickers, `Stop()`, the detector matrix (every cell `detect()`'s),
 //! the real dump's excerpt beside the simulated one, and "Paste a goroutine
 //! dump" (the groups and suspects `leakscope_pprof::analyze` gives, the
-//! parser's one-line error for junk, the lesson's anchors it links to).
+//! parser's one-line error for junk, the lesson's anchors it links to), and
+//! "Measured on a real Docker engine" (the recording's verdict and chart).
 
 #![cfg(target_arch = "wasm32")]
 
@@ -584,4 +585,49 @@ async fn the_lessons_anchors_the_paste_section_links_to_exist() {
             "no {anchor} on the page"
         );
     }
+}
+
+#[wasm_bindgen_test]
+async fn the_real_run_section_shows_the_recording_beside_the_simulation() {
+    // The figures from the recording itself: parsed, and predicted by the core.
+    let run = leakscope_web::components::recording().unwrap();
+    let predicted = run.predicted().unwrap();
+    assert!(run.differences(&predicted).is_empty());
+    let root = mount("");
+    wait_text(
+        &root,
+        "real-run-verdict",
+        &format!(
+            "The measured count equals the simulation's at every one of the {} periods.",
+            run.census.len()
+        ),
+    )
+    .await;
+    let section = root.query_selector("#real-run").unwrap().unwrap();
+    let title = section.query_selector("h2").unwrap().unwrap();
+    assert!(
+        title
+            .text_content()
+            .unwrap_or_default()
+            .ends_with("Measured on a real Docker engine")
+    );
+    // Right after the live view's dumps, right before "Paste a goroutine dump".
+    assert_eq!(section.previous_element_sibling().unwrap().id(), "lab");
+    assert_eq!(section.next_element_sibling().unwrap().id(), "paste");
+    // The chart: one circle per census (and one in the legend), labelled.
+    let chart = section
+        .query_selector("[data-testid=\"real-run-chart\"]")
+        .unwrap()
+        .unwrap();
+    assert!(
+        chart
+            .get_attribute("aria-label")
+            .unwrap_or_default()
+            .contains(&format!("{} periods", run.census.len()))
+    );
+    let circles = chart
+        .query_selector_all("circle.measured")
+        .unwrap()
+        .length();
+    assert_eq!(circles as usize, run.census.len() + 1);
 }

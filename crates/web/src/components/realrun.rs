@@ -1,0 +1,400 @@
+//! "Measured on a real Docker engine": one recorded run of the real
+//! monitor (`docs/runs/docker-buggy.json`, what `leakscope monitor --format
+//! json` wrote) beside the simulation of the same schedule. Every figure is
+//! the core's: the recording parsed into a [`RecordedRun`], the simulation's
+//! census from [`RecordedRun::predicted`], the verdict from
+//! [`RecordedRun::differences`].
+
+use leakscope_sim::{PeriodCensus, Program, RecordedRun};
+use yew::prelude::*;
+
+use crate::format;
+use crate::palette;
+use crate::spark::Frame;
+
+/// The recorded run, as the real monitor wrote it (`cargo xtask
+/// docker-record -- --program buggy`).
+pub const RECORDED_RUN_JSON: &str = include_str!("../../../../docs/runs/docker-buggy.json");
+
+/// The embedded recording, parsed; the error in one line.
+///
+/// # Errors
+///
+/// The parser's message when the recording does not read as a
+/// [`RecordedRun`].
+pub fn recording() -> Result<RecordedRun, String> {
+    serde_json::from_str::<RecordedRun>(RECORDED_RUN_JSON).map_err(|e| e.to_string())
+}
+
+/// What the section says about a recorded run: counted from the run and
+/// its prediction, never typed in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    /// The program that ran.
+    pub program: Program,
+    /// What ran it, in its own words.
+    pub runtime: String,
+    /// Containers followed.
+    pub containers: u32,
+    /// Log streams followed (0 without injected faults).
+    pub streams: usize,
+    /// Of them, the ones the proxy made half-open.
+    pub streams_failed: usize,
+    /// The fault rate and seed, when faults were injected.
+    pub faults: Option<(f64, u64)>,
+    /// The rotation period, in milliseconds.
+    pub rotation_ms: u64,
+    /// Periods with a census.
+    pub periods: usize,
+    /// Periods where the measured census differs from the simulation's
+    /// (a missing period counts as one).
+    pub periods_differing: usize,
+    /// Program tasks in the last census: measured and simulated.
+    pub final_measured: u64,
+    /// See [`Figures::final_measured`].
+    pub final_simulated: u64,
+    /// Leaked readers in the last census.
+    pub leaked_readers: u64,
+    /// Containers stalled in `Wait()` in the last census.
+    pub stalled_containers: u64,
+    /// Tasks alive after the drain.
+    pub left_after_drain: u64,
+    /// How long the run lasted, in milliseconds.
+    pub elapsed_ms: u64,
+    /// The measured census: (milliseconds, program tasks).
+    pub measured: Vec<(u64, u64)>,
+    /// The simulation's census at the ideal instants: (milliseconds, tasks).
+    pub simulated: Vec<(u64, u64)>,
+}
+
+impl Figures {
+    /// The figures of `run` against its `predicted` census.
+    pub fn of(run: &RecordedRun, predicted: &[PeriodCensus]) -> Self {
+        let (streams, streams_failed, faults) = run.faults.as_ref().map_or((0, 0, None), |f| {
+            let failed = f.realized.iter().filter(|r| r.offset_ms.is_some()).count();
+            (f.realized.len(), failed, Some((f.error_rate, f.seed)))
+        });
+        // A period differs when `differences` finds anything in it alone.
+        let alone = |c: &PeriodCensus| RecordedRun {
+            census: vec![*c],
+            faults: None,
+            ..run.clone()
+        };
+        let mut periods_differing = run
+            .census
+            .iter()
+            .zip(predicted)
+            .filter(|(a, b)| !alone(a).differences(std::slice::from_ref(b)).is_empty())
+            .count();
+        periods_differing += run.census.len().abs_diff(predicted.len());
+        let last = run.census.last();
+        Figures {
+            program: run.program,
+            runtime: run.runtime.clone(),
+            containers: run.containers,
+            streams,
+            streams_failed,
+            faults,
+            rotation_ms: run.rotation_ms,
+            periods: run.census.len(),
+            periods_differing,
+            final_measured: last.map_or(0, PeriodCensus::goroutines),
+            final_simulated: predicted.last().map_or(0, PeriodCensus::goroutines),
+            leaked_readers: last.map_or(0, |c| c.leaked_readers),
+            stalled_containers: last.map_or(0, |c| c.stalled_containers),
+            left_after_drain: run.left_after_drain,
+            elapsed_ms: run.elapsed_ms,
+            measured: run
+                .census
+                .iter()
+                .map(|c| (c.at_ms, c.goroutines()))
+                .collect(),
+            simulated: predicted
+                .iter()
+                .map(|c| (c.at_ms, c.goroutines()))
+                .collect(),
+        }
+    }
+
+    /// The verdict sentence.
+    pub fn verdict(&self) -> String {
+        if self.periods_differing == 0 {
+            format!(
+                "The measured count equals the simulation's at every one of the {} periods.",
+                self.periods
+            )
+        } else {
+            format!(
+                "The measured count differs from the simulation's in {} of the {} periods.",
+                self.periods_differing, self.periods
+            )
+        }
+    }
+}
+
+/// The embedded recording's figures, or why there are none, in one line.
+///
+/// # Errors
+///
+/// When the recording does not parse or has no simulated counterpart.
+pub fn figures() -> Result<Figures, String> {
+    let run = recording().map_err(|e| format!("The recorded run could not be read: {e}."))?;
+    let predicted = run
+        .predicted()
+        .map_err(|e| format!("The recorded run has no simulated counterpart: {e}."))?;
+    Ok(Figures::of(&run, &predicted))
+}
+
+/// A round step for about `ticks` ticks up to `max`: 1, 2 or 5 × 10ⁿ.
+fn nice_step(max: f64, ticks: f64) -> f64 {
+    let raw = (max / ticks).max(1.0);
+    let p = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * p)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * p)
+}
+
+/// Seconds as an axis label: `10`, `2.5`.
+fn secs(ms: f64) -> String {
+    let s = format::dec(ms / 1000.0, 1);
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+const W: f64 = 520.0;
+const H: f64 = 250.0;
+const LEFT: f64 = 46.0;
+const RIGHT: f64 = 14.0;
+const TOP: f64 = 12.0;
+const BOTTOM: f64 = 40.0;
+
+/// The chart: the simulation as a step line (a count changes only at a
+/// rotation instant, so each period's census holds for the whole period),
+/// the measured census as circles on it.
+fn chart(f: &Figures) -> Html {
+    let rotation = f.rotation_ms as f64;
+    let x_max = (f.periods as f64 * rotation).max(1.0);
+    let y_top = f
+        .measured
+        .iter()
+        .chain(&f.simulated)
+        .map(|&(_, n)| n)
+        .max()
+        .unwrap_or(0) as f64;
+    let x_step = nice_step(x_max / 1000.0, 6.0) * 1000.0;
+    let y_step = nice_step(y_top, 4.0);
+    let frame = Frame {
+        width: W - LEFT - RIGHT,
+        height: H - TOP - BOTTOM,
+        x_max: (x_max / x_step).ceil() * x_step,
+        y_max: ((y_top / y_step).ceil() * y_step).max(y_step),
+    };
+    let mut steps = String::new();
+    for (k, &(_, n)) in f.simulated.iter().enumerate() {
+        let (x0, x1) = (k as f64 * rotation, (k + 1) as f64 * rotation);
+        let y = frame.y(n as f64);
+        steps.push_str(&format!(
+            "{:.1},{y:.1} {:.1},{y:.1} ",
+            frame.x(x0),
+            frame.x(x1)
+        ));
+    }
+    let colour = palette::program(f.program).css();
+    let dashes = palette::dashes(f.program);
+    let x_ticks: Vec<f64> = (0..)
+        .map(|i| f64::from(i) * x_step)
+        .take_while(|&x| x <= frame.x_max + 0.5)
+        .collect();
+    let y_ticks: Vec<f64> = (0..)
+        .map(|i| f64::from(i) * y_step)
+        .take_while(|&y| y <= frame.y_max + 0.5)
+        .collect();
+    let (x0, y0, x1, y1) = (LEFT, TOP, W - RIGHT, H - BOTTOM);
+    let label = format!(
+        "Program tasks of the {} program over {} seconds: the simulation as a line, the measured census of {} periods as circles on it; both end at {} and {}.",
+        f.program,
+        secs(x_max),
+        f.periods,
+        format::int(f.final_simulated),
+        format::int(f.final_measured),
+    );
+    let (lx, ly) = (x0 + 12.0, y0 + 14.0);
+    html! {
+        <svg class="minichart real-run-chart" viewBox={format!("0 0 {W} {H}")} role="img"
+             aria-label={label} data-testid="real-run-chart">
+            <title>{ format!("The {} program on a real Docker engine: measured tasks on the simulation's line", f.program) }</title>
+            { for y_ticks.iter().map(|&v| {
+                let y = y0 + frame.y(v);
+                html! {
+                    <>
+                        <line class="grid" x1={x0.to_string()} y1={format!("{y:.1}")} x2={x1.to_string()} y2={format!("{y:.1}")} />
+                        <text class="tick" x={(x0 - 5.0).to_string()} y={format!("{:.1}", y + 3.0)} text-anchor="end">{ format::int(v as u64) }</text>
+                    </>
+                }
+            }) }
+            { for x_ticks.iter().map(|&v| {
+                let x = x0 + frame.x(v);
+                html! {
+                    <>
+                        <line class="axis" x1={format!("{x:.1}")} y1={y1.to_string()} x2={format!("{x:.1}")} y2={(y1 + 4.0).to_string()} />
+                        <text class="tick" x={format!("{x:.1}")} y={(y1 + 15.0).to_string()} text-anchor="middle">{ secs(v) }</text>
+                    </>
+                }
+            }) }
+            <line class="axis" x1={x0.to_string()} y1={y1.to_string()} x2={x1.to_string()} y2={y1.to_string()} />
+            <line class="axis" x1={x0.to_string()} y1={y0.to_string()} x2={x0.to_string()} y2={y1.to_string()} />
+            <text class="tick" x={((x0 + x1) / 2.0).to_string()} y={(y1 + 32.0).to_string()} text-anchor="middle">{ "seconds since the first container was followed" }</text>
+            <text class="tick" transform={format!("translate(11 {:.1}) rotate(-90)", (y0 + y1) / 2.0)} text-anchor="middle">{ "program tasks" }</text>
+            <g transform={format!("translate({x0} {y0})")}>
+                <polyline points={steps.trim_end().to_owned()} style={format!("stroke:{colour}")} stroke-dasharray={dashes} />
+                { for f.measured.iter().map(|&(at, n)| html! {
+                    <circle class="measured" cx={format!("{:.1}", frame.x(at as f64))} cy={format!("{:.1}", frame.y(n as f64))} r="3.2" />
+                }) }
+            </g>
+            <g class="legend">
+                <line x1={lx.to_string()} y1={ly.to_string()} x2={(lx + 22.0).to_string()} y2={ly.to_string()}
+                      style={format!("stroke:{colour};stroke-width:2.2")} stroke-dasharray={dashes} />
+                <text class="end" x={(lx + 28.0).to_string()} y={(ly + 3.5).to_string()}>{ "simulated for the same schedule" }</text>
+                <circle class="measured" cx={(lx + 11.0).to_string()} cy={(ly + 16.0).to_string()} r="3.2" />
+                <text class="end" x={(lx + 28.0).to_string()} y={(ly + 19.5).to_string()}>{ "measured: tokio tasks on Docker" }</text>
+            </g>
+        </svg>
+    }
+}
+
+/// The section.
+#[component]
+pub fn RealRun() -> Html {
+    let figures = use_memo((), |()| figures());
+    let body = match &*figures {
+        Err(e) => html! { <p class="muted" data-testid="real-run-error">{ e.clone() }</p> },
+        Ok(f) => {
+            let faults = match f.faults {
+                Some((rate, seed)) => format!(
+                    ", through a proxy that made {} of {} log streams half-open (fault rate {}, seed {seed})",
+                    f.streams_failed,
+                    f.streams,
+                    format::dec(rate, 2)
+                        .trim_end_matches('0')
+                        .trim_end_matches('.'),
+                ),
+                None => ", with no faults injected".to_owned(),
+            };
+            let finals = if f.final_measured == f.final_simulated {
+                format!(
+                    "At the last census both count {} tasks",
+                    format::int(f.final_measured)
+                )
+            } else {
+                format!(
+                    "At the last census the monitor counted {} tasks and the simulation {}",
+                    format::int(f.final_measured),
+                    format::int(f.final_simulated)
+                )
+            };
+            html! {
+                <div class="real-run-grid">
+                    <figure class="mini real-run-figure">
+                        <figcaption><span class="tag real">{ "measured" }</span>{ " " }
+                            { format!("{} program, {}: program tasks in the middle of every rotation period", f.program, f.runtime) }</figcaption>
+                        { chart(f) }
+                    </figure>
+                    <div class="real-run-text">
+                        <p>{ "Everything else on this page is the simulation. This chart is not: it was measured. " }
+                            <code>{ "leakscope monitor" }</code>
+                            { format!(" ran the {} program as real tokio tasks with real wait groups, following {} real containers on a Docker engine{faults}, with a rotation every {} s. It took a census in the middle of every rotation period.",
+                                f.program, f.containers, secs(f.rotation_ms as f64)) }</p>
+                        <p><strong data-testid="real-run-verdict">{ f.verdict() }</strong>
+                            { format!(" {finals}; {} readers had leaked and {} of the {} containers were stalled in Wait(). When the run ended (after {} s), the monitor drained to {} tasks.",
+                                format::int(f.leaked_readers), f.stalled_containers, f.containers,
+                                secs(f.elapsed_ms as f64), format::int(f.left_after_drain)) }</p>
+                        <p class="muted small">{ "To measure it yourself (Docker needed): " }
+                            <code>{ "cargo xtask docker-record -- --program buggy" }</code>
+                            { ", then draw it with " }
+                            <code>{ "leakscope chart --from docs/runs/docker-buggy.json --out chart.svg" }</code>{ "." }</p>
+                    </div>
+                </div>
+            }
+        }
+    };
+    html! {
+        <section id="real-run" class="story-section real-run" aria-labelledby="real-run-h">
+            <h2 id="real-run-h"><span class="num" aria-hidden="true">{ "●" }</span>{ "Measured on a real Docker engine" }</h2>
+            { body }
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The embedded recording parses, has a prediction, and the section's
+    /// figures are the run's own.
+    #[test]
+    fn the_figures_are_the_recorded_runs() {
+        let run = recording().unwrap();
+        let predicted = run.predicted().unwrap();
+        let f = figures().unwrap();
+        assert_eq!(f, Figures::of(&run, &predicted));
+        let faults = run.faults.as_ref().unwrap();
+        assert_eq!(f.streams, faults.realized.len());
+        assert_eq!(
+            f.streams_failed,
+            faults
+                .realized
+                .iter()
+                .filter(|r| r.offset_ms.is_some())
+                .count()
+        );
+        assert!(f.streams_failed > 0 && f.streams_failed < f.streams);
+        assert_eq!(f.faults, Some((faults.error_rate, faults.seed)));
+        assert_eq!(f.periods, run.census.len());
+        assert_eq!(f.periods, predicted.len());
+        assert_eq!(f.containers, run.containers);
+        let (last, sim) = (run.census.last().unwrap(), predicted.last().unwrap());
+        assert_eq!(f.final_measured, last.goroutines());
+        assert_eq!(f.final_simulated, sim.goroutines());
+        assert_eq!(f.leaked_readers, last.leaked_readers);
+        assert_eq!(f.stalled_containers, last.stalled_containers);
+        assert_eq!(f.left_after_drain, run.left_after_drain);
+        assert_eq!(f.measured.len(), f.periods);
+        // The verdict follows `differences`.
+        let equal = run.differences(&predicted).is_empty();
+        assert_eq!(f.periods_differing == 0, equal);
+        assert_eq!(
+            f.verdict()
+                .contains("equals the simulation's at every one of"),
+            equal
+        );
+        assert!(f.verdict().contains(&format!(" {} periods", f.periods)));
+    }
+
+    #[test]
+    fn a_changed_period_is_counted_as_differing() {
+        let mut run = recording().unwrap();
+        let predicted = run.predicted().unwrap();
+        run.census[3].by_role.reader += 1;
+        run.census[3].leaked_readers += 1;
+        run.census[7].stalled_containers += 1;
+        let f = Figures::of(&run, &predicted);
+        assert_eq!(f.periods_differing, 2);
+        assert!(
+            f.verdict()
+                .contains("differs from the simulation's in 2 of the")
+        );
+        run.census.pop();
+        assert_eq!(Figures::of(&run, &predicted).periods_differing, 3);
+    }
+
+    #[test]
+    fn axis_steps_are_round() {
+        assert_eq!(nice_step(283.0, 4.0), 100.0);
+        assert_eq!(nice_step(60.0, 6.0), 10.0);
+        assert_eq!(nice_step(0.0, 4.0), 1.0);
+        assert_eq!(secs(2000.0), "2");
+        assert_eq!(secs(60_006.0), "60");
+        assert_eq!(secs(2500.0), "2.5");
+    }
+}

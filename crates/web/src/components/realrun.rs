@@ -16,14 +16,17 @@ use crate::spark::Frame;
 /// docker-record -- --program buggy`).
 pub const RECORDED_RUN_JSON: &str = include_str!("../../../../docs/runs/docker-buggy.json");
 
-/// The embedded recording, parsed; the error in one line.
+/// The embedded recording, parsed; the error's place in one line.
 ///
 /// # Errors
 ///
 /// The parser's message when the recording does not read as a
 /// [`RecordedRun`].
 pub fn recording() -> Result<RecordedRun, String> {
-    serde_json::from_str::<RecordedRun>(RECORDED_RUN_JSON).map_err(|e| e.to_string())
+    // Where, not the parser's message: its Display is code the page does
+    // not otherwise carry.
+    serde_json::from_str::<RecordedRun>(RECORDED_RUN_JSON)
+        .map_err(|e| format!("line {}, column {}", e.line(), e.column()))
 }
 
 /// What the section says about a recorded run: counted from the run and
@@ -212,7 +215,7 @@ fn chart(f: &Figures) -> Html {
         .collect();
     let (x0, y0, x1, y1) = (LEFT, TOP, W - RIGHT, H - BOTTOM);
     let label = format!(
-        "Program tasks of the {} program over {} seconds: the simulation as a line, the measured census of {} periods as circles on it; both end at {} and {}.",
+        "Program tasks of the {} program over {} seconds: the simulation as a line, the measured census of {} periods as circles on it; the simulation ends at {} tasks, the measurement at {}.",
         f.program,
         secs(x_max),
         f.periods,
@@ -303,10 +306,10 @@ pub fn RealRun() -> Html {
                     <div class="real-run-text">
                         <p>{ "Everything else on this page is the simulation. This chart is not: it was measured. " }
                             <code>{ "leakscope monitor" }</code>
-                            { format!(" ran the {} program as real tokio tasks with real wait groups, following {} real containers on a Docker engine{faults}, with a rotation every {} s. It took a census in the middle of every rotation period.",
+                            { format!(" ran the {} program as real tokio tasks with real wait groups, following {} real containers on a Docker engine{faults}, with a rotation every {}\u{a0}s. It took a census in the middle of every rotation period.",
                                 f.program, f.containers, secs(f.rotation_ms as f64)) }</p>
                         <p><strong data-testid="real-run-verdict">{ f.verdict() }</strong>
-                            { format!(" {finals}; {} readers had leaked and {} of the {} containers were stalled in Wait(). When the run ended (after {} s), the monitor drained to {} tasks.",
+                            { format!(" {finals}; {} readers had leaked and {} of the {} containers were stalled in Wait(). When the run ended (after {}\u{a0}s), the monitor drained to {} tasks.",
                                 format::int(f.leaked_readers), f.stalled_containers, f.containers,
                                 secs(f.elapsed_ms as f64), format::int(f.left_after_drain)) }</p>
                         <p class="muted small">{ "To measure it yourself (Docker needed): " }

@@ -17,6 +17,7 @@ mod pane;
 mod params;
 mod paste;
 mod realrun;
+mod realrun_data;
 mod story;
 
 pub use canvas::{ChartCanvas, HeatCanvas, LanesCanvas, LanesLegend};
@@ -33,5 +34,5 @@ pub use numbers::Numbers;
 pub use pane::Pane;
 pub use params::Params;
 pub use paste::PasteDump;
-pub use realrun::{Figures, RECORDED_RUN_JSON, RealRun, figures, recording};
+pub use realrun::{Figures, RealRun, figures, recording};
 pub use story::Story;

@@ -590,7 +590,7 @@ async fn the_lessons_anchors_the_paste_section_links_to_exist() {
 #[wasm_bindgen_test]
 async fn the_real_run_section_shows_the_recording_beside_the_simulation() {
     // The figures from the recording itself: parsed, and predicted by the core.
-    let run = leakscope_web::components::recording().unwrap();
+    let run = leakscope_web::components::recording();
     let predicted = run.predicted().unwrap();
     assert!(run.differences(&predicted).is_empty());
     let root = mount("");

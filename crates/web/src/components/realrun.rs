@@ -13,20 +13,14 @@ use crate::palette;
 use crate::spark::Frame;
 
 /// The recorded run, as the real monitor wrote it (`cargo xtask
-/// docker-record -- --program buggy`).
-pub const RECORDED_RUN_JSON: &str = include_str!("../../../../docs/runs/docker-buggy.json");
-
-/// The embedded recording, parsed; the error's place in one line.
+/// docker-record -- --program buggy`, `docs/runs/docker-buggy.json`).
 ///
-/// # Errors
-///
-/// The parser's message when the recording does not read as a
-/// [`RecordedRun`].
-pub fn recording() -> Result<RecordedRun, String> {
-    // Where, not the parser's message: its Display is code the page does
-    // not otherwise carry.
-    serde_json::from_str::<RecordedRun>(RECORDED_RUN_JSON)
-        .map_err(|e| format!("line {}, column {}", e.line(), e.column()))
+/// It is compiled in as Rust (`realrun_data.rs`, written from the JSON by
+/// the test `the_embedded_recording_is_the_json_file`, which fails when
+/// the two differ), so the page carries no JSON parser: serde_json and the
+/// decoding of the core's types would add about 18 KB gzip.
+pub fn recording() -> RecordedRun {
+    super::realrun_data::recording()
 }
 
 /// What the section says about a recorded run: counted from the run and
@@ -139,9 +133,9 @@ impl Figures {
 ///
 /// # Errors
 ///
-/// When the recording does not parse or has no simulated counterpart.
+/// When the recording has no simulated counterpart.
 pub fn figures() -> Result<Figures, String> {
-    let run = recording().map_err(|e| format!("The recorded run could not be read: {e}."))?;
+    let run = recording();
     let predicted = run
         .predicted()
         .map_err(|e| format!("The recorded run has no simulated counterpart: {e}."))?;
@@ -337,7 +331,7 @@ mod tests {
     /// figures are the run's own.
     #[test]
     fn the_figures_are_the_recorded_runs() {
-        let run = recording().unwrap();
+        let run = recording();
         let predicted = run.predicted().unwrap();
         let f = figures().unwrap();
         assert_eq!(f, Figures::of(&run, &predicted));
@@ -376,7 +370,7 @@ mod tests {
 
     #[test]
     fn a_changed_period_is_counted_as_differing() {
-        let mut run = recording().unwrap();
+        let mut run = recording();
         let predicted = run.predicted().unwrap();
         run.census[3].by_role.reader += 1;
         run.census[3].leaked_readers += 1;
@@ -389,6 +383,117 @@ mod tests {
         );
         run.census.pop();
         assert_eq!(Figures::of(&run, &predicted).periods_differing, 3);
+    }
+
+    /// The recording the page carries is the JSON file, field for field;
+    /// `LEAKSCOPE_REGENERATE=1 cargo test -p leakscope-web --lib
+    /// embedded_recording` (then `cargo fmt`) rewrites `realrun_data.rs`
+    /// from it.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn the_embedded_recording_is_the_json_file() {
+        let json = include_str!("../../../../docs/runs/docker-buggy.json");
+        let run: RecordedRun = serde_json::from_str(json).unwrap();
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/components/realrun_data.rs"
+        );
+        if std::env::var_os("LEAKSCOPE_REGENERATE").is_some() {
+            std::fs::write(path, rust_source(&run)).unwrap();
+        }
+        assert_eq!(
+            recording(),
+            run,
+            "src/components/realrun_data.rs is not docs/runs/docker-buggy.json: \
+             LEAKSCOPE_REGENERATE=1 cargo test -p leakscope-web --lib embedded_recording"
+        );
+    }
+
+    /// `realrun_data.rs` for `run`.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn rust_source(run: &RecordedRun) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::from(
+            "//! `docs/runs/docker-buggy.json` as Rust, written by the test\n\
+             //! `the_embedded_recording_is_the_json_file` in `realrun.rs` (do not\n\
+             //! edit: `LEAKSCOPE_REGENERATE=1 cargo test -p leakscope-web --lib\n\
+             //! embedded_recording`, then `cargo fmt`, rewrites it from the JSON).\n\n\
+             use leakscope_sim::recorded::{InjectedFaults, RealizedFault};\n\
+             use leakscope_sim::{PeriodCensus, Program, RecordedRun, RoleCounts};\n\n",
+        );
+        let program = run.program.name().to_uppercase().replace('-', "_");
+        let faults = run.faults.as_ref().map_or("None".to_owned(), |f| {
+            let mut r = String::new();
+            for x in &f.realized {
+                let _ = writeln!(
+                    r,
+                    "                ({}, {}, {:?}),",
+                    x.container, x.rotation, x.offset_ms
+                );
+            }
+            format!(
+                "Some(InjectedFaults {{\n            seed: {},\n            error_rate: {:?},\n            \
+                 realized: [\n{r}            ]\n            .into_iter()\n            \
+                 .map(|(container, rotation, offset_ms)| RealizedFault {{\n                \
+                 container,\n                rotation,\n                offset_ms,\n            \
+                 }})\n            .collect(),\n        }})",
+                f.seed, f.error_rate
+            )
+        });
+        let mut census = String::new();
+        for c in &run.census {
+            let r = &c.by_role;
+            let _ = writeln!(
+                census,
+                "            ({}, {}, [{}, {}, {}, {}, {}, {}], {}, {}),",
+                c.due,
+                c.at_ms,
+                r.system,
+                r.heartbeat,
+                r.reader,
+                r.handler,
+                r.waiter,
+                r.helper,
+                c.leaked_readers,
+                c.stalled_containers
+            );
+        }
+        let _ = write!(
+            s,
+            "/// The recorded run.\n\
+             pub fn recording() -> RecordedRun {{\n    \
+             RecordedRun {{\n        \
+             program: Program::{program},\n        \
+             runtime: {:?}.into(),\n        \
+             containers: {},\n        \
+             rotation_ms: {},\n        \
+             heartbeat_ms: {},\n        \
+             goroutines_per_reader: {},\n        \
+             faults: {faults},\n        \
+             census: [\n{census}        ]\n        .into_iter()\n        \
+             .map(\n            \
+             |(due, at_ms, [system, heartbeat, reader, handler, waiter, helper], leaked_readers, stalled_containers)| {{\n                \
+             PeriodCensus {{\n                    \
+             due,\n                    at_ms,\n                    \
+             by_role: RoleCounts {{\n                        \
+             system,\n                        heartbeat,\n                        reader,\n                        \
+             handler,\n                        waiter,\n                        helper,\n                    \
+             }},\n                    leaked_readers,\n                    stalled_containers,\n                \
+             }}\n            }},\n        )\n        .collect(),\n        \
+             elapsed_ms: {},\n        \
+             lines: {},\n        \
+             left_after_drain: {},\n    \
+             }}\n}}\n",
+            run.runtime,
+            run.containers,
+            run.rotation_ms,
+            run.heartbeat_ms,
+            run.goroutines_per_reader,
+            run.elapsed_ms,
+            run.lines,
+            run.left_after_drain
+        );
+        s
     }
 
     #[test]

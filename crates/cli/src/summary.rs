@@ -21,6 +21,17 @@ pub fn render(summary: &Summary) -> String {
         count(total(|c| c.inspect_errors), "inspect error"),
         summary.elapsed.as_secs_f64()
     );
+    if let Some(f) = &summary.faults {
+        let failed = f.realized.iter().filter(|r| r.offset_ms.is_some()).count();
+        let _ = writeln!(
+            out,
+            "half-open faults (error rate {}, seed {}): {} of {} log streams; --format json gives the census of every rotation period",
+            f.error_rate,
+            f.seed,
+            failed,
+            f.realized.len()
+        );
+    }
     if !summary.engine_reached {
         let _ = writeln!(out, "the Docker engine was never reached");
     }
@@ -169,5 +180,27 @@ tasks over time (census by role; tokio = num_alive_tasks, which adds the Docker 
 drained: every task ended, census back at 0
 ";
         assert_eq!(render(&summary), expected);
+
+        let mut injected = summary.clone();
+        injected.faults = Some(leakscope_sim::recorded::InjectedFaults {
+            seed: 42,
+            error_rate: 0.5,
+            realized: [Some(0), None, Some(1000)]
+                .into_iter()
+                .enumerate()
+                .map(|(i, offset_ms)| leakscope_sim::recorded::RealizedFault {
+                    container: i as u32,
+                    rotation: 1,
+                    offset_ms,
+                })
+                .collect(),
+        });
+        let text = render(&injected);
+        assert_eq!(
+            text.lines().nth(1),
+            Some(
+                "half-open faults (error rate 0.5, seed 42): 2 of 3 log streams; --format json gives the census of every rotation period"
+            )
+        );
     }
 }

@@ -356,13 +356,16 @@ fn eventually(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
 }
 
 /// The fixed program's census bound for `n` containers: a heartbeat each,
-/// at most a reader, its stream's connection handler and a waiter each (a
-/// waiter lives only while its reader finishes), and a constant (writer,
-/// sampler, discovery; the timer driver is a runtime task).
+/// at most a reader and a waiter each (a waiter lives only while its
+/// reader finishes), at most 2 stream handlers each (a closed stream's
+/// handler ends on its own task, moments after the close, so at a rotation
+/// a container may briefly hold its old stream's and its new one's), and a
+/// constant (writer, sampler, discovery; the timer driver is a runtime
+/// task).
 fn assert_fixed_bound(s: &CensusSnapshot, n: u64) {
     assert!(s.by_role.heartbeat <= n, "{s:?}");
     assert!(s.by_role.reader <= n, "{s:?}");
-    assert!(s.by_role.handler <= n, "{s:?}");
+    assert!(s.by_role.handler <= 2 * n, "{s:?}");
     assert!(s.by_role.waiter <= n, "{s:?}");
     assert_eq!(s.by_role.system, 3, "{s:?}");
     assert_eq!(s.runtime, 1, "{s:?}");

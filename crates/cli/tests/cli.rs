@@ -600,42 +600,21 @@ fn chart_from_draws_a_recorded_run_and_refuses_what_is_not_one() {
     assert!(text.contains("A real run"));
 
     let not_json = dir.path().join("not.json");
+    let refused_from = |from: &str| {
+        refused(
+            &["chart", "--from", from, "--out", svg.to_str().unwrap()],
+            "--from",
+        )
+    };
     std::fs::write(&not_json, "{\"program\": \"buggy\"}").unwrap();
-    let msg = refused(
-        &[
-            "chart",
-            "--from",
-            not_json.to_str().unwrap(),
-            "--out",
-            svg.to_str().unwrap(),
-        ],
-        "--from",
-    );
+    let msg = refused_from(not_json.to_str().unwrap());
     assert!(msg.contains("is not a recorded run"), "{msg}");
-    refused(
-        &[
-            "chart",
-            "--from",
-            "/no/such/run.json",
-            "--out",
-            svg.to_str().unwrap(),
-        ],
-        "--from",
-    );
+    refused_from("/no/such/run.json");
     let mut shuffled: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run).unwrap()).unwrap();
     shuffled["census"].as_array_mut().unwrap().swap(0, 1);
     std::fs::write(&not_json, shuffled.to_string()).unwrap();
-    let msg = refused(
-        &[
-            "chart",
-            "--from",
-            not_json.to_str().unwrap(),
-            "--out",
-            svg.to_str().unwrap(),
-        ],
-        "--from",
-    );
+    let msg = refused_from(not_json.to_str().unwrap());
     assert!(msg.contains("period order"), "{msg}");
     let out = run::leakscope(&[
         "chart",

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use leakscope_emitter::{IMAGE, docker};
+use leakscope_emitter::docker;
 
 fn engine() -> bool {
     if docker(&["version", "--format", "{{.Server.Version}}"]).is_ok() {
@@ -59,20 +59,8 @@ fn sigterm_and_ctrl_c_drain_the_monitor_back_to_zero() {
         let label = format!("leakscope.test=signals-{case}");
         let name = format!("leakscope-test-signals-{case}");
         let _ = docker(&["rm", "-f", &name]);
-        docker(&[
-            "run",
-            "-d",
-            "--network",
-            "none",
-            "--label",
-            &label,
-            "--name",
-            &name,
-            IMAGE,
-            "--rate",
-            "50",
-        ])
-        .expect("the emitter container starts");
+        leakscope_emitter::run(&label, &name, &[], &["--rate", "50"])
+            .expect("the emitter container starts");
         let out = dir.path().join(format!("{signal}.jsonl"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_leakscope"))
             .args(["monitor", "--docker", "--rotation", "1s"])

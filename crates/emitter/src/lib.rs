@@ -32,6 +32,45 @@ pub fn docker(args: &[&str]) -> Result<String, String> {
     }
 }
 
+/// Starts an emitter container `name`, labelled `label`, detached and with
+/// no network, its emitter given `emitter` (e.g. `--rate 50`); `extra`
+/// goes to `docker run` before the image (e.g. `--restart always`).
+/// Returns the container's id.
+///
+/// # Errors
+///
+/// As [`docker`].
+pub fn run(label: &str, name: &str, extra: &[&str], emitter: &[&str]) -> Result<String, String> {
+    let mut args = vec![
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--label",
+        label,
+        "--name",
+        name,
+    ];
+    args.extend_from_slice(extra);
+    args.push(IMAGE);
+    args.extend_from_slice(emitter);
+    docker(&args).map(|id| id.trim().to_owned())
+}
+
+/// Removes every container labelled `label`, running or not.
+///
+/// # Errors
+///
+/// When they cannot be listed (as [`docker`]); a removal that fails is
+/// passed over.
+pub fn remove_labelled(label: &str) -> Result<(), String> {
+    let ids = docker(&["ps", "-aq", "--filter", &format!("label={label}")])?;
+    for id in ids.split_whitespace() {
+        let _ = docker(&["rm", "-f", id]);
+    }
+    Ok(())
+}
+
 /// The target the static binary is built for.
 const TARGET: &str = "x86_64-unknown-linux-gnu";
 

@@ -21,8 +21,6 @@ use leakscope_monitor::docker::Selector;
 use leakscope_monitor::follow::{FollowOptions, Follower};
 use leakscope_sim::Program;
 
-use leakscope_emitter::IMAGE;
-
 fn docker(args: &[&str]) -> anyhow::Result<String> {
     leakscope_emitter::docker(args).map_err(anyhow::Error::msg)
 }
@@ -38,23 +36,13 @@ fn main() -> anyhow::Result<()> {
     let label = format!("leakscope.bench={}", std::process::id());
     let name = format!("leakscope-bench-{}", std::process::id());
     let count = lines.to_string();
-    docker(&[
-        "run",
-        "-d",
-        "--network",
-        "none",
-        "--label",
+    leakscope_emitter::run(
         &label,
-        "--name",
         &name,
-        IMAGE,
-        "--rate",
-        "0",
-        "--count",
-        &count,
-        "--linger",
-        "3600",
-    ])?;
+        &[],
+        &["--rate", "0", "--count", &count, "--linger", "3600"],
+    )
+    .map_err(anyhow::Error::msg)?;
     let rounds = 3;
     let mut results = Vec::new();
     for _ in 0..rounds {

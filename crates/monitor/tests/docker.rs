@@ -25,7 +25,7 @@ use leakscope_monitor::follow::{FollowOptions, Follower, Summary};
 use leakscope_monitor::{CensusSnapshot, MonitorConfig};
 use leakscope_sim::{Group, Program};
 
-use leakscope_emitter::{IMAGE, docker};
+use leakscope_emitter::docker;
 
 /// One test at a time: they share the engine, and one restarts it.
 fn serial() -> MutexGuard<'static, ()> {
@@ -85,19 +85,11 @@ struct Fleet {
 impl Fleet {
     fn new(test: &str) -> Fleet {
         let label = format!("leakscope.test={test}-{}", std::process::id());
-        let _ = Fleet::remove_labelled(&label);
+        let _ = leakscope_emitter::remove_labelled(&label);
         Fleet {
             label,
             names: Vec::new(),
         }
-    }
-
-    fn remove_labelled(label: &str) -> Result<(), String> {
-        let ids = docker(&["ps", "-aq", "--filter", &format!("label={label}")])?;
-        for id in ids.split_whitespace() {
-            let _ = docker(&["rm", "-f", id]);
-        }
-        Ok(())
     }
 
     fn run(&mut self, name: &str, rate: u32, restart: bool) -> String {
@@ -107,24 +99,12 @@ impl Fleet {
     /// Runs an emitter container with `emitter` as its arguments.
     fn run_with(&mut self, name: &str, restart: bool, emitter: &[&str]) -> String {
         let name = format!("{}-{name}", self.label.replace(['.', '='], "-"));
-        let mut args = vec![
-            "run",
-            "-d",
-            "--network",
-            "none",
-            "--stop-timeout",
-            "1",
-            "--label",
-            &self.label,
-            "--name",
-            &name,
-        ];
+        let mut extra = vec!["--stop-timeout", "1"];
         if restart {
-            args.extend(["--restart", "always"]);
+            extra.extend(["--restart", "always"]);
         }
-        args.push(IMAGE);
-        args.extend(emitter);
-        must(&args);
+        leakscope_emitter::run(&self.label, &name, &extra, emitter)
+            .unwrap_or_else(|e| panic!("{e}"));
         self.names.push(name.clone());
         name
     }
@@ -138,7 +118,7 @@ impl Fleet {
 
 impl Drop for Fleet {
     fn drop(&mut self) {
-        let _ = Fleet::remove_labelled(&self.label);
+        let _ = leakscope_emitter::remove_labelled(&self.label);
     }
 }
 

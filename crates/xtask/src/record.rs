@@ -73,17 +73,6 @@ pub fn parse(args: &[String]) -> std::result::Result<Record, String> {
     })
 }
 
-/// Removes the containers labelled `label`.
-fn remove(label: &str) {
-    if let Ok(ids) =
-        leakscope_emitter::docker(&["ps", "-aq", "--filter", &format!("label={label}")])
-    {
-        for id in ids.split_whitespace() {
-            let _ = leakscope_emitter::docker(&["rm", "-f", id]);
-        }
-    }
-}
-
 /// `cargo xtask docker-record -- FLAGS`.
 pub fn run(ctx: &mut crate::tools::Ctx, r: &Record) -> Result<()> {
     let root = ctx.root.clone();
@@ -97,23 +86,12 @@ fn record(root: &Path, r: &Record) -> Result<()> {
     let leakscope = crate::gorun::leakscope(root)?;
     leakscope_emitter::build_image(root).map_err(crate::cmd::Error)?;
     let label = format!("leakscope.record={}", std::process::id());
-    remove(&label);
+    let _ = leakscope_emitter::remove_labelled(&label);
     let mut result = Ok(());
     for i in 0..r.containers {
         let name = format!("leakscope-record-{}-{i}", std::process::id());
-        if let Err(e) = leakscope_emitter::docker(&[
-            "run",
-            "-d",
-            "--network",
-            "none",
-            "--label",
-            &label,
-            "--name",
-            &name,
-            leakscope_emitter::IMAGE,
-            "--rate",
-            &r.rate.to_string(),
-        ]) {
+        if let Err(e) = leakscope_emitter::run(&label, &name, &[], &["--rate", &r.rate.to_string()])
+        {
             result = fail(e);
             break;
         }
@@ -121,7 +99,7 @@ fn record(root: &Path, r: &Record) -> Result<()> {
     if result.is_ok() {
         result = monitor(root, &leakscope, r, &label);
     }
-    remove(&label);
+    let _ = leakscope_emitter::remove_labelled(&label);
     result?;
     let status = Command::new(&leakscope)
         .current_dir(root)

@@ -144,13 +144,7 @@ pub fn figures() -> Result<Figures, String> {
 
 /// A round step for about `ticks` ticks up to `max`: 1, 2 or 5 × 10ⁿ.
 fn nice_step(max: f64, ticks: f64) -> f64 {
-    let raw = (max / ticks).max(1.0);
-    let p = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * p)
-        .find(|&s| s >= raw)
-        .unwrap_or(10.0 * p)
+    crate::spark::nice_ceiling(max / ticks)
 }
 
 /// Seconds as an axis label: `10`, `2.5`.

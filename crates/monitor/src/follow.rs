@@ -407,8 +407,7 @@ struct Records {
 }
 
 /// The sampler: the census every `every`, and in every rotation period at
-/// [`census_instant`] after the first container was followed (looked for
-/// every 5 ms until there is one).
+/// [`census_instant`] after the first container was followed.
 fn spawn_sampler(
     m: &Arc<Monitor<DockerSource>>,
     records: Records,
@@ -426,15 +425,18 @@ fn spawn_sampler(
             let mut due = 0u64;
             loop {
                 let first = m.first_followed();
-                let next = match first {
-                    Some(t0) => {
-                        t0 + Duration::from_millis(census_instant(rotation, due).as_millis())
+                let period = async {
+                    match first {
+                        Some(t0) => {
+                            let at = census_instant(rotation, due).as_millis();
+                            tokio::time::sleep_until(t0 + Duration::from_millis(at)).await;
+                        }
+                        None => m.followed().await,
                     }
-                    None => Instant::now() + Duration::from_millis(5),
                 };
                 tokio::select! {
                     _ = tick.tick() => take_sample(&m, &records.samples, started),
-                    () = tokio::time::sleep_until(next) => {
+                    () = period => {
                         if let Some(t0) = first {
                             take_period(&m, &records.periods, due, t0);
                             due += 1;

@@ -187,6 +187,8 @@ pub struct Monitor<S: LogSource> {
     /// When the first container was followed: the origin of the rotation
     /// periods the census is taken in.
     first_followed: std::sync::OnceLock<tokio::time::Instant>,
+    /// Told once, when the first container is followed.
+    followed: tokio::sync::Notify,
 }
 
 impl<S: LogSource + std::fmt::Debug> std::fmt::Debug for Monitor<S> {
@@ -230,6 +232,7 @@ impl<S: LogSource> Monitor<S> {
             programs: Mutex::new(BTreeMap::new()),
             stopping: Mutex::new(None),
             first_followed: std::sync::OnceLock::new(),
+            followed: tokio::sync::Notify::new(),
         }))
     }
 
@@ -241,7 +244,15 @@ impl<S: LogSource> Monitor<S> {
     /// `m.monitorContainer(c)`: the heartbeat, then rotation 1, in the
     /// configured program's port.
     pub fn monitor_container(self: &Arc<Self>, container: ContainerRef) {
-        self.first_followed.get_or_init(tokio::time::Instant::now);
+        let mut first = false;
+        self.first_followed.get_or_init(|| {
+            first = true;
+            tokio::time::Instant::now()
+        });
+        if first {
+            // A permit is kept if no one waits yet.
+            self.followed.notify_one();
+        }
         self.stats.containers.fetch_add(1, Ordering::Relaxed);
         lock(&self.containers).insert(container.index, container.clone());
         let index = container.index;
@@ -275,6 +286,14 @@ impl<S: LogSource> Monitor<S> {
     /// When the first container was followed, once one was.
     pub fn first_followed(&self) -> Option<tokio::time::Instant> {
         self.first_followed.get().copied()
+    }
+
+    /// Completes once the first container has been followed (at once if it
+    /// has been). For one waiter: the notice is taken by whoever waits.
+    pub async fn followed(&self) {
+        if self.first_followed().is_none() {
+            self.followed.notified().await;
+        }
     }
 
     /// The container whose groups `Stop()` is waiting on, while it waits.

@@ -117,6 +117,45 @@ fn output(mut command: Command, what: &str) -> Result<Vec<u8>> {
     }
 }
 
+/// Runs the Go test `test` of each program's binary on the fault list at
+/// `list`, writing its result to `<stem><suffix>.json` (after `flag`), and
+/// returns the files, in the order of `bins`.
+fn run_each(
+    root: &Path,
+    bins: &[PathBuf],
+    list: &Path,
+    test: &str,
+    (flag, suffix): (&str, &str),
+    extra: &[&str],
+) -> Result<Vec<PathBuf>> {
+    let dir = work_dir(root);
+    bins.iter()
+        .map(|bin| {
+            let name = bin
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+            let out = dir.join(format!("{name}{suffix}.json"));
+            let mut c = Command::new(bin);
+            c.current_dir(root.join("go/monitor"))
+                .args([
+                    "-test.run",
+                    &format!("^{test}$"),
+                    "-test.count=1",
+                    "-faults",
+                ])
+                .arg(list)
+                .arg(flag)
+                .arg(&out)
+                .args(extra);
+            output(
+                c,
+                &format!("{name}.test -run {test} -faults {}", list.display()),
+            )?;
+            Ok(out)
+        })
+        .collect()
+}
+
 /// Writes the scenario's fault list, runs each program's binary on it, and
 /// returns the run files, in the order of `bins`.
 pub fn run_programs(
@@ -125,24 +164,8 @@ pub fn run_programs(
     scenario: &[String],
     bins: &[PathBuf],
 ) -> Result<Vec<PathBuf>> {
-    let list_path = write_faults(root, leakscope, scenario, "faults.json")?;
-    let dir = work_dir(root);
-    bins.iter()
-        .map(|bin| {
-            let name = bin
-                .file_stem()
-                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-            let out = dir.join(format!("{name}.json"));
-            let mut c = Command::new(bin);
-            c.current_dir(root.join("go/monitor"))
-                .args(["-test.run", "^TestRun$", "-test.count=1", "-faults"])
-                .arg(&list_path)
-                .arg("-out")
-                .arg(&out);
-            output(c, &format!("{name}.test -faults {}", list_path.display()))?;
-            Ok(out)
-        })
-        .collect()
+    let list = write_faults(root, leakscope, scenario, "faults.json")?;
+    run_each(root, bins, &list, "TestRun", ("-out", ""), &[])
 }
 
 /// Measures the six leak detectors on each program's binary for the
@@ -155,25 +178,15 @@ pub fn measure_detectors(
     bins: &[PathBuf],
 ) -> Result<Vec<PathBuf>> {
     const LIVE_MINUTE: &str = "200ms";
-    let list_path = write_faults(root, leakscope, scenario, "detect-faults.json")?;
-    let dir = work_dir(root);
-    bins.iter()
-        .map(|bin| {
-            let name = bin
-                .file_stem()
-                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-            let out = dir.join(format!("{name}-detect.json"));
-            let mut c = Command::new(bin);
-            c.current_dir(root.join("go/monitor"))
-                .args(["-test.run", "^TestDetect$", "-test.count=1", "-faults"])
-                .arg(&list_path)
-                .arg("-detect")
-                .arg(&out)
-                .args(["-live-minute", LIVE_MINUTE]);
-            output(c, &format!("{name}.test -run TestDetect"))?;
-            Ok(out)
-        })
-        .collect()
+    let list = write_faults(root, leakscope, scenario, "detect-faults.json")?;
+    run_each(
+        root,
+        bins,
+        &list,
+        "TestDetect",
+        ("-detect", "-detect"),
+        &["-live-minute", LIVE_MINUTE],
+    )
 }
 
 /// `leakscope detect` on the scenario, against the measurements; `Ok(true)`

@@ -410,23 +410,7 @@ pub fn config(args: &WatchArgs, base: &str) -> Result<FleetConfig, InputError> {
             )),
         ));
     }
-    let minute = parse_duration(
-        "--minute",
-        &args.minute,
-        Duration::from_millis(1),
-        Duration::from_secs(86_400),
-    )?;
-    let limit_allowed = "0 to 1000000";
-    let limit_per_min: f64 = args.limit_per_min.trim().parse().map_err(|_| {
-        InputError::not_a_number("--limit-per-min", &args.limit_per_min, limit_allowed)
-    })?;
-    if !(0.0..=1e6).contains(&limit_per_min) {
-        return Err(InputError::out_of_range(
-            "--limit-per-min",
-            &args.limit_per_min,
-            limit_allowed,
-        ));
-    }
+    let (minute, limit_per_min) = super::watch::seeds_test(args)?;
     let authorization = authorization(|k| std::env::var(k).ok())?;
     Ok(FleetConfig {
         base,

@@ -160,23 +160,7 @@ pub fn config(args: &WatchArgs) -> Result<WatchConfig, InputError> {
             )),
         ));
     }
-    let minute = parse_duration(
-        "--minute",
-        &args.minute,
-        Duration::from_millis(1),
-        Duration::from_secs(86_400),
-    )?;
-    let limit_allowed = "0 to 1000000";
-    let limit_per_min: f64 = args.limit_per_min.trim().parse().map_err(|_| {
-        InputError::not_a_number("--limit-per-min", &args.limit_per_min, limit_allowed)
-    })?;
-    if !(0.0..=1e6).contains(&limit_per_min) {
-        return Err(InputError::out_of_range(
-            "--limit-per-min",
-            &args.limit_per_min,
-            limit_allowed,
-        ));
-    }
+    let (minute, limit_per_min) = seeds_test(args)?;
     let stalled_after: u64 =
         parse_int("--stalled-after", &args.stalled_after, STALLED_AFTER_RANGE)?;
     if stalled_after > 525_600 {
@@ -879,6 +863,29 @@ fn table(config: &WatchConfig, watch: &Watch, o: &Outcome) -> String {
         }
     }
     out
+}
+
+/// `--minute` and `--limit-per-min`: how long one program minute lasts,
+/// and the seed's limit per minute, for `watch` and `watch --prometheus`.
+pub(super) fn seeds_test(args: &WatchArgs) -> Result<(Duration, f64), InputError> {
+    let minute = parse_duration(
+        "--minute",
+        &args.minute,
+        Duration::from_millis(1),
+        Duration::from_secs(86_400),
+    )?;
+    let limit_allowed = "0 to 1000000";
+    let limit_per_min: f64 = args.limit_per_min.trim().parse().map_err(|_| {
+        InputError::not_a_number("--limit-per-min", &args.limit_per_min, limit_allowed)
+    })?;
+    if !(0.0..=1e6).contains(&limit_per_min) {
+        return Err(InputError::out_of_range(
+            "--limit-per-min",
+            &args.limit_per_min,
+            limit_allowed,
+        ));
+    }
+    Ok((minute, limit_per_min))
 }
 
 #[cfg(test)]

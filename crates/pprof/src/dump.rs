@@ -31,7 +31,8 @@ impl Format {
     }
 }
 
-/// A parsed dump.
+/// A parsed dump: the last of the text's dumps (a file can hold several,
+/// oldest first), with what reading the whole text found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Dump {
     /// The format it was written in.
@@ -39,6 +40,14 @@ pub struct Dump {
     /// Its stacks in the order written: one per goroutine for
     /// [`Format::Full`], one per group of identical stacks otherwise.
     pub records: Vec<Record>,
+    /// Why Go printed it (a panic, a fatal error, a signal), when the text
+    /// says.
+    pub cause: Option<Cause>,
+    /// The dumps read, the lines skipped, a goroutine cut short.
+    pub reading: Reading,
+    /// The first dump of the series, when the text held several.
+    #[serde(skip)]
+    pub earliest: Option<Box<Dump>>,
 }
 
 impl Dump {
@@ -122,4 +131,123 @@ pub struct Creator {
     pub goroutine: Option<u64>,
     /// The `go` statement.
     pub location: Option<Location>,
+}
+
+/// Why Go printed a dump, as the lines before its goroutines say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cause {
+    /// What kind of event.
+    pub kind: CauseKind,
+    /// Its message as Go printed it (after `panic: `, `fatal error: `, or
+    /// the signal's line); for a test timeout, the tests that were running.
+    pub message: String,
+    /// The line it was printed at, counted from 1.
+    pub line: usize,
+}
+
+/// The events that make Go print every goroutine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CauseKind {
+    /// `panic: …`: the goroutine printed first raised it.
+    Panic,
+    /// `panic: test timed out after …`: `go test -timeout` ran out.
+    TestTimeout,
+    /// `fatal error: …` (`concurrent map writes`, …): the goroutine printed
+    /// first raised it.
+    FatalError,
+    /// `fatal error: all goroutines are asleep - deadlock!`: every goroutine
+    /// is blocked and none can wake another.
+    Deadlock,
+    /// A signal: `SIGQUIT: quit` (kill -QUIT, Ctrl-\\), `SIGABRT`, `SIGSEGV`….
+    Signal,
+}
+
+impl CauseKind {
+    /// How it is named to a reader.
+    pub fn name(self) -> &'static str {
+        match self {
+            CauseKind::Panic => "panic",
+            CauseKind::TestTimeout => "test timeout",
+            CauseKind::FatalError => "fatal error",
+            CauseKind::Deadlock => "deadlock",
+            CauseKind::Signal => "signal",
+        }
+    }
+
+    /// The goroutine Go prints first raised the event.
+    pub fn raised_by_first(self) -> bool {
+        matches!(
+            self,
+            CauseKind::Panic | CauseKind::TestTimeout | CauseKind::FatalError
+        )
+    }
+}
+
+/// What reading a text found besides its goroutines.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Reading {
+    /// Dumps in the text (several: a series, oldest first).
+    pub dumps: usize,
+    /// Lines that belong to no goroutine and no dump header (prose, other
+    /// processes' output, register dumps are not counted).
+    pub skipped: usize,
+    /// The last goroutine or group was cut short, or a `debug=1` dump's
+    /// groups fall short of its total.
+    pub cut: Option<Cut>,
+}
+
+/// Where a text was cut short.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cut {
+    /// The line the incomplete goroutine or group starts at (or the end).
+    pub line: usize,
+    /// The last whole goroutine before it (`debug=2`).
+    pub after: Option<u64>,
+    /// What is missing, in words.
+    pub missing: String,
+}
+
+impl Reading {
+    /// One line per thing a reader should know: lines skipped, a cut.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.dumps > 1 {
+            notes.push(format!(
+                "read {} dumps: the last analysed, growth measured from the first",
+                self.dumps
+            ));
+        }
+        if self.skipped > 0 {
+            notes.push(format!(
+                "skipped {} line{} that belong{} to no goroutine",
+                self.skipped,
+                if self.skipped == 1 { "" } else { "s" },
+                if self.skipped == 1 { "s" } else { "" },
+            ));
+        }
+        if let Some(c) = &self.cut {
+            notes.push(match c.after {
+                Some(id) => format!("cut after goroutine {id}: {}", c.missing),
+                None => format!("cut at line {}: {}", c.line, c.missing),
+            });
+        }
+        notes
+    }
+}
+
+/// What [`crate::read_with`] hands over, in the order of the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A dump starts (the first, or the next of a series).
+    Dump {
+        /// Its format.
+        format: Format,
+        /// Its first line.
+        line: usize,
+        /// Why Go printed it, when the lines before it say.
+        cause: Option<Cause>,
+    },
+    /// One whole goroutine (or group) of the current dump.
+    Record(Record),
 }

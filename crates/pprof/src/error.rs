@@ -2,15 +2,15 @@
 
 use std::fmt;
 
-/// A dump that cannot be read: the line where reading stopped, what was
-/// expected there and what was found.
+/// A text that holds no goroutine: the line where reading looked for one,
+/// what was expected there and what was found.
 ///
 /// # Examples
 ///
 /// ```
-/// let err = leakscope_pprof::parse("goroutine 1 [running]:\n").unwrap_err();
+/// let err = leakscope_pprof::parse("\n<html>404</html>\n").unwrap_err();
 /// assert_eq!(err.line, 2);
-/// assert!(err.to_string().starts_with("line 2: expected a stack frame"));
+/// assert!(err.to_string().starts_with("line 2: expected a goroutine dump"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ParseError {

@@ -36,6 +36,14 @@ pub struct Group {
     pub old_count: Option<u64>,
     /// The longest wait among them, in whole minutes, when printed.
     pub longest_minutes: Option<u64>,
+    /// The shortest wait printed among them, in whole minutes.
+    pub shortest_minutes: Option<u64>,
+    /// The function the first of them runs: its outermost frame, the one
+    /// above `created by` (how Go's own tests name a leak).
+    pub entry: Option<String>,
+    /// The goroutine that started the first of them (`created by … in
+    /// goroutine N`).
+    pub spawned_in: Option<u64>,
     /// Goroutines waiting in `sync.(*WaitGroup).Wait`.
     pub in_wait_group_wait: bool,
     /// Go's leak detector marked them.
@@ -87,6 +95,45 @@ pub(crate) fn blocking_index(frames: &[Frame]) -> Option<usize> {
         .or(if frames.is_empty() { None } else { Some(0) })
 }
 
+/// The entry frame of a stack: its outermost, past Go's own start-up
+/// frames (`runtime.goexit` and `runtime.main`, which `debug=1` prints).
+pub fn entry_frame(frames: &[Frame]) -> Option<&Frame> {
+    frames
+        .iter()
+        .rev()
+        .find(|f| f.function != "runtime.goexit" && f.function != "runtime.main")
+}
+
+/// A group of `record` alone (count 0: the caller folds it in).
+pub(crate) fn group_of(record: &Record, key: GroupKey) -> Group {
+    Group {
+        site: blocking_frame(&record.frames)
+            .and_then(|f| f.location.as_ref())
+            .map(ToString::to_string),
+        key,
+        count: 0,
+        old_count: None,
+        longest_minutes: None,
+        shortest_minutes: None,
+        entry: entry_frame(&record.frames).map(|f| f.function.clone()),
+        spawned_in: record.created_by.as_ref().and_then(|c| c.goroutine),
+        in_wait_group_wait: waits_on_wait_group(record),
+        leaked: 0,
+    }
+}
+
+/// Folds `record` into `g`'s counts.
+pub(crate) fn fold(g: &mut Group, record: &Record) {
+    g.count = g.count.saturating_add(record.count);
+    if record.leaked {
+        g.leaked = g.leaked.saturating_add(record.count);
+    }
+    if let Some(m) = record.minutes {
+        g.longest_minutes = Some(g.longest_minutes.map_or(m, |l| l.max(m)));
+        g.shortest_minutes = Some(g.shortest_minutes.map_or(m, |l| l.min(m)));
+    }
+}
+
 /// The key of a record.
 pub fn key_of(record: &Record) -> GroupKey {
     let function = blocking_frame(&record.frames)
@@ -120,27 +167,10 @@ pub fn groups(dump: &Dump) -> Vec<Group> {
     for record in &dump.records {
         let key = key_of(record);
         let i = *index.entry(key.clone()).or_insert_with(|| {
-            out.push(Group {
-                site: blocking_frame(&record.frames)
-                    .and_then(|f| f.location.as_ref())
-                    .map(ToString::to_string),
-                key,
-                count: 0,
-                old_count: None,
-                longest_minutes: None,
-                in_wait_group_wait: waits_on_wait_group(record),
-                leaked: 0,
-            });
+            out.push(group_of(record, key));
             out.len() - 1
         });
-        let g = &mut out[i];
-        g.count = g.count.saturating_add(record.count);
-        if record.leaked {
-            g.leaked = g.leaked.saturating_add(record.count);
-        }
-        if let Some(m) = record.minutes {
-            g.longest_minutes = Some(g.longest_minutes.map_or(m, |l| l.max(m)));
-        }
+        fold(&mut out[i], record);
     }
     out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
     out

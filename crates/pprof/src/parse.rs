@@ -1,33 +1,42 @@
-//! Reading Go's goroutine dump texts.
+//! Reading Go's goroutine dump texts, wherever they sit in a text.
 //!
 //! The formats, as Go's runtime writes them (`runtime/traceback.go`,
-//! `runtime/pprof/pprof.go`, `runtime/pprof/label.go`):
+//! `runtime/pprof/pprof.go`, `runtime/pprof/label.go`, `runtime/panic.go`):
 //!
-//! 1. `debug=2`: blocks separated by a blank line. A block is a header
-//!    `goroutine 17 [IO wait, 5 minutes, locked to thread] {role: reader}:`,
-//!    then frames (`pkg.(*T).fn(args…)` and `\tfile.go:123 +0x1d`),
-//!    possibly `...additional frames elided...`, then `created by pkg.fn
-//!    in goroutine 5` (older Go: without `in goroutine N`) and its location.
+//! 1. `debug=2`, `runtime.Stack(buf, true)`, and the goroutines of a panic,
+//!    a fatal error, a signal (`SIGQUIT: quit`) or a `go test` timeout:
+//!    blocks separated by a blank line. A block is a header `goroutine 17
+//!    [IO wait, 5 minutes, locked to thread] {role: reader}:` (under
+//!    `GOTRACEBACK=system`: `goroutine 17 gp=0x… m=3 mp=0x… [state]:`), then
+//!    frames (`pkg.(*T).fn(args…)` and `\tfile.go:123 +0x1d`), possibly
+//!    `...N frames elided...`, then `created by pkg.fn in goroutine 5`
+//!    (older Go: without `in goroutine N`) and its location; ancestors
+//!    (`[originating from goroutine N]:`) may follow.
 //! 2. `debug=1` and the `goroutineleak` profile: a header `goroutine
 //!    profile: total N` (`goroutineleak profile: total N`), then groups:
 //!    `COUNT @ 0x… 0x…`, an optional `# labels: {"k":"v", …}` line, frames
-//!    `#\t0xPC\tpkg.fn+0xOFF\tfile.go:12`, and a blank line. The counts add
-//!    up to the total.
+//!    `#\t0xPC\tpkg.fn+0xOFF\tfile.go:12`, and a blank line.
+//!
+//! A text is read the way a reader skims an issue comment: what is not a
+//! dump (prose, test output, register dumps, other processes' lines, even
+//! between a goroutine's lines) is skipped and counted; line ends may be
+//! CRLF; tabs turned into spaces by a paste are read as tabs; several
+//! dumps one after another are a series. Only a text with no goroutine at
+//! all is a [`ParseError`].
 //!
 //! leakscope's own simulated dumps are read too: their frames have no
 //! offsets, some no location, and their `debug=1` groups name a role and a
 //! state after `@` instead of program counters.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
-use crate::dump::{Creator, Dump, Format, Frame, Location, Record};
+use crate::dump::{
+    Cause, CauseKind, Creator, Cut, Dump, Event, Format, Frame, Location, Reading, Record,
+};
 use crate::error::ParseError;
 
-const START: &str = "a goroutine dump (`goroutine profile: total N`, \
-                     `goroutineleak profile: total N` or `goroutine N [state]:`)";
-const HEADER: &str = "a goroutine header `goroutine N [state]:` or a blank line";
-const FRAME: &str = "a stack frame `pkg.function(args)`";
-const GROUP: &str = "a group `COUNT @ 0x…` or a blank line";
+const START: &str = "a goroutine dump (`goroutine N [state]:` and its frames, \
+                     `goroutine profile: total N` or `goroutineleak profile: total N`)";
 
 /// Parses a dump given as bytes; text that is not UTF-8 is an error naming
 /// its line.
@@ -57,84 +66,454 @@ pub fn text_of(bytes: &[u8]) -> Result<&str, ParseError> {
     })
 }
 
-/// Parses a goroutine dump: `debug=2`, `debug=1` or the `goroutineleak`
-/// profile's text, told apart by their first line. Line ends may be `\n`
-/// or `\r\n`.
+/// Parses a text holding goroutine dumps: `debug=2`, `debug=1`, the
+/// `goroutineleak` profile, or the goroutines Go prints on a panic, a fatal
+/// error, a signal or a test timeout, with anything around them. The
+/// result is the last dump, its [`Cause`], what reading skipped or found
+/// cut ([`Dump::reading`]) and, for a series, the first dump
+/// ([`Dump::earliest`]).
 ///
 /// # Errors
 ///
-/// [`ParseError`] naming the first line that does not fit the format and
-/// what was expected there: an empty input, a line of another shape, a
-/// block with no frames, a `debug=1` dump whose groups do not add up to its
-/// total (it was cut short), an input that stops in the middle of a line.
+/// [`ParseError`] when the text holds no whole goroutine and no dump
+/// header: it names the first line that is not blank.
 ///
 /// # Examples
 ///
 /// ```
 /// let dump = leakscope_pprof::parse(
-///     "goroutine 7 [IO wait, 12 minutes]:\n\
+///     "panic: boom\n\n\
+///      goroutine 7 [running]:\n\
 ///      main.reader(0xc000010000)\n\
 ///      \t/src/monitor.go:43 +0x1d\n\
 ///      created by main.openRotation in goroutine 1\n\
-///      \t/src/monitor.go:24 +0x8f\n",
+///      \t/src/monitor.go:24 +0x8f\n\
+///      exit status 2\n",
 /// )
 /// .unwrap();
 /// let g = &dump.records[0];
-/// assert_eq!((g.id, g.state.as_deref(), g.minutes), (Some(7), Some("IO wait"), Some(12)));
-/// assert_eq!(g.created_by.as_ref().unwrap().goroutine, Some(1));
+/// assert_eq!((g.id, g.state.as_deref()), (Some(7), Some("running")));
+/// assert_eq!(dump.cause.unwrap().message, "boom");
+/// assert_eq!(dump.reading.skipped, 1);
 /// ```
 pub fn parse(text: &str) -> Result<Dump, ParseError> {
-    let mut records = Vec::new();
-    let format = parse_with(text, |r| records.push(r))?;
-    Ok(Dump { format, records })
+    let mut dumps: Vec<Dump> = Vec::new();
+    let reading = read_with(text, |e| match e {
+        Event::Dump { format, cause, .. } => {
+            // Only the first and the last of a series are kept.
+            if dumps.len() == 2 {
+                dumps.pop();
+            }
+            dumps.push(Dump {
+                format,
+                records: Vec::new(),
+                cause,
+                reading: Reading::default(),
+                earliest: None,
+            });
+        }
+        Event::Record(r) => {
+            if let Some(d) = dumps.last_mut() {
+                d.records.push(r);
+            }
+        }
+    })?;
+    let mut last = dumps.pop().expect("read_with found a dump");
+    last.reading = reading;
+    last.earliest = dumps.pop().map(Box::new);
+    Ok(last)
 }
 
-/// Parses a goroutine dump as [`parse`] does, handing each record to `each`
-/// in the order written instead of keeping them: what reads a dump of
-/// 100,000 goroutines folds them one at a time (see [`crate::Tally`]).
-/// Returns the dump's format.
+/// Reads a text as [`parse`] does, handing each dump's start and each
+/// whole goroutine (or group) to `each` in the order written instead of
+/// keeping them: what reads a dump of 100,000 goroutines folds them one at
+/// a time (see [`crate::Tally`]). Returns what reading found.
 ///
 /// # Errors
 ///
-/// As [`parse`]; the records before the line in error have been handed
-/// over already (a `debug=1` dump whose counts fall short of its total is
-/// found at its end).
+/// As [`parse`].
 ///
 /// # Examples
 ///
 /// ```
+/// use leakscope_pprof::{Event, read_with};
+///
 /// let mut ids = Vec::new();
-/// let format = leakscope_pprof::parse_with(
+/// let reading = read_with(
 ///     "goroutine 7 [select]:\nmain.loop()\n\t/src/m.go:9 +0x1\n\n\
-///      goroutine 8 [select]:\nmain.loop()\n\t/src/m.go:9 +0x1\n",
-///     |r| ids.push(r.id),
+///      goroutine 8 [select]:\nmain.loop()\n",
+///     |e| if let Event::Record(r) = e { ids.push(r.id) },
 /// )
 /// .unwrap();
-/// assert_eq!((format, ids), (leakscope_pprof::Format::Full, vec![Some(7), Some(8)]));
+/// assert_eq!(ids, [Some(7)]);
+/// assert_eq!(reading.notes(), ["cut after goroutine 7: the last goroutine is incomplete"]);
 /// ```
-pub fn parse_with<F: FnMut(Record)>(text: &str, mut each: F) -> Result<Format, ParseError> {
-    let mut lines = Lines::new(text);
-    // Leading blank lines are allowed; the first other line names the format.
-    let Some((n, first)) = lines.peek_nonblank() else {
-        return Err(ParseError::at_end(lines.count_all().max(1), START));
+pub fn read_with<F: FnMut(Event)>(text: &str, each: F) -> Result<Reading, ParseError> {
+    let mut r = Reader {
+        lines: Lines::new(text),
+        each,
+        reading: Reading::default(),
+        cause: None,
+        open: None,
+        ids: HashSet::new(),
+        last_id: None,
+        all_records: 0,
     };
-    if let Some(rest) = first.strip_prefix("goroutine profile: total ") {
-        let total = number(rest).ok_or_else(|| ParseError::at(n, "a total `N`", rest))?;
-        lines.next();
-        grouped(&mut lines, Format::Grouped, total, &mut each)?;
-        return Ok(Format::Grouped);
+    r.run();
+    if r.all_records == 0
+        && let Some(cut) = &r.reading.cut
+    {
+        return Err(ParseError::at_end(
+            cut.line,
+            format!("a whole goroutine ({})", cut.missing),
+        ));
     }
-    if let Some(rest) = first.strip_prefix("goroutineleak profile: total ") {
-        let total = number(rest).ok_or_else(|| ParseError::at(n, "a total `N`", rest))?;
-        lines.next();
-        grouped(&mut lines, Format::Leak, total, &mut each)?;
-        return Ok(Format::Leak);
+    if r.reading.dumps == 0 {
+        let mut lines = Lines::new(text);
+        return Err(match lines.peek_nonblank() {
+            Some((n, l)) => ParseError::at(n, START, l),
+            None => ParseError::at_end(lines.count_all().max(1), START),
+        });
     }
-    if first.starts_with("goroutine ") {
-        full(&mut lines, &mut each)?;
-        return Ok(Format::Full);
+    Ok(r.reading)
+}
+
+/// The dump being read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Open {
+    /// `debug=2`-shaped goroutines.
+    Full,
+    /// A `debug=1` or `goroutineleak` dump (its format).
+    Grouped(Format),
+}
+
+struct Reader<'a, F> {
+    lines: Lines<'a>,
+    each: F,
+    reading: Reading,
+    /// A cause read, waiting for its dump's first goroutine.
+    cause: Option<Cause>,
+    /// The dump being read, if any.
+    open: Option<Open>,
+    /// The goroutine ids of the open `debug=2` dump: one seen again starts
+    /// the next dump of a series.
+    ids: HashSet<u64>,
+    /// The last whole goroutine handed over.
+    last_id: Option<u64>,
+    /// Records handed over, in every dump.
+    all_records: u64,
+}
+
+impl<F: FnMut(Event)> Reader<'_, F> {
+    fn start(&mut self, open: Open, format: Format, line: usize) {
+        self.open = Some(open);
+        self.ids.clear();
+        self.reading.dumps += 1;
+        let cause = self.cause.take();
+        (self.each)(Event::Dump {
+            format,
+            line,
+            cause,
+        });
     }
-    Err(ParseError::at(n, START, first))
+
+    fn run(&mut self) {
+        while let Some((n, line)) = self.lines.next() {
+            if blank(line) {
+                continue;
+            }
+            if let Some(record) = header(n, line) {
+                self.full(n, record);
+            } else if let Some(rest) = line.strip_prefix("goroutine profile: total ") {
+                self.grouped(n, Format::Grouped, rest);
+            } else if let Some(rest) = line.strip_prefix("goroutineleak profile: total ") {
+                self.grouped(n, Format::Leak, rest);
+            } else if let Some(cause) = cause(n, line) {
+                self.cause_lines(cause);
+            } else if line == "runtime stack:" {
+                // The crashing thread's system stack: frames of no goroutine.
+                while self.lines.peek().is_some_and(|(_, l)| !blank(l)) {
+                    self.lines.next();
+                }
+            } else if !register(line) {
+                self.reading.skipped += 1;
+            }
+        }
+    }
+
+    /// A cause and the lines that belong to it (indented ones, `PC=…`,
+    /// `[signal …]`); a cause after goroutines ends their dump.
+    fn cause_lines(&mut self, mut cause: Cause) {
+        let mut tests: Vec<&str> = Vec::new();
+        while let Some((_, l)) = self.lines.peek() {
+            let t = l.trim();
+            let belongs = l.starts_with([' ', '\t'])
+                || l.starts_with("PC=")
+                || l.starts_with("[signal ")
+                || l.starts_with("signal arrived")
+                || t == "[recovered]";
+            if !belongs || blank(l) {
+                break;
+            }
+            self.lines.next();
+            if cause.kind == CauseKind::TestTimeout && l.starts_with("\t\t") {
+                tests.push(t);
+            }
+        }
+        if !tests.is_empty() {
+            cause.message = format!("{} (running: {})", cause.message, tests.join(", "));
+        }
+        self.open = None;
+        self.cause = Some(cause);
+    }
+
+    /// A `debug=2` goroutine whose header is line `n`.
+    fn full(&mut self, n: usize, mut record: Record) {
+        let id = record.id.unwrap_or(0);
+        let repeated = id != 0 && self.ids.contains(&id);
+        match self.block(&mut record) {
+            Block::Whole => {
+                if self.open != Some(Open::Full) || repeated {
+                    self.start(Open::Full, Format::Full, n);
+                }
+                if id != 0 {
+                    self.ids.insert(id);
+                }
+                self.last_id = record.id;
+                self.all_records += 1;
+                (self.each)(Event::Record(record));
+            }
+            Block::Empty => self.reading.skipped += 1,
+            Block::Cut => self.cut(n, "the last goroutine is incomplete".to_owned()),
+        }
+    }
+
+    fn cut(&mut self, line: usize, missing: String) {
+        self.reading.cut = Some(Cut {
+            line,
+            after: self.last_id,
+            missing,
+        });
+    }
+
+    /// The lines of one `debug=2` block after its header, up to a blank
+    /// line, the next header or the end.
+    fn block(&mut self, record: &mut Record) -> Block {
+        // What the last line taken was: a frame, its location, or a
+        // goroutine with no stack (another thread's).
+        let mut last = Last::Header;
+        let mut ancestors = false;
+        let mut took_last_line = false;
+        while let Some((_, line)) = self.lines.peek() {
+            if blank(line) || starts_dump(line) {
+                break;
+            }
+            self.lines.next();
+            took_last_line = self.lines.peek().is_none();
+            let indented = line.starts_with([' ', '\t']);
+            let body = if indented { line.trim_start() } else { line };
+            if body.starts_with("...") && body.ends_with(" elided...") {
+                record.elided = true;
+                continue;
+            }
+            if body.starts_with("[originating from goroutine ") {
+                ancestors = true;
+                continue;
+            }
+            if ancestors {
+                continue;
+            }
+            if indented {
+                if body == "goroutine running on other thread; stack unavailable" {
+                    record.notes.push(body.to_owned());
+                    last = Last::Location;
+                    continue;
+                }
+                let slot = match (&mut record.created_by, record.frames.last_mut()) {
+                    (Some(c), _) => c.location.is_none().then_some(&mut c.location),
+                    (None, Some(f)) => f.location.is_none().then_some(&mut f.location),
+                    (None, None) => None,
+                };
+                match (slot, location(body)) {
+                    (Some(slot), Some(l)) => {
+                        *slot = Some(l);
+                        last = Last::Location;
+                    }
+                    _ => self.reading.skipped += 1,
+                }
+                continue;
+            }
+            if let Some(rest) = body.strip_prefix("created by ") {
+                match creator(rest) {
+                    Some(c) if record.created_by.is_none() => {
+                        record.created_by = Some(c);
+                        last = Last::Frame;
+                    }
+                    _ => self.reading.skipped += 1,
+                }
+                continue;
+            }
+            match function_name(body) {
+                Some(function) if record.created_by.is_none() => {
+                    record.frames.push(Frame {
+                        function,
+                        location: None,
+                    });
+                    last = Last::Frame;
+                }
+                _ => self.reading.skipped += 1,
+            }
+        }
+        let at_end = self.lines.peek().is_none();
+        let partial = took_last_line && !self.lines.terminated;
+        if at_end && (partial || last != Last::Location) {
+            return Block::Cut;
+        }
+        if record.frames.is_empty() && last != Last::Location {
+            return Block::Empty;
+        }
+        Block::Whole
+    }
+
+    /// A `debug=1` or `goroutineleak` dump whose header is line `n`.
+    fn grouped(&mut self, n: usize, format: Format, rest: &str) {
+        let Some(total) = number(rest) else {
+            self.reading.skipped += 1;
+            return;
+        };
+        self.start(Open::Grouped(format), format, n);
+        let mut sum: u64 = 0;
+        while let Some((m, line)) = self.lines.peek() {
+            if blank(line) {
+                self.lines.next();
+                continue;
+            }
+            if starts_dump(line) || cause(m, line).is_some() {
+                break;
+            }
+            self.lines.next();
+            let Some(mut record) = group_header(m, line, format) else {
+                self.reading.skipped += 1;
+                continue;
+            };
+            let pcs = record.state.is_none();
+            let mut partial = false;
+            while let Some((_, l)) = self.lines.peek() {
+                if blank(l) || starts_dump(l) {
+                    break;
+                }
+                self.lines.next();
+                partial = self.lines.peek().is_none() && !self.lines.terminated;
+                if !grouped_line(l, &mut record) {
+                    self.reading.skipped += 1;
+                }
+            }
+            // Real Go prints a group whose only frame is runtime-internal (a
+            // goroutine not yet running: `1 @ 0x493e41`) with no frame line.
+            let at_end = self.lines.peek().is_none();
+            if partial || (record.frames.is_empty() && (at_end || !pcs)) {
+                self.cut(m, "the last group is incomplete".to_owned());
+                self.open = None;
+                return;
+            }
+            if record.state.is_none() {
+                record.state = inferred_state(&record.frames);
+            }
+            sum = sum.saturating_add(record.count);
+            self.all_records += 1;
+            (self.each)(Event::Record(record));
+        }
+        if sum < total {
+            self.cut(
+                self.lines.number,
+                format!("the groups add up to {sum} of the total {total}"),
+            );
+        }
+        self.open = None;
+    }
+}
+
+/// How a `debug=2` block ended.
+enum Block {
+    /// With its frames (or Go's note that its stack is on another thread).
+    Whole,
+    /// A header followed by no frame, then more text: not a goroutine.
+    Empty,
+    /// The text ends inside it.
+    Cut,
+}
+
+/// The kind of the last line a block took.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Last {
+    Header,
+    Frame,
+    Location,
+}
+
+/// A line that starts a goroutine or a dump, ending the block before it.
+fn starts_dump(line: &str) -> bool {
+    line.starts_with("goroutine ")
+        && (line.starts_with("goroutine profile: total ")
+            || line.starts_with("goroutineleak profile: total ")
+            || header(0, line).is_some())
+}
+
+/// A line that says why Go printed its goroutines.
+fn cause(n: usize, line: &str) -> Option<Cause> {
+    let (kind, message) = if let Some(m) = line.strip_prefix("panic: ") {
+        let kind = if m.starts_with("test timed out after ") {
+            CauseKind::TestTimeout
+        } else {
+            CauseKind::Panic
+        };
+        (kind, m)
+    } else if let Some(m) = line.strip_prefix("fatal error: ") {
+        let kind = if m.starts_with("all goroutines are asleep") {
+            CauseKind::Deadlock
+        } else {
+            CauseKind::FatalError
+        };
+        (kind, m)
+    } else if line.starts_with("SIG")
+        && line[3..].bytes().take_while(u8::is_ascii_uppercase).count() >= 2
+        && line.contains(": ")
+    {
+        (CauseKind::Signal, line)
+    } else {
+        return None;
+    };
+    Some(Cause {
+        kind,
+        message: message.trim_end().to_owned(),
+        line: n,
+    })
+}
+
+/// A register line of a signal's dump: `rax    0x0`, `rip    0x46f0c1`.
+fn register(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some(name), Some(value), None) => {
+            name.len() <= 8
+                && name.bytes().all(|b| b.is_ascii_alphanumeric())
+                && hex(value).is_some()
+        }
+        _ => false,
+    }
+}
+
+/// `created by pkg.fn in goroutine 5` after `created by `.
+fn creator(rest: &str) -> Option<Creator> {
+    let (function, goroutine) = match split_at_last(rest, " in goroutine ") {
+        Some((f, g)) => (f, Some(number(g)?)),
+        None => (rest, None),
+    };
+    Some(Creator {
+        function: function_name(function)?,
+        goroutine,
+        location: None,
+    })
 }
 
 /// The input's lines, numbered from 1, without their line ends. Each line
@@ -199,18 +578,6 @@ impl<'a> Lines<'a> {
             }
         }
         None
-    }
-
-    /// The line just read was the last and had no line end: the input was
-    /// cut in the middle of it.
-    fn cut_after(&self, line: usize) -> Result<(), ParseError> {
-        if self.head.is_none() && !self.terminated {
-            return Err(ParseError::at_end(
-                line,
-                "a line end (the input stops in the middle of this line)",
-            ));
-        }
-        Ok(())
     }
 }
 
@@ -279,40 +646,28 @@ fn number(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
-/// `debug=2`: one block per goroutine.
-fn full(lines: &mut Lines<'_>, each: &mut impl FnMut(Record)) -> Result<(), ParseError> {
-    while let Some((n, line)) = lines.peek_nonblank() {
-        lines.next();
-        lines.cut_after(n)?;
-        let mut record = header(n, line)?;
-        block(lines, &mut record)?;
-        each(record);
-    }
-    Ok(())
-}
-
 /// `goroutine 17 [IO wait, 5 minutes, locked to thread] {k: v}:`.
-fn header(n: usize, line: &str) -> Result<Record, ParseError> {
-    let bad = || ParseError::at(n, HEADER, line);
-    let rest = line.strip_prefix("goroutine ").ok_or_else(bad)?;
-    let (id, rest) = split_at_first(rest, " [").ok_or_else(bad)?;
+fn header(n: usize, line: &str) -> Option<Record> {
+    let line = line.trim_end();
+    let rest = line.strip_prefix("goroutine ")?;
+    let (id, rest) = split_at_first(rest, " [")?;
     // With GOTRACEBACK=system or during a crash: `17 gp=0x… m=3 mp=0x…`.
-    let id = number(id.split(' ').next().unwrap_or(id)).ok_or_else(bad)?;
-    let (inside, after) = rest.split_once(']').ok_or_else(bad)?;
-    let labels_text = after.strip_suffix(':').ok_or_else(bad)?;
+    let id = number(id.split(' ').next().unwrap_or(id))?;
+    let (inside, after) = rest.split_once(']')?;
+    let labels_text = after.strip_suffix(':')?;
     let labels = if labels_text.is_empty() {
         BTreeMap::new()
     } else {
         let body = labels_text
             .strip_prefix(" {")
             .and_then(|s| s.strip_suffix('}'))
-            .ok_or_else(bad)?;
-        labels(body).ok_or_else(bad)?
+            ?;
+        labels(body)?
     };
     let mut parts = inside.split(", ");
     let mut status = parts.next().unwrap_or("").trim().to_owned();
     if status.is_empty() {
-        return Err(bad());
+        return None;
     }
     let mut record = Record {
         line: n,
@@ -353,108 +708,15 @@ fn header(n: usize, line: &str) -> Result<Record, ParseError> {
             .strip_suffix(" minutes")
             .or_else(|| part.strip_suffix(" minute"))
         {
-            record.minutes = Some(number(m).ok_or_else(bad)?);
+            record.minutes = Some(number(m)?);
         } else if part.is_empty() {
-            return Err(bad());
+            return None;
         } else {
             record.notes.push(part.to_owned());
         }
     }
     record.state = Some(status);
-    Ok(record)
-}
-
-/// The frames and `created by` of one `debug=2` block, up to its blank line
-/// or the end.
-fn block(lines: &mut Lines<'_>, record: &mut Record) -> Result<(), ParseError> {
-    // A frame's location must follow it, except in the simulation's dumps
-    // (and Go's inlined frames keep theirs): taken when present.
-    let mut last_was_location = false;
-    let mut ancestors = false;
-    while let Some((n, line)) = lines.peek() {
-        if blank(line) {
-            break;
-        }
-        lines.next();
-        lines.cut_after(n)?;
-        last_was_location = line.starts_with('\t');
-        // `...additional frames elided...` after the innermost 100 frames,
-        // `...N frames elided...` between the innermost and outermost (Go ≥ 1.21).
-        if line.starts_with("...") && line.ends_with(" elided...") {
-            record.elided = true;
-            continue;
-        }
-        if line.starts_with("[originating from goroutine ") {
-            // GODEBUG=tracebackancestors: the ancestors' stacks follow and
-            // are not this goroutine's.
-            ancestors = true;
-            continue;
-        }
-        if ancestors {
-            continue;
-        }
-        if line.starts_with('\t') {
-            let Some(slot) = record.frames.last_mut() else {
-                return Err(ParseError::at(n, FRAME, line));
-            };
-            if slot.location.is_some() || record.created_by.is_some() {
-                return Err(ParseError::at(n, FRAME, line));
-            }
-            slot.location = Some(location(n, line)?);
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix("created by ") {
-            if record.created_by.is_some() {
-                return Err(ParseError::at(n, "a blank line after `created by`", line));
-            }
-            let (function, goroutine) = match split_at_last(rest, " in goroutine ") {
-                Some((f, g)) => (
-                    f,
-                    Some(number(g).ok_or_else(|| ParseError::at(n, "a goroutine id", line))?),
-                ),
-                None => (rest, None),
-            };
-            let function = function_name(function)
-                .ok_or_else(|| ParseError::at(n, "a function after `created by`", line))?;
-            let mut location_of = None;
-            if let Some((m, next)) = lines.peek().filter(|(_, l)| l.starts_with('\t')) {
-                lines.next();
-                lines.cut_after(m)?;
-                location_of = Some(location(m, next)?);
-                last_was_location = true;
-            }
-            record.created_by = Some(Creator {
-                function,
-                goroutine,
-                location: location_of,
-            });
-            continue;
-        }
-        if record.created_by.is_some() {
-            return Err(ParseError::at(n, "a blank line after `created by`", line));
-        }
-        let function = function_name(line).ok_or_else(|| ParseError::at(n, FRAME, line))?;
-        record.frames.push(Frame {
-            function,
-            location: None,
-        });
-    }
-    if record.frames.is_empty() {
-        return match lines.peek() {
-            Some((n, l)) => Err(ParseError::at(n, FRAME, l)),
-            None => Err(ParseError::at_end(record.line + 1, FRAME)),
-        };
-    }
-    // Go ends every block with a location line, and the last block with no
-    // blank line after it; a block that ends otherwise at the end of the
-    // input was cut short (the simulation's dumps end with a blank line).
-    if lines.peek().is_none() && !last_was_location {
-        return Err(ParseError::at_end(
-            lines.number + 1,
-            "a location `\\tfile.go:LINE` (the dump stops after a frame)",
-        ));
-    }
-    Ok(())
+    Some(record)
 }
 
 /// A frame line's function: the text before its argument list, which is
@@ -495,16 +757,16 @@ fn function_name(line: &str) -> Option<String> {
     valid.then(|| name.to_owned())
 }
 
-/// `\t/src/main.go:43 +0x1d`, `\tmain.go:43`, `\tdocker/stream.go`.
-fn location(n: usize, line: &str) -> Result<Location, ParseError> {
-    let bad = || ParseError::at(n, "a location `\\tfile.go:LINE +0xOFFSET`", line);
-    let text = line.strip_prefix('\t').ok_or_else(bad)?;
+/// A location line without its indent: `/src/main.go:43 +0x1d`,
+/// `main.go:43`, `docker/stream.go`, `C:/Users/Zoë/main.go:7`.
+fn location(text: &str) -> Option<Location> {
+    let text = text.trim_end();
     let text = match split_at_last(text, " +0x") {
         Some((t, off)) if !off.is_empty() && off.bytes().all(|b| b.is_ascii_hexdigit()) => t,
-        Some(_) => return Err(bad()),
+        Some(_) => return None,
         None => text,
     };
-    file_line(text).ok_or_else(bad)
+    file_line(text)
 }
 
 /// `file.go:12` or `file.go`.
@@ -525,141 +787,125 @@ fn file_line(text: &str) -> Option<Location> {
     }
 }
 
-/// `debug=1` and `goroutineleak`: groups of identical stacks.
-fn grouped(
-    lines: &mut Lines<'_>,
-    format: Format,
-    total: u64,
-    each: &mut impl FnMut(Record),
-) -> Result<(), ParseError> {
-    let mut sum: u64 = 0;
-    while let Some((n, line)) = lines.peek_nonblank() {
-        lines.next();
-        lines.cut_after(n)?;
-        let bad = || ParseError::at(n, GROUP, line);
-        let (count, rest) = line.split_once(" @").ok_or_else(bad)?;
-        let count = number(count).filter(|&c| c > 0).ok_or_else(bad)?;
-        let rest = rest.trim();
-        let pcs = !rest.is_empty() && rest.split_whitespace().all(|w| hex(w).is_some());
-        let state = if pcs {
-            None
-        } else {
-            // The simulation's form: `ROLE [STATE] (note)`.
-            let open = rest.find('[').ok_or_else(bad)?;
-            let close = rest[open..].find(']').ok_or_else(bad)? + open;
-            Some(rest[open + 1..close].to_owned()).filter(|s| !s.is_empty())
-        };
-        let mut record = Record {
-            line: n,
-            count,
-            id: None,
-            state,
-            minutes: None,
-            locked_to_thread: false,
-            leaked: format == Format::Leak,
-            notes: Vec::new(),
-            labels: BTreeMap::new(),
-            frames: Vec::new(),
-            elided: false,
-            created_by: None,
-        };
-        while let Some((m, l)) = lines.peek() {
-            if blank(l) {
-                break;
-            }
-            lines.next();
-            lines.cut_after(m)?;
-            grouped_line(m, l, &mut record)?;
-        }
-        // Real Go prints a group whose only frame is runtime-internal (a
-        // goroutine not yet running: `1 @ 0x493e41`) with no frame line; a
-        // blank line must still close it, or the input was cut.
-        let frameless_ok = pcs && lines.peek().is_some();
-        if record.frames.is_empty() && !frameless_ok {
-            return Err(match lines.peek() {
-                Some((m, l)) => ParseError::at(m, "a frame `#\\t0x…\\tpkg.fn+0x…\\tfile.go:N`", l),
-                None => ParseError::at_end(n + 1, "a frame `#\\t0x…\\tpkg.fn+0x…\\tfile.go:N`"),
-            });
-        }
-        if record.state.is_none() {
-            record.state = inferred_state(&record.frames);
-        }
-        sum = sum.saturating_add(count);
-        if sum > total {
-            return Err(ParseError::at(
-                n,
-                format!("groups adding up to the total {total}"),
-                line,
-            ));
-        }
-        each(record);
-    }
-    if sum != total {
-        return Err(ParseError::at_end(
-            lines.count_all() + 1,
-            format!("more groups: the counts add up to {sum} of the total {total} (cut short?)"),
-        ));
-    }
-    Ok(())
+/// A group's header `COUNT @ 0x… 0x…` (the simulation's: `COUNT @ ROLE
+/// [STATE] (note)`).
+fn group_header(n: usize, line: &str, format: Format) -> Option<Record> {
+    let (count, rest) = line.split_once(" @")?;
+    let count = number(count).filter(|&c| c > 0)?;
+    let rest = rest.trim();
+    let pcs = !rest.is_empty() && rest.split_whitespace().all(|w| hex(w).is_some());
+    let state = if pcs {
+        None
+    } else {
+        let open = rest.find('[')?;
+        let close = rest[open..].find(']')? + open;
+        Some(Some(rest[open + 1..close].to_owned()).filter(|s| !s.is_empty())?)
+    };
+    Some(Record {
+        line: n,
+        count,
+        id: None,
+        state,
+        minutes: None,
+        locked_to_thread: false,
+        leaked: format == Format::Leak,
+        notes: Vec::new(),
+        labels: BTreeMap::new(),
+        frames: Vec::new(),
+        elided: false,
+        created_by: None,
+    })
 }
 
-/// One line of a `debug=1` group after its header.
-fn grouped_line(n: usize, line: &str, record: &mut Record) -> Result<(), ParseError> {
-    const LINE: &str = "a frame `#\\t0x…\\tpkg.fn+0x…\\tfile.go:N` or `# labels: {…}`";
-    let bad = || ParseError::at(n, LINE, line);
+/// One line of a `debug=1` group after its header, taken into `record`;
+/// `false` for a line of another shape.
+fn grouped_line(line: &str, record: &mut Record) -> bool {
     if let Some(body) = line.strip_prefix("# labels: ") {
-        let body = body
+        let Some(labels) = body
+            .trim_end()
             .strip_prefix('{')
             .and_then(|b| b.strip_suffix('}'))
-            .ok_or_else(bad)?;
-        record.labels = labels(body).ok_or_else(bad)?;
-        return Ok(());
-    }
-    let rest = line.strip_prefix("#\t").ok_or_else(bad)?;
-    let mut fields = rest.split('\t').filter(|f| !f.is_empty());
-    let mut first = fields.next().ok_or_else(bad)?;
-    if let Some(f) = first.strip_prefix("created by ") {
-        let function = function_name(f).ok_or_else(bad)?;
-        let location = match fields.next() {
-            Some(l) => Some(file_line(l).ok_or_else(bad)?),
-            None => None,
+            .and_then(labels)
+        else {
+            return false;
         };
-        record.created_by = Some(Creator {
-            function,
-            goroutine: None,
-            location,
-        });
-        return Ok(());
+        record.labels = labels;
+        return true;
     }
-    if first.starts_with("0x") {
-        hex(first).ok_or_else(bad)?;
-        match fields.next() {
-            Some(f) => first = f,
-            None => {
-                // A PC with no symbol: Go prints it alone.
-                record.frames.push(Frame {
-                    function: first.to_owned(),
-                    location: None,
-                });
-                return Ok(());
-            }
-        }
-    }
-    let name = match first.rsplit_once("+0x") {
-        Some((name, off)) if hex(&format!("0x{off}")).is_some() => name,
-        Some(_) => return Err(bad()),
-        None => first,
+    let Some(rest) = line.strip_prefix('#') else {
+        return false;
     };
-    let function = function_name(name).ok_or_else(bad)?;
-    let location = match fields.next() {
-        Some(l) => Some(file_line(l.trim()).ok_or_else(bad)?),
+    if let Some(c) = rest.trim_start().strip_prefix("created by ") {
+        // The simulation's `#\tcreated by pkg.fn\tfile.go:N`.
+        let mut parts = c.split('\t').filter(|f| !f.is_empty());
+        let function = parts.next().and_then(function_name);
+        let location = parts.next().map(|l| file_line(l.trim()));
+        return match (function, location) {
+            (Some(function), location @ (None | Some(Some(_)))) if parts.next().is_none() => {
+                record.created_by = Some(Creator {
+                    function,
+                    goroutine: None,
+                    location: location.flatten(),
+                });
+                true
+            }
+            _ => false,
+        };
+    }
+    // `#\t0xPC\tfn+0xOFF\tfile:N`; a paste may have turned the tabs into
+    // spaces (then a file name with a space cannot be told apart: the rest
+    // of the line is the file).
+    let mut fields: Vec<&str> = if rest.contains('\t') {
+        rest.split('\t').filter(|f| !f.is_empty()).collect()
+    } else {
+        let mut f: Vec<&str> = Vec::with_capacity(3);
+        let mut r = rest.trim_start();
+        while f.len() < 2 && !r.is_empty() {
+            let end = r.find(' ').unwrap_or(r.len());
+            f.push(&r[..end]);
+            r = r[end..].trim_start();
+        }
+        if !r.is_empty() {
+            f.push(r);
+        }
+        f
+    };
+    if fields.first().is_some_and(|f| f.starts_with("0x")) {
+        if hex(fields[0].trim()).is_none() {
+            return false;
+        }
+        if fields.len() == 1 {
+            // A PC with no symbol: Go prints it alone.
+            record.frames.push(Frame {
+                function: fields[0].trim().to_owned(),
+                location: None,
+            });
+            return true;
+        }
+        fields.remove(0);
+    }
+    if fields.is_empty() || fields.len() > 2 || record.created_by.is_some() {
+        return false;
+    }
+    let name = match fields[0].rsplit_once("+0x") {
+        Some((name, off)) if !off.is_empty() && off.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            name
+        }
+        Some(_) => return false,
+        None => fields[0],
+    };
+    let Some(function) = function_name(name) else {
+        return false;
+    };
+    let location = match fields.get(1) {
+        Some(l) => match file_line(l.trim()) {
+            Some(l) => Some(l),
+            None => return false,
+        },
         None => None,
     };
-    if fields.next().is_some() || record.created_by.is_some() {
-        return Err(bad());
-    }
     record.frames.push(Frame { function, location });
-    Ok(())
+    true
 }
 
 fn hex(word: &str) -> Option<u64> {
@@ -725,14 +971,29 @@ fn go_string(s: &str) -> Option<(String, &str)> {
     None
 }
 
-/// `debug=1` prints no state: the frames tell two of them.
-fn inferred_state(frames: &[Frame]) -> Option<String> {
-    frames.iter().find_map(|f| match f.function.as_str() {
-        "internal/poll.runtime_pollWait" => Some("IO wait".to_owned()),
-        "sync.runtime_SemacquireWaitGroup" | "sync.(*WaitGroup).Wait" => {
-            Some("sync.WaitGroup.Wait".to_owned())
-        }
-        _ => None,
+/// `debug=1` prints no state: the frames tell it, the innermost that
+/// names one deciding (a `RWMutex.Lock` blocked on its inner mutex is in
+/// `sync.Mutex.Lock`, as Go says too).
+pub(crate) fn inferred_state(frames: &[Frame]) -> Option<String> {
+    frames.iter().find_map(|f| {
+        let state = match f.function.as_str() {
+            "runtime.chanrecv" | "runtime.chanrecv1" | "runtime.chanrecv2" => "chan receive",
+            "runtime.chansend" | "runtime.chansend1" => "chan send",
+            "runtime.selectgo" => "select",
+            "runtime.block" => "select (no cases)",
+            "sync.runtime_notifyListWait" | "sync.(*Cond).Wait" => "sync.Cond.Wait",
+            "sync.runtime_SemacquireWaitGroup" | "sync.(*WaitGroup).Wait" => "sync.WaitGroup.Wait",
+            "sync.runtime_SemacquireRWMutexR" | "sync.(*RWMutex).RLock" => "sync.RWMutex.RLock",
+            "sync.runtime_SemacquireRWMutex" | "sync.(*RWMutex).Lock" => "sync.RWMutex.Lock",
+            "internal/sync.runtime_SemacquireMutex"
+            | "sync.runtime_SemacquireMutex"
+            | "internal/sync.(*Mutex).Lock"
+            | "sync.(*Mutex).Lock" => "sync.Mutex.Lock",
+            "internal/poll.runtime_pollWait" => "IO wait",
+            "time.Sleep" => "sleep",
+            _ => return None,
+        };
+        Some(state.to_owned())
     })
 }
 
@@ -802,7 +1063,7 @@ mod tests {
             "goroutine 1 [a]",
             "goroutine 1 [a, ]:",
         ] {
-            assert!(header(1, junk).is_err(), "{junk}");
+            assert!(header(1, junk).is_none(), "{junk}");
         }
     }
 
@@ -820,12 +1081,16 @@ mod tests {
 
     #[test]
     fn locations_split_file_line_and_offset() {
-        let l = location(1, "\t/src/a.go:43 +0x1d").unwrap();
+        let l = location("/src/a.go:43 +0x1d").unwrap();
         assert_eq!((l.file.as_str(), l.line), ("/src/a.go", Some(43)));
-        assert_eq!(location(1, "\tdocker/stream.go").unwrap().line, None);
-        assert_eq!(location(1, "\tC:/src/a.go:7").unwrap().file, "C:/src/a.go");
-        assert!(location(1, "\t/src/a.go:43 +0xzz").is_err());
-        assert!(location(1, "\t").is_err());
+        assert_eq!(location("docker/stream.go").unwrap().line, None);
+        assert_eq!(location("C:/src/a.go:7").unwrap().file, "C:/src/a.go");
+        assert_eq!(
+            location("C:/Users/Zoë Ünal/src/a.go:7 +0x2").unwrap().file,
+            "C:/Users/Zoë Ünal/src/a.go"
+        );
+        assert!(location("/src/a.go:43 +0xzz").is_none());
+        assert!(location("").is_none());
     }
 
     #[test]

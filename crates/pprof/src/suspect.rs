@@ -1,11 +1,12 @@
-//! The suspects the lesson teaches to look for in a dump.
+//! The suspects a senior Go engineer points at in a dump: Go's own leak
+//! verdict, piles of goroutines blocked at one site, long waits, the
+//! lesson's two, and growth between two dumps.
 
 use serde::Serialize;
 
-use crate::dump::{Dump, Format};
-use std::collections::{BTreeMap, HashMap};
-
-use crate::group::{Group, GroupKey, groups, key_of, waits_on_wait_group};
+use crate::dump::{Cause, Dump, Format, Reading};
+use crate::group::Group;
+use crate::tally::Tally;
 
 /// What [`analyze`] counts as suspect.
 ///
@@ -13,15 +14,22 @@ use crate::group::{Group, GroupKey, groups, key_of, waits_on_wait_group};
 ///
 /// - `stalled_after_minutes`: 10
 /// - `io_wait_pile`: 100
+/// - `pile_min`: 100, `pile_share_percent`: 10
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
-    /// A goroutine in `sync.(*WaitGroup).Wait` for at least this many whole
-    /// minutes is a stalled waiter.
+    /// A goroutine blocked at least this many whole minutes is a long wait
+    /// (in `sync.(*WaitGroup).Wait`: a stalled waiter).
     pub stalled_after_minutes: u64,
     /// A group of at least this many goroutines in IO wait created at one
     /// site (in a `debug=2` dump: waiting at least `stalled_after_minutes`)
-    /// is a pile-up.
+    /// is the lesson's pile-up of readers.
     pub io_wait_pile: u64,
+    /// A group of at least this many goroutines blocked in one state at one
+    /// site, created at one site, is a pile…
+    pub pile_min: u64,
+    /// …when it is also at least this share of the dump's goroutines, in
+    /// percent.
+    pub pile_share_percent: u64,
 }
 
 impl Default for Options {
@@ -29,81 +37,230 @@ impl Default for Options {
         Options {
             stalled_after_minutes: 10,
             io_wait_pile: 100,
+            pile_min: 100,
+            pile_share_percent: 10,
         }
     }
 }
 
-/// One suspect: which group ([`Analysis::groups`] index) and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Why a group is suspect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Suspect {
-    /// Many goroutines in IO wait started at one site (for a `debug=2`
-    /// dump: for at least the stalled period): readers nobody closes.
-    IoWaitPile {
-        /// The group.
-        group: usize,
-        /// Its goroutines.
-        count: u64,
-    },
-    /// Goroutines in `sync.(*WaitGroup).Wait` for longer than
-    /// [`Options::stalled_after_minutes`]: a wait that may never return.
-    StalledWaiters {
-        /// The group.
-        group: usize,
-        /// Its goroutines waiting that long (all of them for `debug=2`).
-        count: u64,
-        /// The longest wait, in minutes.
-        minutes: u64,
-    },
+pub enum Kind {
+    /// Go's leak detector marked them `(leaked)`: blocked on something no
+    /// running goroutine can reach. Grouped by entry function and state.
+    Leaked,
     /// The group grew between the older dump and this one.
     Growth {
-        /// The group.
-        group: usize,
         /// Its goroutines in the older dump.
         old: u64,
         /// Its goroutines in this one.
         new: u64,
     },
+    /// The lesson's pile-up: many goroutines in IO wait started at one site
+    /// (for a `debug=2` dump: for at least the stalled period), readers of
+    /// streams nobody closes.
+    IoWaitPile,
+    /// The lesson's stalled waiters: goroutines in `sync.(*WaitGroup).Wait`
+    /// for at least the stalled period, a wait that may never return.
+    StalledWaiters,
+    /// Many goroutines blocked in one state at one site, created at one
+    /// site ([`Options::pile_min`], [`Options::pile_share_percent`]).
+    Pile,
+    /// Goroutines blocked at least [`Options::stalled_after_minutes`].
+    LongWait,
+}
+
+impl Kind {
+    /// How it is named to a reader.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Leaked => "leaked",
+            Kind::Growth { .. } => "growth",
+            Kind::IoWaitPile => "io-wait-pile",
+            Kind::StalledWaiters => "stalled-waiters",
+            Kind::Pile => "pile",
+            Kind::LongWait => "long-wait",
+        }
+    }
+}
+
+/// One suspect: why, which goroutines, where they block, where they come
+/// from, and what to ask of the code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suspect {
+    /// Why it is suspect.
+    #[serde(flatten)]
+    pub kind: Kind,
+    /// Its group in [`Analysis::groups`] (for a leak, the group of its
+    /// first goroutine).
+    pub group: usize,
+    /// The goroutines it names.
+    pub count: u64,
+    /// Their state (wait reason), when the dump tells it.
+    pub state: Option<String>,
+    /// The blocking function (see [`crate::GroupKey::function`]) and where
+    /// in it.
+    pub function: String,
+    /// Where in the blocking function.
+    pub site: Option<String>,
+    /// The function the goroutines run: the frame above `created by`.
+    pub entry: Option<String>,
+    /// The function that started them (`created by`).
+    pub created_by: Option<String>,
+    /// Where it started them.
+    pub creator_site: Option<String>,
+    /// For goroutines started by `sync.(*WaitGroup).Go`: the function of
+    /// the goroutine that called `Go`, when the dump holds it.
+    pub spawner: Option<String>,
+    /// The least and the most whole minutes they have waited, when printed.
+    pub minutes: Option<[u64; 2]>,
+    /// What the state means, in one sentence.
+    pub meaning: Option<&'static str>,
+    /// The question to ask of the code.
+    pub question: Option<&'static str>,
+    /// The part of the lesson that explains it (an anchor of the page).
+    pub lesson: Option<&'static str>,
 }
 
 impl Suspect {
     /// The group it concerns.
     pub fn group(&self) -> usize {
-        match *self {
-            Suspect::IoWaitPile { group, .. }
-            | Suspect::StalledWaiters { group, .. }
-            | Suspect::Growth { group, .. } => group,
-        }
+        self.group
     }
 
     /// One sentence for a reader.
     pub fn describe(&self, groups: &[Group]) -> String {
-        let g = &groups[self.group()];
-        let site = g
-            .key
+        let _ = groups;
+        let site = self
             .created_by
             .as_deref()
-            .map(|c| format!(" created by {c}"))
+            .map(|c| match &self.creator_site {
+                Some(s) => format!(" created by {c} at {s}"),
+                None => format!(" created by {c}"),
+            })
             .unwrap_or_default();
-        match *self {
-            Suspect::IoWaitPile { count, .. } => format!(
+        let spawner = self
+            .spawner
+            .as_deref()
+            .map(|s| format!(" (Go called from {s})"))
+            .unwrap_or_default();
+        let state = self.state.as_deref().unwrap_or("an unknown state");
+        let waited = match self.minutes {
+            Some([a, b]) if a == b => format!(" for {}", minutes(b)),
+            Some([a, b]) => format!(" for {a} to {}", minutes(b)),
+            None => String::new(),
+        };
+        let meaning = self
+            .meaning
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
+        let entry = self
+            .entry
+            .as_deref()
+            .filter(|e| *e != self.function)
+            .map(|e| format!(" (running {e})"))
+            .unwrap_or_default();
+        match self.kind {
+            Kind::Leaked => format!(
+                "Go's leak detector: {} leaked in {state} in {}{entry}{site}{spawner}{meaning}",
+                goroutines(self.count),
+                self.function
+            ),
+            Kind::Growth { old, new } => format!(
+                "{} grew from {old} to {new} (+{}){site}{spawner}",
+                self.function,
+                new.saturating_sub(old)
+            ),
+            Kind::IoWaitPile => format!(
                 "{} in IO wait in {}{site}: streams left open pile up readers",
-                goroutines(count),
-                g.key.function
+                goroutines(self.count),
+                self.function
             ),
-            Suspect::StalledWaiters { count, minutes, .. } => format!(
-                "{} in sync.(*WaitGroup).Wait for up to {minutes} minute{} in {}{site}: a wait that may never return (a live goroutine still holds the group?)",
-                goroutines(count),
-                if minutes == 1 { "" } else { "s" },
-                g.key.function
+            Kind::StalledWaiters => format!(
+                "{} in sync.(*WaitGroup).Wait for up to {} in {}{site}: a wait that may never return (a live goroutine still holds the group?)",
+                goroutines(self.count),
+                minutes(self.minutes.map_or(0, |m| m[1])),
+                self.function
             ),
-            Suspect::Growth { old, new, .. } => format!(
-                "{} grew from {old} to {new} (+{}){site}",
-                g.key.function,
-                new - old
+            Kind::Pile => format!(
+                "a pile: {} in {state}{waited} in {}{entry}{site}{spawner}{meaning}",
+                goroutines(self.count),
+                self.function
+            ),
+            Kind::LongWait => format!(
+                "a long wait: {} in {state}{waited} in {}{entry}{site}{spawner}{meaning}",
+                goroutines(self.count),
+                self.function
             ),
         }
     }
+}
+
+/// `1 minute`, `2 minutes`.
+fn minutes(n: u64) -> String {
+    if n == 1 {
+        "1 minute".to_owned()
+    } else {
+        format!("{n} minutes")
+    }
+}
+
+/// What a blocking state means and the question to ask of the code; `None`
+/// for a state that is not a wait on the program (running, runnable,
+/// syscall, the runtime's own).
+pub fn meaning(state: &str) -> Option<(&'static str, &'static str)> {
+    Some(match state {
+        "chan receive" => (
+            "nobody sends on or closes this channel",
+            "Who sends on or closes this channel, and can that path end or return early before it does?",
+        ),
+        "chan receive (nil chan)" | "chan send (nil chan)" => (
+            "the channel is nil: nothing can ever wake it",
+            "Where should this channel have been made (or left out of the select) before it was used?",
+        ),
+        "chan send" => (
+            "nobody receives from this channel any more",
+            "Who receives from this channel, and does it stop (return, time out, cancel) before every send is taken? Would a buffer or a select on ctx.Done() let the sender leave?",
+        ),
+        "select" => (
+            "none of its cases can proceed: no channel is ready and no timer fires",
+            "Which case is meant to end this select (ctx.Done(), a quit channel, a timer), and is it ever closed or fired?",
+        ),
+        "select (no cases)" => (
+            "`select {}` blocks forever by design",
+            "Is this goroutine meant to live as long as the process?",
+        ),
+        "sync.Cond.Wait" => (
+            "it waits for a Signal or Broadcast that has not come",
+            "Which code calls Signal or Broadcast after changing the condition, and can it run before this goroutine starts waiting?",
+        ),
+        "sync.Mutex.Lock" | "sync.RWMutex.Lock" => (
+            "another goroutine holds the lock and has not released it",
+            "Which goroutine holds this lock: is it blocked while holding it (a channel operation or another lock under it), or does a path return without Unlock?",
+        ),
+        "sync.RWMutex.RLock" => (
+            "a writer holds or waits for the lock, so new readers wait",
+            "Which goroutine holds or waits for the write lock, and does a reader already holding it wait on something (a recursive RLock)?",
+        ),
+        "semacquire" => (
+            "it waits on a semaphore (a lock or a WaitGroup) nobody releases",
+            "Which goroutine should release this lock or call Done, and is it blocked itself?",
+        ),
+        "sync.WaitGroup.Wait" => (
+            "the group's counter never reaches zero: a goroutine counted in it has not called Done",
+            "Which goroutine counted in this WaitGroup never calls Done: a never-ending loop in the same group, or a path that returns without Done?",
+        ),
+        "IO wait" => (
+            "it waits for the peer to send or accept data on a connection",
+            "Who closes this connection or stream, and is there a deadline or a context that ends the wait?",
+        ),
+        "sleep" => (
+            "it sleeps in time.Sleep, probably in a polling loop",
+            "What ends this loop: is there a stop signal it checks?",
+        ),
+        _ => return None,
+    })
 }
 
 /// `1 goroutine`, `2 goroutines`.
@@ -115,6 +272,72 @@ pub fn goroutines(n: u64) -> String {
     }
 }
 
+/// Why the dump exists, and who raised it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Why {
+    /// What Go printed.
+    #[serde(flatten)]
+    pub cause: Cause,
+    /// The goroutine that raised a panic or a fatal error.
+    pub goroutine: Option<u64>,
+    /// Its blocking function (for a panic: where it panicked).
+    pub function: Option<String>,
+    /// Where in it.
+    pub site: Option<String>,
+    /// For a deadlock: every group of blocked goroutines and what each
+    /// waits on.
+    pub blocked: Vec<Blocked>,
+}
+
+/// Blocked goroutines of a deadlock, by group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocked {
+    /// Their group in [`Analysis::groups`].
+    pub group: usize,
+    /// How many.
+    pub count: u64,
+    /// What they wait in.
+    pub state: Option<String>,
+    /// Where.
+    pub function: String,
+    /// Where in it.
+    pub site: Option<String>,
+    /// What that wait means.
+    pub waits_on: Option<&'static str>,
+}
+
+impl Why {
+    /// One line for a reader, then one per blocked group of a deadlock.
+    pub fn describe(&self) -> Vec<String> {
+        let mut lines = vec![match (&self.cause.kind, self.goroutine, &self.function) {
+            (k, Some(id), Some(f)) if k.raised_by_first() => format!(
+                "{}: {} — raised by goroutine {id} in {f}{}",
+                self.cause.kind.name(),
+                self.cause.message,
+                self.site
+                    .as_deref()
+                    .map(|s| format!(" at {s}"))
+                    .unwrap_or_default()
+            ),
+            _ => format!("{}: {}", self.cause.kind.name(), self.cause.message),
+        }];
+        for b in &self.blocked {
+            lines.push(format!(
+                "  {} in {} in {}{}{}",
+                goroutines(b.count),
+                b.state.as_deref().unwrap_or("an unknown state"),
+                b.function,
+                b.site
+                    .as_deref()
+                    .map(|s| format!(" at {s}"))
+                    .unwrap_or_default(),
+                b.waits_on.map(|w| format!(": {w}")).unwrap_or_default()
+            ));
+        }
+        lines
+    }
+}
+
 /// A dump's groups and suspects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Analysis {
@@ -122,38 +345,32 @@ pub struct Analysis {
     pub format: Format,
     /// Its goroutines.
     pub goroutines: u64,
-    /// The older dump's goroutines, when two were compared.
+    /// Of them, marked `(leaked)` by Go's leak detector.
+    pub leaked: u64,
+    /// The older dump's goroutines, when two were compared (or the first of
+    /// a series).
     pub old_goroutines: Option<u64>,
+    /// Why Go printed the dump, when it says.
+    pub why: Option<Why>,
+    /// What reading found besides the goroutines: dumps, skipped lines, a
+    /// cut.
+    pub reading: Reading,
     /// The groups, the largest first.
     pub groups: Vec<Group>,
-    /// The suspects: growth first (largest first), then IO-wait pile-ups and
-    /// stalled waiters in group order.
+    /// The suspects: Go's leak verdict first, then growth (largest first),
+    /// the lesson's pile-ups and stalled waiters, piles, long waits.
     pub suspects: Vec<Suspect>,
 }
 
-/// The groups that grew (their `old_count` set), the largest growth first.
-pub(crate) fn growth_suspects(groups: &[Group]) -> Vec<Suspect> {
-    let mut grew: Vec<(usize, u64, u64)> = groups
-        .iter()
-        .enumerate()
-        .filter_map(|(i, g)| {
-            let o = g.old_count?;
-            (g.count > o).then_some((i, o, g.count))
-        })
-        .collect();
-    grew.sort_by(|a, b| (b.2 - b.1).cmp(&(a.2 - a.1)).then(a.0.cmp(&b.0)));
-    grew.into_iter()
-        .map(|(group, old, new)| Suspect::Growth { group, old, new })
-        .collect()
-}
-
 /// Groups `dump`'s goroutines and flags the suspects; with `old`, an older
-/// dump of the same process, also the groups that grew.
+/// dump of the same process (by default the first of the dump's series),
+/// also the groups that grew. The same as [`Tally`] finds reading the
+/// text.
 ///
 /// # Examples
 ///
 /// ```
-/// use leakscope_pprof::{Options, Suspect, analyze, parse};
+/// use leakscope_pprof::{Kind, Options, analyze, parse};
 ///
 /// let dump = parse(
 ///     "goroutine 5 [sync.WaitGroup.Wait, 42 minutes]:\n\
@@ -167,81 +384,12 @@ pub(crate) fn growth_suspects(groups: &[Group]) -> Vec<Suspect> {
 /// .unwrap();
 /// let a = analyze(&dump, None, &Options::default());
 /// assert_eq!(a.groups[0].key.function, "main.(*Monitor).rotate");
-/// assert!(matches!(a.suspects[0], Suspect::StalledWaiters { count: 1, minutes: 42, .. }));
+/// assert_eq!((a.suspects[0].kind, a.suspects[0].count), (Kind::StalledWaiters, 1));
+/// assert_eq!(a.suspects[0].minutes, Some([42, 42]));
 /// ```
 pub fn analyze(dump: &Dump, old: Option<&Dump>, options: &Options) -> Analysis {
-    let mut groups = groups(dump);
-    let mut suspects = Vec::new();
-    if let Some(old) = old {
-        let before = crate::group::groups(old);
-        for g in &mut groups {
-            g.old_count = Some(
-                before
-                    .iter()
-                    .find(|b| b.key == g.key)
-                    .map_or(0, |b| b.count),
-            );
-        }
-        suspects.extend(growth_suspects(&groups));
-    }
-    let index: HashMap<&GroupKey, usize> = groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (&g.key, i))
-        .collect();
-    // A pile-up: goroutines in IO wait created at one site. Where the dump
-    // says how long each has waited (debug=2), only those waiting at least
-    // the stalled period count: a healthy stream's reader and connection
-    // loops are in IO wait too, but only for as long as the stream lives.
-    let mut piled: BTreeMap<usize, u64> = BTreeMap::new();
-    for r in &dump.records {
-        let long_enough =
-            dump.format != Format::Full || r.minutes.unwrap_or(0) >= options.stalled_after_minutes;
-        if r.state.as_deref() != Some("IO wait") || !long_enough {
-            continue;
-        }
-        if let Some(&i) = index.get(&key_of(r))
-            && groups[i].key.created_by.is_some()
-        {
-            *piled.entry(i).or_default() += r.count;
-        }
-    }
-    suspects.extend(
-        piled
-            .into_iter()
-            .filter(|&(_, count)| count >= options.io_wait_pile)
-            .map(|(group, count)| Suspect::IoWaitPile { group, count }),
-    );
-    // Stalled waiters are counted per goroutine, not per group: only those
-    // waiting at least the period.
-    let mut stalled: BTreeMap<usize, (u64, u64)> = BTreeMap::new();
-    for r in &dump.records {
-        let Some(m) = r.minutes.filter(|&m| m >= options.stalled_after_minutes) else {
-            continue;
-        };
-        if !waits_on_wait_group(r) {
-            continue;
-        }
-        if let Some(&i) = index.get(&key_of(r)) {
-            let e = stalled.entry(i).or_default();
-            e.0 = e.0.saturating_add(r.count);
-            e.1 = e.1.max(m);
-        }
-    }
-    suspects.extend(
-        stalled
-            .into_iter()
-            .map(|(group, (count, minutes))| Suspect::StalledWaiters {
-                group,
-                count,
-                minutes,
-            }),
-    );
-    Analysis {
-        format: dump.format,
-        goroutines: dump.goroutines(),
-        old_goroutines: old.map(Dump::goroutines),
-        groups,
-        suspects,
-    }
+    let old = old.or(dump.earliest.as_deref());
+    let tally = Tally::of_dump(dump, options);
+    let old = old.map(|o| Tally::of_dump(o, options));
+    tally.analysis(old.as_ref())
 }

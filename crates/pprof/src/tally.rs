@@ -4,11 +4,14 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
-use crate::dump::{Format, Location, Record};
+use crate::dump::{Cause, Dump, Event, Format, Location, Reading, Record};
 use crate::error::ParseError;
-use crate::group::{Group, GroupKey, blocking_index, key_of, waits_on_wait_group};
-use crate::parse::parse_with;
-use crate::suspect::{Analysis, Options, Suspect, growth_suspects};
+use crate::group::{Group, GroupKey, blocking_index, fold, group_of, key_of, waits_on_wait_group};
+use crate::parse::read_with;
+use crate::suspect::{Analysis, Blocked, Kind, Options, Suspect, Why, meaning};
+
+/// The most groups a deadlock's list names.
+const MAX_BLOCKED: usize = 50;
 
 /// A dump's groups, and the per-goroutine facts its suspects need, built
 /// one record at a time: what [`analyze`](crate::analyze) finds in a
@@ -45,11 +48,32 @@ pub struct Tally {
     hasher: RandomState,
     /// Per group (first-seen order): its goroutines in IO wait, and those
     /// of them waiting at least the stalled period (`None`: no such
-    /// goroutine).
-    io_wait: Vec<(Option<u64>, Option<u64>)>,
-    /// Per group: its waiters in `sync.(*WaitGroup).Wait` for at least the
-    /// stalled period, and the longest wait.
-    stalled: Vec<Option<(u64, u64)>>,
+    /// goroutine), and the least wait printed among those.
+    io_wait: Vec<(Option<u64>, Option<u64>, Option<u64>)>,
+    /// Per group: its goroutines blocked at least the stalled period in a
+    /// state that waits on the program, the least and the most minutes.
+    long: Vec<Option<(u64, u64, u64)>>,
+    /// Goroutines marked `(leaked)`, by entry function and state.
+    leaks: Vec<Leak>,
+    leak_index: HashMap<(Option<String>, Option<String>), usize>,
+    /// Each goroutine id's group (first-seen order).
+    ids: HashMap<u64, u32>,
+    cause: Option<Cause>,
+    /// The goroutine that raised the cause: id, blocking function, site.
+    raiser: Option<(Option<u64>, Option<String>, Option<String>)>,
+    reading: Reading,
+    earliest: Option<Box<Tally>>,
+}
+
+/// Leaked goroutines of one entry function and state.
+#[derive(Debug, Clone)]
+struct Leak {
+    entry: Option<String>,
+    state: Option<String>,
+    /// The group of the first (first-seen order).
+    group: usize,
+    count: u64,
+    minutes: Option<(u64, u64)>,
 }
 
 impl Tally {
@@ -64,19 +88,57 @@ impl Tally {
             by_key: HashMap::new(),
             hasher: RandomState::new(),
             io_wait: Vec::new(),
-            stalled: Vec::new(),
+            long: Vec::new(),
+            leaks: Vec::new(),
+            leak_index: HashMap::new(),
+            ids: HashMap::new(),
+            cause: None,
+            raiser: None,
+            reading: Reading::default(),
+            earliest: None,
         }
     }
 
-    /// Reads a dump's text (as [`parse`](crate::parse) does) into a tally,
-    /// each record folded in and dropped.
+    /// A parsed dump's records folded in (not its series' first dump).
+    pub fn of_dump(dump: &Dump, options: &Options) -> Tally {
+        let mut t = Tally::new(dump.format, options);
+        t.cause = dump.cause.clone();
+        t.reading = dump.reading.clone();
+        for r in &dump.records {
+            t.add(r);
+        }
+        t
+    }
+
+    /// Reads a text (as [`parse`](crate::parse) does) into a tally, each
+    /// record folded in and dropped; for a series of dumps, the last, with
+    /// the first kept to measure growth from.
     ///
     /// # Errors
     ///
     /// [`ParseError`], as [`parse`](crate::parse).
     pub fn read(text: &str, options: &Options) -> Result<Tally, ParseError> {
-        let mut tally = Tally::new(Format::Full, options);
-        tally.format = parse_with(text, |r| tally.add(r))?;
+        let mut current: Option<Tally> = None;
+        let mut earliest: Option<Tally> = None;
+        let reading = read_with(text, |e| match e {
+            Event::Dump { format, cause, .. } => {
+                let mut next = Tally::new(format, options);
+                next.cause = cause;
+                if let Some(previous) = current.replace(next)
+                    && earliest.is_none()
+                {
+                    earliest = Some(previous);
+                }
+            }
+            Event::Record(r) => {
+                if let Some(t) = current.as_mut() {
+                    t.add(&r);
+                }
+            }
+        })?;
+        let mut tally = current.unwrap_or_else(|| Tally::new(Format::Full, options));
+        tally.reading = reading;
+        tally.earliest = earliest.map(Box::new);
         Ok(tally)
     }
 
@@ -90,11 +152,25 @@ impl Tally {
         self.goroutines
     }
 
+    /// What reading the text found (for a tally from [`Tally::read`]).
+    pub fn reading(&self) -> &Reading {
+        &self.reading
+    }
+
     /// Folds one record in.
-    pub fn add(&mut self, record: Record) {
+    pub fn add(&mut self, record: &Record) {
         let count = record.count;
+        let first = self.goroutines == 0 && self.raiser.is_none();
         self.goroutines = self.goroutines.saturating_add(count);
         let blocking = blocking_index(&record.frames);
+        if first && self.cause.as_ref().is_some_and(|c| c.kind.raised_by_first()) {
+            let b = blocking.map(|b| &record.frames[b]);
+            self.raiser = Some((
+                record.id,
+                b.map(|f| f.function.clone()),
+                b.and_then(|f| f.location.as_ref()).map(ToString::to_string),
+            ));
+        }
         // Found by the key's parts as the record holds them: nothing is
         // allocated for a goroutine of a group already seen.
         let parts = Parts {
@@ -120,30 +196,18 @@ impl Tally {
         let i = match found {
             Some(i) => i,
             None => {
-                let key = key_of(&record);
-                if let Some(&i) = self.by_key.get(&key) {
-                    self.index
-                        .entry(hash)
-                        .or_default()
-                        .push((OwnedParts::of(parts), i));
-                    return self.fold(i, &record);
-                }
-                let site = blocking
-                    .and_then(|b| record.frames[b].location.as_ref())
-                    .map(ToString::to_string);
-                self.groups.push(Group {
-                    key,
-                    site,
-                    count: 0,
-                    old_count: None,
-                    longest_minutes: None,
-                    in_wait_group_wait: waits_on_wait_group(&record),
-                    leaked: 0,
-                });
-                self.io_wait.push((None, None));
-                self.stalled.push(None);
-                let i = self.groups.len() - 1;
-                self.by_key.insert(self.groups[i].key.clone(), i);
+                let key = key_of(record);
+                let i = match self.by_key.get(&key) {
+                    Some(&i) => i,
+                    None => {
+                        self.groups.push(group_of(record, key));
+                        self.io_wait.push((None, None, None));
+                        self.long.push(None);
+                        let i = self.groups.len() - 1;
+                        self.by_key.insert(self.groups[i].key.clone(), i);
+                        i
+                    }
+                };
                 self.index
                     .entry(hash)
                     .or_default()
@@ -151,40 +215,66 @@ impl Tally {
                 i
             }
         };
-        self.fold(i, &record);
+        self.fold(i, record);
     }
 
     /// Folds `record` into group `i` (first-seen order).
     fn fold(&mut self, i: usize, record: &Record) {
         let count = record.count;
-        let g = &mut self.groups[i];
-        g.count = g.count.saturating_add(count);
-        if record.leaked {
-            g.leaked = g.leaked.saturating_add(count);
-        }
-        if let Some(m) = record.minutes {
-            g.longest_minutes = Some(g.longest_minutes.map_or(m, |l| l.max(m)));
+        fold(&mut self.groups[i], record);
+        if let Some(id) = record.id {
+            self.ids
+                .entry(id)
+                .or_insert(u32::try_from(i).unwrap_or(u32::MAX));
         }
         let threshold = self.options.stalled_after_minutes;
         if record.state.as_deref() == Some("IO wait") && record.created_by.is_some() {
-            let (all, waited) = &mut self.io_wait[i];
+            let (all, waited, least) = &mut self.io_wait[i];
             *all = Some(all.unwrap_or(0).saturating_add(count));
             if record.minutes.unwrap_or(0) >= threshold {
                 *waited = Some(waited.unwrap_or(0).saturating_add(count));
+                if let Some(m) = record.minutes {
+                    *least = Some(least.map_or(m, |l| l.min(m)));
+                }
             }
         }
         if let Some(m) = record.minutes.filter(|&m| m >= threshold)
-            && waits_on_wait_group(record)
+            && (waits_on_wait_group(record) || record.state.as_deref().and_then(meaning).is_some())
         {
-            let (c, most) = self.stalled[i].get_or_insert((0, 0));
+            let (c, least, most) = self.long[i].get_or_insert((0, m, m));
             *c = c.saturating_add(count);
+            *least = (*least).min(m);
             *most = (*most).max(m);
+        }
+        if record.leaked {
+            let entry = crate::group::entry_frame(&record.frames).map(|f| f.function.clone());
+            let key = (entry, record.state.clone());
+            let n = match self.leak_index.get(&key) {
+                Some(&n) => n,
+                None => {
+                    self.leaks.push(Leak {
+                        entry: key.0.clone(),
+                        state: key.1.clone(),
+                        group: i,
+                        count: 0,
+                        minutes: None,
+                    });
+                    self.leak_index.insert(key, self.leaks.len() - 1);
+                    self.leaks.len() - 1
+                }
+            };
+            let leak = &mut self.leaks[n];
+            leak.count = leak.count.saturating_add(count);
+            if let Some(m) = record.minutes {
+                leak.minutes = Some(leak.minutes.map_or((m, m), |(a, b)| (a.min(m), b.max(m))));
+            }
         }
     }
 
     /// The groups (largest first) and suspects, as
     /// [`analyze`](crate::analyze) finds them; with `old`, the tally of an
-    /// older dump of the same process, also the groups that grew.
+    /// older dump of the same process (by default the first of the text's
+    /// series), also the groups that grew.
     pub fn analysis(self, old: Option<&Tally>) -> Analysis {
         let Tally {
             format,
@@ -192,9 +282,16 @@ impl Tally {
             goroutines,
             groups,
             io_wait,
-            stalled,
+            long,
+            leaks,
+            ids,
+            cause,
+            raiser,
+            reading,
+            earliest,
             ..
         } = self;
+        let old = old.or(earliest.as_deref());
         // Sorted as `groups()` sorts; `rank[first-seen] = sorted index`.
         let mut order: Vec<usize> = (0..groups.len()).collect();
         order.sort_by(|&a, &b| {
@@ -210,47 +307,182 @@ impl Tally {
             .iter()
             .filter_map(|&first| slots[first].take())
             .collect();
-        let mut suspects = Vec::new();
         if let Some(old) = old {
             let before: HashMap<&GroupKey, u64> =
                 old.groups.iter().map(|g| (&g.key, g.count)).collect();
             for g in &mut groups {
                 g.old_count = Some(before.get(&g.key).copied().unwrap_or(0));
             }
-            suspects.extend(growth_suspects(&groups));
         }
-        let mut piles: Vec<(usize, u64)> = io_wait
+        let spawner = |g: &Group| -> Option<String> {
+            let creator = g.key.created_by.as_deref()?;
+            if !creator.starts_with("sync.(*WaitGroup).Go") {
+                return None;
+            }
+            let &first = ids.get(&g.spawned_in?)?;
+            groups[rank[first as usize]].entry.clone()
+        };
+        let make = |kind: Kind, group: usize, count: u64, minutes: Option<(u64, u64)>| {
+            let g = &groups[group];
+            let (created_by, creator_site) = match g.key.created_by.as_deref() {
+                Some(c) => match c.split_once(" at ") {
+                    Some((f, s)) => (Some(f.to_owned()), Some(s.to_owned())),
+                    None => (Some(c.to_owned()), None),
+                },
+                None => (None, None),
+            };
+            let m = g.key.state.as_deref().and_then(meaning);
+            Suspect {
+                kind,
+                group,
+                count,
+                state: g.key.state.clone(),
+                function: g.key.function.clone(),
+                site: g.site.clone(),
+                entry: g.entry.clone(),
+                created_by,
+                creator_site,
+                spawner: spawner(g),
+                minutes: minutes.map(|(a, b)| [a, b]),
+                meaning: m.map(|m| m.0),
+                question: m.map(|m| m.1),
+                lesson: match kind {
+                    Kind::IoWaitPile => Some("pile-up"),
+                    Kind::StalledWaiters => Some("wait-never-returns"),
+                    _ => None,
+                },
+            }
+        };
+        let mut suspects = Vec::new();
+        // Go's own verdict first, the largest first.
+        let mut leaks = leaks;
+        leaks.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then(rank[a.group].cmp(&rank[b.group]))
+        });
+        for l in &leaks {
+            let mut s = make(Kind::Leaked, rank[l.group], l.count, l.minutes);
+            s.entry.clone_from(&l.entry);
+            s.state.clone_from(&l.state);
+            let m = l.state.as_deref().and_then(meaning);
+            s.meaning = m.map(|m| m.0);
+            s.question = m.map(|m| m.1);
+            suspects.push(s);
+        }
+        // Growth, the largest first.
+        let mut grew: Vec<(usize, u64, u64)> = groups
             .iter()
             .enumerate()
-            .filter_map(|(first, &(all, waited))| {
-                let count = if format == Format::Full { waited } else { all }?;
-                Some((rank[first], count))
+            .filter_map(|(i, g)| {
+                let o = g.old_count?;
+                (g.count > o).then_some((i, o, g.count))
             })
-            .filter(|&(_, count)| count >= options.io_wait_pile)
+            .collect();
+        grew.sort_by(|a, b| (b.2 - b.1).cmp(&(a.2 - a.1)).then(a.0.cmp(&b.0)));
+        for (group, o, n) in grew {
+            let g = &groups[group];
+            let minutes = g.shortest_minutes.zip(g.longest_minutes);
+            suspects.push(make(Kind::Growth { old: o, new: n }, group, n, minutes));
+        }
+        let mut named = vec![false; groups.len()];
+        // The lesson's pile-up of readers.
+        let mut piles: Vec<(usize, u64, Option<u64>)> = io_wait
+            .iter()
+            .enumerate()
+            .filter_map(|(first, &(all, waited, least))| {
+                let count = if format == Format::Full { waited } else { all }?;
+                Some((rank[first], count, least))
+            })
+            .filter(|&(_, count, _)| count >= options.io_wait_pile)
             .collect();
         piles.sort_unstable();
-        suspects.extend(
-            piles
-                .into_iter()
-                .map(|(group, count)| Suspect::IoWaitPile { group, count }),
-        );
-        let mut waiters: Vec<(usize, (u64, u64))> = stalled
+        for (group, count, least) in piles {
+            named[group] = true;
+            let g = &groups[group];
+            let minutes = least.or(g.shortest_minutes).zip(g.longest_minutes);
+            suspects.push(make(Kind::IoWaitPile, group, count, minutes));
+        }
+        // The lesson's stalled waiters.
+        let mut waiters: Vec<(usize, (u64, u64, u64))> = long
             .iter()
             .enumerate()
             .filter_map(|(first, s)| Some((rank[first], (*s)?)))
+            .filter(|(group, _)| groups[*group].in_wait_group_wait)
             .collect();
         waiters.sort_unstable();
-        suspects.extend(waiters.into_iter().map(|(group, (count, minutes))| {
-            Suspect::StalledWaiters {
+        for (group, (count, least, most)) in waiters {
+            named[group] = true;
+            suspects.push(make(
+                Kind::StalledWaiters,
                 group,
                 count,
-                minutes,
+                Some((least, most)),
+            ));
+        }
+        // Piles in any blocking state.
+        for (group, g) in groups.iter().enumerate() {
+            let blocking =
+                g.key.state.as_deref().and_then(meaning).is_some() || g.in_wait_group_wait;
+            let big = g.count >= options.pile_min
+                && u128::from(g.count) * 100
+                    >= u128::from(options.pile_share_percent) * u128::from(goroutines);
+            let program = !g.key.function.starts_with("runtime.");
+            if blocking && big && program && !named[group] && g.leaked < g.count {
+                named[group] = true;
+                let minutes = g.shortest_minutes.zip(g.longest_minutes);
+                suspects.push(make(Kind::Pile, group, g.count, minutes));
             }
-        }));
+        }
+        // Long waits.
+        let mut waits: Vec<(usize, (u64, u64, u64))> = long
+            .iter()
+            .enumerate()
+            .filter_map(|(first, s)| Some((rank[first], (*s)?)))
+            .filter(|&(group, _)| {
+                let g = &groups[group];
+                !named[group] && g.leaked < g.count && !g.key.function.starts_with("runtime.")
+            })
+            .collect();
+        waits.sort_unstable();
+        for (group, (count, least, most)) in waits {
+            suspects.push(make(Kind::LongWait, group, count, Some((least, most))));
+        }
+        let why = cause.map(|cause| {
+            let (goroutine, function, site) = raiser.unwrap_or((None, None, None));
+            let blocked = if cause.kind == crate::CauseKind::Deadlock {
+                groups
+                    .iter()
+                    .enumerate()
+                    .take(MAX_BLOCKED)
+                    .map(|(group, g)| Blocked {
+                        group,
+                        count: g.count,
+                        state: g.key.state.clone(),
+                        function: g.key.function.clone(),
+                        site: g.site.clone(),
+                        waits_on: g.key.state.as_deref().and_then(meaning).map(|m| m.0),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Why {
+                cause,
+                goroutine,
+                function,
+                site,
+                blocked,
+            }
+        });
+        let leaked = groups.iter().map(|g| g.leaked).sum();
         Analysis {
             format,
             goroutines,
+            leaked,
             old_goroutines: old.map(|o| o.goroutines),
+            why,
+            reading,
             groups,
             suspects,
         }

@@ -3,7 +3,7 @@
 //! elided frames, the `goroutineleak` profile, and the groups and suspects
 //! of its monitor whose heartbeat and readers share one WaitGroup.
 
-use leakscope_pprof::{Format, Options, Suspect, analyze, parse};
+use leakscope_pprof::{Format, Kind, Options, analyze, parse};
 
 fn data(name: &str) -> String {
     let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -115,9 +115,12 @@ fn debug2_groups_readers_waiters_and_heartbeats_apart() {
     let strict = Options {
         io_wait_pile: 6,
         stalled_after_minutes: 0,
+        ..Options::default()
     };
     let a = analyze(&parse(&data("go1.27-debug2.txt")).unwrap(), None, &strict);
-    assert_eq!(a.suspects, [Suspect::IoWaitPile { group: 0, count: 6 }]);
+    let s = &a.suspects[0];
+    assert_eq!((s.kind, s.group, s.count), (Kind::IoWaitPile, 0, 6));
+    assert_eq!(s.lesson, Some("pile-up"));
 }
 
 #[test]
@@ -205,17 +208,11 @@ fn waiters_blocked_a_minute_in_a_real_wait_group_are_stalled_after_one_minute() 
         ..Options::default()
     };
     let a = analyze(&dump, None, &one_minute);
-    assert_eq!(a.suspects.len(), 1, "{:?}", a.suspects);
-    let Suspect::StalledWaiters {
-        group,
-        count,
-        minutes,
-    } = a.suspects[0]
-    else {
-        panic!("{:?}", a.suspects[0]);
-    };
-    assert_eq!((count, minutes), (2, 1));
-    assert_eq!(a.groups[group].key.function, "main.rotate");
+    let s = &a.suspects[0];
+    assert_eq!(s.kind, Kind::StalledWaiters, "{:?}", a.suspects);
+    assert_eq!((s.count, s.minutes), (2, Some([1, 1])));
+    assert_eq!(a.groups[s.group].key.function, "main.rotate");
+    assert_eq!(s.entry.as_deref(), Some("main.rotate"));
     assert_eq!(
         a.suspects[0].describe(&a.groups),
         "2 goroutines in sync.(*WaitGroup).Wait for up to 1 minute in main.rotate created by main.main at /tmp/gocap/main.go:97: a wait that may never return (a live goroutine still holds the group?)"

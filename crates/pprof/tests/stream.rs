@@ -1,9 +1,9 @@
-//! The streaming path (`parse_with`, `Tally`, `analyze_text`) gives what
+//! The streaming path (`read_with`, `Tally`, `analyze_text`) gives what
 //! `parse` then `analyze` give: on every dump in `tests/data`, on the
 //! simulation's dumps of every program in both formats, alone and against
 //! an older dump, for several options.
 
-use leakscope_pprof::{Options, Tally, analyze, analyze_text, parse, parse_with};
+use leakscope_pprof::{Event, Options, Tally, analyze, analyze_text, parse, read_with};
 use leakscope_sim::{DumpFormat, Preset, Program, Time, simulate};
 
 fn fixtures() -> Vec<(String, String)> {
@@ -45,6 +45,7 @@ fn options() -> Vec<Options> {
         .map(|(stalled_after_minutes, io_wait_pile)| Options {
             stalled_after_minutes,
             io_wait_pile,
+            ..Options::default()
         })
         .collect()
 }
@@ -60,16 +61,21 @@ fn same(name: &str, text: &str, old: Option<&str>, o: &Options) {
 }
 
 #[test]
-fn parse_with_hands_over_the_records_parse_keeps() {
+fn read_with_hands_over_the_records_parse_keeps() {
     for (name, text) in fixtures().iter().chain(&simulated()) {
         let mut records = Vec::new();
-        let format = parse_with(text, |r| records.push(r));
+        let mut format = None;
+        let reading = read_with(text, |e| match e {
+            Event::Dump { format: f, .. } => format = Some(f),
+            Event::Record(r) => records.push(r),
+        });
         match parse(text) {
             Ok(d) => {
-                assert_eq!(format, Ok(d.format), "{name}");
+                assert_eq!(reading.as_ref(), Ok(&d.reading), "{name}");
+                assert_eq!(format, Some(d.format), "{name}");
                 assert_eq!(records, d.records, "{name}");
             }
-            Err(e) => assert_eq!(format, Err(e), "{name}"),
+            Err(e) => assert_eq!(reading, Err(e), "{name}"),
         }
     }
 }

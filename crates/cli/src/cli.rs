@@ -57,9 +57,20 @@ pub enum Command {
     /// their lines, and print a summary on exit (Ctrl-C, SIGTERM or
     /// --duration).
     Monitor(MonitorArgs),
-    /// Read a Go goroutine dump (debug=2, debug=1 or goroutineleak), group
-    /// its goroutines and name the suspects; with an older dump, the groups
-    /// that grew.
+    /// Read a Go goroutine dump (debug=2, debug=1, goroutineleak, or the
+    /// goroutines of a panic, fatal error, SIGQUIT or go test timeout, prose
+    /// around them allowed), say why it exists, group its goroutines and
+    /// name the suspects.
+    ///
+    /// Suspects, in this order: goroutines Go's leak detector marked
+    /// (leaked); with an older dump (or the first of a series in one file),
+    /// the groups that grew; the lesson's two (readers piled in IO wait,
+    /// waiters stuck in sync.(*WaitGroup).Wait); piles (--pile-min and
+    /// --pile-share) in any blocking state; long waits (--stalled-after).
+    /// Each names its entry function, creator, waits, what its state means
+    /// and the question to ask of the code. Lines that belong to no
+    /// goroutine are skipped and counted; a text with no goroutine at all
+    /// exits 2.
     Analyze(AnalyzeArgs),
     /// The seed's leak test for a live Go service: poll its goroutine
     /// endpoint, test the growth per program minute of the total and of
@@ -472,8 +483,11 @@ pub enum MonitorFormat {
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// The dump to read: Go's /debug/pprof/goroutine?debug=2 or ?debug=1
-    /// text, or the goroutineleak profile's; `-` for standard input. With a
-    /// second dump, this is the older one.
+    /// text, the goroutineleak profile's, or any text holding goroutines Go
+    /// printed (a panic, a fatal error, SIGQUIT, a go test timeout,
+    /// runtime.Stack), prose around them allowed; `-` for standard input.
+    /// With a second dump, this is the older one; a file holding several
+    /// dumps is a series (the last analysed, growth from the first).
     #[arg(value_name = "FILE|OLD", allow_hyphen_values = true)]
     pub first: String,
     /// A newer dump of the same process: analysed, with the groups that grew
@@ -485,7 +499,7 @@ pub struct AnalyzeArgs {
     #[arg(
         long,
         help = format!(
-            "A goroutine in sync.(*WaitGroup).Wait this many whole minutes or more is a stalled waiter (allowed: {})",
+            "A goroutine blocked this many whole minutes or more is a long wait; in sync.(*WaitGroup).Wait, a stalled waiter (allowed: {})",
             crate::commands::STALLED_AFTER_RANGE
         ),
         value_name = "MINUTES",
@@ -493,6 +507,28 @@ pub struct AnalyzeArgs {
         allow_hyphen_values = true
     )]
     pub stalled_after: String,
+    /// A pile: at least this many goroutines blocked in one state at one
+    /// site, started at one site...
+    #[arg(
+        long,
+        help = format!(
+            "A pile: at least this many goroutines blocked in one state at one site, started at one site (allowed: {}) ...",
+            crate::commands::PILE_MIN_RANGE
+        ),
+        value_name = "GOROUTINES",
+        default_value = "100",
+        allow_hyphen_values = true
+    )]
+    pub pile_min: String,
+    /// ...and at least this share of the dump.
+    #[arg(
+        long,
+        help = "... and at least this percent of the dump's goroutines (allowed: 0 to 100). The defaults, 100 and 10%, name the piles of leaked dumps (5,067 of 5,171 goroutines at one chan receive; 12,096 of 20,161 in sync.Cond.Wait; the lesson's 633 readers of 1,958) and not a healthy service's few dozen connection goroutines",
+        value_name = "PERCENT",
+        default_value = "10",
+        allow_hyphen_values = true
+    )]
+    pub pile_share: String,
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = AnalyzeFormat::Table)]
     pub format: AnalyzeFormat,

@@ -22,7 +22,7 @@ use anyhow::Context as _;
 use leakscope_sim::{Program, Scenario, Trace, simulate};
 use rayon::prelude::*;
 
-pub use analyze::{AnalyzeConfig, Input, MAX_DUMP_BYTES, STALLED_AFTER_RANGE};
+pub use analyze::{AnalyzeConfig, Input, MAX_DUMP_BYTES, PILE_MIN_RANGE, STALLED_AFTER_RANGE};
 pub use chart::{ChartConfig, HEIGHT_RANGE, ImageFormat, MAX_PIXELS, WIDTH_RANGE, image_format};
 pub use check::CheckConfig;
 pub use dump::DumpConfig;

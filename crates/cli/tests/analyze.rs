@@ -180,7 +180,11 @@ fn real_go_dumps_are_grouped_by_state_function_and_creator() {
     let minutes = real("go1.27-debug2-minutes.txt");
     assert!(ok(&["analyze", &minutes]).ends_with("suspects: none\n"));
     let text = ok(&["analyze", &minutes, "--stalled-after", "1"]);
-    assert!(text.ends_with("\nsuspects:\n- 2 goroutines in sync.(*WaitGroup).Wait for up to 1 minute in main.rotate created by main.main at /tmp/gocap/main.go:97: a wait that may never return (a live goroutine still holds the group?)\n"), "{text}");
+    assert!(text.contains("\nsuspects:\n- 2 goroutines in sync.(*WaitGroup).Wait for up to 1 minute in main.rotate created by main.main at /tmp/gocap/main.go:97: a wait that may never return (a live goroutine still holds the group?)\n  ask: Which goroutine counted in this WaitGroup never calls Done"), "{text}");
+    assert!(
+        text.contains("\n  lesson: the page's #wait-never-returns\n"),
+        "{text}"
+    );
     let json: Value = serde_json::from_str(&ok(&[
         "analyze",
         &real("go1.27-goroutineleak-debug1.txt"),
@@ -251,15 +255,20 @@ fn bad_input_is_one_line_naming_the_file_and_exit_2() {
         line.contains(": line 2: expected text (a goroutine dump is UTF-8)"),
         "{line}"
     );
+    // Cut short: the whole goroutines before the cut are read, the cut said.
     let cut = path("cut.txt");
-    let line = refused(&["analyze", &cut], &cut);
-    assert!(line.contains(": expected a location"), "{line}");
-    let half = path("half.txt");
-    let line = refused(&["analyze", &half], &half);
+    let text = ok(&["analyze", &cut]);
     assert!(
-        line.contains("the input stops in the middle of this line"),
-        "{line}"
+        text.contains("\nnote: cut after goroutine 9: the last goroutine is incomplete\n"),
+        "{text}"
     );
+    let half = path("half.txt");
+    let text = ok(&["analyze", &half]);
+    assert!(text.contains("\nnote: cut after goroutine"), "{text}");
+    std::fs::write(path("first.txt"), &go[..go.find("\n\n").unwrap() - 3]).unwrap();
+    let first = path("first.txt");
+    let line = refused(&["analyze", &first], &first);
+    assert!(line.contains(": line 1: expected a whole goroutine"), "{line}");
     let d = dir.path().display().to_string();
     let line = refused(&["analyze", &d], &d);
     assert!(line.contains(": is a directory"), "{line}");

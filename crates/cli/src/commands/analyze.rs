@@ -20,6 +20,9 @@ pub const MAX_DUMP_BYTES: u64 = 1 << 30;
 /// What `--stalled-after` allows, in minutes (up to a year).
 pub const STALLED_AFTER_RANGE: &str = "0 to 525600";
 
+/// What `--pile-min` allows.
+pub const PILE_MIN_RANGE: &str = "1 to 100000000";
+
 /// Where a dump comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
@@ -70,6 +73,22 @@ pub fn config(args: &AnalyzeArgs) -> Result<AnalyzeConfig, InputError> {
             STALLED_AFTER_RANGE,
         ));
     }
+    let pile_min: u64 = parse_int("--pile-min", &args.pile_min, PILE_MIN_RANGE)?;
+    if !(1..=100_000_000).contains(&pile_min) {
+        return Err(InputError::out_of_range(
+            "--pile-min",
+            &args.pile_min,
+            PILE_MIN_RANGE,
+        ));
+    }
+    let pile_share: u64 = parse_int("--pile-share", &args.pile_share, "0 to 100")?;
+    if pile_share > 100 {
+        return Err(InputError::out_of_range(
+            "--pile-share",
+            &args.pile_share,
+            "0 to 100",
+        ));
+    }
     // `analyze FILE`, or `analyze OLD NEW`.
     let (file, old) = match &args.second {
         None => (Input::of(&args.first), None),
@@ -88,6 +107,8 @@ pub fn config(args: &AnalyzeArgs) -> Result<AnalyzeConfig, InputError> {
         old,
         options: Options {
             stalled_after_minutes: minutes,
+            pile_min,
+            pile_share_percent: pile_share,
             ..Options::default()
         },
         format: args.format,
@@ -167,6 +188,10 @@ struct Json<'a> {
     file: String,
     old_file: Option<String>,
     stalled_after_minutes: u64,
+    pile_min: u64,
+    pile_share_percent: u64,
+    /// What reading found, one line each (skipped lines, a cut, a series).
+    notes: Vec<String>,
     #[serde(flatten)]
     analysis: &'a Analysis,
     /// One sentence per suspect, in the suspects' order.
@@ -193,6 +218,9 @@ pub fn run(config: &AnalyzeConfig) -> anyhow::Result<()> {
                 file: config.file.name(),
                 old_file: config.old.as_ref().map(Input::name),
                 stalled_after_minutes: config.options.stalled_after_minutes,
+                pile_min: config.options.pile_min,
+                pile_share_percent: config.options.pile_share_percent,
+                notes: analysis.reading.notes(),
                 findings: findings(&analysis),
                 analysis: &analysis,
             };
@@ -221,8 +249,25 @@ pub fn table(a: &Analysis, file: &str, old: Option<&str>) -> String {
     );
     if let (Some(old), Some(n)) = (old, a.old_goroutines) {
         out.push_str(&format!("; {old}: {}", goroutines(n)));
+    } else if let (true, Some(n)) = (a.reading.dumps > 1, a.old_goroutines) {
+        out.push_str(&format!("; the first dump: {}", goroutines(n)));
     }
-    out.push_str("\n\n");
+    if a.leaked > 0 || a.format == leakscope_pprof::Format::Leak {
+        out.push_str(&format!(
+            "; {} marked leaked by Go",
+            goroutines(a.leaked)
+        ));
+    }
+    out.push('\n');
+    if let Some(why) = &a.why {
+        for line in why.describe() {
+            out.push_str(&format!("{line}\n"));
+        }
+    }
+    for note in a.reading.notes() {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    out.push('\n');
     let mut header = vec!["count"];
     if old.is_some() {
         header.extend(["old", "growth"]);
@@ -267,8 +312,14 @@ pub fn table(a: &Analysis, file: &str, old: Option<&str>) -> String {
         out.push_str("suspects: none\n");
     } else {
         out.push_str("suspects:\n");
-        for f in findings(a) {
-            out.push_str(&format!("- {f}\n"));
+        for s in &a.suspects {
+            out.push_str(&format!("- {}\n", s.describe(&a.groups)));
+            if let Some(q) = s.question {
+                out.push_str(&format!("  ask: {q}\n"));
+            }
+            if let Some(l) = s.lesson {
+                out.push_str(&format!("  lesson: the page's #{l}\n"));
+            }
         }
     }
     out
@@ -303,8 +354,12 @@ mod tests {
              \n\
              suspects:\n\
              - main.reader grew from 1 to 2 (+1) created by main.open at /s/m.go:24\n\
+             \x20 ask: Who closes this connection or stream, and is there a deadline or a context that ends the wait?\n\
              - main.rotate grew from 0 to 1 (+1) created by time.goFunc at /go/time/sleep.go:215\n\
-             - 1 goroutine in sync.(*WaitGroup).Wait for up to 12 minutes in main.rotate created by time.goFunc at /go/time/sleep.go:215: a wait that may never return (a live goroutine still holds the group?)\n"
+             \x20 ask: Which goroutine counted in this WaitGroup never calls Done: a never-ending loop in the same group, or a path that returns without Done?\n\
+             - 1 goroutine in sync.(*WaitGroup).Wait for up to 12 minutes in main.rotate created by time.goFunc at /go/time/sleep.go:215: a wait that may never return (a live goroutine still holds the group?)\n\
+             \x20 ask: Which goroutine counted in this WaitGroup never calls Done: a never-ending loop in the same group, or a path that returns without Done?\n\
+             \x20 lesson: the page's #wait-never-returns\n"
         );
     }
 }

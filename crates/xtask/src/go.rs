@@ -118,8 +118,10 @@ fn gofmt(root: &Path) -> Result<PathBuf> {
 }
 
 /// The `go` step: the Go module is `gofmt` clean, for each program's tag
-/// `go vet` and `go test` pass, and the programs' runs under Go's fake clock
-/// equal the simulation ([`crate::gorun::conformance`]).
+/// `go vet` and `go test` pass, the programs' runs under Go's fake clock
+/// equal the simulation ([`crate::gorun::conformance`]), and `leakscope
+/// analyze` names every leak of Go's own leak-profile suite
+/// ([`leak_suite`]).
 pub fn step(ctx: &mut Ctx) -> Result<()> {
     // Cheap when Go is there; makes `--step go` work on its own.
     crate::tools::ensure(ctx, &crate::tools::for_go(&ctx.root))?;
@@ -150,7 +152,30 @@ pub fn step(ctx: &mut Ctx) -> Result<()> {
         test.args(["test", "-tags", tag, "-count=1", "./..."]);
         eprint!("{}", run(test)?);
     }
-    crate::gorun::conformance(&root)
+    crate::gorun::conformance(&root)?;
+    leak_suite(&root)
+}
+
+/// Go's own goroutine leak profile suite, read and built in place from
+/// GOROOT by `crates/cli/tests/go_leak_suite.rs` (ignored without Go), run
+/// case by case through `leakscope analyze`; prints its table.
+pub fn leak_suite(root: &Path) -> Result<()> {
+    crate::cmd::Cmd::cargo([
+        "test",
+        "-p",
+        "leakscope-cli",
+        "--test",
+        "go_leak_suite",
+        "--",
+        "--ignored",
+        "--nocapture",
+    ])
+    .env("LEAKSCOPE_GO", program(root).display().to_string())
+    .env(
+        "LEAKSCOPE_GOCACHE",
+        root.join("target/go/cache").display().to_string(),
+    )
+    .run()
 }
 
 #[cfg(test)]

@@ -96,12 +96,14 @@ pub(crate) fn blocking_index(frames: &[Frame]) -> Option<usize> {
 }
 
 /// The entry frame of a stack: its outermost, past Go's own start-up
-/// frames (`runtime.goexit` and `runtime.main`, which `debug=1` prints).
+/// frames (`runtime.goexit` and `runtime.main`, which `debug=1` prints) and
+/// the wrapper `sync.(*WaitGroup).Go` runs the function given to it in.
 pub fn entry_frame(frames: &[Frame]) -> Option<&Frame> {
-    frames
-        .iter()
-        .rev()
-        .find(|f| f.function != "runtime.goexit" && f.function != "runtime.main")
+    frames.iter().rev().find(|f| {
+        f.function != "runtime.goexit"
+            && f.function != "runtime.main"
+            && !f.function.starts_with("sync.(*WaitGroup).Go.func")
+    })
 }
 
 /// A group of `record` alone (count 0: the caller folds it in).

@@ -158,6 +158,7 @@ pub fn read_with<F: FnMut(Event)>(text: &str, each: F) -> Result<Reading, ParseE
         ids: HashSet::new(),
         last_id: None,
         all_records: 0,
+        signal: None,
     };
     r.run();
     if r.all_records == 0
@@ -202,6 +203,8 @@ struct Reader<'a, F> {
     last_id: Option<u64>,
     /// Records handed over, in every dump.
     all_records: u64,
+    /// The signal that started the open dump, if one did.
+    signal: Option<String>,
 }
 
 impl<F: FnMut(Event)> Reader<'_, F> {
@@ -210,6 +213,10 @@ impl<F: FnMut(Event)> Reader<'_, F> {
         self.ids.clear();
         self.reading.dumps += 1;
         let cause = self.cause.take();
+        self.signal = cause
+            .as_ref()
+            .filter(|c| c.kind == CauseKind::Signal)
+            .map(|c| c.message.clone());
         (self.each)(Event::Dump {
             format,
             line,
@@ -235,7 +242,7 @@ impl<F: FnMut(Event)> Reader<'_, F> {
                 while self.lines.peek().is_some_and(|(_, l)| !blank(l)) {
                     self.lines.next();
                 }
-            } else if !register(line) {
+            } else if !register(line) && line != "-----" {
                 self.reading.skipped += 1;
             }
         }
@@ -262,6 +269,14 @@ impl<F: FnMut(Event)> Reader<'_, F> {
         }
         if !tests.is_empty() {
             cause.message = format!("{} (running: {})", cause.message, tests.join(", "));
+        }
+        // Under GOTRACEBACK=crash every other thread repeats the signal
+        // after `-----`, with its own g0 stack: the same dump goes on.
+        let again = cause.kind == CauseKind::Signal
+            && self.open == Some(Open::Full)
+            && self.signal.as_deref() == Some(cause.message.as_str());
+        if again {
+            return;
         }
         self.open = None;
         self.cause = Some(cause);
@@ -305,7 +320,8 @@ impl<F: FnMut(Event)> Reader<'_, F> {
         let mut ancestors = false;
         let mut took_last_line = false;
         while let Some((_, line)) = self.lines.peek() {
-            if blank(line) || starts_dump(line) {
+            // A signal's register dump follows a thread's stack directly.
+            if blank(line) || starts_dump(line) || register(line) || line == "-----" {
                 break;
             }
             self.lines.next();
@@ -761,9 +777,18 @@ fn function_name(line: &str) -> Option<String> {
 /// `main.go:43`, `docker/stream.go`, `C:/Users/Zoë/main.go:7`.
 fn location(text: &str) -> Option<Location> {
     let text = text.trim_end();
+    // GOTRACEBACK=system adds ` fp=0x… sp=0x… pc=0x…` after the offset.
     let text = match split_at_last(text, " +0x") {
-        Some((t, off)) if !off.is_empty() && off.bytes().all(|b| b.is_ascii_hexdigit()) => t,
-        Some(_) => return None,
+        Some((t, off)) => {
+            let (word, more) = off.split_once(' ').unwrap_or((off, ""));
+            let frame_words = more
+                .split(' ')
+                .all(|w| w.is_empty() || ["fp=0x", "sp=0x", "pc=0x"].iter().any(|p| w.starts_with(p)));
+            if word.is_empty() || !word.bytes().all(|b| b.is_ascii_hexdigit()) || !frame_words {
+                return None;
+            }
+            t
+        }
         None => text,
     };
     file_line(text)
@@ -1090,6 +1115,9 @@ mod tests {
             "C:/Users/Zoë Ünal/src/a.go"
         );
         assert!(location("/src/a.go:43 +0xzz").is_none());
+        let l = location("/go/src/runtime/proc.go:435 +0xce fp=0xc00004e710 sp=0xc00004e6f0 pc=0x43a1ae")
+            .unwrap();
+        assert_eq!((l.file.as_str(), l.line), ("/go/src/runtime/proc.go", Some(435)));
         assert!(location("").is_none());
     }
 

@@ -156,9 +156,11 @@ pub fn step(ctx: &mut Ctx) -> Result<()> {
     leak_suite(&root)
 }
 
+/// The tests of `leakscope analyze` that need Go (ignored without it):
 /// Go's own goroutine leak profile suite, read and built in place from
-/// GOROOT by `crates/cli/tests/go_leak_suite.rs` (ignored without Go), run
-/// case by case through `leakscope analyze`; prints its table.
+/// GOROOT by `crates/cli/tests/go_leak_suite.rs`, run case by case (it
+/// prints its table); and every text form Go prints goroutines in, made
+/// live by `go/cmd/dumpforms` (`crates/cli/tests/go_forms.rs`).
 pub fn leak_suite(root: &Path) -> Result<()> {
     crate::cmd::Cmd::cargo([
         "test",
@@ -166,6 +168,8 @@ pub fn leak_suite(root: &Path) -> Result<()> {
         "leakscope-cli",
         "--test",
         "go_leak_suite",
+        "--test",
+        "go_forms",
         "--",
         "--ignored",
         "--nocapture",

@@ -268,7 +268,10 @@ fn bad_input_is_one_line_naming_the_file_and_exit_2() {
     std::fs::write(path("first.txt"), &go[..go.find("\n\n").unwrap() - 3]).unwrap();
     let first = path("first.txt");
     let line = refused(&["analyze", &first], &first);
-    assert!(line.contains(": line 1: expected a whole goroutine"), "{line}");
+    assert!(
+        line.contains(": line 1: expected a whole goroutine"),
+        "{line}"
+    );
     let d = dir.path().display().to_string();
     let line = refused(&["analyze", &d], &d);
     assert!(line.contains(": is a directory"), "{line}");

@@ -152,10 +152,20 @@ fn every_form_go_prints_is_read() {
     std::fs::create_dir_all(work()).unwrap();
     let exe = work().join("dumpforms");
     let out = go_command()
-        .args(["build", "-trimpath", "-o", &exe.display().to_string(), "./cmd/dumpforms"])
+        .args([
+            "build",
+            "-trimpath",
+            "-o",
+            &exe.display().to_string(),
+            "./cmd/dumpforms",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // A panic, raised by main.explode.
     let j = json(&form(&exe, "panic", "all", "panic"));
@@ -204,7 +214,9 @@ fn every_form_go_prints_is_read() {
         ("main.main", "select (no cases)"),
     ] {
         assert!(
-            blocked.iter().any(|(f, s)| (f.as_str(), s.as_str()) == want),
+            blocked
+                .iter()
+                .any(|(f, s)| (f.as_str(), s.as_str()) == want),
             "{want:?} not in {blocked:?}"
         );
     }
@@ -222,7 +234,10 @@ fn every_form_go_prints_is_read() {
         assert!(j["reading"]["cut"].is_null());
         has_parked(traceback, &j);
         let text = std::fs::read_to_string(&file).unwrap();
-        assert!(text.contains(" gp=0x") && text.contains(" fp=0x"), "{traceback}");
+        assert!(
+            text.contains(" gp=0x") && text.contains(" fp=0x"),
+            "{traceback}"
+        );
     }
 
     // go test -timeout: the test's output, then the panic and every goroutine.
@@ -251,7 +266,11 @@ fn every_form_go_prints_is_read() {
         "test timed out after 2s (running: TestHang (2s))"
     );
     assert_eq!(j["why"]["function"], "testing.(*M).startAlarm.func1");
-    assert!(j["reading"]["skipped"].as_u64().unwrap() >= 3, "{}", j["reading"]);
+    assert!(
+        j["reading"]["skipped"].as_u64().unwrap() >= 3,
+        "{}",
+        j["reading"]
+    );
     has_parked_in("timeout", &j, "leakscope/cmd/dumpforms.");
 
     // runtime.Stack, its CRLF copy, and the dump inside prose.
@@ -262,11 +281,18 @@ fn every_form_go_prints_is_read() {
     let crlf = form(&exe, "crlf", "all", "runtime-stack-crlf");
     assert!(std::fs::read_to_string(&crlf).unwrap().contains("\r\n"));
     let c = json(&crlf);
-    assert_eq!((c["goroutines"].clone(), c["reading"]["skipped"].clone()), (j["goroutines"].clone(), 0.into()));
+    assert_eq!(
+        (c["goroutines"].clone(), c["reading"]["skipped"].clone()),
+        (j["goroutines"].clone(), 0.into())
+    );
     let prose = form(&exe, "prose", "all", "in-prose");
     let p = json(&prose);
     assert_eq!(p["goroutines"], j["goroutines"]);
-    assert!(p["reading"]["skipped"].as_u64().unwrap() >= 5, "{}", p["reading"]);
+    assert!(
+        p["reading"]["skipped"].as_u64().unwrap() >= 5,
+        "{}",
+        p["reading"]
+    );
     has_parked("prose", &p);
 
     // Labels, generics and WaitGroup.Go as the parser keeps them.

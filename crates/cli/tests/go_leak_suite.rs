@@ -196,9 +196,7 @@ fn go_leaks(output: &str) -> Vec<String> {
         if lines.len() < 5 || !lines[0].contains("(leaked)") {
             continue;
         }
-        let reason = header
-            .replace_all(lines[0], "[")
-            .replace(" (leaked)", "");
+        let reason = header.replace_all(lines[0], "[").replace(" (leaked)", "");
         if let Some(i) = lines.iter().rposition(|l| l.contains("created by"))
             && i >= 2
         {
@@ -371,7 +369,10 @@ fn every_leak_gos_own_suite_expects_is_named() {
             }
         }
         if timed_out > 0 {
-            lines.push(format!("{}: {timed_out} run(s) over {CASE_TIMEOUT:?}", case.name));
+            lines.push(format!(
+                "{}: {timed_out} run(s) over {CASE_TIMEOUT:?}",
+                case.name
+            ));
         }
         let missed: Vec<&str> = case
             .leaks
@@ -402,7 +403,10 @@ fn every_leak_gos_own_suite_expects_is_named() {
                 failures.push(format!("{}: missed {}", case.name, missed.join(", ")));
             }
             if case.leaks.is_empty() && named_total > 0 {
-                failures.push(format!("{}: named {named_total} leaks, expects none", case.name));
+                failures.push(format!(
+                    "{}: named {named_total} leaks, expects none",
+                    case.name
+                ));
             }
         }
     }
@@ -422,7 +426,10 @@ fn every_leak_gos_own_suite_expects_is_named() {
         rows[2].cases,
         rows[2].named,
     );
-    println!("Go's goroutine leak profile suite ({}):\n{table}", goroot.display());
+    println!(
+        "Go's goroutine leak profile suite ({}):\n{table}",
+        goroot.display()
+    );
     for l in &lines {
         println!("{l}");
     }

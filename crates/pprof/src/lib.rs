@@ -50,13 +50,13 @@ mod parse;
 mod suspect;
 mod tally;
 
-pub use dump::{Cause, CauseKind, Creator, Cut, Dump, Event, Format, Frame, Location, Reading, Record};
+pub use dump::{
+    Cause, CauseKind, Creator, Cut, Dump, Event, Format, Frame, Location, Reading, Record,
+};
 pub use error::ParseError;
 pub use group::{
     Group, GroupKey, blocking_frame, entry_frame, groups, key_of, waits_on_wait_group,
 };
 pub use parse::{parse, parse_bytes, read_with, text_of};
-pub use suspect::{
-    Analysis, Blocked, Kind, Options, Suspect, Why, analyze, goroutines, meaning,
-};
+pub use suspect::{Analysis, Blocked, Kind, Options, Suspect, Why, analyze, goroutines, meaning};
 pub use tally::{Tally, analyze_text};

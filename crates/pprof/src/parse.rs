@@ -676,8 +676,7 @@ fn header(n: usize, line: &str) -> Option<Record> {
     } else {
         let body = labels_text
             .strip_prefix(" {")
-            .and_then(|s| s.strip_suffix('}'))
-            ?;
+            .and_then(|s| s.strip_suffix('}'))?;
         labels(body)?
     };
     let mut parts = inside.split(", ");
@@ -781,9 +780,9 @@ fn location(text: &str) -> Option<Location> {
     let text = match split_at_last(text, " +0x") {
         Some((t, off)) => {
             let (word, more) = off.split_once(' ').unwrap_or((off, ""));
-            let frame_words = more
-                .split(' ')
-                .all(|w| w.is_empty() || ["fp=0x", "sp=0x", "pc=0x"].iter().any(|p| w.starts_with(p)));
+            let frame_words = more.split(' ').all(|w| {
+                w.is_empty() || ["fp=0x", "sp=0x", "pc=0x"].iter().any(|p| w.starts_with(p))
+            });
             if word.is_empty() || !word.bytes().all(|b| b.is_ascii_hexdigit()) || !frame_words {
                 return None;
             }
@@ -913,9 +912,7 @@ fn grouped_line(line: &str, record: &mut Record) -> bool {
         return false;
     }
     let name = match fields[0].rsplit_once("+0x") {
-        Some((name, off)) if !off.is_empty() && off.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            name
-        }
+        Some((name, off)) if !off.is_empty() && off.bytes().all(|b| b.is_ascii_hexdigit()) => name,
         Some(_) => return false,
         None => fields[0],
     };
@@ -1115,9 +1112,14 @@ mod tests {
             "C:/Users/Zoë Ünal/src/a.go"
         );
         assert!(location("/src/a.go:43 +0xzz").is_none());
-        let l = location("/go/src/runtime/proc.go:435 +0xce fp=0xc00004e710 sp=0xc00004e6f0 pc=0x43a1ae")
-            .unwrap();
-        assert_eq!((l.file.as_str(), l.line), ("/go/src/runtime/proc.go", Some(435)));
+        let l = location(
+            "/go/src/runtime/proc.go:435 +0xce fp=0xc00004e710 sp=0xc00004e6f0 pc=0x43a1ae",
+        )
+        .unwrap();
+        assert_eq!(
+            (l.file.as_str(), l.line),
+            ("/go/src/runtime/proc.go", Some(435))
+        );
         assert!(location("").is_none());
     }
 

@@ -151,10 +151,7 @@ impl Suspect {
             Some([a, b]) => format!(" for {a} to {}", minutes(b)),
             None => String::new(),
         };
-        let meaning = self
-            .meaning
-            .map(|m| format!(": {m}"))
-            .unwrap_or_default();
+        let meaning = self.meaning.map(|m| format!(": {m}")).unwrap_or_default();
         let entry = self
             .entry
             .as_deref()

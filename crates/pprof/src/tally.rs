@@ -163,7 +163,12 @@ impl Tally {
         let first = self.goroutines == 0 && self.raiser.is_none();
         self.goroutines = self.goroutines.saturating_add(count);
         let blocking = blocking_index(&record.frames);
-        if first && self.cause.as_ref().is_some_and(|c| c.kind.raised_by_first()) {
+        if first
+            && self
+                .cause
+                .as_ref()
+                .is_some_and(|c| c.kind.raised_by_first())
+        {
             let b = blocking.map(|b| &record.frames[b]);
             self.raiser = Some((
                 record.id,

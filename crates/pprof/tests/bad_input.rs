@@ -141,7 +141,10 @@ fn a_debug1_dump_cut_at_any_line_says_what_it_misses() {
     for &end in ends.iter().filter(|&&e| e <= last_group) {
         match parse(&text[..end]) {
             Ok(d) => {
-                let cut = d.reading.cut.unwrap_or_else(|| panic!("cut after byte {end}"));
+                let cut = d
+                    .reading
+                    .cut
+                    .unwrap_or_else(|| panic!("cut after byte {end}"));
                 assert!(
                     cut.missing.contains("of the total") || cut.missing.contains("incomplete"),
                     "{cut:?}"
@@ -164,7 +167,10 @@ fn a_debug2_dump_cut_inside_a_block_keeps_the_whole_goroutines_before() {
         }
         match parse(head) {
             Ok(d) => {
-                let cut = d.reading.cut.unwrap_or_else(|| panic!("cut after {last:?}"));
+                let cut = d
+                    .reading
+                    .cut
+                    .unwrap_or_else(|| panic!("cut after {last:?}"));
                 assert_eq!(cut.after, d.records.last().and_then(|r| r.id));
                 assert_eq!(d.records[..], whole.records[..d.records.len()]);
             }

@@ -8,7 +8,10 @@
 use leakscope_pprof::{CauseKind, Format, Kind, Options, analyze, parse};
 
 fn data(name: &str) -> String {
-    let path = format!("{}/tests/data/go1.27-form-{name}.txt", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/data/go1.27-form-{name}.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -72,8 +75,16 @@ fn every_real_form_is_read_with_its_cause() {
         ("runtime-stack-crlf", None, 0),
         ("in-prose", None, 11),
         ("goroutineleak-debug2", None, 0),
-        ("sigquit-system", Some((CauseKind::Signal, "SIGQUIT: quit")), 1),
-        ("sigquit-crash", Some((CauseKind::Signal, "SIGQUIT: quit")), 1),
+        (
+            "sigquit-system",
+            Some((CauseKind::Signal, "SIGQUIT: quit")),
+            1,
+        ),
+        (
+            "sigquit-crash",
+            Some((CauseKind::Signal, "SIGQUIT: quit")),
+            1,
+        ),
         (
             "test-timeout",
             Some((
@@ -93,7 +104,11 @@ fn every_real_form_is_read_with_its_cause() {
             "{name}"
         );
         assert_eq!(d.reading.skipped, skipped, "{name}: {:?}", d.reading);
-        assert_eq!((d.reading.dumps, d.reading.cut.as_ref()), (1, None), "{name}");
+        assert_eq!(
+            (d.reading.dumps, d.reading.cut.as_ref()),
+            (1, None),
+            "{name}"
+        );
         assert_eq!(parked(&d), 8, "{name}");
     }
 }
@@ -111,7 +126,11 @@ fn a_panic_names_the_goroutine_that_raised_it() {
             why.site.as_deref().unwrap()
         )
     );
-    let a = analyze(&parse(&data("test-timeout")).unwrap(), None, &Options::default());
+    let a = analyze(
+        &parse(&data("test-timeout")).unwrap(),
+        None,
+        &Options::default(),
+    );
     assert_eq!(
         a.why.unwrap().function.as_deref(),
         Some("testing.(*M).startAlarm.func1")
@@ -120,7 +139,11 @@ fn a_panic_names_the_goroutine_that_raised_it() {
 
 #[test]
 fn a_deadlock_lists_what_each_blocked_goroutine_waits_on() {
-    let a = analyze(&parse(&data("deadlock")).unwrap(), None, &Options::default());
+    let a = analyze(
+        &parse(&data("deadlock")).unwrap(),
+        None,
+        &Options::default(),
+    );
     let why = a.why.unwrap();
     assert_eq!(why.cause.kind, CauseKind::Deadlock);
     let sender = why
@@ -180,7 +203,10 @@ fn gos_leak_verdict_comes_first_and_wait_group_go_names_its_spawner() {
         .find(|s| s.function == "main.wait[...]")
         .unwrap();
     assert_eq!(generic.state.as_deref(), Some("chan receive"));
-    assert_eq!(generic.meaning, Some("nobody sends on or closes this channel"));
+    assert_eq!(
+        generic.meaning,
+        Some("nobody sends on or closes this channel")
+    );
     assert!(generic.question.unwrap().starts_with("Who sends on"));
 }
 
@@ -245,7 +271,9 @@ fn old_go_and_pasted_forms_are_read() {
 #[test]
 fn several_dumps_in_one_file_are_a_series() {
     let one = |n: usize| {
-        let mut s = format!("goroutine profile: total {n}\n{n} @ 0x1 0x2\n#\t0x1\tmain.reader+0x10\t/src/m.go:43\n\n");
+        let mut s = format!(
+            "goroutine profile: total {n}\n{n} @ 0x1 0x2\n#\t0x1\tmain.reader+0x10\t/src/m.go:43\n\n"
+        );
         s.push_str("1 @ 0x3\n#\t0x3\tmain.main+0x1\t/src/m.go:9\n\n");
         s.replace(&format!("total {n}"), &format!("total {}", n + 1))
     };
@@ -260,12 +288,24 @@ fn several_dumps_in_one_file_are_a_series() {
     // debug=2 dumps one after the other: a goroutine id seen again starts
     // the next.
     let g = |id: u64, state: &str| {
-        format!("goroutine {id} [{state}]:\nmain.f()\n\t/s/m.go:3 +0x1\ncreated by main.main in goroutine 1\n\t/s/m.go:9 +0x2\n\n")
+        format!(
+            "goroutine {id} [{state}]:\nmain.f()\n\t/s/m.go:3 +0x1\ncreated by main.main in goroutine 1\n\t/s/m.go:9 +0x2\n\n"
+        )
     };
-    let text = format!("{}{}{}{}{}", g(5, "select"), g(6, "select"), g(5, "select"), g(6, "select"), g(7, "select"));
+    let text = format!(
+        "{}{}{}{}{}",
+        g(5, "select"),
+        g(6, "select"),
+        g(5, "select"),
+        g(6, "select"),
+        g(7, "select")
+    );
     let d = parse(&text).unwrap();
     assert_eq!((d.reading.dumps, d.goroutines()), (2, 3));
-    assert_eq!(d.reading.notes()[0], "read 2 dumps: the last analysed, growth measured from the first");
+    assert_eq!(
+        d.reading.notes()[0],
+        "read 2 dumps: the last analysed, growth measured from the first"
+    );
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -174,10 +174,7 @@ fn fixed_and_close_only_differ_where_the_count_cannot_tell() {
     assert_eq!(stalled(Program::FIXED, 222), []);
     let close_only = stalled(Program::CLOSE_ONLY, 112);
     assert!(
-        matches!(
-            close_only.as_slice(),
-            [(Kind::StalledWaiters, _, 55, _)]
-        ),
+        matches!(close_only.as_slice(), [(Kind::StalledWaiters, _, 55, _)]),
         "{close_only:?}"
     );
 }

@@ -253,10 +253,7 @@ pub fn table(a: &Analysis, file: &str, old: Option<&str>) -> String {
         out.push_str(&format!("; the first dump: {}", goroutines(n)));
     }
     if a.leaked > 0 || a.format == leakscope_pprof::Format::Leak {
-        out.push_str(&format!(
-            "; {} marked leaked by Go",
-            goroutines(a.leaked)
-        ));
+        out.push_str(&format!("; {} marked leaked by Go", goroutines(a.leaked)));
     }
     out.push('\n');
     if let Some(why) = &a.why {

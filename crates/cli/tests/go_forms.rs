@@ -142,7 +142,7 @@ fn has_parked_in(name: &str, json: &Value, package: &str) {
     let f = functions(json);
     for p in PARKED {
         let p = format!("{package}{}", p.strip_prefix("main.").unwrap());
-        assert!(f.iter().any(|x| *x == p), "{name}: no {p} in {f:?}");
+        assert!(f.contains(&p), "{name}: no {p} in {f:?}");
     }
 }
 

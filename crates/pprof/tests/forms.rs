@@ -54,7 +54,9 @@ fn parked(d: &leakscope_pprof::Dump) -> usize {
 
 #[test]
 fn every_real_form_is_read_with_its_cause() {
-    let cases: [(&str, Option<(CauseKind, &str)>, usize); 11] = [
+    /// A form, its cause and message, the lines it skips.
+    type Case<'a> = (&'a str, Option<(CauseKind, &'a str)>, usize);
+    let cases: [Case; 11] = [
         ("panic", Some((CauseKind::Panic, "dumpforms: boom")), 0),
         (
             "fatal-error",

@@ -4,7 +4,7 @@
 //! writes its groups as the CLI's table cells and points each at the idea of
 //! the lesson that explains it.
 
-use leakscope_pprof::{Analysis, Group, Options, Suspect, analyze, parse, parse_bytes};
+use leakscope_pprof::{Analysis, Group, Kind, Options, Suspect, analyze, parse, parse_bytes};
 use leakscope_sim::{DumpFormat, Preset, Program, Time, simulate};
 
 /// The largest dump the page reads (`leakscope analyze` reads up to 1 GiB).
@@ -130,12 +130,10 @@ impl Idea {
     /// The idea that explains a suspect.
     pub fn of_suspect(s: &Suspect, groups: &[Group]) -> Option<Idea> {
         let g = groups.get(s.group())?;
-        match s {
-            Suspect::IoWaitPile { .. } => Some(Idea::PileUp),
-            Suspect::StalledWaiters { .. } => {
-                Some(Idea::of_group(g).unwrap_or(Idea::WaitNeverReturns))
-            }
-            Suspect::Growth { .. } => Idea::of_group(g),
+        match s.kind {
+            Kind::IoWaitPile => Some(Idea::PileUp),
+            Kind::StalledWaiters => Some(Idea::of_group(g).unwrap_or(Idea::WaitNeverReturns)),
+            _ => Idea::of_group(g),
         }
     }
 }
@@ -164,14 +162,31 @@ pub fn cells(g: &Group) -> [String; 6] {
     ]
 }
 
+/// Why the dump exists (a panic and who raised it, a deadlock's blocked
+/// goroutines), then what reading skipped or found cut: the lines
+/// `leakscope analyze` prints under its first.
+pub fn about(a: &Analysis) -> Vec<String> {
+    let mut lines = a.why.as_ref().map(|w| w.describe()).unwrap_or_default();
+    lines.extend(a.reading.notes().into_iter().map(|n| format!("Note: {n}.")));
+    lines
+}
+
 /// The summary line above the groups, as `leakscope analyze`'s first line.
 pub fn summary(a: &Analysis, source: &str) -> String {
     let groups = match a.groups.len() {
         1 => "1 group".to_owned(),
         n => format!("{n} groups"),
     };
+    let leaked = if a.leaked > 0 {
+        format!(
+            "; {} marked leaked by Go",
+            leakscope_pprof::goroutines(a.leaked)
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{source} ({}): {} in {groups}",
+        "{source} ({}): {} in {groups}{leaked}",
         a.format.name(),
         leakscope_pprof::goroutines(a.goroutines)
     )
@@ -213,11 +228,19 @@ mod tests {
             .iter()
             .map(|s| Idea::of_suspect(s, &a.groups))
             .collect();
+        // The lesson's two first, then the connections' loops piled beside
+        // the readers and the heartbeats' long wait.
         assert_eq!(
-            suspects,
+            suspects[..2],
             [Some(Idea::PileUp), Some(Idea::WaitNeverReturns)],
             "{:?}",
             a.suspects
+        );
+        assert!(
+            suspects[2..]
+                .iter()
+                .all(|i| matches!(i, Some(Idea::Handlers | Idea::Heartbeat))),
+            "{suspects:?}"
         );
         assert!(
             summary(&a, &example_name())
@@ -269,12 +292,20 @@ mod tests {
             "",
             "<!doctype html>\n<html><body>404</body></html>\n",
             "goroutine 1 [running]:\n",
-            &CLOSE_ONLY[..CLOSE_ONLY.len() / 2],
         ] {
             let e = analyze_text(bad).unwrap_err();
             assert!(e.starts_with("line "), "{e}");
             assert!(!e.contains('\n'), "{e}");
         }
+        // Cut short: the whole goroutines read, the cut said.
+        let a = analyze_text(&CLOSE_ONLY[..CLOSE_ONLY.len() / 2]).unwrap();
+        assert!(
+            about(&a)
+                .iter()
+                .any(|l| l.starts_with("Note: cut after goroutine ")),
+            "{:?}",
+            about(&a)
+        );
         let e = analyze_bytes(&[0x67, 0x6f, 0xff, 0xfe, 0x00, 0x81]).unwrap_err();
         assert!(e.starts_with("line 1: "), "{e}");
         let e = too_big(MAX_PASTE_BYTES + 1).unwrap();

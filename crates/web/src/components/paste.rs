@@ -13,8 +13,8 @@ use yew::prelude::*;
 use crate::dom;
 use crate::format;
 use crate::paste::{
-    COLUMNS, Idea, MAX_PASTE_BYTES, MAX_ROWS, analyze_bytes, analyze_text, cells, example_dump,
-    example_name, summary, too_big,
+    COLUMNS, Idea, MAX_PASTE_BYTES, MAX_ROWS, about, analyze_bytes, analyze_text, cells,
+    example_dump, example_name, summary, too_big,
 };
 
 /// What the section shows below its buttons.
@@ -164,6 +164,33 @@ fn results(a: &Analysis, source: &str, bytes: usize, ms: f64) -> Html {
         <div class="paste-result">
             <p class="paste-summary"><span data-testid="paste-summary">{ summary(a, source) }</span>
                 <small data-testid="paste-elapsed">{ format!(" — {} parsed and grouped in {}, in this page", size(bytes), elapsed(ms)) }</small></p>
+            if !about(a).is_empty() {
+                <ul class="paste-about" data-testid="paste-about">
+                    { for about(a).into_iter().map(|l| html! { <li>{ l }</li> }) }
+                </ul>
+            }
+            <h3>{ "Suspects" }</h3>
+            if a.suspects.is_empty() {
+                <p data-testid="paste-no-suspects">{ "None: no goroutine marked leaked by Go, no pile of 100 or more blocked at one site, no wait of 10 minutes or more." }</p>
+            } else {
+                <ul class="paste-suspects" data-testid="paste-suspects">
+                    { for a.suspects.iter().map(|s| html! {
+                        <li>
+                            <span data-testid="paste-suspect">{ s.describe(&a.groups) }</span>
+                            if let Some(q) = s.question {
+                                <span class="paste-question" data-testid="paste-question">{ format!(" Ask: {q}") }</span>
+                            }
+                            <span class="paste-links">{ " — " }
+                                <a href={format!("#paste-group-{}", s.group())}>{ format!("group {}", s.group() + 1) }</a>
+                                if let Some(i) = Idea::of_suspect(s, &a.groups) {
+                                    { ", " }{ idea_link(Some(i)) }
+                                }
+                            </span>
+                        </li>
+                    }) }
+                </ul>
+            }
+            <h3>{ "Groups" }</h3>
             <table class="paste-groups" data-testid="paste-groups">
                 <thead><tr>
                     { for COLUMNS.iter().map(|c| html! { <th scope="col">{ *c }</th> }) }
@@ -185,24 +212,6 @@ fn results(a: &Analysis, source: &str, bytes: usize, ms: f64) -> Html {
             </table>
             if a.groups.len() > shown {
                 <p class="muted" data-testid="paste-more">{ format!("… and {} more groups, not listed (the count above covers them all).", format::int((a.groups.len() - shown) as u64)) }</p>
-            }
-            <h3>{ "Suspects" }</h3>
-            if a.suspects.is_empty() {
-                <p data-testid="paste-no-suspects">{ "None: no pile-up in IO wait, no waiter stuck in sync.(*WaitGroup).Wait for 10 minutes or more." }</p>
-            } else {
-                <ul class="paste-suspects" data-testid="paste-suspects">
-                    { for a.suspects.iter().map(|s| html! {
-                        <li>
-                            <span data-testid="paste-suspect">{ s.describe(&a.groups) }</span>
-                            <span class="paste-links">{ " — " }
-                                <a href={format!("#paste-group-{}", s.group())}>{ format!("group {}", s.group() + 1) }</a>
-                                if let Some(i) = Idea::of_suspect(s, &a.groups) {
-                                    { ", " }{ idea_link(Some(i)) }
-                                }
-                            </span>
-                        </li>
-                    }) }
-                </ul>
             }
         </div>
     }

@@ -31,7 +31,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use leakscope_monitor::duration;
-use leakscope_pprof::{Dump, GroupKey, Location, groups, key_of, parse_bytes, waits_on_wait_group};
+use leakscope_pprof::{
+    Dump, GroupKey, Kind, Location, Options, Suspect, analyze, groups, key_of, parse_bytes,
+    waits_on_wait_group,
+};
 use leakscope_sim::Verdict;
 use leakscope_sim::analysis::slope;
 use leakscope_sim::series::{SeriesCheck, check};
@@ -233,6 +236,12 @@ pub struct Poll {
     pub program_minute: f64,
     /// Goroutines in the dump.
     pub goroutines: u64,
+    /// Of them, marked leaked by Go.
+    pub leaked: u64,
+    /// `analyze`'s suspects in this poll's dump (Go's leak verdict, piles,
+    /// long waits, the lesson's pile-up; growth and stuck waiters are
+    /// followed across the polls instead).
+    pub suspects: usize,
 }
 
 /// The seed's test on a series.
@@ -336,12 +345,20 @@ pub struct Watch {
     waiters: HashMap<u64, Waiter>,
     /// Polls whose dump had no goroutine ids (`debug=1`).
     without_ids: usize,
+    /// What `analyze` counts as suspect in each poll.
+    options: Options,
+    /// The last poll's suspects.
+    suspects: Vec<Suspect>,
 }
 
 impl Watch {
-    /// A watch with no polls yet.
-    pub fn new() -> Watch {
-        Watch::default()
+    /// A watch with no polls yet, whose polls name `analyze`'s suspects
+    /// with `options` ([`Watch::default`]: the default options).
+    pub fn with_options(options: Options) -> Watch {
+        Watch {
+            options,
+            ..Watch::default()
+        }
     }
 
     /// The polls so far.
@@ -353,10 +370,18 @@ impl Watch {
     /// minute `minute`.
     pub fn add(&mut self, elapsed_s: f64, minute: f64, dump: &Dump) {
         let n = self.polls.len();
+        let a = analyze(dump, None, &self.options);
+        self.suspects = a
+            .suspects
+            .into_iter()
+            .filter(|s| !matches!(s.kind, Kind::Growth { .. } | Kind::StalledWaiters))
+            .collect();
         self.polls.push(Poll {
             elapsed_s,
             program_minute: minute,
             goroutines: dump.goroutines(),
+            leaked: a.leaked,
+            suspects: self.suspects.len(),
         });
         for c in &mut self.counts {
             c.push(0);
@@ -461,6 +486,7 @@ impl Watch {
             total,
             groups,
             stuck,
+            suspects: self.suspects.clone(),
             waiters_followed: self.without_ids == 0,
             limit_per_min,
             stalled_after_minutes: stalled_after,
@@ -478,6 +504,8 @@ pub struct Outcome {
     pub groups: Vec<GroupSeries>,
     /// Waiters that never returned, per group, the largest first.
     pub stuck: Vec<Stuck>,
+    /// `analyze`'s suspects in the last poll (see [`Poll::suspects`]).
+    pub suspects: Vec<Suspect>,
     /// Every dump had goroutine ids, so waiters could be followed.
     pub waiters_followed: bool,
     /// The limit per program minute.
@@ -493,7 +521,8 @@ impl Outcome {
         self.total.verdict.unwrap_or(Verdict::Pass)
     }
 
-    /// The sentences: the growing groups, then the stuck waiters.
+    /// The sentences: the growing groups, the stuck waiters, then the last
+    /// poll's suspects.
     pub fn findings(&self) -> Vec<String> {
         let mut out = Vec::new();
         for g in self.groups.iter().filter(|g| g.growing) {
@@ -535,6 +564,13 @@ impl Outcome {
                     .map(|c| format!(", created by {c}"))
                     .unwrap_or_default(),
             ));
+        }
+        for s in &self.suspects {
+            let mut line = format!("in the last poll: {}", s.describe(&[]));
+            if let Some(q) = s.question {
+                line.push_str(&format!(" Ask: {q}"));
+            }
+            out.push(line);
         }
         if !self.waiters_followed {
             out.push(
@@ -699,7 +735,10 @@ pub fn run(config: &WatchConfig) -> anyhow::Result<Status> {
 /// answer delays only the polls it overlaps).
 async fn poll_all(config: &WatchConfig) -> anyhow::Result<Watch> {
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
-    let mut watch = Watch::new();
+    let mut watch = Watch::with_options(Options {
+        stalled_after_minutes: config.stalled_after,
+        ..Options::default()
+    });
     let total = config.polls();
     let start = tokio::time::Instant::now();
     let minute = config.minute.as_secs_f64();
@@ -928,7 +967,7 @@ mod tests {
 
     #[test]
     fn waiters_are_stuck_only_when_seen_in_every_poll_for_the_period() {
-        let mut w = Watch::new();
+        let mut w = Watch::default();
         // Go prints no minutes (a scaled clock); 7 waits throughout, 8
         // returns after the first poll and 9 comes late.
         for (k, text) in [
@@ -954,7 +993,7 @@ mod tests {
             "1 goroutine in sync.WaitGroup.Wait for ≥ 10 program minutes (up to 12.0)"
         ));
         // Go's own minutes count when longer than what was seen.
-        let mut w = Watch::new();
+        let mut w = Watch::default();
         w.add(
             0.0,
             0.0,
@@ -970,7 +1009,7 @@ mod tests {
 
     #[test]
     fn a_group_grows_when_its_slope_is_above_the_limit() {
-        let mut w = Watch::new();
+        let mut w = Watch::default();
         for k in 0..5u64 {
             let text: String = (0..3 * k).map(|i| waiter(100 * k + i, None)).collect();
             let text = if text.is_empty() {
@@ -986,5 +1025,30 @@ mod tests {
         assert!(g.growing);
         assert_eq!(g.counts, vec![0, 3, 6, 9, 12]);
         assert!((g.test.growth_per_min - 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn each_poll_names_analyzes_suspects_and_the_last_polls_are_reported() {
+        let leaked = |id: u64| {
+            format!(
+                "goroutine {id} [chan send (leaked)]:\nmain.produce()\n\t/s/m.go:20 +0x1\ncreated by main.main in goroutine 1\n\t/s/m.go:9 +0x2\n\n"
+            )
+        };
+        let mut w = Watch::default();
+        w.add(0.0, 0.0, &leakscope_pprof::parse(&waiter(3, None)).unwrap());
+        let text: String = (10..13).map(leaked).collect();
+        w.add(60.0, 1.0, &leakscope_pprof::parse(&text).unwrap());
+        let polls: Vec<(u64, usize)> = w.polls().iter().map(|p| (p.leaked, p.suspects)).collect();
+        assert_eq!(polls, [(0, 0), (3, 1)]);
+        let o = w.outcome(60.0, 10.0, 10);
+        assert_eq!(o.suspects.len(), 1);
+        assert_eq!(o.suspects[0].entry.as_deref(), Some("main.produce"));
+        assert!(
+            o.findings().iter().any(|f| f.starts_with(
+                "in the last poll: Go's leak detector: 3 goroutines leaked in chan send in main.produce"
+            )),
+            "{:?}",
+            o.findings()
+        );
     }
 }

@@ -467,12 +467,17 @@ enum Last {
     Location,
 }
 
-/// A line that starts a goroutine or a dump, ending the block before it.
+/// A line that starts a goroutine or a dump, ending the block before it:
+/// told by its shape (`goroutine 12 … [ … ]…:`), without parsing it.
 fn starts_dump(line: &str) -> bool {
-    line.starts_with("goroutine ")
-        && (line.starts_with("goroutine profile: total ")
-            || line.starts_with("goroutineleak profile: total ")
-            || header(0, line).is_some())
+    let Some(rest) = line.strip_prefix("goroutine ") else {
+        return line.starts_with("goroutineleak profile: total ");
+    };
+    if rest.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        line.trim_end().ends_with(':') && rest.contains('[')
+    } else {
+        rest.starts_with("profile: total ")
+    }
 }
 
 /// A line that says why Go printed its goroutines.
@@ -506,15 +511,17 @@ fn cause(n: usize, line: &str) -> Option<Cause> {
     })
 }
 
-/// A register line of a signal's dump: `rax    0x0`, `rip    0x46f0c1`.
+/// A register line of a signal's dump: `rax    0x0`, `rip    0x46f0c1`
+/// (told by its first bytes: a short name, spaces, `0x`).
 fn register(line: &str) -> bool {
+    let b = line.as_bytes();
+    let name = b.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+    if name == 0 || name > 8 || b.get(name) != Some(&b' ') {
+        return false;
+    }
     let mut words = line.split_whitespace();
     match (words.next(), words.next(), words.next()) {
-        (Some(name), Some(value), None) => {
-            name.len() <= 8
-                && name.bytes().all(|b| b.is_ascii_alphanumeric())
-                && hex(value).is_some()
-        }
+        (Some(_), Some(value), None) => hex(value).is_some(),
         _ => false,
     }
 }

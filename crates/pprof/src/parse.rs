@@ -28,7 +28,7 @@
 //! offsets, some no location, and their `debug=1` groups name a role and a
 //! state after `@` instead of program counters.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::dump::{
     Cause, CauseKind, Creator, Cut, Dump, Event, Format, Frame, Location, Reading, Record,
@@ -155,7 +155,7 @@ pub fn read_with<F: FnMut(Event)>(text: &str, each: F) -> Result<Reading, ParseE
         reading: Reading::default(),
         cause: None,
         open: None,
-        ids: HashSet::new(),
+        ids: HashMap::new(),
         last_id: None,
         all_records: 0,
         signal: None,
@@ -197,8 +197,9 @@ struct Reader<'a, F> {
     /// The dump being read, if any.
     open: Option<Open>,
     /// The goroutine ids of the open `debug=2` dump: one seen again starts
-    /// the next dump of a series.
-    ids: HashSet<u64>,
+    /// the next dump of a series (a map, as the tally's: one map type in
+    /// the page's wasm).
+    ids: HashMap<u64, u32>,
     /// The last whole goroutine handed over.
     last_id: Option<u64>,
     /// Records handed over, in every dump.
@@ -285,14 +286,14 @@ impl<F: FnMut(Event)> Reader<'_, F> {
     /// A `debug=2` goroutine whose header is line `n`.
     fn full(&mut self, n: usize, mut record: Record) {
         let id = record.id.unwrap_or(0);
-        let repeated = id != 0 && self.ids.contains(&id);
+        let repeated = id != 0 && self.ids.contains_key(&id);
         match self.block(&mut record) {
             Block::Whole => {
                 if self.open != Some(Open::Full) || repeated {
                     self.start(Open::Full, Format::Full, n);
                 }
                 if id != 0 {
-                    self.ids.insert(id);
+                    self.ids.insert(id, 0);
                 }
                 self.last_id = record.id;
                 self.all_records += 1;

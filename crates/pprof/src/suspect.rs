@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::dump::{Cause, Dump, Format, Reading};
 use crate::group::Group;
-use crate::tally::Tally;
+use crate::tally::Facts;
 
 /// What [`analyze`] counts as suspect.
 ///
@@ -361,8 +361,8 @@ pub struct Analysis {
 
 /// Groups `dump`'s goroutines and flags the suspects; with `old`, an older
 /// dump of the same process (by default the first of the dump's series),
-/// also the groups that grew. The same as [`Tally`] finds reading the
-/// text.
+/// also the groups that grew. The same as [`crate::Tally`] finds reading
+/// the text.
 ///
 /// # Examples
 ///
@@ -386,7 +386,6 @@ pub struct Analysis {
 /// ```
 pub fn analyze(dump: &Dump, old: Option<&Dump>, options: &Options) -> Analysis {
     let old = old.or(dump.earliest.as_deref());
-    let tally = Tally::of_dump(dump, options);
-    let old = old.map(|o| Tally::of_dump(o, options));
-    tally.analysis(old.as_ref())
+    let old = old.map(|o| Facts::of_dump(o, options));
+    Facts::of_dump(dump, options).analysis(old.as_ref())
 }

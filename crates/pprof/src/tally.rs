@@ -34,11 +34,7 @@ const MAX_BLOCKED: usize = 50;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Tally {
-    format: Format,
-    options: Options,
-    goroutines: u64,
-    /// The groups in the order first seen.
-    groups: Vec<Group>,
+    facts: Facts,
     /// The groups by the hash of their key's parts (see [`Parts`]), with
     /// the parts.
     index: HashMap<u64, Vec<(OwnedParts, usize)>>,
@@ -46,6 +42,18 @@ pub struct Tally {
     /// records built by hand can) share a group, as in `analyze`.
     by_key: HashMap<GroupKey, usize>,
     hasher: RandomState,
+    earliest: Option<Box<Tally>>,
+}
+
+/// A dump's groups (in the order first seen) and the per-goroutine facts
+/// its suspects need: what [`Tally`] and [`analyze`](crate::analyze) both
+/// fold records into.
+#[derive(Debug, Clone)]
+pub(crate) struct Facts {
+    format: Format,
+    options: Options,
+    goroutines: u64,
+    groups: Vec<Group>,
     /// Per group (first-seen order): its goroutines in IO wait, and those
     /// of them waiting at least the stalled period (`None`: no such
     /// goroutine), and the least wait printed among those.
@@ -53,16 +61,15 @@ pub struct Tally {
     /// Per group: its goroutines blocked at least the stalled period in a
     /// state that waits on the program, the least and the most minutes.
     long: Vec<Option<(u64, u64, u64)>>,
-    /// Goroutines marked `(leaked)`, by entry function and state.
+    /// Goroutines marked `(leaked)`, by entry function and state (few:
+    /// searched in order).
     leaks: Vec<Leak>,
-    leak_index: HashMap<(Option<String>, Option<String>), usize>,
     /// Each goroutine id's group (first-seen order).
     ids: HashMap<u64, u32>,
     cause: Option<Cause>,
     /// The goroutine that raised the cause: id, blocking function, site.
     raiser: Option<(Option<u64>, Option<String>, Option<String>)>,
     reading: Reading,
-    earliest: Option<Box<Tally>>,
 }
 
 /// Leaked goroutines of one entry function and state.
@@ -80,34 +87,12 @@ impl Tally {
     /// An empty tally of a dump written in `format`.
     pub fn new(format: Format, options: &Options) -> Tally {
         Tally {
-            format,
-            options: *options,
-            goroutines: 0,
-            groups: Vec::new(),
+            facts: Facts::new(format, options),
             index: HashMap::new(),
             by_key: HashMap::new(),
             hasher: RandomState::new(),
-            io_wait: Vec::new(),
-            long: Vec::new(),
-            leaks: Vec::new(),
-            leak_index: HashMap::new(),
-            ids: HashMap::new(),
-            cause: None,
-            raiser: None,
-            reading: Reading::default(),
             earliest: None,
         }
-    }
-
-    /// A parsed dump's records folded in (not its series' first dump).
-    pub fn of_dump(dump: &Dump, options: &Options) -> Tally {
-        let mut t = Tally::new(dump.format, options);
-        t.cause = dump.cause.clone();
-        t.reading = dump.reading.clone();
-        for r in &dump.records {
-            t.add(r);
-        }
-        t
     }
 
     /// Reads a text (as [`parse`](crate::parse) does) into a tally, each
@@ -123,7 +108,7 @@ impl Tally {
         let reading = read_with(text, |e| match e {
             Event::Dump { format, cause, .. } => {
                 let mut next = Tally::new(format, options);
-                next.cause = cause;
+                next.facts.cause = cause;
                 if let Some(previous) = current.replace(next)
                     && earliest.is_none()
                 {
@@ -137,45 +122,30 @@ impl Tally {
             }
         })?;
         let mut tally = current.unwrap_or_else(|| Tally::new(Format::Full, options));
-        tally.reading = reading;
+        tally.facts.reading = reading;
         tally.earliest = earliest.map(Box::new);
         Ok(tally)
     }
 
     /// The dump's format.
     pub fn format(&self) -> Format {
-        self.format
+        self.facts.format
     }
 
     /// Goroutines folded in.
     pub fn goroutines(&self) -> u64 {
-        self.goroutines
+        self.facts.goroutines
     }
 
     /// What reading the text found (for a tally from [`Tally::read`]).
     pub fn reading(&self) -> &Reading {
-        &self.reading
+        &self.facts.reading
     }
 
     /// Folds one record in.
     pub fn add(&mut self, record: &Record) {
-        let count = record.count;
-        let first = self.goroutines == 0 && self.raiser.is_none();
-        self.goroutines = self.goroutines.saturating_add(count);
+        self.facts.begin(record);
         let blocking = blocking_index(&record.frames);
-        if first
-            && self
-                .cause
-                .as_ref()
-                .is_some_and(|c| c.kind.raised_by_first())
-        {
-            let b = blocking.map(|b| &record.frames[b]);
-            self.raiser = Some((
-                record.id,
-                b.map(|f| f.function.clone()),
-                b.and_then(|f| f.location.as_ref()).map(ToString::to_string),
-            ));
-        }
         // Found by the key's parts as the record holds them: nothing is
         // allocated for a goroutine of a group already seen.
         let parts = Parts {
@@ -205,11 +175,8 @@ impl Tally {
                 let i = match self.by_key.get(&key) {
                     Some(&i) => i,
                     None => {
-                        self.groups.push(group_of(record, key));
-                        self.io_wait.push((None, None, None));
-                        self.long.push(None);
-                        let i = self.groups.len() - 1;
-                        self.by_key.insert(self.groups[i].key.clone(), i);
+                        let i = self.facts.push(record, key.clone());
+                        self.by_key.insert(key, i);
                         i
                     }
                 };
@@ -220,7 +187,85 @@ impl Tally {
                 i
             }
         };
-        self.fold(i, record);
+        self.facts.fold(i, record);
+    }
+
+    /// The groups (largest first) and suspects, as
+    /// [`analyze`](crate::analyze) finds them; with `old`, the tally of an
+    /// older dump of the same process (by default the first of the text's
+    /// series), also the groups that grew.
+    pub fn analysis(self, old: Option<&Tally>) -> Analysis {
+        let old = old.or(self.earliest.as_deref()).map(|t| &t.facts);
+        self.facts.analysis(old)
+    }
+}
+
+impl Facts {
+    pub(crate) fn new(format: Format, options: &Options) -> Facts {
+        Facts {
+            format,
+            options: *options,
+            goroutines: 0,
+            groups: Vec::new(),
+            io_wait: Vec::new(),
+            long: Vec::new(),
+            leaks: Vec::new(),
+            ids: HashMap::new(),
+            cause: None,
+            raiser: None,
+            reading: Reading::default(),
+        }
+    }
+
+    /// A parsed dump's records folded in (not its series' first dump),
+    /// grouped by key.
+    pub(crate) fn of_dump(dump: &Dump, options: &Options) -> Facts {
+        let mut f = Facts::new(dump.format, options);
+        f.cause = dump.cause.clone();
+        f.reading = dump.reading.clone();
+        let mut index: HashMap<GroupKey, usize> = HashMap::new();
+        for r in &dump.records {
+            f.begin(r);
+            let key = key_of(r);
+            let i = match index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    let i = f.push(r, key.clone());
+                    index.insert(key, i);
+                    i
+                }
+            };
+            f.fold(i, r);
+        }
+        f
+    }
+
+    /// Counts `record` and, for the first goroutine of a dump Go printed
+    /// for a panic or a fatal error, keeps it as the one that raised it.
+    fn begin(&mut self, record: &Record) {
+        let first = self.goroutines == 0 && self.raiser.is_none();
+        self.goroutines = self.goroutines.saturating_add(record.count);
+        if first
+            && self
+                .cause
+                .as_ref()
+                .is_some_and(|c| c.kind.raised_by_first())
+        {
+            let b = crate::group::blocking_frame(&record.frames);
+            self.raiser = Some((
+                record.id,
+                b.map(|f| f.function.clone()),
+                b.and_then(|f| f.location.as_ref()).map(ToString::to_string),
+            ));
+        }
+    }
+
+    /// A new group for `record`; its index (first-seen order).
+    fn push(&mut self, record: &Record, key: GroupKey) -> usize {
+        self.groups.push(group_of(record, key));
+        self.io_wait.push((None, None, None));
+        self.long.push(None);
+        self.groups.len() - 1
     }
 
     /// Folds `record` into group `i` (first-seen order).
@@ -252,19 +297,22 @@ impl Tally {
             *most = (*most).max(m);
         }
         if record.leaked {
-            let entry = crate::group::entry_frame(&record.frames).map(|f| f.function.clone());
-            let key = (entry, record.state.clone());
-            let n = match self.leak_index.get(&key) {
-                Some(&n) => n,
+            let entry = crate::group::entry_frame(&record.frames).map(|f| f.function.as_str());
+            let state = record.state.as_deref();
+            let n = match self
+                .leaks
+                .iter()
+                .position(|l| l.entry.as_deref() == entry && l.state.as_deref() == state)
+            {
+                Some(n) => n,
                 None => {
                     self.leaks.push(Leak {
-                        entry: key.0.clone(),
-                        state: key.1.clone(),
+                        entry: entry.map(str::to_owned),
+                        state: state.map(str::to_owned),
                         group: i,
                         count: 0,
                         minutes: None,
                     });
-                    self.leak_index.insert(key, self.leaks.len() - 1);
                     self.leaks.len() - 1
                 }
             };
@@ -276,12 +324,10 @@ impl Tally {
         }
     }
 
-    /// The groups (largest first) and suspects, as
-    /// [`analyze`](crate::analyze) finds them; with `old`, the tally of an
-    /// older dump of the same process (by default the first of the text's
-    /// series), also the groups that grew.
-    pub fn analysis(self, old: Option<&Tally>) -> Analysis {
-        let Tally {
+    /// The groups (largest first) and suspects; with `old`, the facts of
+    /// an older dump, also the groups that grew.
+    pub(crate) fn analysis(self, old: Option<&Facts>) -> Analysis {
+        let Facts {
             format,
             options,
             goroutines,
@@ -293,10 +339,8 @@ impl Tally {
             cause,
             raiser,
             reading,
-            earliest,
             ..
         } = self;
-        let old = old.or(earliest.as_deref());
         // Sorted as `groups()` sorts; `rank[first-seen] = sorted index`.
         let mut order: Vec<usize> = (0..groups.len()).collect();
         order.sort_by(|&a, &b| {

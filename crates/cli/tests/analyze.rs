@@ -286,6 +286,9 @@ fn bad_input_is_one_line_naming_the_file_and_exit_2() {
         &["analyze", &good, "--stalled-after", "soon"],
         "--stalled-after",
     );
+    refused(&["analyze", &good, "--pile-min", "0"], "--pile-min");
+    refused(&["analyze", &good, "--pile-share", "101"], "--pile-share");
+    refused(&["analyze", &good, "--pile-share", "ten"], "--pile-share");
     refused(&["analyze", "-", "-"], "NEW");
     refused(&["analyze", &good, "--format", "csv"], "--format");
     refused(&["analyze"], "FILE");

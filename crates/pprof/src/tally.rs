@@ -357,10 +357,15 @@ impl Facts {
             .filter_map(|&first| slots[first].take())
             .collect();
         if let Some(old) = old {
-            let before: HashMap<&GroupKey, u64> =
-                old.groups.iter().map(|g| (&g.key, g.count)).collect();
+            // Keyed as the groups are indexed (one map type in the wasm).
+            let before: HashMap<GroupKey, usize> = old
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.key.clone(), i))
+                .collect();
             for g in &mut groups {
-                g.old_count = Some(before.get(&g.key).copied().unwrap_or(0));
+                g.old_count = Some(before.get(&g.key).map_or(0, |&i| old.groups[i].count));
             }
         }
         let spawner = |g: &Group| -> Option<String> {
@@ -436,38 +441,31 @@ impl Facts {
         }
         let mut named = vec![false; groups.len()];
         // The lesson's pile-up of readers.
-        let mut piles: Vec<(usize, u64, Option<u64>)> = io_wait
-            .iter()
-            .enumerate()
-            .filter_map(|(first, &(all, waited, least))| {
-                let count = if format == Format::Full { waited } else { all }?;
-                Some((rank[first], count, least))
-            })
-            .filter(|&(_, count, _)| count >= options.io_wait_pile)
-            .collect();
-        piles.sort_unstable();
-        for (group, count, least) in piles {
-            named[group] = true;
-            let g = &groups[group];
-            let minutes = least.or(g.shortest_minutes).zip(g.longest_minutes);
-            suspects.push(make(Kind::IoWaitPile, group, count, minutes));
+        // Walked in the groups' sorted order: the suspects of a kind come
+        // out in group order.
+        for (group, &first) in order.iter().enumerate() {
+            let (all, waited, least) = io_wait[first];
+            let count = if format == Format::Full { waited } else { all };
+            if let Some(count) = count.filter(|&c| c >= options.io_wait_pile) {
+                named[group] = true;
+                let g = &groups[group];
+                let minutes = least.or(g.shortest_minutes).zip(g.longest_minutes);
+                suspects.push(make(Kind::IoWaitPile, group, count, minutes));
+            }
         }
         // The lesson's stalled waiters.
-        let mut waiters: Vec<(usize, (u64, u64, u64))> = long
-            .iter()
-            .enumerate()
-            .filter_map(|(first, s)| Some((rank[first], (*s)?)))
-            .filter(|(group, _)| groups[*group].in_wait_group_wait)
-            .collect();
-        waiters.sort_unstable();
-        for (group, (count, least, most)) in waiters {
-            named[group] = true;
-            suspects.push(make(
-                Kind::StalledWaiters,
-                group,
-                count,
-                Some((least, most)),
-            ));
+        for (group, &first) in order.iter().enumerate() {
+            if let Some((count, least, most)) = long[first]
+                && groups[group].in_wait_group_wait
+            {
+                named[group] = true;
+                suspects.push(make(
+                    Kind::StalledWaiters,
+                    group,
+                    count,
+                    Some((least, most)),
+                ));
+            }
         }
         // Piles in any blocking state.
         for (group, g) in groups.iter().enumerate() {
@@ -484,18 +482,15 @@ impl Facts {
             }
         }
         // Long waits.
-        let mut waits: Vec<(usize, (u64, u64, u64))> = long
-            .iter()
-            .enumerate()
-            .filter_map(|(first, s)| Some((rank[first], (*s)?)))
-            .filter(|&(group, _)| {
-                let g = &groups[group];
-                !named[group] && g.leaked < g.count && !g.key.function.starts_with("runtime.")
-            })
-            .collect();
-        waits.sort_unstable();
-        for (group, (count, least, most)) in waits {
-            suspects.push(make(Kind::LongWait, group, count, Some((least, most))));
+        for (group, &first) in order.iter().enumerate() {
+            let g = &groups[group];
+            if let Some((count, least, most)) = long[first]
+                && !named[group]
+                && g.leaked < g.count
+                && !g.key.function.starts_with("runtime.")
+            {
+                suspects.push(make(Kind::LongWait, group, count, Some((least, most))));
+            }
         }
         let why = cause.map(|cause| {
             let (goroutine, function, site) = raiser.unwrap_or((None, None, None));

@@ -132,65 +132,67 @@ impl Suspect {
     /// One sentence for a reader.
     pub fn describe(&self, groups: &[Group]) -> String {
         let _ = groups;
-        let site = self
-            .created_by
-            .as_deref()
-            .map(|c| match &self.creator_site {
-                Some(s) => format!(" created by {c} at {s}"),
-                None => format!(" created by {c}"),
-            })
-            .unwrap_or_default();
-        let spawner = self
-            .spawner
+        let mut site = String::new();
+        if let Some(c) = &self.created_by {
+            site.push_str(" created by ");
+            site.push_str(c);
+            if let Some(s) = &self.creator_site {
+                site.push_str(" at ");
+                site.push_str(s);
+            }
+        }
+        let n = goroutines(self.count);
+        let f = &self.function;
+        let head = match self.kind {
+            Kind::Growth { old, new } => {
+                return format!(
+                    "{f} grew from {old} to {new} (+{}){site}",
+                    new.saturating_sub(old)
+                ) + &self.spawner_text();
+            }
+            Kind::IoWaitPile => {
+                return format!("{n} in IO wait in {f}{site}: streams left open pile up readers");
+            }
+            Kind::StalledWaiters => {
+                return format!(
+                    "{n} in sync.(*WaitGroup).Wait for up to {} in {f}{site}: a wait that may never return (a live goroutine still holds the group?)",
+                    minutes(self.minutes.map_or(0, |m| m[1])),
+                );
+            }
+            Kind::Leaked => format!("Go's leak detector: {n} leaked"),
+            Kind::Pile => format!("a pile: {n}"),
+            Kind::LongWait => format!("a long wait: {n}"),
+        };
+        let mut out = head;
+        out.push_str(" in ");
+        out.push_str(self.state.as_deref().unwrap_or("an unknown state"));
+        match self.minutes {
+            Some([a, b]) if a == b => out.push_str(&format!(" for {}", minutes(b))),
+            Some([a, b]) => out.push_str(&format!(" for {a} to {}", minutes(b))),
+            None => {}
+        }
+        out.push_str(" in ");
+        out.push_str(f);
+        if let Some(e) = self.entry.as_deref().filter(|e| e != f) {
+            out.push_str(" (running ");
+            out.push_str(e);
+            out.push(')');
+        }
+        out.push_str(&site);
+        out.push_str(&self.spawner_text());
+        if let Some(m) = self.meaning {
+            out.push_str(": ");
+            out.push_str(m);
+        }
+        out
+    }
+
+    /// ` (Go called from F)`, for goroutines started by `WaitGroup.Go`.
+    fn spawner_text(&self) -> String {
+        self.spawner
             .as_deref()
             .map(|s| format!(" (Go called from {s})"))
-            .unwrap_or_default();
-        let state = self.state.as_deref().unwrap_or("an unknown state");
-        let waited = match self.minutes {
-            Some([a, b]) if a == b => format!(" for {}", minutes(b)),
-            Some([a, b]) => format!(" for {a} to {}", minutes(b)),
-            None => String::new(),
-        };
-        let meaning = self.meaning.map(|m| format!(": {m}")).unwrap_or_default();
-        let entry = self
-            .entry
-            .as_deref()
-            .filter(|e| *e != self.function)
-            .map(|e| format!(" (running {e})"))
-            .unwrap_or_default();
-        match self.kind {
-            Kind::Leaked => format!(
-                "Go's leak detector: {} leaked in {state} in {}{entry}{site}{spawner}{meaning}",
-                goroutines(self.count),
-                self.function
-            ),
-            Kind::Growth { old, new } => format!(
-                "{} grew from {old} to {new} (+{}){site}{spawner}",
-                self.function,
-                new.saturating_sub(old)
-            ),
-            Kind::IoWaitPile => format!(
-                "{} in IO wait in {}{site}: streams left open pile up readers",
-                goroutines(self.count),
-                self.function
-            ),
-            Kind::StalledWaiters => format!(
-                "{} in sync.(*WaitGroup).Wait for up to {} in {}{site}: a wait that may never return (a live goroutine still holds the group?)",
-                goroutines(self.count),
-                minutes(self.minutes.map_or(0, |m| m[1])),
-                self.function
-            ),
-            Kind::Pile => format!(
-                "a pile: {} in {state}{waited} in {}{entry}{site}{spawner}{meaning}",
-                goroutines(self.count),
-                self.function
-            ),
-            Kind::LongWait => format!(
-                "a long wait: {} in {state}{waited} in {}{entry}{site}{spawner}{meaning}",
-                goroutines(self.count),
-                self.function
-            ),
-        }
+            .unwrap_or_default()
     }
 }
 

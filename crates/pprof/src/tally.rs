@@ -1,6 +1,7 @@
 //! The analysis folded record by record: a dump of 100,000 goroutines is
 //! read without keeping its records.
 
+use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
@@ -343,7 +344,8 @@ impl Facts {
         } = self;
         // Sorted as `groups()` sorts; `rank[first-seen] = sorted index`.
         let mut order: Vec<usize> = (0..groups.len()).collect();
-        order.sort_by(|&a, &b| {
+        // Keys are unique: an unstable sort orders as a stable one would.
+        order.sort_unstable_by(|&a, &b| {
             let (a, b) = (&groups[a], &groups[b]);
             b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key))
         });
@@ -409,13 +411,16 @@ impl Facts {
         };
         let mut suspects = Vec::new();
         // Go's own verdict first, the largest first.
-        let mut leaks = leaks;
-        leaks.sort_by(|a, b| {
-            b.count
-                .cmp(&a.count)
-                .then(rank[a.group].cmp(&rank[b.group]))
-        });
-        for l in &leaks {
+        // The largest first, then in group order, then as first seen (one
+        // tuple type sorted here and for growth: one sort in the wasm).
+        let mut by_size: Vec<(Reverse<u64>, usize, u64, u64)> = leaks
+            .iter()
+            .enumerate()
+            .map(|(n, l)| (Reverse(l.count), rank[l.group], n as u64, 0))
+            .collect();
+        by_size.sort_unstable();
+        for &(_, _, n, _) in &by_size {
+            let l = &leaks[n as usize];
             let mut s = make(Kind::Leaked, rank[l.group], l.count, l.minutes);
             s.entry.clone_from(&l.entry);
             s.state.clone_from(&l.state);
@@ -425,16 +430,16 @@ impl Facts {
             suspects.push(s);
         }
         // Growth, the largest first.
-        let mut grew: Vec<(usize, u64, u64)> = groups
+        let mut grew: Vec<(Reverse<u64>, usize, u64, u64)> = groups
             .iter()
             .enumerate()
             .filter_map(|(i, g)| {
                 let o = g.old_count?;
-                (g.count > o).then_some((i, o, g.count))
+                (g.count > o).then(|| (Reverse(g.count - o), i, o, g.count))
             })
             .collect();
-        grew.sort_by(|a, b| (b.2 - b.1).cmp(&(a.2 - a.1)).then(a.0.cmp(&b.0)));
-        for (group, o, n) in grew {
+        grew.sort_unstable();
+        for (_, group, o, n) in grew {
             let g = &groups[group];
             let minutes = g.shortest_minutes.zip(g.longest_minutes);
             suspects.push(make(Kind::Growth { old: o, new: n }, group, n, minutes));

@@ -1,7 +1,6 @@
 //! The analysis folded record by record: a dump of 100,000 goroutines is
 //! read without keeping its records.
 
-use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
@@ -344,10 +343,9 @@ impl Facts {
         } = self;
         // Sorted as `groups()` sorts; `rank[first-seen] = sorted index`.
         let mut order: Vec<usize> = (0..groups.len()).collect();
-        // Keys are unique: an unstable sort orders as a stable one would.
-        order.sort_unstable_by(|&a, &b| {
+        sort_indices(&mut order, &|a, b| {
             let (a, b) = (&groups[a], &groups[b]);
-            b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key))
+            a.count > b.count || (a.count == b.count && a.key < b.key)
         });
         let mut rank = vec![0; order.len()];
         for (sorted, &first) in order.iter().enumerate() {
@@ -411,16 +409,14 @@ impl Facts {
         };
         let mut suspects = Vec::new();
         // Go's own verdict first, the largest first.
-        // The largest first, then in group order, then as first seen (one
-        // tuple type sorted here and for growth: one sort in the wasm).
-        let mut by_size: Vec<(Reverse<u64>, usize, u64, u64)> = leaks
-            .iter()
-            .enumerate()
-            .map(|(n, l)| (Reverse(l.count), rank[l.group], n as u64, 0))
-            .collect();
-        by_size.sort_unstable();
-        for &(_, _, n, _) in &by_size {
-            let l = &leaks[n as usize];
+        // The largest first, then in group order, then as first seen.
+        let mut by_size: Vec<usize> = (0..leaks.len()).collect();
+        sort_indices(&mut by_size, &|a, b| {
+            let (a, b) = (&leaks[a], &leaks[b]);
+            a.count > b.count || (a.count == b.count && rank[a.group] < rank[b.group])
+        });
+        for &n in &by_size {
+            let l = &leaks[n];
             let mut s = make(Kind::Leaked, rank[l.group], l.count, l.minutes);
             s.entry.clone_from(&l.entry);
             s.state.clone_from(&l.state);
@@ -430,16 +426,13 @@ impl Facts {
             suspects.push(s);
         }
         // Growth, the largest first.
-        let mut grew: Vec<(Reverse<u64>, usize, u64, u64)> = groups
-            .iter()
-            .enumerate()
-            .filter_map(|(i, g)| {
-                let o = g.old_count?;
-                (g.count > o).then(|| (Reverse(g.count - o), i, o, g.count))
-            })
+        let growth = |g: &Group| g.count.saturating_sub(g.old_count.unwrap_or(g.count));
+        let mut grew: Vec<usize> = (0..groups.len())
+            .filter(|&i| growth(&groups[i]) > 0)
             .collect();
-        grew.sort_unstable();
-        for (_, group, o, n) in grew {
+        sort_indices(&mut grew, &|a, b| growth(&groups[a]) > growth(&groups[b]));
+        for group in grew {
+            let (o, n) = (groups[group].old_count.unwrap_or(0), groups[group].count);
             let g = &groups[group];
             let minutes = g.shortest_minutes.zip(g.longest_minutes);
             suspects.push(make(Kind::Growth { old: o, new: n }, group, n, minutes));
@@ -538,6 +531,37 @@ impl Facts {
     }
 }
 
+/// Sorts indices, stably, by `before`: a merge sort written out, so that
+/// the page's wasm carries no further copy of the standard library's sorts.
+fn sort_indices(v: &mut Vec<usize>, before: &dyn Fn(usize, usize) -> bool) {
+    let n = v.len();
+    let mut from = std::mem::take(v);
+    let mut to = from.clone();
+    let mut width = 1;
+    while width < n {
+        let mut start = 0;
+        while start < n {
+            let mid = (start + width).min(n);
+            let end = (start + 2 * width).min(n);
+            let (mut a, mut b) = (start, mid);
+            for slot in &mut to[start..end] {
+                // From the right run only when strictly before: stable.
+                if b < end && (a >= mid || before(from[b], from[a])) {
+                    *slot = from[b];
+                    b += 1;
+                } else {
+                    *slot = from[a];
+                    a += 1;
+                }
+            }
+            start = end;
+        }
+        std::mem::swap(&mut from, &mut to);
+        width *= 2;
+    }
+    *v = from;
+}
+
 /// What makes a [`GroupKey`], borrowed from a record: its state, blocking
 /// function, and `created by` function and location (the key's
 /// `created_by` text is made of the last two).
@@ -602,4 +626,21 @@ pub fn analyze_text(
     let tally = Tally::read(text, options)?;
     let old = old.map(|o| Tally::read(o, options)).transpose()?;
     Ok(tally.analysis(old.as_ref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indices_sort_stably_as_the_standard_sort() {
+        let keys = [5u64, 3, 5, 1, 9, 3, 3, 0, 9, 2, 5];
+        for len in 0..=keys.len() {
+            let mut v: Vec<usize> = (0..len).collect();
+            sort_indices(&mut v, &|a, b| keys[a] > keys[b]);
+            let mut want: Vec<usize> = (0..len).collect();
+            want.sort_by(|&a, &b| keys[b].cmp(&keys[a]));
+            assert_eq!(v, want, "{len}");
+        }
+    }
 }

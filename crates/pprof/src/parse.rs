@@ -252,7 +252,8 @@ impl<F: FnMut(Event)> Reader<'_, F> {
     /// A cause and the lines that belong to it (indented ones, `PC=…`,
     /// `[signal …]`); a cause after goroutines ends their dump.
     fn cause_lines(&mut self, mut cause: Cause) {
-        let mut tests: Vec<&str> = Vec::new();
+        // The tests a timeout caught, `A (2s), B (2s)`.
+        let mut tests = String::new();
         while let Some((_, l)) = self.lines.peek() {
             let t = l.trim();
             let belongs = l.starts_with([' ', '\t'])
@@ -265,11 +266,14 @@ impl<F: FnMut(Event)> Reader<'_, F> {
             }
             self.lines.next();
             if cause.kind == CauseKind::TestTimeout && l.starts_with("\t\t") {
-                tests.push(t);
+                if !tests.is_empty() {
+                    tests.push_str(", ");
+                }
+                tests.push_str(t);
             }
         }
         if !tests.is_empty() {
-            cause.message = format!("{} (running: {})", cause.message, tests.join(", "));
+            cause.message = format!("{} (running: {tests})", cause.message);
         }
         // Under GOTRACEBACK=crash every other thread repeats the signal
         // after `-----`, with its own g0 stack: the same dump goes on.
@@ -520,11 +524,7 @@ fn register(line: &str) -> bool {
     if name == 0 || name > 8 || b.get(name) != Some(&b' ') {
         return false;
     }
-    let mut words = line.split_whitespace();
-    match (words.next(), words.next(), words.next()) {
-        (Some(_), Some(value), None) => hex(value).is_some(),
-        _ => false,
-    }
+    hex(line[name..].trim()).is_some()
 }
 
 /// `created by pkg.fn in goroutine 5` after `created by `.

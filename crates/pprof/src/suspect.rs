@@ -212,19 +212,19 @@ pub fn meaning(state: &str) -> Option<(&'static str, &'static str)> {
     Some(match state {
         "chan receive" => (
             "nobody sends on or closes this channel",
-            "Who sends on or closes this channel, and can that path end or return early before it does?",
+            "Who sends on or closes this channel, and can that path return early first?",
         ),
         "chan receive (nil chan)" | "chan send (nil chan)" => (
             "the channel is nil: nothing can ever wake it",
-            "Where should this channel have been made (or left out of the select) before it was used?",
+            "Where should this channel have been made before it was used?",
         ),
         "chan send" => (
             "nobody receives from this channel any more",
-            "Who receives from this channel, and does it stop (return, time out, cancel) before every send is taken? Would a buffer or a select on ctx.Done() let the sender leave?",
+            "Who receives from this channel, and can it stop (return, time out) before taking every send? Would a select on ctx.Done() let the sender leave?",
         ),
         "select" => (
             "none of its cases can proceed: no channel is ready and no timer fires",
-            "Which case is meant to end this select (ctx.Done(), a quit channel, a timer), and is it ever closed or fired?",
+            "Which case should end this select (ctx.Done(), a quit channel), and is it ever closed?",
         ),
         "select (no cases)" => (
             "`select {}` blocks forever by design",
@@ -232,15 +232,15 @@ pub fn meaning(state: &str) -> Option<(&'static str, &'static str)> {
         ),
         "sync.Cond.Wait" => (
             "it waits for a Signal or Broadcast that has not come",
-            "Which code calls Signal or Broadcast after changing the condition, and can it run before this goroutine starts waiting?",
+            "Which code calls Signal or Broadcast, and can it run before this goroutine waits?",
         ),
         "sync.Mutex.Lock" | "sync.RWMutex.Lock" => (
             "another goroutine holds the lock and has not released it",
-            "Which goroutine holds this lock: is it blocked while holding it (a channel operation or another lock under it), or does a path return without Unlock?",
+            "Which goroutine holds this lock: is it blocked while holding it, or does a path return without Unlock?",
         ),
         "sync.RWMutex.RLock" => (
             "a writer holds or waits for the lock, so new readers wait",
-            "Which goroutine holds or waits for the write lock, and does a reader already holding it wait on something (a recursive RLock)?",
+            "Which goroutine holds or waits for the write lock, and is a reader holding it blocked (a recursive RLock)?",
         ),
         "semacquire" => (
             "it waits on a semaphore (a lock or a WaitGroup) nobody releases",
@@ -248,11 +248,11 @@ pub fn meaning(state: &str) -> Option<(&'static str, &'static str)> {
         ),
         "sync.WaitGroup.Wait" => (
             "the group's counter never reaches zero: a goroutine counted in it has not called Done",
-            "Which goroutine counted in this WaitGroup never calls Done: a never-ending loop in the same group, or a path that returns without Done?",
+            "Which goroutine counted in this WaitGroup never calls Done: a never-ending loop in the group, or a path without Done?",
         ),
         "IO wait" => (
             "it waits for the peer to send or accept data on a connection",
-            "Who closes this connection or stream, and is there a deadline or a context that ends the wait?",
+            "Who closes this connection or stream, and does a deadline end the wait?",
         ),
         "sleep" => (
             "it sleeps in time.Sleep, probably in a polling loop",
@@ -308,32 +308,37 @@ pub struct Blocked {
 impl Why {
     /// One line for a reader, then one per blocked group of a deadlock.
     pub fn describe(&self) -> Vec<String> {
-        let mut lines = vec![match (&self.cause.kind, self.goroutine, &self.function) {
-            (k, Some(id), Some(f)) if k.raised_by_first() => format!(
-                "{}: {} — raised by goroutine {id} in {f}{}",
-                self.cause.kind.name(),
-                self.cause.message,
-                self.site
-                    .as_deref()
-                    .map(|s| format!(" at {s}"))
-                    .unwrap_or_default()
-            ),
-            _ => format!("{}: {}", self.cause.kind.name(), self.cause.message),
-        }];
+        let mut first = format!("{}: {}", self.cause.kind.name(), self.cause.message);
+        if let (Some(id), Some(f)) = (self.goroutine, &self.function)
+            && self.cause.kind.raised_by_first()
+        {
+            first.push_str(&format!(" — raised by goroutine {id} in {f}"));
+            at(&mut first, self.site.as_deref());
+        }
+        let mut lines = vec![first];
         for b in &self.blocked {
-            lines.push(format!(
-                "  {} in {} in {}{}{}",
+            let mut line = format!(
+                "  {} in {} in {}",
                 goroutines(b.count),
                 b.state.as_deref().unwrap_or("an unknown state"),
-                b.function,
-                b.site
-                    .as_deref()
-                    .map(|s| format!(" at {s}"))
-                    .unwrap_or_default(),
-                b.waits_on.map(|w| format!(": {w}")).unwrap_or_default()
-            ));
+                b.function
+            );
+            at(&mut line, b.site.as_deref());
+            if let Some(w) = b.waits_on {
+                line.push_str(": ");
+                line.push_str(w);
+            }
+            lines.push(line);
         }
         lines
+    }
+}
+
+/// ` at SITE` appended, when there is one.
+fn at(out: &mut String, site: Option<&str>) {
+    if let Some(s) = site {
+        out.push_str(" at ");
+        out.push_str(s);
     }
 }
 

@@ -351,11 +351,11 @@ mod tests {
              \n\
              suspects:\n\
              - main.reader grew from 1 to 2 (+1) created by main.open at /s/m.go:24\n\
-             \x20 ask: Who closes this connection or stream, and is there a deadline or a context that ends the wait?\n\
+             \x20 ask: Who closes this connection or stream, and does a deadline end the wait?\n\
              - main.rotate grew from 0 to 1 (+1) created by time.goFunc at /go/time/sleep.go:215\n\
-             \x20 ask: Which goroutine counted in this WaitGroup never calls Done: a never-ending loop in the same group, or a path that returns without Done?\n\
+             \x20 ask: Which goroutine counted in this WaitGroup never calls Done: a never-ending loop in the group, or a path without Done?\n\
              - 1 goroutine in sync.(*WaitGroup).Wait for up to 12 minutes in main.rotate created by time.goFunc at /go/time/sleep.go:215: a wait that may never return (a live goroutine still holds the group?)\n\
-             \x20 ask: Which goroutine counted in this WaitGroup never calls Done: a never-ending loop in the same group, or a path that returns without Done?\n\
+             \x20 ask: Which goroutine counted in this WaitGroup never calls Done: a never-ending loop in the group, or a path without Done?\n\
              \x20 lesson: the page's #wait-never-returns\n"
         );
     }

@@ -160,13 +160,14 @@ fn idea_link(idea: Option<Idea>) -> Html {
 
 fn results(a: &Analysis, source: &str, bytes: usize, ms: f64) -> Html {
     let shown = a.groups.len().min(MAX_ROWS);
+    let about = about(a);
     html! {
         <div class="paste-result">
             <p class="paste-summary"><span data-testid="paste-summary">{ summary(a, source) }</span>
                 <small data-testid="paste-elapsed">{ format!(" — {} parsed and grouped in {}, in this page", size(bytes), elapsed(ms)) }</small></p>
-            if !about(a).is_empty() {
+            if !about.is_empty() {
                 <ul class="paste-about" data-testid="paste-about">
-                    { for about(a).into_iter().map(|l| html! { <li>{ l }</li> }) }
+                    { for about.into_iter().map(|l| html! { <li>{ l }</li> }) }
                 </ul>
             }
             <h3>{ "Suspects" }</h3>
@@ -177,9 +178,7 @@ fn results(a: &Analysis, source: &str, bytes: usize, ms: f64) -> Html {
                     { for a.suspects.iter().map(|s| html! {
                         <li>
                             <span data-testid="paste-suspect">{ s.describe(&a.groups) }</span>
-                            if let Some(q) = s.question {
-                                <span class="paste-question" data-testid="paste-question">{ format!(" Ask: {q}") }</span>
-                            }
+                            { s.question.map(|q| format!(" Ask: {q}")).unwrap_or_default() }
                             <span class="paste-links">{ " — " }
                                 <a href={format!("#paste-group-{}", s.group())}>{ format!("group {}", s.group() + 1) }</a>
                                 if let Some(i) = Idea::of_suspect(s, &a.groups) {

@@ -166,9 +166,7 @@ fn results(a: &Analysis, source: &str, bytes: usize, ms: f64) -> Html {
             <p class="paste-summary"><span data-testid="paste-summary">{ summary(a, source) }</span>
                 <small data-testid="paste-elapsed">{ format!(" — {} parsed and grouped in {}, in this page", size(bytes), elapsed(ms)) }</small></p>
             if !about.is_empty() {
-                <ul class="paste-about" data-testid="paste-about">
-                    { for about.into_iter().map(|l| html! { <li>{ l }</li> }) }
-                </ul>
+                <pre class="paste-about" data-testid="paste-about">{ about.join("\n") }</pre>
             }
             <h3>{ "Suspects" }</h3>
             if a.suspects.is_empty() {

@@ -129,9 +129,9 @@ impl Suspect {
         self.group
     }
 
-    /// One sentence for a reader.
-    pub fn describe(&self, groups: &[Group]) -> String {
-        let _ = groups;
+    /// One sentence for a reader. The suspect carries all it says; the
+    /// analysis' groups are taken for the callers that pass them.
+    pub fn describe(&self, _groups: &[Group]) -> String {
         let mut site = String::new();
         if let Some(c) = &self.created_by {
             site.push_str(" created by ");

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use leakscope_sim::detect::{Detector, detect};
 use leakscope_sim::{Group, Param, Permalink, Preset, Program, Scenario, Time, simulate};
-use leakscope_web::{Action, App, AppProps, AppState};
+use leakscope_web::{Action, App, AppProps, AppState, Page};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement};
@@ -97,7 +97,12 @@ fn a_changed_parameter_re_simulates_at_once() {
     assert!(bad.notices[0].contains("error_rate"), "{:?}", bad.notices);
 }
 
+/// The page a query opens (a query opens the lab), as an old permalink.
 fn mount(query: &str) -> Element {
+    mount_page(None, query)
+}
+
+fn mount_page(page: Option<Page>, query: &str) -> Element {
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
@@ -105,6 +110,7 @@ fn mount(query: &str) -> Element {
         root.clone(),
         AppProps {
             query: Some(AttrValue::from(query.to_owned())),
+            page,
         },
     )
     .render();
@@ -355,7 +361,7 @@ async fn a_card_and_a_picker_change_the_panes_and_stop_is_told() {
 /// FASE 6 and, after the toggle, on FASE 3.
 #[wasm_bindgen_test]
 async fn the_detector_matrix_is_the_cores() {
-    let root = mount("preset=fase6&t=0");
+    let root = mount_page(Some(Page::Tools), "");
     root.set_id("detectors-test");
     settle().await;
     for preset in [Preset::Fase6, Preset::Fase3] {
@@ -570,10 +576,10 @@ async fn bad_input_shows_the_parsers_one_line_error() {
 
 #[wasm_bindgen_test]
 async fn the_lessons_anchors_the_paste_section_links_to_exist() {
-    let root = mount("");
+    let root = mount_page(Some(Page::Lesson), "");
     settle().await;
+    // The paste panel sits on the tools page; its links open the lesson.
     for anchor in [
-        "#paste",
         "#heartbeat",
         "#handlers",
         "#pile-up",
@@ -584,6 +590,7 @@ async fn the_lessons_anchors_the_paste_section_links_to_exist() {
             root.query_selector(anchor).unwrap().is_some(),
             "no {anchor} on the page"
         );
+        assert_eq!(Page::owner(&anchor[1..]), Some(Page::Lesson), "{anchor}");
     }
 }
 
@@ -593,7 +600,7 @@ async fn the_real_run_section_shows_the_recording_beside_the_simulation() {
     let run = leakscope_web::components::recording();
     let predicted = run.predicted().unwrap();
     assert!(run.differences(&predicted).is_empty());
-    let root = mount("");
+    let root = mount_page(Some(Page::Tools), "");
     wait_text(
         &root,
         "real-run-verdict",
@@ -611,9 +618,11 @@ async fn the_real_run_section_shows_the_recording_beside_the_simulation() {
             .unwrap_or_default()
             .ends_with("Measured on a real Docker engine")
     );
-    // Right after the live view's dumps, right before "Paste a goroutine dump".
-    assert_eq!(section.previous_element_sibling().unwrap().id(), "lab");
-    assert_eq!(section.next_element_sibling().unwrap().id(), "paste");
+    // On the tools page, after the detector matrix.
+    assert_eq!(
+        section.previous_element_sibling().unwrap().id(),
+        "detector-matrix"
+    );
     // The chart: one circle per census (and one in the legend), labelled.
     let chart = section
         .query_selector("[data-testid=\"real-run-chart\"]")

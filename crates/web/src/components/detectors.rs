@@ -92,9 +92,19 @@ pub fn cell(d: &Detection, faulty: bool) -> (&'static str, &'static str, &'stati
     }
 }
 
+/// Props of [`Detectors`].
+#[derive(Properties, PartialEq)]
+pub struct DetectorsProps {
+    /// The tools page's matrix in full (both presets, every reason); the
+    /// lesson's shows FASE 6 and the reason of every miss.
+    #[prop_or_default]
+    pub full: bool,
+}
+
 /// The section.
 #[component]
-pub fn Detectors() -> Html {
+pub fn Detectors(p: &DetectorsProps) -> Html {
+    let full = p.full;
     let preset = use_state(|| Preset::Fase6);
     let rows = use_memo(*preset, |p| matrix(&p.scenario()));
     let s = preset.scenario();
@@ -112,8 +122,12 @@ pub fn Detectors() -> Html {
         }
     };
     html! {
-        <section id="detectors" class="story-section detectors">
-            <h2><span class="num" aria-hidden="true">{ "8" }</span>{ "Which tool would have caught it?" }</h2>
+        <section id={if full { "detector-matrix" } else { "detectors" }} class="story-section detectors">
+            if full {
+                <h2>{ "Which detector catches which program" }</h2>
+            } else {
+                <h2><span class="num" aria-hidden="true">{ "7" }</span>{ "Which tool would have caught it?" }</h2>
+            }
             <p>{ "Six ways to look for a leak. The " }{ name(Detector::CountGrowth) }
                { " is the seed's: does the goroutine count grow faster than 2 per minute? " }{ name(Detector::Liveness) }
                { " asks which containers stopped reading their logs; " }{ name(Detector::Goleak) }
@@ -124,6 +138,7 @@ pub fn Detectors() -> Html {
             <p class="takeaway">{ format!(
                 "Each tool sees a different part. On FASE 6 the count test misses {close} (its count is flat, its logs stopped); goleak and synctest miss {timeout} (Stop() wakes every helper); Go's goroutineleak profile reports none of the programs, because the readers wait in network IO and every group stays reachable through the monitor; only liveness sees {close}.",
                 close = Program::CLOSE_ONLY, timeout = Program::WAIT_TIMEOUT) }</p>
+            if full {
             <p class="muted small">{ format!(
                 "The Go tests measure each detector on the real programs — under the fake clock for {}, on real TCP sockets for the goroutineleak profile and the LeakProf rule ({}) — and assert they agree with this matrix: ",
                 measured(false), measured(true)) }
@@ -133,9 +148,10 @@ pub fn Detectors() -> Html {
                 { toggle(Preset::Fase6, "FASE 6 (55 containers, 58 min, streams fail)") }
                 { toggle(Preset::Fase3, "FASE 3 (8 containers, 10 min, no failures)") }
             </fieldset>
+            }
             <div class="table-scroll">
                 <table class="detect-matrix" data-testid="detect-matrix" data-preset={preset.name()}>
-                    <caption>{ format!("{} programs × {} detectors on {}, computed in your browser by the simulation core. Hover or tap a cell for its reason; all reasons are listed below.",
+                    <caption>{ format!("{} programs × {} detectors on {}, computed in your browser by the simulation core; the reasons are listed below.",
                         rows.len(), Detector::ALL.len(), preset.name().to_uppercase().replace("FASE", "FASE ")) }</caption>
                     <thead><tr>
                         <th scope="col">{ "detector" }</th>
@@ -164,12 +180,18 @@ pub fn Detectors() -> Html {
             <div class="detect-reasons">
                 { for rows.iter().map(|r| {
                     let n = r.detections.iter().filter(|x| x.caught).count();
+                    // The lesson lists what each tool misses, and why; the
+                    // tools page every cell's reason.
+                    let shown: Vec<&Detection> = r.detections.iter()
+                        .filter(|x| full || (r.faulty && !x.caught))
+                        .collect();
                     html! {
-                        <details data-testid={format!("detect-reasons-{}", r.program)}>
-                            <summary><code>{ r.program.name() }</code>{ format!(": caught by {n} of {}{}", r.detections.len(),
-                                if r.faulty { "" } else { " (nothing to catch)" }) }</summary>
+                        <div class="reasons" data-testid={format!("detect-reasons-{}", r.program)}>
+                            <p class="reasons-head"><code>{ r.program.name() }</code>{ format!(": caught by {n} of {}{}", r.detections.len(),
+                                if r.faulty { if full { "" } else { "; missed by" } } else { " (nothing to catch)" }) }</p>
+                            if !shown.is_empty() {
                             <ul>
-                                { for r.detections.iter().map(|x| {
+                                { for shown.into_iter().map(|x| {
                                     let (word, icon, class) = cell(x, r.faulty);
                                     html! {
                                         <li class={class}><span aria-hidden="true">{ icon }</span>{ " " }<strong>{ label(x.detector) }</strong>
@@ -177,7 +199,8 @@ pub fn Detectors() -> Html {
                                     }
                                 }) }
                             </ul>
-                        </details>
+                            }
+                        </div>
                     }
                 }) }
             </div>

@@ -298,7 +298,7 @@ pub fn Story() -> Html {
                     int(f_end.goroutines), f6.minutes, signed(r.fase6_fixed.analysis().growth_per_min, 2), r.fase6_fixed.analysis().verdict) }</p>
             </section>
 
-            <Detectors />
+            <Detectors full=false />
         </article>
     }
 }

@@ -395,6 +395,8 @@ pub fn Lab(props: &LabProps) -> Html {
                     <h3>{ "Goroutine dump" }</h3>
                     <Dump runs={runs.clone()} at={at} container={c} format={state.dump_format}
                           scope={state.dump_scope} program={state.dump_program} dispatch={dispatch.clone()} />
+                    <h3>{ "A real dump, for comparison" }</h3>
+                    { crate::components::real_excerpt() }
                 </section>
                 if bench {
                     <BenchView result={(*bench_result).clone()} />

@@ -20,11 +20,11 @@ mod realrun;
 mod realrun_data;
 mod story;
 
-pub use canvas::{ChartCanvas, HeatCanvas, LanesCanvas, LanesLegend};
+pub use canvas::{ChartCanvas, HeatCanvas, LanesCanvas, LanesLegend, Marks};
 pub use code::CodePane;
 pub use controls::Controls;
 pub use detectors::Detectors;
-pub use dump::{Dump, REAL_BUGGY_EXCERPT};
+pub use dump::{Dump, REAL_BUGGY_EXCERPT, real_excerpt};
 pub use fixes::Fixes;
 pub use gallery::Gallery;
 pub use minichart::{Measure, MiniChart};

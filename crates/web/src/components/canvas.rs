@@ -298,28 +298,87 @@ pub fn HeatCanvas(p: &LanesProps) -> Html {
     }
 }
 
+/// The marks a lanes figure draws, so its legend lists those and no
+/// other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Marks {
+    /// ✕: a reader left behind.
+    pub left: bool,
+    /// ‖: a `Wait()` blocked until `Stop()`.
+    pub blocked: bool,
+    /// ◷: a timed wait's helper.
+    pub helper: bool,
+    /// ✓: a `Wait()` that returned.
+    pub returned: bool,
+    /// `Stop()`.
+    pub stop: bool,
+}
+
+impl Marks {
+    /// Every mark (the lab's legend, whose figure changes as it plays).
+    pub const ALL: Marks = Marks {
+        left: true,
+        blocked: true,
+        helper: true,
+        returned: true,
+        stop: true,
+    };
+
+    /// The marks the events of containers `first..first + count` of
+    /// `trace` draw up to `at`.
+    pub fn drawn(trace: &leakscope_sim::Trace, first: u32, count: u32, at: Time) -> Marks {
+        use leakscope_sim::EventKind as K;
+        let mut m = Marks::default();
+        for c in first..first + count {
+            for e in trace.events_of(c).unwrap_or_default() {
+                if e.time > at {
+                    break;
+                }
+                match e.kind {
+                    K::WaitSkipped { .. } => m.left = true,
+                    K::WaitBlocked { .. } => m.blocked = true,
+                    K::HelperBlocked { .. } | K::WaitTimedOut { .. } => m.helper = true,
+                    K::WaitReturned { .. } => m.returned = true,
+                    K::Stopped { .. } => m.stop = true,
+                    _ => {}
+                }
+            }
+        }
+        m
+    }
+}
+
 /// Props of [`LanesLegend`].
 #[derive(Properties, PartialEq)]
 pub struct LegendProps {
-    /// Only what a healthy run draws: the heartbeat, the readers, ✓.
-    #[prop_or_default]
-    pub healthy_only: bool,
+    /// The marks to explain (the heartbeat and reader bars always are).
+    #[prop_or(Marks::ALL)]
+    pub marks: Marks,
 }
 
 /// The key to the lanes, beside every lanes figure (issue 10, point 2): a
-/// figure reads without the legend of another.
+/// figure reads without the legend of another, and lists only what it
+/// draws.
 #[component]
 pub fn LanesLegend(p: &LegendProps) -> Html {
+    let m = p.marks;
     html! {
         <div class="legend" aria-label="Legend">
             <span><span class="swatch heartbeat"></span>{ " heartbeat (the thin black bar: the container's whole life)" }</span>
             <span><span class="swatch reader"></span>{ " reader (one bar per rotation)" }</span>
-            if !p.healthy_only {
+            if m.left {
                 <span><span class="swatch left"></span>{ " ✕ reader left behind (stream never closed)" }</span>
-                <span><span class="swatch blocked"></span>{ " ‖ blocked in Wait() for good; ◷ a timed wait's helper" }</span>
             }
-            <span><span class="swatch returned"></span>{ " ✓ Wait() returned" }</span>
-            if !p.healthy_only {
+            if m.blocked {
+                <span><span class="swatch blocked"></span>{ " ‖ blocked in Wait() until Stop()" }</span>
+            }
+            if m.helper {
+                <span><span class="swatch blocked"></span>{ " ◷ a timed wait's helper, blocked" }</span>
+            }
+            if m.returned {
+                <span><span class="swatch returned"></span>{ " ✓ Wait() returned" }</span>
+            }
+            if m.stop {
                 <span><span class="swatch stop"></span>{ " Stop()" }</span>
             }
         </div>

@@ -1,24 +1,29 @@
-//! The story: short sections that carry the lesson with no interaction,
+//! The lesson: short sections that carry the story with no interaction,
 //! each with a static first frame computed from the core (the presets'
-//! runs), so every number in the prose is the model's.
+//! runs), so every number in the prose is the model's, and every one can be
+//! recomputed from the numbers beside it.
 
 use std::rc::Rc;
 
 use leakscope_sim::code::{Anchor, line_of, lines};
-use leakscope_sim::{
-    DumpFormat, Outcome, Preset, Program, Proof, Role, Scenario, Time, Trace, formula, simulate,
-};
+use leakscope_sim::{Outcome, Preset, Program, Scenario, Time, Trace, simulate};
 use yew::prelude::*;
 
-use super::canvas::LanesLegend;
+use super::canvas::{LanesLegend, Marks};
 use super::detectors::Detectors;
-use super::dump::beside_real;
 use super::fixes::Fixes;
 use crate::dom;
-use crate::format::{int, signed};
+use crate::format::{dec, int, signed};
 use crate::lanes::{self, LanesInput};
 use crate::state::Runs;
 use crate::view::{CounterRow, Mood, counter_timeline};
+
+/// The minimal reproduction, `go/repro/main.go`: the lesson prints it whole.
+pub const REPRO_SOURCE: &str = include_str!("../../../../go/repro/main.go");
+
+/// What `go run ./repro` and `go run ./repro -bypass` printed, captured by
+/// the Go tests (`go/repro`), which fail when a fresh run prints otherwise.
+pub const REPRO_OUTPUT: &str = include_str!("../../../../go/repro/output.txt");
 
 /// The runs the story quotes: the presets, and a small healthy fleet.
 pub struct StoryRuns {
@@ -28,7 +33,7 @@ pub struct StoryRuns {
     fase6_buggy: Trace,
     fase6_fixed: Trace,
     healthy: Trace,
-    /// A FASE 6 container whose first rotation failed.
+    /// A FASE 6 container whose first rotations failed.
     bypassed: u32,
 }
 
@@ -69,9 +74,6 @@ struct FigureProps {
     trace: Rc<Trace>,
     count: u32,
     caption: AttrValue,
-    /// Only healthy marks in this figure: a shorter legend.
-    #[prop_or_default]
-    healthy: bool,
 }
 
 /// A static lanes figure of the first `count` containers over the whole run.
@@ -104,7 +106,7 @@ fn LanesFigure(p: &FigureProps) -> Html {
     html! {
         <figure class="story-figure">
             <div class="canvas-wrap"><canvas ref={node} role="img" aria-label={p.caption.clone()}></canvas></div>
-            <LanesLegend healthy_only={p.healthy} />
+            <LanesLegend marks={Marks::drawn(&p.trace, 0, p.count, p.trace.end())} />
             <figcaption>{ p.caption.clone() }</figcaption>
         </figure>
     }
@@ -159,34 +161,23 @@ fn excerpt(variant: Program, from: Anchor, to: Anchor, mark: &[Anchor]) -> Html 
     }
 }
 
-/// The invitation to the live view at minute 17, container 0 of FASE 6,
-/// saying what to look for there: the readers left behind in the lane, the
-/// goroutines parked in the code and the dump, the two counts.
-fn minute_17(r: &StoryRuns) -> Html {
-    const MINUTE: u64 = 17;
-    let t = Time::from_minutes(MINUTE);
-    let mine = r.fase6_buggy.goroutines_at(t, Some(0)).unwrap_or_default();
-    let stuck = |role| mine.iter().filter(|g| g.role == role && g.stuck).count();
-    let (readers, handlers) = (stuck(Role::Reader), stuck(Role::Handler));
-    let current_handlers = mine
-        .iter()
-        .filter(|g| g.role == Role::Handler && !g.stuck)
-        .count();
-    let count = |trace: &Trace| {
-        trace
-            .samples()
-            .get(MINUTE as usize)
-            .map_or(0, |s| s.goroutines)
-    };
+/// The lines of a Go file, numbered, as the lesson prints code.
+fn numbered(text: &str, label: &str) -> Html {
     html! {
-        <p><a href={format!("?preset=fase6&t={MINUTE}&container=0#lab")}>{ format!("See minute {MINUTE} in the live view ↓") }</a>
-           { format!(
-               ": container 0 has left {readers} readers behind by then. In its lane (the first in each pane) they are the {readers} hatched layers stacked under the current reader, one per ✕; in the code panel the badge on the reader's ReadLine line counts them with the current reader; its goroutine dump lists {} goroutines — the {readers} readers left behind with their {handlers} handlers, the current reader with its stream's {current_handlers} handlers, and the heartbeat. The buggy count reads {} where the fixed one holds {}.",
-               mine.len(), int(count(&r.fase6_buggy)), int(count(&r.fase6_fixed))) }</p>
+        <pre class="code excerpt" aria-label={label.to_owned()}><code>
+            { for text.lines().enumerate().map(|(i, l)| html! {
+                <span class="line"><span class="ln" aria-hidden="true">{ i + 1 }</span><span class="src">{ l.replace('\t', "    ") }</span>{ "\n" }</span>
+            }) }
+        </code></pre>
     }
 }
 
-/// The story sections.
+/// A snippet of Go or a shell command, unnumbered.
+fn snippet(text: &str) -> Html {
+    html! { <pre class="code snippet"><code>{ text.to_owned() }</code></pre> }
+}
+
+/// The lesson's sections.
 #[component]
 pub fn Story() -> Html {
     let runs = use_memo((), |_| StoryRuns::new());
@@ -195,110 +186,158 @@ pub fn Story() -> Html {
     };
     let f6 = Preset::Fase6.scenario();
     let f3 = Preset::Fase3.scenario();
-    let b_end = r.fase6_buggy.samples().last().cloned();
-    let f_end = r.fase6_fixed.samples().last().cloned();
-    let f3_end = r.fase3.samples().last().cloned();
-    let (Some(b_end), Some(f_end), Some(f3_end)) = (b_end, f_end, f3_end) else {
+    let b = r.fase6_buggy.samples();
+    let (Some(b_end), Some(f_end), Some(f3_start), Some(f3_end)) = (
+        b.last().cloned(),
+        r.fase6_fixed.samples().last().cloned(),
+        r.fase3.samples().first().cloned(),
+        r.fase3.samples().last().cloned(),
+    ) else {
         return html! {};
     };
-    let start = r.fase6_buggy.samples()[0].goroutines;
-    let g = f6.goroutines_per_reader;
-    let one_group = counter_timeline(&r.fase3, 0, Time::from_minutes(f3.minutes.into()));
-    let bypass_rows = counter_timeline(&r.fase6_buggy, r.bypassed, Time::from_minutes(15));
-    let fix_rows = counter_timeline(&r.fase6_fixed, 0, Time::from_minutes(10));
-    let dump = r
-        .fase3
-        .dump(
-            Time::from_minutes(f3.minutes.into()),
-            Some(0),
-            DumpFormat::Full,
-        )
-        .unwrap_or_default();
-    let b_analysis = r.fase6_buggy.analysis();
-    let expected = formula::expected_goroutines(&f6, Program::BUGGY, f6.horizon());
-    let half = f6.minutes / 2;
+    let start = b[0].goroutines;
+    let g = u64::from(f6.goroutines_per_reader);
+    let per_container = 1 + g;
+    let f3_rows = counter_timeline(&r.fase3, 0, Time::from_minutes(f3.minutes.into()));
+    let bypass_rows = counter_timeline(&r.fase6_buggy, r.bypassed, Time::from_minutes(11));
+    let fix_rows = counter_timeline(&r.fase6_fixed, 0, Time::from_minutes(5));
+    let a = r.fase6_buggy.analysis();
+    let fa = r.fase6_fixed.analysis();
+    let minutes = f6.minutes;
+    let rot_min = f6.rotation_secs / 60;
+    let lines_written = u64::from(f6.containers) * u64::from(f6.lines_per_min) * u64::from(minutes);
+    let straight = (b_end.goroutines as f64 - start as f64) / f64::from(minutes);
+    let lab = |q: &str| format!("lab.html?{q}#lab");
     html! {
         <article class="story">
             <section id="monitor" class="story-section">
-                <h2><span class="num" aria-hidden="true">{ "1" }</span>{ "The monitor" }</h2>
-                <p id="heartbeat">{ "A monitor follows the logs of many containers. For each one it starts a " }<strong>{ "heartbeat" }</strong>
-                   { " goroutine that inspects the container for as long as the container lives, and it reads the container's log stream in " }
-                   <strong>{ "rotations" }</strong>{ format!(": every {} minutes the stream is retired and a new one opened, each read by its own ", f6.rotation_secs / 60) }
-                   <strong>{ "reader" }</strong>{ " goroutine." }</p>
-                <p class="aside">{ "Two words used throughout. The " }<strong>{ "seed document" }</strong>
-                   { " is the incident write-up this project started from: its program, its measured timelines and its \"mathematical proof\" are recomputed here. It measured two test phases it calls " }
-                   <strong>{ "FASE 3" }</strong>{ " and " }<strong>{ "FASE 6" }</strong>
-                   { format!(" (fase: phase): {} containers for {} minutes whose streams never fail, and {} containers for {} minutes whose streams fail {}% of the time. Both are presets of the live view. The ",
-                        f3.containers, f3.minutes, f6.containers, f6.minutes, f6.error_rate * 100.0) }
-                   <strong>{ "random seed" }</strong>{ format!(" (\"seed {}\") is something else: the number that decides which streams fail; same random seed, same failures in every program.", f6.seed) }</p>
-                <p id="handlers">{ format!(
-                    "Two lifecycles, then: the heartbeat lives as long as the container, a reader lives one rotation. A reader never runs alone: its stream is an HTTP response from the Docker engine, and the client's connection runs {} goroutine(s) of its own (its read and write loops, the stream's handlers) from the moment the stream opens until it is closed, healthy or failed. A healthy container therefore costs {} goroutines — heartbeat, reader and {} handler(s) — so FASE 6's {} containers start at {} goroutines. ",
-                    g - 1, 1 + g, g - 1, f6.containers, int(start)) }
-                   <span class="go-confirmed">{ crate::GO_CONFIRMED }</span></p>
-                <LanesFigure trace={Rc::new(r.healthy.clone())} count={3} healthy=true
-                    caption={format!("Three healthy containers over {} minutes (fixed program): the heartbeat bar runs on; each rotation's reader bar ends when its stream is closed, and ✓ marks a Wait() that returned.", r.healthy.scenario().minutes)} />
+                <h2><span class="num" aria-hidden="true">{ "1" }</span>{ "The monitor and its two lifecycles" }</h2>
+                <div class="two-col">
+                <div>
+                <p id="heartbeat">{ "A monitor follows the logs of many containers. For each container it starts a " }<strong>{ "heartbeat" }</strong>
+                   { " goroutine that lives as long as the monitor (until " }<code>{ "Stop()" }</code>{ "), and it reads the container's log stream in " }
+                   <strong>{ "rotations" }</strong>{ format!(": every {rot_min} minutes the stream is closed and a new one opened, each read by a goroutine of its own, the ") }
+                   <strong>{ "reader" }</strong>{ ", which lives one rotation." }</p>
+                <p id="handlers">{ format!("A stream is an HTTP response from the Docker engine, and Go's HTTP client runs {} goroutines for every open stream (readLoop and writeLoop); this lesson calls them the stream's ", g - 1) }
+                   <strong>{ "handlers" }</strong>{ format!(". A healthy container is therefore {per_container} goroutines: heartbeat, reader, {} handlers.", g - 1) }</p>
+                <p class="aside">{ "The numbers come from the " }<strong>{ "seed document" }</strong>
+                   { format!(", the incident write-up this project started from. It measured two phases: FASE 3, {} containers for {} minutes whose streams never fail ({} × {per_container} = {} goroutines at the start), and FASE 6, {} containers for {} minutes whose streams fail {}% of the time ({} × {per_container} = {}). Which streams fail is drawn from a ",
+                        f3.containers, f3.minutes, f3.containers, int(f3_start.goroutines), f6.containers, minutes, f6.error_rate * 100.0, f6.containers, int(start)) }
+                   <strong>{ "random seed" }</strong>{ format!(" ({}): the same in every program.", f6.seed) }</p>
+                </div>
+                <LanesFigure trace={Rc::new(r.healthy.clone())} count={3}
+                    caption={format!("Three healthy containers for {} minutes: the heartbeat runs on; each reader ends when its stream is closed.", r.healthy.scenario().minutes)} />
+                </div>
             </section>
 
             <section id="one-waitgroup" class="story-section">
-                <h2><span class="num" aria-hidden="true">{ "2" }</span>{ "One WaitGroup" }</h2>
+                <h2 id="wait-never-returns"><span class="num" aria-hidden="true">{ "2" }</span>{ "One WaitGroup: Wait() returns only at Stop()" }</h2>
+                <div class="two-col">
+                <div>
                 <p>{ "The buggy monitor counts both lifecycles in " }<em>{ "one" }</em>{ " " }<code>{ "sync.WaitGroup" }</code>
-                   { " per container, and at every rotation it closes the old stream and calls " }<code>{ "Wait()" }</code>
-                   { " before opening the next. Here is that counter for one container whose streams never fail (FASE 3, container 0), as the engine ran it:" }</p>
-                { timeline_table(&one_group, false) }
+                   { " per container. At each rotation it closes the old stream and calls " }<code>{ "Wait()" }</code>{ " before opening the next:" }</p>
                 { excerpt(Program::BUGGY, Anchor::Close, Anchor::Reopen, &[Anchor::Wait]) }
+                <p>{ "The reader calls " }<code>{ "Done()" }</code>{ " and the counter falls to 1, not 0: the heartbeat's " }
+                   <code>{ "defer c.wg.Done()" }</code>{ " runs only when " }<code>{ "Stop()" }</code>{ " ends it. " }
+                   <code>{ "Wait()" }</code>{ " blocks until then, and the container opens no further rotation: its logs stop." }</p>
+                </div>
+                <div>
+                { timeline_table(&f3_rows, false) }
+                <p class="small">{ format!(
+                    "FASE 3, container 0. All {} containers are stuck this way from minute {rot_min}, yet the count falls, from {} to {} = {} − {} × {}: a stuck container closed its stream (the reader and its {} handlers exit) and gained the goroutine blocked in Wait(). The monitor passes a goroutine count because it stopped monitoring.",
+                    f3_end.stalled_containers, int(f3_start.goroutines), int(f3_end.goroutines), int(f3_start.goroutines), g - 1, f3_end.stalled_containers, g - 1) }</p>
+                </div>
+                </div>
             </section>
 
-            <section id="wait-never-returns" class="story-section">
-                <h2><span class="num" aria-hidden="true">{ "3" }</span><code>{ "Wait()" }</code>{ " that never returns" }</h2>
-                <p>{ "The reader calls " }<code>{ "Done()" }</code>{ " and the counter falls to 1 — not 0: the heartbeat holds the group and never calls " }
-                   <code>{ "Done()" }</code>{ ", because it never ends. " }<code>{ "Wait()" }</code>{ " blocks for good, and the container opens no further rotation: its logs stop being read." }</p>
-                <p>{ format!(
-                    "In FASE 3 all {} containers are stuck this way from minute {}, yet the count does not grow: it falls, from {} to {} goroutines, because each stuck container has closed its stream (the reader and its {} handler(s) exit) and holds only its heartbeat and the goroutine blocked in Wait(). The check passes: the monitor passes because it stopped monitoring. A goroutine dump of container 0 at {} shows the blocked rotate() in sync.WaitGroup.Wait:",
-                    f3_end.stalled_containers, f3.rotation_secs / 60, int(r.fase3.samples()[0].goroutines), int(f3_end.goroutines), f3.goroutines_per_reader - 1, Time::from_minutes(f3.minutes.into())) }</p>
-                { beside_real(dump, format!("FASE 3, buggy program, container 0 at {}", Time::from_minutes(f3.minutes.into()))) }
+            <section id="repro" class="story-section">
+                <h2><span class="num" aria-hidden="true">{ "3" }</span>{ "The bug in 40 lines of Go" }</h2>
+                <div class="two-col">
+                { numbered(REPRO_SOURCE, "go/repro/main.go") }
+                <div>
+                <p>{ "No Docker, no HTTP: a heartbeat and one reader per rotation in one group, each rotation 100 ms, " }<code>{ "Stop()" }</code>
+                   { " after 1 s. The first run waits: " }<code>{ "Wait()" }</code>{ " returns only when the heartbeat ends. The second is the workaround: every stream fails, " }
+                   <code>{ "Close()" }</code>{ " and " }<code>{ "Wait()" }</code>{ " are skipped, and each rotation leaves its reader behind." }</p>
+                <figure class="repro-output">
+                    <figcaption>{ "Its output, captured from a real run by the tests (Go 1.27.3):" }</figcaption>
+                    <pre class="code output" data-testid="repro-output"><code>{ REPRO_OUTPUT }</code></pre>
+                </figure>
+                <p class="small">{ "Go's deadlock detector says nothing: the heartbeat's timer keeps the program alive. Run it: " }<code>{ "cd go && go run ./repro -bypass" }</code>{ "." }</p>
+                </div>
+                </div>
             </section>
 
             <section id="bypass" class="story-section">
-                <h2><span class="num" aria-hidden="true">{ "4" }</span>{ "The bypass" }</h2>
-                <p>{ "Someone worked around the hang: when the stream reports an error, reopen at once and skip " }<code>{ "Close()" }</code>
-                   { " and " }<code>{ "Wait()" }</code>{ "." }</p>
+                <h2 id="pile-up"><span class="num" aria-hidden="true">{ "4" }</span>{ "The workaround, and the pile-up" }</h2>
+                <div class="two-col">
+                <div>
+                <p>{ "To keep the logs flowing someone skipped the hang: when the stream reports an error, reopen at once without " }<code>{ "Close()" }</code>
+                   { " or " }<code>{ "Wait()" }</code>{ ":" }</p>
                 { excerpt(Program::BUGGY, Anchor::CheckErr, Anchor::Wait, &[Anchor::SkipWait]) }
                 <p>{ format!(
-                    "But a failed stream is half-open: no byte and no EOF will ever arrive. Never closed, it keeps alive for good its reader, blocked in IO wait, and its {} handler goroutine(s), there since the stream opened, as with every open stream: {g} goroutines left behind per failed rotation (the new stream brings its own), and one more count on wg that nobody will ever Done(). Container {} of FASE 6, whose first rotations failed:",
-                    g - 1, r.bypassed) }</p>
+                    "A stream fails half-open: at a random second of its rotation it stops delivering, with no error and no end, so its reader waits in IO wait for good. The check runs when the rotation falls due; skipped, the stream is never closed, and its reader and {} handlers stay: {g} goroutines left behind per failed rotation, one count on wg nobody will Done().",
+                    g - 1) }</p>
                 { timeline_table(&bypass_rows, false) }
-            </section>
-
-            <section id="pile-up" class="story-section">
-                <h2><span class="num" aria-hidden="true">{ "5" }</span>{ "The pile-up" }</h2>
-                <p>{ format!(
-                    "FASE 6's streams fail {}% of the time, so nearly every rotation takes the bypass and leaves {g} goroutines behind. A container stops leaking only when a healthy rotation stalls it in Wait(): it closes that stream, whose reader and {} handler(s) exit, and keeps its heartbeat and the goroutine blocked in Wait(). Minute by minute, goroutines = {} + {g} × readers left behind − {} × containers stuck in Wait(). ",
-                    f6.error_rate * 100.0, g - 1, int(start), g - 1) }
-                   <span class="go-confirmed">{ crate::GO_CONFIRMED }</span></p>
+                </div>
+                <div>
                 <LanesFigure trace={Rc::new(r.fase6_buggy.clone())} count={6}
-                    caption={format!("The first six FASE 6 containers, buggy program, {} minutes: each reader left behind (✕) adds a hatched layer that runs on, so the band thickens as they pile up; ‖ marks a Wait() that blocked for good.", f6.minutes)} />
+                    caption={format!("FASE 6, buggy program, the first six containers over {minutes} minutes: each ✕ is a reader left behind; the bands thicken as they pile up. Container {} is the table's.", r.bypassed)} />
                 <p>{ format!(
-                    "By minute {}: {} goroutines ({} at minute {}), {} readers left behind with their {} handlers ({} handlers in all, with those of the streams still open), {} of {} containers stuck in Wait(); growth {}/min against a limit of 2/min: {}. Over all seeds the model expects {} at minute {}.",
-                    f6.minutes, int(b_end.goroutines), int(r.fase6_buggy.samples()[half as usize].goroutines), half,
-                    int(b_end.leaked_readers), int(Proof::of(&r.fase6_buggy).leaked_handlers), int(b_end.by_role.handler), b_end.stalled_containers, f6.containers,
-                    signed(b_analysis.growth_per_min, 2), b_analysis.verdict, int(expected.round() as u64), f6.minutes) }</p>
-                { minute_17(r) }
+                    "A container stops leaking only when a healthy rotation stalls it in Wait(). So at every minute goroutines = {} + {g} × readers left behind − {} × containers stuck. At minute {minutes}: {} = {} + {g} × {} − {} × {}.",
+                    int(start), g - 1, int(b_end.goroutines), int(start), int(b_end.leaked_readers), g - 1, b_end.stalled_containers) }</p>
+                <p>{ format!(
+                    "The seed's count test fits a least-squares line to the {} counts, one a minute: its slope is {}/min (steeper than the straight line from first to last, ({} − {}) ÷ {minutes} = {}/min, because the pile-up is fastest before containers stall). It fails a run whose slope exceeds 2/min or whose last count exceeds the first + 2 × {minutes} = {}: here both do ({}).",
+                    b.len(), signed(a.growth_per_min, 2), int(b_end.goroutines), int(start), dec(straight, 2), int(a.limit.round() as u64), a.verdict) }</p>
+                <p class="small">{ format!(
+                    "Log lines: each container writes {} a minute, {} in all ({} × {} × {minutes}); the buggy monitor read {}: a failed stream loses the rest of its rotation, a stuck container everything after.",
+                    f6.lines_per_min, int(lines_written), f6.containers, f6.lines_per_min, int(b_end.lines_read)) }
+                   <a href={lab(&format!("preset=fase6&t=17&container={}", r.bypassed))}>{ " Play it in the lab →" }</a></p>
+                </div>
+                </div>
             </section>
 
             <Fixes runs={r.fase6.clone()} />
 
             <section id="fix" class="story-section">
-                <h2><span class="num" aria-hidden="true">{ "7" }</span>{ "The fix" }</h2>
-                <p>{ "One WaitGroup per lifecycle: " }<code>{ "heartbeatWg" }</code>{ " for the heartbeat, " }<code>{ "readerWg" }</code>
-                   { " for the rotation's reader. " }<code>{ "readerWg.Wait()" }</code>{ " waits only for the reader, which exits as soon as its stream is closed — and once Wait() can return, the workaround goes: every stream, failed or not, is closed and waited for." }</p>
+                <h2><span class="num" aria-hidden="true">{ "6" }</span>{ "The fix: one WaitGroup per lifecycle" }</h2>
+                <div class="two-col">
+                <div>
                 { excerpt(Program::FIXED, Anchor::CheckErr, Anchor::Reopen, &[Anchor::Close, Anchor::Wait]) }
+                </div>
+                <div>
+                <p><code>{ "heartbeatWg" }</code>{ " for the heartbeat, " }<code>{ "readerWg" }</code>
+                   { " for the rotation's reader: " }<code>{ "readerWg.Wait()" }</code>{ " waits only for the reader, which exits once its stream is closed. Then the workaround can go: every stream, failed or not, is closed and waited for." }</p>
                 { timeline_table(&fix_rows, true) }
                 <p>{ format!(
-                    "Same seed, same failed streams: the fixed program holds {} goroutines from minute 0 to minute {} (growth {}/min): {}.",
-                    int(f_end.goroutines), f6.minutes, signed(r.fase6_fixed.analysis().growth_per_min, 2), r.fase6_fixed.analysis().verdict) }</p>
+                    "Same random seed, same failed streams: the fixed program holds {} = {} × {per_container} goroutines from minute 0 to minute {minutes} (slope {}/min): {}. A per-rotation context or done channel, or an errgroup per rotation, works as well: what matters is that what you wait for each rotation ends each rotation.",
+                    int(f_end.goroutines), f6.containers, signed(fa.growth_per_min, 2), fa.verdict) }</p>
+                </div>
+                </div>
             </section>
 
             <Detectors full=false />
+
+            <section id="catch" class="story-section">
+                <h2><span class="num" aria-hidden="true">{ "8" }</span>{ "Catch it in your own service" }</h2>
+                <div class="three-col">
+                <div>
+                <h3>{ "A count test" }</h3>
+                <p class="small">{ "Run the monitor for an hour of fake time under testing/synctest and compare the goroutine count with the seed's limit:" }</p>
+                { snippet("synctest.Test(t, func(t *testing.T) {\n    m := Start(fleet)\n    first := runtime.NumGoroutine()\n    time.Sleep(58 * time.Minute)\n    synctest.Wait()\n    if n := runtime.NumGoroutine(); n > first+2*58 {\n        t.Errorf(\"%d goroutines, limit %d\", n, first+2*58)\n    }\n    m.Stop()\n})") }
+                </div>
+                <div>
+                <h3>{ "Liveness" }</h3>
+                <p class="small">{ "A count misses a monitor that stopped reading. Give each stream an idle timeout, so a half-open stream ends, and alert on a container with no line in a rotation:" }</p>
+                { snippet("ctx, cancel := context.WithCancel(ctx)\nidle := time.AfterFunc(time.Minute, cancel)\nfor sc.Scan() { // the body ends when ctx does\n    idle.Reset(time.Minute)\n    c.lastLine.Store(time.Now().Unix())\n}") }
+                </div>
+                <div>
+                <h3>{ "The goroutineleak profile" }</h3>
+                <p class="small">{ "Go 1.27 reports goroutines blocked on what no live goroutine can reach. With net/http/pprof mounted:" }</p>
+                { snippet("curl 'localhost:6060/debug/pprof/goroutineleak?debug=2'") }
+                <p class="small">{ "It marks each such goroutine " }<code>{ "(leaked)" }</code>{ ". It does not report this bug (section 7): the readers wait in network IO and every group stays reachable through the monitor." }</p>
+                </div>
+                </div>
+            </section>
         </article>
     }
 }

@@ -1,0 +1,43 @@
+// Repro: a heartbeat and one reader per rotation in ONE WaitGroup.
+// `go run ./repro` hangs in Wait(); `go run ./repro -bypass` piles up.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+)
+
+func main() {
+	bypass := len(os.Args) > 1 && os.Args[1] == "-bypass" // skip Close() and Wait()
+	ctx, stop := context.WithTimeout(context.Background(), time.Second) // Stop() at 1s
+	defer stop()
+	monitor(ctx, os.Stdout, bypass, runtime.NumGoroutine)
+}
+
+func monitor(ctx context.Context, out io.Writer, bypass bool, count func() int) {
+	start, wg := time.Now(), sync.WaitGroup{}
+	wg.Go(func() { <-ctx.Done() }) // the heartbeat: lives until Stop()
+	for n := 1; n <= 5 && ctx.Err() == nil; n++ {
+		stream := make(chan struct{}) // closed by Close(); a failed one never is
+		wg.Go(func() { // the reader: reads until its stream is closed
+			select {
+			case <-stream:
+			case <-ctx.Done():
+			}
+		})
+		time.Sleep(100 * time.Millisecond) // one rotation
+		if bypass { // the stream failed half-open: reopen at once
+			fmt.Fprintf(out, "rotation %d: stream failed, Wait() skipped: %d goroutines\n", n, count())
+			continue
+		}
+		close(stream)
+		fmt.Fprintf(out, "rotation %d: stream closed, reader done, Wait()...\n", n)
+		wg.Wait()
+		fmt.Fprintf(out, "Wait() returned after %v, when Stop() ended the heartbeat\n", time.Since(start).Round(time.Second))
+	}
+}

@@ -1,5 +1,4 @@
-// Repro: a heartbeat and one reader per rotation in ONE WaitGroup.
-// `go run ./repro` hangs in Wait(); `go run ./repro -bypass` piles up.
+// Repro: a heartbeat and one reader per rotation in ONE WaitGroup (try -bypass).
 package main
 
 import (
@@ -13,10 +12,9 @@ import (
 )
 
 func main() {
-	bypass := len(os.Args) > 1 && os.Args[1] == "-bypass" // skip Close() and Wait()
 	ctx, stop := context.WithTimeout(context.Background(), time.Second) // Stop() at 1s
 	defer stop()
-	monitor(ctx, os.Stdout, bypass, runtime.NumGoroutine)
+	monitor(ctx, os.Stdout, len(os.Args) > 1 && os.Args[1] == "-bypass", runtime.NumGoroutine)
 }
 
 func monitor(ctx context.Context, out io.Writer, bypass bool, count func() int) {
@@ -31,13 +29,12 @@ func monitor(ctx context.Context, out io.Writer, bypass bool, count func() int) 
 			}
 		})
 		time.Sleep(100 * time.Millisecond) // one rotation
-		if bypass { // the stream failed half-open: reopen at once
+		if bypass { // the stream failed half-open: skip Close() and Wait()
 			fmt.Fprintf(out, "rotation %d: stream failed, Wait() skipped: %d goroutines\n", n, count())
 			continue
 		}
-		close(stream)
-		fmt.Fprintf(out, "rotation %d: stream closed, reader done, Wait()...\n", n)
+		close(stream) // the reader returns: only the heartbeat holds wg now
 		wg.Wait()
-		fmt.Fprintf(out, "Wait() returned after %v, when Stop() ended the heartbeat\n", time.Since(start).Round(time.Second))
+		fmt.Fprintf(out, "rotation %d: Wait() returned after %v, when Stop() ended the heartbeat\n", n, time.Since(start).Round(time.Second))
 	}
 }

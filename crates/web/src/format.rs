@@ -99,3 +99,13 @@ mod tests {
         assert_eq!(period(90), "1.5 min");
     }
 }
+
+/// `n` and a noun, singular or plural as `n` asks: `1 reader`, `2 readers`
+/// (the page never writes "reader(s)").
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", int(n))
+    }
+}

@@ -97,7 +97,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             seed: format!("~{}", proof::INITIAL),
             model: int(b.initial),
             why: html! { <>{ format!(
-            "{} per container (heartbeat, reader and its open stream's {} handler(s), as Go counts them){}: {} × {}{}. The seed's ~{} is {} × 2, the handlers left out.",
+            "{} per container (heartbeat, reader and its open stream's {} handlers, as Go counts them){}: {} × {}{}. The seed's ~{} is {} × 2, the handlers left out.",
             1 + g, g - 1,
             if s.baseline_goroutines > 0 { " plus the baseline" } else { "" },
             s.containers, 1 + g,
@@ -143,7 +143,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             seed: dec(proof::PER_CONTAINER_PER_ROTATION, 2),
             model: dec(b.per_container_per_rotation, 2),
             why: html! { <>{ format!(
-            "The seed divides by 50; with its own 55 containers and 11 rotations its figures give {} — the model's g = {g}: a failed reader and its {} stream handler(s) stay. Below g when some rotations did not fail: that container stalls instead, and its closed stream's reader and handlers exit (−{} each).",
+            "The seed divides by 50; with its own 55 containers and 11 rotations its figures give {} — the model's g = {g}: a failed reader and its {} stream handlers stay. Below g when some rotations did not fail: that container stalls instead, and its closed stream's reader and handlers exit (−{} each).",
             dec(seed_per_rotation_55, 2), g - 1, g - 1) }</> },
         },
         Row {
@@ -277,7 +277,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             <div class="table-scroll">{ timeline(if p.preset == Preset::Fase3 { Preset::Fase3 } else { Preset::Fase6 }) }</div>
             if p.preset == Preset::Fase3 {
                 <p>{ format!(
-                    "FASE 3's 16 → 14 is −0.2/min, not −0.5/min. The model's buggy count falls too, and further: {} → {} here. A healthy rotation closes its stream, whose reader and {} handler(s) exit, and the goroutine that calls Wait() blocks in their place: −{} per container that stalls; a failed one adds g. The seed's 16 is again 2 per container, the handlers left out. FASE 3 passes because its streams do not fail: every container blocks in Wait() at 5:00 and stops reading its logs — the check passes because the monitor stopped monitoring. ",
+                    "FASE 3's 16 → 14 is −0.2/min, not −0.5/min. The model's buggy count falls too, and further: {} → {} here. A healthy rotation closes its stream, whose reader and {} handlers exit, and the goroutine that calls Wait() blocks in their place: −{} per container that stalls; a failed one adds g. The seed's 16 is again 2 per container, the handlers left out. FASE 3 passes because its streams do not fail: every container blocks in Wait() at 5:00 and stops reading its logs — the check passes because the monitor stopped monitoring. ",
                     int(b.initial), int(b.final_goroutines), g - 1, g - 1) }
                    { crate::GO_CONFIRMED }</p>
             }

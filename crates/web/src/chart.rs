@@ -316,6 +316,9 @@ pub fn draw_cursor(
     let label = at.to_string();
     let right = x + 60.0 * scale < x1;
     ctx.set_text_align(if right { "left" } else { "right" });
+    // At the foot of the plot: the curves' end labels sit at the top right,
+    // where the cursor ends at the last minute (issue 18).
+    ctx.set_text_baseline("bottom");
     let _ = ctx.fill_text(
         &label,
         if right {
@@ -323,7 +326,7 @@ pub fn draw_cursor(
         } else {
             x - 4.0 * scale
         },
-        y0 + 14.0 * scale,
+        y1 - 3.0 * scale,
     );
     Ok(())
 }

@@ -25,11 +25,14 @@ pub const LANE_HEIGHT: f64 = 44.0;
 pub const GUTTER: f64 = 44.0;
 /// Height of the time axis, CSS pixels.
 pub const AXIS: f64 = 20.0;
-/// Height of the heat strip for `rows` containers, CSS pixels: 4 px a row,
-/// so that a stalled container's dashed row can be found (issue 10, point
-/// 8), between 110 and 400 px.
+/// CSS pixels per container row of the heat strip: a row a reader can see
+/// and click (issue 18).
+pub const HEAT_ROW: f64 = 8.0;
+
+/// Height of the heat strip for `rows` containers, CSS pixels: [`HEAT_ROW`]
+/// a row, at least 110; a strip taller than its box scrolls (`.heat-scroll`).
 pub fn heat_height(rows: u32) -> f64 {
-    (f64::from(rows) * 4.0).clamp(110.0, 400.0)
+    (f64::from(rows) * HEAT_ROW).max(110.0)
 }
 
 /// What to draw.
@@ -500,11 +503,12 @@ mod tests {
     use leakscope_sim::{Preset, Program, simulate};
 
     #[test]
-    fn every_fase6_container_gets_a_heat_row_of_four_pixels() {
-        // issue 10, point 8: 55 rows of 2 px hid the stalled containers
-        assert_eq!(heat_height(55), 220.0);
+    fn every_container_gets_a_heat_row_of_eight_pixels() {
+        // issue 10, point 8: 55 rows of 2 px hid the stalled containers;
+        // issue 18: 4 px rows were too small a target to click.
+        assert_eq!(heat_height(55), 440.0);
         assert_eq!(heat_height(8), 110.0);
-        assert_eq!(heat_height(10_000), 400.0);
+        assert_eq!(heat_height(500), 4_000.0);
     }
 
     #[test]

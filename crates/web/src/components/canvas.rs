@@ -281,11 +281,11 @@ pub fn HeatCanvas(p: &LanesProps) -> Html {
     };
     html! {
         <figure class="heat">
-            <div class="canvas-wrap">
+            <div class="canvas-wrap heat-scroll" tabindex="0" data-testid="heat-scroll">
                 <canvas ref={node} class="heatstrip" role="img" {onclick}
                         aria-label={format!("Heat strip of all {n} containers ({}): darker means more goroutines left behind (up to {}); dashed rows are stuck in Wait().", p.program, heat.0)}></canvas>
             </div>
-            <figcaption>{ format!("The whole run, all {n} containers, one row each (faded after the cursor: still to come): ") }
+            <figcaption>{ format!("The whole run, all {n} containers, one row each (faded after the cursor: still to come{}): ", if heat_height(n) > 440.0 { "; the strip scrolls" } else { "" }) }
                 if heat.0 == 0 {
                     <span class="swatch heat-low"></span>{ " nothing left behind in this run; " }
                 } else {

@@ -22,14 +22,14 @@ func monitor(ctx context.Context, out io.Writer, bypass bool, count func() int) 
 	wg.Go(func() { <-ctx.Done() }) // the heartbeat: lives until Stop()
 	for n := 1; n <= 5 && ctx.Err() == nil; n++ {
 		stream := make(chan struct{}) // closed by Close(); a failed one never is
-		wg.Go(func() { // the reader: reads until its stream is closed
+		wg.Go(func() {                // the reader: reads until its stream is closed
 			select {
 			case <-stream:
 			case <-ctx.Done():
 			}
 		})
 		time.Sleep(100 * time.Millisecond) // one rotation
-		if bypass { // the stream failed half-open: skip Close() and Wait()
+		if bypass {                        // the stream failed half-open: skip Close() and Wait()
 			fmt.Fprintf(out, "rotation %d: stream failed, Wait() skipped: %d goroutines\n", n, count())
 			continue
 		}

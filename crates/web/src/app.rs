@@ -383,7 +383,7 @@ pub fn Lab(props: &LabProps) -> Html {
                     </div>
                     <LanesLegend />
                     <h3>{ "Goroutines over the whole run" }</h3>
-                    <p class="muted">{ "The cursor is now; what lies after it is still to come. The verdicts (✕ leak, ✓ pass) judge the whole run, which is why one can read leak at 00:00." }</p>
+                    <p class="muted">{ "The cursor is now; what lies after it is still to come. The verdicts (the count test's ✕ leak or ✓ pass) judge the whole run, which is why one can read leak at 00:00. On FASE 6, × marks are the seed document's published figures: they start at 110 = 55 × 2 where the lines start at 220 = 55 × 4, because the seed counted the heartbeat and the reader but not the stream's 2 handlers (see the model notes)." }</p>
                     <ChartCanvas runs={runs.clone()} panes={state.panes()} at={at} preset={state.preset} layout={*layout} />
                     <h3>{ format!("The code: where container {c}'s goroutines are") }</h3>
                     <p class="muted">{ "Tinted lines are where the selected container's goroutines are parked now; their badges count them, the stream handlers (outside this file) included, and add up to its goroutine dump below. ▶ marks the line its rotation last ran or waits on (between rotations, the armed timer); lines run at this very instant are marked in blue." }</p>

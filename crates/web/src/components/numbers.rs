@@ -75,7 +75,6 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             { format!(
                 "Its FASE 6 table starts at {} = {} × 2: heartbeat and reader, the monitor's own goroutines only. Its proof explains each reader left behind as ~3 goroutines: the reader and {} stream handlers. For one Docker client the two cannot both hold: a stream's handlers (its connection's read and write loops) run from the moment the stream opens until it is closed, healthy or half-open, so a healthy reader has them too. Go shows {} goroutines per healthy container — heartbeat, reader and {} handlers — and FASE 6 starts at {}, not {}. ",
                 int(seed_first.1), n6, g6 - 1, 1 + g6, g6 - 1, int(start), int(seed_first.1)) }
-            { crate::GO_CONFIRMED }
             { format!(
                 " The seed's end, ~{} at minute {}, is close to the model's {} (which Go's run equals).",
                 int(seed_last.1), seed_last.0, int(end)) }
@@ -258,7 +257,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
         <div class="numbers">
             if !is_fase6 {
                 <p class="caveat">{ format!(
-                    "This run is not FASE 6 (it has {} containers, {} minutes, error rate {}); the seed's figures were measured on FASE 6, so read the comparison as indicative. The \"this run\" column is always recomputed from the run above.",
+                    "This run is not FASE 6 (it has {} containers, {} minutes, error rate {}); the seed's figures were measured on FASE 6, so read the comparison as indicative. The \"this run\" column is always recomputed from the scenario in the address.",
                     s.containers, s.minutes, s.error_rate) }</p>
             }
             { seed_counting.unwrap_or_default() }
@@ -278,8 +277,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             if p.preset == Preset::Fase3 {
                 <p>{ format!(
                     "FASE 3's 16 → 14 is −0.2/min, not −0.5/min. The model's buggy count falls too, and further: {} → {} here. A healthy rotation closes its stream, whose reader and {} handlers exit, and the goroutine that calls Wait() blocks in their place: −{} per container that stalls; a failed one adds g. The seed's 16 is again 2 per container, the handlers left out. FASE 3 passes because its streams do not fail: every container blocks in Wait() at 5:00 and stops reading its logs — the check passes because the monitor stopped monitoring. ",
-                    int(b.initial), int(b.final_goroutines), g - 1, g - 1) }
-                   { crate::GO_CONFIRMED }</p>
+                    int(b.initial), int(b.final_goroutines), g - 1, g - 1) }</p>
             }
         </div>
     }

@@ -262,7 +262,7 @@ pub fn Story() -> Html {
                     <figcaption>{ "Its output, captured from a real run by the tests (Go 1.27.3):" }</figcaption>
                     <pre class="code output" data-testid="repro-output"><code>{ REPRO_OUTPUT }</code></pre>
                 </figure>
-                <p class="small">{ "Go's deadlock detector says nothing: the heartbeat's timer keeps the program alive. Run it: " }<code>{ "cd go && go run ./repro -bypass" }</code>{ "." }</p>
+                <p class="small">{ "Go's deadlock detector stays silent: a timer is pending (here Stop()'s, in the monitor the heartbeat's ticker), so the program could still wake. Run it: " }<code>{ "cd go && go run ./repro -bypass" }</code>{ "." }</p>
                 </div>
                 </div>
             </section>

@@ -31,10 +31,11 @@ func run(t *testing.T, bypass bool) string {
 }
 
 // The shared group: the first rotation's Wait() returns only when Stop()
-// ends the heartbeat, so one rotation of five runs.
+// (the context's deadline, at 1s) ends the heartbeat, so one rotation of
+// five runs.
 func TestWaitReturnsOnlyAtStop(t *testing.T) {
 	got := run(t, false)
-	want := "rotation 1: Wait() returned after 1s, when Stop() ended the heartbeat\n"
+	want := "rotation 1: Wait() returned at Stop(): context deadline exceeded\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}

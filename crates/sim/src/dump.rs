@@ -128,7 +128,11 @@ fn after_func(location: Option<String>) -> Frame {
 /// Who Go says started a timer's function: `time.goFunc`, in the standard
 /// library (Go 1.27.3's `time/sleep.go:182`).
 fn time_go_func() -> Frame {
-    frame("time.goFunc", String::new(), Some("time/sleep.go:182".into()))
+    frame(
+        "time.goFunc",
+        String::new(),
+        Some("time/sleep.go:182".into()),
+    )
 }
 
 /// Where the program's `main` waits (the Go programs' entry point).

@@ -503,7 +503,8 @@ impl Trace {
                         match failed {
                             Some(f) => f.max(l.spawn),
                             None if self.scenario.lines_per_min > 0 => {
-                                let gap = 60_000u64.div_ceil(u64::from(self.scenario.lines_per_min));
+                                let gap =
+                                    60_000u64.div_ceil(u64::from(self.scenario.lines_per_min));
                                 Time(t.as_millis().saturating_sub(gap).max(l.spawn.as_millis()))
                             }
                             None => l.spawn,

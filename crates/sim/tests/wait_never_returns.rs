@@ -67,7 +67,11 @@ fn skipping_the_wait_leaves_every_failed_reader_behind() {
         ),
         "{dump}"
     );
-    assert_eq!(dump.matches("[IO wait]:\n").count(), 1, "the current reader");
+    assert_eq!(
+        dump.matches("[IO wait]:\n").count(),
+        1,
+        "the current reader"
+    );
     assert!(dump.contains(
         "leakscope/monitor.(*Monitor).reader(container=0, rotation=1)\n\tmonitor/buggy.go:52\ncreated by leakscope/monitor.(*Monitor).openRotation\n\tmonitor/buggy.go:33\n"
     ));

@@ -647,6 +647,11 @@ async fn pages(c: &Client, base: &str) -> Result<()> {
                 "{name} at {w} × {h}: {height:.0} px, {:.2} screens\n",
                 height / f64::from(h)
             ));
+            // The whole page in one picture: a window as tall as the page.
+            c.set_window_size(w, (height.ceil() as u32).clamp(h, 16_000))
+                .await?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            shot(c, &format!("page-{name}-{w}.png")).await?;
             if name == "lesson" {
                 let max = LESSON_MAX
                     .iter()
@@ -660,11 +665,6 @@ async fn pages(c: &Client, base: &str) -> Result<()> {
                 let built = std::fs::read_to_string(repo_root().join("go/repro/output.txt"))?;
                 assert_eq!(shown, built.trim(), "the lesson's Go output is output.txt");
             }
-            // The whole page in one picture: a window as tall as the page.
-            c.set_window_size(w, (height.ceil() as u32).clamp(h, 16_000))
-                .await?;
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            shot(c, &format!("page-{name}-{w}.png")).await?;
         }
     }
     eprint!("e2e: page heights\n{heights}");

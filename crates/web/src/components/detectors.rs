@@ -128,6 +128,8 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
             } else {
                 <h2><span class="num" aria-hidden="true">{ "7" }</span>{ "Which tool would have caught it?" }</h2>
             }
+            <div class="two-col">
+            <div>
             <p>{ "Six ways to look for a leak. The " }{ name(Detector::CountGrowth) }
                { " is the seed's: does the goroutine count grow faster than 2 per minute? " }{ name(Detector::Liveness) }
                { " asks which containers stopped reading their logs; " }{ name(Detector::Goleak) }
@@ -138,6 +140,8 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
             <p class="takeaway">{ format!(
                 "Each tool sees a different part. On FASE 6 the count test misses {close} (its count is flat, its logs stopped); goleak and synctest miss {timeout} (Stop() wakes every helper); Go's goroutineleak profile reports none of the programs, because the readers wait in network IO and every group stays reachable through the monitor; only liveness sees {close}.",
                 close = Program::CLOSE_ONLY, timeout = Program::WAIT_TIMEOUT) }</p>
+            </div>
+            <div>
             if full {
             <p class="muted small">{ format!(
                 "The Go tests measure each detector on the real programs — under the fake clock for {}, on real TCP sockets for the goroutineleak profile and the LeakProf rule ({}) — and assert they agree with this matrix: ",
@@ -177,8 +181,10 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
                 </table>
             </div>
             <p class="muted small">{ "✓ caught, ✕ missed where the program has something to catch; · quiet where it has nothing (the fixed program: a catch there would be a false alarm, !). ⇄ measured on real sockets." }</p>
-            <div class="detect-reasons">
-                { for rows.iter().map(|r| {
+            </div>
+            </div>
+            <div class={classes!("detect-reasons", (!full).then_some("three"))}>
+                { for rows.iter().filter(|r| full || r.faulty).map(|r| {
                     let n = r.detections.iter().filter(|x| x.caught).count();
                     // The lesson lists what each tool misses, and why; the
                     // tools page every cell's reason.

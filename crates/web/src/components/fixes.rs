@@ -27,13 +27,24 @@ pub struct FixesProps {
 /// Lines of context around each change in a diff.
 const CONTEXT: usize = 1;
 
-/// The diff from `a` to `b`, hunk by hunk, `−` removed, `+` added.
+/// The diff from `a` to `b` in `rotate()`, where the fixes differ (the
+/// build tag, the type's comment and `Stop()` are left to the lab), `−`
+/// removed, `+` added.
 pub fn diff_view(a: Program, b: Program) -> Html {
-    let hunks = diff(a, b, CONTEXT);
+    let from = leakscope_sim::code::line_of(b, leakscope_sim::code::Anchor::CheckErr);
+    let to = leakscope_sim::code::line_of(b, leakscope_sim::code::Anchor::Reopen);
+    let hunks: Vec<_> = diff(a, b, CONTEXT)
+        .into_iter()
+        .filter(|h| {
+            h.iter()
+                .filter_map(|l| l.new)
+                .any(|n| (from..=to).contains(&n))
+        })
+        .collect();
     let label = format!("What {b} changes in {a}: removed lines marked −, added lines +");
     html! {
         <figure class="diff-figure">
-            <figcaption><code>{ b.def().file }</code>{ format!(" against {}: ", a.def().file) }
+            <figcaption>{ "rotate() in " }<code>{ b.def().file }</code>{ format!(" against {}: ", a.def().file) }
                 <span class="removed-key">{ "− removed" }</span>{ " " }<span class="added-key">{ "+ added" }</span></figcaption>
             <pre class="code diff" aria-label={label} data-testid={format!("diff-{b}")}><code>
                 { for hunks.iter().enumerate().map(|(i, hunk)| html! {

@@ -90,7 +90,7 @@ fn Lesson() -> Html {
     html! {
         <>
             <header class="hero">
-                <h1>{ "One WaitGroup, two lifecycles: a goroutine leak, explained" }</h1>
+                <h1>{ "One WaitGroup, two lifecycles" }</h1>
                 <p class="rule" id="rule"><strong>{ "The rule: " }</strong><code>{ "Wait()" }</code>
                     { " waits for zero — never put a goroutine that lives forever in a group you wait on every rotation." }</p>
             </header>

@@ -101,6 +101,28 @@ pub struct DetectorsProps {
     pub full: bool,
 }
 
+/// Every miss of a program with something to catch, grouped by detector
+/// and reason: (detector, the programs it misses for that reason, the
+/// reason), in [`Detector::ALL`]'s order.
+pub fn misses(rows: &[Row]) -> Vec<(Detector, Vec<&'static str>, String)> {
+    let mut out: Vec<(Detector, Vec<&'static str>, String)> = Vec::new();
+    for (i, &d) in Detector::ALL.iter().enumerate() {
+        for r in rows.iter().filter(|r| r.faulty) {
+            let Some(x) = r.detections.get(i).filter(|x| !x.caught) else {
+                continue;
+            };
+            match out
+                .iter_mut()
+                .find(|(od, _, e)| *od == d && *e == x.evidence)
+            {
+                Some((_, programs, _)) => programs.push(r.program.name()),
+                None => out.push((d, vec![r.program.name()], x.evidence.clone())),
+            }
+        }
+    }
+    out
+}
+
 /// The section.
 #[component]
 pub fn Detectors(p: &DetectorsProps) -> Html {
@@ -183,21 +205,16 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
             <p class="muted small">{ "✓ caught, ✕ missed where the program has something to catch; · quiet where it has nothing (the fixed program: a catch there would be a false alarm, !). ⇄ measured on real sockets." }</p>
             </div>
             </div>
-            <div class={classes!("detect-reasons", (!full).then_some("three"))}>
-                { for rows.iter().filter(|r| full || r.faulty).map(|r| {
+            if full {
+            <div class="detect-reasons">
+                { for rows.iter().map(|r| {
                     let n = r.detections.iter().filter(|x| x.caught).count();
-                    // The lesson lists what each tool misses, and why; the
-                    // tools page every cell's reason.
-                    let shown: Vec<&Detection> = r.detections.iter()
-                        .filter(|x| full || (r.faulty && !x.caught))
-                        .collect();
                     html! {
                         <div class="reasons" data-testid={format!("detect-reasons-{}", r.program)}>
                             <p class="reasons-head"><code>{ r.program.name() }</code>{ format!(": caught by {n} of {}{}", r.detections.len(),
-                                if r.faulty { if full { "" } else { "; missed by" } } else { " (nothing to catch)" }) }</p>
-                            if !shown.is_empty() {
+                                if r.faulty { "" } else { " (nothing to catch)" }) }</p>
                             <ul>
-                                { for shown.into_iter().map(|x| {
+                                { for r.detections.iter().map(|x| {
                                     let (word, icon, class) = cell(x, r.faulty);
                                     html! {
                                         <li class={class}><span aria-hidden="true">{ icon }</span>{ " " }<strong>{ label(x.detector) }</strong>
@@ -205,13 +222,22 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
                                     }
                                 }) }
                             </ul>
-                            }
                         </div>
                     }
                 }) }
             </div>
+            } else {
+            <ul class="detect-misses" data-testid="detect-misses">
+                { for misses(&rows).into_iter().map(|(d, programs, evidence)| html! {
+                    <li><span aria-hidden="true">{ "✕ " }</span><strong>{ label(d) }</strong>{ " misses " }
+                        { programs.join(", ") }{ format!(": {evidence}") }</li>
+                }) }
+            </ul>
+            }
+            if full {
             <p class="muted small">{ format!("Scenario: {} containers, {} minutes, error rate {}%, seed {}; Stop() at minute {} for goleak and synctest.",
                 s.containers, s.minutes, s.error_rate * 100.0, s.seed, s.stop_at.unwrap_or(s.minutes)) }</p>
+            }
         </section>
     }
 }
@@ -240,6 +266,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The lesson's list of misses names every miss once, with its reason.
+    #[test]
+    fn the_misses_cover_every_missed_cell_once() {
+        let rows = matrix(&Preset::Fase6.scenario());
+        let listed: usize = misses(&rows).iter().map(|m| m.1.len()).sum();
+        let missed = rows
+            .iter()
+            .filter(|r| r.faulty)
+            .flat_map(|r| &r.detections)
+            .filter(|x| !x.caught)
+            .count();
+        assert_eq!(listed, missed);
+        let profile = misses(&rows)
+            .into_iter()
+            .find(|m| m.0 == Detector::GoroutineLeakProfile)
+            .unwrap();
+        assert_eq!(profile.1, ["buggy", "close-only", "wait-timeout"]);
     }
 
     /// What the takeaway says about FASE 6 holds in the core.

@@ -349,7 +349,7 @@ pub fn render(program: Program, goroutines: &[Goroutine], now: Time, format: Dum
                     (Role::Reader, true) => " (left behind: stream failed, never closed)",
                     (Role::Reader, false) => " (current rotation)",
                     (Role::Handler, true) => " (left behind with their reader)",
-                    (Role::Handler, false) => " (the current stream's connection loops)",
+                    (Role::Handler, false) => " (the current stream's handlers)",
                     (Role::Waiter, true) => " (blocked in Wait for good)",
                     (Role::Waiter, false) => " (timed wait: gives up after its timeout)",
                     (Role::Helper, _) => " (timed wait's helper, blocked in Wait for good)",

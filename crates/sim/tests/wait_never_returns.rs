@@ -197,11 +197,11 @@ goroutine profile: total 16
 #\tleakscope/monitor.(*Monitor).reader\tmonitor/buggy.go:52
 #\tcreated by leakscope/monitor.(*Monitor).openRotation\tmonitor/buggy.go:33
 
-1 @ handler [select] (the current stream's connection loops)
+1 @ handler [select] (the current stream's handlers)
 #\tnet/http.(*persistConn).readLoop\tnet/http/transport.go:2616
 #\tcreated by net/http.(*Transport).dialConn\tnet/http/transport.go:2123
 
-1 @ handler [select] (the current stream's connection loops)
+1 @ handler [select] (the current stream's handlers)
 #\tnet/http.(*persistConn).writeLoop\tnet/http/transport.go:2833
 #\tcreated by net/http.(*Transport).dialConn\tnet/http/transport.go:2124
 

@@ -73,7 +73,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
         <p class="seed-counting" data-testid="seed-counting">
             <strong>{ "How the seed counts. " }</strong>
             { format!(
-                "Its FASE 6 table starts at {} = {} × 2: heartbeat and reader, the monitor's own goroutines only. Its proof explains each reader left behind as ~3 goroutines: the reader and {} stream handlers. For one Docker client the two cannot both hold: a stream's handlers (its connection's read and write loops) run from the moment the stream opens until it is closed, healthy or half-open, so a healthy reader has them too. Go shows {} goroutines per healthy container — heartbeat, reader and {} handlers — and FASE 6 starts at {}, not {}. ",
+                "Its FASE 6 table starts at {} = {} × 2: heartbeat and reader, the monitor's own goroutines only. Its proof explains each reader left behind as ~3 goroutines: the reader and {} stream handlers. For one Docker client the two cannot both hold: a stream's handlers (net/http's readLoop and writeLoop) run from the moment the stream opens until it is closed, healthy or half-open, so a healthy reader has them too. Go shows {} goroutines per healthy container — heartbeat, reader and {} handlers — and FASE 6 starts at {}, not {}. ",
                 int(seed_first.1), n6, g6 - 1, 1 + g6, g6 - 1, int(start), int(seed_first.1)) }
             { format!(
                 " The seed's end, ~{} at minute {}, is close to the model's {} (which Go's run equals).",

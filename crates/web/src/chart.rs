@@ -77,6 +77,9 @@ pub struct PlotArea {
     pub y: (i32, i32),
     /// Minutes from the left edge to the right edge.
     pub minutes: f64,
+    /// The legend's box at the plot's top left (width, height), generously
+    /// estimated: the cursor's veil leaves it clear (issue 18).
+    pub legend: (f64, f64),
 }
 
 /// Draws the chart on `canvas` (sized by the caller, in device pixels) and
@@ -269,10 +272,22 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
     }
 
     let (xr, yr) = chart.plotting_area().get_pixel_range();
+    // The legend: one row per program, the limit and each seed table.
+    let labels: Vec<usize> = Program::ALL
+        .iter()
+        .map(|p| p.name().len() + 12)
+        .chain(std::iter::once(24))
+        .chain(input.seed.iter().map(|_| 32))
+        .collect();
+    let widest = labels.iter().copied().max().unwrap_or(0) as f64;
     let area = PlotArea {
         x: (xr.start, xr.end),
         y: (yr.start, yr.end),
         minutes: minutes.max(1.0),
+        legend: (
+            f64::from(px(7.0 * widest + 60.0)),
+            f64::from(px(16.0 * labels.len() as f64 + 28.0)),
+        ),
     };
     chart
         .configure_series_labels()
@@ -310,6 +325,8 @@ pub fn draw_cursor(
     let x = x0 + (x1 - x0) * (at.minutes_f64() / area.minutes).clamp(0.0, 1.0);
     ctx.set_fill_style_str("rgba(255,255,255,0.6)");
     ctx.fill_rect(x, y0, x1 - x, y1 - y0);
+    // The legend stays legible whatever the time.
+    ctx.clear_rect(x0, y0, area.legend.0, area.legend.1);
     ctx.set_fill_style_str(&palette::INK.css());
     ctx.fill_rect(x - scale, y0, 2.0 * scale, y1 - y0);
     ctx.set_font(&format!("bold {}px system-ui, sans-serif", 12.0 * scale));

@@ -23,6 +23,9 @@ use crate::palette::{self, Rgb};
 pub const LANE_HEIGHT: f64 = 44.0;
 /// Width of the label column, CSS pixels.
 pub const GUTTER: f64 = 44.0;
+/// Room right of the plot, CSS pixels: the last tick's label and a mark at
+/// the run's end fit whole (issue 18: they were clipped).
+pub const RIGHT: f64 = 20.0;
 /// Height of the time axis, CSS pixels.
 pub const AXIS: f64 = 20.0;
 /// CSS pixels per container row of the heat strip: a row a reader can see
@@ -152,7 +155,7 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
 
     let trace = input.trace;
     let end = trace.end().as_millis().max(1) as f64;
-    let plot = (input.width - GUTTER - 8.0).max(10.0);
+    let plot = (input.width - GUTTER - RIGHT).max(10.0);
     let x = |t: Time| GUTTER + plot * (t.as_millis() as f64 / end);
     let now = input.at;
     let x_now = x(now);
@@ -471,7 +474,7 @@ pub fn draw_heat(
     ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0)?;
     ctx.set_fill_style_str("#ffffff");
     ctx.fill_rect(0.0, 0.0, width, height);
-    let plot = (width - GUTTER - 8.0).max(10.0);
+    let plot = (width - GUTTER - RIGHT).max(10.0);
     ctx.set_image_smoothing_enabled(false);
     ctx.draw_image_with_html_canvas_element_and_dw_and_dh(image, GUTTER, 0.0, plot, heat_h)?;
     let end = trace.end().as_millis().max(1) as f64;

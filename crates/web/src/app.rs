@@ -351,6 +351,23 @@ pub fn Lab(props: &LabProps) -> Html {
         Callback::from(move |p: Program| d.dispatch(Action::SetPane(side, p)))
     };
     let link = format!("?{}#lab", state.to_query());
+    // The lanes' legend lists what the lanes on screen draw over the run.
+    let window = crate::components::lane_window(runs.scenario.containers, c);
+    let lanes_marks = *use_memo(
+        (runs.clone(), state.panes(), window),
+        |(runs, panes, (first, count))| {
+            panes
+                .iter()
+                .fold(crate::components::Marks::default(), |m, &p| {
+                    m.or(crate::components::Marks::drawn(
+                        runs.trace(p),
+                        *first,
+                        *count,
+                        runs.end(),
+                    ))
+                })
+        },
+    );
 
     html! {
         <>
@@ -380,7 +397,7 @@ pub fn Lab(props: &LabProps) -> Html {
                                   layout={*layout} on_select={on_select.clone()} on_pick={on_pick(side)} />
                         }) }
                     </div>
-                    <LanesLegend />
+                    <LanesLegend marks={lanes_marks} />
                     <h3>{ "Goroutines over the whole run" }</h3>
                     <p class="muted">{ "The cursor is now; what lies after it is still to come. The verdicts (the count test's ✕ leak or ✓ pass) judge the whole run, which is why one can read leak at 00:00. On FASE 6, × marks are the seed document's published figures: they start at 110 = 55 × 2 where the lines start at 220 = 55 × 4, because the seed counted the heartbeat and the reader but not the stream's 2 handlers (see the model notes)." }</p>
                     <ChartCanvas runs={runs.clone()} panes={state.panes()} at={at} preset={state.preset} layout={*layout} />

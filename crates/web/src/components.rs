@@ -20,7 +20,7 @@ mod realrun;
 mod realrun_data;
 mod story;
 
-pub use canvas::{ChartCanvas, HeatCanvas, LanesCanvas, LanesLegend, Marks};
+pub use canvas::{ChartCanvas, HeatCanvas, LanesCanvas, LanesLegend, Marks, lane_window};
 pub use code::CodePane;
 pub use controls::Controls;
 pub use detectors::Detectors;

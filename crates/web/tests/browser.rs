@@ -401,9 +401,17 @@ async fn the_detector_matrix_is_the_cores() {
             );
         }
     }
-    let real = text(&root, "real-dump");
+    // The real dump excerpt sits in the lab, under the simulated dump,
+    // labelled with its own program, scenario and minute.
+    let lab = mount("preset=fase6&t=15");
+    settle().await;
+    let real = text(&lab, "real-dump");
     assert_eq!(real, leakscope_web::components::REAL_BUGGY_EXCERPT);
-    assert!(text(&root, "dump-pair").contains("real Go 1.27.3, live on loopback sockets"));
+    let label = text(&lab, "dump-pair");
+    assert!(
+        label.contains("real Go 1.27.3") && label.contains("FASE 6 at about minute 15"),
+        "{label}"
+    );
 }
 
 /// The fixture of a real Go 1.27.3 dump (the test's only, not the page's).

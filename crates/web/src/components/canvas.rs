@@ -324,6 +324,17 @@ impl Marks {
         stop: true,
     };
 
+    /// The marks of either.
+    pub fn or(self, other: Marks) -> Marks {
+        Marks {
+            left: self.left || other.left,
+            blocked: self.blocked || other.blocked,
+            helper: self.helper || other.helper,
+            returned: self.returned || other.returned,
+            stop: self.stop || other.stop,
+        }
+    }
+
     /// The marks the events of containers `first..first + count` of
     /// `trace` draw up to `at`.
     pub fn drawn(trace: &leakscope_sim::Trace, first: u32, count: u32, at: Time) -> Marks {

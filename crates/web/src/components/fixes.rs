@@ -136,7 +136,7 @@ pub fn Fixes(p: &FixesProps) -> Html {
                 <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::BUGGY, Program::WAIT_TIMEOUT]}
                            measure={Measure::Goroutines} title="Goroutines: the leak moved, not gone" />
                 <p>{ format!(
-                    "The logs flow ({} lines read, {} silent containers), but the helper waits on the same group and never returns: one helper left behind per rotation, {} = {} containers × {} rotations × {}, {} goroutines in all (slope {}/min: {}). Fewer than the bug's {}, and a dump shows a different goroutine, leaking all the same.",
+                    "The logs flow ({} lines read; {} containers went a rotation without a line; each rotation waits {timeout_secs} s for the helper before it reopens), but the helper waits on the same group and never returns: one helper left behind per rotation, {} = {} containers × {} rotations × {}, {} goroutines in all (slope {}/min: {}). Fewer than the bug's {}, and a dump shows a different goroutine, leaking all the same.",
                     int(timeout.lines_read), timeout.silent_containers,
                     int(timeout.by_role.helper), n, rotations, crate::format::dec(per, 0),
                     int(timeout.goroutines), signed(timeout_a.growth_per_min, 2), timeout_a.verdict, int(buggy.goroutines)) }

@@ -664,6 +664,20 @@ async fn pages(c: &Client, base: &str) -> Result<()> {
                     height <= max,
                     "the lesson is {height} px tall at {w} px, over {max}"
                 );
+                // The lesson's words: no build-tool words, no templated
+                // plurals, one thousands separator (the port 6060 aside).
+                let words = c
+                    .execute("return document.querySelector('main').innerText", vec![])
+                    .await?;
+                let words = words.as_str().unwrap_or_default();
+                for banned in ["cargo", "tokio", "xtask", "(s)"] {
+                    assert!(!words.contains(banned), "the lesson says {banned:?}");
+                }
+                let digits: Vec<&str> = words
+                    .split(|ch: char| !ch.is_ascii_digit())
+                    .filter(|d| d.len() >= 4 && *d != "6060")
+                    .collect();
+                assert!(digits.is_empty(), "numbers without a separator: {digits:?}");
                 let shown = text(c, "repro-output").await?;
                 let built = std::fs::read_to_string(repo_root().join("go/repro/output.txt"))?;
                 assert_eq!(shown, built.trim(), "the lesson's Go output is output.txt");

@@ -130,7 +130,7 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
         .x_labels(8)
         .y_labels(6)
         .x_label_formatter(&|m| format!("{m:.0}"))
-        .y_label_formatter(&|g| format!("{g:.0}"))
+        .y_label_formatter(&|g| crate::format::int(g.max(0.0).round() as u64))
         .draw()?;
 
     let thick = px(3.0) as u32;
@@ -144,7 +144,10 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
             px(5.0),
             color(palette::LIMIT).stroke_width(thin),
         ))?
-        .label(format!("limit: {initial:.0} + 2/min"))
+        .label(format!(
+            "limit: {} + 2/min",
+            crate::format::int(initial.round() as u64)
+        ))
         .legend(move |(x, y)| {
             PathElement::new(
                 vec![(x, y), (x + 18, y)],
@@ -247,10 +250,16 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
     // Labels at the right end of the limit and of the panes' curves, so
     // that lines close together (the limit and a flat count) can be told
     // apart: the lowest under its line, the others above theirs.
-    let mut ends: Vec<(String, f64)> = vec![(format!("limit {limit_end:.0}"), limit_end)];
+    let mut ends: Vec<(String, f64)> = vec![(
+        format!("limit {}", crate::format::int(limit_end.round() as u64)),
+        limit_end,
+    )];
     for p in input.panes {
         if let Some(last) = runs.trace(p).samples().last() {
-            ends.push((format!("{p} {}", last.goroutines), last.goroutines as f64));
+            ends.push((
+                format!("{p} {}", crate::format::int(last.goroutines)),
+                last.goroutines as f64,
+            ));
         }
     }
     ends.sort_by(|x, y| x.1.total_cmp(&y.1));

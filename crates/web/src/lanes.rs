@@ -451,8 +451,10 @@ impl Heat {
     }
 }
 
-/// Draws the heat strip `image` (built by [`Heat::to_canvas`]) up to `at`,
-/// the future greyed, with the selected row marked.
+/// Draws the heat strip of `trace` on `canvas`: one row per container
+/// ([`HEAT_ROW`] px), the selected one outlined, and the time axis. Its
+/// cursor and the veil over what is still to come are drawn apart
+/// ([`draw_heat_cursor`]), so playing redraws only those.
 ///
 /// # Errors
 ///
@@ -461,7 +463,6 @@ pub fn draw_heat(
     canvas: &HtmlCanvasElement,
     image: &HtmlCanvasElement,
     trace: &Trace,
-    at: Time,
     selected: u32,
     width: f64,
     scale: f64,
@@ -477,10 +478,6 @@ pub fn draw_heat(
     let plot = (width - GUTTER - RIGHT).max(10.0);
     ctx.set_image_smoothing_enabled(false);
     ctx.draw_image_with_html_canvas_element_and_dw_and_dh(image, GUTTER, 0.0, plot, heat_h)?;
-    let end = trace.end().as_millis().max(1) as f64;
-    let x_now = GUTTER + plot * (at.as_millis() as f64 / end);
-    ctx.set_fill_style_str("rgba(255,255,255,0.78)");
-    ctx.fill_rect(x_now, 0.0, GUTTER + plot - x_now, heat_h);
     let row_h = heat_h / rows;
     let y = f64::from(selected) * row_h;
     ctx.set_stroke_style_str(&palette::INK.css());
@@ -496,6 +493,32 @@ pub fn draw_heat(
     ctx.set_text_baseline("middle");
     let _ = ctx.fill_text("▶", 32.0, y + row_h / 2.0);
     axis(&ctx, trace, heat_h, plot, width);
+    Ok(())
+}
+
+/// Draws the heat strip's cursor at `at` on `overlay` (laid over the strip,
+/// same size): the veil over what is still to come and the line at now.
+///
+/// # Errors
+///
+/// When the canvas has no 2D context.
+pub fn draw_heat_cursor(
+    overlay: &HtmlCanvasElement,
+    trace: &Trace,
+    at: Time,
+    width: f64,
+    scale: f64,
+) -> Result<(), JsValue> {
+    let heat_h = heat_height(trace.scenario().containers.max(1));
+    size_canvas(overlay, width, heat_h + AXIS, scale);
+    let ctx = context(overlay)?;
+    ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0)?;
+    ctx.clear_rect(0.0, 0.0, width, heat_h + AXIS);
+    let plot = (width - GUTTER - RIGHT).max(10.0);
+    let end = trace.end().as_millis().max(1) as f64;
+    let x_now = GUTTER + plot * (at.as_millis() as f64 / end);
+    ctx.set_fill_style_str("rgba(255,255,255,0.78)");
+    ctx.fill_rect(x_now, 0.0, GUTTER + plot - x_now, heat_h);
     cursor(&ctx, x_now, heat_h);
     Ok(())
 }

@@ -239,26 +239,53 @@ pub fn LanesCanvas(p: &LanesProps) -> Html {
 #[component]
 pub fn HeatCanvas(p: &LanesProps) -> Html {
     let node = use_node_ref();
+    let overlay = use_node_ref();
     let heat = use_memo((p.runs.clone(), p.program), |(runs, program)| {
         let trace = runs.trace(*program);
         let heat = Heat::of(trace, runs.scenario.minutes.clamp(1, 600));
         (heat.max, heat.to_canvas().ok())
     });
     let width = use_mut_ref(|| None::<(u32, f64)>);
+    // The strip itself: only when the run, the selection or the layout
+    // changes, not at every tick (a fleet's strip is tall).
     {
         let node = node.clone();
         let heat = heat.clone();
+        let width = width.clone();
         use_effect_with(
-            (p.runs.clone(), p.program, p.at, p.container, p.layout),
-            move |(runs, program, at, container, layout)| {
+            (p.runs.clone(), p.program, p.container, p.layout),
+            move |(runs, program, container, layout)| {
                 let measured = cached_width(&node, &width, *layout);
                 if let (Some((canvas, width)), Some(image)) = (measured, heat.1.as_ref()) {
                     let r = lanes::draw_heat(
                         &canvas,
                         image,
                         runs.trace(*program),
-                        *at,
                         *container,
+                        width,
+                        dom::device_pixel_ratio(),
+                    );
+                    if let Err(e) = r {
+                        web_sys::console::error_1(&e);
+                    }
+                }
+            },
+        );
+    }
+    // The cursor and the veil over what is to come: every tick.
+    {
+        let node = node.clone();
+        let overlay = overlay.clone();
+        use_effect_with(
+            (p.runs.clone(), p.program, p.at, p.layout),
+            move |(runs, program, at, layout)| {
+                let measured = cached_width(&node, &width, *layout);
+                let top = overlay.cast::<web_sys::HtmlCanvasElement>();
+                if let (Some((_, width)), Some(top)) = (measured, top) {
+                    let r = lanes::draw_heat_cursor(
+                        &top,
+                        runs.trace(*program),
+                        *at,
                         width,
                         dom::device_pixel_ratio(),
                     );
@@ -284,6 +311,7 @@ pub fn HeatCanvas(p: &LanesProps) -> Html {
             <div class="canvas-wrap heat-scroll" tabindex="0" data-testid="heat-scroll">
                 <canvas ref={node} class="heatstrip" role="img" {onclick}
                         aria-label={format!("Heat strip of all {n} containers ({}): darker means more goroutines left behind (up to {}); dashed rows are stuck in Wait().", p.program, heat.0)}></canvas>
+                <canvas ref={overlay} class="heat-cursor" aria-hidden="true"></canvas>
             </div>
             <figcaption>{ format!("The whole run, all {n} containers, one row each (faded after the cursor: still to come{}): ", if heat_height(n) > 440.0 { "; the strip scrolls" } else { "" }) }
                 if heat.0 == 0 {

@@ -144,17 +144,15 @@ pub fn Notes(props: &NotesProps) -> Html {
             </header>
             <section id="provenance" class="story-section">
                 <h2>{ "Provenance" }</h2>
-                <ul>
-                    <li>{ "Every count on these pages is computed in your browser by the simulation core, on a virtual clock: the same code the command line runs (" }
-                        <code>{ "leakscope sim --program all --format json" }</code>{ " prints the same numbers at whole minutes)." }</li>
-                    <li>{ crate::GO_CONFIRMED }</li>
-                    <li>{ "The minimal reproduction on the lesson (go/repro) runs under Go's testing/synctest in the test suite; the output the lesson prints is captured from a real run and a test keeps it equal to a fresh one." }</li>
-                    <li>{ "The real monitor (crates/monitor) is a port to Rust on tokio: its tasks and wait groups are real, and it follows real containers on a Docker engine. Its census counts 3 tasks per healthy container (heartbeat, reader, the stream's connection task) and 2 more per stream left behind; the tools page shows one measured run." }</li>
-                    <li>{ "The detector matrix is the core's; the Go tests measure each detector on the real programs and assert they agree (" }
-                        <code>{ "cargo xtask go-detect -- --preset fase6 --program all" }</code>{ ")." }</li>
-                    <li>{ "Everything runs with " }<code>{ "cargo xtask test" }</code>{ "; the model in full: " }
-                        <a href={MODEL_DOC}>{ "docs/model.md" }</a>{ "." }</li>
-                </ul>
+                { crate::components::raw(format!(
+                    r#"<ul><li>Every count on these pages is computed in your browser by the simulation core, on a virtual clock: the same code the command line runs (<code>leakscope sim --program all --format json</code> prints the same numbers at whole minutes).</li>
+<li>{}</li>
+<li>The minimal reproduction on the lesson (go/repro) runs under Go's testing/synctest in the test suite; the output the lesson prints is captured from a real run and a test keeps it equal to a fresh one.</li>
+<li>The real monitor (crates/monitor) is a port to Rust on tokio: its tasks and wait groups are real, and it follows real containers on a Docker engine. Its census counts 3 tasks per healthy container (heartbeat, reader, the stream's connection task) and 2 more per stream left behind; the tools page shows one measured run.</li>
+<li>The detector matrix is the core's; the Go tests measure each detector on the real programs and assert they agree (<code>cargo xtask go-detect -- --preset fase6 --program all</code>).</li>
+<li>Everything runs with <code>cargo xtask test</code>; the model in full: <a href="{MODEL_DOC}">docs/model.md</a>.</li></ul>"#,
+                    crate::GO_CONFIRMED
+                )) }
             </section>
             <section id="numbers" class="story-section numbers-section">
                 <h2>{ "The seed document's numbers" }</h2>

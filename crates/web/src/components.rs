@@ -36,3 +36,4 @@ pub use params::Params;
 pub use paste::PasteDump;
 pub use realrun::{Figures, RealRun, figures, recording};
 pub use story::Story;
+pub(crate) use story::raw;

@@ -584,9 +584,13 @@ async fn looks_right(c: &Client, page: &str, width: u32) -> Result<()> {
             const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
             const lum = ([r, g, b]) => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
               return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
-            for (const t of document.querySelectorAll('.tag.sim, .tag.real')) {
+            const ground = el => { for (; el; el = el.parentElement) {
+                const c = rgb(getComputedStyle(el).backgroundColor); if (c.length === 3 || c[3] > 0) return c; }
+              return [255, 255, 255]; };
+            for (const t of document.querySelectorAll('.tag')) {
+              if (t.getClientRects().length === 0) continue;
               const s = getComputedStyle(t);
-              const [fg, bg] = [lum(rgb(s.color)), lum(rgb(s.backgroundColor))];
+              const [fg, bg] = [lum(rgb(s.color)), lum(ground(t))];
               const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
               if (ratio < 4.5) out.push(`tag "${t.textContent}" contrast ${ratio.toFixed(2)}`);
             }

@@ -123,7 +123,7 @@ fn esc(text: &str) -> String {
 /// Markup built as a string: the lesson's static prose and code cost the
 /// download a string each rather than code per element (the site's 350 KB
 /// budget). Only the lesson's own text and the core's numbers go in.
-fn raw(html: String) -> Html {
+pub(crate) fn raw(html: String) -> Html {
     Html::from_html_unchecked(AttrValue::from(html))
 }
 

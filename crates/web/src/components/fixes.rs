@@ -14,6 +14,7 @@ use leakscope_sim::code::{Change, diff};
 use yew::prelude::*;
 
 use super::minichart::{Measure, MiniChart};
+use super::story::raw;
 use crate::format::{int, minute, signed};
 use crate::state::Runs;
 
@@ -106,41 +107,58 @@ pub fn Fixes(p: &FixesProps) -> Html {
     let link = |left: Program, t: u32| {
         format!("lab.html?preset=fase6&left={left}&right=fixed&t={t}&container=0#lab")
     };
+    let close_text = format!(
+        r#"<p>Nothing is left behind, so the count never grows ({} → {}, slope {}/min: the count test passes). But the group is still shared: at its first healthy rotation each container blocks in Wait() until Stop(). {} <a href="{}">In the lab →</a></p>"#,
+        int(close_start),
+        int(close.goroutines),
+        signed(close_a.growth_per_min, 2),
+        match all_stuck {
+            Some((m, lines)) => format!(
+                "By {} all {} containers are stuck: {} lines read before, {} after; the fix reads {}.",
+                minute(m),
+                n,
+                int(lines),
+                int(close.lines_read - lines),
+                int(fixed.lines_read)
+            ),
+            None => format!(
+                "{} of {} containers end stuck in Wait(), {} silent.",
+                close.stalled_containers, n, close.silent_containers
+            ),
+        },
+        link(Program::CLOSE_ONLY, 6).replace('&', "&amp;"),
+    );
+    let timeout_text = format!(
+        r#"<p>The logs flow ({} lines read; {} containers went a rotation without a line; each rotation waits {timeout_secs} s for the helper before it reopens), but the helper waits on the same group and never returns: one helper left behind per rotation, {} = {} containers × {} rotations × {}, {} goroutines in all (slope {}/min: {}). Fewer than the bug's {}, and a dump shows a different goroutine, leaking all the same. <a href="{}">In the lab →</a></p>"#,
+        int(timeout.lines_read),
+        timeout.silent_containers,
+        int(timeout.by_role.helper),
+        n,
+        rotations,
+        crate::format::dec(per, 0),
+        int(timeout.goroutines),
+        signed(timeout_a.growth_per_min, 2),
+        timeout_a.verdict,
+        int(buggy.goroutines),
+        link(Program::WAIT_TIMEOUT, 10).replace('&', "&amp;"),
+    );
     html! {
         <section id="fixes" class="story-section fixes">
-            <h2><span class="num" aria-hidden="true">{ "5" }</span>{ "What the other fixes get wrong" }</h2>
-            <p>{ "Two fixes suggest themselves before the real one. Each is a program here, run on FASE 6 with the same random seed; both keep the one " }
-                <code>{ "wg" }</code>{ "." }</p>
+            { raw(r#"<h2><span class="num" aria-hidden="true">5</span>What the other fixes get wrong</h2><p>Two fixes suggest themselves before the real one. Each is a program here, run on FASE 6 with the same random seed; both keep the one <code>wg</code>.</p>"#.to_owned()) }
             <div class="two-col">
             <article id="fix-close-only" class="fix-try" data-testid="fix-close-only">
-                <h3><code>{ "close-only" }</code>{ ": always close, always wait" }</h3>
+                { raw(r#"<h3><code>close-only</code>: always close, always wait</h3>"#.to_owned()) }
                 { diff_view(Program::BUGGY, Program::CLOSE_ONLY) }
                 <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::CLOSE_ONLY]}
                            measure={Measure::LinesRead} title="Log lines read: close-only stops reading" />
-                <p>{ format!(
-                    "Nothing is left behind, so the count never grows ({} → {}, slope {}/min: the count test passes). But the group is still shared: at its first healthy rotation each container blocks in Wait() until Stop(). ",
-                    int(close_start), int(close.goroutines), signed(close_a.growth_per_min, 2)) }
-                   { match all_stuck {
-                    Some((m, lines)) => format!(
-                        "By {} all {} containers are stuck: {} lines read before, {} after; the fix reads {}.",
-                        minute(m), n, int(lines), int(close.lines_read - lines), int(fixed.lines_read)),
-                    None => format!(
-                        "{} of {} containers end stuck in Wait(), {} silent.",
-                        close.stalled_containers, n, close.silent_containers),
-                   } }
-                   <a href={link(Program::CLOSE_ONLY, 6)}>{ " In the lab →" }</a></p>
+                { raw(close_text) }
             </article>
             <article id="fix-wait-timeout" class="fix-try" data-testid="fix-wait-timeout">
-                <h3><code>{ "wait-timeout" }</code>{ format!(": wait, but only {timeout_secs} seconds") }</h3>
+                { raw(format!(r#"<h3><code>wait-timeout</code>: wait, but only {timeout_secs} seconds</h3>"#)) }
                 { diff_view(Program::BUGGY, Program::WAIT_TIMEOUT) }
                 <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::BUGGY, Program::WAIT_TIMEOUT]}
                            measure={Measure::Goroutines} title="Goroutines: the leak moved, not gone" />
-                <p>{ format!(
-                    "The logs flow ({} lines read; {} containers went a rotation without a line; each rotation waits {timeout_secs} s for the helper before it reopens), but the helper waits on the same group and never returns: one helper left behind per rotation, {} = {} containers × {} rotations × {}, {} goroutines in all (slope {}/min: {}). Fewer than the bug's {}, and a dump shows a different goroutine, leaking all the same.",
-                    int(timeout.lines_read), timeout.silent_containers,
-                    int(timeout.by_role.helper), n, rotations, crate::format::dec(per, 0),
-                    int(timeout.goroutines), signed(timeout_a.growth_per_min, 2), timeout_a.verdict, int(buggy.goroutines)) }
-                   <a href={link(Program::WAIT_TIMEOUT, 10)}>{ " In the lab →" }</a></p>
+                { raw(timeout_text) }
             </article>
             </div>
         </section>

@@ -42,8 +42,8 @@ func (m *Monitor) rotate(c *container, s *Stream, n int) {
 		return
 	}
 	s.Close()              // reader n reads EOF and calls Done
-	c.wg.Wait()            // the heartbeat still holds c.wg: never returns
-	m.openRotation(c, n+1) // never reached: the logs stop
+	c.wg.Wait()            // the heartbeat still holds c.wg: blocks until Stop()
+	m.openRotation(c, n+1) // not reached before Stop(): the logs stop
 }
 
 func (m *Monitor) reader(c *container, s *Stream, n int) {

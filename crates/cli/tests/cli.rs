@@ -255,7 +255,9 @@ fn sim_csv_has_a_row_per_program_and_minute() {
 #[test]
 fn dump_shows_the_leaked_goroutines_in_both_debug_levels() {
     let full = ok(&["dump", "--program", "buggy", "--at", "58"]);
-    assert!(full.starts_with("goroutine 1 ["));
+    // Goroutine 1 is main (outside the counts with no baseline): the
+    // program's own start at 2, as in Go.
+    assert!(full.starts_with("goroutine 2 ["));
     assert!(full.contains("[IO wait, 53 minutes]"));
     let grouped = ok(&["dump", "--at", "58", "--debug", "1"]);
     assert!(grouped.starts_with("goroutine profile: total 1958"));

@@ -329,8 +329,8 @@ mod tests {
             for (label, lp) in [
                 ("left behind with their reader", "readLoop"),
                 ("left behind with their reader", "writeLoop"),
-                ("the current stream's connection loops", "readLoop"),
-                ("the current stream's connection loops", "writeLoop"),
+                ("the current stream's handlers", "readLoop"),
+                ("the current stream's handlers", "writeLoop"),
             ] {
                 let group =
                     format!("2 @ handler [select] ({label})\n#\tnet/http.(*persistConn).{lp}\t");

@@ -215,7 +215,7 @@ pub fn detect(scenario: &Scenario, program: Program) -> Result<Vec<Detection>, E
         Detector::GoroutineLeakProfile,
         false,
         0,
-        "reports goroutines blocked on what no live goroutine can reach; here every group is reached through the monitor, and readers and their connection loops wait on live sockets".to_string(),
+        "reports goroutines blocked on what no live goroutine can reach; here every group is reached through the monitor, and readers and their handlers wait on live sockets".to_string(),
     );
 
     let outcome = match (stop.returned, stop.left) {

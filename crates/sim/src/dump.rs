@@ -115,6 +115,29 @@ fn read_frames() -> Vec<Frame> {
     ]
 }
 
+/// The closure `time.AfterFunc` runs a rotation in (`func() { m.rotate(c,
+/// s, n) }`), as Go names it, on the line that arms the timer.
+fn after_func(location: Option<String>) -> Frame {
+    frame(
+        "leakscope/monitor.(*Monitor).openRotation.func1",
+        "()".into(),
+        location,
+    )
+}
+
+/// Who Go says started a timer's function: `time.goFunc`, in the standard
+/// library (Go 1.27.3's `time/sleep.go:182`).
+fn time_go_func() -> Frame {
+    frame(
+        "time.goFunc",
+        String::new(),
+        Some("time/sleep.go:182".into()),
+    )
+}
+
+/// Where the program's `main` waits (the Go programs' entry point).
+const MAIN_FILE: &str = "cmd/serve/main.go";
+
 /// net/http's transport, where a connection's loops run.
 const TRANSPORT: &str = "net/http/transport.go";
 
@@ -149,6 +172,11 @@ fn stack(program: Program, g: &Goroutine, k: u32) -> (Vec<Frame>, Frame) {
     let n = g.rotation.unwrap_or(0);
     let ids = format!("(container={c}, rotation={n})");
     match g.role {
+        // Goroutine 1 is main, as in Go: started by no one.
+        Role::System if g.id == 1 => (
+            vec![frame("main.main", "()".into(), Some(MAIN_FILE.into()))],
+            frame("", String::new(), None),
+        ),
         Role::System => (
             vec![frame(
                 "runtime.gopark",
@@ -187,12 +215,15 @@ fn stack(program: Program, g: &Goroutine, k: u32) -> (Vec<Frame>, Frame) {
         }
         Role::Handler => handler_stack(k, ids),
         Role::Waiter if g.state == State::Select => (
-            vec![frame(
-                "leakscope/monitor.(*Monitor).rotate",
-                ids,
-                at(Anchor::TimeoutSelect),
-            )],
-            frame("time.goFunc", String::new(), at(Anchor::AfterFunc)),
+            vec![
+                frame(
+                    "leakscope/monitor.(*Monitor).rotate",
+                    ids,
+                    at(Anchor::TimeoutSelect),
+                ),
+                after_func(at(Anchor::AfterFunc)),
+            ],
+            time_go_func(),
         ),
         Role::Helper => (
             vec![
@@ -221,8 +252,9 @@ fn stack(program: Program, g: &Goroutine, k: u32) -> (Vec<Frame>, Frame) {
                     Some(WAIT_GROUP_WAIT.into()),
                 ),
                 frame("leakscope/monitor.(*Monitor).rotate", ids, at(Anchor::Wait)),
+                after_func(at(Anchor::AfterFunc)),
             ],
-            frame("time.goFunc", String::new(), at(Anchor::AfterFunc)),
+            time_go_func(),
         ),
     }
 }
@@ -263,8 +295,12 @@ fn wait_suffix(g: &Goroutine, now: Time) -> String {
 pub fn render(program: Program, goroutines: &[Goroutine], now: Time, format: DumpFormat) -> String {
     let mut out = String::new();
     let handler = handler_indices(goroutines);
-    // A handler's loop: 0 for readLoop, 1 for writeLoop (0 for the others).
-    let lp = |g: &Goroutine| handler.get(&g.id).map_or(0, |k| k % 2);
+    // A handler's loop: 0 for readLoop, 1 for writeLoop; main apart from
+    // the other system goroutines (0 for the others).
+    let lp = |g: &Goroutine| match g.role {
+        Role::System => u32::from(g.id == 1),
+        _ => handler.get(&g.id).map_or(0, |k| k % 2),
+    };
     match format {
         DumpFormat::Full => {
             for g in goroutines {
@@ -282,9 +318,11 @@ pub fn render(program: Program, goroutines: &[Goroutine], now: Time, format: Dum
                         let _ = writeln!(out, "\t{loc}");
                     }
                 }
-                let _ = writeln!(out, "created by {}", created.name);
-                if let Some(loc) = created.location {
-                    let _ = writeln!(out, "\t{loc}");
+                if !created.name.is_empty() {
+                    let _ = writeln!(out, "created by {}", created.name);
+                    if let Some(loc) = created.location {
+                        let _ = writeln!(out, "\t{loc}");
+                    }
                 }
                 out.push('\n');
             }
@@ -311,7 +349,7 @@ pub fn render(program: Program, goroutines: &[Goroutine], now: Time, format: Dum
                     (Role::Reader, true) => " (left behind: stream failed, never closed)",
                     (Role::Reader, false) => " (current rotation)",
                     (Role::Handler, true) => " (left behind with their reader)",
-                    (Role::Handler, false) => " (the current stream's connection loops)",
+                    (Role::Handler, false) => " (the current stream's handlers)",
                     (Role::Waiter, true) => " (blocked in Wait for good)",
                     (Role::Waiter, false) => " (timed wait: gives up after its timeout)",
                     (Role::Helper, _) => " (timed wait's helper, blocked in Wait for good)",
@@ -326,12 +364,14 @@ pub fn render(program: Program, goroutines: &[Goroutine], now: Time, format: Dum
                 for f in frames {
                     let _ = writeln!(out, "#\t{}\t{}", f.name, f.location.unwrap_or_default());
                 }
-                let _ = writeln!(
-                    out,
-                    "#\tcreated by {}\t{}",
-                    created.name,
-                    created.location.unwrap_or_default()
-                );
+                if !created.name.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "#\tcreated by {}\t{}",
+                        created.name,
+                        created.location.unwrap_or_default()
+                    );
+                }
                 out.push('\n');
             }
         }

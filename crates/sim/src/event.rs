@@ -199,7 +199,8 @@ impl Event {
             }
             EventKind::RotationDue { .. } => format!("container {c}: rotation {n} due"),
             EventKind::StreamFailed { handlers, .. } => format!(
-                "container {c}: rotation {n} stream failed — reader stuck in IO wait, its {handlers} connection loop(s) with it"
+                "container {c}: rotation {n} stream failed — reader stuck in IO wait, its {} with it",
+                plural(u64::from(*handlers), "handler", "handlers")
             ),
             EventKind::WaitSkipped { .. } => format!(
                 "container {c}: Wait() skipped after the error — reader {n} left behind in IO wait"
@@ -214,8 +215,8 @@ impl Event {
                     )
                 } else {
                     format!(
-                        "container {c}: Wait() blocked — heartbeat and {} left-behind reader(s) hold {group} (counter {counter}); logs stop",
-                        counter - 1
+                        "container {c}: Wait() blocked — heartbeat and {} left behind hold {group} (counter {counter}); logs stop",
+                        plural(u64::from(counter - 1), "reader", "readers")
                     )
                 }
             }
@@ -244,15 +245,20 @@ impl Event {
             } => {
                 if *counter == 0 {
                     format!(
-                        "container {c}: Stop() — heartbeat returned, stream closed, {group} at 0 ({woken} waiting goroutine(s) woke)"
+                        "container {c}: Stop() — heartbeat returned, stream closed, {group} at 0 ({} woke)",
+                        plural(u64::from(*woken), "waiting goroutine", "waiting goroutines")
                     )
                 } else if *hangs {
                     format!(
-                        "container {c}: Stop() hangs — {counter} reader(s) left behind hold {group} and nobody can close their streams"
+                        "container {c}: Stop() hangs — {} left behind {} {group} and nobody can close their streams",
+                        plural(u64::from(*counter), "reader", "readers"),
+                        if *counter == 1 { "holds" } else { "hold" }
                     )
                 } else {
                     format!(
-                        "container {c}: Stop() — {counter} reader(s) left behind still hold {group}"
+                        "container {c}: Stop() — {} left behind still {} {group}",
+                        plural(u64::from(*counter), "reader", "readers"),
+                        if *counter == 1 { "holds" } else { "hold" }
                     )
                 }
             }
@@ -263,5 +269,14 @@ impl Event {
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.time, self.describe())
+    }
+}
+
+/// `n` and a noun, singular or plural as `n` asks (never "reader(s)").
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
     }
 }

@@ -105,7 +105,9 @@ impl Sim {
                 })
                 .collect(),
             leaked: vec![0; n as usize],
-            next_id: u64::from(scenario.baseline_goroutines) + 1,
+            // Goroutine 1 is main, as in Go, counted or not (a baseline
+            // of 0 leaves it out of the counts).
+            next_id: u64::from(scenario.baseline_goroutines.max(1)) + 1,
             events: Vec::new(),
             scenario: scenario.clone(),
         })

@@ -488,10 +488,29 @@ impl Trace {
                 if !l.alive_at(t) {
                     return;
                 }
-                let since = if l.role == Role::Heartbeat {
-                    Time(t.as_millis() / beat * beat)
-                } else {
-                    l.spawn
+                // When it last blocked, as Go's dump counts its minutes: the
+                // heartbeat at its last tick; a reader when its stream
+                // failed, or (reading lines) at its last line; the others
+                // when they started, which is when they blocked.
+                let since = match l.role {
+                    Role::Heartbeat => Time(t.as_millis() / beat * beat),
+                    Role::Reader => {
+                        let failed = rec
+                            .rotations
+                            .get((l.rotation as usize).wrapping_sub(1))
+                            .and_then(|r| r.fail_at())
+                            .filter(|&f| f <= t);
+                        match failed {
+                            Some(f) => f.max(l.spawn),
+                            None if self.scenario.lines_per_min > 0 => {
+                                let gap =
+                                    60_000u64.div_ceil(u64::from(self.scenario.lines_per_min));
+                                Time(t.as_millis().saturating_sub(gap).max(l.spawn.as_millis()))
+                            }
+                            None => l.spawn,
+                        }
+                    }
+                    _ => l.spawn,
                 };
                 out.push(Goroutine {
                     id: l.id,

@@ -56,23 +56,30 @@ fn skipping_the_wait_leaves_every_failed_reader_behind() {
     let last = t.samples().last().unwrap();
     assert_eq!(last.leaked_readers, 4);
     assert_eq!(last.goroutines, 1 + 3 + 3 * 4);
-    // Ids in Go's order: the heartbeat, the stream's handlers (net/http's
-    // read and write loops), its reader.
+    // Ids in Go's order: main (1, not counted here), the heartbeat, the
+    // stream's handlers (net/http's read and write loops), its reader. The
+    // reader left behind has waited since its stream failed (2 minutes into
+    // its rotation); the current one reads lines, so Go prints no minutes.
     let dump = t.dump(t.end(), Some(0), DumpFormat::Full).unwrap();
     assert!(
         dump.contains(
-            "goroutine 4 [IO wait, 20 minutes]:\nnet.(*netFD).Read(...)\n\tnet/fd_posix.go:68\n"
+            "goroutine 5 [IO wait, 18 minutes]:\nnet.(*netFD).Read(...)\n\tnet/fd_posix.go:68\n"
         ),
         "{dump}"
+    );
+    assert_eq!(
+        dump.matches("[IO wait]:\n").count(),
+        1,
+        "the current reader"
     );
     assert!(dump.contains(
         "leakscope/monitor.(*Monitor).reader(container=0, rotation=1)\n\tmonitor/buggy.go:52\ncreated by leakscope/monitor.(*Monitor).openRotation\n\tmonitor/buggy.go:33\n"
     ));
     assert!(dump.contains(
-        "goroutine 2 [select, 20 minutes]:\nnet/http.(*persistConn).readLoop(container=0, rotation=1)\n\tnet/http/transport.go:2616\ncreated by net/http.(*Transport).dialConn\n\tnet/http/transport.go:2123\n"
+        "goroutine 3 [select, 20 minutes]:\nnet/http.(*persistConn).readLoop(container=0, rotation=1)\n\tnet/http/transport.go:2616\ncreated by net/http.(*Transport).dialConn\n\tnet/http/transport.go:2123\n"
     ));
     assert!(dump.contains(
-        "goroutine 3 [select, 20 minutes]:\nnet/http.(*persistConn).writeLoop(container=0, rotation=1)\n\tnet/http/transport.go:2833\ncreated by net/http.(*Transport).dialConn\n\tnet/http/transport.go:2124\n"
+        "goroutine 4 [select, 20 minutes]:\nnet/http.(*persistConn).writeLoop(container=0, rotation=1)\n\tnet/http/transport.go:2833\ncreated by net/http.(*Transport).dialConn\n\tnet/http/transport.go:2124\n"
     ));
     assert_eq!(dump.matches("net/http.(*persistConn).readLoop(").count(), 5);
     assert_eq!(
@@ -190,11 +197,11 @@ goroutine profile: total 16
 #\tleakscope/monitor.(*Monitor).reader\tmonitor/buggy.go:52
 #\tcreated by leakscope/monitor.(*Monitor).openRotation\tmonitor/buggy.go:33
 
-1 @ handler [select] (the current stream's connection loops)
+1 @ handler [select] (the current stream's handlers)
 #\tnet/http.(*persistConn).readLoop\tnet/http/transport.go:2616
 #\tcreated by net/http.(*Transport).dialConn\tnet/http/transport.go:2123
 
-1 @ handler [select] (the current stream's connection loops)
+1 @ handler [select] (the current stream's handlers)
 #\tnet/http.(*persistConn).writeLoop\tnet/http/transport.go:2833
 #\tcreated by net/http.(*Transport).dialConn\tnet/http/transport.go:2124
 

@@ -1,6 +1,7 @@
-//! The page: the story, the live view on one virtual clock, the numbers.
-//! [`App`] owns the state and the browser plumbing (timer, keyboard, URL,
-//! resize, benchmark); everything below it is a function of its props.
+//! The site: [`App`] picks the page ([`crate::page::Page`]) and draws the
+//! navigation bar; [`Lab`] is the live view on one virtual clock and owns
+//! its state and the browser plumbing (timer, keyboard, URL, resize,
+//! benchmark); everything below it is a function of its props.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,15 +14,20 @@ use yew::prelude::*;
 
 use crate::bench::{BenchView, Probe, run_bench};
 use crate::components::{
-    ChartCanvas, CodePane, Controls, Dump, Gallery, LanesLegend, Narration, Notices, Numbers, Pane,
-    Params, PasteDump, RealRun, Story,
+    ChartCanvas, CodePane, Controls, Detectors, Dump, Gallery, LanesLegend, Narration, Notices,
+    Numbers, Pane, Params, PasteDump, RealRun, Story,
 };
 use crate::dom;
+use crate::page::{NavBar, Page};
 use crate::state::{Action, AppState, Side};
 use crate::view::{focus, key_events};
 
-/// The model's "where the seed's numbers follow, and where they do not",
-/// on the hosted repository (the reader of the page has no checkout).
+/// The model, on the hosted repository (the reader of the page has no
+/// checkout).
+pub const MODEL_DOC: &str = "https://github.com/leakscope/leakscope/blob/main/docs/model.md";
+
+/// §8 of the model: "where the seed's numbers follow, and where they do
+/// not", on the hosted repository (the reader of the page has no checkout).
 pub const MODEL_DOC_SECTION_8: &str = "https://github.com/leakscope/leakscope/blob/main/docs/model.md#8-where-the-seeds-numbers-follow-and-where-they-do-not";
 
 /// Milliseconds between playback ticks (about one per display frame).
@@ -30,6 +36,137 @@ pub const TICK_MS: u32 = 16;
 /// Props of [`App`].
 #[derive(Properties, PartialEq, Default)]
 pub struct AppProps {
+    /// The query to restore; `None` reads the page's URL and keeps it in
+    /// sync with the state.
+    #[prop_or_default]
+    pub query: Option<AttrValue>,
+    /// The page to show; `None` routes by the address (or, with `query`
+    /// given, by the query alone: a query opens the lab).
+    #[prop_or_default]
+    pub page: Option<Page>,
+}
+
+/// The site: the navigation bar, then the page the address names.
+#[component]
+pub fn App(props: &AppProps) -> Html {
+    let page = props.page.unwrap_or_else(|| match &props.query {
+        Some(q) => Page::route("", q, ""),
+        None => dom::location_page(),
+    });
+    use_effect_with(page, |page| dom::set_title(page.title()));
+    let synced = props.query.is_none();
+    use_effect_with((), move |_| {
+        let mut listener = None;
+        if synced {
+            // The browser could not scroll to the fragment: the page did not
+            // exist when it loaded. A fragment of another page opens it.
+            dom::scroll_to_fragment();
+            dom::follow_foreign_fragment();
+            listener = web_sys::window()
+                .map(|w| EventListener::new(&w, "hashchange", |_| dom::follow_foreign_fragment()));
+        }
+        move || drop(listener)
+    });
+    let query = props.query.clone();
+    html! {
+        <>
+            <NavBar {page} />
+            { match page {
+                Page::Lesson => html! { <Lesson /> },
+                Page::Lab => html! { <Lab {query} /> },
+                Page::Tools => html! { <Tools /> },
+                Page::Notes => html! { <Notes {query} /> },
+            } }
+            <footer>
+                <p>{ "leakscope: one simulation core, three faces (these pages, the command line, the real monitor). Colours are Okabe–Ito; every mark also has an icon or a pattern." }</p>
+            </footer>
+        </>
+    }
+}
+
+/// The front page: the lesson, readable with no interaction.
+#[component]
+fn Lesson() -> Html {
+    html! {
+        <>
+            <header class="hero">
+                <h1>{ "One WaitGroup, two lifecycles" }</h1>
+                <p class="rule" id="rule"><strong>{ "The rule: " }</strong><code>{ "Wait()" }</code>
+                    { " waits for zero — never put a goroutine that lives forever in a group you wait on every rotation." }</p>
+            </header>
+            <main>
+                <Story />
+            </main>
+        </>
+    }
+}
+
+/// The tools page: for a Go service of the reader's own.
+#[component]
+fn Tools() -> Html {
+    html! {
+        <main class="tools-page">
+            <header class="page-head">
+                <h1>{ "Tools" }</h1>
+                <p class="lede">{ "For a Go service of your own: paste a goroutine dump to find the pile-up in it; see which detector catches which program, every reason spelled out; and the buggy monitor measured on a real Docker engine." }</p>
+            </header>
+            <PasteDump />
+            <Detectors full=true />
+            <RealRun />
+        </main>
+    }
+}
+
+/// Props of [`Notes`].
+#[derive(Properties, PartialEq)]
+pub struct NotesProps {
+    /// The query to restore (the scenario the audit recomputes); `None`
+    /// reads the page's URL.
+    #[prop_or_default]
+    pub query: Option<AttrValue>,
+}
+
+/// The model notes: the seed document's arithmetic and where each claim of
+/// the model was confirmed.
+#[component]
+pub fn Notes(props: &NotesProps) -> Html {
+    let query = use_memo(props.query.clone(), |q| {
+        q.as_ref()
+            .map(|q| q.to_string())
+            .unwrap_or_else(dom::location_query)
+    });
+    let state = use_memo(query, |q| AppState::from_query(q));
+    html! {
+        <main class="notes-page">
+            <header class="page-head">
+                <h1>{ "Model notes" }</h1>
+                <p class="lede">{ "Where the lesson's numbers come from, and what confirmed them." }</p>
+            </header>
+            <section id="provenance" class="story-section">
+                <h2>{ "Provenance" }</h2>
+                { crate::components::raw(format!(
+                    r#"<ul><li>Every count on these pages is computed in your browser by the simulation core, on a virtual clock: the same code the command line runs (<code>leakscope sim --program all --format json</code> prints the same numbers at whole minutes).</li>
+<li>{}</li>
+<li>The minimal reproduction on the lesson (go/repro) runs under Go's testing/synctest in the test suite; the output the lesson prints is captured from a real run and a test keeps it equal to a fresh one.</li>
+<li>The real monitor (crates/monitor) is a port to Rust on tokio: its tasks and wait groups are real, and it follows real containers on a Docker engine. Its census counts 3 tasks per healthy container (heartbeat, reader, the stream's connection task) and 2 more per stream left behind; the tools page shows one measured run.</li>
+<li>The detector matrix is the core's; the Go tests measure each detector on the real programs and assert they agree (<code>cargo xtask go-detect -- --preset fase6 --program all</code>).</li>
+<li>Everything runs with <code>cargo xtask test</code>; the model in full: <a href="{MODEL_DOC}">docs/model.md</a>.</li></ul>"#,
+                    crate::GO_CONFIRMED
+                )) }
+            </section>
+            <section id="numbers" class="story-section numbers-section">
+                <h2>{ "The seed document's numbers" }</h2>
+                <p>{ "The seed document — the incident write-up this project started from — backs its story with a \"mathematical proof\" and two timelines. Here they are recomputed from the scenario below, next to the document's own figures. Where they differ, the last column says why (in full: " }
+                    <a href={MODEL_DOC_SECTION_8}>{ "§8 of the model" }</a>{ ")." }</p>
+                <Numbers runs={state.runs.clone()} preset={state.preset} />
+            </section>
+        </main>
+    }
+}
+
+/// Props of [`Lab`].
+#[derive(Properties, PartialEq, Default)]
+pub struct LabProps {
     /// The query to restore; `None` reads the page's URL and keeps it in
     /// sync with the state.
     #[prop_or_default]
@@ -68,9 +205,9 @@ pub(crate) fn toggle(
     }
 }
 
-/// The whole page.
+/// The lab: every program on one virtual clock.
 #[component]
-pub fn App(props: &AppProps) -> Html {
+pub fn Lab(props: &LabProps) -> Html {
     let synced = props.query.is_none();
     let query = use_memo(props.query.clone(), |q| {
         q.as_ref()
@@ -212,24 +349,32 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |p: Program| d.dispatch(Action::SetPane(side, p)))
     };
     let link = format!("?{}#lab", state.to_query());
+    // The lanes' legend lists what the lanes on screen draw over the run.
+    let window = crate::components::lane_window(runs.scenario.containers, c);
+    let lanes_marks = *use_memo(
+        (runs.clone(), state.panes(), window),
+        |(runs, panes, (first, count))| {
+            panes
+                .iter()
+                .fold(crate::components::Marks::default(), |m, &p| {
+                    m.or(crate::components::Marks::drawn(
+                        runs.trace(p),
+                        *first,
+                        *count,
+                        runs.end(),
+                    ))
+                })
+        },
+    );
 
     html! {
         <>
             <a class="skip" href="#lab">{ "Skip to the live view" }</a>
-            <header class="hero">
-                <p class="kicker">{ "leakscope · a goroutine leak, explained" }</p>
-                <h1>{ "One WaitGroup, two lifecycles" }</h1>
-                <p class="lede">{ "A container monitor counts a heartbeat that never ends and readers that end every five minutes in the same " }
-                    <code>{ "sync.WaitGroup" }</code>{ ". Its " }<code>{ "Wait()" }</code>
-                    { " can never return — and the workaround for that leaks goroutines. One group per lifecycle fixes both. Read on, or jump to the " }
-                    <a href="#lab">{ "live view" }</a>{ "." }</p>
-            </header>
             <main>
-                <Story />
                 <section id="lab" class="lab" aria-labelledby="lab-h">
-                    <h2 id="lab-h"><span class="num" aria-hidden="true">{ "▶" }</span>{ "Live: every program on one virtual clock" }</h2>
+                    <h1 id="lab-h">{ "Lab: every program on one virtual clock" }</h1>
                     <p>{ format!("All {} programs run the same scenario with the same seed, so the same streams fail in each. The gallery shows them all; the two panes below show one each in detail (buggy and fixed to begin with: pick another above a pane, or click a card). Play, step from event to event, or drag the slider. At whole minutes every number here equals ", Program::ALL.len()) }
-                        <code>{ "leakscope sim --program all --format json" }</code>{ " for the same parameters: the page and the CLI are two faces of one core (the real monitor is the third)." }</p>
+                        <code>{ "leakscope sim --program all --format json" }</code>{ " for the same parameters (see the model notes)." }</p>
                     <Notices notices={state.notices.clone()} {on_dismiss} />
                     <div class="params-box">
                         <Params scenario={runs.scenario.clone()} preset={state.preset} container={c}
@@ -250,9 +395,9 @@ pub fn App(props: &AppProps) -> Html {
                                   layout={*layout} on_select={on_select.clone()} on_pick={on_pick(side)} />
                         }) }
                     </div>
-                    <LanesLegend />
+                    <LanesLegend marks={lanes_marks} />
                     <h3>{ "Goroutines over the whole run" }</h3>
-                    <p class="muted">{ "The cursor is now; what lies after it is still to come. The verdicts (✕ leak, ✓ pass) judge the whole run, which is why one can read leak at 00:00." }</p>
+                    <p class="muted">{ "The cursor is now; what lies after it is still to come. The verdicts (the count test's ✕ leak or ✓ pass) judge the whole run, which is why one can read leak at 00:00. On FASE 6, × marks are the seed document's published figures: they start at 110 = 55 × 2 where the lines start at 220 = 55 × 4, because the seed counted the heartbeat and the reader but not the stream's 2 handlers (see the model notes)." }</p>
                     <ChartCanvas runs={runs.clone()} panes={state.panes()} at={at} preset={state.preset} layout={*layout} />
                     <h3>{ format!("The code: where container {c}'s goroutines are") }</h3>
                     <p class="muted">{ "Tinted lines are where the selected container's goroutines are parked now; their badges count them, the stream handlers (outside this file) included, and add up to its goroutine dump below. ▶ marks the line its rotation last ran or waits on (between rotations, the armed timer); lines run at this very instant are marked in blue." }</p>
@@ -264,26 +409,13 @@ pub fn App(props: &AppProps) -> Html {
                     <h3>{ "Goroutine dump" }</h3>
                     <Dump runs={runs.clone()} at={at} container={c} format={state.dump_format}
                           scope={state.dump_scope} program={state.dump_program} dispatch={dispatch.clone()} />
-                </section>
-                <RealRun />
-                <PasteDump />
-                <section id="numbers" class="story-section numbers-section">
-                    <h2><span class="num" aria-hidden="true">{ "9" }</span>{ "For readers of the seed document: its numbers" }</h2>
-                    <p>{ "The lesson ends above. What follows audits the seed document's own arithmetic against the model, for those who read that document." }</p>
-                    <details class="audit">
-                    <summary>{ "Show its \"mathematical proof\" and timelines, recomputed from the run above" }</summary>
-                    <p>{ "The seed document — the incident write-up this project started from — backs its story with a \"mathematical proof\" and two timelines. Here they are recomputed from the run above, next to the document's own figures. Where they differ, the last column says why (in full: " }
-                        <a href={MODEL_DOC_SECTION_8}>{ "§8 of the model" }</a>{ ")." }</p>
-                    <Numbers runs={runs.clone()} preset={state.preset} />
-                    </details>
+                    <h3>{ "A real dump, for comparison" }</h3>
+                    { crate::components::real_excerpt() }
                 </section>
                 if bench {
                     <BenchView result={(*bench_result).clone()} />
                 }
             </main>
-            <footer>
-                <p>{ "leakscope: one simulation core, three faces (this page, the CLI, the real monitor). Colours are Okabe–Ito; every mark also has an icon or a pattern." }</p>
-            </footer>
         </>
     }
 }

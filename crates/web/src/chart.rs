@@ -77,6 +77,9 @@ pub struct PlotArea {
     pub y: (i32, i32),
     /// Minutes from the left edge to the right edge.
     pub minutes: f64,
+    /// The legend's box at the plot's top left (width, height), generously
+    /// estimated: the cursor's veil leaves it clear (issue 18).
+    pub legend: (f64, f64),
 }
 
 /// Draws the chart on `canvas` (sized by the caller, in device pixels) and
@@ -127,7 +130,7 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
         .x_labels(8)
         .y_labels(6)
         .x_label_formatter(&|m| format!("{m:.0}"))
-        .y_label_formatter(&|g| format!("{g:.0}"))
+        .y_label_formatter(&|g| crate::format::int(g.max(0.0).round() as u64))
         .draw()?;
 
     let thick = px(3.0) as u32;
@@ -141,7 +144,10 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
             px(5.0),
             color(palette::LIMIT).stroke_width(thin),
         ))?
-        .label(format!("limit: {initial:.0} + 2/min"))
+        .label(format!(
+            "limit: {} + 2/min",
+            crate::format::int(initial.round() as u64)
+        ))
         .legend(move |(x, y)| {
             PathElement::new(
                 vec![(x, y), (x + 18, y)],
@@ -244,10 +250,16 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
     // Labels at the right end of the limit and of the panes' curves, so
     // that lines close together (the limit and a flat count) can be told
     // apart: the lowest under its line, the others above theirs.
-    let mut ends: Vec<(String, f64)> = vec![(format!("limit {limit_end:.0}"), limit_end)];
+    let mut ends: Vec<(String, f64)> = vec![(
+        format!("limit {}", crate::format::int(limit_end.round() as u64)),
+        limit_end,
+    )];
     for p in input.panes {
         if let Some(last) = runs.trace(p).samples().last() {
-            ends.push((format!("{p} {}", last.goroutines), last.goroutines as f64));
+            ends.push((
+                format!("{p} {}", crate::format::int(last.goroutines)),
+                last.goroutines as f64,
+            ));
         }
     }
     ends.sort_by(|x, y| x.1.total_cmp(&y.1));
@@ -269,10 +281,22 @@ pub fn draw(canvas: &HtmlCanvasElement, input: &ChartInput<'_>) -> DrawResult<Pl
     }
 
     let (xr, yr) = chart.plotting_area().get_pixel_range();
+    // The legend: one row per program, the limit and each seed table.
+    let labels: Vec<usize> = Program::ALL
+        .iter()
+        .map(|p| p.name().len() + 12)
+        .chain(std::iter::once(24))
+        .chain(input.seed.iter().map(|_| 32))
+        .collect();
+    let widest = labels.iter().copied().max().unwrap_or(0) as f64;
     let area = PlotArea {
         x: (xr.start, xr.end),
         y: (yr.start, yr.end),
         minutes: minutes.max(1.0),
+        legend: (
+            f64::from(px(7.0 * widest + 60.0)),
+            f64::from(px(16.0 * labels.len() as f64 + 28.0)),
+        ),
     };
     chart
         .configure_series_labels()
@@ -310,12 +334,17 @@ pub fn draw_cursor(
     let x = x0 + (x1 - x0) * (at.minutes_f64() / area.minutes).clamp(0.0, 1.0);
     ctx.set_fill_style_str("rgba(255,255,255,0.6)");
     ctx.fill_rect(x, y0, x1 - x, y1 - y0);
+    // The legend stays legible whatever the time.
+    ctx.clear_rect(x0, y0, area.legend.0, area.legend.1);
     ctx.set_fill_style_str(&palette::INK.css());
     ctx.fill_rect(x - scale, y0, 2.0 * scale, y1 - y0);
     ctx.set_font(&format!("bold {}px system-ui, sans-serif", 12.0 * scale));
     let label = at.to_string();
     let right = x + 60.0 * scale < x1;
     ctx.set_text_align(if right { "left" } else { "right" });
+    // At the foot of the plot: the curves' end labels sit at the top right,
+    // where the cursor ends at the last minute (issue 18).
+    ctx.set_text_baseline("bottom");
     let _ = ctx.fill_text(
         &label,
         if right {
@@ -323,7 +352,7 @@ pub fn draw_cursor(
         } else {
             x - 4.0 * scale
         },
-        y0 + 14.0 * scale,
+        y1 - 3.0 * scale,
     );
     Ok(())
 }

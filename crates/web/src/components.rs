@@ -20,11 +20,11 @@ mod realrun;
 mod realrun_data;
 mod story;
 
-pub use canvas::{ChartCanvas, HeatCanvas, LanesCanvas, LanesLegend};
+pub use canvas::{ChartCanvas, HeatCanvas, LanesCanvas, LanesLegend, Marks, lane_window};
 pub use code::CodePane;
 pub use controls::Controls;
 pub use detectors::Detectors;
-pub use dump::{Dump, REAL_BUGGY_EXCERPT};
+pub use dump::{Dump, REAL_BUGGY_EXCERPT, real_excerpt};
 pub use fixes::Fixes;
 pub use gallery::Gallery;
 pub use minichart::{Measure, MiniChart};
@@ -36,3 +36,4 @@ pub use params::Params;
 pub use paste::PasteDump;
 pub use realrun::{Figures, RealRun, figures, recording};
 pub use story::Story;
+pub(crate) use story::raw;

@@ -110,3 +110,81 @@ pub fn scroll_to_fragment() {
         }
     }
 }
+
+/// The page the address names ([`crate::page::Page::route`]); natively,
+/// the lesson.
+pub fn location_page() -> crate::page::Page {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(l) = web_sys::window().map(|w| w.location()) else {
+            return crate::page::Page::Lesson;
+        };
+        crate::page::Page::route(
+            &l.pathname().unwrap_or_default(),
+            &l.search().unwrap_or_default(),
+            &l.hash().unwrap_or_default(),
+        )
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        crate::page::Page::Lesson
+    }
+}
+
+/// Rewrites the address bar, without a new history entry, to the file of
+/// the page the address opens (an old permalink `./?t=17#lab` becomes
+/// `./lab.html?t=17#lab`), before anything reads it.
+pub fn canonicalize_location() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(w) = web_sys::window() else { return };
+        let l = w.location();
+        let (path, query, hash) = (
+            l.pathname().unwrap_or_default(),
+            l.search().unwrap_or_default(),
+            l.hash().unwrap_or_default(),
+        );
+        let page = crate::page::Page::route(&path, &query, &hash);
+        if let Some(url) = crate::page::canonical(page, &path, &query, &hash)
+            && let Ok(h) = w.history()
+        {
+            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
+}
+
+/// Follows a fragment link (`#pile-up`) that names no element of this page
+/// but an anchor of another page: opens that page at it.
+pub fn follow_foreign_fragment() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(w) = web_sys::window() else { return };
+        let hash = w.location().hash().unwrap_or_default();
+        let id = hash.trim_start_matches('#');
+        if id.is_empty() || w.document().and_then(|d| d.get_element_by_id(id)).is_some() {
+            return;
+        }
+        if let Some(page) = crate::page::Page::owner(id) {
+            let path = w.location().pathname().unwrap_or_default();
+            let _ = w.location().assign(&format!(
+                "{}{}{hash}",
+                crate::page::dir_of(&path),
+                page.href().trim_start_matches("./")
+            ));
+        }
+    }
+}
+
+/// Sets the document's title.
+pub fn set_title(title: &str) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        if let Some(d) = web_sys::window().and_then(|w| w.document()) {
+            d.set_title(title);
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = title;
+    }
+}

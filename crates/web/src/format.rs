@@ -65,9 +65,26 @@ pub fn axis_minute(m: u32, total: u32) -> String {
     }
 }
 
+/// `n` and a noun, singular or plural as `n` asks: `1 reader`, `2 readers`
+/// (the page never writes "reader(s)").
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", int(n))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_singular_or_plural() {
+        assert_eq!(count(1, "reader", "readers"), "1 reader");
+        assert_eq!(count(0, "reader", "readers"), "0 readers");
+        assert_eq!(count(1_958, "reader", "readers"), "1,958 readers");
+    }
 
     #[test]
     fn thousands_are_separated() {

@@ -23,13 +23,19 @@ use crate::palette::{self, Rgb};
 pub const LANE_HEIGHT: f64 = 44.0;
 /// Width of the label column, CSS pixels.
 pub const GUTTER: f64 = 44.0;
+/// Room right of the plot, CSS pixels: the last tick's label and a mark at
+/// the run's end fit whole (issue 18: they were clipped).
+pub const RIGHT: f64 = 20.0;
 /// Height of the time axis, CSS pixels.
 pub const AXIS: f64 = 20.0;
-/// Height of the heat strip for `rows` containers, CSS pixels: 4 px a row,
-/// so that a stalled container's dashed row can be found (issue 10, point
-/// 8), between 110 and 400 px.
+/// CSS pixels per container row of the heat strip: a row a reader can see
+/// and click (issue 18).
+pub const HEAT_ROW: f64 = 8.0;
+
+/// Height of the heat strip for `rows` containers, CSS pixels: [`HEAT_ROW`]
+/// a row, at least 110; a strip taller than its box scrolls (`.heat-scroll`).
 pub fn heat_height(rows: u32) -> f64 {
-    (f64::from(rows) * 4.0).clamp(110.0, 400.0)
+    (f64::from(rows) * HEAT_ROW).max(110.0)
 }
 
 /// What to draw.
@@ -149,7 +155,7 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
 
     let trace = input.trace;
     let end = trace.end().as_millis().max(1) as f64;
-    let plot = (input.width - GUTTER - 8.0).max(10.0);
+    let plot = (input.width - GUTTER - RIGHT).max(10.0);
     let x = |t: Time| GUTTER + plot * (t.as_millis() as f64 / end);
     let now = input.at;
     let x_now = x(now);
@@ -445,8 +451,10 @@ impl Heat {
     }
 }
 
-/// Draws the heat strip `image` (built by [`Heat::to_canvas`]) up to `at`,
-/// the future greyed, with the selected row marked.
+/// Draws the heat strip of `trace` on `canvas`: one row per container
+/// ([`HEAT_ROW`] px), the selected one outlined, and the time axis. Its
+/// cursor and the veil over what is still to come are drawn apart
+/// ([`draw_heat_cursor`]), so playing redraws only those.
 ///
 /// # Errors
 ///
@@ -455,7 +463,6 @@ pub fn draw_heat(
     canvas: &HtmlCanvasElement,
     image: &HtmlCanvasElement,
     trace: &Trace,
-    at: Time,
     selected: u32,
     width: f64,
     scale: f64,
@@ -468,13 +475,9 @@ pub fn draw_heat(
     ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0)?;
     ctx.set_fill_style_str("#ffffff");
     ctx.fill_rect(0.0, 0.0, width, height);
-    let plot = (width - GUTTER - 8.0).max(10.0);
+    let plot = (width - GUTTER - RIGHT).max(10.0);
     ctx.set_image_smoothing_enabled(false);
     ctx.draw_image_with_html_canvas_element_and_dw_and_dh(image, GUTTER, 0.0, plot, heat_h)?;
-    let end = trace.end().as_millis().max(1) as f64;
-    let x_now = GUTTER + plot * (at.as_millis() as f64 / end);
-    ctx.set_fill_style_str("rgba(255,255,255,0.78)");
-    ctx.fill_rect(x_now, 0.0, GUTTER + plot - x_now, heat_h);
     let row_h = heat_h / rows;
     let y = f64::from(selected) * row_h;
     ctx.set_stroke_style_str(&palette::INK.css());
@@ -490,6 +493,32 @@ pub fn draw_heat(
     ctx.set_text_baseline("middle");
     let _ = ctx.fill_text("▶", 32.0, y + row_h / 2.0);
     axis(&ctx, trace, heat_h, plot, width);
+    Ok(())
+}
+
+/// Draws the heat strip's cursor at `at` on `overlay` (laid over the strip,
+/// same size): the veil over what is still to come and the line at now.
+///
+/// # Errors
+///
+/// When the canvas has no 2D context.
+pub fn draw_heat_cursor(
+    overlay: &HtmlCanvasElement,
+    trace: &Trace,
+    at: Time,
+    width: f64,
+    scale: f64,
+) -> Result<(), JsValue> {
+    let heat_h = heat_height(trace.scenario().containers.max(1));
+    size_canvas(overlay, width, heat_h + AXIS, scale);
+    let ctx = context(overlay)?;
+    ctx.set_transform(scale, 0.0, 0.0, scale, 0.0, 0.0)?;
+    ctx.clear_rect(0.0, 0.0, width, heat_h + AXIS);
+    let plot = (width - GUTTER - RIGHT).max(10.0);
+    let end = trace.end().as_millis().max(1) as f64;
+    let x_now = GUTTER + plot * (at.as_millis() as f64 / end);
+    ctx.set_fill_style_str("rgba(255,255,255,0.78)");
+    ctx.fill_rect(x_now, 0.0, GUTTER + plot - x_now, heat_h);
     cursor(&ctx, x_now, heat_h);
     Ok(())
 }
@@ -500,11 +529,12 @@ mod tests {
     use leakscope_sim::{Preset, Program, simulate};
 
     #[test]
-    fn every_fase6_container_gets_a_heat_row_of_four_pixels() {
-        // issue 10, point 8: 55 rows of 2 px hid the stalled containers
-        assert_eq!(heat_height(55), 220.0);
+    fn every_container_gets_a_heat_row_of_eight_pixels() {
+        // issue 10, point 8: 55 rows of 2 px hid the stalled containers;
+        // issue 18: 4 px rows were too small a target to click.
+        assert_eq!(heat_height(55), 440.0);
         assert_eq!(heat_height(8), 110.0);
-        assert_eq!(heat_height(10_000), 400.0);
+        assert_eq!(heat_height(500), 4_000.0);
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The teaching page: every program of [`leakscope_sim::Program::ALL`] —
-//! the seed's bug, the fixes people try, the fix — animated on one virtual
-//! clock, in the browser: a gallery of all of them, two in detail side by
-//! side.
+//! The teaching site: a lesson, a lab where every program of
+//! [`leakscope_sim::Program::ALL`] — the seed's bug, the fixes people try,
+//! the fix — runs on one virtual clock (a gallery of all of them, two in
+//! detail side by side), tools, and model notes: four pages of one build
+//! ([`page`]).
 //!
 //! All logic lives in [`leakscope_sim`]; this crate presents it. The state
 //! ([`state::AppState`]) holds every program's [`leakscope_sim::Trace`] of one
@@ -9,7 +10,8 @@
 //! number on the page is the core's answer for that instant, so at whole
 //! minutes the page equals `leakscope sim --program all --format json`.
 //!
-//! Layout: [`state`] (the one `Reducible`), [`app`] (the page and its
+//! Layout: [`page`] (which page an address opens, the navigation bar),
+//! [`state`] (the lab's one `Reducible`), [`app`] (the pages and the lab's
 //! browser plumbing), [`components`] (thin function components), [`chart`]
 //! and [`lanes`] (the canvases), [`spark`] (the small SVG charts' geometry),
 //! [`view`] (which core answers to show),
@@ -26,6 +28,7 @@ pub mod components;
 pub mod dom;
 pub mod format;
 pub mod lanes;
+pub mod page;
 pub mod palette;
 pub mod panic;
 pub mod paste;
@@ -33,7 +36,8 @@ pub mod spark;
 pub mod state;
 pub mod view;
 
-pub use app::{App, AppProps};
+pub use app::{App, AppProps, Lab, LabProps};
+pub use page::Page;
 pub use state::{Action, AppState, Runs, Side};
 
 /// The Go release the tests compile and run the programs of `go/monitor`
@@ -47,6 +51,7 @@ pub const GO_CONFIRMED: &str = "Go confirmed it: the tests compile the programs 
 /// Mounts the page into `#app` (or the body), with the panic banner hook.
 pub fn start() {
     panic::install();
+    dom::canonicalize_location();
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"));

@@ -186,7 +186,7 @@ fn counter_row(e: &Event) -> Option<CounterRow> {
     };
     match &e.kind {
         EventKind::HeartbeatStarted { group, counter, .. } => row(
-            "Add(1) → heartbeat starts (never calls Done)".into(),
+            "Add(1) → heartbeat starts (Done() only at Stop())".into(),
             Some(*group),
             Some(*counter),
             Mood::Neutral,
@@ -199,7 +199,7 @@ fn counter_row(e: &Event) -> Option<CounterRow> {
         ),
         EventKind::RotationDue { .. } => None,
         EventKind::StreamFailed { .. } => row(
-            format!("stream #{n} failed: reader #{n} stuck in IO wait, its handlers in select"),
+            format!("stream #{n} failed half-open: reader #{n} waits in IO wait"),
             None,
             None,
             Mood::Bad,
@@ -217,7 +217,7 @@ fn counter_row(e: &Event) -> Option<CounterRow> {
             Mood::Neutral,
         ),
         EventKind::WaitBlocked { group, counter, .. } => row(
-            "‖ Wait() BLOCKS for good (counter ≠ 0)".into(),
+            "‖ Wait() blocks until Stop() (counter ≠ 0)".into(),
             Some(*group),
             Some(*counter),
             Mood::Bad,
@@ -229,7 +229,7 @@ fn counter_row(e: &Event) -> Option<CounterRow> {
             Mood::Good,
         ),
         EventKind::HelperBlocked { group, counter, .. } => row(
-            "go func() → helper BLOCKS in Wait() (counter ≠ 0); rotate() selects on the timeout"
+            "go func() → helper blocks in Wait() (counter ≠ 0); rotate() selects on the timeout"
                 .into(),
             Some(*group),
             Some(*counter),
@@ -256,8 +256,10 @@ fn counter_row(e: &Event) -> Option<CounterRow> {
         } => row(
             match (*counter, *hangs) {
                 (0, _) => "✓ Stop(): heartbeat returns, stream closed, the group reaches 0".into(),
-                (k, true) => format!("‖ Stop() HANGS: {k} reader(s) left behind hold it for good"),
-                (k, false) => format!("Stop(): {k} reader(s) left behind still hold it"),
+                (1, true) => "‖ Stop() hangs: 1 reader left behind holds it for good".into(),
+                (k, true) => format!("‖ Stop() hangs: {k} readers left behind hold it for good"),
+                (1, false) => "Stop(): 1 reader left behind still holds it".into(),
+                (k, false) => format!("Stop(): {k} readers left behind still hold it"),
             },
             Some(*group),
             Some(*counter),
@@ -356,7 +358,7 @@ mod tests {
         let trace = simulate(&Preset::Fase3.scenario(), Program::WAIT_TIMEOUT).unwrap();
         let rows = counter_timeline(&trace, 0, Time::from_minutes(6));
         let what: Vec<&str> = rows.iter().map(|r| r.what.as_str()).collect();
-        assert!(what.iter().any(|w| w.contains("helper BLOCKS")), "{what:?}");
+        assert!(what.iter().any(|w| w.contains("helper blocks")), "{what:?}");
         assert!(what.iter().any(|w| w.starts_with("◷ timeout")), "{what:?}");
     }
 

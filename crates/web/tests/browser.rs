@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use leakscope_sim::detect::{Detector, detect};
 use leakscope_sim::{Group, Param, Permalink, Preset, Program, Scenario, Time, simulate};
-use leakscope_web::{Action, App, AppProps, AppState};
+use leakscope_web::{Action, App, AppProps, AppState, Page};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement};
@@ -97,7 +97,12 @@ fn a_changed_parameter_re_simulates_at_once() {
     assert!(bad.notices[0].contains("error_rate"), "{:?}", bad.notices);
 }
 
+/// The page a query opens (a query opens the lab), as an old permalink.
 fn mount(query: &str) -> Element {
+    mount_page(None, query)
+}
+
+fn mount_page(page: Option<Page>, query: &str) -> Element {
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
@@ -105,6 +110,7 @@ fn mount(query: &str) -> Element {
         root.clone(),
         AppProps {
             query: Some(AttrValue::from(query.to_owned())),
+            page,
         },
     )
     .render();
@@ -355,7 +361,7 @@ async fn a_card_and_a_picker_change_the_panes_and_stop_is_told() {
 /// FASE 6 and, after the toggle, on FASE 3.
 #[wasm_bindgen_test]
 async fn the_detector_matrix_is_the_cores() {
-    let root = mount("preset=fase6&t=0");
+    let root = mount_page(Some(Page::Tools), "");
     root.set_id("detectors-test");
     settle().await;
     for preset in [Preset::Fase6, Preset::Fase3] {
@@ -395,9 +401,17 @@ async fn the_detector_matrix_is_the_cores() {
             );
         }
     }
-    let real = text(&root, "real-dump");
+    // The real dump excerpt sits in the lab, under the simulated dump,
+    // labelled with its own program, scenario and minute.
+    let lab = mount("preset=fase6&t=15");
+    settle().await;
+    let real = text(&lab, "real-dump");
     assert_eq!(real, leakscope_web::components::REAL_BUGGY_EXCERPT);
-    assert!(text(&root, "dump-pair").contains("real Go 1.27.3, live on loopback sockets"));
+    let label = text(&lab, "dump-pair");
+    assert!(
+        label.contains("real Go 1.27.3") && label.contains("FASE 6 at about minute 15"),
+        "{label}"
+    );
 }
 
 /// The fixture of a real Go 1.27.3 dump (the test's only, not the page's).
@@ -504,7 +518,24 @@ async fn a_pasted_dump_shows_the_crates_groups_and_suspects_linked_to_the_lesson
         all_texts(&root, "[data-testid=\"paste-suspect\"]"),
         suspects
     );
-    assert_eq!(suspects.len(), 2, "{suspects:?}");
+    // The lesson's two suspects are among them (Go's verdict, piles and
+    // long waits may stand beside them).
+    let kinds: Vec<leakscope_pprof::Kind> = leakscope_pprof::analyze(
+        &leakscope_pprof::parse(&example).unwrap(),
+        None,
+        &leakscope_pprof::Options::default(),
+    )
+    .suspects
+    .iter()
+    .map(|s| s.kind)
+    .collect();
+    assert_eq!(kinds.len(), suspects.len());
+    for kind in [
+        leakscope_pprof::Kind::IoWaitPile,
+        leakscope_pprof::Kind::StalledWaiters,
+    ] {
+        assert!(kinds.contains(&kind), "{kind:?} not in {kinds:?}");
+    }
     let links = root.query_selector_all("a[data-idea]").unwrap();
     let ideas: Vec<String> = (0..links.length())
         .map(|i| {
@@ -546,12 +577,13 @@ async fn a_pasted_dump_shows_the_crates_groups_and_suspects_linked_to_the_lesson
 #[wasm_bindgen_test]
 async fn bad_input_shows_the_parsers_one_line_error() {
     let root = mount_paste().await;
-    let truncated = &CLOSE_ONLY_M15[..CLOSE_ONLY_M15.len() / 3];
+    // Only a text with no whole goroutine is refused: a dump cut short is
+    // read (`a_dump_cut_short_is_read_and_said_to_be_cut`).
     for junk in [
         "",
         "\u{1}\u{2}PK\u{3}\u{4} binary junk",
         "<!doctype html>\n<html><body>404</body></html>\n",
-        truncated,
+        "goroutine profile: total 5\n",
     ] {
         set_paste(&root, junk);
         click(&root, "paste-parse");
@@ -569,11 +601,30 @@ async fn bad_input_shows_the_parsers_one_line_error() {
 }
 
 #[wasm_bindgen_test]
-async fn the_lessons_anchors_the_paste_section_links_to_exist() {
-    let root = mount("");
+async fn a_dump_cut_short_is_read_and_said_to_be_cut() {
+    let root = mount_paste().await;
+    let truncated = &CLOSE_ONLY_M15[..CLOSE_ONLY_M15.len() / 3];
+    set_paste(&root, truncated);
+    click(&root, "paste-parse");
     settle().await;
+    wait_paste(&root).await;
+    assert!(
+        root.query_selector("[data-testid=\"paste-error\"]")
+            .unwrap()
+            .is_none()
+    );
+    let (rows, _) = expected_rows(truncated);
+    assert_eq!(rendered_rows(&root), rows);
+    let about = text(&root, "paste-about");
+    assert!(about.contains("cut after goroutine"), "{about}");
+}
+
+#[wasm_bindgen_test]
+async fn the_lessons_anchors_the_paste_section_links_to_exist() {
+    let root = mount_page(Some(Page::Lesson), "");
+    settle().await;
+    // The paste panel sits on the tools page; its links open the lesson.
     for anchor in [
-        "#paste",
         "#heartbeat",
         "#handlers",
         "#pile-up",
@@ -584,6 +635,7 @@ async fn the_lessons_anchors_the_paste_section_links_to_exist() {
             root.query_selector(anchor).unwrap().is_some(),
             "no {anchor} on the page"
         );
+        assert_eq!(Page::owner(&anchor[1..]), Some(Page::Lesson), "{anchor}");
     }
 }
 
@@ -593,7 +645,7 @@ async fn the_real_run_section_shows_the_recording_beside_the_simulation() {
     let run = leakscope_web::components::recording();
     let predicted = run.predicted().unwrap();
     assert!(run.differences(&predicted).is_empty());
-    let root = mount("");
+    let root = mount_page(Some(Page::Tools), "");
     wait_text(
         &root,
         "real-run-verdict",
@@ -611,9 +663,11 @@ async fn the_real_run_section_shows_the_recording_beside_the_simulation() {
             .unwrap_or_default()
             .ends_with("Measured on a real Docker engine")
     );
-    // Right after the live view's dumps, right before "Paste a goroutine dump".
-    assert_eq!(section.previous_element_sibling().unwrap().id(), "lab");
-    assert_eq!(section.next_element_sibling().unwrap().id(), "paste");
+    // On the tools page, after the detector matrix.
+    assert_eq!(
+        section.previous_element_sibling().unwrap().id(),
+        "detector-matrix"
+    );
     // The chart: one circle per census (and one in the legend), labelled.
     let chart = section
         .query_selector("[data-testid=\"real-run-chart\"]")

@@ -205,6 +205,17 @@ async fn lab_permalink_screenshot_is_not_blank(c: &Client, base: &str) -> Result
     c.set_window_size(1280, 2400).await?;
     c.goto(&url).await?;
     wait_text(c, "clock", |t| t == "17:00").await?;
+    // The old permalink opened the lab, and the address names it.
+    let url_now = c.current_url().await?;
+    let q = url_now.query().unwrap_or_default();
+    assert!(
+        url_now.path() == format!("/{PREFIX}/lab.html")
+            && ["preset=fase6", "t=17", "container=0"]
+                .iter()
+                .all(|p| q.split('&').any(|x| x == *p))
+            && url_now.fragment() == Some("lab"),
+        "{url_now}"
+    );
     // The page scrolls to the fragment once it has rendered.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let place = c
@@ -221,8 +232,11 @@ async fn lab_permalink_screenshot_is_not_blank(c: &Client, base: &str) -> Result
         "#lab at the top of the viewport: {place}"
     );
     // At the page's end too: nothing positioned escapes <body>'s scrolling.
+    // `#numbers` lives on the model notes now.
     c.goto(&format!("{base}?preset=fase6&t=58#numbers")).await?;
-    wait_text(c, "clock", |t| t == "58:00").await?;
+    wait_text(c, "seed-counting", |t| !t.is_empty()).await?;
+    let url_now = c.current_url().await?;
+    assert!(url_now.path().ends_with("/notes.html"), "{url_now}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let doc = c
         .execute("return document.documentElement.scrollTop", vec![])
@@ -517,12 +531,16 @@ async fn detectors_shots(c: &Client, width: &str) -> Result<()> {
         "the matrix scrolls sideways at {width} px: {overflow}"
     );
     c.execute(
-        "document.querySelector('[data-testid=\"detect-reasons-close-only\"]').open = true; \
-         document.getElementById('detectors').scrollIntoView()",
+        "document.getElementById('detector-matrix').scrollIntoView()",
         vec![],
     )
     .await?;
     shot(c, &format!("detectors-{width}.png")).await?;
+    Ok(())
+}
+
+/// The real dump excerpt under the lab's simulated dump, screenshotted.
+async fn dump_shot(c: &Client, width: &str) -> Result<()> {
     c.execute(
         "document.querySelector('[data-testid=\"dump-pair\"]').scrollIntoView()",
         vec![],
@@ -532,9 +550,178 @@ async fn detectors_shots(c: &Client, width: &str) -> Result<()> {
     Ok(())
 }
 
+/// The site's pages: (file, screenshot name, a testid whose text shows the
+/// page has rendered).
+const PAGES: [(&str, &str, &str); 4] = [
+    ("", "lesson", "repro-output"),
+    ("lab.html", "lab", "clock"),
+    ("tools.html", "tools", "real-run-verdict"),
+    ("notes.html", "notes", "seed-counting"),
+];
+
+/// The lesson's budget: 6 screens of 1280 × 900, 16 of 390 × 844.
+const LESSON_MAX: [(u32, u32, f64); 2] = [(1280, 900, 5_400.0), (390, 844, 16.0 * 844.0)];
+
+/// Checks a rendered page as a reader sees it: nothing overflows sideways,
+/// no two labels of an SVG chart overlap, the tags' text contrasts with
+/// their ground (4.5:1), and the sticky bar, where there is one, is opaque.
+async fn looks_right(c: &Client, page: &str, width: u32) -> Result<()> {
+    let found = c
+        .execute(
+            r#"const out = [];
+            const [d, b] = [document.documentElement, document.body];
+            const over = Math.max(d.scrollWidth - d.clientWidth, b.scrollWidth - b.clientWidth);
+            if (over > 1) out.push(`overflows sideways by ${over} px`);
+            for (const svg of document.querySelectorAll('svg')) {
+              const boxes = [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBoundingClientRect()])
+                .filter(([, r]) => r.width > 0);
+              for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+                const [a, ra] = boxes[i], [z, rz] = boxes[j];
+                if (ra.left < rz.right - 1 && rz.left < ra.right - 1 && ra.top < rz.bottom - 1 && rz.top < ra.bottom - 1)
+                  out.push(`labels overlap: "${a}" and "${z}"`);
+              }
+            }
+            const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+            const lum = ([r, g, b]) => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+              return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+            const ground = el => { for (; el; el = el.parentElement) {
+                const c = rgb(getComputedStyle(el).backgroundColor); if (c.length === 3 || c[3] > 0) return c; }
+              return [255, 255, 255]; };
+            for (const t of document.querySelectorAll('.tag')) {
+              if (t.getClientRects().length === 0) continue;
+              const s = getComputedStyle(t);
+              const [fg, bg] = [lum(rgb(s.color)), lum(ground(t))];
+              const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+              if (ratio < 4.5) out.push(`tag "${t.textContent}" contrast ${ratio.toFixed(2)}`);
+            }
+            const bar = document.querySelector('.sticky-controls');
+            if (bar) { const a = rgb(getComputedStyle(bar).backgroundColor)[3];
+              if (a !== undefined && a < 1) out.push(`sticky bar translucent (alpha ${a})`); }
+            return out;"#,
+            vec![],
+        )
+        .await?;
+    let problems: Vec<String> = found
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(problems.is_empty(), "{page} at {width} px: {problems:?}");
+    Ok(())
+}
+
+/// Every page at 1280 × 900 and 390 × 844: the navigation bar, its height
+/// (the lesson's within its budget), the checks of [`looks_right`], and a
+/// screenshot of the whole page; the heights go to
+/// `target/screenshots/page-heights.txt`. The lesson prints the captured
+/// output of the Go reproduction, the build's own `go/repro/output.txt`.
+async fn pages(c: &Client, base: &str) -> Result<()> {
+    let mut heights = String::new();
+    for (w, h) in [(1280u32, 900u32), (390, 844)] {
+        for (file, name, ready) in PAGES {
+            c.set_window_size(w, h).await?;
+            c.goto(&format!("{base}{file}")).await?;
+            wait_text(c, ready, |t| !t.is_empty()).await?;
+            // Let the canvases and the first frames settle.
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            for (nav, _, _) in PAGES {
+                let id = if nav.is_empty() {
+                    "index"
+                } else {
+                    nav.trim_end_matches(".html")
+                };
+                c.find(Locator::Css(&format!("[data-testid=\"nav-{id}\"]")))
+                    .await?;
+            }
+            let current = c
+                .find(Locator::Css(
+                    "[data-testid^=\"nav-\"][aria-current=\"page\"]",
+                ))
+                .await?
+                .text()
+                .await?;
+            assert!(!current.is_empty(), "{name}: the bar marks the page");
+            looks_right(c, name, w).await?;
+            let height = c
+                .execute("return document.body.scrollHeight", vec![])
+                .await?
+                .as_f64()
+                .unwrap_or(0.0);
+            heights.push_str(&format!(
+                "{name} at {w} × {h}: {height:.0} px, {:.2} screens\n",
+                height / f64::from(h)
+            ));
+            // The whole page in one picture: a window as tall as the page.
+            c.set_window_size(w, (height.ceil() as u32).clamp(h, 16_000))
+                .await?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            shot(c, &format!("page-{name}-{w}.png")).await?;
+            if name == "lesson" {
+                let max = LESSON_MAX
+                    .iter()
+                    .find(|m| m.0 == w)
+                    .map_or(f64::MAX, |m| m.2);
+                assert!(
+                    height <= max,
+                    "the lesson is {height} px tall at {w} px, over {max}"
+                );
+                // The lesson's words: no build-tool words, no templated
+                // plurals, one thousands separator (the port 6060 aside).
+                let words = c
+                    .execute("return document.querySelector('main').innerText", vec![])
+                    .await?;
+                let words = words.as_str().unwrap_or_default();
+                for banned in ["cargo", "tokio", "xtask", "(s)"] {
+                    assert!(!words.contains(banned), "the lesson says {banned:?}");
+                }
+                let digits: Vec<&str> = words
+                    .split(|ch: char| !ch.is_ascii_digit())
+                    .filter(|d| d.len() >= 4 && *d != "6060")
+                    .collect();
+                assert!(digits.is_empty(), "numbers without a separator: {digits:?}");
+                let shown = text(c, "repro-output").await?;
+                let built = std::fs::read_to_string(repo_root().join("go/repro/output.txt"))?;
+                assert_eq!(shown, built.trim(), "the lesson's Go output is output.txt");
+            }
+        }
+    }
+    eprint!("e2e: page heights\n{heights}");
+    std::fs::write(screenshots_dir().join("page-heights.txt"), heights)?;
+    // The lab's heat strip gives every container a row of 8 px or more.
+    c.set_window_size(1280, 900).await?;
+    c.goto(&format!("{base}lab.html?preset=fase6&t=17")).await?;
+    wait_text(c, "clock", |t| t == "17:00").await?;
+    let rows = c
+        .execute(
+            "const cv = document.querySelector('canvas.heatstrip'); \
+             return (cv.getBoundingClientRect().height - 20) / 55",
+            vec![],
+        )
+        .await?;
+    assert!(
+        rows.as_f64().unwrap_or(0.0) >= 8.0,
+        "heat rows of {rows} px"
+    );
+    let verdict = text(c, "gallery-verdict-close-only").await?;
+    let card = c
+        .find(Locator::Css("[data-testid=\"gallery-verdict-close-only\"]"))
+        .await?;
+    let label = card.find(Locator::XPath("..")).await?.text().await?;
+    assert!(
+        label.contains("count test"),
+        "the verdict says its test: {label:?} ({verdict})"
+    );
+    Ok(())
+}
+
 async fn run(c: &Client, base: &str) -> Result<()> {
     let fase6 = report(Preset::Fase6);
     let fase3 = report(Preset::Fase3);
+
+    pages(c, base).await?;
 
     lab_permalink_screenshot_is_not_blank(c, base).await?;
 
@@ -733,6 +920,9 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     c.set_window_size(1280, 1300).await?;
     c.goto(&format!("{base}?preset=fase6&t=17")).await?;
     wait_text(c, "clock", |t| t == "17:00").await?;
+    dump_shot(c, "1280").await?;
+    c.goto(&format!("{base}tools.html")).await?;
+    wait_text(c, "real-run-verdict", |t| !t.is_empty()).await?;
     detectors_shots(c, "1280").await?;
 
     // The panic hook: a banner, not a dead page.
@@ -759,6 +949,9 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     c.execute("document.getElementById('lab').scrollIntoView()", vec![])
         .await?;
     shot(c, "narrow-375-lab.png").await?;
+    dump_shot(c, "375").await?;
+    c.goto(&format!("{base}tools.html")).await?;
+    wait_text(c, "real-run-verdict", |t| !t.is_empty()).await?;
     detectors_shots(c, "375").await?;
 
     // `?bench=1`: the budgets measured in this browser, written to the DOM.

@@ -118,10 +118,11 @@ fn gofmt(root: &Path) -> Result<PathBuf> {
 }
 
 /// The `go` step: the Go module is `gofmt` clean, for each program's tag
-/// `go vet` and `go test` pass, the programs' runs under Go's fake clock
-/// equal the simulation ([`crate::gorun::conformance`]), and `leakscope
-/// analyze` names every leak of Go's own leak-profile suite
-/// ([`leak_suite`]).
+/// `go vet` and `go test` pass (`go/repro`, the lesson's minimal
+/// reproduction, among them: under synctest, and its `output.txt` equal to
+/// a fresh `go run`), the programs' runs under Go's fake clock equal the
+/// simulation ([`crate::gorun::conformance`]), and `leakscope analyze`
+/// names every leak of Go's own leak-profile suite ([`leak_suite`]).
 pub fn step(ctx: &mut Ctx) -> Result<()> {
     // Cheap when Go is there; makes `--step go` work on its own.
     crate::tools::ensure(ctx, &crate::tools::for_go(&ctx.root))?;

@@ -48,8 +48,8 @@ async fn rotate<S: LogSource>(
     s.close(); // s.Close()   // reader n reads EOF and calls Done
     if !wait(&m, &task, c.wg()).await {
         return; // port: drained
-    } // c.wg.Wait() // the heartbeat still holds c.wg: never returns
-    open_rotation(&m, &c, n + 1); // m.openRotation(c, n+1) // never reached: the logs stop
+    } // c.wg.Wait() // the heartbeat still holds c.wg: blocks until Stop()
+    open_rotation(&m, &c, n + 1); // m.openRotation(c, n+1) // not reached before Stop(): the logs stop
 }
 
 /// `Stop()`'s waits: `for _, c := range m.containers { … }`.

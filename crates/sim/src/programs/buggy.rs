@@ -27,7 +27,10 @@ pub(crate) const DEF: Definition = Definition {
             Anchor::Wait,
             "c.wg.Wait()            // the heartbeat still holds",
         ),
-        (Anchor::Reopen, "m.openRotation(c, n+1) // never reached"),
+        (
+            Anchor::Reopen,
+            "m.openRotation(c, n+1) // not reached before Stop()",
+        ),
         (Anchor::ReaderDone, "defer c.wg.Done()\n\tfor {\n\t\tline"),
         (Anchor::StopWait, "c.wg.Wait() // readers left behind"),
     ],

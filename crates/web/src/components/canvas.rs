@@ -239,26 +239,53 @@ pub fn LanesCanvas(p: &LanesProps) -> Html {
 #[component]
 pub fn HeatCanvas(p: &LanesProps) -> Html {
     let node = use_node_ref();
+    let overlay = use_node_ref();
     let heat = use_memo((p.runs.clone(), p.program), |(runs, program)| {
         let trace = runs.trace(*program);
         let heat = Heat::of(trace, runs.scenario.minutes.clamp(1, 600));
         (heat.max, heat.to_canvas().ok())
     });
     let width = use_mut_ref(|| None::<(u32, f64)>);
+    // The strip itself: only when the run, the selection or the layout
+    // changes, not at every tick (a fleet's strip is tall).
     {
         let node = node.clone();
         let heat = heat.clone();
+        let width = width.clone();
         use_effect_with(
-            (p.runs.clone(), p.program, p.at, p.container, p.layout),
-            move |(runs, program, at, container, layout)| {
+            (p.runs.clone(), p.program, p.container, p.layout),
+            move |(runs, program, container, layout)| {
                 let measured = cached_width(&node, &width, *layout);
                 if let (Some((canvas, width)), Some(image)) = (measured, heat.1.as_ref()) {
                     let r = lanes::draw_heat(
                         &canvas,
                         image,
                         runs.trace(*program),
-                        *at,
                         *container,
+                        width,
+                        dom::device_pixel_ratio(),
+                    );
+                    if let Err(e) = r {
+                        web_sys::console::error_1(&e);
+                    }
+                }
+            },
+        );
+    }
+    // The cursor and the veil over what is to come: every tick.
+    {
+        let node = node.clone();
+        let overlay = overlay.clone();
+        use_effect_with(
+            (p.runs.clone(), p.program, p.at, p.layout),
+            move |(runs, program, at, layout)| {
+                let measured = cached_width(&node, &width, *layout);
+                let top = overlay.cast::<web_sys::HtmlCanvasElement>();
+                if let (Some((_, width)), Some(top)) = (measured, top) {
+                    let r = lanes::draw_heat_cursor(
+                        &top,
+                        runs.trace(*program),
+                        *at,
                         width,
                         dom::device_pixel_ratio(),
                     );
@@ -281,11 +308,12 @@ pub fn HeatCanvas(p: &LanesProps) -> Html {
     };
     html! {
         <figure class="heat">
-            <div class="canvas-wrap">
+            <div class="canvas-wrap heat-scroll" tabindex="0" data-testid="heat-scroll">
                 <canvas ref={node} class="heatstrip" role="img" {onclick}
                         aria-label={format!("Heat strip of all {n} containers ({}): darker means more goroutines left behind (up to {}); dashed rows are stuck in Wait().", p.program, heat.0)}></canvas>
+                <canvas ref={overlay} class="heat-cursor" aria-hidden="true"></canvas>
             </div>
-            <figcaption>{ format!("The whole run, all {n} containers, one row each (faded after the cursor: still to come): ") }
+            <figcaption>{ format!("The whole run, all {n} containers, one row each (faded after the cursor: still to come{}): ", if heat_height(n) > 440.0 { "; the strip scrolls" } else { "" }) }
                 if heat.0 == 0 {
                     <span class="swatch heat-low"></span>{ " nothing left behind in this run; " }
                 } else {
@@ -298,28 +326,98 @@ pub fn HeatCanvas(p: &LanesProps) -> Html {
     }
 }
 
+/// The marks a lanes figure draws, so its legend lists those and no
+/// other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Marks {
+    /// ✕: a reader left behind.
+    pub left: bool,
+    /// ‖: a `Wait()` blocked until `Stop()`.
+    pub blocked: bool,
+    /// ◷: a timed wait's helper.
+    pub helper: bool,
+    /// ✓: a `Wait()` that returned.
+    pub returned: bool,
+    /// `Stop()`.
+    pub stop: bool,
+}
+
+impl Marks {
+    /// Every mark (the lab's legend, whose figure changes as it plays).
+    pub const ALL: Marks = Marks {
+        left: true,
+        blocked: true,
+        helper: true,
+        returned: true,
+        stop: true,
+    };
+
+    /// The marks of either.
+    pub fn or(self, other: Marks) -> Marks {
+        Marks {
+            left: self.left || other.left,
+            blocked: self.blocked || other.blocked,
+            helper: self.helper || other.helper,
+            returned: self.returned || other.returned,
+            stop: self.stop || other.stop,
+        }
+    }
+
+    /// The marks the events of containers `first..first + count` of
+    /// `trace` draw up to `at`.
+    pub fn drawn(trace: &leakscope_sim::Trace, first: u32, count: u32, at: Time) -> Marks {
+        use leakscope_sim::EventKind as K;
+        let mut m = Marks::default();
+        for c in first..first + count {
+            for e in trace.events_of(c).unwrap_or_default() {
+                if e.time > at {
+                    break;
+                }
+                match e.kind {
+                    K::WaitSkipped { .. } => m.left = true,
+                    K::WaitBlocked { .. } => m.blocked = true,
+                    K::HelperBlocked { .. } | K::WaitTimedOut { .. } => m.helper = true,
+                    K::WaitReturned { .. } => m.returned = true,
+                    K::Stopped { .. } => m.stop = true,
+                    _ => {}
+                }
+            }
+        }
+        m
+    }
+}
+
 /// Props of [`LanesLegend`].
 #[derive(Properties, PartialEq)]
 pub struct LegendProps {
-    /// Only what a healthy run draws: the heartbeat, the readers, ✓.
-    #[prop_or_default]
-    pub healthy_only: bool,
+    /// The marks to explain (the heartbeat and reader bars always are).
+    #[prop_or(Marks::ALL)]
+    pub marks: Marks,
 }
 
 /// The key to the lanes, beside every lanes figure (issue 10, point 2): a
-/// figure reads without the legend of another.
+/// figure reads without the legend of another, and lists only what it
+/// draws.
 #[component]
 pub fn LanesLegend(p: &LegendProps) -> Html {
+    let m = p.marks;
     html! {
         <div class="legend" aria-label="Legend">
             <span><span class="swatch heartbeat"></span>{ " heartbeat (the thin black bar: the container's whole life)" }</span>
             <span><span class="swatch reader"></span>{ " reader (one bar per rotation)" }</span>
-            if !p.healthy_only {
+            if m.left {
                 <span><span class="swatch left"></span>{ " ✕ reader left behind (stream never closed)" }</span>
-                <span><span class="swatch blocked"></span>{ " ‖ blocked in Wait() for good; ◷ a timed wait's helper" }</span>
             }
-            <span><span class="swatch returned"></span>{ " ✓ Wait() returned" }</span>
-            if !p.healthy_only {
+            if m.blocked {
+                <span><span class="swatch blocked"></span>{ " ‖ blocked in Wait() until Stop()" }</span>
+            }
+            if m.helper {
+                <span><span class="swatch blocked"></span>{ " ◷ a timed wait's helper, blocked" }</span>
+            }
+            if m.returned {
+                <span><span class="swatch returned"></span>{ " ✓ Wait() returned" }</span>
+            }
+            if m.stop {
                 <span><span class="swatch stop"></span>{ " Stop()" }</span>
             }
         </div>

@@ -92,9 +92,41 @@ pub fn cell(d: &Detection, faulty: bool) -> (&'static str, &'static str, &'stati
     }
 }
 
+/// Props of [`Detectors`].
+#[derive(Properties, PartialEq)]
+pub struct DetectorsProps {
+    /// The tools page's matrix in full (both presets, every reason); the
+    /// lesson's shows FASE 6 and the reason of every miss.
+    #[prop_or_default]
+    pub full: bool,
+}
+
+/// Every miss of a program with something to catch, grouped by detector
+/// and reason: (detector, the programs it misses for that reason, the
+/// reason), in [`Detector::ALL`]'s order.
+pub fn misses(rows: &[Row]) -> Vec<(Detector, Vec<&'static str>, String)> {
+    let mut out: Vec<(Detector, Vec<&'static str>, String)> = Vec::new();
+    for (i, &d) in Detector::ALL.iter().enumerate() {
+        for r in rows.iter().filter(|r| r.faulty) {
+            let Some(x) = r.detections.get(i).filter(|x| !x.caught) else {
+                continue;
+            };
+            match out
+                .iter_mut()
+                .find(|(od, _, e)| *od == d && *e == x.evidence)
+            {
+                Some((_, programs, _)) => programs.push(r.program.name()),
+                None => out.push((d, vec![r.program.name()], x.evidence.clone())),
+            }
+        }
+    }
+    out
+}
+
 /// The section.
 #[component]
-pub fn Detectors() -> Html {
+pub fn Detectors(p: &DetectorsProps) -> Html {
+    let full = p.full;
     let preset = use_state(|| Preset::Fase6);
     let rows = use_memo(*preset, |p| matrix(&p.scenario()));
     let s = preset.scenario();
@@ -112,8 +144,14 @@ pub fn Detectors() -> Html {
         }
     };
     html! {
-        <section id="detectors" class="story-section detectors">
-            <h2><span class="num" aria-hidden="true">{ "8" }</span>{ "Which tool would have caught it?" }</h2>
+        <section id={if full { "detector-matrix" } else { "detectors" }} class="story-section detectors">
+            if full {
+                <h2>{ "Which detector catches which program" }</h2>
+            } else {
+                <h2><span class="num" aria-hidden="true">{ "7" }</span>{ "Which tool would have caught it?" }</h2>
+            }
+            <div class="two-col">
+            <div>
             <p>{ "Six ways to look for a leak. The " }{ name(Detector::CountGrowth) }
                { " is the seed's: does the goroutine count grow faster than 2 per minute? " }{ name(Detector::Liveness) }
                { " asks which containers stopped reading their logs; " }{ name(Detector::Goleak) }
@@ -124,6 +162,9 @@ pub fn Detectors() -> Html {
             <p class="takeaway">{ format!(
                 "Each tool sees a different part. On FASE 6 the count test misses {close} (its count is flat, its logs stopped); goleak and synctest miss {timeout} (Stop() wakes every helper); Go's goroutineleak profile reports none of the programs, because the readers wait in network IO and every group stays reachable through the monitor; only liveness sees {close}.",
                 close = Program::CLOSE_ONLY, timeout = Program::WAIT_TIMEOUT) }</p>
+            </div>
+            <div>
+            if full {
             <p class="muted small">{ format!(
                 "The Go tests measure each detector on the real programs — under the fake clock for {}, on real TCP sockets for the goroutineleak profile and the LeakProf rule ({}) — and assert they agree with this matrix: ",
                 measured(false), measured(true)) }
@@ -133,9 +174,10 @@ pub fn Detectors() -> Html {
                 { toggle(Preset::Fase6, "FASE 6 (55 containers, 58 min, streams fail)") }
                 { toggle(Preset::Fase3, "FASE 3 (8 containers, 10 min, no failures)") }
             </fieldset>
+            }
             <div class="table-scroll">
                 <table class="detect-matrix" data-testid="detect-matrix" data-preset={preset.name()}>
-                    <caption>{ format!("{} programs × {} detectors on {}, computed in your browser by the simulation core. Hover or tap a cell for its reason; all reasons are listed below.",
+                    <caption>{ format!("{} programs × {} detectors on {}, computed in your browser by the simulation core; the reasons are listed below.",
                         rows.len(), Detector::ALL.len(), preset.name().to_uppercase().replace("FASE", "FASE ")) }</caption>
                     <thead><tr>
                         <th scope="col">{ "detector" }</th>
@@ -161,13 +203,16 @@ pub fn Detectors() -> Html {
                 </table>
             </div>
             <p class="muted small">{ "✓ caught, ✕ missed where the program has something to catch; · quiet where it has nothing (the fixed program: a catch there would be a false alarm, !). ⇄ measured on real sockets." }</p>
+            </div>
+            </div>
+            if full {
             <div class="detect-reasons">
                 { for rows.iter().map(|r| {
                     let n = r.detections.iter().filter(|x| x.caught).count();
                     html! {
-                        <details data-testid={format!("detect-reasons-{}", r.program)}>
-                            <summary><code>{ r.program.name() }</code>{ format!(": caught by {n} of {}{}", r.detections.len(),
-                                if r.faulty { "" } else { " (nothing to catch)" }) }</summary>
+                        <div class="reasons" data-testid={format!("detect-reasons-{}", r.program)}>
+                            <p class="reasons-head"><code>{ r.program.name() }</code>{ format!(": caught by {n} of {}{}", r.detections.len(),
+                                if r.faulty { "" } else { " (nothing to catch)" }) }</p>
                             <ul>
                                 { for r.detections.iter().map(|x| {
                                     let (word, icon, class) = cell(x, r.faulty);
@@ -177,12 +222,22 @@ pub fn Detectors() -> Html {
                                     }
                                 }) }
                             </ul>
-                        </details>
+                        </div>
                     }
                 }) }
             </div>
+            } else {
+            <ul class="detect-misses" data-testid="detect-misses">
+                { for misses(&rows).into_iter().map(|(d, programs, evidence)| html! {
+                    <li><span aria-hidden="true">{ "✕ " }</span><strong>{ label(d) }</strong>{ " misses " }
+                        { programs.join(", ") }{ format!(": {evidence}") }</li>
+                }) }
+            </ul>
+            }
+            if full {
             <p class="muted small">{ format!("Scenario: {} containers, {} minutes, error rate {}%, seed {}; Stop() at minute {} for goleak and synctest.",
                 s.containers, s.minutes, s.error_rate * 100.0, s.seed, s.stop_at.unwrap_or(s.minutes)) }</p>
+            }
         </section>
     }
 }
@@ -211,6 +266,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The lesson's list of misses names every miss once, with its reason.
+    #[test]
+    fn the_misses_cover_every_missed_cell_once() {
+        let rows = matrix(&Preset::Fase6.scenario());
+        let listed: usize = misses(&rows).iter().map(|m| m.1.len()).sum();
+        let missed = rows
+            .iter()
+            .filter(|r| r.faulty)
+            .flat_map(|r| &r.detections)
+            .filter(|x| !x.caught)
+            .count();
+        assert_eq!(listed, missed);
+        let profile = misses(&rows)
+            .into_iter()
+            .find(|m| m.0 == Detector::GoroutineLeakProfile)
+            .unwrap();
+        assert_eq!(profile.1, ["buggy", "close-only", "wait-timeout"]);
     }
 
     /// What the takeaway says about FASE 6 holds in the core.

@@ -110,22 +110,16 @@ pub fn Dump(p: &DumpProps) -> Html {
 /// A test holds every line against the fixture.
 pub const REAL_BUGGY_EXCERPT: &str = include_str!("../../data/real-buggy-excerpt.txt");
 
-/// A simulated dump beside the real excerpt, each labelled, with what
-/// differs between them in one line.
-pub fn beside_real(simulated: String, what: String) -> Html {
+/// The real excerpt, labelled with its own program, scenario and minute,
+/// for comparison with the simulated dump above it.
+pub fn real_excerpt() -> Html {
     html! {
-        <div class="dump-pair" data-testid="dump-pair">
-            <figure class="dump-figure">
-                <figcaption><span class="tag sim">{ "simulated" }</span>{ " " }{ what }</figcaption>
-                <pre class="dump-text small" tabindex="0" aria-label="Simulated goroutine dump">{ simulated }</pre>
-            </figure>
-            <figure class="dump-figure">
-                <figcaption><span class="tag real">{ "real Go 1.27.3, live on loopback sockets" }</span>
-                    { " buggy program: an excerpt of five goroutines (heartbeat, reader, readLoop, writeLoop, a blocked rotate())" }</figcaption>
-                <pre class="dump-text small" tabindex="0" aria-label="Real goroutine dump excerpt" data-testid="real-dump">{ REAL_BUGGY_EXCERPT }</pre>
-            </figure>
-            <p class="muted small dump-diff">{ "What differs: the real dump prints absolute file paths, arguments as hexadecimal words and +0x… PC offsets, pprof labels ({container: …}), the reader's innermost internal/poll frames and the runtime's own goroutines; the simulation prints paths relative to GOROOT/src and the module, named arguments, and only the program's goroutines (docs/model.md §10)." }</p>
-        </div>
+        <figure class="dump-figure" data-testid="dump-pair">
+            <figcaption><span class="tag real">{ "real Go 1.27.3" }</span>
+                { " The buggy program on FASE 6 at about minute 15 (one minute lasting 200 ms), live on loopback sockets: five of its goroutines — a heartbeat, a reader, its stream's readLoop and writeLoop, a rotate() blocked in Wait()." }</figcaption>
+            <pre class="dump-text small" tabindex="0" aria-label="Real goroutine dump excerpt" data-testid="real-dump">{ REAL_BUGGY_EXCERPT }</pre>
+            <p class="muted small dump-diff">{ "What differs from the simulated dump: the real one prints absolute file paths, arguments as hexadecimal words and +0x… offsets, pprof labels ({container: …}), the reader's innermost internal/poll frames and the runtime's own goroutines; the simulation prints paths relative to GOROOT/src and the module, and only the program's goroutines." }</p>
+        </figure>
     }
 }
 

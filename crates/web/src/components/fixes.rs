@@ -14,6 +14,7 @@ use leakscope_sim::code::{Change, diff};
 use yew::prelude::*;
 
 use super::minichart::{Measure, MiniChart};
+use super::story::raw;
 use crate::format::{int, minute, signed};
 use crate::state::Runs;
 
@@ -27,13 +28,24 @@ pub struct FixesProps {
 /// Lines of context around each change in a diff.
 const CONTEXT: usize = 1;
 
-/// The diff from `a` to `b`, hunk by hunk, `−` removed, `+` added.
+/// The diff from `a` to `b` in `rotate()`, where the fixes differ (the
+/// build tag, the type's comment and `Stop()` are left to the lab), `−`
+/// removed, `+` added.
 pub fn diff_view(a: Program, b: Program) -> Html {
-    let hunks = diff(a, b, CONTEXT);
+    let from = leakscope_sim::code::line_of(b, leakscope_sim::code::Anchor::CheckErr);
+    let to = leakscope_sim::code::line_of(b, leakscope_sim::code::Anchor::Reopen);
+    let hunks: Vec<_> = diff(a, b, CONTEXT)
+        .into_iter()
+        .filter(|h| {
+            h.iter()
+                .filter_map(|l| l.new)
+                .any(|n| (from..=to).contains(&n))
+        })
+        .collect();
     let label = format!("What {b} changes in {a}: removed lines marked −, added lines +");
     html! {
         <figure class="diff-figure">
-            <figcaption><code>{ b.def().file }</code>{ format!(" against {}: ", a.def().file) }
+            <figcaption>{ "rotate() in " }<code>{ b.def().file }</code>{ format!(" against {}: ", a.def().file) }
                 <span class="removed-key">{ "− removed" }</span>{ " " }<span class="added-key">{ "+ added" }</span></figcaption>
             <pre class="code diff" aria-label={label} data-testid={format!("diff-{b}")}><code>
                 { for hunks.iter().enumerate().map(|(i, hunk)| html! {
@@ -93,59 +105,62 @@ pub fn Fixes(p: &FixesProps) -> Html {
         .wait_timeout()
         .map_or(0, |t| t.as_millis() / 1_000);
     let link = |left: Program, t: u32| {
-        format!("?preset=fase6&left={left}&right=fixed&t={t}&container=0#lab")
+        format!("lab.html?preset=fase6&left={left}&right=fixed&t={t}&container=0#lab")
     };
+    let close_text = format!(
+        r#"<p>Nothing is left behind, so the count never grows ({} → {}, slope {}/min: the count test passes). But the group is still shared: at its first healthy rotation each container blocks in Wait() until Stop(). {} <a href="{}">In the lab →</a></p>"#,
+        int(close_start),
+        int(close.goroutines),
+        signed(close_a.growth_per_min, 2),
+        match all_stuck {
+            Some((m, lines)) => format!(
+                "By {} all {} containers are stuck: {} lines read before, {} after; the fix reads {}.",
+                minute(m),
+                n,
+                int(lines),
+                int(close.lines_read - lines),
+                int(fixed.lines_read)
+            ),
+            None => format!(
+                "{} of {} containers end stuck in Wait(), {} silent.",
+                close.stalled_containers, n, close.silent_containers
+            ),
+        },
+        link(Program::CLOSE_ONLY, 6).replace('&', "&amp;"),
+    );
+    let timeout_text = format!(
+        r#"<p>The logs flow ({} lines read; {} containers went a rotation without a line; each rotation waits {timeout_secs} s for the helper before it reopens), but the helper waits on the same group and never returns: one helper left behind per rotation, {} = {} containers × {} rotations × {}, {} goroutines in all (slope {}/min: {}). Fewer than the bug's {}, and a dump shows a different goroutine, leaking all the same. <a href="{}">In the lab →</a></p>"#,
+        int(timeout.lines_read),
+        timeout.silent_containers,
+        int(timeout.by_role.helper),
+        n,
+        rotations,
+        crate::format::dec(per, 0),
+        int(timeout.goroutines),
+        signed(timeout_a.growth_per_min, 2),
+        timeout_a.verdict,
+        int(buggy.goroutines),
+        link(Program::WAIT_TIMEOUT, 10).replace('&', "&amp;"),
+    );
     html! {
         <section id="fixes" class="story-section fixes">
-            <h2><span class="num" aria-hidden="true">{ "6" }</span>{ "The fixes people try" }</h2>
-            <p>{ "Before the real fix, two others suggest themselves. Each is a program of its own here, run on the same FASE 6 scenario with the same seed, so the same streams fail; both keep the one " }
-                <code>{ "wg" }</code>{ "." }</p>
-
-            <article class="fix-try" data-testid="fix-close-only">
-                <h3><code>{ "close-only" }</code>{ ": always close, always wait" }</h3>
-                <p>{ "The pile-up came from not closing: a failed stream left open keeps its reader and handlers alive. So drop the workaround and close every stream, failed or not, then wait — as the fix does, but on the shared group:" }</p>
+            { raw(r#"<h2><span class="num" aria-hidden="true">5</span>What the other fixes get wrong</h2><p>Two fixes suggest themselves before the real one. Each is a program here, run on FASE 6 with the same random seed; both keep the one <code>wg</code>.</p>"#.to_owned()) }
+            <div class="two-col">
+            <article id="fix-close-only" class="fix-try" data-testid="fix-close-only">
+                { raw(r#"<h3><code>close-only</code>: always close, always wait</h3>"#.to_owned()) }
                 { diff_view(Program::BUGGY, Program::CLOSE_ONLY) }
-                <div class="minis">
-                    <MiniChart runs={runs.clone()} programs={vec![Program::BUGGY, Program::FIXED, Program::CLOSE_ONLY]}
-                               measure={Measure::Goroutines} title="The count: close-only passes, like the fix" />
-                    <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::CLOSE_ONLY]}
-                               measure={Measure::LinesRead} title="The logs: close-only stops reading" />
-                </div>
-                <p>{ format!(
-                    "No reader is ever left behind, so the count never grows: it starts at {} and ends at {} after {} minutes (growth {}/min): the count test says {}. But the hang came from sharing the group, and the group is still shared: at its first rotation every container closes its stream (its reader and the stream's {} handler(s) exit), the reader calls Done(), and Wait() blocks on the heartbeat's count for good — which is why the count falls: a stuck container is its heartbeat and the goroutine blocked in Wait(), and nothing else. ",
-                    int(close_start), int(close.goroutines), s.minutes, signed(close_a.growth_per_min, 2), close_a.verdict, s.goroutines_per_reader - 1) }
-                   <span class="go-confirmed">{ crate::GO_CONFIRMED }</span></p>
-                <p class="takeaway">{ match all_stuck {
-                    Some((m, lines)) => format!(
-                        "By {} all {} containers are stuck in Wait() and silent. The monitor read {} log lines before that and {} after; the fix read {}. The count test passes while the monitor is dead.",
-                        minute(m), n, int(lines), int(close.lines_read - lines), int(fixed.lines_read)),
-                    None => format!(
-                        "{} of {} containers end stuck in Wait(), {} silent: the count test passes while the monitor stops reading.",
-                        close.stalled_containers, n, close.silent_containers),
-                } }</p>
-                <p><a href={link(Program::CLOSE_ONLY, 6)}>{ "Close-only next to the fix in the live view ↓" }</a></p>
+                <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::CLOSE_ONLY]}
+                           measure={Measure::LinesRead} title="Log lines read: close-only stops reading" />
+                { raw(close_text) }
             </article>
-
             <article id="fix-wait-timeout" class="fix-try" data-testid="fix-wait-timeout">
-                <h3><code>{ "wait-timeout" }</code>{ format!(": wait, but only {timeout_secs} seconds") }</h3>
-                <p>{ "Then keep the logs flowing: close every stream, wait in a helper goroutine, and give up after a timeout:" }</p>
+                { raw(format!(r#"<h3><code>wait-timeout</code>: wait, but only {timeout_secs} seconds</h3>"#)) }
                 { diff_view(Program::BUGGY, Program::WAIT_TIMEOUT) }
-                <div class="minis">
-                    <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::BUGGY, Program::WAIT_TIMEOUT]}
-                               measure={Measure::Goroutines} title="The count: the leak moved, not gone" />
-                    <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::WAIT_TIMEOUT]}
-                               measure={Measure::LinesRead} title="The logs: they keep flowing" />
-                </div>
-                <p>{ format!(
-                    "The logs do flow: {} lines read by minute {}, {} silent containers. But the helper waits on the same group, which the heartbeat holds for good: it never returns, and every rotation leaves one more behind.",
-                    int(timeout.lines_read), s.minutes, timeout.silent_containers) }</p>
-                <p class="takeaway">{ format!(
-                    "The leak moved: {} helpers blocked in Wait() by minute {} ({} containers × {} rotations × {}), {} goroutines in all, growth {}/min: {}. Fewer than the bug's {}, and no reader left behind — a dump shows a different goroutine, leaking all the same.",
-                    int(timeout.by_role.helper), s.minutes, n, rotations, crate::format::dec(per, 0),
-                    int(timeout.goroutines), signed(timeout_a.growth_per_min, 2), timeout_a.verdict, int(buggy.goroutines)) }</p>
-                <p><a href={link(Program::WAIT_TIMEOUT, 10)}>{ "Wait-timeout next to the fix in the live view ↓" }</a></p>
+                <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::BUGGY, Program::WAIT_TIMEOUT]}
+                           measure={Measure::Goroutines} title="Goroutines: the leak moved, not gone" />
+                { raw(timeout_text) }
             </article>
-            <p>{ "One fix stops the count from growing and stops the logs; the other keeps the logs and leaks elsewhere. Both keep the one thing that is wrong: two lifecycles in one WaitGroup." }</p>
+            </div>
         </section>
     }
 }

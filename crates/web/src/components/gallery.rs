@@ -159,7 +159,7 @@ pub fn Gallery(p: &GalleryProps) -> Html {
                     <span class="card-big" data-testid={format!("gallery-goroutines-{name}")}>{ snap.goroutines }</span>
                     <span class="card-unit">{ "goroutines" }</span>
                     <span class={classes!("verdict", "small", a.verdict.name())} title="the seed's count test over the whole run">
-                        <span aria-hidden="true">{ if a.verdict == leakscope_sim::Verdict::Pass { "✓ " } else { "✕ " } }</span>
+                        { "count test: " }<span aria-hidden="true">{ if a.verdict == leakscope_sim::Verdict::Pass { "✓ " } else { "✕ " } }</span>
                         <span data-testid={format!("gallery-verdict-{name}")}>{ a.verdict.name() }</span>
                         <small class="scope">{ " (whole run)" }</small>
                     </span>
@@ -195,7 +195,7 @@ pub fn Gallery(p: &GalleryProps) -> Html {
     html! {
         <section class="gallery" aria-labelledby="gallery-h">
             <h3 id="gallery-h">{ "Every program on this scenario" }</h3>
-            <p class="muted small">{ "Same seed, same failed streams, same clock. Scales are shared, so the cards compare at a glance; the faded part of each line is still to come. A silent container read no log line for a whole rotation period. Click a card to put its program in a pane." }</p>
+            <p class="muted small">{ "Same random seed, same failed streams, same clock. Scales are shared, so the cards compare at a glance; the faded part of each line is still to come. A silent container read no log line for a whole rotation period. Click a card to put its program in a pane." }</p>
             <div class="gallery-grid">{ for cards }</div>
         </section>
     }

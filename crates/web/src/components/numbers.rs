@@ -25,7 +25,7 @@ struct Row {
     what: &'static str,
     seed: String,
     model: String,
-    why: Html,
+    why: String,
 }
 
 /// The numbers section.
@@ -73,9 +73,8 @@ pub fn Numbers(p: &NumbersProps) -> Html {
         <p class="seed-counting" data-testid="seed-counting">
             <strong>{ "How the seed counts. " }</strong>
             { format!(
-                "Its FASE 6 table starts at {} = {} × 2: heartbeat and reader, the monitor's own goroutines only. Its proof explains each reader left behind as ~3 goroutines: the reader and {} stream handlers. For one Docker client the two cannot both hold: a stream's handlers (its connection's read and write loops) run from the moment the stream opens until it is closed, healthy or half-open, so a healthy reader has them too. Go shows {} goroutines per healthy container — heartbeat, reader and {} handlers — and FASE 6 starts at {}, not {}. ",
+                "Its FASE 6 table starts at {} = {} × 2: heartbeat and reader, the monitor's own goroutines only. Its proof explains each reader left behind as ~3 goroutines: the reader and {} stream handlers. For one Docker client the two cannot both hold: a stream's handlers (net/http's readLoop and writeLoop) run from the moment the stream opens until it is closed, healthy or half-open, so a healthy reader has them too. Go shows {} goroutines per healthy container — heartbeat, reader and {} handlers — and FASE 6 starts at {}, not {}. ",
                 int(seed_first.1), n6, g6 - 1, 1 + g6, g6 - 1, int(start), int(seed_first.1)) }
-            { crate::GO_CONFIRMED }
             { format!(
                 " The seed's end, ~{} at minute {}, is close to the model's {} (which Go's run equals).",
                 int(seed_last.1), seed_last.0, int(end)) }
@@ -87,64 +86,103 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             what: "containers",
             seed: format!("{} (in the proof)", proof::CONTAINERS_IN_PROOF),
             model: int(u64::from(s.containers)),
-            why: html! { <>{ format!(
-            "The proof divides by {}, but FASE 6 runs {} containers, and its own table starts at {} = {} × 2 (heartbeat and reader only; see above).",
-            proof::CONTAINERS_IN_PROOF, Preset::Fase6.scenario().containers, seed_first.1,
-            Preset::Fase6.scenario().containers) }</> },
+            why: format!(
+                "The proof divides by {}, but FASE 6 runs {} containers, and its own table starts at {} = {} × 2 (heartbeat and reader only; see above).",
+                proof::CONTAINERS_IN_PROOF,
+                Preset::Fase6.scenario().containers,
+                seed_first.1,
+                Preset::Fase6.scenario().containers
+            ),
         },
         Row {
             what: "goroutines at minute 0",
             seed: format!("~{}", proof::INITIAL),
             model: int(b.initial),
-            why: html! { <>{ format!(
-            "{} per container (heartbeat, reader and its open stream's {} handler(s), as Go counts them){}: {} × {}{}. The seed's ~{} is {} × 2, the handlers left out.",
-            1 + g, g - 1,
-            if s.baseline_goroutines > 0 { " plus the baseline" } else { "" },
-            s.containers, 1 + g,
-            if s.baseline_goroutines > 0 { format!(" + {}", s.baseline_goroutines) } else { String::new() },
-            proof::INITIAL, proof::CONTAINERS_IN_PROOF) }</> },
+            why: format!(
+                "{} per container (heartbeat, reader and its open stream's {} handlers, as Go counts them){}: {} × {}{}. The seed's ~{} is {} × 2, the handlers left out.",
+                1 + g,
+                g - 1,
+                if s.baseline_goroutines > 0 {
+                    " plus the baseline"
+                } else {
+                    ""
+                },
+                s.containers,
+                1 + g,
+                if s.baseline_goroutines > 0 {
+                    format!(" + {}", s.baseline_goroutines)
+                } else {
+                    String::new()
+                },
+                proof::INITIAL,
+                proof::CONTAINERS_IN_PROOF
+            ),
         },
         Row {
             what: "goroutines at the end",
             seed: int(proof::FINAL),
             model: int(b.final_goroutines),
-            why: html! { <>{ format!(
-            "The seed's table grows {}/min to minute {}, then its last row adds {} in {} minutes; {} + {} × {} = {}, not {}. Over all seeds this run expects {}.{}",
-            dec(f6.growth_per_min, 1),
-            f6.rows[f6.rows.len() - 2].0,
-            int(seed_last.1 - f6.rows[f6.rows.len() - 2].1),
-            seed_last.0 - f6.rows[f6.rows.len() - 2].0,
-            seed_first.1, dec(f6.growth_per_min, 1), seed_last.0, int(straight.round() as u64),
-            int(seed_last.1), int(expected_end.round() as u64),
-            if is_fase6 { format!(" The seed's ~{} is close to this run's {}.", int(proof::FINAL), int(b.final_goroutines)) } else { String::new() }) }</> },
+            why: format!(
+                "The seed's table grows {}/min to minute {}, then its last row adds {} in {} minutes; {} + {} × {} = {}, not {}. Over all seeds this run expects {}.{}",
+                dec(f6.growth_per_min, 1),
+                f6.rows[f6.rows.len() - 2].0,
+                int(seed_last.1 - f6.rows[f6.rows.len() - 2].1),
+                seed_last.0 - f6.rows[f6.rows.len() - 2].0,
+                seed_first.1,
+                dec(f6.growth_per_min, 1),
+                seed_last.0,
+                int(straight.round() as u64),
+                int(seed_last.1),
+                int(expected_end.round() as u64),
+                if is_fase6 {
+                    format!(
+                        " The seed's ~{} is close to this run's {}.",
+                        int(proof::FINAL),
+                        int(b.final_goroutines)
+                    )
+                } else {
+                    String::new()
+                }
+            ),
         },
         Row {
             what: "leaked goroutines",
             seed: int(proof::LEAKED),
             model: int(b.leaked),
-            why: html! { <>{ format!("final − initial. With the seed's own {} start it would be {}. This run's initial counts every open stream's handlers, which the seed's start leaves out.", int(seed_first.1), int(proof::FINAL - seed_first.1)) }</> },
+            why: format!(
+                "final − initial. With the seed's own {} start it would be {}. This run's initial counts every open stream's handlers, which the seed's start leaves out.",
+                int(seed_first.1),
+                int(proof::FINAL - seed_first.1)
+            ),
         },
         Row {
             what: "rotations due per container",
             seed: dec(proof::ROTATIONS, 1),
             model: int(b.rotations),
-            why: html! { <>{ format!(
-            "Rotations fall due at whole periods: ⌊{} min ÷ {}⌋ = {} (the seed divides 58 ÷ 5 = 11.6; its own 58 minutes give {}).",
-            s.minutes, format::period(s.rotation_secs), b.rotations, seed_rotations) }</> },
+            why: format!(
+                "Rotations fall due at whole periods: ⌊{} min ÷ {}⌋ = {} (the seed divides 58 ÷ 5 = 11.6; its own 58 minutes give {}).",
+                s.minutes,
+                format::period(s.rotation_secs),
+                b.rotations,
+                seed_rotations
+            ),
         },
         Row {
             what: "leaked per rotation",
             seed: dec(proof::PER_ROTATION, 1),
             model: dec(b.leaked_per_rotation, 1),
-            why: html! { <>{ "leaked ÷ rotations." }</> },
+            why: String::from("leaked ÷ rotations."),
         },
         Row {
             what: "per container per rotation",
             seed: dec(proof::PER_CONTAINER_PER_ROTATION, 2),
             model: dec(b.per_container_per_rotation, 2),
-            why: html! { <>{ format!(
-            "The seed divides by 50; with its own 55 containers and 11 rotations its figures give {} — the model's g = {g}: a failed reader and its {} stream handler(s) stay. Below g when some rotations did not fail: that container stalls instead, and its closed stream's reader and handlers exit (−{} each).",
-            dec(seed_per_rotation_55, 2), g - 1, g - 1) }</> },
+            why: format!(
+                "The seed divides by 50; with its own 55 containers and 11 rotations its figures give {} — the model's g = {g}: a failed reader and its {} stream handlers stay. Below g when some rotations did not fail: that container stalls instead, and its closed stream's reader and handlers exit (−{} each).",
+                dec(seed_per_rotation_55, 2),
+                g - 1,
+                g - 1
+            ),
         },
         Row {
             what: "readers left behind",
@@ -154,44 +192,66 @@ pub fn Numbers(p: &NumbersProps) -> Html {
                 int(b.leaked_readers),
                 int(b.leaked_handlers)
             ),
-            why: html! { <>{ format!(
-            "The seed's dump counts {} leaked readers while its proof explains {} leaked goroutines as ~3 per reader (~{} readers). Here: {} readers × {g} = {} goroutines.",
-            int(proof::LEAKED), int(proof::LEAKED), int(proof::LEAKED / 3),
-            int(b.leaked_readers), int(b.leaked_readers * u64::from(g))) }</> },
+            why: format!(
+                "The seed's dump counts {} leaked readers while its proof explains {} leaked goroutines as ~3 per reader (~{} readers). Here: {} readers × {g} = {} goroutines.",
+                int(proof::LEAKED),
+                int(proof::LEAKED),
+                int(proof::LEAKED / 3),
+                int(b.leaked_readers),
+                int(b.leaked_readers * u64::from(g))
+            ),
         },
         Row {
             what: "containers stuck in Wait()",
             seed: "not counted".into(),
             model: int(b.stalled_containers),
-            why: html! { <>{ format!("A healthy rotation in the buggy program blocks in Wait() for good: that container's logs stop, and its count even falls by {} (the closed stream's handlers exit with its reader; the goroutine blocked in Wait() takes the reader's place): the count alone cannot show it.", g - 1) }</> },
+            why: format!(
+                "A healthy rotation in the buggy program blocks in Wait() for good: that container's logs stop, and its count even falls by {} (the closed stream's handlers exit with its reader; the goroutine blocked in Wait() takes the reader's place): the count alone cannot show it.",
+                g - 1
+            ),
         },
         Row {
             what: "limit (initial + 2/min)",
             seed: int(proof::LIMIT),
             model: dec(b.analysis.limit, 0),
-            why: html! { <>{ format!(
-            "\"100 + 116\" uses the 50-container start; this run: {} + 2 × {} = {}.",
-            b.initial, s.minutes, dec(b.analysis.limit, 0)) }</> },
+            why: format!(
+                "\"100 + 116\" uses the 50-container start; this run: {} + 2 × {} = {}.",
+                b.initial,
+                s.minutes,
+                dec(b.analysis.limit, 0)
+            ),
         },
         Row {
             what: "times over the limit",
             seed: format!("{}×", dec(proof::TIMES_OVER_LIMIT, 1)),
             model: format!("{}×", dec(b.times_over_limit, 1)),
-            why: html! { <>{ format!("final ÷ limit; with the limit of FASE 6's own {} start the seed's {} ÷ {} would be {}×.",
-            int(seed_first.1), int(proof::FINAL), dec(seed_limit, 0), dec(proof::FINAL as f64 / seed_limit, 1)) }</> },
+            why: format!(
+                "final ÷ limit; with the limit of FASE 6's own {} start the seed's {} ÷ {} would be {}×.",
+                int(seed_first.1),
+                int(proof::FINAL),
+                dec(seed_limit, 0),
+                dec(proof::FINAL as f64 / seed_limit, 1)
+            ),
         },
         Row {
             what: "growth per minute (buggy)",
             seed: signed(f6.growth_per_min, 2),
             model: signed(b.analysis.growth_per_min, 2),
-            why: html! { <>{ format!("Least-squares slope over every minute of the run; the seed's own rows fit to {}/min, not {}.",
-            dec(seed_fit, 1), dec(f6.growth_per_min, 1)) }</> },
+            why: format!(
+                "Least-squares slope over every minute of the run; the seed's own rows fit to {}/min, not {}.",
+                dec(seed_fit, 1),
+                dec(f6.growth_per_min, 1)
+            ),
         },
         Row {
             what: "growth ÷ 2/min",
             seed: format!("{}×", dec(proof::GROWTH_OVER_LIMIT, 2)),
             model: format!("{}×", dec(b.growth_over_limit, 2)),
-            why: html! { <>{ format!("{} ÷ 2 = {}: the division is right.", dec(f6.growth_per_min, 1), dec(f6.growth_per_min / 2.0, 2)) }</> },
+            why: format!(
+                "{} ÷ 2 = {}: the division is right.",
+                dec(f6.growth_per_min, 1),
+                dec(f6.growth_per_min / 2.0, 2)
+            ),
         },
         Row {
             what: "verdict (buggy)",
@@ -205,7 +265,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
                 },
                 b.analysis.verdict
             ),
-            why: html! { <>{ "Leak when growth > 2/min or the final count is above the limit." }</> },
+            why: String::from("Leak when growth > 2/min or the final count is above the limit."),
         },
         Row {
             what: "fixed: growth, final",
@@ -219,8 +279,12 @@ pub fn Numbers(p: &NumbersProps) -> Html {
                 signed(f.analysis.growth_per_min, 2),
                 int(f.final_goroutines)
             ),
-            why: html! { <>{ format!("The fixed program closes every stream and its Wait() returns: no path adds a lasting goroutine, so it stays flat at {} per container. The seed's {} → {} must come from outside the monitor (its start again counts 2 per container); both are within the limit.",
-            1 + g, int(f6_fixed.rows.first().map_or(0, |r| r.1)), int(f6_fixed.rows.last().map_or(0, |r| r.1))) }</> },
+            why: format!(
+                "The fixed program closes every stream and its Wait() returns: no path adds a lasting goroutine, so it stays flat at {} per container. The seed's {} → {} must come from outside the monitor (its start again counts 2 per container); both are within the limit.",
+                1 + g,
+                int(f6_fixed.rows.first().map_or(0, |r| r.1)),
+                int(f6_fixed.rows.last().map_or(0, |r| r.1))
+            ),
         },
     ];
 
@@ -258,7 +322,7 @@ pub fn Numbers(p: &NumbersProps) -> Html {
         <div class="numbers">
             if !is_fase6 {
                 <p class="caveat">{ format!(
-                    "This run is not FASE 6 (it has {} containers, {} minutes, error rate {}); the seed's figures were measured on FASE 6, so read the comparison as indicative. The \"this run\" column is always recomputed from the run above.",
+                    "This run is not FASE 6 (it has {} containers, {} minutes, error rate {}); the seed's figures were measured on FASE 6, so read the comparison as indicative. The \"this run\" column is always recomputed from the scenario in the address.",
                     s.containers, s.minutes, s.error_rate) }</p>
             }
             { seed_counting.unwrap_or_default() }
@@ -277,9 +341,8 @@ pub fn Numbers(p: &NumbersProps) -> Html {
             <div class="table-scroll">{ timeline(if p.preset == Preset::Fase3 { Preset::Fase3 } else { Preset::Fase6 }) }</div>
             if p.preset == Preset::Fase3 {
                 <p>{ format!(
-                    "FASE 3's 16 → 14 is −0.2/min, not −0.5/min. The model's buggy count falls too, and further: {} → {} here. A healthy rotation closes its stream, whose reader and {} handler(s) exit, and the goroutine that calls Wait() blocks in their place: −{} per container that stalls; a failed one adds g. The seed's 16 is again 2 per container, the handlers left out. FASE 3 passes because its streams do not fail: every container blocks in Wait() at 5:00 and stops reading its logs — the check passes because the monitor stopped monitoring. ",
-                    int(b.initial), int(b.final_goroutines), g - 1, g - 1) }
-                   { crate::GO_CONFIRMED }</p>
+                    "FASE 3's 16 → 14 is −0.2/min, not −0.5/min. The model's buggy count falls too, and further: {} → {} here. A healthy rotation closes its stream, whose reader and {} handlers exit, and the goroutine that calls Wait() blocks in their place: −{} per container that stalls; a failed one adds g. The seed's 16 is again 2 per container, the handlers left out. FASE 3 passes because its streams do not fail: every container blocks in Wait() at 5:00 and stops reading its logs — the check passes because the monitor stopped monitoring. ",
+                    int(b.initial), int(b.final_goroutines), g - 1, g - 1) }</p>
             }
         </div>
     }

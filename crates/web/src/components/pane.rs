@@ -125,7 +125,7 @@ pub fn Pane(p: &PaneProps) -> Html {
                     <dd class="big"><span data-testid={format!("goroutines-{v}")}>{ snap.goroutines }</span></dd>
                 </div>
                 <div class="stat">
-                    <dt>{ "verdict, whole run" }</dt>
+                    <dt>{ "count test, whole run" }</dt>
                     <dd>
                         <span class={classes!("verdict", verdict_class)}>
                             <span aria-hidden="true">{ if a.verdict == Verdict::Pass { "✓ " } else { "✕ " } }</span>
@@ -243,7 +243,7 @@ fn holders(s: &GroupState, view: &ContainerView, current: Option<(u32, u64)>) ->
     if s.holders.heartbeat > 0 {
         items.push(html! {
             <li class="holder heartbeat"><span class="chip" aria-hidden="true">{ "♥" }</span>
-                { "heartbeat holds 1 and never calls Done()" }</li>
+                { "heartbeat holds 1 until Stop() ends it" }</li>
         });
     }
     let left = u64::from(view.leaked_readers);
@@ -258,7 +258,7 @@ fn holders(s: &GroupState, view: &ContainerView, current: Option<(u32, u64)>) ->
     if s.holders.reader > 0 && left > 0 {
         items.push(html! {
             <li class="holder left"><span class="chip" aria-hidden="true">{ "✕" }</span>
-                { format!("{left} reader(s) left behind hold {left}: their streams were never closed, so they never call Done()") }</li>
+                { format!("{} left behind hold {left}: their streams were never closed, so they never call Done()", crate::format::count(left, "reader", "readers")) }</li>
         });
     }
     if let (Some(since), true) = (view.stalled_since, s.waiters > 0) {
@@ -271,7 +271,7 @@ fn holders(s: &GroupState, view: &ContainerView, current: Option<(u32, u64)>) ->
     if helpers > 0 {
         items.push(html! {
             <li class="holder waiter"><span class="chip" aria-hidden="true">{ "‖" }</span>
-                { format!("{helpers} helper goroutine(s) blocked in Wait(): the heartbeat's count never lets them return, and nobody waits for them any more") }</li>
+                { format!("{} blocked in Wait(): the heartbeat's count never lets them return, and nobody waits for them any more", crate::format::count(helpers, "helper goroutine", "helper goroutines")) }</li>
         });
     }
     if view.anchor == Anchor::TimeoutSelect && s.waiters > 0 {

@@ -185,7 +185,7 @@ pub fn Params(p: &ParamsProps) -> Html {
     };
     let is_preset = Preset::ALL.iter().any(|pr| pr.scenario() == *s);
     let summary = format!(
-        "{} containers · {} min · rotation {} · error rate {} · {} per open stream · {} lines/min · Stop() {} · random seed {}",
+        "{} containers · {} min · rotation {} · error rate {} · {} goroutines per open stream (reader and handlers) · {} lines/min · Stop() {} · random seed {}",
         s.containers,
         s.minutes,
         format::period(s.rotation_secs),

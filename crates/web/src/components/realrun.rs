@@ -58,6 +58,9 @@ pub struct Figures {
     pub left_after_drain: u64,
     /// How long the run lasted, in milliseconds.
     pub elapsed_ms: u64,
+    /// Tasks per open stream in the port: the reader and its connection's
+    /// handler task.
+    pub per_stream: u32,
     /// The measured census: (milliseconds, program tasks).
     pub measured: Vec<(u64, u64)>,
     /// The simulation's census at the ideal instants: (milliseconds, tasks).
@@ -101,6 +104,7 @@ impl Figures {
             stalled_containers: last.map_or(0, |c| c.stalled_containers),
             left_after_drain: run.left_after_drain,
             elapsed_ms: run.elapsed_ms,
+            per_stream: run.goroutines_per_reader,
             measured: run
                 .census
                 .iter()
@@ -297,9 +301,18 @@ pub fn RealRun() -> Html {
                             { format!(" ran the {} program as real tokio tasks with real wait groups, following {} real containers on a Docker engine{faults}, with a rotation every {}\u{a0}s. It took a census in the middle of every rotation period.",
                                 f.program, f.containers, secs(f.rotation_ms as f64)) }</p>
                         <p><strong data-testid="real-run-verdict">{ f.verdict() }</strong>
-                            { format!(" {finals}; {} readers had leaked and {} of the {} containers were stalled in Wait(). When the run ended (after {}\u{a0}s), the monitor drained to {} tasks.",
+                            { format!(" {finals}; {} readers had leaked and {} of the {} containers were stalled in Wait(). When the run ended (after {}\u{a0}s), the monitor's shutdown drained it to {} tasks: the port aborts the tasks left behind, where the Go program's Stop() would hang on them.",
                                 format::int(f.leaked_readers), f.stalled_containers, f.containers,
                                 secs(f.elapsed_ms as f64), format::int(f.left_after_drain)) }</p>
+                        <p data-testid="real-run-counting">{ {
+                            let g = u64::from(f.per_stream);
+                            let n = u64::from(f.containers);
+                            format!(
+                                "How the port counts: {g} tasks per open stream (the reader and its connection's handler task, where Go's HTTP client runs 2 handlers), so {} per healthy container with the heartbeat, {} at the start; each reader left behind keeps its stream's {g}, and a container stalled in Wait() has closed its stream and gained the waiting task ({} − 1 = −{}). At the last census: {} × {} + {g} × {} − {} × {} = {}.",
+                                1 + g, format::int((1 + g) * n), g, g - 1,
+                                1 + g, n, format::int(f.leaked_readers), g - 1, f.stalled_containers,
+                                format::int((1 + g) * n + g * f.leaked_readers - (g - 1) * f.stalled_containers))
+                        } }</p>
                         <p class="muted small">{ "To measure it yourself (Docker needed): " }
                             <code>{ "cargo xtask docker-record -- --program buggy" }</code>
                             { ", then draw it with " }
@@ -350,6 +363,13 @@ mod tests {
         assert_eq!(f.leaked_readers, last.leaked_readers);
         assert_eq!(f.stalled_containers, last.stalled_containers);
         assert_eq!(f.left_after_drain, run.left_after_drain);
+        // The counting the section states adds up to the measured census.
+        let g = u64::from(f.per_stream);
+        assert_eq!(
+            (1 + g) * u64::from(f.containers) + g * f.leaked_readers
+                - (g - 1) * f.stalled_containers,
+            f.final_measured
+        );
         assert_eq!(f.measured.len(), f.periods);
         // The verdict follows `differences`.
         let equal = run.differences(&predicted).is_empty();

@@ -1,24 +1,29 @@
-//! The story: short sections that carry the lesson with no interaction,
+//! The lesson: short sections that carry the story with no interaction,
 //! each with a static first frame computed from the core (the presets'
-//! runs), so every number in the prose is the model's.
+//! runs), so every number in the prose is the model's, and every one can be
+//! recomputed from the numbers beside it.
 
 use std::rc::Rc;
 
 use leakscope_sim::code::{Anchor, line_of, lines};
-use leakscope_sim::{
-    DumpFormat, Outcome, Preset, Program, Proof, Role, Scenario, Time, Trace, formula, simulate,
-};
+use leakscope_sim::{Outcome, Preset, Program, Scenario, Time, Trace, simulate};
 use yew::prelude::*;
 
-use super::canvas::LanesLegend;
+use super::canvas::{LanesLegend, Marks};
 use super::detectors::Detectors;
-use super::dump::beside_real;
 use super::fixes::Fixes;
 use crate::dom;
-use crate::format::{int, signed};
+use crate::format::{dec, int, signed};
 use crate::lanes::{self, LanesInput};
 use crate::state::Runs;
 use crate::view::{CounterRow, Mood, counter_timeline};
+
+/// The minimal reproduction, `go/repro/main.go`: the lesson prints it whole.
+pub const REPRO_SOURCE: &str = include_str!("../../../../go/repro/main.go");
+
+/// What `go run ./repro` and `go run ./repro -bypass` printed, captured by
+/// the Go tests (`go/repro`), which fail when a fresh run prints otherwise.
+pub const REPRO_OUTPUT: &str = include_str!("../../../../go/repro/output.txt");
 
 /// The runs the story quotes: the presets, and a small healthy fleet.
 pub struct StoryRuns {
@@ -28,7 +33,7 @@ pub struct StoryRuns {
     fase6_buggy: Trace,
     fase6_fixed: Trace,
     healthy: Trace,
-    /// A FASE 6 container whose first rotation failed.
+    /// A FASE 6 container whose first rotations failed.
     bypassed: u32,
 }
 
@@ -69,9 +74,6 @@ struct FigureProps {
     trace: Rc<Trace>,
     count: u32,
     caption: AttrValue,
-    /// Only healthy marks in this figure: a shorter legend.
-    #[prop_or_default]
-    healthy: bool,
 }
 
 /// A static lanes figure of the first `count` containers over the whole run.
@@ -104,89 +106,125 @@ fn LanesFigure(p: &FigureProps) -> Html {
     html! {
         <figure class="story-figure">
             <div class="canvas-wrap"><canvas ref={node} role="img" aria-label={p.caption.clone()}></canvas></div>
-            <LanesLegend healthy_only={p.healthy} />
+            <LanesLegend marks={Marks::drawn(&p.trace, 0, p.count, p.trace.end())} />
             <figcaption>{ p.caption.clone() }</figcaption>
         </figure>
     }
 }
 
-fn timeline_table(rows: &[CounterRow], fixed: bool) -> Html {
-    html! {
-        <table class="counter-timeline">
-            <thead><tr><th>{ "time" }</th><th>{ "what the program did" }</th>
-                if fixed { <><th><code>{ "heartbeatWg" }</code></th><th><code>{ "readerWg" }</code></th></> }
-                else { <th><code>{ "wg" }</code></th> }
-            </tr></thead>
-            <tbody>
-                { for rows.iter().map(|r| {
-                    let class = match r.mood { Mood::Bad => "bad", Mood::Good => "good", Mood::Neutral => "" };
-                    let counter = r.counter.map(|c| format!("counter = {c}")).unwrap_or_default();
-                    let cell = |on: bool| if on { counter.clone() } else { String::new() };
-                    html! {
-                        <tr class={class}>
-                            <td><time>{ r.time.to_string() }</time></td>
-                            <td>{ &r.what }</td>
-                            if fixed {
-                                <>
-                                <td class="num">{ cell(r.group.map(|g| g.name()) == Some("heartbeatWg")) }</td>
-                                <td class="num">{ cell(r.group.map(|g| g.name()) == Some("readerWg")) }</td>
-                                </>
-                            } else {
-                                <td class="num">{ counter.clone() }</td>
-                            }
-                        </tr>
-                    }
-                }) }
-            </tbody>
-        </table>
-    }
+/// Escapes text for HTML.
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
-/// Lines `from..=to` (1-based) of a program, the `mark` line emphasised.
-fn excerpt(variant: Program, from: Anchor, to: Anchor, mark: &[Anchor]) -> Html {
-    let (a, b) = (line_of(variant, from), line_of(variant, to));
-    let marks: Vec<u32> = mark.iter().map(|&m| line_of(variant, m)).collect();
-    html! {
-        <pre class="code excerpt"><code>
-            { for lines(variant).iter().enumerate()
-                .filter(|(i, _)| (a..=b).contains(&(*i as u32 + 1)))
-                .map(|(i, l)| html! {
-                    <span class={classes!("line", marks.contains(&(i as u32 + 1)).then_some("mark"))}>
-                        <span class="ln" aria-hidden="true">{ i + 1 }</span><span class="src">{ l.text }</span>{ "\n" }
-                    </span>
-                }) }
-        </code></pre>
-    }
+/// Markup built as a string: the lesson's static prose and code cost the
+/// download a string each rather than code per element (the site's 350 KB
+/// budget). Only the lesson's own text and the core's numbers go in.
+pub(crate) fn raw(html: String) -> Html {
+    Html::from_html_unchecked(AttrValue::from(html))
 }
 
-/// The invitation to the live view at minute 17, container 0 of FASE 6,
-/// saying what to look for there: the readers left behind in the lane, the
-/// goroutines parked in the code and the dump, the two counts.
-fn minute_17(r: &StoryRuns) -> Html {
-    const MINUTE: u64 = 17;
-    let t = Time::from_minutes(MINUTE);
-    let mine = r.fase6_buggy.goroutines_at(t, Some(0)).unwrap_or_default();
-    let stuck = |role| mine.iter().filter(|g| g.role == role && g.stuck).count();
-    let (readers, handlers) = (stuck(Role::Reader), stuck(Role::Handler));
-    let current_handlers = mine
-        .iter()
-        .filter(|g| g.role == Role::Handler && !g.stuck)
-        .count();
-    let count = |trace: &Trace| {
-        trace
-            .samples()
-            .get(MINUTE as usize)
-            .map_or(0, |s| s.goroutines)
-    };
-    html! {
-        <p><a href={format!("?preset=fase6&t={MINUTE}&container=0#lab")}>{ format!("See minute {MINUTE} in the live view ↓") }</a>
-           { format!(
-               ": container 0 has left {readers} readers behind by then. In its lane (the first in each pane) they are the {readers} hatched layers stacked under the current reader, one per ✕; in the code panel the badge on the reader's ReadLine line counts them with the current reader; its goroutine dump lists {} goroutines — the {readers} readers left behind with their {handlers} handlers, the current reader with its stream's {current_handlers} handlers, and the heartbeat. The buggy count reads {} where the fixed one holds {}.",
-               mine.len(), int(count(&r.fase6_buggy)), int(count(&r.fase6_fixed))) }</p>
+/// A WaitGroup's counter over time, one row per event.
+fn timeline_table(rows: &[CounterRow], fixed: bool) -> String {
+    let mut out = String::from(
+        r#"<table class="counter-timeline"><thead><tr><th>time</th><th>what the program did</th>"#,
+    );
+    out.push_str(if fixed {
+        "<th><code>heartbeatWg</code></th><th><code>readerWg</code></th>"
+    } else {
+        "<th><code>wg</code></th>"
+    });
+    out.push_str("</tr></thead><tbody>");
+    for r in rows {
+        let class = match r.mood {
+            Mood::Bad => "bad",
+            Mood::Good => "good",
+            Mood::Neutral => "",
+        };
+        let counter = r
+            .counter
+            .map(|c| format!("counter = {c}"))
+            .unwrap_or_default();
+        let cell = |group: &str| {
+            if r.group.map(|g| g.name()) == Some(group) {
+                counter.as_str()
+            } else {
+                ""
+            }
+        };
+        let counters = if fixed {
+            format!(
+                r#"<td class="num">{}</td><td class="num">{}</td>"#,
+                cell("heartbeatWg"),
+                cell("readerWg")
+            )
+        } else {
+            format!(r#"<td class="num">{counter}</td>"#)
+        };
+        out.push_str(&format!(
+            r#"<tr class="{class}"><td><time>{}</time></td><td>{}</td>{counters}</tr>"#,
+            r.time,
+            esc(&r.what)
+        ));
     }
+    out.push_str("</tbody></table>");
+    out
 }
 
-/// The story sections.
+/// Code lines, numbered, the `marks` emphasised.
+fn code_lines<'a>(
+    lines: impl Iterator<Item = (usize, &'a str)>,
+    marks: &[u32],
+    label: &str,
+) -> String {
+    let mut out = format!(
+        r#"<pre class="code excerpt" aria-label="{}"><code>"#,
+        esc(label)
+    );
+    for (i, l) in lines {
+        let n = i + 1;
+        let mark = if marks.contains(&(n as u32)) {
+            " mark"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            r#"<span class="line{mark}"><span class="ln" aria-hidden="true">{n}</span><span class="src">{}</span>
+</span>"#,
+            esc(&l.replace('\t', "  "))
+        ));
+    }
+    out.push_str("</code></pre>");
+    out
+}
+
+/// Lines `from..=to` (1-based) of a program, the `mark` lines emphasised.
+fn excerpt(program: Program, from: Anchor, to: Anchor, mark: &[Anchor]) -> String {
+    let (a, b) = (line_of(program, from), line_of(program, to));
+    let marks: Vec<u32> = mark.iter().map(|&m| line_of(program, m)).collect();
+    let text = lines(program);
+    code_lines(
+        text.iter()
+            .enumerate()
+            .filter(|(i, _)| (a..=b).contains(&(*i as u32 + 1)))
+            .map(|(i, l)| (i, l.text)),
+        &marks,
+        program.def().file,
+    )
+}
+
+/// A snippet of Go or a shell command, unnumbered.
+fn snippet(text: &str) -> String {
+    format!(
+        r#"<pre class="code snippet"><code>{}</code></pre>"#,
+        esc(text)
+    )
+}
+
+/// The lesson's sections.
 #[component]
 pub fn Story() -> Html {
     let runs = use_memo((), |_| StoryRuns::new());
@@ -195,110 +233,175 @@ pub fn Story() -> Html {
     };
     let f6 = Preset::Fase6.scenario();
     let f3 = Preset::Fase3.scenario();
-    let b_end = r.fase6_buggy.samples().last().cloned();
-    let f_end = r.fase6_fixed.samples().last().cloned();
-    let f3_end = r.fase3.samples().last().cloned();
-    let (Some(b_end), Some(f_end), Some(f3_end)) = (b_end, f_end, f3_end) else {
+    let b = r.fase6_buggy.samples();
+    let (Some(b_end), Some(f_end), Some(f3_start), Some(f3_end)) = (
+        b.last().cloned(),
+        r.fase6_fixed.samples().last().cloned(),
+        r.fase3.samples().first().cloned(),
+        r.fase3.samples().last().cloned(),
+    ) else {
         return html! {};
     };
-    let start = r.fase6_buggy.samples()[0].goroutines;
-    let g = f6.goroutines_per_reader;
-    let one_group = counter_timeline(&r.fase3, 0, Time::from_minutes(f3.minutes.into()));
-    let bypass_rows = counter_timeline(&r.fase6_buggy, r.bypassed, Time::from_minutes(15));
-    let fix_rows = counter_timeline(&r.fase6_fixed, 0, Time::from_minutes(10));
-    let dump = r
-        .fase3
-        .dump(
-            Time::from_minutes(f3.minutes.into()),
-            Some(0),
-            DumpFormat::Full,
+    let start = b[0].goroutines;
+    let g = u64::from(f6.goroutines_per_reader);
+    let per_container = 1 + g;
+    let f3_rows = counter_timeline(&r.fase3, 0, Time::from_minutes(f3.minutes.into()));
+    let bypass_rows = counter_timeline(&r.fase6_buggy, r.bypassed, Time::from_minutes(5));
+    let fix_rows = counter_timeline(&r.fase6_fixed, 0, Time::from_minutes(5));
+    let a = r.fase6_buggy.analysis();
+    let fa = r.fase6_fixed.analysis();
+    let minutes = f6.minutes;
+    let rot_min = f6.rotation_secs / 60;
+    let lines_written = u64::from(f6.containers) * u64::from(f6.lines_per_min) * u64::from(minutes);
+    let straight = (b_end.goroutines as f64 - start as f64) / f64::from(minutes);
+    let h2 = |n: u8, title: &str| {
+        format!(r#"<h2><span class="num" aria-hidden="true">{n}</span>{title}</h2>"#)
+    };
+    let healthy_minutes = r.healthy.scenario().minutes;
+
+    let s1 = format!(
+        r#"<p id="heartbeat">A monitor follows the logs of many containers. For each container it starts a <strong>heartbeat</strong> goroutine that lives as long as the monitor (until <code>Stop()</code>), and it reads the container's log stream in <strong>rotations</strong>: every {rot_min} minutes the stream is closed and a new one opened, each read by a goroutine of its own, the <strong>reader</strong>, which lives one rotation.</p>
+<p id="handlers">A stream is an HTTP response from the Docker engine, and Go's HTTP client runs {h} goroutines for every open stream (readLoop and writeLoop); this lesson calls them the stream's <strong>handlers</strong>. A healthy container is therefore {per_container} goroutines: heartbeat, reader, {h} handlers.</p>
+<p class="aside">The numbers come from the <strong>seed document</strong>, the incident write-up this project started from. It measured two phases: FASE 3, {c3} containers for {m3} minutes whose streams never fail ({c3} × {per_container} = {s3} goroutines at the start), and FASE 6, {c6} containers for {minutes} minutes whose streams fail {rate}% of the time ({c6} × {per_container} = {s6}). Which streams fail is drawn from a <strong>random seed</strong> ({seed}): the same in every program.</p>"#,
+        h = g - 1,
+        c3 = f3.containers,
+        m3 = f3.minutes,
+        s3 = int(f3_start.goroutines),
+        c6 = f6.containers,
+        rate = f6.error_rate * 100.0,
+        s6 = int(start),
+        seed = f6.seed,
+    );
+
+    let s2_left = format!(
+        r#"<p>The buggy monitor counts both lifecycles in <em>one</em> <code>sync.WaitGroup</code> per container. At each rotation it closes the old stream and calls <code>Wait()</code> before opening the next:</p>{}
+<p>The reader calls <code>Done()</code> and the counter falls to 1, not 0: the heartbeat's <code>defer c.wg.Done()</code> runs only when <code>Stop()</code> ends it. <code>Wait()</code> blocks until then, and the container opens no further rotation: its logs stop.</p>"#,
+        excerpt(
+            Program::BUGGY,
+            Anchor::Close,
+            Anchor::Reopen,
+            &[Anchor::Wait]
         )
-        .unwrap_or_default();
-    let b_analysis = r.fase6_buggy.analysis();
-    let expected = formula::expected_goroutines(&f6, Program::BUGGY, f6.horizon());
-    let half = f6.minutes / 2;
+    );
+    let s2_right = format!(
+        r#"{}<p class="small">FASE 3, container 0. All {stalled} containers are stuck this way from minute {rot_min}, yet the count falls, from {a} to {z} = {a} − {h} × {stalled}: a stuck container closed its stream (the reader and its {h} handlers exit) and gained the goroutine blocked in Wait(). The monitor passes a goroutine count because it stopped monitoring.</p>"#,
+        timeline_table(&f3_rows, false),
+        stalled = f3_end.stalled_containers,
+        a = int(f3_start.goroutines),
+        z = int(f3_end.goroutines),
+        h = g - 1,
+    );
+
+    let s3 = format!(
+        r#"<div class="two-col repro-grid">{}<div>
+<p>No Docker, no HTTP: a heartbeat and one reader per rotation in one group, each rotation 100 ms, <code>Stop()</code> after 1 s. Run as it is, the first rotation's <code>Wait()</code> returns only when Stop() ends the heartbeat: one rotation of five. With <code>-bypass</code> every stream fails and <code>Close()</code> and <code>Wait()</code> are skipped: each rotation leaves its reader behind, one goroutine more (main, the heartbeat and the readers).</p>
+<figure class="repro-output"><figcaption>Its output, captured from a real run by the tests (Go 1.27.3):</figcaption><pre class="code output" data-testid="repro-output"><code>{}</code></pre></figure>
+<p class="small">Go's deadlock detector stays silent: a timer is pending (here Stop()'s, in the monitor the heartbeat's ticker), so the program could still wake. Run it: <code>cd go &amp;&amp; go run ./repro -bypass</code>.</p></div></div>"#,
+        code_lines(REPRO_SOURCE.lines().enumerate(), &[], "go/repro/main.go"),
+        esc(REPRO_OUTPUT.trim_end()),
+    );
+
+    let s4_left = format!(
+        r#"<p>To keep the logs flowing someone skipped the hang: when the stream reports an error, reopen at once without <code>Close()</code> or <code>Wait()</code>:</p>{}
+<p>A stream fails half-open: at a random second of its rotation it stops delivering, with no error and no end, so its reader waits in IO wait for good. The check runs when the rotation falls due; skipped, the stream is never closed, and its reader and {h} handlers stay: {g} goroutines left behind per failed rotation, one count on wg nobody will Done().</p>{}
+<p class="small">Log lines: each container writes {lpm} a minute, {written} in all ({c6} × {lpm} × {minutes}); the buggy monitor read {read}: a failed stream loses the rest of its rotation, a stuck container everything after. <a href="lab.html?preset=fase6&amp;t=17&amp;container={bypassed}#lab">Play it in the lab →</a></p>"#,
+        excerpt(
+            Program::BUGGY,
+            Anchor::CheckErr,
+            Anchor::Wait,
+            &[Anchor::SkipWait]
+        ),
+        timeline_table(&bypass_rows, false),
+        h = g - 1,
+        lpm = f6.lines_per_min,
+        written = int(lines_written),
+        c6 = f6.containers,
+        read = int(b_end.lines_read),
+        bypassed = r.bypassed,
+    );
+    let s4_right = format!(
+        r#"<p>A container stops leaking only when a healthy rotation stalls it in Wait(). So at every minute goroutines = {s} + {g} × readers left behind − {h} × containers stuck. At minute {minutes}: {end} = {s} + {g} × {left} − {h} × {stuck}.</p>
+<p>The seed's count test fits a least-squares line to the {n} counts, one a minute: its slope is {slope}/min (steeper than the straight line from first to last, ({end} − {s}) ÷ {minutes} = {straight}/min, because the pile-up is fastest before containers stall). It fails a run whose slope exceeds 2/min or whose last count exceeds the first + 2 × {minutes} = {limit}: here both do ({verdict}).</p>"#,
+        s = int(start),
+        h = g - 1,
+        end = int(b_end.goroutines),
+        left = int(b_end.leaked_readers),
+        stuck = b_end.stalled_containers,
+        n = b.len(),
+        slope = signed(a.growth_per_min, 2),
+        straight = dec(straight, 2),
+        limit = int(a.limit.round() as u64),
+        verdict = a.verdict,
+    );
+
+    let s6_left = format!(
+        "{}{}",
+        excerpt(
+            Program::FIXED,
+            Anchor::CheckErr,
+            Anchor::Reopen,
+            &[Anchor::Close, Anchor::Wait]
+        ),
+        timeline_table(&fix_rows, true)
+    );
+    let s6_right = format!(
+        r#"<p><code>heartbeatWg</code> for the heartbeat, <code>readerWg</code> for the rotation's reader: <code>readerWg.Wait()</code> waits only for the reader, which exits once its stream is closed. Then the workaround can go: every stream, failed or not, is closed and waited for.</p>
+<p>Same random seed, same failed streams: the fixed program holds {end} = {c6} × {per_container} goroutines from minute 0 to minute {minutes} (slope {slope}/min): {verdict}. A per-rotation context or done channel, or an errgroup per rotation, works as well: what matters is that what you wait for each rotation ends each rotation.</p>"#,
+        end = int(f_end.goroutines),
+        c6 = f6.containers,
+        slope = signed(fa.growth_per_min, 2),
+        verdict = fa.verdict,
+    );
+
+    let s8 = format!(
+        r#"{}<div class="three-col"><div><h3>A count test</h3>
+<p class="small">Run the monitor for an hour of fake time under testing/synctest and compare the goroutine count with the seed's limit:</p>{}</div>
+<div><h3>Liveness</h3><p class="small">A count misses a monitor that stopped reading. Give each stream an idle timeout, so a half-open stream ends, and alert on a container with no line in a rotation:</p>{}</div>
+<div><h3>The goroutineleak profile</h3><p class="small">Go 1.27 reports goroutines blocked on what no live goroutine can reach. With net/http/pprof mounted:</p>{}
+<p class="small">It marks each such goroutine <code>(leaked)</code>. It does not report this bug (section 7): the readers wait in network IO and every group stays reachable through the monitor.</p></div></div>"#,
+        h2(8, "Catch it in your own service"),
+        snippet(
+            "synctest.Test(t, func(t *testing.T) {\n    m := Start(fleet)\n    first := runtime.NumGoroutine()\n    time.Sleep(58 * time.Minute)\n    synctest.Wait()\n    if n := runtime.NumGoroutine(); n > first+2*58 {\n        t.Errorf(\"%d goroutines, limit %d\", n, first+2*58)\n    }\n    m.Stop()\n})"
+        ),
+        snippet(
+            "ctx, cancel := context.WithCancel(ctx)\nidle := time.AfterFunc(time.Minute, cancel)\nfor sc.Scan() { // the body ends when ctx does\n    idle.Reset(time.Minute)\n    c.lastLine.Store(time.Now().Unix())\n}"
+        ),
+        snippet("curl 'localhost:6060/debug/pprof/goroutineleak?debug=2'"),
+    );
+
     html! {
         <article class="story">
             <section id="monitor" class="story-section">
-                <h2><span class="num" aria-hidden="true">{ "1" }</span>{ "The monitor" }</h2>
-                <p id="heartbeat">{ "A monitor follows the logs of many containers. For each one it starts a " }<strong>{ "heartbeat" }</strong>
-                   { " goroutine that inspects the container for as long as the container lives, and it reads the container's log stream in " }
-                   <strong>{ "rotations" }</strong>{ format!(": every {} minutes the stream is retired and a new one opened, each read by its own ", f6.rotation_secs / 60) }
-                   <strong>{ "reader" }</strong>{ " goroutine." }</p>
-                <p class="aside">{ "Two words used throughout. The " }<strong>{ "seed document" }</strong>
-                   { " is the incident write-up this project started from: its program, its measured timelines and its \"mathematical proof\" are recomputed here. It measured two test phases it calls " }
-                   <strong>{ "FASE 3" }</strong>{ " and " }<strong>{ "FASE 6" }</strong>
-                   { format!(" (fase: phase): {} containers for {} minutes whose streams never fail, and {} containers for {} minutes whose streams fail {}% of the time. Both are presets of the live view. The ",
-                        f3.containers, f3.minutes, f6.containers, f6.minutes, f6.error_rate * 100.0) }
-                   <strong>{ "random seed" }</strong>{ format!(" (\"seed {}\") is something else: the number that decides which streams fail; same random seed, same failures in every program.", f6.seed) }</p>
-                <p id="handlers">{ format!(
-                    "Two lifecycles, then: the heartbeat lives as long as the container, a reader lives one rotation. A reader never runs alone: its stream is an HTTP response from the Docker engine, and the client's connection runs {} goroutine(s) of its own (its read and write loops, the stream's handlers) from the moment the stream opens until it is closed, healthy or failed. A healthy container therefore costs {} goroutines — heartbeat, reader and {} handler(s) — so FASE 6's {} containers start at {} goroutines. ",
-                    g - 1, 1 + g, g - 1, f6.containers, int(start)) }
-                   <span class="go-confirmed">{ crate::GO_CONFIRMED }</span></p>
-                <LanesFigure trace={Rc::new(r.healthy.clone())} count={3} healthy=true
-                    caption={format!("Three healthy containers over {} minutes (fixed program): the heartbeat bar runs on; each rotation's reader bar ends when its stream is closed, and ✓ marks a Wait() that returned.", r.healthy.scenario().minutes)} />
+                { raw(h2(1, "The monitor and its two lifecycles")) }
+                <div class="two-col">
+                    <div>{ raw(s1) }</div>
+                    <LanesFigure trace={Rc::new(r.healthy.clone())} count={3}
+                        caption={format!("Three healthy containers for {healthy_minutes} minutes: the heartbeat runs on; each reader ends when its stream is closed.")} />
+                </div>
             </section>
-
             <section id="one-waitgroup" class="story-section">
-                <h2><span class="num" aria-hidden="true">{ "2" }</span>{ "One WaitGroup" }</h2>
-                <p>{ "The buggy monitor counts both lifecycles in " }<em>{ "one" }</em>{ " " }<code>{ "sync.WaitGroup" }</code>
-                   { " per container, and at every rotation it closes the old stream and calls " }<code>{ "Wait()" }</code>
-                   { " before opening the next. Here is that counter for one container whose streams never fail (FASE 3, container 0), as the engine ran it:" }</p>
-                { timeline_table(&one_group, false) }
-                { excerpt(Program::BUGGY, Anchor::Close, Anchor::Reopen, &[Anchor::Wait]) }
+                { raw(format!(r#"<h2 id="wait-never-returns"><span class="num" aria-hidden="true">2</span>One WaitGroup: Wait() returns only at Stop()</h2><div class="two-col"><div>{s2_left}</div><div>{s2_right}</div></div>"#)) }
             </section>
-
-            <section id="wait-never-returns" class="story-section">
-                <h2><span class="num" aria-hidden="true">{ "3" }</span><code>{ "Wait()" }</code>{ " that never returns" }</h2>
-                <p>{ "The reader calls " }<code>{ "Done()" }</code>{ " and the counter falls to 1 — not 0: the heartbeat holds the group and never calls " }
-                   <code>{ "Done()" }</code>{ ", because it never ends. " }<code>{ "Wait()" }</code>{ " blocks for good, and the container opens no further rotation: its logs stop being read." }</p>
-                <p>{ format!(
-                    "In FASE 3 all {} containers are stuck this way from minute {}, yet the count does not grow: it falls, from {} to {} goroutines, because each stuck container has closed its stream (the reader and its {} handler(s) exit) and holds only its heartbeat and the goroutine blocked in Wait(). The check passes: the monitor passes because it stopped monitoring. A goroutine dump of container 0 at {} shows the blocked rotate() in sync.WaitGroup.Wait:",
-                    f3_end.stalled_containers, f3.rotation_secs / 60, int(r.fase3.samples()[0].goroutines), int(f3_end.goroutines), f3.goroutines_per_reader - 1, Time::from_minutes(f3.minutes.into())) }</p>
-                { beside_real(dump, format!("FASE 3, buggy program, container 0 at {}", Time::from_minutes(f3.minutes.into()))) }
+            <section id="repro" class="story-section">
+                { raw(format!("{}{s3}", h2(3, "The bug in 40 lines of Go"))) }
             </section>
-
             <section id="bypass" class="story-section">
-                <h2><span class="num" aria-hidden="true">{ "4" }</span>{ "The bypass" }</h2>
-                <p>{ "Someone worked around the hang: when the stream reports an error, reopen at once and skip " }<code>{ "Close()" }</code>
-                   { " and " }<code>{ "Wait()" }</code>{ "." }</p>
-                { excerpt(Program::BUGGY, Anchor::CheckErr, Anchor::Wait, &[Anchor::SkipWait]) }
-                <p>{ format!(
-                    "But a failed stream is half-open: no byte and no EOF will ever arrive. Never closed, it keeps alive for good its reader, blocked in IO wait, and its {} handler goroutine(s), there since the stream opened, as with every open stream: {g} goroutines left behind per failed rotation (the new stream brings its own), and one more count on wg that nobody will ever Done(). Container {} of FASE 6, whose first rotations failed:",
-                    g - 1, r.bypassed) }</p>
-                { timeline_table(&bypass_rows, false) }
+                { raw(r#"<h2 id="pile-up"><span class="num" aria-hidden="true">4</span>The workaround, and the pile-up</h2>"#.to_owned()) }
+                <div class="two-col">
+                    <div>{ raw(s4_left) }</div>
+                    <div>
+                        <LanesFigure trace={Rc::new(r.fase6_buggy.clone())} count={6}
+                            caption={format!("FASE 6, buggy program, the first six containers over {minutes} minutes: each ✕ is a reader left behind; the bands thicken as they pile up. Container {} is the table's.", r.bypassed)} />
+                        { raw(s4_right) }
+                    </div>
+                </div>
             </section>
-
-            <section id="pile-up" class="story-section">
-                <h2><span class="num" aria-hidden="true">{ "5" }</span>{ "The pile-up" }</h2>
-                <p>{ format!(
-                    "FASE 6's streams fail {}% of the time, so nearly every rotation takes the bypass and leaves {g} goroutines behind. A container stops leaking only when a healthy rotation stalls it in Wait(): it closes that stream, whose reader and {} handler(s) exit, and keeps its heartbeat and the goroutine blocked in Wait(). Minute by minute, goroutines = {} + {g} × readers left behind − {} × containers stuck in Wait(). ",
-                    f6.error_rate * 100.0, g - 1, int(start), g - 1) }
-                   <span class="go-confirmed">{ crate::GO_CONFIRMED }</span></p>
-                <LanesFigure trace={Rc::new(r.fase6_buggy.clone())} count={6}
-                    caption={format!("The first six FASE 6 containers, buggy program, {} minutes: each reader left behind (✕) adds a hatched layer that runs on, so the band thickens as they pile up; ‖ marks a Wait() that blocked for good.", f6.minutes)} />
-                <p>{ format!(
-                    "By minute {}: {} goroutines ({} at minute {}), {} readers left behind with their {} handlers ({} handlers in all, with those of the streams still open), {} of {} containers stuck in Wait(); growth {}/min against a limit of 2/min: {}. Over all seeds the model expects {} at minute {}.",
-                    f6.minutes, int(b_end.goroutines), int(r.fase6_buggy.samples()[half as usize].goroutines), half,
-                    int(b_end.leaked_readers), int(Proof::of(&r.fase6_buggy).leaked_handlers), int(b_end.by_role.handler), b_end.stalled_containers, f6.containers,
-                    signed(b_analysis.growth_per_min, 2), b_analysis.verdict, int(expected.round() as u64), f6.minutes) }</p>
-                { minute_17(r) }
-            </section>
-
             <Fixes runs={r.fase6.clone()} />
-
             <section id="fix" class="story-section">
-                <h2><span class="num" aria-hidden="true">{ "7" }</span>{ "The fix" }</h2>
-                <p>{ "One WaitGroup per lifecycle: " }<code>{ "heartbeatWg" }</code>{ " for the heartbeat, " }<code>{ "readerWg" }</code>
-                   { " for the rotation's reader. " }<code>{ "readerWg.Wait()" }</code>{ " waits only for the reader, which exits as soon as its stream is closed — and once Wait() can return, the workaround goes: every stream, failed or not, is closed and waited for." }</p>
-                { excerpt(Program::FIXED, Anchor::CheckErr, Anchor::Reopen, &[Anchor::Close, Anchor::Wait]) }
-                { timeline_table(&fix_rows, true) }
-                <p>{ format!(
-                    "Same seed, same failed streams: the fixed program holds {} goroutines from minute 0 to minute {} (growth {}/min): {}.",
-                    int(f_end.goroutines), f6.minutes, signed(r.fase6_fixed.analysis().growth_per_min, 2), r.fase6_fixed.analysis().verdict) }</p>
+                { raw(format!(r#"{}<div class="two-col"><div>{s6_left}</div><div>{s6_right}</div></div>"#, h2(6, "The fix: one WaitGroup per lifecycle"))) }
             </section>
-
-            <Detectors />
+            <Detectors full=false />
+            <section id="catch" class="story-section">{ raw(s8) }</section>
         </article>
     }
 }
@@ -306,6 +409,18 @@ pub fn Story() -> Html {
 #[cfg(test)]
 mod tests {
     use leakscope_sim::{Preset, Program, simulate};
+
+    use super::{REPRO_OUTPUT, REPRO_SOURCE};
+
+    /// The reproduction stays minimal, and its output is both runs'.
+    #[test]
+    fn the_reproduction_is_40_lines_and_its_output_both_runs() {
+        assert!(REPRO_SOURCE.lines().count() <= 40);
+        assert!(REPRO_SOURCE.contains("sync.WaitGroup"));
+        assert!(!REPRO_SOURCE.contains("net/http"));
+        assert!(REPRO_OUTPUT.starts_with("$ go run ./repro\n"));
+        assert!(REPRO_OUTPUT.contains("\n$ go run ./repro -bypass\n"));
+    }
 
     /// The pile-up's formula, as the story states it: the start, plus g per
     /// reader left behind, minus g − 1 per container stuck in Wait().

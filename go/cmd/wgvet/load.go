@@ -1,0 +1,364 @@
+package main
+
+// Loading packages: parse, then type-check with errors tolerated. Export
+// data of the imports comes from `go vet`'s vet.cfg (PackageFile) or from
+// `go list -export` (Export). An import without export data — a module
+// that cannot be downloaded, a package that does not build — becomes
+// unresolved: its names get invalid types, and the check still sees
+// sync.WaitGroup, channels and contexts, which are standard library.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// source is one package to check, however it was found.
+type source struct {
+	ID        string            // "p", "p [p.test]"
+	Files     []string          // absolute
+	ImportMap map[string]string // import path in source → package ID
+	Export    map[string]string // package ID → export data file
+	GoVersion string            // "go1.27"; empty: the newest
+}
+
+// checked is a package after parsing and type-checking.
+type checked struct {
+	unit    *Unit
+	missing []string // imports whose export data could not be loaded
+	errs    int      // parse and type errors, tolerated
+}
+
+// check parses and type-checks src, tolerating every error.
+func check(src *source) (*checked, error) {
+	fset := token.NewFileSet()
+	out := &checked{}
+	var files []*ast.File
+	for _, name := range src.Files {
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			out.errs++
+		}
+		if f != nil {
+			files = append(files, f)
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: no Go file could be parsed", src.ID)
+	}
+	imp := &exportImporter{src: src, fset: fset, missing: map[string]bool{}}
+	imp.gc = importer.ForCompiler(fset, "gc", imp.lookup).(types.ImporterFrom)
+	conf := types.Config{
+		Importer:    imp,
+		FakeImportC: true,
+		GoVersion:   validGoVersion(src.GoVersion),
+		Error:       func(error) { out.errs++ },
+	}
+	info := &types.Info{
+		Types:      map[ast.Expr]types.TypeAndValue{},
+		Defs:       map[*ast.Ident]types.Object{},
+		Uses:       map[*ast.Ident]types.Object{},
+		Selections: map[*ast.SelectorExpr]*types.Selection{},
+	}
+	path := src.ID
+	if i := strings.IndexByte(path, ' '); i >= 0 {
+		path = path[:i]
+	}
+	pkg, _ := conf.Check(path, fset, files, info) // errors counted above
+	for p := range imp.missing {
+		out.missing = append(out.missing, p)
+	}
+	sort.Strings(out.missing)
+	out.unit = &Unit{Fset: fset, Files: files, Info: info, Pkg: pkg}
+	return out, nil
+}
+
+// validGoVersion keeps a version go/types accepts ("go1.27"), else none.
+func validGoVersion(v string) string {
+	if strings.HasPrefix(v, "go1") && !strings.ContainsAny(v, " -") {
+		return v
+	}
+	return ""
+}
+
+// exportImporter imports from export data files, mapping import paths the
+// way the go command does (vendoring, test variants).
+type exportImporter struct {
+	src     *source
+	fset    *token.FileSet
+	gc      types.ImporterFrom
+	missing map[string]bool
+}
+
+func (i *exportImporter) Import(path string) (*types.Package, error) {
+	return i.ImportFrom(path, "", 0)
+}
+
+func (i *exportImporter) ImportFrom(path, dir string, mode types.ImportMode) (*types.Package, error) {
+	if path == "unsafe" {
+		return types.Unsafe, nil
+	}
+	id := path
+	if m, ok := i.src.ImportMap[path]; ok {
+		id = m
+	}
+	if i.src.Export[id] == "" {
+		i.missing[path] = true
+		return nil, fmt.Errorf("no export data for %q", path)
+	}
+	pkg, err := i.gc.ImportFrom(id, dir, mode)
+	if err != nil {
+		i.missing[path] = true
+	}
+	return pkg, err
+}
+
+// lookup opens the export data of a package ID (the gc importer asks for
+// indirect dependencies too).
+func (i *exportImporter) lookup(id string) (io.ReadCloser, error) {
+	file := i.src.Export[id]
+	if file == "" {
+		if m, ok := i.src.ImportMap[id]; ok {
+			file = i.src.Export[m]
+		}
+	}
+	if file == "" {
+		return nil, fmt.Errorf("no export data for %q", id)
+	}
+	return os.Open(file)
+}
+
+// ---------------------------------------------------------------------------
+// vet.cfg: what `go vet -vettool` hands the tool for one package.
+
+type vetConfig struct {
+	ID          string
+	ImportPath  string
+	GoFiles     []string
+	ImportMap   map[string]string
+	PackageFile map[string]string
+	VetxOnly    bool
+	VetxOutput  string
+	Stdout      string
+	GoVersion   string
+}
+
+func readVetConfig(path string) (*vetConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg := new(vetConfig)
+	if err := json.Unmarshal(data, cfg); err != nil {
+		return nil, fmt.Errorf("%s: not a vet configuration: %v", path, err)
+	}
+	return cfg, nil
+}
+
+func (c *vetConfig) source() *source {
+	return &source{ID: c.ID, Files: c.GoFiles, ImportMap: c.ImportMap, Export: c.PackageFile,
+		GoVersion: c.GoVersion}
+}
+
+// ---------------------------------------------------------------------------
+// Standalone: packages found by `go list`.
+
+// listed is one package of `go list -json`.
+type listed struct {
+	ImportPath string
+	Name       string
+	Dir        string
+	GoFiles    []string
+	CgoFiles   []string
+	Export     string
+	ImportMap  map[string]string
+	DepOnly    bool
+	ForTest    string
+	Incomplete bool
+	Error      *struct{ Err string }
+	Module     *struct{ GoVersion string }
+}
+
+// listOptions is how to run `go list`.
+type listOptions struct {
+	goCmd string // the go program
+	tags  string
+	tests bool
+}
+
+// loadPackages lists the packages args name and returns those to check,
+// with a note per package go list could not load.
+func loadPackages(opt listOptions, args []string) ([]*source, []string, error) {
+	if len(args) == 0 {
+		args = []string{"./..."}
+	}
+	// A directory argument means every package in it and below, listed
+	// from its module's root so that its own go.mod applies; anything
+	// else is a package pattern for the current directory.
+	type run struct {
+		dir      string
+		patterns []string
+	}
+	var runs []*run
+	byDir := map[string]*run{}
+	add := func(dir, pattern string) {
+		r := byDir[dir]
+		if r == nil {
+			r = &run{dir: dir}
+			byDir[dir] = r
+			runs = append(runs, r)
+		}
+		r.patterns = append(r.patterns, pattern)
+	}
+	for _, arg := range args {
+		if st, err := os.Stat(arg); err == nil && st.IsDir() && !strings.Contains(arg, "...") {
+			abs, err := filepath.Abs(arg)
+			if err != nil {
+				return nil, nil, err
+			}
+			root := moduleRoot(abs)
+			rel, err := filepath.Rel(root, abs)
+			if err != nil {
+				return nil, nil, err
+			}
+			pattern := "./..."
+			if rel != "." {
+				pattern = "./" + filepath.ToSlash(rel) + "/..."
+			}
+			add(root, pattern)
+			continue
+		}
+		add("", arg)
+	}
+	var out []*source
+	var notes []string
+	for _, r := range runs {
+		srcs, n, err := goList(opt, r.dir, r.patterns)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, srcs...)
+		notes = append(notes, n...)
+	}
+	return out, notes, nil
+}
+
+// moduleRoot is the directory of the go.mod above dir, or dir.
+func moduleRoot(dir string) string {
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return dir
+		}
+		d = up
+	}
+}
+
+func goList(opt listOptions, dir string, patterns []string) ([]*source, []string, error) {
+	args := []string{"list", "-e", "-export", "-deps",
+		"-json=ImportPath,Name,Dir,GoFiles,CgoFiles,Export,ImportMap,DepOnly,ForTest,Incomplete,Error,Module"}
+	if opt.tests {
+		args = append(args, "-test")
+	}
+	if opt.tags != "" {
+		args = append(args, "-tags", opt.tags)
+	}
+	args = append(args, "--")
+	args = append(args, patterns...)
+	cmd := exec.Command(opt.goCmd, args...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err != nil && stdout.Len() == 0 {
+		var ee *exec.Error
+		if errors.As(err, &ee) {
+			return nil, nil, fmt.Errorf("cannot run %s: %v", opt.goCmd, ee.Err)
+		}
+		msg := strings.TrimSpace(stderr.String())
+		if i := strings.IndexByte(msg, '\n'); i >= 0 {
+			msg = msg[:i]
+		}
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, nil, fmt.Errorf("go list %s: %s", strings.Join(patterns, " "), msg)
+	}
+	var all []*listed
+	dec := json.NewDecoder(&stdout)
+	for dec.More() {
+		p := new(listed)
+		if err := dec.Decode(p); err != nil {
+			return nil, nil, fmt.Errorf("go list %s: unreadable output: %v", strings.Join(patterns, " "), err)
+		}
+		all = append(all, p)
+	}
+	export := map[string]string{}
+	for _, p := range all {
+		if p.Export != "" {
+			export[p.ImportPath] = p.Export
+		}
+	}
+	// With tests, check "p [p.test]" (p's files and its tests) instead of p,
+	// and "p_test [p.test]"; never the generated "p.test" main.
+	hasTestVariant := map[string]bool{}
+	for _, p := range all {
+		if p.ForTest != "" && p.ImportPath == p.ForTest+" ["+p.ForTest+".test]" {
+			hasTestVariant[p.ForTest] = true
+		}
+	}
+	var out []*source
+	var notes []string
+	for _, p := range all {
+		if p.DepOnly || strings.HasSuffix(p.ImportPath, ".test") || hasTestVariant[p.ImportPath] {
+			continue
+		}
+		if p.ForTest != "" && !strings.HasSuffix(p.ImportPath, " ["+p.ForTest+".test]") {
+			continue
+		}
+		if p.Error != nil && len(p.GoFiles)+len(p.CgoFiles) == 0 {
+			notes = append(notes, firstLine(p.Error.Err))
+			continue
+		}
+		if p.Error != nil {
+			notes = append(notes, firstLine(p.Error.Err))
+		}
+		var files []string
+		for _, f := range append(append([]string{}, p.GoFiles...), p.CgoFiles...) {
+			if !filepath.IsAbs(f) {
+				f = filepath.Join(p.Dir, f)
+			}
+			files = append(files, f)
+		}
+		gover := ""
+		if p.Module != nil && p.Module.GoVersion != "" {
+			gover = "go" + p.Module.GoVersion
+		}
+		out = append(out, &source{ID: p.ImportPath, Files: files, ImportMap: p.ImportMap,
+			Export: export, GoVersion: gover})
+	}
+	return out, notes, nil
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}

@@ -1496,10 +1496,10 @@ func (a *analysis) judge() {
 				why = "the Wait is in a loop"
 			}
 			m := long[0]
-			msg := fmt.Sprintf("%s.Wait() in %s cannot return while %s runs: %s also counts %s (started at %s), "+
+			msg := fmt.Sprintf("%s.Wait() in %s cannot return while %s runs: %s also counts %s, "+
 				"which %s, and %s",
-				types.ExprString(w.recv), n.name, m.fn.name, types.ExprString(w.recv), m.fn.name,
-				a.short(m.site.pos), endsOn(m.life), why)
+				types.ExprString(w.recv), n.name, m.fn.name, types.ExprString(w.recv), a.describe(m),
+				endsOn(m.life), why)
 			if len(short) > 0 {
 				msg += fmt.Sprintf("; give %s its own WaitGroup", short[0].fn.name)
 			} else {
@@ -1508,6 +1508,15 @@ func (a *analysis) judge() {
 			a.report(RuleTwoLifecycles, w.call, n, msg)
 		}
 	}
+}
+
+// describe: "heartbeat (started at buggy.go:21)", or "the goroutine at
+// x.go:18" for a literal.
+func (a *analysis) describe(m member) string {
+	if m.fn.lit != nil {
+		return m.fn.name
+	}
+	return fmt.Sprintf("%s (started at %s)", m.fn.name, a.short(m.site.pos))
 }
 
 func endsOn(lt lifetime) string {
@@ -1685,8 +1694,8 @@ func (a *analysis) timeoutWaiter(w *waitSite, long []member) bool {
 		types.ExprString(w.recv), n.name, a.short(timeout.Pos()))
 	if len(long) > 0 {
 		m := long[0]
-		msg += fmt.Sprintf(", and %s also counts %s (started at %s), which %s, so it stays until that stops; give the goroutines waited for their own WaitGroup",
-			types.ExprString(w.recv), m.fn.name, a.short(m.site.pos), endsOn(m.life))
+		msg += fmt.Sprintf(", and %s also counts %s, which %s, so it stays until that stops; give the goroutines waited for their own WaitGroup",
+			types.ExprString(w.recv), a.describe(m), endsOn(m.life))
 	} else {
 		msg += " until the whole group is done"
 	}
@@ -1829,8 +1838,8 @@ func (a *analysis) waitBeforeStop(w *waitSite, long []member) bool {
 			}
 			if at != token.NoPos {
 				a.report(RuleWaitBeforeStop, w.call, n, fmt.Sprintf(
-					"%s.Wait() in %s waits for %s (started at %s), which returns only on %s, and %s gives that signal only after the Wait, at %s: cancel or close first, then wait",
-					types.ExprString(w.recv), n.name, m.fn.name, a.short(m.site.pos), sig.text, n.name, a.short(at)))
+					"%s.Wait() in %s waits for %s, which returns only on %s, and %s gives that signal only after the Wait, at %s: cancel or close first, then wait",
+					types.ExprString(w.recv), n.name, a.describe(m), sig.text, n.name, a.short(at)))
 				return true
 			}
 		}

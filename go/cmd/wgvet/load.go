@@ -332,11 +332,11 @@ func goList(opt listOptions, dir string, patterns []string) ([]*source, []string
 			continue
 		}
 		if p.Error != nil && len(p.GoFiles)+len(p.CgoFiles) == 0 {
-			notes = append(notes, firstLine(p.Error.Err))
+			notes = append(notes, note(p))
 			continue
 		}
 		if p.Error != nil {
-			notes = append(notes, firstLine(p.Error.Err))
+			notes = append(notes, note(p))
 		}
 		var files []string
 		for _, f := range append(append([]string{}, p.GoFiles...), p.CgoFiles...) {
@@ -355,10 +355,22 @@ func goList(opt listOptions, dir string, patterns []string) ([]*source, []string
 	return out, notes, nil
 }
 
+// firstLine is the first line of a go command error that says something
+// (not the "# pkg" header).
 func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
+	for _, line := range strings.Split(strings.TrimSpace(s), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "# ") {
+			return line
+		}
 	}
-	return s
+	return strings.TrimSpace(s)
+}
+
+// note is a package's load error, in one line naming the package.
+func note(p *listed) string {
+	line := firstLine(p.Error.Err)
+	if strings.HasPrefix(line, p.ImportPath) {
+		return line
+	}
+	return p.ImportPath + ": " + line
 }

@@ -1,0 +1,85 @@
+// Package local: a local WaitGroup holding a goroutine that lives until
+// cancellation and short workers, waited for in a loop.
+package local
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+func work(int) {}
+
+// Rounds waits for each round's workers in a group the ticker loop also
+// holds: the first Wait never returns.
+func Rounds(ctx context.Context, rounds int) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	for r := range rounds {
+		for i := range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				work(r*3 + i)
+			}()
+		}
+		wg.Wait() // want WG001
+	}
+}
+
+// RoundsFixed: the ticker loop has its own group, stopped and waited for
+// at the end.
+func RoundsFixed(ctx context.Context, rounds int) {
+	ctx, cancel := context.WithCancel(ctx)
+	var tickWg, workWg sync.WaitGroup
+	tickWg.Add(1)
+	go func() {
+		defer tickWg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+	for r := range rounds {
+		for i := range 3 {
+			workWg.Add(1)
+			go func() {
+				defer workWg.Done()
+				work(r*3 + i)
+			}()
+		}
+		workWg.Wait()
+	}
+	cancel()
+	tickWg.Wait()
+}
+
+// Serve waits for the shutdown another goroutine triggers: a single Wait
+// for a group of long-lived goroutines is how a program waits for its
+// signal, and is not flagged.
+func Serve(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-ctx.Done()
+		}()
+	}
+	wg.Wait()
+}

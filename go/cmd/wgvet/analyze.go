@@ -133,11 +133,11 @@ type stopSite struct {
 
 // lifetime is how a goroutine's function ends.
 type lifetime struct {
-	long    bool     // ends only on a stop signal, or never
-	signals []signal // the signals it ends on (none: never)
+	long    bool      // ends only on a stop signal, or never
+	signals []sigInfo // the signals it ends on (none: never)
 }
 
-type signal struct {
+type sigInfo struct {
 	key  types.Object
 	text string
 }
@@ -794,31 +794,31 @@ func (a *analysis) flagStore(call *ast.CallExpr, fn *types.Func) ast.Expr {
 
 // signalOf: if e (the operand of a receive) is a stop signal — ctx.Done(),
 // a struct{} channel, a channel named like a quit channel — the signal.
-func (a *analysis) signalOf(e ast.Expr) (signal, bool) {
+func (a *analysis) signalOf(e ast.Expr) (sigInfo, bool) {
 	e = unparen(e)
 	if call, ok := e.(*ast.CallExpr); ok {
 		if sel, ok := unparen(call.Fun).(*ast.SelectorExpr); ok && sel.Sel.Name == "Done" && len(call.Args) == 0 {
-			return signal{key: a.key(sel.X), text: types.ExprString(e)}, true
+			return sigInfo{key: a.key(sel.X), text: types.ExprString(e)}, true
 		}
-		return signal{}, false
+		return sigInfo{}, false
 	}
 	t := a.info.TypeOf(e)
 	if t != nil {
 		ch, ok := t.Underlying().(*types.Chan)
 		if !ok {
-			return signal{}, false
+			return sigInfo{}, false
 		}
 		if st, ok := ch.Elem().Underlying().(*types.Struct); ok && st.NumFields() == 0 {
-			return signal{key: a.key(e), text: types.ExprString(e)}, true
+			return sigInfo{key: a.key(e), text: types.ExprString(e)}, true
 		}
 		if isTime(ch.Elem()) {
-			return signal{}, false // a ticker or timer: time passing, not a stop
+			return sigInfo{}, false // a ticker or timer: time passing, not a stop
 		}
 	}
 	if stopName.MatchString(lastName(e)) {
-		return signal{key: a.key(e), text: types.ExprString(e)}, true
+		return sigInfo{key: a.key(e), text: types.ExprString(e)}, true
 	}
-	return signal{}, false
+	return sigInfo{}, false
 }
 
 func isTime(t types.Type) bool {
@@ -845,8 +845,8 @@ func recvOf(s ast.Stmt) ast.Expr {
 
 // condSignal: a condition that asks whether a stop happened — ctx.Err(),
 // a stop flag — and the signal it asks about.
-func (a *analysis) condSignal(cond ast.Node) (signal, bool) {
-	var sig signal
+func (a *analysis) condSignal(cond ast.Node) (sigInfo, bool) {
+	var sig sigInfo
 	found := false
 	ast.Inspect(cond, func(n ast.Node) bool {
 		if found {
@@ -858,11 +858,11 @@ func (a *analysis) condSignal(cond ast.Node) (signal, bool) {
 		case *ast.CallExpr:
 			if sel, ok := unparen(x.Fun).(*ast.SelectorExpr); ok && len(x.Args) == 0 {
 				if sel.Sel.Name == "Err" && a.hasDone(sel.X) {
-					sig, found = signal{key: a.key(sel.X), text: types.ExprString(x)}, true
+					sig, found = sigInfo{key: a.key(sel.X), text: types.ExprString(x)}, true
 					return false
 				}
 				if flagName.MatchString(sel.Sel.Name) || sel.Sel.Name == "Load" && flagName.MatchString(lastName(sel.X)) {
-					sig, found = signal{key: a.key(sel.X), text: types.ExprString(x)}, true
+					sig, found = sigInfo{key: a.key(sel.X), text: types.ExprString(x)}, true
 					return false
 				}
 			}
@@ -871,13 +871,13 @@ func (a *analysis) condSignal(cond ast.Node) (signal, bool) {
 			// loop's own bookkeeping.
 			if flagName.MatchString(x.Name) {
 				if v, ok := a.info.Uses[x].(*types.Var); ok && v.Pkg() != nil && v.Parent() == v.Pkg().Scope() {
-					sig, found = signal{key: a.key(x), text: x.Name}, true
+					sig, found = sigInfo{key: a.key(x), text: x.Name}, true
 				}
 			}
 		case *ast.SelectorExpr:
 			if flagName.MatchString(x.Sel.Name) {
 				if s := a.info.Selections[x]; s != nil && s.Kind() == types.FieldVal {
-					sig, found = signal{key: a.key(x), text: types.ExprString(x)}, true
+					sig, found = sigInfo{key: a.key(x), text: types.ExprString(x)}, true
 					return false
 				}
 			}
@@ -1218,7 +1218,7 @@ func (a *analysis) stmtLifetime(s ast.Stmt) (lifetime, bool) {
 	}
 	switch s := s.(type) {
 	case *ast.ForStmt:
-		var sigs []signal
+		var sigs []sigInfo
 		if s.Cond != nil {
 			sig, ok := a.condSignal(s.Cond)
 			if !ok {
@@ -1242,7 +1242,7 @@ func (a *analysis) stmtLifetime(s ast.Stmt) (lifetime, bool) {
 			return lifetime{long: true}, true // select {}
 		}
 		// One select, every case under a stop signal: waits for the stop.
-		var sigs []signal
+		var sigs []sigInfo
 		for _, c := range s.Body.List {
 			cc := c.(*ast.CommClause)
 			ch := recvOf(cc.Comm)
@@ -1259,7 +1259,7 @@ func (a *analysis) stmtLifetime(s ast.Stmt) (lifetime, bool) {
 	case *ast.ExprStmt:
 		if ch := recvOf(s); ch != nil {
 			if sig, ok := a.signalOf(ch); ok {
-				return lifetime{long: true, signals: []signal{sig}}, true
+				return lifetime{long: true, signals: []sigInfo{sig}}, true
 			}
 			return lifetime{}, false
 		}
@@ -1277,7 +1277,7 @@ func (a *analysis) stmtLifetime(s ast.Stmt) (lifetime, bool) {
 
 // loopLifetime: a loop lasts until a stop when each of its exits (return,
 // break, goto, runtime.Goexit) is under a stop signal; with none, forever.
-func (a *analysis) loopLifetime(loop ast.Stmt, body *ast.BlockStmt, label string, sigs []signal) (lifetime, bool) {
+func (a *analysis) loopLifetime(loop ast.Stmt, body *ast.BlockStmt, label string, sigs []sigInfo) (lifetime, bool) {
 	finite := false
 	inspect(body, func(n ast.Node, stack []ast.Node) bool {
 		if finite {
@@ -1335,7 +1335,7 @@ func breakable(stack []ast.Node) bool {
 }
 
 // exitSignal: the stop signal an exit (last in path) is under, if any.
-func (a *analysis) exitSignal(path []ast.Node) (signal, bool) {
+func (a *analysis) exitSignal(path []ast.Node) (sigInfo, bool) {
 	for i := len(path) - 2; i >= 0; i-- {
 		switch s := path[i].(type) {
 		case *ast.CommClause:
@@ -1364,7 +1364,7 @@ func (a *analysis) exitSignal(path []ast.Node) (signal, bool) {
 			}
 		}
 	}
-	return signal{}, false
+	return sigInfo{}, false
 }
 
 // ---------------------------------------------------------------------------

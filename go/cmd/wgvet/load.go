@@ -9,6 +9,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +24,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // source is one package to check, however it was found.
@@ -200,7 +202,7 @@ type listOptions struct {
 
 // loadPackages lists the packages args name and returns those to check,
 // with a note per package go list could not load.
-func loadPackages(opt listOptions, args []string) ([]*source, []string, error) {
+func loadPackages(ctx context.Context, opt listOptions, args []string) ([]*source, []string, error) {
 	if len(args) == 0 {
 		args = []string{"./..."}
 	}
@@ -245,7 +247,7 @@ func loadPackages(opt listOptions, args []string) ([]*source, []string, error) {
 	var out []*source
 	var notes []string
 	for _, r := range runs {
-		srcs, n, err := goList(opt, r.dir, r.patterns)
+		srcs, n, err := goList(ctx, opt, r.dir, r.patterns)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -269,7 +271,9 @@ func moduleRoot(dir string) string {
 	}
 }
 
-func goList(opt listOptions, dir string, patterns []string) ([]*source, []string, error) {
+// goList runs `go list` in dir; ctx ending (Ctrl-C, SIGTERM) interrupts
+// it, and it dies with wgvet (see stopWithParent).
+func goList(ctx context.Context, opt listOptions, dir string, patterns []string) ([]*source, []string, error) {
 	args := []string{"list", "-e", "-export", "-deps",
 		"-json=ImportPath,Name,Dir,GoFiles,CgoFiles,Export,ImportMap,DepOnly,ForTest,Incomplete,Error,Module"}
 	if opt.tests {
@@ -280,11 +284,17 @@ func goList(opt listOptions, dir string, patterns []string) ([]*source, []string
 	}
 	args = append(args, "--")
 	args = append(args, patterns...)
-	cmd := exec.Command(opt.goCmd, args...)
+	cmd := exec.CommandContext(ctx, opt.goCmd, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 5 * time.Second
+	stopWithParent(cmd)
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		return nil, nil, errors.New("interrupted")
+	}
 	if err != nil && stdout.Len() == 0 {
 		var ee *exec.Error
 		if errors.As(err, &ee) {

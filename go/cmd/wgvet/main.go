@@ -25,16 +25,19 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // version is wgvet's own version, for SARIF.
@@ -229,7 +232,9 @@ func missingLine(missing []string) string {
 
 // standalone lists, checks and reports packages.
 func standalone(opt listOptions, args []string, format, root string, stdout, stderr io.Writer) int {
-	srcs, notes, err := loadPackages(opt, args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srcs, notes, err := loadPackages(ctx, opt, args)
 	if err != nil {
 		fmt.Fprintln(stderr, "wgvet:", err)
 		return 2

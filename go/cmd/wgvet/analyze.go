@@ -79,6 +79,7 @@ type fnode struct {
 	gos     []*goSite
 	waits   []*waitSite
 	dones   []doneSite
+	adds    []addSite
 	stops   []stopSite
 
 	// Derived.
@@ -105,7 +106,8 @@ type goSite struct {
 	in     *fnode
 	target *fnode
 	inLoop bool
-	group  ast.Expr // wg.Go(f): the group
+	loops  []ast.Node // the loops of its function it is in
+	group  ast.Expr   // wg.Go(f): the group
 }
 
 type waitSite struct {
@@ -114,8 +116,15 @@ type waitSite struct {
 	recv     ast.Expr
 	key      types.Object
 	inLoop   bool // in a loop of its function, not leaving it right after
+	loops    []ast.Node
 	deferred bool
 	observed bool // under a stop signal already received, or ctx.Err() checked
+}
+
+type addSite struct {
+	key   types.Object
+	pos   token.Pos
+	loops []ast.Node // the loops of its function it is in
 }
 
 type doneSite struct {
@@ -220,6 +229,25 @@ func inspect(root ast.Node, f func(n ast.Node, stack []ast.Node) bool) {
 	})
 }
 
+// loopsOf: the for and range statements of the same function whose body
+// holds the innermost node of stack, outermost first.
+func loopsOf(stack []ast.Node) []ast.Node {
+	var out []ast.Node
+	for i := 0; i+1 < len(stack); i++ {
+		switch l := stack[i].(type) {
+		case *ast.ForStmt:
+			if stack[i+1] == l.Body {
+				out = append(out, l)
+			}
+		case *ast.RangeStmt:
+			if stack[i+1] == l.Body {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
 // inLoop reports whether the innermost node of stack is inside the body of
 // a for or range statement of the same function.
 func inLoop(stack []ast.Node) bool {
@@ -275,6 +303,7 @@ func (a *analysis) literal(parent *fnode, lit *ast.FuncLit, stack []ast.Node) {
 	n := &fnode{body: lit.Body, lit: lit, parent: parent, use: useEscape, usePos: lit.Pos()}
 	n.name = "the func literal at " + a.short(lit.Pos())
 	n.loopy = inLoop(append(stack, lit))
+	loops := loopsOf(append(stack, lit))
 	if len(stack) > 0 {
 		if call, ok := stack[len(stack)-1].(*ast.CallExpr); ok {
 			n.usePos = call.Pos()
@@ -312,7 +341,7 @@ func (a *analysis) literal(parent *fnode, lit *ast.FuncLit, stack []ast.Node) {
 		parent.calls = append(parent.calls, &callSite{caller: parent, callee: n, pos: n.usePos,
 			inLoop: n.loopy, deferred: n.use == useDefer})
 	case useGo:
-		parent.gos = append(parent.gos, &goSite{pos: n.usePos, in: parent, target: n, inLoop: n.loopy})
+		parent.gos = append(parent.gos, &goSite{pos: n.usePos, in: parent, target: n, inLoop: n.loopy, loops: loops})
 	case useGroupGo:
 		call := stack[len(stack)-1].(*ast.CallExpr)
 		if sel, ok := unparen(call.Fun).(*ast.SelectorExpr); ok {
@@ -347,10 +376,13 @@ func (a *analysis) call(n *fnode, call *ast.CallExpr, stack []ast.Node) {
 			}
 			w := &waitSite{call: call, fn: n, recv: sel.X, key: key, deferred: deferred}
 			w.inLoop = loop && !leavesAfter(stack, call)
+			w.loops = loopsOf(append(stack, call))
 			w.observed = a.observed(stack, call)
 			n.waits = append(n.waits, w)
 		case "Done":
 			n.dones = append(n.dones, doneSite{key: key, pos: call.Pos(), deferred: deferred})
+		case "Add":
+			n.adds = append(n.adds, addSite{key: key, pos: call.Pos(), loops: loopsOf(append(stack, call))})
 		case "Go":
 			if len(call.Args) == 1 {
 				if t := a.funcRef(call.Args[0]); t != nil {
@@ -392,7 +424,8 @@ func (a *analysis) goStmt(n *fnode, g *ast.GoStmt, stack []ast.Node) {
 		return // a literal (literal() records it) or a function value
 	}
 	if t := a.decls[origin(fn)]; t != nil {
-		n.gos = append(n.gos, &goSite{call: g.Call, pos: g.Pos(), in: n, target: t, inLoop: inLoop(append(stack, g))})
+		n.gos = append(n.gos, &goSite{call: g.Call, pos: g.Pos(), in: n, target: t, inLoop: inLoop(append(stack, g)),
+			loops: loopsOf(append(stack, g))})
 	}
 }
 
@@ -1464,7 +1497,7 @@ func (a *analysis) judge() {
 					short = append(short, m)
 				}
 			}
-			if a.timeoutWaiter(w, long) {
+			if a.timeoutWaiter(w, long) || a.waitInSpawningLoop(w, members) {
 				continue
 			}
 			if w.observed {
@@ -1809,6 +1842,56 @@ func fails(a *analysis, body []ast.Stmt) bool {
 		})
 	}
 	return found
+}
+
+// waitInSpawningLoop: WG005. w sits in the loop that starts the group's
+// goroutines, and their Add is done once, before the loop: the first Wait
+// waits for goroutines the loop has not started yet.
+func (a *analysis) waitInSpawningLoop(w *waitSite, members []member) bool {
+	if len(w.loops) == 0 || w.deferred {
+		return false
+	}
+	loop := w.loops[len(w.loops)-1]
+	n := w.fn
+	var started *member
+	for i, m := range members {
+		if m.site.in == n && m.site.group == nil && m.site.pos < w.call.Pos() && holds(m.site.loops, loop) {
+			started = &members[i]
+			break
+		}
+	}
+	if started == nil {
+		return false
+	}
+	want := a.reachOf(w.key)
+	var before *addSite
+	for i, ad := range n.adds {
+		if ad.key == nil || !meets(want, a.reachOf(ad.key)) {
+			continue
+		}
+		if holds(ad.loops, loop) {
+			return false // an Add per iteration: the Wait only serializes
+		}
+		if ad.pos < loop.Pos() && before == nil {
+			before = &n.adds[i]
+		}
+	}
+	if before == nil {
+		return false
+	}
+	a.report(RuleWaitInLoop, w.call, n, fmt.Sprintf(
+		"%s.Wait() in %s runs inside the loop that starts %s, but their Add is done once before the loop, at %s: the first Wait waits for goroutines the loop has not started yet and never returns; wait after the loop",
+		types.ExprString(w.recv), n.name, started.fn.name, a.short(before.pos)))
+	return true
+}
+
+func holds(nodes []ast.Node, n ast.Node) bool {
+	for _, x := range nodes {
+		if x == n {
+			return true
+		}
+	}
+	return false
 }
 
 // waitBeforeStop: WG004. A long-lived member ends on a signal that this

@@ -120,10 +120,34 @@ close(c.stopCh)
 close(c.stopCh)
 c.heartbeatWg.Wait()`,
 	}
+	RuleWaitInLoop = Rule{
+		ID:    "WG005",
+		Name:  "wait-inside-spawning-loop",
+		Short: "Wait() inside the loop that starts the group's goroutines, their Add done before the loop",
+		Full: "The group is Added the count of every goroutine at once, before a loop that " +
+			"starts them one per iteration, and Wait() sits inside that loop: the first " +
+			"Wait waits for goroutines the loop has not started yet, so it never returns " +
+			"(and the goroutines already started stay blocked with it). Fix: wait after the " +
+			"loop; or Add one per iteration if waiting for each in turn was meant.",
+		Anchor: "#wait-never-returns",
+		Example: `// buggy
+wg.Add(len(plugins))
+for _, p := range plugins {
+	go func() { defer wg.Done(); p.load() }()
+	wg.Wait() // waits for len(plugins) Dones, one goroutine started
+}
+
+// fixed
+wg.Add(len(plugins))
+for _, p := range plugins {
+	go func() { defer wg.Done(); p.load() }()
+}
+wg.Wait()`,
+	}
 )
 
 // Rules lists every rule in ID order.
-var Rules = []Rule{RuleTwoLifecycles, RuleWaitTimeout, RuleSelfWait, RuleWaitBeforeStop}
+var Rules = []Rule{RuleTwoLifecycles, RuleWaitTimeout, RuleSelfWait, RuleWaitBeforeStop, RuleWaitInLoop}
 
 // ruleIndex is the position of id in Rules, or -1.
 func ruleIndex(id string) int {

@@ -1183,6 +1183,24 @@ func (a *analysis) enteredStopped(n *fnode, want map[types.Object]bool, seen map
 	return true
 }
 
+// stoppedByGoroutine: another member of the group, or a goroutine n
+// starts before w, stops m's signal: m ends without the waiter's help
+// (`go func() { defer wg.Done(); …; close(done) }()` beside a loop on
+// done).
+func (a *analysis) stoppedByGoroutine(n *fnode, w *waitSite, m member, members []member, want map[types.Object]bool) bool {
+	for _, o := range members {
+		if o.fn != m.fn && stops(a.stopKeysOf(o.fn), want) {
+			return true
+		}
+	}
+	for _, g := range n.gos {
+		if g.pos < w.call.Pos() && g.target != m.fn && stops(a.stopKeysOf(g.target), want) {
+			return true
+		}
+	}
+	return false
+}
+
 // signalKeys: what stopping a member means: the contexts and channels it
 // ends on (nil when none is known: then any stop counts).
 func (a *analysis) signalKeys(m member) map[types.Object]bool {
@@ -1503,12 +1521,15 @@ func (a *analysis) judge() {
 			if w.observed {
 				continue
 			}
-			// The long-lived members not stopped before this Wait.
+			// The long-lived members not stopped before this Wait, nor by
+			// another goroutine: one of the group, or one the waiting
+			// function started before it waits.
 			var alive []member
 			for _, m := range long {
 				if len(m.life.signals) > 0 {
 					want := a.signalKeys(m)
-					if a.stoppedBefore(n, w.call.Pos(), w.deferred, want) || a.enteredStopped(n, want, map[*fnode]bool{}) {
+					if a.stoppedBefore(n, w.call.Pos(), w.deferred, want) || a.enteredStopped(n, want, map[*fnode]bool{}) ||
+						a.stoppedByGoroutine(n, w, m, members, want) {
 						continue
 					}
 				}

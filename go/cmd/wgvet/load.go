@@ -348,6 +348,9 @@ func goList(ctx context.Context, opt listOptions, dir string, patterns []string)
 		if p.Error != nil {
 			notes = append(notes, note(p))
 		}
+		if len(p.GoFiles)+len(p.CgoFiles) == 0 {
+			continue // only tests of its own, checked in its test variant
+		}
 		var files []string
 		for _, f := range append(append([]string{}, p.GoFiles...), p.CgoFiles...) {
 			if !filepath.IsAbs(f) {

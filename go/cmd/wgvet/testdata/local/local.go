@@ -83,3 +83,32 @@ func Serve(ctx context.Context) {
 	}
 	wg.Wait()
 }
+
+// Spin keeps CPUs busy until the last worker closes done: the loops end
+// by a member of the group, so the Wait returns; not flagged.
+func Spin(rounds int) {
+	for range rounds {
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+				}
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work(0)
+			close(done)
+		}()
+		wg.Wait()
+	}
+}

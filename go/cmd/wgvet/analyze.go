@@ -39,6 +39,26 @@ type Finding struct {
 	Func    string // the function holding the place, for fingerprints
 }
 
+// Stats counts what the check looked at, to tell a quiet package from an
+// unexamined one.
+type Stats struct {
+	Waits        int // Wait() calls (not in `go wg.Wait()`)
+	WithMembers  int // on a group whose goroutines were found
+	WithLong     int // of which one lives until a stop signal, or forever
+	Observed     int // … the Wait under a stop signal already received
+	StoppedFirst int // … every such goroutine stopped first (by the waiter, its callers or another goroutine)
+	Once         int // … alive, but the Wait runs once: a shutdown waiting for a stop given elsewhere
+}
+
+func (s *Stats) add(o Stats) {
+	s.Waits += o.Waits
+	s.WithMembers += o.WithMembers
+	s.WithLong += o.WithLong
+	s.Observed += o.Observed
+	s.StoppedFirst += o.StoppedFirst
+	s.Once += o.Once
+}
+
 // Unit is one package to check: parsed files and what the type checker
 // could tell about them.
 type Unit struct {
@@ -161,12 +181,13 @@ type analysis struct {
 	reach   map[types.Object]map[types.Object]bool
 	found   []Finding
 	flagged map[*ast.CallExpr]bool
+	stats   Stats
 
 	goTargets map[*fnode]bool
 }
 
 // Analyze runs every rule on u.
-func Analyze(u *Unit) []Finding {
+func Analyze(u *Unit) ([]Finding, Stats) {
 	a := &analysis{
 		u:       u,
 		info:    u.Info,
@@ -206,7 +227,7 @@ func Analyze(u *Unit) []Finding {
 		}
 		return p.Column < q.Column
 	})
-	return a.found
+	return a.found, a.stats
 }
 
 // ---------------------------------------------------------------------------
@@ -1506,7 +1527,11 @@ func (a *analysis) judge() {
 			if a.flagged[w.call] || w.key == nil {
 				continue
 			}
+			a.stats.Waits++
 			members := a.membersOf(w.key)
+			if len(members) > 0 {
+				a.stats.WithMembers++
+			}
 			var long, short []member
 			for _, m := range members {
 				if m.life.long {
@@ -1515,10 +1540,16 @@ func (a *analysis) judge() {
 					short = append(short, m)
 				}
 			}
+			if len(long) > 0 {
+				a.stats.WithLong++
+			}
 			if a.timeoutWaiter(w, long) || a.waitInSpawningLoop(w, members) {
 				continue
 			}
 			if w.observed {
+				if len(long) > 0 {
+					a.stats.Observed++
+				}
 				continue
 			}
 			// The long-lived members not stopped before this Wait, nor by
@@ -1536,6 +1567,9 @@ func (a *analysis) judge() {
 				alive = append(alive, m)
 			}
 			if len(alive) == 0 {
+				if len(long) > 0 {
+					a.stats.StoppedFirst++
+				}
 				continue
 			}
 			long = alive
@@ -1543,6 +1577,7 @@ func (a *analysis) judge() {
 				continue
 			}
 			if !w.inLoop && !n.repeated {
+				a.stats.Once++
 				continue
 			}
 			why := n.name + " " + n.repeatWhy

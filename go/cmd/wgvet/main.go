@@ -58,6 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		goCmd    = fs.String("go", "go", "the go command that lists packages")
 		root     = fs.String("root", "", "repository root SARIF paths are relative to (default: the nearest directory above with .git)")
 		rules    = fs.Bool("rules", false, "list the rules and exit")
+		stats    = fs.Bool("stats", false, "also count, on stderr, the Wait() calls examined and why each was judged fine")
 		jsonOut  = fs.Bool("json", false, "vet protocol: write findings as JSON (go vet always sets it)")
 		flagsOut = fs.Bool("flags", false, "vet protocol: print the flags as JSON and exit")
 		vflag    = fs.String("V", "", "vet protocol: print the version (-V=full) and exit")
@@ -90,7 +91,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wgvet: -format %s is not allowed (allowed: text, json, sarif)\n", *format)
 		return 2
 	}
-	return standalone(listOptions{goCmd: *goCmd, tags: *tags, tests: *tests}, fs.Args(), *format, *root, stdout, stderr)
+	return standalone(listOptions{goCmd: *goCmd, tags: *tags, tests: *tests}, fs.Args(), *format, *root, *stats, stdout, stderr)
 }
 
 // printFlags answers `wgvet -flags`: the flags go vet may pass through.
@@ -103,7 +104,7 @@ func printFlags(fs *flag.FlagSet, stdout, stderr io.Writer) int {
 	var out []jsonFlag
 	fs.VisitAll(func(f *flag.Flag) {
 		switch f.Name {
-		case "flags", "V", "format", "root", "go", "test", "rules":
+		case "flags", "V", "format", "root", "go", "test", "rules", "stats":
 			return // the protocol's own, or standalone only
 		}
 		b, ok := f.Value.(interface{ IsBoolFlag() bool })
@@ -193,6 +194,7 @@ func vetUnit(cfgPath string, asJSON bool, stderr io.Writer) int {
 type result struct {
 	id       string
 	findings []Finding
+	stats    Stats
 	missing  []string
 }
 
@@ -210,7 +212,8 @@ func checkOne(src *source, stderr io.Writer) (res *result) {
 		fmt.Fprintln(stderr, "wgvet:", err)
 		return nil
 	}
-	return &result{id: src.ID, findings: Analyze(c.unit), missing: c.missing}
+	findings, stats := Analyze(c.unit)
+	return &result{id: src.ID, findings: findings, stats: stats, missing: c.missing}
 }
 
 func missingLine(missing []string) string {
@@ -231,7 +234,7 @@ func missingLine(missing []string) string {
 }
 
 // standalone lists, checks and reports packages.
-func standalone(opt listOptions, args []string, format, root string, stdout, stderr io.Writer) int {
+func standalone(opt listOptions, args []string, format, root string, withStats bool, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srcs, notes, err := loadPackages(ctx, opt, args)
@@ -264,12 +267,16 @@ func standalone(opt listOptions, args []string, format, root string, stdout, std
 	wg.Wait()
 
 	var findings []Finding
+	var total Stats
+	checked := 0
 	missing := map[string]bool{}
 	seen := map[string]bool{} // a file checked in two variants reports once
 	for _, r := range results {
 		if r == nil {
 			continue
 		}
+		checked++
+		total.add(r.stats)
 		for _, m := range r.missing {
 			missing[m] = true
 		}
@@ -300,6 +307,12 @@ func standalone(opt listOptions, args []string, format, root string, stdout, std
 		fmt.Fprintln(stderr, "wgvet:", missingLine(list))
 	}
 
+	if withStats {
+		fmt.Fprintf(stderr, "wgvet: %d packages checked, %d Wait() calls: %d on groups whose goroutines were found, "+
+			"%d with one living until a stop signal or forever; of these, %d wait after every such goroutine was stopped, "+
+			"%d under a stop already received, %d wait once (a shutdown stopped elsewhere); %d findings\n",
+			checked, total.Waits, total.WithMembers, total.WithLong, total.StoppedFirst, total.Observed, total.Once, len(findings))
+	}
 	cwd, _ := os.Getwd()
 	switch format {
 	case "json":

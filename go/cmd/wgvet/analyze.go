@@ -162,6 +162,7 @@ type stopSite struct {
 
 // lifetime is how a goroutine's function ends.
 type lifetime struct {
+	end     token.Pos // where the statement that lasts ends
 	long    bool      // ends only on a stop signal, or never
 	signals []sigInfo // the signals it ends on (none: never)
 }
@@ -1274,6 +1275,7 @@ func (a *analysis) lifetimeOf(n *fnode) lifetime {
 	n.lifeDone = true // a recursive call counts as ending
 	for _, s := range n.body.List {
 		if lt, ok := a.stmtLifetime(s); ok && lt.long {
+			lt.end = s.End()
 			n.life = lt
 			break
 		}
@@ -1481,15 +1483,23 @@ func (a *analysis) membersOf(key types.Object) []member {
 			}
 			for _, d := range g.target.dones {
 				if d.key != nil && meets(want, a.reachOf(a.atSite(g, d.key))) {
+					if !m.directDone || d.pos > m.done {
+						m.done = d.pos // the last Done of its body
+					}
 					m.directDone = true
 					m.deferredDone = m.deferredDone || d.deferred
-					m.done = d.pos
 				}
 			}
 			if g.group != nil {
 				m.directDone, m.deferredDone = true, true // wg.Go calls Done after f returns
 			}
 			m.life = a.lifetimeOf(g.target)
+			if m.life.long && m.directDone && !m.deferredDone && m.done < m.life.end {
+				// Done before or inside its long loop: it leaves the group
+				// early (a "ready" hand-shake), the group does not wait
+				// for its end.
+				m.life = lifetime{}
+			}
 			out = append(out, *m)
 		}
 	}

@@ -112,3 +112,20 @@ func Spin(rounds int) {
 		wg.Wait()
 	}
 }
+
+// Ready: the goroutine leaves the group in its first iteration (a
+// hand-shake); the Wait waits for that, not for its end: not flagged.
+func Ready(ctx context.Context, rounds int) {
+	for range rounds {
+		var ready sync.WaitGroup
+		ready.Add(1)
+		go func() {
+			for i := 0; ctx.Err() == nil; i++ {
+				if i == 0 {
+					ready.Done()
+				}
+			}
+		}()
+		ready.Wait()
+	}
+}

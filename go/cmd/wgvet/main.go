@@ -78,7 +78,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return printVersion(stdout, stderr)
 	case *rules:
 		for _, r := range Rules {
-			fmt.Fprintf(stdout, "%s %s\n    %s\n    %s\n\n", r.ID, r.Name, r.Full, r.HelpURI())
+			lines := strings.Split(r.Example, "\n")
+			for i, l := range lines {
+				lines[i] = strings.TrimRight("        "+l, " ")
+			}
+			example := strings.Join(lines, "\n")
+			fmt.Fprintf(stdout, "%s %s\n    %s\n\n%s\n\n    %s\n\n", r.ID, r.Name, r.Full, example, r.HelpURI())
 		}
 		return 0
 	}

@@ -166,20 +166,18 @@ pub fn step(ctx: &mut Ctx) -> Result<()> {
         ));
     }
 
-    // wgvet's tests cover every tag themselves: run them once, and the
-    // other packages once per tag.
-    let mut list = command(&root);
-    list.args(["list", "./..."]);
-    let packages: Vec<String> = run(list)?
-        .lines()
-        .map(str::trim)
-        .filter(|p| !p.is_empty() && *p != WGVET_IMPORT_PATH)
-        .map(str::to_owned)
-        .collect();
     for tag in TAGS {
         let mut vet = command(&root);
         vet.args(["vet", "-tags", tag, "./..."]);
         eprint!("{}", run(vet)?);
+        // wgvet's tests cover every tag themselves: they run once, below;
+        // the other packages (most build only with a tag) once per tag.
+        let mut list = command(&root);
+        list.args(["list", "-tags", tag, "./..."]);
+        let packages = tagged_packages(&run(list)?);
+        if packages.is_empty() {
+            return fail(format!("`go list -tags {tag} ./...` listed no package"));
+        }
         let mut test = command(&root);
         test.args(["test", "-tags", tag, "-count=1"])
             .args(&packages);
@@ -187,6 +185,15 @@ pub fn step(ctx: &mut Ctx) -> Result<()> {
     }
     wgvet(&root)?;
     crate::gorun::conformance(&root)
+}
+
+/// The packages of a `go list` output, wgvet's left out.
+fn tagged_packages(list: &str) -> Vec<String> {
+    list.lines()
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && *p != WGVET_IMPORT_PATH)
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Builds wgvet into [`wgvet_bin`], runs its tests, and runs it as `go
@@ -262,6 +269,10 @@ mod tests {
         // vet's own failure (no finding line) is not a clean run.
         assert!(judge_wgvet(None, Some(1), "go: wgvet -flags failed").is_err());
         assert_eq!(WGVET_EXPECTED.map(|(tag, _)| tag), TAGS);
+        assert_eq!(
+            tagged_packages("leakscope/cmd/serve\nleakscope/cmd/wgvet\nleakscope/monitor\n"),
+            ["leakscope/cmd/serve", "leakscope/monitor"]
+        );
         assert_eq!(
             wgvet_bin(Path::new("/repo")),
             Path::new("/repo/target/go/bin/wgvet")

@@ -129,3 +129,21 @@ func Ready(ctx context.Context, rounds int) {
 		ready.Wait()
 	}
 }
+
+// ServeUntil: a server and the goroutine that shuts it down at
+// cancellation, in one group, waited for once: the Wait is the program
+// waiting for its shutdown, not a lifecycle mix-up; not flagged.
+func ServeUntil(ctx context.Context, serve func() error, shutdown func()) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		_ = serve()
+	}()
+	go func() {
+		defer wg.Done()
+		<-ctx.Done()
+		shutdown()
+	}()
+	wg.Wait()
+}

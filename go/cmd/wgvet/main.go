@@ -28,6 +28,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -63,12 +64,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		flagsOut = fs.Bool("flags", false, "vet protocol: print the flags as JSON and exit")
 		vflag    = fs.String("V", "", "vet protocol: print the version (-V=full) and exit")
 	)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: wgvet [-tags T] [-format text|json|sarif] [-test=false] [packages or dirs]")
-		fmt.Fprintln(stderr, "       go vet -vettool=$(command -v wgvet) [-tags T] [packages]")
-		fs.PrintDefaults()
-	}
+	// A bad flag is the one line the flag package prints; -h the usage.
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stdout, "usage: wgvet [-tags T] [-format text|json|sarif] [-test=false] [packages or dirs]")
+			fmt.Fprintln(stdout, "       go vet -vettool=$(command -v wgvet) [-tags T] [packages]")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return 0
+		}
 		return 2
 	}
 	switch {
@@ -251,7 +256,9 @@ func standalone(opt listOptions, args []string, format, root string, withStats b
 		fmt.Fprintln(stderr, "wgvet:", n)
 	}
 	if len(srcs) == 0 {
-		fmt.Fprintf(stderr, "wgvet: no packages to check in %s\n", strings.Join(argsOrDefault(args), " "))
+		if len(notes) == 0 { // else the notes said why
+			fmt.Fprintf(stderr, "wgvet: no packages to check in %s\n", strings.Join(argsOrDefault(args), " "))
+		}
 		return 2
 	}
 	results := make([]*result, len(srcs))

@@ -437,6 +437,15 @@ func TestExitStatus(t *testing.T) {
 		t.Errorf("-format xml: exit status %d, stderr %q", code, errb.String())
 	}
 	errb.Reset()
+	if code := run([]string{"./nosuchdir/..."}, &out, &errb); code != 2 ||
+		strings.Count(strings.TrimSpace(errb.String()), "\n") != 0 || !strings.Contains(errb.String(), "nosuchdir") {
+		t.Errorf("a pattern matching nothing: exit status %d, stderr %q: want 2 and one line naming it", code, errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"-format"}, &out, &errb); code != 2 || errb.String() != "flag needs an argument: -format\n" {
+		t.Errorf("-format without a value: exit status %d, stderr %q", code, errb.String())
+	}
+	errb.Reset()
 	if code := run([]string{"-go", "/nonexistent/go", "."}, &out, &errb); code != 2 ||
 		strings.Count(strings.TrimSpace(errb.String()), "\n") != 0 {
 		t.Errorf("missing go: exit status %d, stderr %q: want 2 and one line", code, errb.String())

@@ -365,6 +365,14 @@ func goList(ctx context.Context, opt listOptions, dir string, patterns []string)
 		out = append(out, &source{ID: p.ImportPath, Files: files, ImportMap: p.ImportMap,
 			Export: export, GoVersion: gover})
 	}
+	if dir != "" {
+		for i, n := range notes {
+			if strings.Contains(n, "does not contain main module") {
+				n = "not in a Go module (no go.mod in it or above)"
+			}
+			notes[i] = dir + ": " + n
+		}
+	}
 	return out, notes, nil
 }
 

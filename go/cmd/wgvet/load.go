@@ -366,11 +366,14 @@ func goList(ctx context.Context, opt listOptions, dir string, patterns []string)
 			Export: export, GoVersion: gover})
 	}
 	if dir != "" {
+		// Notes about the pattern, not a package: name the directory.
 		for i, n := range notes {
-			if strings.Contains(n, "does not contain main module") {
-				n = "not in a Go module (no go.mod in it or above)"
+			switch {
+			case strings.Contains(n, "does not contain main module"):
+				notes[i] = dir + ": not in a Go module (no go.mod in it or above)"
+			case strings.HasPrefix(n, "./"):
+				notes[i] = dir + ": " + n
 			}
-			notes[i] = dir + ": " + n
 		}
 	}
 	return out, notes, nil

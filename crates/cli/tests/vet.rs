@@ -165,6 +165,23 @@ fn vet_refuses_bad_input_in_one_line() {
 }
 
 #[test]
+fn vet_outside_a_go_module_says_so_in_one_line() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vet-no-module");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("x.go"), "package x\n").unwrap();
+    let out = vet(&[dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        format!(
+            "leakscope: error: DIR {}: not in a Go module (no go.mod in it or above)\n",
+            dir.display()
+        )
+    );
+}
+
+#[test]
 fn vet_without_wgvet_and_go_exits_3_naming_both() {
     // leakscope alone in a directory of its own, nothing on PATH.
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vet-alone/bin");

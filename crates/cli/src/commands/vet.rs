@@ -177,10 +177,17 @@ pub fn run(config: &VetConfig) -> anyhow::Result<Status> {
             for line in lines {
                 eprintln!("{line}");
             }
+            // wgvet names the directory as an absolute path; the message
+            // names it as given.
+            let why = last.trim_start_matches("wgvet: ");
+            let abs = std::path::absolute(&config.dir).unwrap_or_else(|_| config.dir.clone());
+            let why = why
+                .strip_prefix(&format!("{}: ", abs.display()))
+                .unwrap_or(why);
             return Err(InputError::new(
                 "DIR",
                 Some(&config.dir.display().to_string()),
-                format!(": {}", last.trim_start_matches("wgvet: ")),
+                format!(": {why}"),
                 None,
             )
             .into());

@@ -1534,10 +1534,10 @@ func (a *analysis) judge() {
 	a.selfWaits()
 	for _, n := range a.nodes {
 		for _, w := range n.waits {
+			a.stats.Waits++
 			if a.flagged[w.call] || w.key == nil {
 				continue
 			}
-			a.stats.Waits++
 			members := a.membersOf(w.key)
 			if len(members) > 0 {
 				a.stats.WithMembers++

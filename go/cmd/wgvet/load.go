@@ -14,13 +14,16 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/build"
 	"go/importer"
 	"go/parser"
 	"go/token"
 	"go/types"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -248,6 +251,11 @@ func loadPackages(ctx context.Context, opt listOptions, args []string) ([]*sourc
 	var notes []string
 	for _, r := range runs {
 		srcs, n, err := goList(ctx, opt, r.dir, r.patterns)
+		if err != nil && r.dir != "" && ctx.Err() == nil {
+			// The module cannot be listed (its dependencies cannot be
+			// downloaded, say): read its directories instead.
+			srcs, n, err = loadDirect(ctx, opt, r.dir, r.patterns, err)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
@@ -255,6 +263,127 @@ func loadPackages(ctx context.Context, opt listOptions, args []string) ([]*sourc
 		notes = append(notes, n...)
 	}
 	return out, notes, nil
+}
+
+// loadDirect finds the packages under the directories of patterns (each
+// "./rel/..." below root) by reading them (go/build: build tags and file
+// names applied), and loads only the standard library's export data: the
+// check needs sync, context and time, and every other import stays
+// missing, counted. why is what go list said.
+func loadDirect(ctx context.Context, opt listOptions, root string, patterns []string, why error) ([]*source, []string, error) {
+	bctx := build.Default
+	if opt.tags != "" {
+		bctx.BuildTags = strings.Split(opt.tags, ",")
+	}
+	modPath := modulePath(root)
+	var out []*source
+	std := map[string]bool{}
+	for _, pat := range patterns {
+		base := filepath.Join(root, filepath.FromSlash(strings.TrimSuffix(strings.TrimPrefix(pat, "./"), "...")))
+		err := filepath.WalkDir(base, func(dir string, d fs.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return nil
+			}
+			name := d.Name()
+			if dir != base && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				return filepath.SkipDir
+			}
+			p, err := bctx.ImportDir(dir, 0)
+			if err != nil {
+				return nil // no Go files here (or two packages: skipped)
+			}
+			rel, _ := filepath.Rel(root, dir)
+			id := path.Join(modPath, filepath.ToSlash(rel))
+			abs := func(names ...[]string) []string {
+				var files []string
+				for _, list := range names {
+					for _, f := range list {
+						files = append(files, filepath.Join(dir, f))
+					}
+				}
+				return files
+			}
+			imports := append([]string{}, p.Imports...)
+			files := abs(p.GoFiles, p.CgoFiles)
+			if opt.tests {
+				files = append(files, abs(p.TestGoFiles)...)
+				imports = append(imports, p.TestImports...)
+			}
+			if len(files) > 0 {
+				out = append(out, &source{ID: id, Files: files})
+			}
+			if opt.tests && len(p.XTestGoFiles) > 0 {
+				out = append(out, &source{ID: id + "_test", Files: abs(p.XTestGoFiles)})
+				imports = append(imports, p.XTestImports...)
+			}
+			for _, imp := range imports {
+				if first, _, _ := strings.Cut(imp, "/"); !strings.Contains(first, ".") && imp != "C" {
+					std[imp] = true
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	export, err := stdExport(ctx, opt, std)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, src := range out {
+		src.Export = export
+	}
+	note := fmt.Sprintf("%s: go list failed (%s); read its packages directly, with the standard library's types only",
+		root, strings.TrimPrefix(why.Error(), "go list "))
+	return out, []string{note}, nil
+}
+
+// modulePath is the module path of root's go.mod ("" when none).
+func modulePath(root string) string {
+	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "module" {
+			return strings.Trim(f[1], `"`)
+		}
+	}
+	return ""
+}
+
+// stdExport is the export data of the standard library packages pkgs and
+// their dependencies, listed outside any module.
+func stdExport(ctx context.Context, opt listOptions, pkgs map[string]bool) (map[string]string, error) {
+	export := map[string]string{}
+	if len(pkgs) == 0 {
+		return export, nil
+	}
+	args := []string{"list", "-e", "-export", "-deps", "-json=ImportPath,Export", "--"}
+	for p := range pkgs {
+		args = append(args, p)
+	}
+	cmd := exec.CommandContext(ctx, opt.goCmd, args...)
+	cmd.Dir = os.TempDir()
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off")
+	stopWithParent(cmd)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil && stdout.Len() == 0 {
+		return nil, fmt.Errorf("go list of the standard library: %s", firstLine(stderr.String()+" "+err.Error()))
+	}
+	dec := json.NewDecoder(&stdout)
+	for dec.More() {
+		var p struct{ ImportPath, Export string }
+		if err := dec.Decode(&p); err != nil {
+			return nil, fmt.Errorf("go list of the standard library: unreadable output: %v", err)
+		}
+		if p.Export != "" {
+			export[p.ImportPath] = p.Export
+		}
+	}
+	return export, nil
 }
 
 // moduleRoot is the directory of the go.mod above dir, or dir.

@@ -494,6 +494,72 @@ func Loop() {
 	}
 }
 
+// TestUnlistableModule: a module whose requirements cannot be downloaded
+// makes go list fail; its directories are read directly, the standard
+// library's types loaded, the rest counted as missing, and the check runs.
+func TestUnlistableModule(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.invalid/app\n\ngo 1.16\n\nrequire example.invalid/dep v1.0.0\n")
+	write("watch/watch.go", `package watch
+
+import (
+	"sync"
+	"time"
+
+	"example.invalid/dep"
+)
+
+type watcher struct {
+	c  *dep.Client
+	wg sync.WaitGroup
+}
+
+func (w *watcher) ping() {
+	defer w.wg.Done()
+	for range time.Tick(time.Second) {
+		w.c.Ping()
+	}
+}
+
+func (w *watcher) follow() {
+	defer w.wg.Done()
+	w.c.Follow()
+}
+
+func (w *watcher) Run(n int) {
+	w.wg.Add(1)
+	go w.ping()
+	for range n {
+		w.wg.Add(1)
+		go w.follow()
+		w.wg.Wait()
+	}
+}
+`)
+	var out, errb bytes.Buffer
+	code := run([]string{"-format", "json", dir}, &out, &errb)
+	if code != 1 || !strings.Contains(out.String(), `"rule": "WG001"`) || !strings.Contains(out.String(), `"line": 33`) {
+		t.Errorf("exit status %d, output %s, stderr %s: want WG001 at watch.go:33", code, out.String(), errb.String())
+	}
+	for _, line := range []string{
+		"go list failed (",
+		"read its packages directly, with the standard library's types only",
+		"wgvet: 1 import could not be loaded (example.invalid/dep)",
+	} {
+		if !strings.Contains(errb.String(), line) {
+			t.Errorf("stderr lacks %q:\n%s", line, errb.String())
+		}
+	}
+}
+
 func mustGetwd(t *testing.T) string {
 	t.Helper()
 	wd, err := os.Getwd()

@@ -1874,7 +1874,11 @@ func leaves(body []ast.Stmt) bool {
 	return found
 }
 
-var failing = regexp.MustCompile(`^(Fatal|Fatalf|Error|Errorf|FailNow|Fail|Skip|Skipf|SkipNow)$`)
+var (
+	failing    = regexp.MustCompile(`^(Fatal|Fatalf|Error|Errorf|FailNow|Fail|Skip|Skipf|SkipNow)$`)
+	fatal      = regexp.MustCompile(`^(Fatal|Fatalf|Fatalln|FailNow)$`)
+	assertFail = regexp.MustCompile(`^(Fail|Failf|FailNow|FailNowf)$`)
+)
 
 // fails: a case body that fails a test or ends the process (t.Fatal,
 // t.Error, panic, log.Fatal, os.Exit): the waiter left behind lives only in
@@ -1890,6 +1894,17 @@ func fails(a *analysis, body []ast.Stmt) bool {
 			if id, ok := unparen(call.Fun).(*ast.Ident); ok {
 				if b, ok := a.info.Uses[id].(*types.Builtin); ok && b.Name() == "panic" {
 					found = true
+				}
+			}
+			// By name, whatever the package and even untyped (an
+			// assertion library that could not be loaded): t.Fatal,
+			// require.FailNow, assert.Fail.
+			if sel, ok := unparen(call.Fun).(*ast.SelectorExpr); ok {
+				name := sel.Sel.Name
+				x, _ := unparen(sel.X).(*ast.Ident)
+				if fatal.MatchString(name) || x != nil && (x.Name == "require" || x.Name == "assert") && assertFail.MatchString(name) {
+					found = true
+					return false
 				}
 			}
 			fn := a.callee(call.Fun)

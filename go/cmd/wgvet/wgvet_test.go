@@ -99,14 +99,6 @@ func runJSON(t *testing.T, args ...string) (findings []jsonFinding, stderr strin
 	return doc.Findings, errb.String(), code
 }
 
-func gotOf(fs []jsonFinding) []want {
-	var got []want
-	for _, f := range fs {
-		got = append(got, want{f.File, f.Line, f.Rule})
-	}
-	return got
-}
-
 // vetLine: what go vet prints per finding.
 var vetLine = regexp.MustCompile(`^(\S+\.go):(\d+):(\d+): (WG\d{3}): `)
 

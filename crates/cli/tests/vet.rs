@@ -4,8 +4,8 @@
 //! cannot be found.
 //!
 //! Needs Go 1.27.3 where `cargo xtask setup` installs it
-//! (`target/tools/go-venv`); wgvet is built into `target/go/bin` when it is
-//! not there yet, as `cargo xtask test`'s go step does.
+//! (`target/tools/go-venv`); wgvet is built into `target/go/bin` first, as
+//! `cargo xtask test`'s go step does.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -43,12 +43,16 @@ fn go_env(command: &mut Command) -> &mut Command {
         .env("GOPATH", target.join("go/path"))
 }
 
-/// Builds wgvet into target/go/bin unless it is there.
+/// Builds wgvet into target/go/bin, once per test run (go's cache makes a
+/// build of an unchanged wgvet cheap, and a binary left by an older
+/// checkout is never what is tested).
 fn ensure_wgvet() {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(build_wgvet);
+}
+
+fn build_wgvet() {
     let bin = target().join("go/bin/wgvet");
-    if bin.is_file() {
-        return;
-    }
     let go = target().join("tools/go-venv/bin/go");
     assert!(
         go.is_file(),

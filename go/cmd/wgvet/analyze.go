@@ -185,6 +185,26 @@ type analysis struct {
 	stats   Stats
 
 	goTargets map[*fnode]bool
+
+	// Function values: stored into variables, fields and parameters,
+	// and called through them (resolved in derive, once all are known).
+	funcVals []funcVal
+	dynCalls []dynCall
+}
+
+type funcVal struct {
+	obj  types.Object
+	expr ast.Expr
+}
+
+type dynCall struct {
+	caller   *fnode
+	key      types.Object
+	pos      token.Pos
+	inLoop   bool
+	loops    []ast.Node
+	deferred bool
+	under    bool // go f()
 }
 
 // Analyze runs every rule on u.
@@ -388,6 +408,25 @@ func (a *analysis) call(n *fnode, call *ast.CallExpr, stack []ast.Node) {
 		}
 	}
 	fn := a.callee(call.Fun)
+	if fn != nil && a.decls[origin(fn)] == nil {
+		// A method of an interface of this package: every method of the
+		// package's types that implement it.
+		for _, t := range a.implementations(fn) {
+			if under {
+				n.gos = append(n.gos, &goSite{pos: call.Pos(), in: n, target: t, inLoop: loop, loops: loopsOf(append(stack, call))})
+			} else {
+				n.calls = append(n.calls, &callSite{caller: n, callee: t, pos: call.Pos(), inLoop: loop, deferred: deferred})
+			}
+		}
+	}
+	if fn == nil {
+		// A call through a variable, field or parameter of func type:
+		// resolved to what was stored there, in derive.
+		if k := a.key(call.Fun); k != nil {
+			a.dynCalls = append(a.dynCalls, dynCall{caller: n, key: k, pos: call.Pos(), inLoop: loop,
+				loops: loopsOf(append(stack, call)), deferred: deferred, under: under})
+		}
+	}
 	sel, isSel := unparen(call.Fun).(*ast.SelectorExpr)
 	if fn != nil && isSel && isGroupMethod(fn, "") {
 		key := a.groupKey(sel)
@@ -559,6 +598,16 @@ func (a *analysis) bindArgs(t *fnode, call *ast.CallExpr) {
 func (a *analysis) flow(lhs types.Object, rhs ast.Expr) {
 	if lhs == nil {
 		return
+	}
+	switch x := unparen(rhs).(type) {
+	case *ast.FuncLit:
+		a.funcVals = append(a.funcVals, funcVal{lhs, x})
+		return
+	case *ast.Ident, *ast.SelectorExpr:
+		if fn := a.callee(x); fn != nil && a.decls[origin(fn)] != nil {
+			a.funcVals = append(a.funcVals, funcVal{lhs, x})
+			return
+		}
 	}
 	if src := a.key(rhs); src != nil && src != lhs {
 		a.flows[lhs] = append(a.flows[lhs], src)
@@ -1068,6 +1117,7 @@ func (n *fnode) markRepeated(why string) {
 }
 
 func (a *analysis) derive() {
+	a.resolveDynamic()
 	a.goTargets = map[*fnode]bool{}
 	for _, n := range a.nodes {
 		for _, c := range n.calls {
@@ -1109,6 +1159,88 @@ func (a *analysis) derive() {
 				if !g.target.repeated {
 					g.target.markRepeated(fmt.Sprintf("is started by %s, which %s", n.name, n.repeatWhy))
 					changed = true
+				}
+			}
+		}
+	}
+}
+
+// implementations: for a method of an interface declared in this package,
+// the methods of the package's types that implement the interface.
+func (a *analysis) implementations(fn *types.Func) []*fnode {
+	sig, ok := fn.Type().(*types.Signature)
+	if !ok || sig.Recv() == nil {
+		return nil
+	}
+	named, ok := sig.Recv().Type().(*types.Named)
+	if !ok || named.Obj().Pkg() != a.u.Pkg || a.u.Pkg == nil {
+		return nil
+	}
+	iface, ok := named.Underlying().(*types.Interface)
+	if !ok {
+		return nil
+	}
+	var out []*fnode
+	for obj, t := range a.decls {
+		msig, ok := obj.Type().(*types.Signature)
+		if obj.Name() != fn.Name() || !ok || msig.Recv() == nil {
+			continue
+		}
+		rt := msig.Recv().Type()
+		if p, ok := rt.(*types.Pointer); ok {
+			rt = p.Elem()
+		}
+		if _, isIface := rt.Underlying().(*types.Interface); isIface {
+			continue
+		}
+		if types.Implements(rt, iface) || types.Implements(types.NewPointer(rt), iface) {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].body.Pos() < out[j].body.Pos() })
+	return out
+}
+
+// resolveDynamic turns calls through function values into call sites (and
+// go sites) of every function of the package stored where the call reads.
+func (a *analysis) resolveDynamic() {
+	if len(a.dynCalls) == 0 || len(a.funcVals) == 0 {
+		return
+	}
+	litNode := map[*ast.FuncLit]*fnode{}
+	for _, n := range a.nodes {
+		if n.lit != nil {
+			litNode[n.lit] = n
+		}
+	}
+	funcsOf := map[types.Object][]*fnode{}
+	for _, fv := range a.funcVals {
+		var t *fnode
+		if lit, ok := unparen(fv.expr).(*ast.FuncLit); ok {
+			t = litNode[lit]
+		} else if fn := a.callee(fv.expr); fn != nil {
+			t = a.decls[origin(fn)]
+			if t != nil {
+				t.referenced = true
+			}
+		}
+		if t != nil {
+			funcsOf[fv.obj] = append(funcsOf[fv.obj], t)
+		}
+	}
+	for _, d := range a.dynCalls {
+		seen := map[*fnode]bool{}
+		for o := range a.reachOf(d.key) {
+			for _, t := range funcsOf[o] {
+				if seen[t] {
+					continue
+				}
+				seen[t] = true
+				if d.under {
+					d.caller.gos = append(d.caller.gos, &goSite{pos: d.pos, in: d.caller, target: t, inLoop: d.inLoop, loops: d.loops})
+				} else {
+					d.caller.calls = append(d.caller.calls, &callSite{caller: d.caller, callee: t, pos: d.pos,
+						inLoop: d.inLoop, deferred: d.deferred})
 				}
 			}
 		}
@@ -1494,11 +1626,26 @@ func (a *analysis) membersOf(key types.Object) []member {
 				m.directDone, m.deferredDone = true, true // wg.Go calls Done after f returns
 			}
 			m.life = a.lifetimeOf(g.target)
-			if m.life.long && m.directDone && !m.deferredDone && m.done < m.life.end {
-				// Done before or inside its long loop: it leaves the group
-				// early (a "ready" hand-shake), the group does not wait
-				// for its end.
-				m.life = lifetime{}
+			if m.life.long && g.group == nil {
+				// Done (or a call that reaches it) before or inside its long
+				// loop, none deferred: it leaves the group early (a "ready"
+				// hand-shake), the group does not wait for its end.
+				leaves, atEnd := token.NoPos, false
+				for _, d := range g.target.dones {
+					if d.key != nil && meets(want, a.reachOf(a.atSite(g, d.key))) {
+						leaves, atEnd = max(leaves, d.pos), atEnd || d.deferred
+					}
+				}
+				for _, c := range g.target.calls {
+					for k := range a.doneKeys(c.callee) {
+						if meets(want, a.reachOf(k)) {
+							leaves, atEnd = max(leaves, c.pos), atEnd || c.deferred
+						}
+					}
+				}
+				if !atEnd && leaves != token.NoPos && leaves < m.life.end {
+					m.life = lifetime{}
+				}
 			}
 			out = append(out, *m)
 		}
@@ -1662,8 +1809,8 @@ func (a *analysis) selfWaits() {
 					if d.key != nil && meets(want, a.reachOf(a.atSite(g, d.key))) {
 						if d.deferred {
 							deferred = true
-						} else if limit == token.NoPos || d.pos < limit {
-							limit = d.pos
+						} else if d.pos > limit {
+							limit = d.pos // the last Done: calls before it run before some Done
 						}
 					}
 				}

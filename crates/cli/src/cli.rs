@@ -87,6 +87,13 @@ Exit codes: 0 pass, 1 leak, 2 bad input, 3 a service or Prometheus that cannot b
 Prometheus refuses, or a query that matches no series (nothing to test)."
     )]
     Watch(WatchArgs),
+    /// Find one WaitGroup shared by two lifecycles in Go source: run wgvet
+    /// (go/cmd/wgvet) on every package under DIR; exit 1 on findings, 3
+    /// when wgvet or go cannot be found.
+    #[command(
+        after_help = "wgvet is looked for on PATH, beside the leakscope binary, then in the build's target/go/bin (where `cargo xtask test` builds it); go on PATH, then in the build's target/tools/go-venv. Rules: WG001 one WaitGroup, two lifecycles; WG002 a wait with a timeout leaks its waiter; WG003 a goroutine waits for its own group; WG004 Wait() before the stop signal. Exit codes: 0 no finding, 1 findings, 2 bad input or packages that cannot be listed, 3 wgvet or go missing."
+    )]
+    Vet(VetArgs),
 }
 
 /// A scenario flag's help: what it sets and, from the core, what it allows
@@ -844,4 +851,33 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
     }
+}
+
+/// `leakscope vet`.
+#[derive(Debug, Args)]
+pub struct VetArgs {
+    /// The directory whose packages (and those below it) are checked.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Build tags, comma-separated, as `go build -tags` takes them (the
+    /// programs of go/monitor need one: buggy, close_only, wait_timeout or
+    /// fixed).
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub tags: Option<String>,
+    /// How to print the findings.
+    #[arg(long, value_enum, default_value_t = VetFormat::Table)]
+    pub format: VetFormat,
+}
+
+/// The output formats of `vet`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VetFormat {
+    /// One finding per line: rule, file:line:column, message.
+    Table,
+    /// `{"findings":[{"rule","file","line","column","message"}]}`, as wgvet
+    /// writes it.
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning, paths relative to the
+    /// repository root.
+    Sarif,
 }

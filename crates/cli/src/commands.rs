@@ -16,6 +16,7 @@ mod programs;
 mod report;
 mod sim;
 mod sweep;
+mod vet;
 mod watch;
 
 use anyhow::Context as _;
@@ -32,6 +33,7 @@ pub use fleet::FleetConfig;
 pub use monitor::{notice_line, parse_duration};
 pub use sim::SimConfig;
 pub use sweep::{MAX_SEEDS, MAX_SWEEP_RUNS, SweepConfig};
+pub use vet::{Tools, VetConfig, locate};
 pub use watch::WatchConfig;
 
 use crate::cli::Command;
@@ -41,8 +43,9 @@ use crate::cli::Command;
 pub enum Status {
     /// Done; every `check` run passed: exit code 0.
     Done,
-    /// A `check` run leaked, or a measured run differs from the
-    /// simulation: exit code 1, the report on standard output.
+    /// A `check` run leaked, a measured run differs from the simulation,
+    /// or `vet` found something: exit code 1, the report on standard
+    /// output.
     Leak,
 }
 
@@ -75,6 +78,7 @@ pub fn execute(command: Command) -> anyhow::Result<Status> {
             Some(base) => fleet::run(&fleet::config(&args, base)?),
             None => watch::run(&watch::config(&args)?),
         },
+        Command::Vet(args) => vet::run(&vet::config(&args)?),
     }
 }
 

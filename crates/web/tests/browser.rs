@@ -578,7 +578,7 @@ async fn a_pasted_dump_shows_the_crates_groups_and_suspects_linked_to_the_lesson
 async fn bad_input_shows_the_parsers_one_line_error() {
     let root = mount_paste().await;
     // Only a text with no whole goroutine is refused: a dump cut short is
-    // read (`a_dump_cut_short_is_read_and_said_to_be_cut`).
+    // read (`a_dump_cut_short_is_read_and_what_was_left_out_said`).
     for junk in [
         "",
         "\u{1}\u{2}PK\u{3}\u{4} binary junk",
@@ -601,7 +601,7 @@ async fn bad_input_shows_the_parsers_one_line_error() {
 }
 
 #[wasm_bindgen_test]
-async fn a_dump_cut_short_is_read_and_said_to_be_cut() {
+async fn a_dump_cut_short_is_read_and_what_was_left_out_said() {
     let root = mount_paste().await;
     let truncated = &CLOSE_ONLY_M15[..CLOSE_ONLY_M15.len() / 3];
     set_paste(&root, truncated);
@@ -615,8 +615,14 @@ async fn a_dump_cut_short_is_read_and_said_to_be_cut() {
     );
     let (rows, _) = expected_rows(truncated);
     assert_eq!(rendered_rows(&root), rows);
+    // What reading left out is said: the goroutine cut short, or the
+    // piece of a line that belongs to none.
     let about = text(&root, "paste-about");
-    assert!(about.contains("cut after goroutine"), "{about}");
+    let reading = leakscope_pprof::analyze_text(truncated).unwrap();
+    assert!(!reading.reading.notes().is_empty());
+    for note in reading.reading.notes() {
+        assert!(about.contains(&note), "{note} not in {about}");
+    }
 }
 
 #[wasm_bindgen_test]

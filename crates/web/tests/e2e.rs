@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
-use leakscope_sim::{Group, Preset, Program, Report, Scenario, simulate};
+use leakscope_sim::{Group, Preset, Program, Report, Scenario, simulate, thousands};
 use serde_json::json;
 
 /// The prefix the page is served under, as on GitHub Pages.
@@ -422,32 +422,27 @@ async fn assert_numbers(c: &Client, report: &Report, m: usize) -> Result<()> {
     let f = &report.run(Program::FIXED).ok_or("no fixed run")?;
     let (bs, fs) = (&b.samples[m], &f.samples[m]);
     let group = |s: &leakscope_sim::Sample, g: Group| -> Result<String> {
-        Ok(s.wait_groups
-            .get(g)
-            .ok_or(format!("no {g}"))?
-            .counter
-            .to_string())
+        Ok(thousands(
+            s.wait_groups.get(g).ok_or(format!("no {g}"))?.counter,
+        ))
     };
     let expect = [
-        ("goroutines-buggy", bs.goroutines.to_string()),
-        ("goroutines-fixed", fs.goroutines.to_string()),
+        ("goroutines-buggy", thousands(bs.goroutines)),
+        ("goroutines-fixed", thousands(fs.goroutines)),
         ("verdict-buggy", b.verdict.name().to_owned()),
         ("verdict-fixed", f.verdict.name().to_owned()),
         ("wg-buggy", group(bs, Group::Wg)?),
         ("wg-fixed-heartbeat", group(fs, Group::HeartbeatWg)?),
         ("wg-fixed-reader", group(fs, Group::ReaderWg)?),
-        ("lines-buggy", bs.lines_read.to_string()),
-        ("lines-fixed", fs.lines_read.to_string()),
-        ("silent-buggy", bs.silent_containers.to_string()),
-        ("silent-fixed", fs.silent_containers.to_string()),
-        ("stalled-buggy", bs.stalled_containers.to_string()),
+        ("lines-buggy", thousands(bs.lines_read)),
+        ("lines-fixed", thousands(fs.lines_read)),
+        ("silent-buggy", thousands(bs.silent_containers)),
+        ("silent-fixed", thousands(fs.silent_containers)),
+        ("stalled-buggy", thousands(bs.stalled_containers)),
     ];
+    // Exactly as written, thousands separators included.
     for (testid, want) in expect {
-        assert_eq!(
-            text(c, testid).await?.replace(',', ""),
-            want,
-            "{testid} at minute {m}"
-        );
+        assert_eq!(text(c, testid).await?, want, "{testid} at minute {m}");
     }
     Ok(())
 }
@@ -460,19 +455,15 @@ async fn assert_gallery(c: &Client, report: &Report, m: usize) -> Result<()> {
         let run = report.run(p).ok_or(format!("no {p} run"))?;
         let s = &run.samples[m];
         let expect = [
-            ("goroutines", s.goroutines.to_string()),
+            ("goroutines", thousands(s.goroutines)),
             ("verdict", run.verdict.name().to_owned()),
-            ("stalled", s.stalled_containers.to_string()),
-            ("silent", s.silent_containers.to_string()),
-            ("lines", s.lines_read.to_string()),
+            ("stalled", thousands(s.stalled_containers)),
+            ("silent", thousands(s.silent_containers)),
+            ("lines", thousands(s.lines_read)),
         ];
         for (what, want) in expect {
             let testid = format!("gallery-{what}-{p}");
-            assert_eq!(
-                text(c, &testid).await?.replace(',', ""),
-                want,
-                "{testid} at minute {m}"
-            );
+            assert_eq!(text(c, &testid).await?, want, "{testid} at minute {m}");
         }
     }
     Ok(())
@@ -613,6 +604,32 @@ async fn looks_right(c: &Client, page: &str, width: u32) -> Result<()> {
     Ok(())
 }
 
+/// The numbers of 4 digits or more written without a thousands separator
+/// in `words` (the debug server's port 6060 aside).
+fn unseparated(words: &str) -> Vec<&str> {
+    words
+        .split(|ch: char| !ch.is_ascii_digit())
+        .filter(|d| d.len() >= 4 && *d != "6060")
+        .collect()
+}
+
+/// The visible text of the page's `<main>` but for code, dumps and
+/// commands (`pre`, `code`, `kbd`, `samp`), where Go's own output and
+/// syntax are shown as Go writes them.
+async fn prose(c: &Client) -> Result<String> {
+    let words = c
+        .execute(
+            "const s = document.createElement('style'); \
+             s.textContent = 'pre, code, kbd, samp { display: none !important; }'; \
+             document.head.append(s); \
+             const words = document.querySelector('main').innerText; \
+             s.remove(); return words;",
+            vec![],
+        )
+        .await?;
+    Ok(words.as_str().unwrap_or_default().to_owned())
+}
+
 /// Every page at 1280 × 900 and 390 × 844: the navigation bar, its height
 /// (the lesson's within its budget), the checks of [`looks_right`], and a
 /// screenshot of the whole page; the heights go to
@@ -677,14 +694,22 @@ async fn pages(c: &Client, base: &str) -> Result<()> {
                 for banned in ["cargo", "tokio", "xtask", "(s)"] {
                     assert!(!words.contains(banned), "the lesson says {banned:?}");
                 }
-                let digits: Vec<&str> = words
-                    .split(|ch: char| !ch.is_ascii_digit())
-                    .filter(|d| d.len() >= 4 && *d != "6060")
-                    .collect();
+                let digits = unseparated(words);
                 assert!(digits.is_empty(), "numbers without a separator: {digits:?}");
                 let shown = text(c, "repro-output").await?;
                 let built = std::fs::read_to_string(repo_root().join("go/repro/output.txt"))?;
                 assert_eq!(shown, built.trim(), "the lesson's Go output is output.txt");
+            }
+            if name != "lesson" {
+                // The other pages: one thousands separator too, in the
+                // prose; what Go prints or reads (code, dumps, commands)
+                // keeps Go's own digits.
+                let words = prose(c).await?;
+                let digits = unseparated(&words);
+                assert!(
+                    digits.is_empty(),
+                    "{name} at {w} px: numbers without a separator: {digits:?}"
+                );
             }
         }
     }
@@ -732,6 +757,9 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     assert_numbers(c, &fase6, 58).await?;
     assert_gallery(c, &fase6, 58).await?;
     assert_eq!(text(c, "play").await?, "▶ Play", "restored paused");
+    // The run's end, the biggest counts: every one with its separator.
+    let digits = unseparated(&prose(c).await?).join(" ");
+    assert!(digits.is_empty(), "the lab at 58:00: {digits}");
     c.execute("document.getElementById('lab').scrollIntoView()", vec![])
         .await?;
     shot(c, "fase6-minute-58.png").await?;
@@ -771,16 +799,11 @@ async fn run(c: &Client, base: &str) -> Result<()> {
         .samples[17];
     assert_eq!(
         text(c, "goroutines-close-only").await?,
-        close.goroutines.to_string()
+        thousands(close.goroutines)
     );
     assert_eq!(
         text(c, "wg-close-only").await?,
-        close
-            .wait_groups
-            .get(Group::Wg)
-            .ok_or("no wg")?
-            .counter
-            .to_string()
+        thousands(close.wait_groups.get(Group::Wg).ok_or("no wg")?.counter)
     );
     let url = c.current_url().await?;
     assert!(
@@ -824,7 +847,7 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     let fixed_after = simulate(&stopped, Program::FIXED)?;
     assert_eq!(
         text(c, "goroutines-fixed").await?,
-        fixed_after.samples()[58].goroutines.to_string()
+        thousands(fixed_after.samples()[58].goroutines)
     );
 
     // Step forward and back; scrub.

@@ -541,6 +541,65 @@ async fn dump_shot(c: &Client, width: &str) -> Result<()> {
     Ok(())
 }
 
+/// The lanes' first two rows (c0, c1) in CSS pixels: `lanes::LANE_HEIGHT`
+/// each, from the canvas's top.
+const LANE_ROWS_C0_C1: f64 = 2.0 * 44.0;
+
+/// Issue 18: the sticky player bar covered lanes c0–c1. With each pane's
+/// lanes scrolled to the top of the window (as a jump to them scrolls:
+/// `scrollIntoView`), the bar's box and the rows c0 and c1 do not meet, at
+/// 1280 px (where the bar sticks) and at 390 px (where it scrolls away).
+async fn bar_clears_lanes(c: &Client, base: &str) -> Result<()> {
+    for (w, h) in [(1280u32, 900u32), (390, 844)] {
+        c.set_window_size(w, h).await?;
+        c.goto(&format!("{base}lab.html?preset=fase6&t=17")).await?;
+        wait_text(c, "clock", |t| t == "17:00").await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let panes = c.find_all(Locator::Css("canvas.lanes")).await?.len();
+        assert_eq!(panes, 2, "lanes in both panes at {w} px");
+        for i in 0..panes {
+            let found = c
+                .execute_async(
+                    "const [i, rows, done] = arguments; \
+                     const lanes = document.querySelectorAll('canvas.lanes')[i]; \
+                     lanes.scrollIntoView({ block: 'start' }); \
+                     requestAnimationFrame(() => requestAnimationFrame(() => { \
+                       const bar = document.querySelector('.sticky-controls'); \
+                       const b = bar.getBoundingClientRect(), l = lanes.getBoundingClientRect(); \
+                       done({ sticky: getComputedStyle(bar).position === 'sticky', \
+                              bar: [b.top, b.bottom], rows: [l.top, l.top + rows] }); }));",
+                    vec![json!(i), json!(LANE_ROWS_C0_C1)],
+                )
+                .await?;
+            let pair = |k: &str| -> (f64, f64) {
+                let v = &found[k];
+                (
+                    v[0].as_f64().unwrap_or(f64::NAN),
+                    v[1].as_f64().unwrap_or(f64::NAN),
+                )
+            };
+            let (bar, rows) = (pair("bar"), pair("rows"));
+            let sticky = found["sticky"].as_bool().unwrap_or(false);
+            assert_eq!(sticky, w > 700, "the bar sticks at {w} px: {found}");
+            // The lanes are at the top: nothing but the bar (if it is
+            // there) above them.
+            let above = if bar.1 > 0.0 { bar.1 } else { 0.0 };
+            assert!(
+                rows.0 >= -1.0 && rows.0 <= above + 24.0,
+                "lanes {i} not at the top at {w} px: {found}"
+            );
+            assert!(
+                bar.1 <= rows.0 || bar.0 >= rows.1,
+                "the bar {bar:?} covers lanes c0–c1 {rows:?} of pane {i} at {w} px"
+            );
+            if i == 0 {
+                shot(c, &format!("lanes-under-bar-{w}.png")).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The site's pages: (file, screenshot name, a testid whose text shows the
 /// page has rendered).
 const PAGES: [(&str, &str, &str); 4] = [
@@ -749,6 +808,7 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     pages(c, base).await?;
 
     lab_permalink_screenshot_is_not_blank(c, base).await?;
+    bar_clears_lanes(c, base).await?;
 
     // Permalink restore, paused at t, and the numbers equal the CLI's.
     c.set_window_size(1280, 2400).await?;

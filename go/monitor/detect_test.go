@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"regexp"
@@ -139,19 +140,19 @@ func TestDetect(t *testing.T) {
 	add(countGrowth(run))
 	silent := run.Samples[len(run.Samples)-1].SilentContainers
 	add(Detection{Detector: "liveness", Caught: silent > 0, Value: uint64(silent),
-		Evidence: fmt.Sprintf("%d of %d containers read no line in the last rotation period", silent, list.Scenario.Containers)})
+		Evidence: fmt.Sprintf("%s of %s containers read no line in the last rotation period", thousands(uint64(silent)), thousands(uint64(list.Scenario.Containers)))})
 	hang := "Stop() returns; "
 	if !stopReturned {
 		hang = "Stop() never returns: "
 	}
 	add(Detection{Detector: "goleak", Caught: left > 0, Value: uint64(left),
-		Evidence: fmt.Sprintf("%s%d goroutines alive after it that were not before the start", hang, left)})
+		Evidence: fmt.Sprintf("%s%s goroutines alive after it that were not before the start", hang, thousands(uint64(left)))})
 	add(synctestVerdict(t, list))
 
 	add(Detection{Detector: "goroutine-leak-profile", Caught: leak > 0, Value: uint64(leak),
-		Evidence: fmt.Sprintf("the goroutineleak profile lists %d goroutines", leak)})
+		Evidence: fmt.Sprintf("the goroutineleak profile lists %s goroutines", thousands(uint64(leak)))})
 	add(Detection{Detector: "leakprof", Caught: count >= leakprofThreshold, Value: uint64(count),
-		Evidence: fmt.Sprintf("%d goroutines blocked in channel operations at %s (threshold %d)", count, site, leakprofThreshold)})
+		Evidence: fmt.Sprintf("%s goroutines blocked in channel operations at %s (threshold %d)", thousands(uint64(count)), site, leakprofThreshold)})
 
 	text, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
@@ -179,7 +180,22 @@ func countGrowth(run Run) Detection {
 	limit := float64(first.Goroutines) + 2*float64(last.Minute)
 	leak := growth > 2 || float64(last.Goroutines) > limit
 	return Detection{Detector: "count-growth", Caught: leak, Value: uint64(last.Goroutines),
-		Evidence: fmt.Sprintf("%.2f/min, %d at the end against a limit of %.0f", growth, last.Goroutines, limit)}
+		Evidence: fmt.Sprintf("%.2f/min, %s at the end against a limit of %s", growth, thousands(uint64(last.Goroutines)), thousands(uint64(math.Round(limit))))}
+}
+
+// thousands writes n with a comma every three digits, as the core's
+// detector evidence does (1,958): the measured and the predicted sentences
+// read alike.
+func thousands(n uint64) string {
+	digits := strconv.FormatUint(n, 10)
+	var b strings.Builder
+	for i, ch := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(ch)
+	}
+	return b.String()
 }
 
 var goroutineHeader = regexp.MustCompile(`^goroutine (\d+) \[([^\]]*)\]`)

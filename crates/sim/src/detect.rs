@@ -19,7 +19,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::goroutine::{Role, State};
-use crate::{Error, Program, Scenario, StopOutcome, Time, Verdict, simulate};
+use crate::{Error, Program, Scenario, StopOutcome, Time, Verdict, simulate, thousands};
 
 /// Goroutines blocked in channel operations at one site from which a
 /// LeakProf-style rule reports it.
@@ -179,8 +179,10 @@ pub fn detect(scenario: &Scenario, program: Program) -> Result<Vec<Detection>, E
         a.verdict == Verdict::Leak,
         a.final_goroutines,
         format!(
-            "{:.2}/min, {} at the end against a limit of {:.0}",
-            a.growth_per_min, a.final_goroutines, a.limit
+            "{:.2}/min, {} at the end against a limit of {}",
+            a.growth_per_min,
+            thousands(a.final_goroutines),
+            thousands(a.limit.round() as u64)
         ),
     );
 
@@ -190,8 +192,9 @@ pub fn detect(scenario: &Scenario, program: Program) -> Result<Vec<Detection>, E
         silent > 0,
         silent,
         format!(
-            "{silent} of {} containers read no line in the last rotation period",
-            scenario.containers
+            "{} of {} containers read no line in the last rotation period",
+            thousands(silent),
+            thousands(u64::from(scenario.containers))
         ),
     );
 
@@ -207,7 +210,7 @@ pub fn detect(scenario: &Scenario, program: Program) -> Result<Vec<Detection>, E
         stop.left,
         format!(
             "{hang}{} goroutines started by the program remain",
-            stop.left
+            thousands(stop.left)
         ),
     );
 
@@ -235,7 +238,10 @@ pub fn detect(scenario: &Scenario, program: Program) -> Result<Vec<Detection>, E
                 "Stop() blocks for good with every goroutine durably blocked: deadlock".to_string()
             }
             SynctestOutcome::BlockedRemain => {
-                format!("{} goroutines stay blocked after Stop() returns", stop.left)
+                format!(
+                    "{} goroutines stay blocked after Stop() returns",
+                    thousands(stop.left)
+                )
             }
         },
     );
@@ -246,7 +252,8 @@ pub fn detect(scenario: &Scenario, program: Program) -> Result<Vec<Detection>, E
         count >= LEAKPROF_THRESHOLD,
         count,
         format!(
-            "{count} goroutines blocked at {site} (threshold {LEAKPROF_THRESHOLD}); readers (IO wait) and Wait() callers (sync.WaitGroup.Wait) are not channel operations"
+            "{} goroutines blocked at {site} (threshold {LEAKPROF_THRESHOLD}); readers (IO wait) and Wait() callers (sync.WaitGroup.Wait) are not channel operations",
+            thousands(count)
         ),
     );
     Ok(out)

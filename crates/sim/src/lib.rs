@@ -57,6 +57,7 @@ pub mod seed;
 pub mod series;
 mod sim;
 mod stuck;
+mod text;
 mod time;
 mod trace;
 
@@ -78,5 +79,6 @@ pub use sample::{GroupState, Holders, Sample, StopOutcome, WaitGroups};
 pub use scenario::{MAX_ROTATIONS, Param, Preset, Scenario};
 pub use sim::{Sim, simulate};
 pub use stuck::Stuck;
+pub use text::thousands;
 pub use time::Time;
 pub use trace::{ContainerView, Snapshot, Trace};

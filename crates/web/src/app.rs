@@ -231,6 +231,14 @@ pub fn Lab(props: &LabProps) -> Html {
         l.end = state.runs.end();
     }
 
+    // The sticky bar's height, measured at every width, keeps jumps clear
+    // of it (before the first jump, to the URL's fragment, below).
+    let bar = use_node_ref();
+    {
+        let bar = bar.clone();
+        use_effect_with(*layout, move |_| dom::pad_scroll_for_bar(&bar));
+    }
+
     // Once: reduced motion, the keyboard, window resizes, the benchmark.
     {
         let dispatcher = dispatcher.clone();
@@ -380,7 +388,7 @@ pub fn Lab(props: &LabProps) -> Html {
                         <Params scenario={runs.scenario.clone()} preset={state.preset} container={c}
                                 resim_ms={state.resim_ms} dispatch={dispatch.clone()} />
                     </div>
-                    <div class="sticky-controls">
+                    <div class="sticky-controls" ref={bar}>
                         <Controls at={at} end={runs.end()} playing={state.playing()} speed={state.speed}
                                   reduced_motion={state.reduced_motion} on_toggle={on_toggle}
                                   dispatch={dispatch.clone()} />

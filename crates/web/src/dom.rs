@@ -94,6 +94,29 @@ pub fn bench_requested(query: &str) -> bool {
         .any(|p| p == "bench=1" || p == "bench=true" || p == "bench")
 }
 
+/// Keeps what the page scrolls to clear of the sticky player bar (issue
+/// 18: it covered the lanes' first rows): the bar's height, in CSS pixels,
+/// goes to `--bar-h` on `<body>`, and the style sheet gives what follows
+/// the bar that `scroll-margin-top` where the bar sticks, so every jump,
+/// fragment and focus stops below the bar.
+pub fn pad_scroll_for_bar(bar: &yew::NodeRef) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let Some(bar) = bar.cast::<web_sys::Element>() else {
+            return;
+        };
+        let height = bar.get_bounding_client_rect().height().ceil();
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
+            let _ = body.style().set_property("--bar-h", &format!("{height}px"));
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = bar;
+}
+
 /// Scrolls to the element the URL's fragment names (`#lab`): the browser
 /// could not, because the page did not exist yet when it loaded.
 pub fn scroll_to_fragment() {

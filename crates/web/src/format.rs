@@ -1,16 +1,10 @@
 //! How numbers and times read on the page.
 
-/// A whole number with thin thousands separators, for prose: `1,856`.
+/// A whole number with thousands separators, for prose: `1,856`. The
+/// core's own ([`leakscope_sim::thousands`]), so the page and the core's
+/// sentences (a detector's evidence) write a count alike.
 pub fn int(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    leakscope_sim::thousands(n)
 }
 
 /// A decimal with `places` digits after the point: `31.66`.

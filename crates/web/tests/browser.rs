@@ -14,7 +14,9 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use leakscope_sim::detect::{Detector, detect};
-use leakscope_sim::{Group, Param, Permalink, Preset, Program, Scenario, Time, simulate};
+use leakscope_sim::{
+    Group, Param, Permalink, Preset, Program, Scenario, Time, simulate, thousands,
+};
 use leakscope_web::{Action, App, AppProps, AppState, Page};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -189,9 +191,9 @@ async fn the_page_shows_the_cores_numbers_under_the_contract_testids() {
     let fixed = simulate(&s, Program::FIXED).unwrap();
     assert_eq!(text(&root, "clock"), "17:00");
     let (b, f) = (&buggy.samples()[17], &fixed.samples()[17]);
-    let counter = |s: &leakscope_sim::Sample, g| s.wait_groups.get(g).unwrap().counter.to_string();
-    assert_eq!(text(&root, "goroutines-buggy"), b.goroutines.to_string());
-    assert_eq!(text(&root, "goroutines-fixed"), f.goroutines.to_string());
+    let counter = |s: &leakscope_sim::Sample, g| thousands(s.wait_groups.get(g).unwrap().counter);
+    assert_eq!(text(&root, "goroutines-buggy"), thousands(b.goroutines));
+    assert_eq!(text(&root, "goroutines-fixed"), thousands(f.goroutines));
     assert_eq!(text(&root, "verdict-buggy"), "leak");
     assert_eq!(text(&root, "verdict-fixed"), "pass");
     assert_eq!(text(&root, "wg-buggy"), counter(b, Group::Wg));
@@ -200,26 +202,19 @@ async fn the_page_shows_the_cores_numbers_under_the_contract_testids() {
         counter(f, Group::HeartbeatWg)
     );
     assert_eq!(text(&root, "wg-fixed-reader"), counter(f, Group::ReaderWg));
-    assert_eq!(
-        text(&root, "lines-fixed").replace(',', ""),
-        f.lines_read.to_string()
-    );
-    assert_eq!(text(&root, "silent-buggy"), b.silent_containers.to_string());
+    assert_eq!(text(&root, "lines-fixed"), thousands(f.lines_read));
+    assert_eq!(text(&root, "silent-buggy"), thousands(b.silent_containers));
     assert_eq!(attr(&root, "pane-left", "data-program"), "buggy");
     assert_eq!(attr(&root, "pane-right", "data-program"), "fixed");
     // One card per program, every number the core's.
     for p in Program::ALL {
         let trace = simulate(&s, p).unwrap();
         let sample = &trace.samples()[17];
-        let card = |what: &str| text(&root, &format!("gallery-{what}-{p}")).replace(',', "");
-        assert_eq!(card("goroutines"), sample.goroutines.to_string(), "{p}");
-        assert_eq!(
-            card("stalled"),
-            sample.stalled_containers.to_string(),
-            "{p}"
-        );
-        assert_eq!(card("silent"), sample.silent_containers.to_string(), "{p}");
-        assert_eq!(card("lines"), sample.lines_read.to_string(), "{p}");
+        let card = |what: &str| text(&root, &format!("gallery-{what}-{p}"));
+        assert_eq!(card("goroutines"), thousands(sample.goroutines), "{p}");
+        assert_eq!(card("stalled"), thousands(sample.stalled_containers), "{p}");
+        assert_eq!(card("silent"), thousands(sample.silent_containers), "{p}");
+        assert_eq!(card("lines"), thousands(sample.lines_read), "{p}");
     }
     assert!(
         root.query_selector("[data-testid=\"stop-buggy\"]")
@@ -340,7 +335,7 @@ async fn a_card_and_a_picker_change_the_panes_and_stop_is_told() {
     let close = simulate(&stopped, Program::CLOSE_ONLY).unwrap();
     assert_eq!(
         text(&root, "goroutines-close-only"),
-        close.samples()[17].goroutines.to_string()
+        thousands(close.samples()[17].goroutines)
     );
     assert!(text(&root, "stop-close-only").contains("returns"));
     assert!(text(&root, "stop-fixed").contains("returns"));

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
-use leakscope_sim::{Group, Preset, Program, Report, Scenario, simulate};
+use leakscope_sim::{Group, Preset, Program, Report, Scenario, simulate, thousands};
 use serde_json::json;
 
 /// The prefix the page is served under, as on GitHub Pages.
@@ -422,32 +422,27 @@ async fn assert_numbers(c: &Client, report: &Report, m: usize) -> Result<()> {
     let f = &report.run(Program::FIXED).ok_or("no fixed run")?;
     let (bs, fs) = (&b.samples[m], &f.samples[m]);
     let group = |s: &leakscope_sim::Sample, g: Group| -> Result<String> {
-        Ok(s.wait_groups
-            .get(g)
-            .ok_or(format!("no {g}"))?
-            .counter
-            .to_string())
+        Ok(thousands(
+            s.wait_groups.get(g).ok_or(format!("no {g}"))?.counter,
+        ))
     };
     let expect = [
-        ("goroutines-buggy", bs.goroutines.to_string()),
-        ("goroutines-fixed", fs.goroutines.to_string()),
+        ("goroutines-buggy", thousands(bs.goroutines)),
+        ("goroutines-fixed", thousands(fs.goroutines)),
         ("verdict-buggy", b.verdict.name().to_owned()),
         ("verdict-fixed", f.verdict.name().to_owned()),
         ("wg-buggy", group(bs, Group::Wg)?),
         ("wg-fixed-heartbeat", group(fs, Group::HeartbeatWg)?),
         ("wg-fixed-reader", group(fs, Group::ReaderWg)?),
-        ("lines-buggy", bs.lines_read.to_string()),
-        ("lines-fixed", fs.lines_read.to_string()),
-        ("silent-buggy", bs.silent_containers.to_string()),
-        ("silent-fixed", fs.silent_containers.to_string()),
-        ("stalled-buggy", bs.stalled_containers.to_string()),
+        ("lines-buggy", thousands(bs.lines_read)),
+        ("lines-fixed", thousands(fs.lines_read)),
+        ("silent-buggy", thousands(bs.silent_containers)),
+        ("silent-fixed", thousands(fs.silent_containers)),
+        ("stalled-buggy", thousands(bs.stalled_containers)),
     ];
+    // Exactly as written, thousands separators included.
     for (testid, want) in expect {
-        assert_eq!(
-            text(c, testid).await?.replace(',', ""),
-            want,
-            "{testid} at minute {m}"
-        );
+        assert_eq!(text(c, testid).await?, want, "{testid} at minute {m}");
     }
     Ok(())
 }
@@ -460,19 +455,15 @@ async fn assert_gallery(c: &Client, report: &Report, m: usize) -> Result<()> {
         let run = report.run(p).ok_or(format!("no {p} run"))?;
         let s = &run.samples[m];
         let expect = [
-            ("goroutines", s.goroutines.to_string()),
+            ("goroutines", thousands(s.goroutines)),
             ("verdict", run.verdict.name().to_owned()),
-            ("stalled", s.stalled_containers.to_string()),
-            ("silent", s.silent_containers.to_string()),
-            ("lines", s.lines_read.to_string()),
+            ("stalled", thousands(s.stalled_containers)),
+            ("silent", thousands(s.silent_containers)),
+            ("lines", thousands(s.lines_read)),
         ];
         for (what, want) in expect {
             let testid = format!("gallery-{what}-{p}");
-            assert_eq!(
-                text(c, &testid).await?.replace(',', ""),
-                want,
-                "{testid} at minute {m}"
-            );
+            assert_eq!(text(c, &testid).await?, want, "{testid} at minute {m}");
         }
     }
     Ok(())
@@ -550,6 +541,65 @@ async fn dump_shot(c: &Client, width: &str) -> Result<()> {
     Ok(())
 }
 
+/// The lanes' first two rows (c0, c1) in CSS pixels: `lanes::LANE_HEIGHT`
+/// each, from the canvas's top.
+const LANE_ROWS_C0_C1: f64 = 2.0 * 44.0;
+
+/// Issue 18: the sticky player bar covered lanes c0–c1. With each pane's
+/// lanes scrolled to the top of the window (as a jump to them scrolls:
+/// `scrollIntoView`), the bar's box and the rows c0 and c1 do not meet, at
+/// 1280 px (where the bar sticks) and at 390 px (where it scrolls away).
+async fn bar_clears_lanes(c: &Client, base: &str) -> Result<()> {
+    for (w, h) in [(1280u32, 900u32), (390, 844)] {
+        c.set_window_size(w, h).await?;
+        c.goto(&format!("{base}lab.html?preset=fase6&t=17")).await?;
+        wait_text(c, "clock", |t| t == "17:00").await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let panes = c.find_all(Locator::Css("canvas.lanes")).await?.len();
+        assert_eq!(panes, 2, "lanes in both panes at {w} px");
+        for i in 0..panes {
+            let found = c
+                .execute_async(
+                    "const [i, rows, done] = arguments; \
+                     const lanes = document.querySelectorAll('canvas.lanes')[i]; \
+                     lanes.scrollIntoView({ block: 'start' }); \
+                     requestAnimationFrame(() => requestAnimationFrame(() => { \
+                       const bar = document.querySelector('.sticky-controls'); \
+                       const b = bar.getBoundingClientRect(), l = lanes.getBoundingClientRect(); \
+                       done({ sticky: getComputedStyle(bar).position === 'sticky', \
+                              bar: [b.top, b.bottom], rows: [l.top, l.top + rows] }); }));",
+                    vec![json!(i), json!(LANE_ROWS_C0_C1)],
+                )
+                .await?;
+            let pair = |k: &str| -> (f64, f64) {
+                let v = &found[k];
+                (
+                    v[0].as_f64().unwrap_or(f64::NAN),
+                    v[1].as_f64().unwrap_or(f64::NAN),
+                )
+            };
+            let (bar, rows) = (pair("bar"), pair("rows"));
+            let sticky = found["sticky"].as_bool().unwrap_or(false);
+            assert_eq!(sticky, w > 700, "the bar sticks at {w} px: {found}");
+            // The lanes are at the top: nothing but the bar (if it is
+            // there) above them.
+            let above = if bar.1 > 0.0 { bar.1 } else { 0.0 };
+            assert!(
+                rows.0 >= -1.0 && rows.0 <= above + 24.0,
+                "lanes {i} not at the top at {w} px: {found}"
+            );
+            assert!(
+                bar.1 <= rows.0 || bar.0 >= rows.1,
+                "the bar {bar:?} covers lanes c0–c1 {rows:?} of pane {i} at {w} px"
+            );
+            if i == 0 {
+                shot(c, &format!("lanes-under-bar-{w}.png")).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The site's pages: (file, screenshot name, a testid whose text shows the
 /// page has rendered).
 const PAGES: [(&str, &str, &str); 4] = [
@@ -611,6 +661,32 @@ async fn looks_right(c: &Client, page: &str, width: u32) -> Result<()> {
         .unwrap_or_default();
     assert!(problems.is_empty(), "{page} at {width} px: {problems:?}");
     Ok(())
+}
+
+/// The numbers of 4 digits or more written without a thousands separator
+/// in `words` (the debug server's port 6060 aside).
+fn unseparated(words: &str) -> Vec<&str> {
+    words
+        .split(|ch: char| !ch.is_ascii_digit())
+        .filter(|d| d.len() >= 4 && *d != "6060")
+        .collect()
+}
+
+/// The visible text of the page's `<main>` but for code, dumps and
+/// commands (`pre`, `code`, `kbd`, `samp`), where Go's own output and
+/// syntax are shown as Go writes them.
+async fn prose(c: &Client) -> Result<String> {
+    let words = c
+        .execute(
+            "const s = document.createElement('style'); \
+             s.textContent = 'pre, code, kbd, samp { display: none !important; }'; \
+             document.head.append(s); \
+             const words = document.querySelector('main').innerText; \
+             s.remove(); return words;",
+            vec![],
+        )
+        .await?;
+    Ok(words.as_str().unwrap_or_default().to_owned())
 }
 
 /// Every page at 1280 × 900 and 390 × 844: the navigation bar, its height
@@ -677,14 +753,22 @@ async fn pages(c: &Client, base: &str) -> Result<()> {
                 for banned in ["cargo", "tokio", "xtask", "(s)"] {
                     assert!(!words.contains(banned), "the lesson says {banned:?}");
                 }
-                let digits: Vec<&str> = words
-                    .split(|ch: char| !ch.is_ascii_digit())
-                    .filter(|d| d.len() >= 4 && *d != "6060")
-                    .collect();
+                let digits = unseparated(words);
                 assert!(digits.is_empty(), "numbers without a separator: {digits:?}");
                 let shown = text(c, "repro-output").await?;
                 let built = std::fs::read_to_string(repo_root().join("go/repro/output.txt"))?;
                 assert_eq!(shown, built.trim(), "the lesson's Go output is output.txt");
+            }
+            if name != "lesson" {
+                // The other pages: one thousands separator too, in the
+                // prose; what Go prints or reads (code, dumps, commands)
+                // keeps Go's own digits.
+                let words = prose(c).await?;
+                let digits = unseparated(&words);
+                assert!(
+                    digits.is_empty(),
+                    "{name} at {w} px: numbers without a separator: {digits:?}"
+                );
             }
         }
     }
@@ -724,6 +808,7 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     pages(c, base).await?;
 
     lab_permalink_screenshot_is_not_blank(c, base).await?;
+    bar_clears_lanes(c, base).await?;
 
     // Permalink restore, paused at t, and the numbers equal the CLI's.
     c.set_window_size(1280, 2400).await?;
@@ -732,6 +817,9 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     assert_numbers(c, &fase6, 58).await?;
     assert_gallery(c, &fase6, 58).await?;
     assert_eq!(text(c, "play").await?, "▶ Play", "restored paused");
+    // The run's end, the biggest counts: every one with its separator.
+    let digits = unseparated(&prose(c).await?).join(" ");
+    assert!(digits.is_empty(), "the lab at 58:00: {digits}");
     c.execute("document.getElementById('lab').scrollIntoView()", vec![])
         .await?;
     shot(c, "fase6-minute-58.png").await?;
@@ -771,16 +859,11 @@ async fn run(c: &Client, base: &str) -> Result<()> {
         .samples[17];
     assert_eq!(
         text(c, "goroutines-close-only").await?,
-        close.goroutines.to_string()
+        thousands(close.goroutines)
     );
     assert_eq!(
         text(c, "wg-close-only").await?,
-        close
-            .wait_groups
-            .get(Group::Wg)
-            .ok_or("no wg")?
-            .counter
-            .to_string()
+        thousands(close.wait_groups.get(Group::Wg).ok_or("no wg")?.counter)
     );
     let url = c.current_url().await?;
     assert!(
@@ -824,7 +907,7 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     let fixed_after = simulate(&stopped, Program::FIXED)?;
     assert_eq!(
         text(c, "goroutines-fixed").await?,
-        fixed_after.samples()[58].goroutines.to_string()
+        thousands(fixed_after.samples()[58].goroutines)
     );
 
     // Step forward and back; scrub.

@@ -313,12 +313,12 @@ pub fn HeatCanvas(p: &LanesProps) -> Html {
                         aria-label={format!("Heat strip of all {n} containers ({}): darker means more goroutines left behind (up to {}); dashed rows are stuck in Wait().", p.program, heat.0)}></canvas>
                 <canvas ref={overlay} class="heat-cursor" aria-hidden="true"></canvas>
             </div>
-            <figcaption>{ format!("The whole run, all {n} containers, one row each (faded after the cursor: still to come{}): ", if heat_height(n) > 440.0 { "; the strip scrolls" } else { "" }) }
+            <figcaption>{ format!("The whole run, all {} containers, one row each (faded after the cursor: still to come{}): ", crate::format::int(u64::from(n)), if heat_height(n) > 440.0 { "; the strip scrolls" } else { "" }) }
                 if heat.0 == 0 {
                     <span class="swatch heat-low"></span>{ " nothing left behind in this run; " }
                 } else {
                     <span class="swatch heat-low"></span>{ " none left behind → " }
-                    <span class="swatch heat-high"></span>{ format!(" {} left behind at once (the most in this run); ", heat.0) }
+                    <span class="swatch heat-high"></span>{ format!(" {} left behind at once (the most in this run); ", crate::format::int(u64::from(heat.0))) }
                 }
                 <span class="swatch heat-stalled"></span>{ " purple dashes: stuck in Wait(). Click a row to select it." }
             </figcaption>

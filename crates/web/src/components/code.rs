@@ -41,7 +41,7 @@ pub fn CodePane(p: &CodeProps) -> Html {
                 <code>{ file_name(v) }</code>
                 <span class="where" aria-live="off">{ format!(" — {}", p.focus.note) }</span>
                 <small class="parked-total" data-testid={format!("parked-total-{}", v.name())}>
-                    { format!("{total} goroutine{} of container {} parked, as in its dump", if total == 1 { "" } else { "s" }, p.container) }
+                    { format!("{} of container {} parked, as in its dump", crate::format::count(total, "goroutine", "goroutines"), p.container) }
                 </small>
                 <small class="provenance" data-testid={format!("provenance-{}", v.name())}>
                     { format!("This is the file go/{} itself: the tests compile it and run it under Go {}'s fake clock, where its goroutine counts equal the simulation's.", file_name(v), crate::GO_VERSION) }

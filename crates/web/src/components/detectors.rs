@@ -11,6 +11,7 @@ use leakscope_sim::detect::{Detection, Detector, LEAKPROF_THRESHOLD, detect};
 use leakscope_sim::{Preset, Program, Scenario, simulate};
 use yew::prelude::*;
 
+use crate::format::int;
 use crate::view::Health;
 
 /// One program's row of the matrix.
@@ -236,7 +237,7 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
             }
             if full {
             <p class="muted small">{ format!("Scenario: {} containers, {} minutes, error rate {}%, seed {}; Stop() at minute {} for goleak and synctest.",
-                s.containers, s.minutes, s.error_rate * 100.0, s.seed, s.stop_at.unwrap_or(s.minutes)) }</p>
+                int(u64::from(s.containers)), int(u64::from(s.minutes)), s.error_rate * 100.0, s.seed, int(u64::from(s.stop_at.unwrap_or(s.minutes)))) }</p>
             }
         </section>
     }

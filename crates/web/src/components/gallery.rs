@@ -156,7 +156,7 @@ pub fn Gallery(p: &GalleryProps) -> Html {
                 </header>
                 <p class="card-title">{ prog.def().title }</p>
                 <div class="card-row">
-                    <span class="card-big" data-testid={format!("gallery-goroutines-{name}")}>{ snap.goroutines }</span>
+                    <span class="card-big" data-testid={format!("gallery-goroutines-{name}")}>{ int(snap.goroutines) }</span>
                     <span class="card-unit">{ "goroutines" }</span>
                     <span class={classes!("verdict", "small", a.verdict.name())} title="the seed's count test over the whole run">
                         { "count test: " }<span aria-hidden="true">{ if a.verdict == leakscope_sim::Verdict::Pass { "✓ " } else { "✕ " } }</span>
@@ -166,16 +166,16 @@ pub fn Gallery(p: &GalleryProps) -> Html {
                 </div>
                 <Spark points={lines.goroutines.clone()} frame={sparks.goroutines} at={at_min} now={snap.goroutines as f64}
                        id={format!("spark-g-{name}")}
-                       label={format!("{name}: goroutines over the run, {} now", snap.goroutines)} />
+                       label={format!("{name}: goroutines over the run, {} now", int(snap.goroutines))} />
                 <p class="spark-scale"><span>{ "goroutines" }</span><span>{ format!("0–{}", spark::short(sparks.goroutines.y_max)) }</span></p>
                 <dl class="card-stats">
                     <div class={classes!((snap.stalled_containers > 0).then_some("bad"))}>
                         <dt>{ "stuck in Wait()" }</dt>
-                        <dd><span data-testid={format!("gallery-stalled-{name}")}>{ snap.stalled_containers }</span>{ format!(" of {n}") }</dd>
+                        <dd><span data-testid={format!("gallery-stalled-{name}")}>{ int(snap.stalled_containers) }</span>{ format!(" of {}", int(u64::from(n))) }</dd>
                     </div>
                     <div class={classes!((snap.silent_containers > 0).then_some("bad"))}>
                         <dt>{ "silent" }</dt>
-                        <dd><span data-testid={format!("gallery-silent-{name}")}>{ snap.silent_containers }</span>{ format!(" of {n}") }</dd>
+                        <dd><span data-testid={format!("gallery-silent-{name}")}>{ int(snap.silent_containers) }</span>{ format!(" of {}", int(u64::from(n))) }</dd>
                     </div>
                 </dl>
                 <div class="card-row">

@@ -122,7 +122,7 @@ pub fn Pane(p: &PaneProps) -> Html {
             <dl class="stats">
                 <div class="stat">
                     <dt>{ "goroutines now" }</dt>
-                    <dd class="big"><span data-testid={format!("goroutines-{v}")}>{ snap.goroutines }</span></dd>
+                    <dd class="big"><span data-testid={format!("goroutines-{v}")}>{ format::int(snap.goroutines) }</span></dd>
                 </div>
                 <div class="stat">
                     <dt>{ "count test, whole run" }</dt>
@@ -146,7 +146,7 @@ pub fn Pane(p: &PaneProps) -> Html {
                 <div class={classes!("stat", (snap.silent_containers > 0).then_some("bad"))}
                      title="containers that read no log line for a whole rotation period">
                     <dt>{ "silent containers" }</dt>
-                    <dd><span data-testid={format!("silent-{v}")}>{ snap.silent_containers }</span>{ format!(" of {n}") }</dd>
+                    <dd><span data-testid={format!("silent-{v}")}>{ format::int(snap.silent_containers) }</span>{ format!(" of {}", format::int(u64::from(n))) }</dd>
                 </div>
                 <div class="stat">
                     <dt>{ "readers left behind" }</dt>
@@ -154,7 +154,7 @@ pub fn Pane(p: &PaneProps) -> Html {
                 </div>
                 <div class={classes!("stat", (snap.stalled_containers > 0).then_some("bad"))}>
                     <dt>{ "containers stuck in Wait()" }</dt>
-                    <dd><span data-testid={format!("stalled-{v}")}>{ format::int(snap.stalled_containers) }</span>{ format!(" of {n}") }</dd>
+                    <dd><span data-testid={format!("stalled-{v}")}>{ format::int(snap.stalled_containers) }</span>{ format!(" of {}", format::int(u64::from(n))) }</dd>
                 </div>
             </dl>
             <p class="roles">{ format!(
@@ -172,8 +172,8 @@ pub fn Pane(p: &PaneProps) -> Html {
                         current_reader={current_reader(trace, &view)} />
             <Timeline rows={counter_timeline(trace, p.container, p.at)} container={p.container} />
             <h4 class="lanes-h">{
-                if count == n { format!("Lanes: all {n} containers") }
-                else { format!("Lanes: containers {first}–{} of {n}", first + count - 1) }
+                if count == n { format!("Lanes: all {} containers", format::int(u64::from(n))) }
+                else { format!("Lanes: containers {first}–{} of {}", first + count - 1, format::int(u64::from(n))) }
             }</h4>
             <LanesCanvas runs={p.runs.clone()} program={p.program} at={p.at} container={p.container}
                          layout={p.layout} on_select={p.on_select.clone()} />
@@ -217,13 +217,13 @@ fn WaitGroups(p: &WaitGroupsProps) -> Html {
                     <div class={classes!("wg-card", (mine.waiters > 0).then_some("blocked"))}>
                         <div class="wg-head">
                             <code class="wg-name">{ format!("c{c}.{g}") }</code>
-                            <span class="wg-counter" aria-label={format!("{g} counter of container {c}")}>{ mine.counter }</span>
+                            <span class="wg-counter" aria-label={format!("{g} counter of container {c}")}>{ format::int(mine.counter) }</span>
                         </div>
                         <ul class="holders">{ holders(&mine, &p.view, p.current_reader) }</ul>
                         <p class="wg-sum">
-                            { format!("All {} containers: ", p.containers) }
+                            { format!("All {} containers: ", format::int(u64::from(p.containers))) }
                             <code>{ g.name() }</code>{ " = " }
-                            <strong data-testid={group_testid(p.program, g)}>{ all.counter }</strong>
+                            <strong data-testid={group_testid(p.program, g)}>{ format::int(all.counter) }</strong>
                             { format!(
                                 " ({} heartbeat + {} reader holds){}",
                                 format::int(all.holders.heartbeat),
@@ -252,13 +252,14 @@ fn holders(s: &GroupState, view: &ContainerView, current: Option<(u32, u64)>) ->
     if let (Some((n, id)), true) = (current, current_holds > 0) {
         items.push(html! {
             <li class="holder reader"><span class="chip" aria-hidden="true">{ "▬" }</span>
-                { format!("reader #{n} (goroutine {id}) holds 1 until its stream is closed") }</li>
+                { format!("reader #{n} (") }<code>{ format!("goroutine {id}") }</code>
+                { ") holds 1 until its stream is closed" }</li>
         });
     }
     if s.holders.reader > 0 && left > 0 {
         items.push(html! {
             <li class="holder left"><span class="chip" aria-hidden="true">{ "✕" }</span>
-                { format!("{} left behind hold {left}: their streams were never closed, so they never call Done()", crate::format::count(left, "reader", "readers")) }</li>
+                { format!("{} left behind hold {}: their streams were never closed, so they never call Done()", crate::format::count(left, "reader", "readers"), format::int(left)) }</li>
         });
     }
     if let (Some(since), true) = (view.stalled_since, s.waiters > 0) {
@@ -313,7 +314,7 @@ fn Timeline(p: &TimelineProps) -> Html {
                             <td><time>{ r.time.to_string() }</time></td>
                             <td>{ &r.what }</td>
                             <td>{ r.group.map(|g| html! { <code>{ g.name() }</code> }).unwrap_or_default() }</td>
-                            <td class="num">{ r.counter.map(|c| c.to_string()).unwrap_or_else(|| "·".into()) }</td>
+                            <td class="num">{ r.counter.map(|c| format::int(u64::from(c))).unwrap_or_else(|| "·".into()) }</td>
                         </tr>
                     }) }
                 </tbody>

@@ -613,7 +613,9 @@ async fn a_dump_cut_short_is_read_and_what_was_left_out_said() {
     // What reading left out is said: the goroutine cut short, or the
     // piece of a line that belongs to none.
     let about = text(&root, "paste-about");
-    let reading = leakscope_pprof::analyze_text(truncated).unwrap();
+    let reading =
+        leakscope_pprof::analyze_text(truncated, None, &leakscope_pprof::Options::default())
+            .unwrap();
     assert!(!reading.reading.notes().is_empty());
     for note in reading.reading.notes() {
         assert!(about.contains(&note), "{note} not in {about}");

@@ -9,6 +9,9 @@
 //! It needs Go 1.27.3: `cargo xtask test`'s `go` step runs it with
 //! `LEAKSCOPE_GO` naming the `go` program.
 
+#[path = "support/run.rs"]
+mod run;
+
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -96,18 +99,7 @@ fn sigquit(exe: &Path, traceback: &str) -> PathBuf {
 }
 
 fn json(file: &Path) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_leakscope"))
-        .args(["analyze", &file.display().to_string(), "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    run::analyze_json(file)
 }
 
 /// The blocking functions of the groups of `json`.

@@ -23,6 +23,9 @@
 //! It needs Go 1.27.3: `cargo xtask test`'s `go` step runs it with
 //! `LEAKSCOPE_GO` naming the `go` program.
 
+#[path = "support/run.rs"]
+mod run;
+
 use std::collections::BTreeSet;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -30,7 +33,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use regex::Regex;
-use serde_json::Value;
 
 /// The longest a case may run; Go's own cases end in well under a second.
 const CASE_TIMEOUT: Duration = Duration::from_secs(20);
@@ -211,18 +213,7 @@ fn go_leaks(output: &str) -> Vec<String> {
 /// expressions match: `entry(...) [state]`, without `main.`; and how many
 /// goroutines it read.
 fn named_leaks(file: &Path) -> (Vec<String>, u64) {
-    let out = Command::new(env!("CARGO_BIN_EXE_leakscope"))
-        .args(["analyze", &file.display().to_string(), "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = run::analyze_json(file);
     let named = json["suspects"]
         .as_array()
         .unwrap()

@@ -48,3 +48,16 @@ pub fn refused(args: &[&str], flag: &str) -> String {
     assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
     stderr
 }
+
+/// `leakscope analyze FILE --format json`, which must succeed: its JSON.
+pub fn analyze_json(file: &std::path::Path) -> serde_json::Value {
+    let file = file.display().to_string();
+    let out = leakscope(&["analyze", &file, "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{file}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("analyze's JSON")
+}

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"runtime/pprof"
@@ -22,7 +23,9 @@ import (
 )
 
 var (
-	detectFlag = flag.String("detect", "", "with -faults: measure the six leak detectors and write them to this file")
+	detectFlag = flag.String("detect", "", "with -faults and -wgvet: measure the seven leak detectors and write them to this file")
+	wgvetFlag  = flag.String("wgvet", "", "with -detect: the wgvet binary, run on this program's source")
+	wgvetGo    = flag.String("wgvet-go", "go", "with -wgvet: the go command wgvet lists packages with")
 	liveMinute = flag.Duration("live-minute", 100*time.Millisecond, "one virtual minute of the live run (real sockets)")
 )
 
@@ -31,10 +34,19 @@ const leakprofThreshold = 100
 
 // Detection is one detector's measurement, as leakscope's Detection.
 type Detection struct {
-	Detector string `json:"detector"`
-	Caught   bool   `json:"caught"`
-	Value    uint64 `json:"value"`
-	Evidence string `json:"evidence"`
+	Detector string    `json:"detector"`
+	Caught   bool      `json:"caught"`
+	Value    uint64    `json:"value"`
+	Evidence string    `json:"evidence"`
+	Findings []Finding `json:"findings,omitempty"`
+}
+
+// Finding is one of wgvet's findings, as leakscope's vet::Finding: the
+// rule, and the file relative to the module's root.
+type Finding struct {
+	Rule string `json:"rule"`
+	File string `json:"file"`
+	Line int    `json:"line"`
 }
 
 // Detections is one program's measurements.
@@ -108,11 +120,15 @@ func startLogServer(t *testing.T, faults string, minute time.Duration) (string, 
 	}
 }
 
-// TestDetect measures what six leak detectors say of the program compiled
-// in, on the scenario of -faults, and writes them to -detect.
+// TestDetect measures what seven leak detectors say of the program compiled
+// in, on the scenario of -faults, and writes them to -detect: six on its
+// runs, and the static check wgvet (-wgvet) on its source.
 func TestDetect(t *testing.T) {
 	if *faultsFlag == "" || *detectFlag == "" {
 		t.Skip("needs -faults and -detect")
+	}
+	if *wgvetFlag == "" {
+		t.Fatal("-detect needs -wgvet: the wgvet binary (go build ./cmd/wgvet)")
 	}
 	list, err := ReadFaultList(*faultsFlag)
 	if err != nil {
@@ -153,6 +169,7 @@ func TestDetect(t *testing.T) {
 		Evidence: fmt.Sprintf("the goroutineleak profile lists %s goroutines", thousands(uint64(leak)))})
 	add(Detection{Detector: "leakprof", Caught: count >= leakprofThreshold, Value: uint64(count),
 		Evidence: fmt.Sprintf("%s goroutines blocked in channel operations at %s (threshold %d)", thousands(uint64(count)), site, leakprofThreshold)})
+	add(wgvet(t))
 
 	text, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
@@ -161,6 +178,39 @@ func TestDetect(t *testing.T) {
 	if err := os.WriteFile(*detectFlag, append(text, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// wgvet runs the static check on this program's source: the package with
+// the program's build tag, from the module's root, as a developer would.
+func wgvet(t *testing.T) Detection {
+	tag := strings.ReplaceAll(programName(), "-", "_")
+	cmd := exec.Command(*wgvetFlag, "-go", *wgvetGo, "-tags", tag, "-format", "json", "-test=false", "./monitor")
+	cmd.Dir = ".."
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	// Exit status 1 means findings.
+	if exit, ok := err.(*exec.ExitError); err != nil && !(ok && exit.ExitCode() == 1) {
+		t.Fatalf("wgvet -tags %s: %v\n%s", tag, err, stderr.String())
+	}
+	var res struct {
+		Findings []struct {
+			Rule, File, Message string
+			Line                int
+		}
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("wgvet -tags %s: reading its JSON: %v\n%s", tag, err, out)
+	}
+	d := Detection{Detector: "wgvet", Caught: len(res.Findings) > 0, Value: uint64(len(res.Findings)),
+		Evidence: "no finding"}
+	for i, f := range res.Findings {
+		d.Findings = append(d.Findings, Finding{Rule: f.Rule, File: filepath.ToSlash(f.File), Line: f.Line})
+		if i == 0 {
+			d.Evidence = fmt.Sprintf("%s at %s:%d: %s", f.Rule, filepath.ToSlash(f.File), f.Line, f.Message)
+		}
+	}
+	return d
 }
 
 // countGrowth is the seed's test: the least-squares slope of the count over

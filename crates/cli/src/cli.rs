@@ -46,7 +46,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Which tool would have caught it: six leak detectors (the seed's
     /// count test, liveness, goleak, Go's goroutineleak profile, synctest,
-    /// a LeakProf-style rule) predicted for each program; with --against,
+    /// a LeakProf-style rule) and the static check wgvet, predicted for
+    /// each program; with --against,
     /// compared with what the Go tests measured (exit 1 on a difference).
     Detect(DetectArgs),
     /// Run the real monitor (tokio tasks, real wait groups) on the

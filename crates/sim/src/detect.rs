@@ -1,6 +1,7 @@
 //! Which tool would have caught it: six leak detectors, each predicted from
-//! a run by a stated rule. The Go tests (`go/monitor`) measure each one on
-//! the real programs; `leakscope detect --against` compares.
+//! a run by a stated rule, and the static check `wgvet`, predicted from the
+//! program's choices ([`crate::vet`]). The Go tests (`go/monitor`) measure
+//! each one on the real programs; `leakscope detect --against` compares.
 //!
 //! The detectors look at the scenario's run to its end, and, for those that
 //! judge a shutdown, at `Stop()` called at its end (or at `stop_at`):
@@ -13,12 +14,14 @@
 //! | `goroutine-leak-profile` | Go 1.27's `goroutineleak` profile at the end | it lists any goroutine |
 //! | `synctest` | `testing/synctest` running the program and then `Stop()` | it does not return cleanly |
 //! | `leakprof` | goroutines blocked in channel operations (`select`, `chan receive`, `chan send`) at one blocking site | a site holds [`LEAKPROF_THRESHOLD`] or more |
+//! | `wgvet` | the program's source, before it runs | it reports a finding |
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::goroutine::{Role, State};
+use crate::vet::Finding;
 use crate::{Error, Program, Scenario, StopOutcome, Time, Verdict, simulate, thousands};
 
 /// Goroutines blocked in channel operations at one site from which a
@@ -41,17 +44,20 @@ pub enum Detector {
     Synctest,
     /// Goroutines blocked in channel operations at one site.
     Leakprof,
+    /// The static check `wgvet` on the source.
+    Wgvet,
 }
 
 impl Detector {
     /// Every detector, in the order the matrix shows them.
-    pub const ALL: [Detector; 6] = [
+    pub const ALL: [Detector; 7] = [
         Detector::CountGrowth,
         Detector::Liveness,
         Detector::Goleak,
         Detector::GoroutineLeakProfile,
         Detector::Synctest,
         Detector::Leakprof,
+        Detector::Wgvet,
     ];
 
     /// Its name in flags and JSON.
@@ -63,6 +69,7 @@ impl Detector {
             Detector::GoroutineLeakProfile => "goroutine-leak-profile",
             Detector::Synctest => "synctest",
             Detector::Leakprof => "leakprof",
+            Detector::Wgvet => "wgvet",
         }
     }
 
@@ -71,6 +78,12 @@ impl Detector {
     /// goroutine parked in real network IO.
     pub const fn live(self) -> bool {
         matches!(self, Detector::GoroutineLeakProfile | Detector::Leakprof)
+    }
+
+    /// Whether it reads the source rather than a run: the Go tests run the
+    /// real `wgvet` on the program's file.
+    pub const fn is_static(self) -> bool {
+        matches!(self, Detector::Wgvet)
     }
 }
 
@@ -120,10 +133,13 @@ pub struct Detection {
     /// silent containers (`liveness`), goroutines left (`goleak`),
     /// goroutines in the profile (`goroutine-leak-profile`), the
     /// [`SynctestOutcome`] code (`synctest`), the largest site's goroutines
-    /// (`leakprof`).
+    /// (`leakprof`), findings (`wgvet`).
     pub value: u64,
     /// Why, in one line.
     pub evidence: String,
+    /// `wgvet`'s findings (empty for the other detectors).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
 }
 
 /// Every detector's prediction for `program` on `scenario`.
@@ -171,6 +187,7 @@ pub fn detect(scenario: &Scenario, program: Program) -> Result<Vec<Detection>, E
             caught,
             value,
             evidence,
+            findings: Vec::new(),
         });
     };
 
@@ -256,6 +273,20 @@ pub fn detect(scenario: &Scenario, program: Program) -> Result<Vec<Detection>, E
             thousands(count)
         ),
     );
+
+    let (findings, why) = crate::vet::findings(program);
+    let evidence = match findings.first() {
+        Some(f) => format!("{} at {}:{}: {why}", f.rule, f.file, f.line),
+        None => format!("no finding: {why}"),
+    };
+    out.push(Detection {
+        detector: Detector::Wgvet,
+        program,
+        caught: !findings.is_empty(),
+        value: findings.len() as u64,
+        evidence,
+        findings,
+    });
     Ok(out)
 }
 
@@ -306,6 +337,9 @@ pub struct MeasuredDetection {
     pub value: u64,
     /// What it said, in one line.
     pub evidence: String,
+    /// `wgvet`'s findings (empty for the other detectors).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
 }
 
 /// One program's detectors as the Go tests measured them
@@ -327,11 +361,13 @@ impl Detection {
     /// and, for the detectors measured under the fake clock, the same
     /// figure. On real sockets ([`Detector::live`]) the run follows a real
     /// clock, and a stream that fails in its last moments can look healthy
-    /// to the client, so only the verdict is held.
+    /// to the client, so only the verdict is held. `wgvet`'s findings must
+    /// be the same rules at the same lines.
     pub fn agrees(&self, measured: &MeasuredDetection) -> bool {
         self.detector == measured.detector
             && self.caught == measured.caught
             && (self.detector.live() || self.value == measured.value)
+            && self.findings == measured.findings
     }
 }
 
@@ -361,12 +397,12 @@ mod tests {
         };
         assert_eq!(
             row(Program::BUGGY),
-            [CountGrowth, Liveness, Goleak, Synctest, Leakprof]
+            [CountGrowth, Liveness, Goleak, Synctest, Leakprof, Wgvet]
         );
-        // Flat count, Stop() returns: only liveness sees it.
-        assert_eq!(row(Program::CLOSE_ONLY), [Liveness]);
-        // Stop() wakes every helper: only the count sees it.
-        assert_eq!(row(Program::WAIT_TIMEOUT), [CountGrowth]);
+        // Flat count, Stop() returns: only liveness sees it run.
+        assert_eq!(row(Program::CLOSE_ONLY), [Liveness, Wgvet]);
+        // Stop() wakes every helper: only the count sees it run.
+        assert_eq!(row(Program::WAIT_TIMEOUT), [CountGrowth, Wgvet]);
         assert_eq!(row(Program::FIXED), []);
     }
 
@@ -383,7 +419,7 @@ mod tests {
     }
 
     #[test]
-    fn fase3_only_liveness_sees_the_stalled_buggy_monitor() {
+    fn fase3_only_liveness_sees_the_stalled_buggy_monitor_run() {
         let s = Preset::Fase3.scenario();
         assert_eq!(
             caught(&s, Program::BUGGY)
@@ -391,7 +427,7 @@ mod tests {
                 .filter(|&(_, c)| c)
                 .map(|(d, _)| d)
                 .collect::<Vec<_>>(),
-            [Detector::Liveness]
+            [Detector::Liveness, Detector::Wgvet]
         );
     }
 
@@ -403,10 +439,16 @@ mod tests {
             caught: x.caught,
             value,
             evidence: String::new(),
+            findings: x.findings.clone(),
         };
         for x in &d {
             assert!(x.agrees(&m(x, x.value)));
             assert_eq!(x.agrees(&m(x, x.value + 1)), x.detector.live());
         }
+        // wgvet's findings are held rule by rule, line by line.
+        let vet = d.iter().find(|x| x.detector == Detector::Wgvet).unwrap();
+        let mut moved = m(vet, vet.value);
+        moved.findings[0].line += 1;
+        assert!(!vet.agrees(&moved));
     }
 }

@@ -60,6 +60,7 @@ mod stuck;
 mod text;
 mod time;
 mod trace;
+pub mod vet;
 
 pub use analysis::{Analysis, GROWTH_LIMIT_PER_MIN, Proof, Verdict, divergence};
 pub use comparison::Comparison;

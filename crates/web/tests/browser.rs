@@ -277,6 +277,21 @@ async fn the_code_panels_badges_add_up_to_the_containers_dump() {
             assert_eq!(sum, dump_total, "the buggy badges equal the page's dump");
             assert!(badges.length() >= 3, "heartbeat, reader and handler lines");
         }
+        // Under the code: wgvet's finding, as the core predicts it, and its
+        // line flagged in the text.
+        let (found, _) = leakscope_sim::vet::findings(program);
+        let said = text(&root, &format!("vet-{v}"));
+        let f = &found[0];
+        assert!(
+            said.contains(&format!("{} at line {}", f.rule, f.line)),
+            "{v}: {said}"
+        );
+        let flagged = root
+            .query_selector_all(&format!("[data-testid=\"code-{v}\"] .vet-line"))
+            .unwrap();
+        assert_eq!(flagged.length(), 1, "{v}");
+        let line = flagged.item(0).and_then(|n| n.text_content()).unwrap();
+        assert!(line.starts_with(&f.line.to_string()), "{v}: {line}");
     }
 }
 
@@ -352,7 +367,7 @@ async fn a_card_and_a_picker_change_the_panes_and_stop_is_told() {
     assert!(hangs.contains("hangs"), "{hangs}");
 }
 
-/// The matrix's 4 × 6 cells as rendered equal the core's `detect()`, on
+/// The matrix's 4 × 7 cells as rendered equal the core's `detect()`, on
 /// FASE 6 and, after the toggle, on FASE 3.
 #[wasm_bindgen_test]
 async fn the_detector_matrix_is_the_cores() {

@@ -136,6 +136,12 @@ fn run_each(
                 .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
             let out = dir.join(format!("{name}{suffix}.json"));
             let mut c = Command::new(bin);
+            // Go's own settings, for what the test starts (wgvet's `go list`).
+            for (k, v) in crate::go::command(root).get_envs() {
+                if let Some(v) = v {
+                    c.env(k, v);
+                }
+            }
             c.current_dir(root.join("go/monitor"))
                 .args([
                     "-test.run",
@@ -168,9 +174,10 @@ pub fn run_programs(
     run_each(root, bins, &list, "TestRun", ("-out", ""), &[])
 }
 
-/// Measures the six leak detectors on each program's binary for the
-/// scenario (`TestDetect`: under the fake clock, and live on real sockets
-/// with one virtual minute lasting `LIVE_MINUTE`) and returns the files.
+/// Measures the seven leak detectors on each program's binary for the
+/// scenario (`TestDetect`: under the fake clock, live on real sockets with
+/// one virtual minute lasting `LIVE_MINUTE`, and wgvet, built here, on the
+/// program's source) and returns the files.
 pub fn measure_detectors(
     root: &Path,
     leakscope: &Path,
@@ -179,13 +186,29 @@ pub fn measure_detectors(
 ) -> Result<Vec<PathBuf>> {
     const LIVE_MINUTE: &str = "200ms";
     let list = write_faults(root, leakscope, scenario, "detect-faults.json")?;
+    // The static check runs on each program's source: the real tool.
+    let wgvet = crate::go::wgvet_bin(root);
+    let mut build = crate::go::command(root);
+    build
+        .args(["build", "-o"])
+        .arg(&wgvet)
+        .arg(crate::go::WGVET_PACKAGE);
+    output(build, "go build ./cmd/wgvet")?;
+    let go = crate::go::program(root);
     run_each(
         root,
         bins,
         &list,
         "TestDetect",
         ("-detect", "-detect"),
-        &["-live-minute", LIVE_MINUTE],
+        &[
+            "-live-minute",
+            LIVE_MINUTE,
+            "-wgvet",
+            &wgvet.to_string_lossy(),
+            "-wgvet-go",
+            &go.to_string_lossy(),
+        ],
     )
 }
 
@@ -463,7 +486,10 @@ pub fn conformance(root: &Path) -> Result<()> {
                 "the detectors measured by Go differ from `leakscope detect --preset {preset}` (run `cargo xtask go-detect -- --preset {preset} --program all`)"
             ));
         }
-        eprintln!("go = detect --preset {preset}: 6 detectors × 4 programs");
+        eprintln!(
+            "go = detect --preset {preset}: every detector × {} programs",
+            TAGS.len()
+        );
     }
     watch_live(root, &leakscope, &root.join("target/go/bin"))?;
     fleet_live(root, &leakscope, &root.join("target/go/bin"))

@@ -1,6 +1,7 @@
 //! `leakscope detect`: which tool would have caught it. The core predicts
-//! six detectors for each program; with `--against`, the Go tests'
-//! measurements are read and compared.
+//! six detectors and the static check `wgvet` for each program; with
+//! `--against`, the Go tests' measurements are read (each must measure
+//! every detector) and compared.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -55,6 +56,15 @@ pub fn config(args: &DetectArgs) -> Result<DetectConfig, InputError> {
             return Err(bad(
                 path,
                 format!("measures {}, which --program does not ask for", m.program),
+            ));
+        }
+        if let Some(d) = Detector::ALL
+            .into_iter()
+            .find(|&d| !m.detections.iter().any(|x| x.detector == d))
+        {
+            return Err(bad(
+                path,
+                format!("does not measure `{d}`: every detector must be measured"),
             ));
         }
         if measured.iter().any(|x| x.program == m.program) {

@@ -4,7 +4,10 @@
 //! a badge counting them; the stream handlers, outside the program's text,
 //! get a row of their own, so the badges add up to the container's dump.
 //! The text is the Go file itself (`go/monitor/<name>.go`), which the tests
-//! compile and run under Go's fake clock.
+//! compile and run under Go's fake clock. Under it, what the static check
+//! `wgvet` reports on that file (the core's [`leakscope_sim::vet`]
+//! prediction, which the Go tests hold against the real tool), its line
+//! flagged in the text.
 
 use leakscope_sim::Program;
 use leakscope_sim::code::{STREAM_FILE, file_name, lines};
@@ -27,6 +30,8 @@ pub struct CodeProps {
 #[component]
 pub fn CodePane(p: &CodeProps) -> Html {
     let v = p.program;
+    let (vet, why) = leakscope_sim::vet::findings(v);
+    let flagged = |n: u32| vet.iter().any(|f| f.line == n);
     let total = p.focus.parked.values().sum::<u64>() + p.focus.outside;
     let badge = |k: u64, what: &str| {
         html! {
@@ -54,8 +59,9 @@ pub fn CodePane(p: &CodeProps) -> Html {
                     let current = n == p.focus.line;
                     let touched = !current && p.focus.touched.contains(&n);
                     let parked = p.focus.parked.get(&n).copied();
+                    let vet_line = flagged(n);
                     html! {
-                        <span class={classes!("line", current.then_some("current"), touched.then_some("touched"), parked.is_some().then_some("parked-line"))}
+                        <span class={classes!("line", current.then_some("current"), touched.then_some("touched"), parked.is_some().then_some("parked-line"), vet_line.then_some("vet-line"))}
                               aria-current={current.then_some("step")}>
                             <span class="ln" aria-hidden="true">{ n }</span>
                             <span class="src">{ line.text }</span>
@@ -73,6 +79,13 @@ pub fn CodePane(p: &CodeProps) -> Html {
                     </span>
                 }
             </code></pre>
+            <p class="vet-finding" data-testid={format!("vet-{}", v.name())}>
+                <strong>{ "⚑ wgvet, the static check: " }</strong>
+                { match vet.first() {
+                    Some(f) => format!("{} at line {}: {why}.", f.rule, f.line),
+                    None => format!("no finding: {why}."),
+                } }
+            </p>
         </figure>
     }
 }

@@ -56,6 +56,7 @@ pub const fn label(d: Detector) -> &'static str {
         Detector::GoroutineLeakProfile => "goroutineleak profile",
         Detector::Synctest => "synctest",
         Detector::Leakprof => "LeakProf rule",
+        Detector::Wgvet => "wgvet (source)",
     }
 }
 
@@ -78,6 +79,9 @@ pub fn looks_at(d: Detector) -> String {
         Detector::Leakprof => format!(
             "{LEAKPROF_THRESHOLD} or more goroutines blocked in channel operations at one site"
         ),
+        Detector::Wgvet => {
+            "the static check on the Go source: a Wait() on a group that also holds a goroutine living until cancellation".into()
+        }
     }
 }
 
@@ -131,7 +135,12 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
     let preset = use_state(|| Preset::Fase6);
     let rows = use_memo(*preset, |p| matrix(&p.scenario()));
     let s = preset.scenario();
-    let measured = |live: bool| Detector::ALL.iter().filter(|d| d.live() == live).count();
+    let measured = |live: bool| {
+        Detector::ALL
+            .iter()
+            .filter(|d| d.live() == live && !d.is_static())
+            .count()
+    };
     let name = |d: Detector| html! { <strong>{ label(d) }</strong> };
     let toggle = |p: Preset, text: &'static str| {
         let state = preset.clone();
@@ -153,21 +162,26 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
             }
             <div class="two-col">
             <div>
-            <p>{ "Six ways to look for a leak. The " }{ name(Detector::CountGrowth) }
+            <p>{ "Six ways to look for a leak in a run, and one in the source. The " }{ name(Detector::CountGrowth) }
                { " is the seed's: does the goroutine count grow faster than 2 per minute? " }{ name(Detector::Liveness) }
                { " asks which containers stopped reading their logs; " }{ name(Detector::Goleak) }
                { " fails a test when goroutines the program started outlive " }<code>{ "Stop()" }</code>
                { "; Go 1.27's " }{ name(Detector::GoroutineLeakProfile) }{ " lists goroutines blocked on something no live goroutine can reach; " }
                <code>{ "testing/synctest" }</code>{ " (" }{ name(Detector::Synctest) }{ ") fails a bubble that deadlocks or leaves goroutines blocked; and a " }
-               { name(Detector::Leakprof) }{ format!(" in the style of Uber's LeakProf flags {LEAKPROF_THRESHOLD} or more goroutines blocked in channel operations at one site.") }</p>
+               { name(Detector::Leakprof) }{ format!(" in the style of Uber's LeakProf flags {LEAKPROF_THRESHOLD} or more goroutines blocked in channel operations at one site. ") }
+               { name(Detector::Wgvet) }{ ", this project's static check, reads the code instead: a " }<code>{ "Wait()" }</code>{ " on a group that also holds a goroutine living until cancellation." }</p>
             <p class="takeaway">{ format!(
-                "Each tool sees a different part. On FASE 6 the count test misses {close} (its count is flat, its logs stopped); goleak and synctest miss {timeout} (Stop() wakes every helper); Go's goroutineleak profile reports none of the programs, because the readers wait in network IO and every group stays reachable through the monitor; only liveness sees {close}.",
+                "Each tool sees a different part. On FASE 6 the count test misses {close} (its count is flat, its logs stopped); goleak and synctest miss {timeout} (Stop() wakes every helper); Go's goroutineleak profile reports none of the programs, because the readers wait in network IO and every group stays reachable through the monitor; of the tools that watch a run, only liveness sees {close}.",
                 close = Program::CLOSE_ONLY, timeout = Program::WAIT_TIMEOUT) }</p>
+            if !full {
+            <p data-testid="vet-when">{ "wgvet flags all three one-group programs at their " }<code>{ "Wait()" }</code>
+               { " and stays quiet on the fix, before either has run." }</p>
+            }
             </div>
             <div>
             if full {
             <p class="muted small">{ format!(
-                "The Go tests measure each detector on the real programs — under the fake clock for {}, on real TCP sockets for the goroutineleak profile and the LeakProf rule ({}) — and assert they agree with this matrix: ",
+                "The Go tests measure each detector on the real programs — under the fake clock for {}, on real TCP sockets for the goroutineleak profile and the LeakProf rule ({}), and the real wgvet on each file — and assert they agree with this matrix: ",
                 measured(false), measured(true)) }
                <code>{ "cargo xtask go-detect -- --preset fase6 --program all" }</code>{ "." }</p>
             <fieldset class="detect-toggle">
@@ -247,7 +261,7 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
 mod tests {
     use super::*;
 
-    /// The matrix is 4 × 6, and every cell is the core's `detect()`.
+    /// The matrix is 4 × 7, and every cell is the core's `detect()`.
     #[test]
     fn the_cells_are_the_cores_detections() {
         for preset in [Preset::Fase6, Preset::Fase3] {
@@ -300,16 +314,20 @@ mod tests {
                 .caught
         };
         assert!(!caught(Program::CLOSE_ONLY, Detector::CountGrowth));
+        // wgvet: every one-group program, not the fix.
+        for p in Program::ALL {
+            assert_eq!(caught(p, Detector::Wgvet), p != Program::FIXED, "{p}");
+        }
         assert!(!caught(Program::WAIT_TIMEOUT, Detector::Goleak));
         assert!(!caught(Program::WAIT_TIMEOUT, Detector::Synctest));
         for p in Program::ALL {
             assert!(!caught(p, Detector::GoroutineLeakProfile), "{p}");
         }
-        for d in Detector::ALL {
+        for d in Detector::ALL.into_iter().filter(|d| !d.is_static()) {
             assert_eq!(
                 caught(Program::CLOSE_ONLY, d),
                 d == Detector::Liveness,
-                "only liveness sees close-only: {d}"
+                "of the run's detectors, only liveness sees close-only: {d}"
             );
         }
         // Only the fixed run has nothing to catch.
@@ -317,6 +335,12 @@ mod tests {
             assert_eq!(r.faulty, r.program != Program::FIXED, "{}", r.program);
         }
         // The prose's count of detectors measured under the fake clock.
-        assert_eq!(Detector::ALL.iter().filter(|d| !d.live()).count(), 4);
+        assert_eq!(
+            Detector::ALL
+                .iter()
+                .filter(|d| !d.live() && !d.is_static())
+                .count(),
+            4
+        );
     }
 }

@@ -173,10 +173,6 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
             <p class="takeaway">{ format!(
                 "Each tool sees a different part. On FASE 6 the count test misses {close} (its count is flat, its logs stopped); goleak and synctest miss {timeout} (Stop() wakes every helper); Go's goroutineleak profile reports none of the programs, because the readers wait in network IO and every group stays reachable through the monitor; of the tools that watch a run, only liveness sees {close}.",
                 close = Program::CLOSE_ONLY, timeout = Program::WAIT_TIMEOUT) }</p>
-            if !full {
-            <p data-testid="vet-when">{ "wgvet flags all three one-group programs at their " }<code>{ "Wait()" }</code>
-               { " and stays quiet on the fix, before either has run." }</p>
-            }
             </div>
             <div>
             if full {

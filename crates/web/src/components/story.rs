@@ -354,13 +354,11 @@ pub fn Story() -> Html {
     );
 
     let s8 = format!(
-        r#"{}<div class="two-col"><div id="wgvet"><h3>Before it runs: wgvet</h3>
-<p class="small">This project's static check runs where <code>go vet</code> runs: in the editor, before a commit, in CI on the pull request. It flags a <code>Wait()</code> on a group that also holds a goroutine living until cancellation the morning the bug is written, before review. The tools below need the service to run: an hour of it for the count test.</p>{}</div>
+        r#"{}<div class="three-col"><div id="wgvet"><h3>Before it runs: wgvet</h3>
+<p class="small">This project's static check runs where <code>go vet</code> runs: in the editor, before a commit, in CI on the pull request. It flags a <code>Wait()</code> on a group that also holds a goroutine living until cancellation the morning the bug is written, before review; the tools beside it need the service to run.</p>{}</div>
 <div><h3>A count test</h3>
 <p class="small">Run the monitor for an hour of fake time under testing/synctest and compare the goroutine count with the seed's limit:</p>{}</div>
-<div><h3>Liveness</h3><p class="small">A count misses a monitor that stopped reading. Give each stream an idle timeout, so a half-open stream ends, and alert on a container with no line in a rotation:</p>{}</div>
-<div><h3>The goroutineleak profile</h3><p class="small">Go 1.27 reports goroutines blocked on what no live goroutine can reach. With net/http/pprof mounted:</p>{}
-<p class="small">It marks each such goroutine <code>(leaked)</code>. It does not report this bug (section 7): the readers wait in network IO and every group stays reachable through the monitor.</p></div></div>"#,
+<div><h3>Liveness</h3><p class="small">A count misses a monitor that stopped reading. Give each stream an idle timeout, so a half-open stream ends, and alert on a container with no line in a rotation:</p>{}</div></div>"#,
         h2(8, "Catch it in your own service"),
         snippet(
             "# once, in leakscope's go/ folder\ngo build -o ~/go/bin/wgvet ./cmd/wgvet\n# in your module, by hand or in CI\ngo vet -vettool=$(command -v wgvet) ./..."
@@ -371,7 +369,6 @@ pub fn Story() -> Html {
         snippet(
             "ctx, cancel := context.WithCancel(ctx)\nidle := time.AfterFunc(time.Minute, cancel)\nfor sc.Scan() { // the body ends when ctx does\n    idle.Reset(time.Minute)\n    c.lastLine.Store(time.Now().Unix())\n}"
         ),
-        snippet("curl 'localhost:6060/debug/pprof/goroutineleak?debug=2'"),
     );
 
     html! {

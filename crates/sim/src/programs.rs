@@ -155,6 +155,14 @@ impl Program {
         self.0.name
     }
 
+    /// Its Go build tag: the stem of its file (`close_only` for
+    /// `monitor/close_only.go`), which the file's first line requires.
+    pub fn tag(self) -> &'static str {
+        let file = self.0.file;
+        let base = file.rsplit('/').next().unwrap_or(file);
+        base.strip_suffix(".go").unwrap_or(base)
+    }
+
     /// The Go text.
     pub const fn source(self) -> &'static str {
         self.0.source
@@ -305,6 +313,16 @@ mod tests {
                 let n = p.source().matches(text).count();
                 assert_eq!(n, 1, "{p} {anchor:?} {text:?}");
             }
+        }
+    }
+
+    #[test]
+    fn each_file_is_built_under_its_tag() {
+        let tags = Program::ALL.map(Program::tag);
+        assert_eq!(tags, ["buggy", "close_only", "wait_timeout", "fixed"]);
+        for p in Program::ALL {
+            let first = p.source().lines().next().unwrap_or_default();
+            assert_eq!(first, format!("//go:build {}", p.tag()), "{p}");
         }
     }
 

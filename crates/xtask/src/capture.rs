@@ -53,13 +53,8 @@ pub fn parse(args: &[String]) -> std::result::Result<Capture, String> {
     }
     let program = split.value("--program");
     let program = program.ok_or("`--program NAME` is required (one program)")?;
-    let tag = crate::go::TAGS
-        .iter()
-        .find(|t| **t == program.replace('-', "_"))
-        .ok_or(format!(
-            "unknown program `{program}` (allowed: buggy, close-only, wait-timeout, fixed)"
-        ))?;
-    c.tag = tag;
+    let program: leakscope_sim::Program = program.parse().map_err(|e| format!("{e}"))?;
+    c.tag = program.tag();
     if c.at.is_empty() {
         return Err("`--at M[,M…]` is required: the virtual minutes to capture at".into());
     }

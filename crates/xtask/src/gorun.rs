@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::cmd::{Cmd, Result, fail, split_flags};
-use crate::go::{TAGS, command};
+use crate::go::{command, tags as all_tags};
 
 /// The arguments of `go-run`, split: the CLI's scenario flags go to
 /// `leakscope faults`, the rest is ours.
@@ -49,24 +49,8 @@ pub fn parse(args: &[String]) -> std::result::Result<GoRun, String> {
 /// The build tags of a `--program` list: names as the CLI spells them
 /// (`close-only`), comma-separated, or `all`.
 fn tags(list: &str) -> std::result::Result<Vec<&'static str>, String> {
-    if list.trim() == "all" {
-        return Ok(TAGS.to_vec());
-    }
-    let mut chosen = Vec::new();
-    for name in list.split(',').map(str::trim) {
-        let tag = name.replace('-', "_");
-        let Some(t) = TAGS.iter().find(|t| **t == tag) else {
-            let names: Vec<String> = TAGS.iter().map(|t| t.replace('_', "-")).collect();
-            return Err(format!(
-                "unknown program `{name}` (allowed: {}, all)",
-                names.join(", ")
-            ));
-        };
-        chosen.push(*t);
-    }
-    chosen.sort_by_key(|t| TAGS.iter().position(|x| x == t));
-    chosen.dedup();
-    Ok(chosen)
+    let programs = leakscope_sim::Program::parse_list(list).map_err(|e| e.to_string())?;
+    Ok(programs.into_iter().map(|p| p.tag()).collect())
 }
 
 /// Where the runs and binaries go.
@@ -447,7 +431,8 @@ impl SplitMix {
 /// every program, Go's runs equal to the simulation's.
 pub fn conformance(root: &Path) -> Result<()> {
     let leakscope = leakscope(root)?;
-    let bins = binaries(root, &TAGS)?;
+    let tags = all_tags();
+    let bins = binaries(root, &tags)?;
     let scenarios = conformance_scenarios();
     for (i, flags) in scenarios.iter().enumerate() {
         let runs = run_programs(root, &leakscope, flags, &bins)?;
@@ -481,14 +466,14 @@ pub fn conformance(root: &Path) -> Result<()> {
     for preset in ["fase6", "fase3"] {
         let flags = vec!["--preset".to_string(), preset.to_string()];
         let measured = measure_detectors(root, &leakscope, &flags, &bins)?;
-        if !compare_detectors(&leakscope, &flags, &TAGS, &measured, "table", true)? {
+        if !compare_detectors(&leakscope, &flags, &tags, &measured, "table", true)? {
             return fail(format!(
                 "the detectors measured by Go differ from `leakscope detect --preset {preset}` (run `cargo xtask go-detect -- --preset {preset} --program all`)"
             ));
         }
         eprintln!(
             "go = detect --preset {preset}: every detector × {} programs",
-            TAGS.len()
+            tags.len()
         );
     }
     watch_live(root, &leakscope, &root.join("target/go/bin"))?;
@@ -972,7 +957,7 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(run.scenario, args("--preset fase6 --stop-at 30"));
-        assert_eq!(run.tags, TAGS.to_vec());
+        assert_eq!(run.tags, all_tags());
         assert_eq!(run.format, "json");
         let run = parse(&args("--program fixed,close-only --against-sim")).unwrap();
         assert_eq!(run.tags, vec!["close_only", "fixed"]);
@@ -1005,7 +990,7 @@ mod tests {
     fn go_run_refuses_unknown_programs_and_formats() {
         assert_eq!(
             parse(&args("--program shared")).unwrap_err(),
-            "unknown program `shared` (allowed: buggy, close-only, wait-timeout, fixed, all)"
+            "unknown program \"shared\" (allowed: buggy, close-only, wait-timeout, fixed, all)"
         );
         assert!(parse(&args("--format csv")).unwrap_err().contains("csv"));
         assert!(

@@ -1,0 +1,82 @@
+//! What the live checks share: servers killed on drop, free ports, and
+//! reading the CLI's JSON without a JSON library.
+
+use std::path::Path;
+
+use crate::cmd::{Result, fail};
+
+/// Child processes killed (and reaped) when dropped.
+pub(super) struct Servers(pub(super) Vec<std::process::Child>);
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A loopback port free a moment ago.
+pub(super) fn free_port() -> Result<u16> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| crate::cmd::Error(format!("finding a free port: {e}")))
+}
+
+/// Waits until something accepts connections on the loopback `port`.
+pub(super) fn wait_for(port: u16) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    while std::time::Instant::now() < deadline {
+        if std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(200))
+            .is_ok()
+        {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    fail(format!("nothing listens on 127.0.0.1:{port} after 15 s"))
+}
+
+/// The strings of the pretty-printed JSON's `"findings"` array (one per
+/// line, as serde_json writes them).
+pub(super) fn json_findings(json: &str) -> Vec<String> {
+    json.lines()
+        .skip_while(|l| l.trim() != "\"findings\": [")
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with(']'))
+        .map(|l| {
+            let l = l.trim().trim_end_matches(',');
+            l.strip_prefix('"')
+                .and_then(|l| l.strip_suffix('"'))
+                .unwrap_or(l)
+                .replace("\\\"", "\"")
+        })
+        .collect()
+}
+
+/// The first value of `"key": value` in the JSON text.
+pub(super) fn json_value(json: &str, key: &str) -> Option<String> {
+    let at = json.find(&format!("\"{key}\": "))? + key.len() + 4;
+    let rest = &json[at..];
+    let end = rest.find([',', '\n', '}']).unwrap_or(rest.len());
+    Some(rest[..end].trim().trim_matches('"').to_owned())
+}
+
+/// The `created by … at …/go/monitor/<file>.go:<line>` of a finding, when
+/// that file exists in the repository and has that line.
+pub(super) fn monitor_site(root: &Path, finding: &str) -> Option<(String, u32)> {
+    let created = &finding[finding.find("created by ")?..];
+    let at = created.find("/go/monitor/")?;
+    let site = &created[at + "/go/monitor/".len()..];
+    let end = site
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "_.:".contains(c)))
+        .unwrap_or(site.len());
+    let (file, line) = site[..end].split_once(':')?;
+    let line: u32 = line.parse().ok()?;
+    let text = std::fs::read_to_string(root.join("go/monitor").join(file)).ok()?;
+    (file.ends_with(".go") && line >= 1 && text.lines().count() >= line as usize)
+        .then(|| (file.to_owned(), line))
+}

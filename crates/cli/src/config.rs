@@ -61,7 +61,7 @@ pub fn program(raw: &str) -> Result<Program, InputError> {
 }
 
 /// The allowed values of a scenario flag, in words.
-pub fn allowed_of(flag: &str) -> Option<&'static str> {
+pub fn allowed_of(flag: &str) -> Option<String> {
     Param::ALL
         .into_iter()
         .find(|&p| flag_of(p) == flag)
@@ -95,8 +95,8 @@ pub fn parse_float(flag: &str, raw: &str, allowed: &str) -> Result<f64, InputErr
 /// range-checks ([`Scenario::set`]); this names the flag.
 pub fn apply(scenario: &mut Scenario, param: Param, raw: &str) -> Result<(), InputError> {
     scenario.set(param, raw).map_err(|e| match e {
-        Error::OutOfRange { .. } => InputError::out_of_range(flag_of(param), raw, param.allowed()),
-        Error::NotANumber { .. } => InputError::not_a_number(flag_of(param), raw, param.allowed()),
+        Error::OutOfRange { .. } => InputError::out_of_range(flag_of(param), raw, &param.allowed()),
+        Error::NotANumber { .. } => InputError::not_a_number(flag_of(param), raw, &param.allowed()),
         other => InputError::new(
             flag_of(param),
             Some(raw),
@@ -122,7 +122,7 @@ pub fn validate(
         Err(Error::OutOfRange { param, value }) => Err(InputError::out_of_range(
             flag_of(param),
             &raw(param).unwrap_or(value),
-            param.allowed(),
+            &param.allowed(),
         )),
         Err(Error::TooLarge { rotations }) => Err(InputError::new(
             "--containers",

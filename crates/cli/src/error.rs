@@ -195,7 +195,7 @@ pub fn from_clap(err: &clap::Error, subcommands: &[String]) -> InputError {
             let flag = arg.as_deref().map_or("a flag", flag_only);
             let allowed = valid
                 .filter(|v| !v.is_empty())
-                .or_else(|| crate::config::allowed_of(flag).map(str::to_owned));
+                .or_else(|| crate::config::allowed_of(flag));
             let (value, problem) = match value.as_deref() {
                 None | Some("") => (None, "needs a value"),
                 Some(v) => (Some(v), "is not allowed"),

@@ -77,7 +77,7 @@ pub use record::{ContainerRecord, Outcome, Rotation};
 pub use recorded::{PeriodCensus, RecordedRun};
 pub use report::{MeasuredRun, Report, RunReport, Source};
 pub use sample::{GroupState, Holders, Sample, StopOutcome, WaitGroups};
-pub use scenario::{MAX_ROTATIONS, Param, Preset, Scenario};
+pub use scenario::{Bounds, MAX_ROTATIONS, Param, Preset, Scenario};
 pub use sim::{Sim, simulate};
 pub use stuck::Stuck;
 pub use text::thousands;

@@ -117,19 +117,115 @@ impl Param {
         }
     }
 
-    /// The allowed values, in words.
-    pub const fn allowed(self) -> &'static str {
+    /// The allowed values, in the unit the scenario stores them (the
+    /// rotation and the heartbeat in seconds): the one place each range is
+    /// declared. Validation, [`Scenario::set`], [`Param::allowed`] and
+    /// [`Param::input`] read it. `stop_at` is also bounded by the run's
+    /// `minutes`.
+    pub const fn bounds(self) -> Bounds {
+        const fn whole(min: u64, max: u64) -> Bounds {
+            Bounds::Whole { min, max }
+        }
         match self {
-            Param::Containers => "1 to 10000",
-            Param::Minutes => "1 to 10080, one week",
-            Param::Rotation => "0.0167 to 1440 minutes, 1 second to 1 day",
-            Param::Heartbeat => "1 to 3600 seconds",
-            Param::ErrorRate => "0 to 1",
-            Param::GoroutinesPerReader => "1 to 16",
-            Param::Baseline => "0 to 100000",
-            Param::Seed => "0 to 18446744073709551615",
-            Param::LinesPerMin => "0 to 30000",
-            Param::StopAt => "a minute from 0 to the run's length, or none",
+            Param::Containers => whole(1, 10_000),
+            Param::Minutes => whole(1, MAX_MINUTES),
+            Param::StopAt => whole(0, MAX_MINUTES),
+            Param::Rotation => whole(1, 86_400),
+            Param::Heartbeat => whole(1, 3_600),
+            Param::ErrorRate => Bounds::Real { min: 0.0, max: 1.0 },
+            Param::GoroutinesPerReader => whole(1, 16),
+            Param::Baseline => whole(0, 100_000),
+            Param::Seed => whole(0, u64::MAX),
+            Param::LinesPerMin => whole(0, 30_000),
+        }
+    }
+
+    /// The allowed values, in words, as people type them (the rotation in
+    /// minutes): `1 to 10000`.
+    pub fn allowed(self) -> String {
+        let (min, max) = self.typed_range();
+        match self {
+            Param::Minutes => format!("{min} to {max}, one week"),
+            Param::Rotation => format!("{min} to {max} minutes, 1 second to 1 day"),
+            Param::Heartbeat => format!("{min} to {max} seconds"),
+            Param::StopAt => "a minute from 0 to the run's length, or none".to_owned(),
+            _ => format!("{min} to {max}"),
+        }
+    }
+
+    /// An `<input>`'s `min`, `max` and `step`, in the unit people type (the
+    /// rotation in minutes, any step; the error rate by hundredths; the
+    /// others whole). `stop_at` and `seed` have none: empty texts.
+    pub fn input(self) -> (String, String, &'static str) {
+        match self {
+            Param::StopAt | Param::Seed => (String::new(), String::new(), ""),
+            Param::Rotation => {
+                let (min, max) = self.typed_range();
+                (min, max, "any")
+            }
+            Param::ErrorRate => {
+                let (min, max) = self.typed_range();
+                (min, max, "0.01")
+            }
+            _ => {
+                let (min, max) = self.typed_range();
+                (min, max, "1")
+            }
+        }
+    }
+
+    /// The bounds as typed: minutes to four decimals for the rotation.
+    fn typed_range(self) -> (String, String) {
+        match (self, self.bounds()) {
+            (Param::Rotation, Bounds::Whole { min, max }) => {
+                let minutes = |secs: u64| {
+                    let m = format!("{:.4}", secs as f64 / 60.0);
+                    m.trim_end_matches('0').trim_end_matches('.').to_owned()
+                };
+                (minutes(min), minutes(max))
+            }
+            (_, Bounds::Whole { min, max }) => (min.to_string(), max.to_string()),
+            (_, Bounds::Real { min, max }) => (min.to_string(), max.to_string()),
+        }
+    }
+}
+
+/// The range of a [`Param`], in the unit the scenario stores it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bounds {
+    /// Whole numbers from `min` to `max`.
+    Whole {
+        /// The least allowed.
+        min: u64,
+        /// The most allowed.
+        max: u64,
+    },
+    /// Any number from `min` to `max`.
+    Real {
+        /// The least allowed.
+        min: f64,
+        /// The most allowed.
+        max: f64,
+    },
+}
+
+impl Bounds {
+    /// Whether the whole number `n` is allowed.
+    pub fn holds(self, n: u64) -> bool {
+        match self {
+            Bounds::Whole { min, max } => (min..=max).contains(&n),
+            Bounds::Real { min, max } => (min..=max).contains(&(n as f64)),
+        }
+    }
+
+    /// Whether the number `x` is allowed (a fraction only where the range
+    /// is real).
+    pub fn holds_real(self, x: f64) -> bool {
+        match self {
+            Bounds::Whole { min, max } => {
+                x.fract() == 0.0 && (min as f64..=max as f64).contains(&x)
+            }
+            Bounds::Real { min, max } => (min..=max).contains(&x),
         }
     }
 }
@@ -139,6 +235,9 @@ impl fmt::Display for Param {
         f.write_str(self.key())
     }
 }
+
+/// The longest run, in minutes: one week.
+const MAX_MINUTES: u64 = 10_080;
 
 /// Most rotations one run may simulate (containers × rotations per
 /// container), so that a run stays within a few hundred megabytes.
@@ -245,46 +344,26 @@ impl Scenario {
                 })
             }
         }
+        let whole = |param: Param, n: u32| check(param.bounds().holds(u64::from(n)), param, n);
+        let secs = |param: Param, n: u32| {
+            check(
+                param.bounds().holds(u64::from(n)),
+                param,
+                format_args!("{n} s"),
+            )
+        };
+        whole(Param::Containers, self.containers)?;
+        whole(Param::Minutes, self.minutes)?;
+        secs(Param::Rotation, self.rotation_secs)?;
+        secs(Param::Heartbeat, self.heartbeat_secs)?;
         check(
-            (1..=10_000).contains(&self.containers),
-            Param::Containers,
-            self.containers,
-        )?;
-        check(
-            (1..=10_080).contains(&self.minutes),
-            Param::Minutes,
-            self.minutes,
-        )?;
-        check(
-            (1..=86_400).contains(&self.rotation_secs),
-            Param::Rotation,
-            format_args!("{} s", self.rotation_secs),
-        )?;
-        check(
-            (1..=3_600).contains(&self.heartbeat_secs),
-            Param::Heartbeat,
-            format_args!("{} s", self.heartbeat_secs),
-        )?;
-        check(
-            (0.0..=1.0).contains(&self.error_rate),
+            Param::ErrorRate.bounds().holds_real(self.error_rate),
             Param::ErrorRate,
             self.error_rate,
         )?;
-        check(
-            (1..=16).contains(&self.goroutines_per_reader),
-            Param::GoroutinesPerReader,
-            self.goroutines_per_reader,
-        )?;
-        check(
-            self.baseline_goroutines <= 100_000,
-            Param::Baseline,
-            self.baseline_goroutines,
-        )?;
-        check(
-            self.lines_per_min <= 30_000,
-            Param::LinesPerMin,
-            self.lines_per_min,
-        )?;
+        whole(Param::GoroutinesPerReader, self.goroutines_per_reader)?;
+        whole(Param::Baseline, self.baseline_goroutines)?;
+        whole(Param::LinesPerMin, self.lines_per_min)?;
         if let Some(m) = self.stop_at {
             check(m <= self.minutes, Param::StopAt, m)?;
         }
@@ -339,42 +418,46 @@ impl Scenario {
             }
             t.parse::<f64>().map_err(|_| not_a_number())
         };
-        let whole = |lo: u64, hi: u64| -> Result<u64, Error> {
+        let bounds = param.bounds();
+        let whole = || -> Result<u64, Error> {
             let t = text.trim();
             if let Ok(n) = t.parse::<i128>() {
                 return u64::try_from(n)
                     .ok()
-                    .filter(|n| (lo..=hi).contains(n))
+                    .filter(|&n| bounds.holds(n))
                     .ok_or_else(out_of_range);
             }
             let f = number()?;
-            if f.fract() != 0.0 || !(lo as f64..=hi as f64).contains(&f) {
+            if !bounds.holds_real(f) {
                 return Err(out_of_range());
             }
             Ok(f as u64)
         };
+        // Every whole parameter's bound fits its field (a u32 but the seed).
+        let small = || whole().map(|n| n as u32);
         match param {
-            Param::Containers => self.containers = whole(1, 10_000)? as u32,
-            Param::Minutes => self.minutes = whole(1, 10_080)? as u32,
+            Param::Containers => self.containers = small()?,
+            Param::Minutes => self.minutes = small()?,
             Param::Rotation => {
-                let secs = number()? * 60.0;
-                if !(0.5..86_400.5).contains(&secs) {
+                // Typed in minutes, rounded to whole seconds.
+                let secs = (number()? * 60.0).round();
+                if !(secs.is_finite() && bounds.holds_real(secs)) {
                     return Err(out_of_range());
                 }
-                self.rotation_secs = (secs.round() as u32).max(1);
+                self.rotation_secs = secs as u32;
             }
-            Param::Heartbeat => self.heartbeat_secs = whole(1, 3_600)? as u32,
+            Param::Heartbeat => self.heartbeat_secs = small()?,
             Param::ErrorRate => {
                 let p = number()?;
-                if !(0.0..=1.0).contains(&p) {
+                if !bounds.holds_real(p) {
                     return Err(out_of_range());
                 }
                 self.error_rate = p;
             }
-            Param::GoroutinesPerReader => self.goroutines_per_reader = whole(1, 16)? as u32,
-            Param::Baseline => self.baseline_goroutines = whole(0, 100_000)? as u32,
-            Param::Seed => self.seed = whole(0, u64::MAX)?,
-            Param::LinesPerMin => self.lines_per_min = whole(0, 30_000)? as u32,
+            Param::GoroutinesPerReader => self.goroutines_per_reader = small()?,
+            Param::Baseline => self.baseline_goroutines = small()?,
+            Param::Seed => self.seed = whole()?,
+            Param::LinesPerMin => self.lines_per_min = small()?,
             Param::StopAt => {
                 let t = text.trim();
                 self.stop_at = if t.is_empty() || t.eq_ignore_ascii_case("none") {
@@ -383,7 +466,7 @@ impl Scenario {
                     // Against the longest run: whether it falls within this
                     // run is `validate`'s to say, whatever order the
                     // parameters are set in.
-                    Some(whole(0, 10_080)? as u32)
+                    Some(small()?)
                 };
             }
         }
@@ -543,6 +626,52 @@ mod tests {
             let mut t = Scenario::default();
             t.set(p, &before.get(p)).unwrap();
         }
+    }
+
+    #[test]
+    fn each_range_is_declared_once_and_read_everywhere() {
+        let words = |p: Param| p.allowed();
+        assert_eq!(words(Param::Containers), "1 to 10000");
+        assert_eq!(words(Param::Minutes), "1 to 10080, one week");
+        assert_eq!(
+            words(Param::Rotation),
+            "0.0167 to 1440 minutes, 1 second to 1 day"
+        );
+        assert_eq!(words(Param::Heartbeat), "1 to 3600 seconds");
+        assert_eq!(words(Param::ErrorRate), "0 to 1");
+        assert_eq!(words(Param::Seed), "0 to 18446744073709551615");
+        assert_eq!(
+            Param::Rotation.input(),
+            ("0.0167".into(), "1440".into(), "any")
+        );
+        assert_eq!(Param::Containers.input(), ("1".into(), "10000".into(), "1"));
+        // Each whole bound is taken and its neighbour refused, by set and
+        // validate alike.
+        for p in Param::ALL {
+            let Bounds::Whole { min, max } = p.bounds() else {
+                continue;
+            };
+            if matches!(p, Param::Rotation | Param::Seed | Param::StopAt) {
+                continue;
+            }
+            let mut s = Scenario {
+                containers: 1,
+                minutes: 1,
+                ..Scenario::default()
+            };
+            for n in [min, max] {
+                s.set(p, &n.to_string()).unwrap();
+            }
+            assert!(s.set(p, &(max + 1).to_string()).is_err(), "{p}");
+            if min > 0 {
+                assert!(s.set(p, &(min - 1).to_string()).is_err(), "{p}");
+            }
+        }
+        let mut s = Scenario::default();
+        s.set(Param::Rotation, "1440").unwrap();
+        assert_eq!(s.rotation_secs, 86_400);
+        assert!(s.set(Param::Rotation, "1441").is_err());
+        assert!(s.set(Param::Rotation, "0.001").is_err());
     }
 
     #[test]

@@ -59,7 +59,7 @@ fn list(
         apply(&mut s, param, item)?;
         match s.validate() {
             Err(Error::OutOfRange { param: p, .. }) if p == param => {
-                return Err(InputError::out_of_range(flag, item, param.allowed()));
+                return Err(InputError::out_of_range(flag, item, &param.allowed()));
             }
             // The base was valid and only this parameter changed; a run too
             // large depends on the combination and is told below.
@@ -104,7 +104,7 @@ pub fn config(args: &SweepArgs) -> Result<SweepConfig, InputError> {
             "1 to 10000",
         ));
     }
-    let start: u64 = parse_int("--seed-start", &args.seed_start, Param::Seed.allowed())?;
+    let start: u64 = parse_int("--seed-start", &args.seed_start, &Param::Seed.allowed())?;
     let last_start = u64::MAX - u64::from(seeds - 1);
     if start > last_start {
         return Err(InputError::out_of_range(

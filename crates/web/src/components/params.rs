@@ -27,7 +27,9 @@ struct Field {
     key: &'static str,
     label: &'static str,
     value: String,
-    attrs: (&'static str, &'static str, &'static str),
+    /// The input's `min`, `max` and `step`, from the core's
+    /// [`Param::input`].
+    attrs: (String, String, &'static str),
     help: String,
 }
 
@@ -35,37 +37,68 @@ struct Field {
 #[component]
 pub fn Params(p: &ParamsProps) -> Html {
     let s = &p.scenario;
-    let field = |f: Field| {
-        let d = p.dispatch.clone();
-        let param = f.param;
-        let onchange = Callback::from(move |e: Event| {
-            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            d.emit(Action::SetParam(param, input.value()));
-        });
-        let id = format!("param-{}", f.key);
-        let (min, max, step) = f.attrs;
-        html! {
-            <div class="field">
-                <label for={id.clone()}>{ f.label }</label>
-                <input id={id} name={f.key} type={if step.is_empty() { "text" } else { "number" }}
-                       inputmode={match (param, step.is_empty()) {
-                           (Param::StopAt, _) => "text",
-                           (_, true) => "numeric",
-                           (_, false) => "decimal",
-                       }}
-                       min={min} max={max} step={step} value={f.value} {onchange}
-                       data-param={f.key} />
-                <small>{ f.help }</small>
+    let (fields, advanced) = fields(s);
+    let is_preset = Preset::ALL.iter().any(|pr| pr.scenario() == *s);
+    html! {
+        <div class="params">
+            <div class="params-top">
+                <div class="presets" role="group" aria-label="Presets">
+                    { preset_button(Preset::Fase3, "FASE 3", s, &p.dispatch) }
+                    { preset_button(Preset::Fase6, "FASE 6", s, &p.dispatch) }
+                </div>
+                { container_pick(p) }
             </div>
-        }
-    };
+            <details class="param-fields" open={!is_preset}>
+                <summary>{ "Parameters: " }<span class="muted">{ summary(s) }</span></summary>
+                <form class="fields" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
+                    { for fields.into_iter().map(|f| field(f, &p.dispatch)) }
+                    <details class="advanced">
+                        <summary>{ "More parameters" }</summary>
+                        { for advanced.into_iter().map(|f| field(f, &p.dispatch)) }
+                    </details>
+                </form>
+                <p class="muted small">{ format!("All {} programs re-simulated in {} ms.", leakscope_sim::Program::ALL.len(), format::dec(p.resim_ms, 1)) }</p>
+            </details>
+        </div>
+    }
+}
+
+/// One field: its label, its input (typed and bounded as the core says)
+/// and its help.
+fn field(f: Field, dispatch: &Callback<Action>) -> Html {
+    let d = dispatch.clone();
+    let param = f.param;
+    let onchange = Callback::from(move |e: Event| {
+        let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+        d.emit(Action::SetParam(param, input.value()));
+    });
+    let id = format!("param-{}", f.key);
+    let (min, max, step) = f.attrs;
+    html! {
+        <div class="field">
+            <label for={id.clone()}>{ f.label }</label>
+            <input id={id} name={f.key} type={if step.is_empty() { "text" } else { "number" }}
+                   inputmode={match (param, step.is_empty()) {
+                       (Param::StopAt, _) => "text",
+                       (_, true) => "numeric",
+                       (_, false) => "decimal",
+                   }}
+                   min={min} max={max} step={step} value={f.value} {onchange}
+                   data-param={f.key} />
+            <small>{ f.help }</small>
+        </div>
+    }
+}
+
+/// The form's fields, and the advanced ones, for scenario `s`.
+fn fields(s: &Scenario) -> ([Field; 8], [Field; 2]) {
     let fields = [
         Field {
             param: Param::Containers,
             key: "containers",
             label: "Containers",
             value: s.containers.to_string(),
-            attrs: ("1", "500", "1"),
+            attrs: (Param::Containers.input().0, MAX_PAGE_CONTAINERS.to_string(), "1"),
             help: format!("1 to {MAX_PAGE_CONTAINERS}"),
         },
         Field {
@@ -73,15 +106,15 @@ pub fn Params(p: &ParamsProps) -> Html {
             key: "minutes",
             label: "Minutes",
             value: s.minutes.to_string(),
-            attrs: ("1", "10080", "1"),
-            help: Param::Minutes.allowed().to_owned(),
+            attrs: Param::Minutes.input(),
+            help: Param::Minutes.allowed(),
         },
         Field {
             param: Param::Rotation,
             key: "rotation",
             label: "Rotation period (min)",
             value: (f64::from(s.rotation_secs) / 60.0).to_string(),
-            attrs: ("0.0167", "1440", "any"),
+            attrs: Param::Rotation.input(),
             help: format!("now {}", format::period(s.rotation_secs)),
         },
         Field {
@@ -89,31 +122,31 @@ pub fn Params(p: &ParamsProps) -> Html {
             key: "error_rate",
             label: "Stream error rate",
             value: s.error_rate.to_string(),
-            attrs: ("0", "1", "0.01"),
-            help: "chance a stream has failed when its rotation is due, 0 to 1".to_owned(),
+            attrs: Param::ErrorRate.input(),
+            help: format!("chance a stream has failed when its rotation is due, {}", Param::ErrorRate.allowed()),
         },
         Field {
             param: Param::GoroutinesPerReader,
             key: "goroutines_per_reader",
             label: "Goroutines per open stream",
             value: s.goroutines_per_reader.to_string(),
-            attrs: ("1", "16", "1"),
-            help: "the reader plus its stream's handlers, healthy or failed, from open to close; 1 to 16".to_owned(),
+            attrs: Param::GoroutinesPerReader.input(),
+            help: format!("the reader plus its stream's handlers, healthy or failed, from open to close; {}", Param::GoroutinesPerReader.allowed()),
         },
         Field {
             param: Param::LinesPerMin,
             key: "lines_per_min",
             label: "Log lines per minute",
             value: s.get(Param::LinesPerMin),
-            attrs: ("0", "30000", "1"),
-            help: "each container writes; 0 to 30000".to_owned(),
+            attrs: Param::LinesPerMin.input(),
+            help: format!("each container writes; {}", Param::LinesPerMin.allowed()),
         },
         Field {
             param: Param::StopAt,
             key: "stop_at",
             label: "Stop() at minute",
             value: s.get(Param::StopAt),
-            attrs: ("", "", ""),
+            attrs: Param::StopAt.input(),
             help: format!(
                 "0 to {}, or none (empty): when the monitor shuts down",
                 s.minutes
@@ -124,7 +157,7 @@ pub fn Params(p: &ParamsProps) -> Html {
             key: "seed",
             label: "Random seed",
             value: s.seed.to_string(),
-            attrs: ("", "", ""),
+            attrs: Param::Seed.input(),
             help: "any whole number: it decides which streams fail (not the seed document); same seed, same faults in every program".to_owned(),
         },
     ];
@@ -134,7 +167,7 @@ pub fn Params(p: &ParamsProps) -> Html {
             key: "heartbeat",
             label: "Heartbeat period (s)",
             value: s.heartbeat_secs.to_string(),
-            attrs: ("1", "3600", "1"),
+            attrs: Param::Heartbeat.input(),
             help: "changes the dumps, not the counts".to_owned(),
         },
         Field {
@@ -142,31 +175,44 @@ pub fn Params(p: &ParamsProps) -> Html {
             key: "baseline",
             label: "Baseline goroutines",
             value: s.baseline_goroutines.to_string(),
-            attrs: ("0", "100000", "1"),
+            attrs: Param::Baseline.input(),
             help: "main, runtime, debug server".to_owned(),
         },
     ];
-    let preset_button = |preset: Preset, label: &'static str| {
-        let d = p.dispatch.clone();
-        let ps = preset.scenario();
-        let what = format!(
-            "{} containers, {} min, {}",
-            ps.containers,
-            ps.minutes,
-            if ps.error_rate == 0.0 {
-                "streams never fail".to_owned()
-            } else {
-                format!("{}% of streams fail", format::dec(ps.error_rate * 100.0, 0))
-            }
-        );
-        let active = preset.scenario() == *s;
-        html! {
-            <button class={classes!("preset", active.then_some("active"))} aria-pressed={active.to_string()}
-                    onclick={Callback::from(move |_: MouseEvent| d.emit(Action::SetPreset(preset)))}>
-                <strong>{ label }</strong><small>{ what }</small>
-            </button>
+    (fields, advanced)
+}
+
+/// A preset's button, pressed while the scenario is the preset's.
+fn preset_button(
+    preset: Preset,
+    label: &'static str,
+    s: &Scenario,
+    dispatch: &Callback<Action>,
+) -> Html {
+    let d = dispatch.clone();
+    let ps = preset.scenario();
+    let what = format!(
+        "{} containers, {} min, {}",
+        ps.containers,
+        ps.minutes,
+        if ps.error_rate == 0.0 {
+            "streams never fail".to_owned()
+        } else {
+            format!("{}% of streams fail", format::dec(ps.error_rate * 100.0, 0))
         }
-    };
+    );
+    let active = preset.scenario() == *s;
+    html! {
+        <button class={classes!("preset", active.then_some("active"))} aria-pressed={active.to_string()}
+                onclick={Callback::from(move |_: MouseEvent| d.emit(Action::SetPreset(preset)))}>
+            <strong>{ label }</strong><small>{ what }</small>
+        </button>
+    }
+}
+
+/// The selected container's picker: ‹ and › step through the containers.
+fn container_pick(p: &ParamsProps) -> Html {
+    let s = &p.scenario;
     let select = {
         let d = p.dispatch.clone();
         Callback::from(move |e: Event| {
@@ -183,8 +229,24 @@ pub fn Params(p: &ParamsProps) -> Html {
             d.emit(Action::Select((c + delta).rem_euclid(n) as u32));
         })
     };
-    let is_preset = Preset::ALL.iter().any(|pr| pr.scenario() == *s);
-    let summary = format!(
+    html! {
+        <div class="field container-pick">
+            <label for="param-container">{ "Selected container" }</label>
+            <div class="row">
+                <button onclick={nudge(-1)} aria-label="Previous container">{ "‹" }</button>
+                <input id="param-container" type="number" min="0"
+                       max={(s.containers - 1).to_string()} value={p.container.to_string()}
+                       onchange={select} />
+                <button onclick={nudge(1)} aria-label="Next container">{ "›" }</button>
+            </div>
+            <small>{ format!("0 to {}; or click a lane", s.containers - 1) }</small>
+        </div>
+    }
+}
+
+/// The scenario in one line, for the folded form.
+fn summary(s: &Scenario) -> String {
+    format!(
         "{} containers · {} min · rotation {} · error rate {} · {} goroutines per open stream (reader and handlers) · {} lines/min · Stop() {} · random seed {}",
         s.containers,
         s.minutes,
@@ -197,37 +259,5 @@ pub fn Params(p: &ParamsProps) -> Html {
             |m| format!("at {}", format::minute(m))
         ),
         s.seed
-    );
-    html! {
-        <div class="params">
-            <div class="params-top">
-                <div class="presets" role="group" aria-label="Presets">
-                    { preset_button(Preset::Fase3, "FASE 3") }
-                    { preset_button(Preset::Fase6, "FASE 6") }
-                </div>
-                <div class="field container-pick">
-                    <label for="param-container">{ "Selected container" }</label>
-                    <div class="row">
-                        <button onclick={nudge(-1)} aria-label="Previous container">{ "‹" }</button>
-                        <input id="param-container" type="number" min="0"
-                               max={(s.containers - 1).to_string()} value={p.container.to_string()}
-                               onchange={select} />
-                        <button onclick={nudge(1)} aria-label="Next container">{ "›" }</button>
-                    </div>
-                    <small>{ format!("0 to {}; or click a lane", s.containers - 1) }</small>
-                </div>
-            </div>
-            <details class="param-fields" open={!is_preset}>
-                <summary>{ "Parameters: " }<span class="muted">{ summary }</span></summary>
-                <form class="fields" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
-                    { for fields.into_iter().map(field) }
-                    <details class="advanced">
-                        <summary>{ "More parameters" }</summary>
-                        { for advanced.into_iter().map(field) }
-                    </details>
-                </form>
-                <p class="muted small">{ format!("All {} programs re-simulated in {} ms.", leakscope_sim::Program::ALL.len(), format::dec(p.resim_ms, 1)) }</p>
-            </details>
-        </div>
-    }
+    )
 }

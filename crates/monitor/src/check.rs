@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use leakscope_sim::{
-    LineClock, Program, Report, Role, RunReport, Sample, Scenario, Source as ReportSource, State,
-    StopOutcome, Time,
+    Counts, LineClock, Program, Report, Role, RunReport, Sample, Scenario, Source as ReportSource,
+    State, StopOutcome, Time,
 };
 use tokio::sync::oneshot;
 use tokio::time::Instant;
@@ -219,13 +219,15 @@ impl Sampler {
         };
         let sample = Sample {
             minute,
-            goroutines: snap.goroutines(),
-            by_role: snap.by_role,
-            leaked_readers: snap.leaked_readers,
-            stalled_containers: snap.stalled_containers,
-            lines_read: m.stats.lines.load(Ordering::Relaxed),
-            silent_containers: silent,
-            wait_groups: census.wait_groups(m.program()),
+            counts: Counts {
+                goroutines: snap.goroutines(),
+                by_role: snap.by_role,
+                leaked_readers: snap.leaked_readers,
+                stalled_containers: snap.stalled_containers,
+                lines_read: m.stats.lines.load(Ordering::Relaxed),
+                silent_containers: silent,
+                wait_groups: census.wait_groups(m.program()),
+            },
         };
         {
             let mut measured = self.measured();

@@ -76,7 +76,7 @@ pub use queue::EventQueue;
 pub use record::{ContainerRecord, Outcome, Rotation};
 pub use recorded::{PeriodCensus, RecordedRun};
 pub use report::{MeasuredRun, Report, RunReport, Source};
-pub use sample::{GroupState, Holders, Sample, StopOutcome, WaitGroups};
+pub use sample::{Counts, GroupState, Holders, Sample, StopOutcome, WaitGroups};
 pub use scenario::{Bounds, MAX_ROTATIONS, Param, Preset, Scenario};
 pub use sim::{Sim, simulate};
 pub use stuck::Stuck;

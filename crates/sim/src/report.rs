@@ -137,47 +137,12 @@ impl RunReport {
         }
         for (a, b) in self.samples.iter().zip(&other.samples) {
             let m = a.minute;
-            let mut field = |name: &str, x: String, y: String| {
-                if x != y {
-                    all.push(format!("minute {m}: {name} {x} vs {y}"));
-                }
-            };
-            field("minute", a.minute.to_string(), b.minute.to_string());
-            field(
-                "goroutines",
-                a.goroutines.to_string(),
-                b.goroutines.to_string(),
-            );
-            field(
-                "by_role",
-                format!("{:?}", a.by_role),
-                format!("{:?}", b.by_role),
-            );
-            field(
-                "leaked_readers",
-                a.leaked_readers.to_string(),
-                b.leaked_readers.to_string(),
-            );
-            field(
-                "stalled_containers",
-                a.stalled_containers.to_string(),
-                b.stalled_containers.to_string(),
-            );
-            field(
-                "lines_read",
-                a.lines_read.to_string(),
-                b.lines_read.to_string(),
-            );
-            field(
-                "silent_containers",
-                a.silent_containers.to_string(),
-                b.silent_containers.to_string(),
-            );
-            field(
-                "wait_groups",
-                format!("{:?}", a.wait_groups),
-                format!("{:?}", b.wait_groups),
-            );
+            if a.minute != b.minute {
+                all.push(format!("minute {m}: minute {} vs {}", a.minute, b.minute));
+            }
+            for (name, x, y) in a.counts.differences(&b.counts) {
+                all.push(format!("minute {m}: {name} {x} vs {y}"));
+            }
         }
         if self.stop != other.stop {
             all.push(format!("stop: {:?} vs {:?}", self.stop, other.stop));

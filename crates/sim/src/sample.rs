@@ -67,12 +67,10 @@ impl WaitGroups {
     }
 }
 
-/// What the run looked like at the end of one virtual minute, after every
-/// event due at that instant.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Sample {
-    /// The minute, from 0.
-    pub minute: u32,
+/// What a run looks like at one instant: the counts a [`Sample`] holds at
+/// the end of each minute and a [`crate::Snapshot`] at any instant.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Counts {
     /// Live goroutines (`runtime.NumGoroutine()`).
     pub goroutines: u64,
     /// Live goroutines per role; they sum to `goroutines`.
@@ -89,6 +87,79 @@ pub struct Sample {
     pub silent_containers: u64,
     /// The WaitGroups, summed over containers.
     pub wait_groups: WaitGroups,
+}
+
+impl Counts {
+    /// Each count that differs from `other`'s: (its name in JSON, this
+    /// value, the other's), in declaration order.
+    pub fn differences(&self, other: &Counts) -> Vec<(&'static str, String, String)> {
+        let mut out = Vec::new();
+        let mut field = |name, a: String, b: String| {
+            if a != b {
+                out.push((name, a, b));
+            }
+        };
+        field(
+            "goroutines",
+            self.goroutines.to_string(),
+            other.goroutines.to_string(),
+        );
+        field(
+            "by_role",
+            format!("{:?}", self.by_role),
+            format!("{:?}", other.by_role),
+        );
+        field(
+            "leaked_readers",
+            self.leaked_readers.to_string(),
+            other.leaked_readers.to_string(),
+        );
+        field(
+            "stalled_containers",
+            self.stalled_containers.to_string(),
+            other.stalled_containers.to_string(),
+        );
+        field(
+            "lines_read",
+            self.lines_read.to_string(),
+            other.lines_read.to_string(),
+        );
+        field(
+            "silent_containers",
+            self.silent_containers.to_string(),
+            other.silent_containers.to_string(),
+        );
+        field(
+            "wait_groups",
+            format!("{:?}", self.wait_groups),
+            format!("{:?}", other.wait_groups),
+        );
+        out
+    }
+}
+
+/// The run at the end of one virtual minute, after every event due at that
+/// instant: its [`Counts`] (read through `Deref`: `sample.goroutines`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Sample {
+    /// The minute, from 0.
+    pub minute: u32,
+    /// What a counter reads then.
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+impl std::ops::Deref for Sample {
+    type Target = Counts;
+    fn deref(&self) -> &Counts {
+        &self.counts
+    }
+}
+
+impl std::ops::DerefMut for Sample {
+    fn deref_mut(&mut self) -> &mut Counts {
+        &mut self.counts
+    }
 }
 
 /// What `Stop()` did.

@@ -10,7 +10,7 @@ use crate::goroutine::{Goroutine, Role, RoleCounts, State};
 use crate::life::{self, Life, Rules, Step};
 use crate::lines::LineClock;
 use crate::record::ContainerRecord;
-use crate::sample::{Sample, StopOutcome, WaitGroups};
+use crate::sample::{Counts, Sample, StopOutcome, WaitGroups};
 use crate::{Analysis, Error, Program, Scenario, Time};
 
 /// One container at a moment of the run.
@@ -37,25 +37,22 @@ pub struct ContainerView {
     pub anchor: Anchor,
 }
 
-/// The whole run at one instant: what a scrubbing face shows.
+/// The whole run at one instant: what a scrubbing face shows. Its
+/// [`Counts`] are read through `Deref` (`snapshot.goroutines`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// The instant.
     pub time: Time,
-    /// Live goroutines.
-    pub goroutines: u64,
-    /// Live goroutines per role.
-    pub by_role: RoleCounts,
-    /// Readers left behind.
-    pub leaked_readers: u64,
-    /// Containers stuck in `Wait()`.
-    pub stalled_containers: u64,
-    /// Log lines read so far.
-    pub lines_read: u64,
-    /// Containers that read no line during the last rotation period.
-    pub silent_containers: u64,
-    /// The groups summed over containers.
-    pub wait_groups: WaitGroups,
+    /// What a counter reads then.
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+impl std::ops::Deref for Snapshot {
+    type Target = Counts;
+    fn deref(&self) -> &Counts {
+        &self.counts
+    }
 }
 
 /// The record of one program run on one scenario: every goroutine's life,
@@ -229,18 +226,20 @@ impl Trace {
                 let t = Time::from_minutes(u64::from(m));
                 Sample {
                     minute: m,
-                    goroutines: by_role.total(),
-                    by_role,
-                    leaked_readers: leaked[i],
-                    stalled_containers: stalled[i],
-                    lines_read: lines_done[i] + lines_partial[i],
-                    silent_containers: if t >= period { n - heard[i].min(n) } else { 0 },
-                    wait_groups: WaitGroups::of(
-                        &rules,
-                        by_role.heartbeat,
-                        by_role.reader,
-                        group_waiters[i] + self.stop_caller_waits(None, t),
-                    ),
+                    counts: Counts {
+                        goroutines: by_role.total(),
+                        by_role,
+                        leaked_readers: leaked[i],
+                        stalled_containers: stalled[i],
+                        lines_read: lines_done[i] + lines_partial[i],
+                        silent_containers: if t >= period { n - heard[i].min(n) } else { 0 },
+                        wait_groups: WaitGroups::of(
+                            &rules,
+                            by_role.heartbeat,
+                            by_role.reader,
+                            group_waiters[i] + self.stop_caller_waits(None, t),
+                        ),
+                    },
                 }
             })
             .collect()
@@ -385,18 +384,20 @@ impl Trace {
         }
         Ok(Snapshot {
             time: t,
-            goroutines: by_role.total(),
-            by_role,
-            leaked_readers: leaked,
-            stalled_containers: stalled,
-            lines_read,
-            silent_containers: silent,
-            wait_groups: WaitGroups::of(
-                &rules,
-                by_role.heartbeat,
-                by_role.reader,
-                waiters + self.stop_caller_waits(None, t),
-            ),
+            counts: Counts {
+                goroutines: by_role.total(),
+                by_role,
+                leaked_readers: leaked,
+                stalled_containers: stalled,
+                lines_read,
+                silent_containers: silent,
+                wait_groups: WaitGroups::of(
+                    &rules,
+                    by_role.heartbeat,
+                    by_role.reader,
+                    waiters + self.stop_caller_waits(None, t),
+                ),
+            },
         })
     }
 

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use leakscope_sim::{Group, GroupState, Role, Trace};
+use leakscope_sim::{GroupState, Role, Trace, WaitGroupName};
 
 /// Wait group columns: each program has its own groups, so a row leaves the
 /// other program's empty rather than claiming a zero counter.
@@ -41,7 +41,11 @@ pub fn render(traces: &[Trace]) -> String {
                 ",{},{},{},{}",
                 s.leaked_readers, s.stalled_containers, s.lines_read, s.silent_containers
             );
-            for g in [Group::Wg, Group::HeartbeatWg, Group::ReaderWg] {
+            for g in [
+                WaitGroupName::Wg,
+                WaitGroupName::HeartbeatWg,
+                WaitGroupName::ReaderWg,
+            ] {
                 group(&mut out, s.wait_groups.get(g));
             }
             out.push('\n');

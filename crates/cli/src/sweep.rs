@@ -10,42 +10,9 @@ use serde::Serialize;
 
 use crate::commands::SweepConfig;
 
-/// A setting: a scenario without its seed, which the sweep varies.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Setting {
-    /// Containers followed.
-    pub containers: u32,
-    /// Minutes run.
-    pub minutes: u32,
-    /// Rotation period in seconds.
-    pub rotation_secs: u32,
-    /// Heartbeat period in seconds.
-    pub heartbeat_secs: u32,
-    /// Stream error rate.
-    pub error_rate: f64,
-    /// Goroutines per failed stream.
-    pub goroutines_per_reader: u32,
-    /// Goroutines outside the containers.
-    pub baseline_goroutines: u32,
-}
-
-impl From<&Scenario> for Setting {
-    fn from(s: &Scenario) -> Setting {
-        Setting {
-            containers: s.containers,
-            minutes: s.minutes,
-            rotation_secs: s.rotation_secs,
-            heartbeat_secs: s.heartbeat_secs,
-            error_rate: s.error_rate,
-            goroutines_per_reader: s.goroutines_per_reader,
-            baseline_goroutines: s.baseline_goroutines,
-        }
-    }
-}
-
 /// Mean, least and greatest of a quantity over the seeds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Stats {
+pub struct Spread {
     /// The mean.
     pub mean: f64,
     /// The least value.
@@ -54,10 +21,10 @@ pub struct Stats {
     pub max: f64,
 }
 
-impl Stats {
-    fn of(values: impl Iterator<Item = f64> + Clone) -> Stats {
+impl Spread {
+    fn of(values: impl Iterator<Item = f64> + Clone) -> Spread {
         let n = values.clone().count().max(1) as f64;
-        Stats {
+        Spread {
             mean: values.clone().sum::<f64>() / n,
             min: values.clone().fold(f64::INFINITY, f64::min),
             max: values.fold(f64::NEG_INFINITY, f64::max),
@@ -67,26 +34,26 @@ impl Stats {
 
 /// One setting and program over every seed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Summary {
-    /// The setting.
-    pub setting: Setting,
+pub struct Aggregate {
+    /// The setting: the scenario, its seed the sweep's first.
+    pub scenario: Scenario,
     /// The program.
     pub program: Program,
     /// Runs summarised (one per seed).
     pub runs: u32,
     /// Least-squares growth, goroutines per minute.
-    pub growth_per_min: Stats,
+    pub growth_per_min: Spread,
     /// Goroutines at the last minute.
-    pub final_goroutines: Stats,
+    pub final_goroutines: Spread,
     /// Share of runs whose verdict is `leak`.
     pub leak_share: f64,
     /// Containers stuck in `Wait()` at the last minute, on average.
     pub mean_stalled_containers: f64,
 }
 
-/// What one run contributes to its summary.
+/// What one seed's run contributes to its aggregate.
 #[derive(Debug, Clone, Copy)]
-struct Outcome {
+struct SeedRun {
     growth: f64,
     final_goroutines: f64,
     leak: bool,
@@ -96,7 +63,7 @@ struct Outcome {
 /// Runs every (setting, program, seed) of `config` in parallel, ticking
 /// `progress` per run; summaries come in setting order, programs in the core's
 /// order, whatever order the runs finished in.
-pub fn run(config: &SweepConfig, progress: &ProgressBar) -> anyhow::Result<Vec<Summary>> {
+pub fn run(config: &SweepConfig, progress: &ProgressBar) -> anyhow::Result<Vec<Aggregate>> {
     let jobs: Vec<(usize, Program, u64)> = config
         .settings
         .iter()
@@ -108,7 +75,7 @@ pub fn run(config: &SweepConfig, progress: &ProgressBar) -> anyhow::Result<Vec<S
                 .flat_map(move |&p| config.seeds.iter().map(move |&seed| (i, p, seed)))
         })
         .collect();
-    let outcomes: Vec<Outcome> = jobs
+    let outcomes: Vec<SeedRun> = jobs
         .par_iter()
         .map(|&(i, program, seed)| {
             let scenario = Scenario {
@@ -119,7 +86,7 @@ pub fn run(config: &SweepConfig, progress: &ProgressBar) -> anyhow::Result<Vec<S
             let a = trace.analysis();
             let stalled = trace.samples().last().map_or(0, |s| s.stalled_containers);
             progress.inc(1);
-            Ok(Outcome {
+            Ok(SeedRun {
                 growth: a.growth_per_min,
                 final_goroutines: a.final_goroutines as f64,
                 leak: a.verdict == Verdict::Leak,
@@ -135,12 +102,15 @@ pub fn run(config: &SweepConfig, progress: &ProgressBar) -> anyhow::Result<Vec<S
         .map(|(g, group)| {
             let (i, program, _) = jobs[g * per_group];
             let n = group.len() as f64;
-            Summary {
-                setting: Setting::from(&config.settings[i]),
+            Aggregate {
+                scenario: Scenario {
+                    seed: config.seeds.first().copied().unwrap_or(0),
+                    ..config.settings[i].clone()
+                },
                 program,
                 runs: group.len() as u32,
-                growth_per_min: Stats::of(group.iter().map(|o| o.growth)),
-                final_goroutines: Stats::of(group.iter().map(|o| o.final_goroutines)),
+                growth_per_min: Spread::of(group.iter().map(|o| o.growth)),
+                final_goroutines: Spread::of(group.iter().map(|o| o.final_goroutines)),
                 leak_share: group.iter().filter(|o| o.leak).count() as f64 / n,
                 mean_stalled_containers: group.iter().map(|o| o.stalled).sum::<f64>() / n,
             }
@@ -150,17 +120,17 @@ pub fn run(config: &SweepConfig, progress: &ProgressBar) -> anyhow::Result<Vec<S
 }
 
 /// The CSV header, without its newline.
-pub const CSV_HEADER: &str = "containers,minutes,rotation_secs,heartbeat_secs,error_rate,goroutines_per_reader,baseline_goroutines,program,runs,mean_growth_per_min,min_growth_per_min,max_growth_per_min,mean_final_goroutines,min_final_goroutines,max_final_goroutines,leak_share,mean_stalled_containers";
+pub const CSV_HEADER: &str = "containers,minutes,rotation_secs,heartbeat_secs,error_rate,goroutines_per_reader,baseline_goroutines,lines_per_min,stop_at,program,runs,mean_growth_per_min,min_growth_per_min,max_growth_per_min,mean_final_goroutines,min_final_goroutines,max_final_goroutines,leak_share,mean_stalled_containers";
 
 /// The summaries as CSV: a header and a row per setting and program.
-pub fn csv(summaries: &[Summary]) -> String {
+pub fn csv(summaries: &[Aggregate]) -> String {
     let mut out = format!("{CSV_HEADER}\n");
     for s in summaries {
-        let t = &s.setting;
+        let t = &s.scenario;
         let (g, f) = (&s.growth_per_min, &s.final_goroutines);
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             t.containers,
             t.minutes,
             t.rotation_secs,
@@ -168,6 +138,8 @@ pub fn csv(summaries: &[Summary]) -> String {
             t.error_rate,
             t.goroutines_per_reader,
             t.baseline_goroutines,
+            t.lines_per_min,
+            t.stop_at.map_or_else(String::new, |m| m.to_string()),
             s.program,
             s.runs,
             g.mean,
@@ -193,11 +165,11 @@ pub struct SweepReport<'a> {
     /// Seeds per setting.
     pub seeds: usize,
     /// The summaries.
-    pub rows: &'a [Summary],
+    pub rows: &'a [Aggregate],
 }
 
 /// The summaries as one pretty-printed JSON object.
-pub fn json(config: &SweepConfig, summaries: &[Summary]) -> anyhow::Result<String> {
+pub fn json(config: &SweepConfig, summaries: &[Aggregate]) -> anyhow::Result<String> {
     let report = SweepReport {
         source: "sweep",
         seed_start: config.seeds.first().copied().unwrap_or(0),
@@ -236,7 +208,7 @@ mod tests {
         let rows = run(&config, &ProgressBar::hidden()).unwrap();
         let order: Vec<_> = rows
             .iter()
-            .map(|r| (r.setting.error_rate, r.program))
+            .map(|r| (r.scenario.error_rate, r.program))
             .collect();
         assert_eq!(
             order,

@@ -336,8 +336,9 @@ fn sweep_summarises_each_setting_and_program() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 1 + 2 * 2 * 2);
     assert!(lines[0].starts_with("containers,minutes,rotation_secs,"));
-    assert!(lines[1].starts_with("5,30,150,30,0.5,3,0,buggy,3,"));
-    assert!(lines[8].starts_with("20,30,150,30,0.9,3,0,fixed,3,"));
+    // Every parameter of the scenario: lines per minute 60, no Stop().
+    assert!(lines[1].starts_with("5,30,150,30,0.5,3,0,60,,buggy,3,"));
+    assert!(lines[8].starts_with("20,30,150,30,0.9,3,0,60,,fixed,3,"));
     assert_eq!(ok(&args), text, "a sweep is deterministic");
 
     let dir = tempfile::tempdir().unwrap();
@@ -361,6 +362,11 @@ fn sweep_summarises_each_setting_and_program() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["runs"], 2);
     assert_eq!(rows[1]["leak_share"], 1.0);
+    // Each row's scenario is the core's, its seed the sweep's first.
+    let scenario: leakscope_sim::Scenario =
+        serde_json::from_value(rows[1]["scenario"].clone()).unwrap();
+    assert_eq!(scenario.error_rate, 1.0);
+    assert_eq!(scenario.seed, v["seed_start"].as_u64().unwrap());
     assert_eq!(files_in(dir.path()), ["sweep.json"]);
 }
 

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use leakscope_sim::{
-    DumpFormat, Goroutine, Group, GroupState, Program, Role, RoleCounts, State, Time, WaitGroups,
-    render_dump,
+    DumpFormat, Goroutine, GroupState, Program, Role, RoleCounts, State, Time, WaitGroupName,
+    WaitGroups, render_dump,
 };
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -141,7 +141,7 @@ struct Record {
 #[derive(Debug)]
 struct Registered {
     container: u32,
-    group: Group,
+    group: WaitGroupName,
     handle: WeakWaitGroup,
 }
 
@@ -343,7 +343,7 @@ impl Census {
     /// Registers one wait group of `container`, named as in the program's
     /// code (`wg`, `heartbeatWg`, `readerWg`). The census keeps no group
     /// alive: a group leaves the sums when its container is dropped.
-    pub fn register_group(&self, container: u32, group: Group, wg: &WaitGroup) {
+    pub fn register_group(&self, container: u32, group: WaitGroupName, wg: &WaitGroup) {
         self.inner().groups.push(Registered {
             container,
             group,
@@ -384,7 +384,7 @@ impl Census {
     /// group of `program` (zero when none is registered), and any other
     /// group registered.
     pub fn wait_groups(&self, program: Program) -> WaitGroups {
-        let mut sums: BTreeMap<Group, GroupState> = Group::of(program)
+        let mut sums: BTreeMap<WaitGroupName, GroupState> = WaitGroupName::of(program)
             .iter()
             .map(|&g| (g, GroupState::default()))
             .collect();

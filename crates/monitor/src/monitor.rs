@@ -106,7 +106,7 @@ impl ContainerRef {
 /// What one container's lifecycle shares between its tasks, in every
 /// program: who it is, and whether it has stopped.
 #[derive(Debug)]
-pub struct Life {
+pub struct ContainerLife {
     /// The container.
     pub info: ContainerRef,
     /// Set by the heartbeat when an inspection finds the container stopped.
@@ -258,7 +258,7 @@ impl<S: LogSource> Monitor<S> {
         let index = container.index;
         let c = Arc::new(Container::new(
             self.port.layout,
-            Life {
+            ContainerLife {
                 info: container,
                 stopped: AtomicBool::new(false),
             },
@@ -316,7 +316,7 @@ impl<S: LogSource> Monitor<S> {
     }
 
     /// `m.out <- line`, counted, with the instant it was read.
-    pub(crate) async fn emit(&self, life: &Life, line: Line) {
+    pub(crate) async fn emit(&self, life: &ContainerLife, line: Line) {
         self.stats.lines.fetch_add(1, Ordering::Relaxed);
         life.info.stats.lines.fetch_add(1, Ordering::Relaxed);
         let now = self.env.census.now().as_millis();
@@ -332,7 +332,7 @@ impl<S: LogSource> Monitor<S> {
 
     /// `m.docker.Inspect(c.id)`, counted. Returns whether the heartbeat
     /// goes on: `false` once the container has stopped.
-    pub(crate) async fn inspect(&self, life: &Life) -> bool {
+    pub(crate) async fn inspect(&self, life: &ContainerLife) -> bool {
         match self.source.inspect(&life.info).await {
             Inspection::Running => true,
             Inspection::Stopped => {
@@ -351,13 +351,13 @@ impl<S: LogSource> Monitor<S> {
     }
 
     /// Counts a rotation falling due.
-    pub(crate) fn count_rotation(&self, life: &Life) {
+    pub(crate) fn count_rotation(&self, life: &ContainerLife) {
         self.stats.rotations.fetch_add(1, Ordering::Relaxed);
         life.info.stats.rotations.fetch_add(1, Ordering::Relaxed);
     }
 
     /// `m.streamErrors.Add(1)`.
-    pub(crate) fn count_stream_error(&self, life: &Life) {
+    pub(crate) fn count_stream_error(&self, life: &ContainerLife) {
         self.stats.stream_errors.fetch_add(1, Ordering::Relaxed);
         life.info
             .stats
@@ -368,7 +368,7 @@ impl<S: LogSource> Monitor<S> {
     /// The port's addition to `openRotation()` for real containers: once
     /// the container has stopped and its last stream was read to its end,
     /// no rotation follows, and the container is released.
-    pub(crate) fn finished(&self, life: &Life, last: &S::Stream) -> bool {
+    pub(crate) fn finished(&self, life: &ContainerLife, last: &S::Stream) -> bool {
         let done = life.stopped.load(Ordering::Acquire) && last.ended();
         if done {
             self.stats.released.fetch_add(1, Ordering::Relaxed);
@@ -379,7 +379,7 @@ impl<S: LogSource> Monitor<S> {
 
     /// The spec of a task of `life`'s container.
     pub(crate) fn spec(
-        life: &Life,
+        life: &ContainerLife,
         role: leakscope_sim::Role,
         rotation: Option<u32>,
         state: State,

@@ -35,11 +35,11 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use leakscope_sim::{Group, Program, Role, State};
+use leakscope_sim::{Program, Role, State, WaitGroupName};
 use tokio::time::{Instant, interval_at};
 
 use crate::census::Task;
-use crate::monitor::{Life, Monitor};
+use crate::monitor::{ContainerLife, Monitor};
 use crate::source::{LogSource, LogStream};
 use crate::timers::Timer;
 use crate::wait_group::{Holder, WaitGroup};
@@ -67,9 +67,9 @@ pub(crate) type StopWait<S> = fn(Arc<Monitor<S>>, Arc<Container<S>>) -> BoxFutur
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Layout {
     /// `c.wg.Add(1); go m.heartbeat(c)`
-    pub heartbeat: Group,
+    pub heartbeat: WaitGroupName,
     /// `c.wg.Add(1); go m.reader(c, s, n)`
-    pub reader: Group,
+    pub reader: WaitGroupName,
 }
 
 /// One program's port: what is its own.
@@ -111,7 +111,7 @@ pub(crate) fn ported_names() -> String {
 /// them out, and, under `mu`, its current rotation's stream and timer.
 pub(crate) struct Container<S: LogSource> {
     /// `id`, and what the port knows of the container.
-    pub life: Life,
+    pub life: ContainerLife,
     layout: Layout,
     heartbeat_wg: WaitGroup,
     /// The same group as `heartbeat_wg` when the layout has one group.
@@ -129,7 +129,7 @@ pub(crate) struct Current<S: LogSource> {
 }
 
 impl<S: LogSource> Container<S> {
-    pub(crate) fn new(layout: Layout, life: Life) -> Container<S> {
+    pub(crate) fn new(layout: Layout, life: ContainerLife) -> Container<S> {
         let heartbeat_wg = WaitGroup::new();
         let reader_wg = if layout.reader == layout.heartbeat {
             heartbeat_wg.clone()
@@ -151,7 +151,7 @@ impl<S: LogSource> Container<S> {
     /// `c.<group>`: the group the program names `group` (a name it does not
     /// declare reads as its reader group; the registry's test checks every
     /// port names only its own).
-    pub(crate) fn group(&self, group: Group) -> &WaitGroup {
+    pub(crate) fn group(&self, group: WaitGroupName) -> &WaitGroup {
         if group == self.layout.heartbeat {
             &self.heartbeat_wg
         } else {
@@ -161,17 +161,17 @@ impl<S: LogSource> Container<S> {
 
     /// `c.wg`
     pub(crate) fn wg(&self) -> &WaitGroup {
-        self.group(Group::Wg)
+        self.group(WaitGroupName::Wg)
     }
 
     /// `c.heartbeatWg`
     pub(crate) fn heartbeat_wg(&self) -> &WaitGroup {
-        self.group(Group::HeartbeatWg)
+        self.group(WaitGroupName::HeartbeatWg)
     }
 
     /// `c.readerWg`
     pub(crate) fn reader_wg(&self) -> &WaitGroup {
-        self.group(Group::ReaderWg)
+        self.group(WaitGroupName::ReaderWg)
     }
 
     /// The group the heartbeat is added to.
@@ -185,7 +185,7 @@ impl<S: LogSource> Container<S> {
     }
 
     /// Its groups, each once, named.
-    pub(crate) fn groups(&self) -> Vec<(Group, &WaitGroup)> {
+    pub(crate) fn groups(&self) -> Vec<(WaitGroupName, &WaitGroup)> {
         let mut out = vec![(self.layout.heartbeat, &self.heartbeat_wg)];
         if self.layout.reader != self.layout.heartbeat {
             out.push((self.layout.reader, &self.reader_wg));
@@ -404,7 +404,7 @@ mod tests {
         for p in ports::<Synthetic>() {
             let mut declared = vec![p.layout.heartbeat, p.layout.reader];
             declared.dedup();
-            assert_eq!(declared, Group::of(p.program), "{}", p.program);
+            assert_eq!(declared, WaitGroupName::of(p.program), "{}", p.program);
         }
     }
 }

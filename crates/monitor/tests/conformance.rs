@@ -7,7 +7,7 @@
 //! against. The monitor's code never calls it.
 
 use leakscope_monitor::check;
-use leakscope_sim::{Group, Preset, Program, Scenario, conformance, simulate};
+use leakscope_sim::{Preset, Program, Scenario, WaitGroupName, conformance, simulate};
 use proptest::prelude::*;
 
 fn assert_conforms(scenario: &Scenario, program: Program) {
@@ -150,7 +150,7 @@ fn stop_hangs_on_the_buggy_program_and_returns_on_the_others() {
             // Wait(), the caller of Stop() blocked in it (Go's WaitGroup
             // counts it too), from the minute Stop() hangs.
             for s in &run.samples {
-                let waiters = s.wait_groups.get(Group::Wg).unwrap().waiters;
+                let waiters = s.wait_groups.get(WaitGroupName::Wg).unwrap().waiters;
                 let caller = u64::from(s.minute >= 30);
                 assert_eq!(
                     waiters,

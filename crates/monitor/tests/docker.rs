@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use leakscope_monitor::docker::{Selector, socket_from_env};
 use leakscope_monitor::follow::{FollowOptions, Follower, Summary};
 use leakscope_monitor::{CensusSnapshot, MonitorConfig};
-use leakscope_sim::{Group, Program};
+use leakscope_sim::{Program, WaitGroupName};
 
 use leakscope_emitter::docker;
 
@@ -631,7 +631,7 @@ fn buggy_stalls_every_container_at_its_first_rotation() {
         let groups = *f
             .census()
             .wait_groups(Program::BUGGY)
-            .get(Group::Wg)
+            .get(WaitGroupName::Wg)
             .unwrap();
         assert_eq!(
             (groups.counter, groups.holders.heartbeat, groups.waiters),

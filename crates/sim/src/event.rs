@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 use crate::Time;
 use crate::code::Anchor;
 
-/// A WaitGroup of the monitored program. Every container has its own.
+/// A WaitGroup of the monitored program, by its field name (`wg`,
+/// `heartbeatWg`, `readerWg`). Every container has its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Group {
+pub enum WaitGroupName {
     /// The buggy program's one group: the heartbeat and every reader.
     #[serde(rename = "wg")]
     Wg,
@@ -21,26 +22,28 @@ pub enum Group {
     ReaderWg,
 }
 
-impl Group {
+impl WaitGroupName {
     /// The field name in the program.
     pub const fn name(self) -> &'static str {
         match self {
-            Group::Wg => "wg",
-            Group::HeartbeatWg => "heartbeatWg",
-            Group::ReaderWg => "readerWg",
+            WaitGroupName::Wg => "wg",
+            WaitGroupName::HeartbeatWg => "heartbeatWg",
+            WaitGroupName::ReaderWg => "readerWg",
         }
     }
 
     /// The groups of `program`, in the order they are declared.
-    pub const fn of(program: crate::Program) -> &'static [Group] {
+    pub const fn of(program: crate::Program) -> &'static [WaitGroupName] {
         match program.groups() {
-            crate::programs::Groups::Shared => &[Group::Wg],
-            crate::programs::Groups::Split => &[Group::HeartbeatWg, Group::ReaderWg],
+            crate::programs::Groups::Shared => &[WaitGroupName::Wg],
+            crate::programs::Groups::Split => {
+                &[WaitGroupName::HeartbeatWg, WaitGroupName::ReaderWg]
+            }
         }
     }
 }
 
-impl fmt::Display for Group {
+impl fmt::Display for WaitGroupName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
@@ -68,7 +71,7 @@ pub enum EventKind {
         /// The heartbeat goroutine.
         goroutine: u64,
         /// The group it was added to.
-        group: Group,
+        group: WaitGroupName,
         /// That group's counter after `Add(1)`.
         counter: u32,
     },
@@ -77,7 +80,7 @@ pub enum EventKind {
         /// The reader goroutine.
         goroutine: u64,
         /// The group it was added to.
-        group: Group,
+        group: WaitGroupName,
         /// That group's counter after `Add(1)`.
         counter: u32,
     },
@@ -109,7 +112,7 @@ pub enum EventKind {
         /// Handlers that exited with it.
         handlers: u32,
         /// The group the reader was in.
-        group: Group,
+        group: WaitGroupName,
         /// That group's counter after `Done()`.
         counter: u32,
     },
@@ -119,7 +122,7 @@ pub enum EventKind {
         /// The goroutine now blocked.
         goroutine: u64,
         /// The group waited on.
-        group: Group,
+        group: WaitGroupName,
         /// Its counter: the heartbeat plus any readers left behind.
         counter: u32,
     },
@@ -128,7 +131,7 @@ pub enum EventKind {
         /// The goroutine that waited.
         goroutine: u64,
         /// The group waited on.
-        group: Group,
+        group: WaitGroupName,
     },
     /// A timed wait: the helper goroutine blocked in `Wait()` and
     /// `rotate()` now selects on its channel and on the timeout.
@@ -136,7 +139,7 @@ pub enum EventKind {
         /// The helper, now blocked.
         goroutine: u64,
         /// The group waited on.
-        group: Group,
+        group: WaitGroupName,
         /// Its counter: the heartbeat plus any readers left behind.
         counter: u32,
     },
@@ -158,7 +161,7 @@ pub enum EventKind {
         /// Goroutines blocked on the group (or in a timed wait) that woke.
         woken: u32,
         /// The reader group.
-        group: Group,
+        group: WaitGroupName,
         /// Its counter now: readers left behind.
         counter: u32,
         /// Whether `Stop()` hangs here: the first container whose group

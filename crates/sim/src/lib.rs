@@ -66,7 +66,7 @@ pub use analysis::{Analysis, GROWTH_LIMIT_PER_MIN, Proof, Verdict, divergence};
 pub use comparison::Comparison;
 pub use dump::{DumpFormat, render as render_dump};
 pub use error::Error;
-pub use event::{Event, EventKind, Group};
+pub use event::{Event, EventKind, WaitGroupName};
 pub use faults::{ContainerFaults, Fault, FaultList, FaultSchedule, RotationFault};
 pub use goroutine::{Goroutine, Role, RoleCounts, State};
 pub use lines::LineClock;

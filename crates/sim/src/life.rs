@@ -8,7 +8,7 @@
 //! own step events. So the rules of `docs/model.md` §2–§5 live in this file
 //! and the engine's `rotate` only.
 
-use crate::event::{Event, EventKind, Group};
+use crate::event::{Event, EventKind, WaitGroupName};
 use crate::goroutine::{Role, State};
 use crate::programs::Groups;
 use crate::record::{ContainerRecord, Outcome, Rotation};
@@ -43,20 +43,20 @@ impl Rules {
     }
 
     /// The group heartbeats are added to.
-    pub fn heartbeat_group(&self) -> Group {
+    pub fn heartbeat_group(&self) -> WaitGroupName {
         if self.shared() {
-            Group::Wg
+            WaitGroupName::Wg
         } else {
-            Group::HeartbeatWg
+            WaitGroupName::HeartbeatWg
         }
     }
 
     /// The group readers are added to, and `rotate()` waits on.
-    pub fn reader_group(&self) -> Group {
+    pub fn reader_group(&self) -> WaitGroupName {
         if self.shared() {
-            Group::Wg
+            WaitGroupName::Wg
         } else {
-            Group::ReaderWg
+            WaitGroupName::ReaderWg
         }
     }
 
@@ -82,9 +82,9 @@ pub(crate) struct Life {
     /// wait cannot return while the container lives.
     pub stuck_from: Option<Time>,
     /// The group it holds a count of.
-    pub holds: Option<Group>,
+    pub holds: Option<WaitGroupName>,
     /// The group it is blocked in `Wait()` on.
-    pub waits_on: Option<Group>,
+    pub waits_on: Option<WaitGroupName>,
 }
 
 impl Life {

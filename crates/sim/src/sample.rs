@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::Group;
+use crate::event::WaitGroupName;
 use crate::goroutine::RoleCounts;
 use crate::life::Rules;
 
@@ -33,7 +33,7 @@ pub struct GroupState {
 /// `readerWg` for the fixed one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct WaitGroups(pub BTreeMap<Group, GroupState>);
+pub struct WaitGroups(pub BTreeMap<WaitGroupName, GroupState>);
 
 impl WaitGroups {
     /// The groups implied by live heartbeats, live readers (every one holds
@@ -57,12 +57,12 @@ impl WaitGroups {
     }
 
     /// One group's state, if the program has it.
-    pub fn get(&self, group: Group) -> Option<&GroupState> {
+    pub fn get(&self, group: WaitGroupName) -> Option<&GroupState> {
         self.0.get(&group)
     }
 
     /// The groups and their states, in declaration order.
-    pub fn iter(&self) -> impl Iterator<Item = (Group, &GroupState)> {
+    pub fn iter(&self) -> impl Iterator<Item = (WaitGroupName, &GroupState)> {
         self.0.iter().map(|(g, s)| (*g, s))
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use leakscope_sim::code::{Anchor, line_of};
-use leakscope_sim::{Event, EventKind, Group, Time, Trace};
+use leakscope_sim::{Event, EventKind, Time, Trace, WaitGroupName};
 
 /// The line a container is on at an instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,7 +144,7 @@ pub struct CounterRow {
     /// What the program did, e.g. `Add(1) → reader #2 starts`.
     pub what: String,
     /// The group it touched, if any.
-    pub group: Option<Group>,
+    pub group: Option<WaitGroupName>,
     /// The group's counter after it, if it changed or was read.
     pub counter: Option<u32>,
     /// How it reads: fine, bad (a leak or a block) or neutral.

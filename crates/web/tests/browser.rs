@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use leakscope_sim::detect::{Detector, detect};
 use leakscope_sim::{
-    Group, Param, Permalink, Preset, Program, Scenario, Time, simulate, thousands,
+    Param, Permalink, Preset, Program, Scenario, Time, WaitGroupName, simulate, thousands,
 };
 use leakscope_web::{Action, App, AppProps, AppState, Page};
 use wasm_bindgen::JsCast;
@@ -196,12 +196,15 @@ async fn the_page_shows_the_cores_numbers_under_the_contract_testids() {
     assert_eq!(text(&root, "goroutines-fixed"), thousands(f.goroutines));
     assert_eq!(text(&root, "verdict-buggy"), "leak");
     assert_eq!(text(&root, "verdict-fixed"), "pass");
-    assert_eq!(text(&root, "wg-buggy"), counter(b, Group::Wg));
+    assert_eq!(text(&root, "wg-buggy"), counter(b, WaitGroupName::Wg));
     assert_eq!(
         text(&root, "wg-fixed-heartbeat"),
-        counter(f, Group::HeartbeatWg)
+        counter(f, WaitGroupName::HeartbeatWg)
     );
-    assert_eq!(text(&root, "wg-fixed-reader"), counter(f, Group::ReaderWg));
+    assert_eq!(
+        text(&root, "wg-fixed-reader"),
+        counter(f, WaitGroupName::ReaderWg)
+    );
     assert_eq!(text(&root, "lines-fixed"), thousands(f.lines_read));
     assert_eq!(text(&root, "silent-buggy"), thousands(b.silent_containers));
     assert_eq!(attr(&root, "pane-left", "data-program"), "buggy");

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
-use leakscope_sim::{Group, Preset, Program, Report, Scenario, simulate, thousands};
+use leakscope_sim::{Preset, Program, Report, Scenario, WaitGroupName, simulate, thousands};
 use serde_json::json;
 
 /// The prefix the page is served under, as on GitHub Pages.
@@ -421,7 +421,7 @@ async fn assert_numbers(c: &Client, report: &Report, m: usize) -> Result<()> {
     let b = &report.run(Program::BUGGY).ok_or("no buggy run")?;
     let f = &report.run(Program::FIXED).ok_or("no fixed run")?;
     let (bs, fs) = (&b.samples[m], &f.samples[m]);
-    let group = |s: &leakscope_sim::Sample, g: Group| -> Result<String> {
+    let group = |s: &leakscope_sim::Sample, g: WaitGroupName| -> Result<String> {
         Ok(thousands(
             s.wait_groups.get(g).ok_or(format!("no {g}"))?.counter,
         ))
@@ -431,9 +431,9 @@ async fn assert_numbers(c: &Client, report: &Report, m: usize) -> Result<()> {
         ("goroutines-fixed", thousands(fs.goroutines)),
         ("verdict-buggy", b.verdict.name().to_owned()),
         ("verdict-fixed", f.verdict.name().to_owned()),
-        ("wg-buggy", group(bs, Group::Wg)?),
-        ("wg-fixed-heartbeat", group(fs, Group::HeartbeatWg)?),
-        ("wg-fixed-reader", group(fs, Group::ReaderWg)?),
+        ("wg-buggy", group(bs, WaitGroupName::Wg)?),
+        ("wg-fixed-heartbeat", group(fs, WaitGroupName::HeartbeatWg)?),
+        ("wg-fixed-reader", group(fs, WaitGroupName::ReaderWg)?),
         ("lines-buggy", thousands(bs.lines_read)),
         ("lines-fixed", thousands(fs.lines_read)),
         ("silent-buggy", thousands(bs.silent_containers)),
@@ -863,7 +863,13 @@ async fn run(c: &Client, base: &str) -> Result<()> {
     );
     assert_eq!(
         text(c, "wg-close-only").await?,
-        thousands(close.wait_groups.get(Group::Wg).ok_or("no wg")?.counter)
+        thousands(
+            close
+                .wait_groups
+                .get(WaitGroupName::Wg)
+                .ok_or("no wg")?
+                .counter
+        )
     );
     let url = c.current_url().await?;
     assert!(

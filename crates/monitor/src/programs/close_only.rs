@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use leakscope_sim::{Group, Program};
+use leakscope_sim::{Program, WaitGroupName};
 
 use super::{Container, Layout, Port, open_rotation, wait, wait_in_stop};
 use crate::census::Task;
@@ -22,8 +22,8 @@ pub(super) fn port<S: LogSource>() -> Port<S> {
         program: Program::CLOSE_ONLY,
         // wg sync.WaitGroup // the heartbeat AND every reader
         layout: Layout {
-            heartbeat: Group::Wg,
-            reader: Group::Wg,
+            heartbeat: WaitGroupName::Wg,
+            reader: WaitGroupName::Wg,
         },
         rotate: |m, c, s, n, task| Box::pin(rotate(m, c, s, n, task)),
         stop_wait: |m, c| Box::pin(stop_wait(m, c)),

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use leakscope_sim::{Group, Program};
+use leakscope_sim::{Program, WaitGroupName};
 
 use super::{Container, Layout, Port, open_rotation, wait, wait_in_stop};
 use crate::census::Task;
@@ -22,9 +22,9 @@ pub(super) fn port<S: LogSource>() -> Port<S> {
         program: Program::FIXED,
         layout: Layout {
             // heartbeatWg sync.WaitGroup // the heartbeat: lives as long as the container
-            heartbeat: Group::HeartbeatWg,
+            heartbeat: WaitGroupName::HeartbeatWg,
             // readerWg    sync.WaitGroup // the rotation's reader: lives one rotation
-            reader: Group::ReaderWg,
+            reader: WaitGroupName::ReaderWg,
         },
         rotate: |m, c, s, n, task| Box::pin(rotate(m, c, s, n, task)),
         stop_wait: |m, c| Box::pin(stop_wait(m, c)),

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use leakscope_sim::{Group, Program, Role, State};
+use leakscope_sim::{Program, Role, State, WaitGroupName};
 use tokio::sync::oneshot;
 
 use super::{Container, Layout, Port, open_rotation, wait, wait_in_stop};
@@ -23,8 +23,8 @@ pub(super) fn port<S: LogSource>() -> Port<S> {
         program: Program::WAIT_TIMEOUT,
         // wg sync.WaitGroup // the heartbeat AND every reader
         layout: Layout {
-            heartbeat: Group::Wg,
-            reader: Group::Wg,
+            heartbeat: WaitGroupName::Wg,
+            reader: WaitGroupName::Wg,
         },
         rotate: |m, c, s, n, task| Box::pin(rotate(m, c, s, n, task)),
         stop_wait: |m, c| Box::pin(stop_wait(m, c)),

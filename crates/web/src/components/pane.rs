@@ -5,7 +5,9 @@
 use std::rc::Rc;
 
 use leakscope_sim::code::Anchor;
-use leakscope_sim::{ContainerView, Group, GroupState, Program, Snapshot, Time, Trace, Verdict};
+use leakscope_sim::{
+    ContainerView, GroupState, Program, Snapshot, Time, Trace, Verdict, WaitGroupName,
+};
 use yew::prelude::*;
 
 use super::canvas::{HeatCanvas, LANE_LIMIT, LanesCanvas, lane_window};
@@ -38,11 +40,11 @@ pub struct PaneProps {
 /// The `data-testid` of a group's counter summed over containers:
 /// `wg-<program>` for a program's one group, `wg-<program>-heartbeat` and
 /// `wg-<program>-reader` for a program with one group per lifecycle.
-pub fn group_testid(program: Program, group: Group) -> String {
+pub fn group_testid(program: Program, group: WaitGroupName) -> String {
     match group {
-        Group::Wg => format!("wg-{program}"),
-        Group::HeartbeatWg => format!("wg-{program}-heartbeat"),
-        Group::ReaderWg => format!("wg-{program}-reader"),
+        WaitGroupName::Wg => format!("wg-{program}"),
+        WaitGroupName::HeartbeatWg => format!("wg-{program}-heartbeat"),
+        WaitGroupName::ReaderWg => format!("wg-{program}-reader"),
     }
 }
 
@@ -207,7 +209,7 @@ struct WaitGroupsProps {
 #[component]
 fn WaitGroups(p: &WaitGroupsProps) -> Html {
     let c = p.view.index;
-    let groups = Group::of(p.program);
+    let groups = WaitGroupName::of(p.program);
     html! {
         <div class="wgs">
             { for groups.iter().map(|&g| {

@@ -8,24 +8,32 @@ use super::live::{Servers, free_port, json_value, wait_for};
 use super::{fase6, write_faults};
 use crate::cmd::{Result, fail};
 use crate::prometheus::Target;
+use leakscope_sim::{Preset, Program, simulate};
 
-/// What `leakscope watch --prometheus` must say of each program's series.
-const FLEET_EXPECTED: [(&str, &str); 3] = [
-    ("buggy", "leak"),
-    ("wait_timeout", "leak"),
-    ("fixed", "pass"),
-];
+/// What `leakscope watch --prometheus` must say of each program's series:
+/// the count test's verdict on the core's run of the scenario the live
+/// programs play (FASE 6), by build tag.
+fn expected() -> Vec<(&'static str, &'static str)> {
+    let scenario = Preset::Fase6.scenario();
+    Program::ALL
+        .iter()
+        .map(|&p| {
+            let verdict = simulate(&scenario, p).map_or("invalid", |r| r.analysis().verdict.name());
+            (p.tag(), verdict)
+        })
+        .collect()
+}
 
 /// How long Prometheus scrapes before the fleet check, in seconds.
 const FLEET_SCRAPE_SECS: u64 = 35;
 
-/// The fleet check against a real Prometheus: serve-buggy, serve-fixed and
-/// serve-wait_timeout (built by [`watch_live`] in `bins_dir`) live on the
+/// The fleet check against a real Prometheus: every program's
+/// `serve-<tag>` (built by the watch check in `bins_dir`) live on the
 /// fase6 faults with one minute = 1 s, Debian's `prometheus` scraping their
 /// `/metrics` every second (one job per program), and after
 /// [`FLEET_SCRAPE_SECS`] s `leakscope watch --prometheus … --query
 /// go_goroutines --range 30s --step 1s --minute 1s --format json`: exit 1,
-/// each program's series with the verdict of [`FLEET_EXPECTED`]. Then a
+/// each program's series with the verdict the core expects ([`expected`]). Then a
 /// malformed query (exit 3, Prometheus' own error text) and an unknown
 /// metric (exit 3, no series matched).
 pub(super) fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Result<()> {
@@ -60,7 +68,8 @@ pub(super) fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Resu
     drop(servers);
     if problems.is_empty() {
         eprintln!(
-            "go live = watch --prometheus: 3 programs{} through a real Prometheus",
+            "go live = watch --prometheus: {} programs{} through a real Prometheus",
+            Program::ALL.len(),
             if monitor_port.is_some() {
                 " and the real monitor"
             } else {
@@ -76,11 +85,11 @@ pub(super) fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Resu
     }
 }
 
-/// Serves each program of [`FLEET_EXPECTED`] on a free loopback port, one
+/// Serves each program on a free loopback port, one
 /// minute = 1 s, and waits until each listens: Prometheus' targets.
 fn start_programs(list_path: &Path, bins_dir: &Path, servers: &mut Servers) -> Result<Vec<Target>> {
     let mut targets = Vec::new();
-    for (tag, _) in FLEET_EXPECTED {
+    for (tag, _) in expected() {
         let bin = bins_dir.join(format!("serve-{tag}"));
         let port = free_port()?;
         let child = Command::new(&bin)
@@ -169,7 +178,7 @@ impl Watch<'_> {
 }
 
 /// `go_goroutines` of every program: exit 1, one series per program with
-/// the verdict of [`FLEET_EXPECTED`]. The JSON, and what is wrong.
+/// the verdict the core expects. The JSON, and what is wrong.
 fn check_programs(watch: &Watch<'_>) -> Result<(String, Vec<String>)> {
     let out = watch.run("go_goroutines", "json")?;
     let json = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -184,14 +193,15 @@ fn check_programs(watch: &Watch<'_>) -> Result<(String, Vec<String>)> {
     }
     // Each series' object: its labels, then its verdict and numbers.
     let series: Vec<&str> = json.split("\"labels\": {").skip(1).collect();
-    if series.len() != FLEET_EXPECTED.len() {
+    let expect = expected();
+    if series.len() != expect.len() {
         problems.push(format!(
             "{} series, expected {}",
             series.len(),
-            FLEET_EXPECTED.len()
+            expect.len()
         ));
     }
-    for (tag, verdict) in FLEET_EXPECTED {
+    for (tag, verdict) in expect {
         let Some(s) = series
             .iter()
             .find(|s| json_value(s, "job").as_deref() == Some(tag))

@@ -91,18 +91,7 @@ fn start_programs(list_path: &Path, bins_dir: &Path, servers: &mut Servers) -> R
     let mut targets = Vec::new();
     for (tag, _) in expected() {
         let bin = bins_dir.join(format!("serve-{tag}"));
-        let port = free_port()?;
-        let child = Command::new(&bin)
-            .arg("-faults")
-            .arg(list_path)
-            .args(["-minute", "1s", "-duration", "120s", "-listen"])
-            .arg(format!("127.0.0.1:{port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| crate::cmd::Error(format!("serve-{tag} could not start: {e}")))?;
-        servers.0.push(child);
+        let port = servers.serve(&bin, tag, list_path, ("1s", "120s"))?;
         wait_for(port).map_err(|e| crate::cmd::Error(format!("serve-{tag}: {}", e.0)))?;
         targets.push((tag.to_string(), format!("127.0.0.1:{port}"), Vec::new()));
     }

@@ -17,6 +17,34 @@ impl Drop for Servers {
     }
 }
 
+impl Servers {
+    /// Starts `bin` (a program's `serve-<tag>`, named `tag` in errors) on
+    /// the fault list at `faults`, one program minute lasting `minute`, for
+    /// `duration`, on a free loopback port; it is killed when `self` is
+    /// dropped. Its port.
+    pub(super) fn serve(
+        &mut self,
+        bin: &Path,
+        tag: &str,
+        faults: &Path,
+        (minute, duration): (&str, &str),
+    ) -> Result<u16> {
+        let port = free_port()?;
+        let child = std::process::Command::new(bin)
+            .arg("-faults")
+            .arg(faults)
+            .args(["-minute", minute, "-duration", duration, "-listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| crate::cmd::Error(format!("serve-{tag} could not start: {e}")))?;
+        self.0.push(child);
+        Ok(port)
+    }
+}
+
 /// A loopback port free a moment ago.
 pub(super) fn free_port() -> Result<u16> {
     std::net::TcpListener::bind("127.0.0.1:0")

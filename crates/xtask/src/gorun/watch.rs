@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::live::{Servers, free_port, json_findings, json_value, monitor_site, wait_for};
+use super::live::{Servers, json_findings, json_value, monitor_site, wait_for};
 use super::{fase6, output, write_faults};
 use crate::cmd::{Result, fail};
 use crate::go::command;
@@ -78,19 +78,7 @@ pub(super) fn watch_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Resu
     let mut servers = Servers(Vec::new());
     let mut ports = Vec::new();
     for (Expect { tag, .. }, bin) in expect.iter().zip(&bins) {
-        let port = free_port()?;
-        let child = Command::new(bin)
-            .arg("-faults")
-            .arg(&list_path)
-            .args(["-minute", "200ms", "-duration", "40s", "-listen"])
-            .arg(format!("127.0.0.1:{port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| crate::cmd::Error(format!("serve-{tag} could not start: {e}")))?;
-        servers.0.push(child);
-        ports.push(port);
+        ports.push(servers.serve(bin, tag, &list_path, ("200ms", "40s"))?);
     }
     for (Expect { tag, .. }, port) in expect.iter().zip(&ports) {
         wait_for(*port).map_err(|e| crate::cmd::Error(format!("serve-{tag}: {}", e.0)))?;

@@ -22,6 +22,7 @@ package main
 import (
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"path/filepath"
@@ -101,6 +102,7 @@ type fnode struct {
 	dones   []doneSite
 	adds    []addSite
 	stops   []stopSite
+	guards  []flagGuard // if statements whose body runs only when a bool is true
 
 	// Derived.
 	repeated  bool
@@ -118,6 +120,7 @@ type callSite struct {
 	pos            token.Pos
 	inLoop         bool
 	deferred       bool
+	args           []ast.Expr // the call's arguments (nil for a literal run in place)
 }
 
 type goSite struct {
@@ -139,6 +142,9 @@ type waitSite struct {
 	loops    []ast.Node
 	deferred bool
 	observed bool // under a stop signal already received, or ctx.Err() checked
+	// guard: the index of a bool parameter of its function that must be
+	// true for the Wait to run (`if wait { wg.Wait() }`), or -1.
+	guard int
 }
 
 type addSite struct {
@@ -167,6 +173,13 @@ type lifetime struct {
 	signals []sigInfo // the signals it ends on (none: never)
 }
 
+// flagGuard is `if flag { … }`: its body runs only while one of keys
+// (bool variables or fields, ANDed) is true.
+type flagGuard struct {
+	body ast.Node
+	keys []types.Object
+}
+
 type sigInfo struct {
 	key  types.Object
 	text string
@@ -186,6 +199,14 @@ type analysis struct {
 
 	goTargets map[*fnode]bool
 
+	// Bool variables and fields: the functions that set each to true, and
+	// those that may hold a value the check cannot follow (computed, or
+	// true from the start).
+	trueSets    map[types.Object][]*fnode
+	unknownSets map[types.Object]bool
+	// paramOwner: the function each parameter belongs to.
+	paramOwner map[types.Object]*fnode
+
 	// Function values: stored into variables, fields and parameters,
 	// and called through them (resolved in derive, once all are known).
 	funcVals []funcVal
@@ -200,6 +221,7 @@ type funcVal struct {
 type dynCall struct {
 	caller   *fnode
 	key      types.Object
+	args     []ast.Expr
 	pos      token.Pos
 	inLoop   bool
 	loops    []ast.Node
@@ -217,6 +239,10 @@ func Analyze(u *Unit) ([]Finding, Stats) {
 		pairs:   map[types.Object]types.Object{},
 		reach:   map[types.Object]map[types.Object]bool{},
 		flagged: map[*ast.CallExpr]bool{},
+
+		trueSets:    map[types.Object][]*fnode{},
+		unknownSets: map[types.Object]bool{},
+		paramOwner:  map[types.Object]*fnode{},
 	}
 	// Declarations first, so that calls can be resolved while walking.
 	for _, f := range u.Files {
@@ -335,6 +361,10 @@ func (a *analysis) walk(n *fnode) {
 			}
 		case *ast.CompositeLit:
 			a.composite(x)
+		case *ast.IfStmt:
+			if keys := a.boolOperands(x.Cond); len(keys) > 0 {
+				n.guards = append(n.guards, flagGuard{body: x.Body, keys: keys})
+			}
 		}
 		return true
 	})
@@ -415,7 +445,8 @@ func (a *analysis) call(n *fnode, call *ast.CallExpr, stack []ast.Node) {
 			if under {
 				n.gos = append(n.gos, &goSite{pos: call.Pos(), in: n, target: t, inLoop: loop, loops: loopsOf(append(stack, call))})
 			} else {
-				n.calls = append(n.calls, &callSite{caller: n, callee: t, pos: call.Pos(), inLoop: loop, deferred: deferred})
+				n.calls = append(n.calls, &callSite{caller: n, callee: t, pos: call.Pos(), inLoop: loop, deferred: deferred,
+					args: call.Args})
 			}
 		}
 	}
@@ -423,7 +454,7 @@ func (a *analysis) call(n *fnode, call *ast.CallExpr, stack []ast.Node) {
 		// A call through a variable, field or parameter of func type:
 		// resolved to what was stored there, in derive.
 		if k := a.key(call.Fun); k != nil {
-			a.dynCalls = append(a.dynCalls, dynCall{caller: n, key: k, pos: call.Pos(), inLoop: loop,
+			a.dynCalls = append(a.dynCalls, dynCall{caller: n, key: k, args: call.Args, pos: call.Pos(), inLoop: loop,
 				loops: loopsOf(append(stack, call)), deferred: deferred, under: under})
 		}
 	}
@@ -435,7 +466,7 @@ func (a *analysis) call(n *fnode, call *ast.CallExpr, stack []ast.Node) {
 			if under {
 				return // go wg.Wait(): nobody waits
 			}
-			w := &waitSite{call: call, fn: n, recv: sel.X, key: key, deferred: deferred}
+			w := &waitSite{call: call, fn: n, recv: sel.X, key: key, deferred: deferred, guard: a.paramGuard(n, stack, call)}
 			w.inLoop = loop && !leavesAfter(stack, call)
 			w.loops = loopsOf(append(stack, call))
 			w.observed = a.observed(stack, call)
@@ -475,7 +506,7 @@ func (a *analysis) call(n *fnode, call *ast.CallExpr, stack []ast.Node) {
 	if under {
 		return // goStmt records it
 	}
-	site := &callSite{caller: n, callee: target, pos: call.Pos(), inLoop: loop, deferred: deferred}
+	site := &callSite{caller: n, callee: target, pos: call.Pos(), inLoop: loop, deferred: deferred, args: call.Args}
 	n.calls = append(n.calls, site)
 }
 
@@ -510,11 +541,22 @@ func (a *analysis) assign(n *fnode, as *ast.AssignStmt) {
 	if len(as.Lhs) == len(as.Rhs) {
 		for i := range as.Lhs {
 			if obj := a.key(as.Lhs[i]); obj != nil {
-				a.flow(obj, as.Rhs[i])
+				if v, ok := a.constBool(as.Rhs[i]); ok && v && isBool(obj) {
+					a.trueSets[obj] = append(a.trueSets[obj], n) // set here, by n
+				} else {
+					a.flow(obj, as.Rhs[i])
+				}
 			}
 			// s.closed = true: a stop flag set.
 			if id, ok := unparen(as.Rhs[i]).(*ast.Ident); ok && id.Name == "true" && stopName.MatchString(lastName(as.Lhs[i])) {
 				n.stops = append(n.stops, stopSite{pos: as.Pos(), what: as.Lhs[i]})
+			}
+		}
+	}
+	if len(as.Lhs) != len(as.Rhs) {
+		for _, l := range as.Lhs { // x, ok := f(): values the check does not follow
+			if obj := a.key(l); obj != nil && isBool(obj) {
+				a.unknownSets[obj] = true
 			}
 		}
 	}
@@ -599,6 +641,21 @@ func (a *analysis) flow(lhs types.Object, rhs ast.Expr) {
 	if lhs == nil {
 		return
 	}
+	if isBool(lhs) {
+		// A flag: false is its zero value; true outside an assignment
+		// (a literal, an argument) or a computed value is one the check
+		// cannot tie to a stop.
+		if v, ok := a.constBool(rhs); ok {
+			if v {
+				a.unknownSets[lhs] = true
+			}
+			return
+		}
+		if a.key(rhs) == nil {
+			a.unknownSets[lhs] = true
+			return
+		}
+	}
 	switch x := unparen(rhs).(type) {
 	case *ast.FuncLit:
 		a.funcVals = append(a.funcVals, funcVal{lhs, x})
@@ -612,6 +669,85 @@ func (a *analysis) flow(lhs types.Object, rhs ast.Expr) {
 	if src := a.key(rhs); src != nil && src != lhs {
 		a.flows[lhs] = append(a.flows[lhs], src)
 	}
+}
+
+// isBool: o is a bool variable or field.
+func isBool(o types.Object) bool {
+	if o == nil || o.Type() == nil {
+		return false
+	}
+	b, ok := o.Type().Underlying().(*types.Basic)
+	return ok && b.Info()&types.IsBoolean != 0
+}
+
+// constBool: e is the constant true or false.
+func (a *analysis) constBool(e ast.Expr) (bool, bool) {
+	tv, ok := a.info.Types[unparen(e)]
+	if !ok || tv.Value == nil || tv.Value.Kind() != constant.Bool {
+		return false, false
+	}
+	return constant.BoolVal(tv.Value), true
+}
+
+// boolOperands: the bool variables and fields a condition requires true
+// (`flag`, `a && s.flag`).
+func (a *analysis) boolOperands(cond ast.Expr) []types.Object {
+	switch x := unparen(cond).(type) {
+	case *ast.BinaryExpr:
+		if x.Op == token.LAND {
+			return append(a.boolOperands(x.X), a.boolOperands(x.Y)...)
+		}
+	case *ast.Ident, *ast.SelectorExpr:
+		if k := a.key(x); k != nil && isBool(k) {
+			return []types.Object{k}
+		}
+	}
+	return nil
+}
+
+// sigOf: the signature of a function of the package, declared or literal.
+func (a *analysis) sigOf(n *fnode) *types.Signature {
+	var t types.Type
+	if n.obj != nil {
+		t = n.obj.Type()
+	} else if n.lit != nil {
+		t = a.info.TypeOf(n.lit)
+	}
+	sig, _ := t.(*types.Signature)
+	return sig
+}
+
+// paramGuard: the index of a bool parameter of n under which the call at
+// the end of stack runs (`if wait { wg.Wait() }`), or -1.
+func (a *analysis) paramGuard(n *fnode, stack []ast.Node, call ast.Node) int {
+	sig := a.sigOf(n)
+	if sig == nil {
+		return -1
+	}
+	path := append(append([]ast.Node{}, stack...), call)
+	for i := len(path) - 2; i >= 0; i-- {
+		s, ok := path[i].(*ast.IfStmt)
+		if !ok || path[i+1] != s.Body {
+			continue
+		}
+		for _, k := range a.boolOperands(s.Cond) {
+			for j := 0; j < sig.Params().Len(); j++ {
+				if sig.Params().At(j) == k {
+					return j
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// passesFalse: the call c gives the constant false for parameter i.
+func (a *analysis) passesFalse(c *callSite, i int) bool {
+	if c == nil || i < 0 || i >= len(c.args) {
+		return false
+	}
+	v, ok := a.constBool(c.args[i])
+	return ok && !v
 }
 
 // ---------------------------------------------------------------------------
@@ -1118,6 +1254,13 @@ func (n *fnode) markRepeated(why string) {
 
 func (a *analysis) derive() {
 	a.resolveDynamic()
+	for _, n := range a.nodes {
+		if sig := a.sigOf(n); sig != nil {
+			for i := 0; i < sig.Params().Len(); i++ {
+				a.paramOwner[sig.Params().At(i)] = n
+			}
+		}
+	}
 	a.goTargets = map[*fnode]bool{}
 	for _, n := range a.nodes {
 		for _, c := range n.calls {
@@ -1240,7 +1383,7 @@ func (a *analysis) resolveDynamic() {
 					d.caller.gos = append(d.caller.gos, &goSite{pos: d.pos, in: d.caller, target: t, inLoop: d.inLoop, loops: d.loops})
 				} else {
 					d.caller.calls = append(d.caller.calls, &callSite{caller: d.caller, callee: t, pos: d.pos,
-						inLoop: d.inLoop, deferred: d.deferred})
+						inLoop: d.inLoop, deferred: d.deferred, args: d.args})
 				}
 			}
 		}
@@ -1315,7 +1458,47 @@ func (a *analysis) stoppedBefore(n *fnode, pos token.Pos, deferred bool, want ma
 			return true
 		}
 	}
+	return !deferred && a.flagGuarded(n, pos, want)
+}
+
+// flagGuarded: the place at pos in n runs only under `if flag`, and flag
+// (a bool field or variable, or a local copied from one) is set to true
+// only by functions that also stop want: the flag says the stop was
+// given (`if c.disconnected { c.heartbeatWg.Wait() }`, disconnected set
+// where stopCh is closed).
+func (a *analysis) flagGuarded(n *fnode, pos token.Pos, want map[types.Object]bool) bool {
+	for _, g := range n.guards {
+		if pos < g.body.Pos() || pos >= g.body.End() {
+			continue
+		}
+		for _, k := range g.keys {
+			if a.vouched(k, want) {
+				return true
+			}
+		}
+	}
 	return false
+}
+
+// vouched: every value k may hold comes from a flag set to true only in
+// functions that stop want (and at least one such function exists).
+func (a *analysis) vouched(k types.Object, want map[types.Object]bool) bool {
+	sets := 0
+	for o := range a.reachOf(k) {
+		if a.unknownSets[o] {
+			return false
+		}
+		if v, ok := o.(*types.Var); ok && a.paramOwner[v] != nil && a.isRoot(a.paramOwner[v]) {
+			return false // a parameter of an entry point: its callers are not all seen
+		}
+		for _, f := range a.trueSets[o] {
+			if !stops(a.stopKeysOf(f), want) {
+				return false
+			}
+			sets++
+		}
+	}
+	return sets > 0
 }
 
 // enteredStopped: n is entered only after a stop of want: it is no entry
@@ -1341,14 +1524,14 @@ func (a *analysis) enteredStopped(n *fnode, want map[types.Object]bool, seen map
 // starts before w, stops m's signal: m ends without the waiter's help
 // (`go func() { defer wg.Done(); …; close(done) }()` beside a loop on
 // done).
-func (a *analysis) stoppedByGoroutine(n *fnode, w *waitSite, m member, members []member, want map[types.Object]bool) bool {
+func (a *analysis) stoppedByGoroutine(n *fnode, pos token.Pos, m member, members []member, want map[types.Object]bool) bool {
 	for _, o := range members {
 		if o.fn != m.fn && stops(a.stopKeysOf(o.fn), want) {
 			return true
 		}
 	}
 	for _, g := range n.gos {
-		if g.pos < w.call.Pos() && g.target != m.fn && stops(a.stopKeysOf(g.target), want) {
+		if g.pos < pos && g.target != m.fn && stops(a.stopKeysOf(g.target), want) {
 			return true
 		}
 	}
@@ -1700,7 +1883,7 @@ func (a *analysis) judge() {
 			if len(long) > 0 {
 				a.stats.WithLong++
 			}
-			if a.timeoutWaiter(w, long) || a.waitInSpawningLoop(w, members) {
+			if a.timeoutWaiter(w, len(long) > 0) || a.waitInSpawningLoop(w, members) {
 				continue
 			}
 			if w.observed {
@@ -1717,7 +1900,7 @@ func (a *analysis) judge() {
 				if len(m.life.signals) > 0 {
 					want := a.signalKeys(m)
 					if a.stoppedBefore(n, w.call.Pos(), w.deferred, want) || a.enteredStopped(n, want, map[*fnode]bool{}) ||
-						a.stoppedByGoroutine(n, w, m, members, want) {
+						a.stoppedByGoroutine(n, w.call.Pos(), m, members, want) {
 						continue
 					}
 				}
@@ -1817,17 +2000,22 @@ func (a *analysis) selfWaits() {
 				if !deferred && limit == token.NoPos {
 					continue // Done only in a callee: order unknown
 				}
-				seen := map[*fnode]bool{t: true}
+				// Each call is followed once: a function entered through
+				// several calls is judged for each (a call passing false to
+				// the parameter a Wait is under does not reach it).
+				seen := map[*callSite]bool{}
 				type step struct {
 					fn    *fnode
 					first token.Pos // the call in t that leads here
+					via   *callSite // the call that entered fn (nil: t)
 				}
-				queue := []step{{t, token.NoPos}}
+				queue := []step{{t, token.NoPos, nil}}
 				for len(queue) > 0 {
 					s := queue[0]
 					queue = queue[1:]
 					for _, w := range s.fn.waits {
-						if a.flagged[w.call] || w.key == nil || !meets(want, a.reachOf(w.key)) {
+						if a.flagged[w.call] || w.key == nil || !meets(want, a.reachOf(w.key)) ||
+							a.passesFalse(s.via, w.guard) {
 							continue
 						}
 						at := s.first
@@ -1846,8 +2034,8 @@ func (a *analysis) selfWaits() {
 							types.ExprString(w.recv), s.fn.name, t.name, via, types.ExprString(w.recv), a.short(g.pos)))
 					}
 					for _, c := range s.fn.calls {
-						if !seen[c.callee] {
-							seen[c.callee] = true
+						if !seen[c] && c.callee != t {
+							seen[c] = true
 							first := s.first
 							if s.fn == t {
 								first = c.pos
@@ -1855,7 +2043,7 @@ func (a *analysis) selfWaits() {
 							if !deferred && first > limit {
 								continue
 							}
-							queue = append(queue, step{c.callee, first})
+							queue = append(queue, step{c.callee, first, c})
 						}
 					}
 				}
@@ -1882,8 +2070,12 @@ func (a *analysis) memberGroups(g *goSite) []types.Object {
 
 // timeoutWaiter: WG002. w is `go func() { wg.Wait(); close(done) }()` and
 // done is raced against a timeout in a select of the function that started
-// it.
-func (a *analysis) timeoutWaiter(w *waitSite, long []member) bool {
+// it. It says whether w is such a waiter; it reports one when the group
+// holds a long-lived goroutine not stopped before the waiter starts, or
+// when the group comes from outside the package (its goroutines unseen).
+// A group whose goroutines all end on their own, or were stopped first,
+// lets the waiter end with them: a bounded wait, not flagged.
+func (a *analysis) timeoutWaiter(w *waitSite, hasLong bool) bool {
 	n := w.fn
 	if n.lit == nil || n.use != useGo || n.parent == nil || w.deferred {
 		return false
@@ -1936,16 +2128,121 @@ func (a *analysis) timeoutWaiter(w *waitSite, long []member) bool {
 	if timeout == nil {
 		return false
 	}
+	alive, known := a.aliveAtWaiter(w)
+	if known && len(alive) == 0 {
+		if hasLong {
+			a.stats.StoppedFirst++
+		}
+		return true
+	}
 	msg := fmt.Sprintf("%s.Wait() in %s is raced by the timeout at %s: when the timeout wins, this goroutine stays blocked in Wait",
 		types.ExprString(w.recv), n.name, a.short(timeout.Pos()))
-	if len(long) > 0 {
-		m := long[0]
+	if len(alive) > 0 {
+		m := alive[0]
 		msg += fmt.Sprintf(", and %s also counts %s, which %s, so it stays until that stops; give the goroutines waited for their own WaitGroup",
 			types.ExprString(w.recv), a.describe(m), endsOn(m.life))
 	} else {
 		msg += " until the whole group is done"
 	}
 	a.report(RuleWaitTimeout, w.call, n, msg)
+	return true
+}
+
+// aliveAtWaiter: the long-lived goroutines of the group a timeout waiter
+// waits on that are not stopped when it starts, and whether the group is
+// known (made in this package, its goroutines seen). A group passed to the
+// function that starts the waiter (a helper `waitTimeout(wg, d)`, not an
+// entry point) is judged at each call, with the group that call passes.
+func (a *analysis) aliveAtWaiter(w *waitSite) ([]member, bool) {
+	p, pos := w.fn.parent, w.fn.usePos
+	if v, ok := w.key.(*types.Var); ok && a.paramOwner[v] == p && !a.isRoot(p) {
+		idx := -1
+		if sig := a.sigOf(p); sig != nil {
+			for i := 0; i < sig.Params().Len(); i++ {
+				if sig.Params().At(i) == v {
+					idx = i
+				}
+			}
+		}
+		var alive []member
+		known := idx >= 0
+		for _, c := range p.callers {
+			if idx < 0 || idx >= len(c.args) {
+				known = false
+				continue
+			}
+			al, kn := a.aliveAt(c.caller, c.pos, c.deferred, a.key(c.args[idx]))
+			alive = append(alive, al...)
+			known = known && kn
+		}
+		return alive, known
+	}
+	return a.aliveAt(p, pos, false, w.key)
+}
+
+// aliveAt: the long-lived goroutines of the group key that are not
+// stopped at pos in n (by n, its callers, a flag, or another goroutine),
+// and whether the group is known: not from outside the package, and
+// either its goroutines found or held by the functions that Add to it.
+func (a *analysis) aliveAt(n *fnode, pos token.Pos, deferred bool, key types.Object) ([]member, bool) {
+	if key == nil {
+		return nil, false
+	}
+	members := a.membersOf(key)
+	known := !a.fromOutside(key) && (len(members) > 0 || a.heldInPlace(key))
+	var alive []member
+	for _, m := range members {
+		if !m.life.long {
+			continue
+		}
+		if len(m.life.signals) > 0 {
+			want := a.signalKeys(m)
+			if a.stoppedBefore(n, pos, deferred, want) || a.enteredStopped(n, want, map[*fnode]bool{}) ||
+				a.stoppedByGoroutine(n, pos, m, members, want) {
+				continue
+			}
+		}
+		alive = append(alive, m)
+	}
+	return alive, known
+}
+
+// fromOutside: the group may come from outside the package: a parameter
+// of an entry point is among its sources.
+func (a *analysis) fromOutside(key types.Object) bool {
+	for o := range a.reachOf(key) {
+		if v, ok := o.(*types.Var); ok && a.paramOwner[v] != nil && a.isRoot(a.paramOwner[v]) {
+			return true
+		}
+	}
+	return false
+}
+
+// heldInPlace: the group has no goroutine, and every function that Adds
+// to it also calls Done on it (it counts work of its own functions), or
+// nothing Adds to it (Wait returns at once).
+func (a *analysis) heldInPlace(key types.Object) bool {
+	want := a.reachOf(key)
+	for _, n := range a.nodes {
+		added := false
+		for _, ad := range n.adds {
+			if ad.key != nil && meets(want, a.reachOf(ad.key)) {
+				added = true
+			}
+		}
+		if !added {
+			continue
+		}
+		done := false
+		for _, d := range n.dones {
+			if d.key != nil && meets(want, a.reachOf(d.key)) {
+				done = true
+			}
+		}
+		if !done {
+			return false
+		}
+	}
 	return true
 }
 

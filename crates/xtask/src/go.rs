@@ -62,10 +62,17 @@ pub fn module_dir(root: &Path) -> PathBuf {
 /// 4. `GOCACHE` and `GOPATH` under `<root>/target/go`: nothing is written
 ///    outside the repository, and `cargo clean` clears it.
 pub fn command(root: &Path) -> Command {
-    let target = root.join("target/go");
     let mut command = Command::new(program(root));
+    command.current_dir(module_dir(root));
+    pin_env(&mut command, root);
     command
-        .current_dir(module_dir(root))
+}
+
+/// Sets the environment of [`command`] on any command that runs `go`
+/// (wgvet lists packages with it).
+pub fn pin_env(command: &mut Command, root: &Path) {
+    let target = root.join("target/go");
+    command
         .env("GOTOOLCHAIN", "local")
         .env("GOPROXY", "off")
         .env("GOFLAGS", "-mod=mod")
@@ -73,7 +80,15 @@ pub fn command(root: &Path) -> Command {
         .env("GOENV", "off")
         .env("GOCACHE", target.join("cache"))
         .env("GOPATH", target.join("path"));
-    command
+}
+
+/// Builds wgvet into [`wgvet_bin`] and returns its path.
+pub fn build_wgvet(root: &Path) -> Result<PathBuf> {
+    let bin = wgvet_bin(root);
+    let mut build = command(root);
+    build.args(["build", "-o"]).arg(&bin).arg(WGVET_PACKAGE);
+    eprint!("{}", run(build)?);
+    Ok(bin)
 }
 
 /// `command` as a person would type it, for echoes and errors.
@@ -225,10 +240,7 @@ fn tagged_packages(list: &str) -> Vec<String> {
 /// Builds wgvet into [`wgvet_bin`], runs its tests, and runs it as `go
 /// vet`'s tool on the four programs.
 fn wgvet(root: &Path) -> Result<()> {
-    let bin = wgvet_bin(root);
-    let mut build = command(root);
-    build.args(["build", "-o"]).arg(&bin).arg(WGVET_PACKAGE);
-    eprint!("{}", run(build)?);
+    let bin = build_wgvet(root)?;
     let mut test = command(root);
     test.args(["test", "-count=1", WGVET_PACKAGE]);
     eprint!("{}", run(test)?);

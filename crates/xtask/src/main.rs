@@ -9,7 +9,9 @@
 //! - `go`: Go 1.27.3's environment and the `go` step (the Go module `go/`);
 //! - `gorun`: `go-run` and the Go-equals-simulation check of the `go` step;
 //! - `capture`: `go-capture`, real dumps of the live Go programs;
-//! - `record`: `docker-record`, a real pile-up on Docker, recorded and drawn.
+//! - `record`: `docker-record`, a real pile-up on Docker, recorded and drawn;
+//! - `realbugs`: `realbugs` and `vet-checkout`, wgvet on real bugs of public
+//!   Go projects, before and after their fixes.
 
 mod capture;
 mod cmd;
@@ -17,6 +19,7 @@ mod engine;
 mod go;
 mod gorun;
 mod prometheus;
+mod realbugs;
 mod record;
 mod serve;
 mod test;
@@ -70,6 +73,17 @@ Commands:
                     --error-rate 0.9; e.g. --program buggy), the recorded
                     run (default target/record/run.json) drawn over the
                     simulation of its schedule by `leakscope chart --from`
+  realbugs [--mirrors DIR] [--repo NAME]
+                    wgvet on real bugs (docs/wgvet-real.md): each case's
+                    commit extracted from the git clones in DIR (named
+                    owner+name, name or name.git; default
+                    $LEAKSCOPE_MIRRORS) into target/realbugs, wgvet and
+                    go vet run on its package in place, the table printed;
+                    exit 1 when a case is not as expected
+  vet-checkout PATH [PACKAGE-DIR]
+                    wgvet (built from go/) and go vet on one package of a
+                    checkout, in place: findings by rule and file:line,
+                    imports not loaded, go vet's result
   setup             only check and install the tools that `test` needs
   serve [--port N]  build the teaching page (release) and serve it with
                     Trunk on http://127.0.0.1:N/ (default 8080)
@@ -107,6 +121,8 @@ enum Task {
     GoServe(gorun::GoServe),
     GoCapture(capture::Capture),
     DockerRecord(record::Record),
+    RealBugs(realbugs::Options),
+    VetCheckout(PathBuf, String),
 }
 
 /// Parses the arguments after `cargo xtask`; `Err` is a one-line usage error.
@@ -122,6 +138,10 @@ fn parse(args: &[String]) -> std::result::Result<Task, String> {
         "go-serve" => return gorun::parse_serve(rest).map(Task::GoServe),
         "go-capture" => return capture::parse(rest).map(Task::GoCapture),
         "docker-record" => return record::parse(rest).map(Task::DockerRecord),
+        "realbugs" => return realbugs::parse(rest).map(Task::RealBugs),
+        "vet-checkout" => {
+            return realbugs::parse_checkout(rest).map(|(p, d)| Task::VetCheckout(p, d));
+        }
         "setup" => Task::Setup,
         "dist" => Task::Dist,
         "bench" => Task::Bench,
@@ -197,6 +217,16 @@ fn run(task: Task) -> Result<()> {
         Task::GoServe(serve) => gorun::go_serve(&mut ctx, &serve),
         Task::GoCapture(c) => capture::run(&mut ctx, &c),
         Task::DockerRecord(r) => record::run(&mut ctx, &r),
+        Task::RealBugs(o) => {
+            let go = crate::tools::for_go(&ctx.root);
+            crate::tools::ensure(&mut ctx, &go)?;
+            realbugs::run(&ctx.root, &o)
+        }
+        Task::VetCheckout(path, package) => {
+            let go = crate::tools::for_go(&ctx.root);
+            crate::tools::ensure(&mut ctx, &go)?;
+            realbugs::vet_checkout(&ctx.root, &path, &package)
+        }
         Task::Bench => {
             Cmd::cargo(["bench", "-p", "leakscope-sim", "--bench", "engine"]).run()?;
             for (package, example) in [
@@ -270,6 +300,18 @@ mod tests {
         );
         assert_eq!(parsed(&["dist"]), Ok(Task::Dist));
         assert_eq!(parsed(&["bench"]), Ok(Task::Bench));
+        assert_eq!(
+            parsed(&["realbugs", "--mirrors", "/m"]),
+            Ok(Task::RealBugs(realbugs::Options {
+                mirrors: Some("/m".into()),
+                only: vec![]
+            }))
+        );
+        assert_eq!(
+            parsed(&["vet-checkout", "/c", "lib/protocol"]),
+            Ok(Task::VetCheckout("/c".into(), "lib/protocol".into()))
+        );
+        assert!(parsed(&["vet-checkout"]).is_err());
     }
 
     #[test]

@@ -61,7 +61,10 @@ s.Close(); c.readerWg.Wait() // returns once the reader exits
 			"goroutine is stopped: one waiter left behind per timeout, the leak moved. " +
 			"Fix: give the goroutines waited for a WaitGroup of their own, so the plain " +
 			"Wait() returns; or end them (close their input, cancel their context) before " +
-			"waiting. Races whose timeout fails a test or stops the process are not flagged.",
+			"waiting. Not flagged: races whose timeout fails a test or stops the process, and " +
+			"groups whose goroutines all end on their own or were stopped before the waiter " +
+			"starts (the waiter ends with them); a helper that takes the group as a parameter " +
+			"is judged at each call, with the group that call passes.",
 		Anchor: "#fix-wait-timeout",
 		Example: `// buggy: a helper per rotation stays blocked in c.wg.Wait()
 done := make(chan struct{})

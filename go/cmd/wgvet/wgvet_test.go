@@ -341,8 +341,8 @@ func TestSARIF(t *testing.T) {
 		t.Errorf("%d rules in SARIF, want %d", len(ids), len(Rules))
 	}
 	results := arr(run0["results"], "results")
-	if len(results) != 3 {
-		t.Errorf("%d results, want 3 (field's WG001, timeout's two WG002)", len(results))
+	if len(results) != 4 {
+		t.Errorf("%d results, want 4 (field's WG001, timeout's three WG002)", len(results))
 	}
 	fingerprints := map[string]bool{}
 	for i, r := range results {

@@ -42,8 +42,9 @@ struct Sources<'a> {
     f6: &'static SeedTable,
     /// The seed's FASE 6 table for the fixed program.
     f6_fixed: &'static SeedTable,
-    /// Its first and last rows, (minute, goroutines).
+    /// Its first row, (minute, goroutines).
     seed_first: (u32, u64),
+    /// Its last row, (minute, goroutines).
     seed_last: (u32, u64),
 }
 

@@ -226,15 +226,19 @@ fn snippet(text: &str) -> String {
 
 /// What the lesson's prose quotes: the runs, and the figures read off them.
 struct Figures<'a> {
+    /// The runs.
     r: &'a StoryRuns,
+    /// The FASE 6 preset.
     f6: Scenario,
+    /// The FASE 3 preset.
     f3: Scenario,
     /// FASE 6's buggy run at the last minute.
     b_end: Sample,
     /// FASE 6's fixed run at the last minute.
     f_end: Sample,
-    /// FASE 3's buggy run at minute 0 and at the last minute.
+    /// FASE 3's buggy run at minute 0.
     f3_start: Sample,
+    /// FASE 3's buggy run at the last minute.
     f3_end: Sample,
     /// FASE 6's count at minute 0.
     start: u64,

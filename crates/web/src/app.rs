@@ -241,44 +241,19 @@ pub fn Lab(props: &LabProps) -> Html {
 
     // Once: reduced motion, the keyboard, window resizes, the benchmark.
     {
-        let dispatcher = dispatcher.clone();
-        let probe = probe.clone();
-        let live = live.clone();
-        let layout = layout.clone();
-        let bench_result = bench_result.clone();
-        let crash = query
-            .split('&')
-            .any(|p| p.trim_start_matches('?') == "crash=1");
-        use_effect_with((), move |_| {
-            dispatcher.dispatch(Action::SetReducedMotion(dom::prefers_reduced_motion()));
-            if synced {
-                dom::scroll_to_fragment();
-            }
-            let mut listeners = Vec::new();
-            if let Some(window) = web_sys::window() {
-                let l = layout.clone();
-                listeners.push(EventListener::new(&window, "resize", move |_| {
-                    l.set(*l + 1);
-                }));
-                if let Some(doc) = window.document() {
-                    let (d, p, live) = (dispatcher.clone(), probe.clone(), live.clone());
-                    listeners.push(EventListener::new(&doc, "keydown", move |e| {
-                        if let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() {
-                            on_key(e, &d, &p, &live.borrow());
-                        }
-                    }));
-                }
-            }
-            if bench {
-                yew::platform::spawn_local(run_bench(dispatcher, probe, bench_result));
-            }
-            if crash {
-                // `?crash=1` shows what a failure looks like: the panic hook's
-                // banner, not a dead page.
-                panic!("crash=1 asked for a demonstration of the error banner");
-            }
-            move || drop(listeners)
-        });
+        let wiring = Wiring {
+            dispatcher: dispatcher.clone(),
+            probe: probe.clone(),
+            live: live.clone(),
+            layout: layout.clone(),
+            bench_result: bench_result.clone(),
+            synced,
+            bench,
+            crash: query
+                .split('&')
+                .any(|p| p.trim_start_matches('?') == "crash=1"),
+        };
+        use_effect_with((), move |_| wiring.start());
     }
 
     // Every render: close the frame the last tick opened.
@@ -294,71 +269,14 @@ pub fn Lab(props: &LabProps) -> Html {
         let q = state.to_query();
         use_effect_with((q, state.playing()), move |(q, playing)| {
             if synced && !playing {
-                let q = if bench {
-                    format!("{q}&bench=1")
-                } else {
-                    q.clone()
-                };
-                dom::replace_query(&q);
+                follow_state(q, bench);
             }
         });
     }
 
-    let on_toggle = {
-        let (d, p, playing) = (dispatcher.clone(), probe.clone(), state.playing());
-        Callback::from(move |()| toggle(&d, &p, playing))
-    };
-    let dispatch = dispatcher.to_callback();
-    let on_select = {
-        let d = dispatcher.clone();
-        Callback::from(move |c: u32| d.dispatch(Action::Select(c)))
-    };
-    let on_dismiss = {
-        let d = dispatcher.clone();
-        Callback::from(move |()| d.dispatch(Action::DismissNotices))
-    };
-
     let runs = state.runs.clone();
-    let (at, c) = (state.at, state.container);
-    let mut panes = state.panes().to_vec();
-    panes.dedup();
-    let mut recent: Vec<(Program, leakscope_sim::Event)> = Vec::new();
-    for &p in &panes {
-        let events = key_events(runs.trace(p), c, None, at);
-        let skip = events.len().saturating_sub(3);
-        recent.extend(events.into_iter().skip(skip).map(|e| (p, e)));
-    }
-    recent.sort_by_key(|(p, e)| (e.time, *p));
-    let announce: Vec<String> = match state.moved_from {
-        Some(from) if !state.playing() || state.speed.narrates() => {
-            let mut lines: Vec<String> = panes
-                .iter()
-                .flat_map(|&p| {
-                    key_events(runs.trace(p), c, Some(from), at)
-                        .into_iter()
-                        .map(move |e| format!("{p}: {}.", e.describe()))
-                })
-                .collect();
-            if lines.len() > 4 {
-                let more = lines.len() - 4;
-                lines.truncate(4);
-                lines.push(format!("And {more} more."));
-            }
-            lines
-        }
-        _ => Vec::new(),
-    };
-    let on_show = {
-        let d = dispatcher.clone();
-        Callback::from(move |p: Program| d.dispatch(Action::Show(p)))
-    };
-    let on_pick = |side: Side| {
-        let d = dispatcher.clone();
-        Callback::from(move |p: Program| d.dispatch(Action::SetPane(side, p)))
-    };
-    let link = format!("?{}#lab", state.to_query());
     // The lanes' legend lists what the lanes on screen draw over the run.
-    let window = crate::components::lane_window(runs.scenario.containers, c);
+    let window = crate::components::lane_window(runs.scenario.containers, state.container);
     let lanes_marks = *use_memo(
         (runs.clone(), state.panes(), window),
         |(runs, panes, (first, count))| {
@@ -374,56 +292,244 @@ pub fn Lab(props: &LabProps) -> Html {
                 })
         },
     );
+    let on = LabCallbacks::new(&dispatcher, &probe, state.playing());
 
     html! {
         <>
             <a class="skip" href="#lab">{ "Skip to the live view" }</a>
             <main>
                 <section id="lab" class="lab" aria-labelledby="lab-h">
-                    <h1 id="lab-h">{ "Lab: every program on one virtual clock" }</h1>
-                    <p>{ format!("All {} programs run the same scenario with the same seed, so the same streams fail in each. The gallery shows them all; the two panes below show one each in detail (buggy and fixed to begin with: pick another above a pane, or click a card). Play, step from event to event, or drag the slider. At whole minutes every number here equals ", Program::ALL.len()) }
-                        <code>{ "leakscope sim --program all --format json" }</code>{ " for the same parameters (see the model notes)." }</p>
-                    <Notices notices={state.notices.clone()} {on_dismiss} />
-                    <div class="params-box">
-                        <Params scenario={runs.scenario.clone()} preset={state.preset} container={c}
-                                resim_ms={state.resim_ms} dispatch={dispatch.clone()} />
-                    </div>
-                    <div class="sticky-controls" ref={bar}>
-                        <Controls at={at} end={runs.end()} playing={state.playing()} speed={state.speed}
-                                  reduced_motion={state.reduced_motion} on_toggle={on_toggle}
-                                  dispatch={dispatch.clone()} />
-                    </div>
-                    <p class="permalink"><a href={link.clone()}>{ "⚓ Link to this moment" }</a>
-                        <small>{ format!(" — container {c} at {at}") }</small></p>
-                    <Gallery runs={runs.clone()} at={at} panes={state.panes()} on_show={on_show} />
-                    <Narration recent={recent} announce={announce} />
-                    <div class="panes">
-                        { for Side::ALL.into_iter().map(|side| html! {
-                            <Pane runs={runs.clone()} {side} program={state.pane(side)} at={at} container={c}
-                                  layout={*layout} on_select={on_select.clone()} on_pick={on_pick(side)} />
-                        }) }
-                    </div>
+                    { live_view(&state, &on, bar, *layout) }
                     <LanesLegend marks={lanes_marks} />
-                    <h3>{ "Goroutines over the whole run" }</h3>
-                    <p class="muted">{ "The cursor is now; what lies after it is still to come. The verdicts (the count test's ✕ leak or ✓ pass) judge the whole run, which is why one can read leak at 00:00. On FASE 6, × marks are the seed document's published figures: they start at 110 = 55 × 2 where the lines start at 220 = 55 × 4, because the seed counted the heartbeat and the reader but not the stream's 2 handlers (see the model notes)." }</p>
-                    <ChartCanvas runs={runs.clone()} panes={state.panes()} at={at} preset={state.preset} layout={*layout} />
-                    <h3>{ format!("The code: where container {c}'s goroutines are") }</h3>
-                    <p class="muted">{ "Tinted lines are where the selected container's goroutines are parked now; their badges count them, the stream handlers (outside this file) included, and add up to its goroutine dump below. ▶ marks the line its rotation last ran or waits on (between rotations, the armed timer); lines run at this very instant are marked in blue." }</p>
-                    <div class="code-grid">
-                        { for state.panes().into_iter().map(|p| html! {
-                            <CodePane program={p} focus={focus(runs.trace(p), c, at)} container={c} />
-                        }) }
-                    </div>
-                    <h3>{ "Goroutine dump" }</h3>
-                    <Dump runs={runs.clone()} at={at} container={c} format={state.dump_format}
-                          scope={state.dump_scope} program={state.dump_program} dispatch={dispatch.clone()} />
-                    <h3>{ "A real dump, for comparison" }</h3>
-                    { crate::components::real_excerpt() }
+                    { whole_run(&state, &on, *layout) }
                 </section>
                 if bench {
                     <BenchView result={(*bench_result).clone()} />
                 }
             </main>
+        </>
+    }
+}
+
+/// What the lab's once-only effect wires to the window.
+struct Wiring {
+    dispatcher: UseReducerDispatcher<AppState>,
+    probe: Rc<RefCell<Probe>>,
+    live: Rc<RefCell<Live>>,
+    layout: UseStateHandle<u32>,
+    bench_result: UseStateHandle<Option<crate::bench::BenchResult>>,
+    /// The state and the URL follow each other.
+    synced: bool,
+    /// `?bench=1`: run the benchmark.
+    bench: bool,
+    /// `?crash=1`: panic, to show the error banner.
+    crash: bool,
+}
+
+impl Wiring {
+    /// Reduced motion, the jump to the URL's fragment, the keyboard, window
+    /// resizes and the benchmark; returns what removes the listeners.
+    fn start(self) -> impl FnOnce() {
+        let Wiring {
+            dispatcher,
+            probe,
+            live,
+            layout,
+            bench_result,
+            synced,
+            bench,
+            crash,
+        } = self;
+        dispatcher.dispatch(Action::SetReducedMotion(dom::prefers_reduced_motion()));
+        if synced {
+            dom::scroll_to_fragment();
+        }
+        let mut listeners = Vec::new();
+        if let Some(window) = web_sys::window() {
+            let l = layout.clone();
+            listeners.push(EventListener::new(&window, "resize", move |_| {
+                l.set(*l + 1);
+            }));
+            if let Some(doc) = window.document() {
+                let (d, p, live) = (dispatcher.clone(), probe.clone(), live.clone());
+                listeners.push(EventListener::new(&doc, "keydown", move |e| {
+                    if let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+                        on_key(e, &d, &p, &live.borrow());
+                    }
+                }));
+            }
+        }
+        if bench {
+            yew::platform::spawn_local(run_bench(dispatcher, probe, bench_result));
+        }
+        if crash {
+            // `?crash=1` shows what a failure looks like: the panic hook's
+            // banner, not a dead page.
+            panic!("crash=1 asked for a demonstration of the error banner");
+        }
+        move || drop(listeners)
+    }
+}
+
+/// Puts the state's query `q` in the address (keeping `bench=1`).
+fn follow_state(q: &str, bench: bool) {
+    let q = if bench {
+        format!("{q}&bench=1")
+    } else {
+        q.to_owned()
+    };
+    dom::replace_query(&q);
+}
+
+/// The lab's callbacks, each dispatching one [`Action`].
+struct LabCallbacks {
+    toggle: Callback<()>,
+    dispatch: Callback<Action>,
+    select: Callback<u32>,
+    dismiss: Callback<()>,
+    show: Callback<Program>,
+    dispatcher: UseReducerDispatcher<AppState>,
+}
+
+impl LabCallbacks {
+    fn new(
+        dispatcher: &UseReducerDispatcher<AppState>,
+        probe: &Rc<RefCell<Probe>>,
+        playing: bool,
+    ) -> LabCallbacks {
+        let toggle = {
+            let (d, p) = (dispatcher.clone(), probe.clone());
+            Callback::from(move |()| toggle(&d, &p, playing))
+        };
+        let select = {
+            let d = dispatcher.clone();
+            Callback::from(move |c: u32| d.dispatch(Action::Select(c)))
+        };
+        let dismiss = {
+            let d = dispatcher.clone();
+            Callback::from(move |()| d.dispatch(Action::DismissNotices))
+        };
+        let show = {
+            let d = dispatcher.clone();
+            Callback::from(move |p: Program| d.dispatch(Action::Show(p)))
+        };
+        LabCallbacks {
+            toggle,
+            dispatch: dispatcher.to_callback(),
+            select,
+            dismiss,
+            show,
+            dispatcher: dispatcher.clone(),
+        }
+    }
+
+    /// Puts a program in the pane on `side`.
+    fn pick(&self, side: Side) -> Callback<Program> {
+        let d = self.dispatcher.clone();
+        Callback::from(move |p: Program| d.dispatch(Action::SetPane(side, p)))
+    }
+}
+
+/// The selected container's latest key events in the panes' programs, at
+/// most three per program, oldest first.
+fn recent_events(state: &AppState, panes: &[Program]) -> Vec<(Program, leakscope_sim::Event)> {
+    let (at, c) = (state.at, state.container);
+    let mut recent: Vec<(Program, leakscope_sim::Event)> = Vec::new();
+    for &p in panes {
+        let events = key_events(state.runs.trace(p), c, None, at);
+        let skip = events.len().saturating_sub(3);
+        recent.extend(events.into_iter().skip(skip).map(|e| (p, e)));
+    }
+    recent.sort_by_key(|(p, e)| (e.time, *p));
+    recent
+}
+
+/// What the live region reads out after a move: the key events since the
+/// last one, at most four and a count of the rest; nothing while playing
+/// too fast to follow.
+fn announcements(state: &AppState, panes: &[Program]) -> Vec<String> {
+    let (at, c) = (state.at, state.container);
+    match state.moved_from {
+        Some(from) if !state.playing() || state.speed.narrates() => {
+            let mut lines: Vec<String> = panes
+                .iter()
+                .flat_map(|&p| {
+                    key_events(state.runs.trace(p), c, Some(from), at)
+                        .into_iter()
+                        .map(move |e| format!("{p}: {}.", e.describe()))
+                })
+                .collect();
+            if lines.len() > 4 {
+                let more = lines.len() - 4;
+                lines.truncate(4);
+                lines.push(format!("And {more} more."));
+            }
+            lines
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The lab's top: what it shows, the parameters, the controls, the
+/// gallery, the narration and the two panes.
+fn live_view(state: &AppState, on: &LabCallbacks, bar: NodeRef, layout: u32) -> Html {
+    let runs = state.runs.clone();
+    let (at, c) = (state.at, state.container);
+    let mut panes = state.panes().to_vec();
+    panes.dedup();
+    let recent = recent_events(state, &panes);
+    let announce = announcements(state, &panes);
+    let link = format!("?{}#lab", state.to_query());
+    html! {
+        <>
+            <h1 id="lab-h">{ "Lab: every program on one virtual clock" }</h1>
+            <p>{ format!("All {} programs run the same scenario with the same seed, so the same streams fail in each. The gallery shows them all; the two panes below show one each in detail (buggy and fixed to begin with: pick another above a pane, or click a card). Play, step from event to event, or drag the slider. At whole minutes every number here equals ", Program::ALL.len()) }
+                <code>{ "leakscope sim --program all --format json" }</code>{ " for the same parameters (see the model notes)." }</p>
+            <Notices notices={state.notices.clone()} on_dismiss={on.dismiss.clone()} />
+            <div class="params-box">
+                <Params scenario={runs.scenario.clone()} preset={state.preset} container={c}
+                        resim_ms={state.resim_ms} dispatch={on.dispatch.clone()} />
+            </div>
+            <div class="sticky-controls" ref={bar}>
+                <Controls at={at} end={runs.end()} playing={state.playing()} speed={state.speed}
+                          reduced_motion={state.reduced_motion} on_toggle={on.toggle.clone()}
+                          dispatch={on.dispatch.clone()} />
+            </div>
+            <p class="permalink"><a href={link.clone()}>{ "⚓ Link to this moment" }</a>
+                <small>{ format!(" — container {c} at {at}") }</small></p>
+            <Gallery runs={runs.clone()} at={at} panes={state.panes()} on_show={on.show.clone()} />
+            <Narration recent={recent} announce={announce} />
+            <div class="panes">
+                { for Side::ALL.into_iter().map(|side| html! {
+                    <Pane runs={runs.clone()} {side} program={state.pane(side)} at={at} container={c}
+                          {layout} on_select={on.select.clone()} on_pick={on.pick(side)} />
+                }) }
+            </div>
+        </>
+    }
+}
+
+/// The lab's bottom: the chart over the whole run, the code, the dumps.
+fn whole_run(state: &AppState, on: &LabCallbacks, layout: u32) -> Html {
+    let runs = state.runs.clone();
+    let (at, c) = (state.at, state.container);
+    html! {
+        <>
+            <h3>{ "Goroutines over the whole run" }</h3>
+            <p class="muted">{ "The cursor is now; what lies after it is still to come. The verdicts (the count test's ✕ leak or ✓ pass) judge the whole run, which is why one can read leak at 00:00. On FASE 6, × marks are the seed document's published figures: they start at 110 = 55 × 2 where the lines start at 220 = 55 × 4, because the seed counted the heartbeat and the reader but not the stream's 2 handlers (see the model notes)." }</p>
+            <ChartCanvas runs={runs.clone()} panes={state.panes()} at={at} preset={state.preset} {layout} />
+            <h3>{ format!("The code: where container {c}'s goroutines are") }</h3>
+            <p class="muted">{ "Tinted lines are where the selected container's goroutines are parked now; their badges count them, the stream handlers (outside this file) included, and add up to its goroutine dump below. ▶ marks the line its rotation last ran or waits on (between rotations, the armed timer); lines run at this very instant are marked in blue." }</p>
+            <div class="code-grid">
+                { for state.panes().into_iter().map(|p| html! {
+                    <CodePane program={p} focus={focus(runs.trace(p), c, at)} container={c} />
+                }) }
+            </div>
+            <h3>{ "Goroutine dump" }</h3>
+            <Dump runs={runs.clone()} at={at} container={c} format={state.dump_format}
+                  scope={state.dump_scope} program={state.dump_program} dispatch={on.dispatch.clone()} />
+            <h3>{ "A real dump, for comparison" }</h3>
+            { crate::components::real_excerpt() }
         </>
     }
 }

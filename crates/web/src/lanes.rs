@@ -12,7 +12,7 @@
 
 use std::cell::RefCell;
 
-use leakscope_sim::{Outcome, Role, Time, Trace};
+use leakscope_sim::{ContainerRecord, Outcome, Role, Stuck, Time, Trace};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasPattern, CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -154,23 +154,81 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
     ctx.fill_rect(0.0, 0.0, input.width, height);
 
     let trace = input.trace;
-    let end = trace.end().as_millis().max(1) as f64;
     let plot = (input.width - GUTTER - RIGHT).max(10.0);
-    let x = |t: Time| GUTTER + plot * (t.as_millis() as f64 / end);
-    let now = input.at;
-    let x_now = x(now);
-    let icon_room = plot / (trace.scenario().rotations_per_container().max(1) as f64) >= 10.0;
-    let stop = trace.scenario().stop();
-    let stuck: Vec<Vec<leakscope_sim::Stuck>> = (input.first..input.first + input.count)
-        .map(|c| trace.stuck_of(c).unwrap_or_default())
-        .collect();
+    let mut lanes = Lanes {
+        ctx,
+        input,
+        left_behind,
+        blocked,
+        plot,
+        end: trace.end().as_millis().max(1) as f64,
+        x_now: 0.0,
+        icon_room: plot / (trace.scenario().rotations_per_container().max(1) as f64) >= 10.0,
+        stop: trace.scenario().stop(),
+    };
+    lanes.x_now = lanes.x(input.at);
 
-    ctx.set_text_baseline("middle");
+    lanes.ctx.set_text_baseline("middle");
     for lane in 0..input.count {
         let c = input.first + lane;
         let Some(record) = trace.containers().get(c as usize) else {
             break;
         };
+        lanes.lane(lane, record, &trace.stuck_of(c).unwrap_or_default());
+    }
+    let lanes_h = f64::from(input.count) * LANE_HEIGHT;
+    if let Some(t) = lanes.stop.filter(|&t| t <= input.at) {
+        stop_mark(&lanes.ctx, lanes.x(t), lanes_h);
+    }
+    axis(&lanes.ctx, trace, lanes_h, plot, input.width);
+    cursor(&lanes.ctx, lanes.x_now, lanes_h);
+    Ok(())
+}
+
+/// What every lane is drawn with: the canvas, the time scale, the
+/// patterns.
+struct Lanes<'a> {
+    ctx: CanvasRenderingContext2d,
+    input: &'a LanesInput<'a>,
+    /// The hatch of a reader left behind.
+    left_behind: CanvasPattern,
+    /// The cross-hatch of a goroutine blocked in `Wait()`.
+    blocked: CanvasPattern,
+    /// The plot's width, CSS pixels.
+    plot: f64,
+    /// The run's end, milliseconds (at least 1).
+    end: f64,
+    /// Where the cursor is.
+    x_now: f64,
+    /// Whether a rotation is wide enough for its icons.
+    icon_room: bool,
+    /// When `Stop()` runs, if it does.
+    stop: Option<Time>,
+}
+
+/// Where a lane's rows sit: the reader bar (`ry`, `rh`) and the band of
+/// what is left behind under it (`ly`, `lh`).
+#[derive(Clone, Copy)]
+struct Rows {
+    y0: f64,
+    ry: f64,
+    rh: f64,
+    ly: f64,
+    lh: f64,
+}
+
+impl Lanes<'_> {
+    /// The x of `t`.
+    fn x(&self, t: Time) -> f64 {
+        GUTTER + self.plot * (t.as_millis() as f64 / self.end)
+    }
+
+    /// One container's lane: its label, heartbeat, readers, what they left
+    /// behind (`stuck`, the core's answer) and how many are left now.
+    fn lane(&self, lane: u32, record: &ContainerRecord, stuck: &[Stuck]) {
+        let (ctx, input) = (&self.ctx, self.input);
+        let now = input.at;
+        let c = input.first + lane;
         let y0 = f64::from(lane) * LANE_HEIGHT;
         if input.selected == Some(c) {
             ctx.set_fill_style_str("#fff4c2");
@@ -185,57 +243,92 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
 
         // Heartbeat: one goroutine for the whole life of the container,
         // until Stop() cancels it.
-        let x_beat = stop.filter(|&t| t <= now).map_or(x_now, x);
+        let x_beat = self
+            .stop
+            .filter(|&t| t <= now)
+            .map_or(self.x_now, |t| self.x(t));
         ctx.set_fill_style_str(&palette::HEARTBEAT.css());
         ctx.fill_rect(GUTTER, y0 + 3.0, x_beat - GUTTER, 3.0);
 
-        let (ry, rh) = (y0 + 9.0, 9.0);
-        let (ly, lh) = (y0 + 21.0, 6.0);
+        let rows = Rows {
+            y0,
+            ry: y0 + 9.0,
+            rh: 9.0,
+            ly: y0 + 21.0,
+            lh: 6.0,
+        };
+        self.readers(record, rows);
+        let (readers, helpers) = self.left_behind(stuck, rows);
+        if readers + helpers > 0 {
+            self.count_label(readers, helpers, rows);
+        }
+        ctx.set_fill_style_str(&palette::FAINT.css());
+        ctx.fill_rect(GUTTER, y0 + LANE_HEIGHT - 0.5, self.plot, 0.5);
+    }
+
+    /// A small mark at `at`, when the rotations leave room for it.
+    fn icon(&self, text: &str, at: f64, y: f64, ink: Rgb) {
+        if self.icon_room {
+            self.ctx.set_fill_style_str(&ink.css());
+            self.ctx.set_font("bold 10px system-ui, sans-serif");
+            self.ctx.set_text_align("center");
+            let _ = self.ctx.fill_text(text, at, y);
+        }
+    }
+
+    /// One bar per rotation's reader, up to the cursor, and a ✓ where its
+    /// Wait() returned; what is left behind is drawn by
+    /// [`Lanes::left_behind`].
+    fn readers(&self, record: &ContainerRecord, rows: Rows) {
+        let now = self.input.at;
+        for r in record.rotations() {
+            if r.start() > now {
+                break;
+            }
+            let x0 = self.x(r.start());
+            let due = r.end().filter(|&e| e <= now);
+            let x1 = due.map_or(self.x_now, |e| self.x(e));
+            self.ctx.set_fill_style_str(&palette::READER.css());
+            self.ctx
+                .fill_rect(x0, rows.ry, (x1 - x0 - 1.0).max(1.0), rows.rh);
+            if let (Some(e), Outcome::Closed) = (due, r.outcome()) {
+                self.icon("✓", self.x(e), rows.ly + rows.lh / 2.0, palette::RETURNED);
+            }
+        }
+    }
+
+    /// What is left behind, as the core says: bands up to the cursor or to
+    /// when Stop() released them. Returns how many readers and helpers are
+    /// still left at the cursor.
+    fn left_behind(&self, stuck: &[Stuck], rows: Rows) -> (u32, u32) {
+        let (ctx, now) = (&self.ctx, self.input.at);
+        let Rows { y0, ry, rh, ly, lh } = rows;
         // Readers (and helpers) left behind stack (issue 10, point 3): each
         // one its own hatched layer under the last, so the band thickens as
         // they pile up; the layers share the room under the reader bar.
         let room = LANE_HEIGHT - 21.0 - 3.0;
-        let piled = stuck[lane as usize]
+        let piled = stuck
             .iter()
             .filter(|g| matches!(g.role, Role::Reader | Role::Helper))
             .count()
             .max(1);
         let layer = (room / piled as f64).clamp(1.5, lh);
         let mut depth = 0.0_f64;
-        let icon = |ctx: &CanvasRenderingContext2d, text: &str, at: f64, y: f64, ink: Rgb| {
-            if icon_room {
-                ctx.set_fill_style_str(&ink.css());
-                ctx.set_font("bold 10px system-ui, sans-serif");
-                ctx.set_text_align("center");
-                let _ = ctx.fill_text(text, at, y);
-            }
-        };
-        for r in record.rotations() {
-            if r.start() > now {
-                break;
-            }
-            let x0 = x(r.start());
-            let due = r.end().filter(|&e| e <= now);
-            let x1 = due.map_or(x_now, x);
-            ctx.set_fill_style_str(&palette::READER.css());
-            ctx.fill_rect(x0, ry, (x1 - x0 - 1.0).max(1.0), rh);
-            // A Wait() that returned; what is left behind is drawn below.
-            if let (Some(e), Outcome::Closed) = (due, r.outcome()) {
-                icon(&ctx, "✓", x(e), ly + lh / 2.0, palette::RETURNED);
-            }
-        }
-        // What is left behind, as the core says: bands up to the cursor or
-        // to when Stop() released them.
         let (mut readers, mut helpers) = (0u32, 0u32);
-        for g in &stuck[lane as usize] {
+        for g in stuck {
             if g.from > now {
                 continue;
             }
-            let (xs, xe) = (x(g.from), g.until.filter(|&u| u <= now).map_or(x_now, x));
+            let (xs, xe) = (
+                self.x(g.from),
+                g.until
+                    .filter(|&u| u <= now)
+                    .map_or(self.x_now, |u| self.x(u)),
+            );
             let alive = g.until.is_none_or(|u| now < u);
             match g.role {
                 Role::Waiter => {
-                    ctx.set_fill_style_canvas_pattern(&blocked);
+                    ctx.set_fill_style_canvas_pattern(&self.blocked);
                     ctx.fill_rect(xs, ry, (xe - xs).max(1.0), rh);
                     ctx.set_stroke_style_str(&palette::BLOCKED.css());
                     ctx.set_line_width(1.0);
@@ -250,10 +343,10 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
                     depth += layer;
                     let (pattern, mark) = if g.role == Role::Reader {
                         readers += u32::from(alive);
-                        (&left_behind, "✕")
+                        (&self.left_behind, "✕")
                     } else {
                         helpers += u32::from(alive);
-                        (&blocked, "◷")
+                        (&self.blocked, "◷")
                     };
                     ctx.set_fill_style_canvas_pattern(pattern);
                     ctx.fill_rect(xs, y, (xe - xs).max(1.0), layer);
@@ -262,41 +355,36 @@ pub fn draw_lanes(canvas: &HtmlCanvasElement, input: &LanesInput<'_>) -> Result<
                         ctx.set_fill_style_str("rgba(255,255,255,0.9)");
                         ctx.fill_rect(xs, y + layer - 0.5, (xe - xs).max(1.0), 0.5);
                     }
-                    icon(&ctx, mark, xs, ly + lh / 2.0, palette::INK);
+                    self.icon(mark, xs, ly + lh / 2.0, palette::INK);
                 }
                 _ => {}
             }
         }
-        if readers + helpers > 0 {
-            // How many are left behind now, at the cursor.
-            let label = match (readers, helpers) {
-                (r, 0) => format!("✕{r}"),
-                (0, h) => format!("◷{h}"),
-                (r, h) => format!("✕{r} ◷{h}"),
-            };
-            ctx.set_font("bold 10px system-ui, sans-serif");
-            ctx.set_text_align("left");
-            let w = ctx.measure_text(&label).map_or(18.0, |m| m.width()) + 4.0;
-            let lx = if x_now + w + 2.0 < input.width {
-                x_now + 2.0
-            } else {
-                x_now - w - 2.0
-            };
-            ctx.set_fill_style_str("rgba(255,255,255,0.9)");
-            ctx.fill_rect(lx, ly - 2.0, w, lh + 4.0);
-            ctx.set_fill_style_str(&palette::LEFT_BEHIND.css());
-            let _ = ctx.fill_text(&label, lx + 2.0, ly + lh / 2.0);
-        }
-        ctx.set_fill_style_str(&palette::FAINT.css());
-        ctx.fill_rect(GUTTER, y0 + LANE_HEIGHT - 0.5, plot, 0.5);
+        (readers, helpers)
     }
-    let lanes_h = f64::from(input.count) * LANE_HEIGHT;
-    if let Some(t) = stop.filter(|&t| t <= now) {
-        stop_mark(&ctx, x(t), lanes_h);
+
+    /// How many are left behind now, at the cursor.
+    fn count_label(&self, readers: u32, helpers: u32, rows: Rows) {
+        let (ctx, x_now) = (&self.ctx, self.x_now);
+        let Rows { ly, lh, .. } = rows;
+        let label = match (readers, helpers) {
+            (r, 0) => format!("✕{r}"),
+            (0, h) => format!("◷{h}"),
+            (r, h) => format!("✕{r} ◷{h}"),
+        };
+        ctx.set_font("bold 10px system-ui, sans-serif");
+        ctx.set_text_align("left");
+        let w = ctx.measure_text(&label).map_or(18.0, |m| m.width()) + 4.0;
+        let lx = if x_now + w + 2.0 < self.input.width {
+            x_now + 2.0
+        } else {
+            x_now - w - 2.0
+        };
+        ctx.set_fill_style_str("rgba(255,255,255,0.9)");
+        ctx.fill_rect(lx, ly - 2.0, w, lh + 4.0);
+        ctx.set_fill_style_str(&palette::LEFT_BEHIND.css());
+        let _ = ctx.fill_text(&label, lx + 2.0, ly + lh / 2.0);
     }
-    axis(&ctx, trace, lanes_h, plot, input.width);
-    cursor(&ctx, x_now, lanes_h);
-    Ok(())
 }
 
 fn axis(ctx: &CanvasRenderingContext2d, trace: &Trace, y: f64, plot: f64, width: f64) {

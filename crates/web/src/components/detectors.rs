@@ -135,24 +135,6 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
     let preset = use_state(|| Preset::Fase6);
     let rows = use_memo(*preset, |p| matrix(&p.scenario()));
     let s = preset.scenario();
-    let measured = |live: bool| {
-        Detector::ALL
-            .iter()
-            .filter(|d| d.live() == live && !d.is_static())
-            .count()
-    };
-    let name = |d: Detector| html! { <strong>{ label(d) }</strong> };
-    let toggle = |p: Preset, text: &'static str| {
-        let state = preset.clone();
-        html! {
-            <label class="radio">
-                <input type="radio" name="detect-preset" checked={*preset == p}
-                       data-testid={format!("detect-preset-{}", p.name())}
-                       onchange={Callback::from(move |_: Event| state.set(p))} />
-                { text }
-            </label>
-        }
-    };
     html! {
         <section id={if full { "detector-matrix" } else { "detectors" }} class="story-section detectors">
             if full {
@@ -161,6 +143,41 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
                 <h2><span class="num" aria-hidden="true">{ "7" }</span>{ "Which tool would have caught it?" }</h2>
             }
             <div class="two-col">
+            { intro() }
+            <div>
+            if full {
+                { measured_and_toggle(&preset) }
+            }
+            { matrix_table(&rows, *preset) }
+            <p class="muted small">{ "✓ caught, ✕ missed where the program has something to catch; · quiet where it has nothing (the fixed program: a catch there would be a false alarm, !). ⇄ measured on real sockets." }</p>
+            </div>
+            </div>
+            if full {
+            { reasons(&rows) }
+            } else {
+            <ul class="detect-misses" data-testid="detect-misses">
+                { for misses(&rows).into_iter().map(|(d, programs, evidence)| html! {
+                    <li><span aria-hidden="true">{ "✕ " }</span><strong>{ label(d) }</strong>{ " misses " }
+                        { programs.join(", ") }{ format!(": {evidence}") }</li>
+                }) }
+            </ul>
+            }
+            if full {
+            <p class="muted small">{ format!("Scenario: {} containers, {} minutes, error rate {}%, seed {}; Stop() at minute {} for goleak and synctest.",
+                int(u64::from(s.containers)), int(u64::from(s.minutes)), s.error_rate * 100.0, s.seed, int(u64::from(s.stop_at.unwrap_or(s.minutes)))) }</p>
+            }
+        </section>
+    }
+}
+
+/// A detector's name, in bold.
+fn name(d: Detector) -> Html {
+    html! { <strong>{ label(d) }</strong> }
+}
+
+/// What each detector looks at, and what each one misses on FASE 6.
+fn intro() -> Html {
+    html! {
             <div>
             <p>{ "Six ways to look for a leak in a run, and one in the source. The " }{ name(Detector::CountGrowth) }
                { " is the seed's: does the goroutine count grow faster than 2 per minute? " }{ name(Detector::Liveness) }
@@ -174,8 +191,31 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
                 "Each tool sees a different part. On FASE 6 the count test misses {close} (its count is flat, its logs stopped); goleak and synctest miss {timeout} (Stop() wakes every helper); Go's goroutineleak profile reports none of the programs, because the readers wait in network IO and every group stays reachable through the monitor; of the tools that watch a run, only liveness sees {close}.",
                 close = Program::CLOSE_ONLY, timeout = Program::WAIT_TIMEOUT) }</p>
             </div>
-            <div>
-            if full {
+    }
+}
+
+/// The tools page's note on how the Go tests measure each detector, and
+/// the choice of scenario.
+fn measured_and_toggle(preset: &UseStateHandle<Preset>) -> Html {
+    let measured = |live: bool| {
+        Detector::ALL
+            .iter()
+            .filter(|d| d.live() == live && !d.is_static())
+            .count()
+    };
+    let toggle = |p: Preset, text: &'static str| {
+        let state = preset.clone();
+        html! {
+            <label class="radio">
+                <input type="radio" name="detect-preset" checked={**preset == p}
+                       data-testid={format!("detect-preset-{}", p.name())}
+                       onchange={Callback::from(move |_: Event| state.set(p))} />
+                { text }
+            </label>
+        }
+    };
+    html! {
+        <>
             <p class="muted small">{ format!(
                 "The Go tests measure each detector on the real programs — under the fake clock for {}, on real TCP sockets for the goroutineleak profile and the LeakProf rule ({}), and the real wgvet on each file — and assert they agree with this matrix: ",
                 measured(false), measured(true)) }
@@ -185,7 +225,13 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
                 { toggle(Preset::Fase6, "FASE 6 (55 containers, 58 min, streams fail)") }
                 { toggle(Preset::Fase3, "FASE 3 (8 containers, 10 min, no failures)") }
             </fieldset>
-            }
+        </>
+    }
+}
+
+/// The matrix: a row per detector, a column per program.
+fn matrix_table(rows: &[Row], preset: Preset) -> Html {
+    html! {
             <div class="table-scroll">
                 <table class="detect-matrix" data-testid="detect-matrix" data-preset={preset.name()}>
                     <caption>{ format!("{} programs × {} detectors on {}, computed in your browser by the simulation core; the reasons are listed below.",
@@ -213,10 +259,12 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
                     </tbody>
                 </table>
             </div>
-            <p class="muted small">{ "✓ caught, ✕ missed where the program has something to catch; · quiet where it has nothing (the fixed program: a catch there would be a false alarm, !). ⇄ measured on real sockets." }</p>
-            </div>
-            </div>
-            if full {
+    }
+}
+
+/// The tools page's reasons: every program's detections, one line each.
+fn reasons(rows: &[Row]) -> Html {
+    html! {
             <div class="detect-reasons">
                 { for rows.iter().map(|r| {
                     let n = r.detections.iter().filter(|x| x.caught).count();
@@ -237,19 +285,6 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
                     }
                 }) }
             </div>
-            } else {
-            <ul class="detect-misses" data-testid="detect-misses">
-                { for misses(&rows).into_iter().map(|(d, programs, evidence)| html! {
-                    <li><span aria-hidden="true">{ "✕ " }</span><strong>{ label(d) }</strong>{ " misses " }
-                        { programs.join(", ") }{ format!(": {evidence}") }</li>
-                }) }
-            </ul>
-            }
-            if full {
-            <p class="muted small">{ format!("Scenario: {} containers, {} minutes, error rate {}%, seed {}; Stop() at minute {} for goleak and synctest.",
-                int(u64::from(s.containers)), int(u64::from(s.minutes)), s.error_rate * 100.0, s.seed, int(u64::from(s.stop_at.unwrap_or(s.minutes)))) }</p>
-            }
-        </section>
     }
 }
 

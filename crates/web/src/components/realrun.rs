@@ -427,7 +427,8 @@ mod tests {
         );
     }
 
-    /// `realrun_data.rs` for `run`.
+    /// `realrun_data.rs` for `run`: its two tables as constants, then the
+    /// function that builds the run from them.
     #[cfg(not(target_arch = "wasm32"))]
     fn rust_source(run: &RecordedRun) -> String {
         use std::fmt::Write as _;
@@ -439,31 +440,31 @@ mod tests {
              use leakscope_sim::recorded::{InjectedFaults, RealizedFault};\n\
              use leakscope_sim::{PeriodCensus, Program, RecordedRun, RoleCounts};\n\n",
         );
-        let program = run.program.name().to_uppercase().replace('-', "_");
-        let faults = run.faults.as_ref().map_or("None".to_owned(), |f| {
-            let mut r = String::new();
+        if let Some(f) = &run.faults {
+            s.push_str(
+                "/// Every followed stream, in the order it was requested: (container,\n\
+                 /// rotation, milliseconds until it went half-open or `None`).\n\
+                 const REALIZED: &[(u32, u64, Option<u64>)] = &[\n",
+            );
             for x in &f.realized {
                 let _ = writeln!(
-                    r,
-                    "                ({}, {}, {:?}),",
+                    s,
+                    "    ({}, {}, {:?}),",
                     x.container, x.rotation, x.offset_ms
                 );
             }
-            format!(
-                "Some(InjectedFaults {{\n            seed: {},\n            error_rate: {:?},\n            \
-                 realized: [\n{r}            ]\n            .into_iter()\n            \
-                 .map(|(container, rotation, offset_ms)| RealizedFault {{\n                \
-                 container,\n                rotation,\n                offset_ms,\n            \
-                 }})\n            .collect(),\n        }})",
-                f.seed, f.error_rate
-            )
-        });
-        let mut census = String::new();
+            s.push_str("];\n\n");
+        }
+        s.push_str(
+            "/// The census of each rotation period: (due, at_ms, [system, heartbeat,\n\
+             /// reader, handler, waiter, helper], leaked readers, stalled containers).\n\
+             const CENSUS: &[(u64, u64, [u64; 6], u64, u64)] = &[\n",
+        );
         for c in &run.census {
             let r = &c.by_role;
             let _ = writeln!(
-                census,
-                "            ({}, {}, [{}, {}, {}, {}, {}, {}], {}, {}),",
+                s,
+                "    ({}, {}, [{}, {}, {}, {}, {}, {}], {}, {}),",
                 c.due,
                 c.at_ms,
                 r.system,
@@ -476,6 +477,18 @@ mod tests {
                 c.stalled_containers
             );
         }
+        s.push_str("];\n\n");
+        let program = run.program.name().to_uppercase().replace('-', "_");
+        let faults = run.faults.as_ref().map_or("None".to_owned(), |f| {
+            format!(
+                "Some(InjectedFaults {{\n            seed: {},\n            error_rate: {:?},\n            \
+                 realized: REALIZED\n                .iter()\n                \
+                 .map(|&(container, rotation, offset_ms)| RealizedFault {{\n                    \
+                 container,\n                    rotation,\n                    offset_ms,\n                \
+                 }})\n                .collect(),\n        }})",
+                f.seed, f.error_rate
+            )
+        });
         let _ = write!(
             s,
             "/// The recorded run.\n\
@@ -488,16 +501,16 @@ mod tests {
              heartbeat_ms: {},\n        \
              goroutines_per_reader: {},\n        \
              faults: {faults},\n        \
-             census: [\n{census}        ]\n        .into_iter()\n        \
-             .map(\n            \
-             |(due, at_ms, [system, heartbeat, reader, handler, waiter, helper], leaked_readers, stalled_containers)| {{\n                \
-             PeriodCensus {{\n                    \
-             due,\n                    at_ms,\n                    \
-             by_role: RoleCounts {{\n                        \
-             system,\n                        heartbeat,\n                        reader,\n                        \
-             handler,\n                        waiter,\n                        helper,\n                    \
-             }},\n                    leaked_readers,\n                    stalled_containers,\n                \
-             }}\n            }},\n        )\n        .collect(),\n        \
+             census: CENSUS\n            .iter()\n            \
+             .map(\n                \
+             |&(due, at_ms, [system, heartbeat, reader, handler, waiter, helper], leaked_readers, stalled_containers)| {{\n                    \
+             PeriodCensus {{\n                        \
+             due,\n                        at_ms,\n                        \
+             by_role: RoleCounts {{\n                            \
+             system,\n                            heartbeat,\n                            reader,\n                            \
+             handler,\n                            waiter,\n                            helper,\n                        \
+             }},\n                        leaked_readers,\n                        stalled_containers,\n                    \
+             }}\n                }},\n            )\n            .collect(),\n        \
              elapsed_ms: {},\n        \
              lines: {},\n        \
              left_after_drain: {},\n    \

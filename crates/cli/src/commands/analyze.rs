@@ -240,7 +240,7 @@ fn findings(a: &Analysis) -> Vec<String> {
 pub fn table(a: &Analysis, file: &str, old: Option<&str>) -> String {
     let groups = match a.groups.len() {
         1 => "1 group".to_owned(),
-        n => format!("{n} groups"),
+        n => format!("{} groups", leakscope_sim::thousands(n as u64)),
     };
     let mut out = format!(
         "{file} ({}): {} in {groups}",

@@ -18,10 +18,13 @@ use clap::{CommandFactory, Parser};
 
 pub mod chart;
 pub mod cli;
+pub mod columns;
 pub mod commands;
 pub mod config;
 pub mod csv;
+pub mod duration;
 pub mod error;
+pub mod http;
 pub mod output;
 pub mod summary;
 pub mod sweep;

@@ -192,50 +192,13 @@ pub struct Stamp {
 
 impl Stamp {
     /// An RFC 3339 timestamp as Docker writes it
-    /// (`2024-05-01T12:34:56.123456789Z`, or with an offset); digits past
-    /// the ninth are dropped.
+    /// (`2024-05-01T12:34:56.123456789Z`, or with an offset), read by jiff.
     pub fn parse(ts: &str) -> Option<Stamp> {
-        let b = ts.as_bytes();
-        if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
-            return None;
-        }
-        let num = |r: std::ops::Range<usize>| ts.get(r)?.parse::<i64>().ok();
-        let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-        let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-        let mut rest = ts.get(19..)?;
-        let mut nanos = 0u32;
-        if let Some(frac) = rest.strip_prefix('.') {
-            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-            for (i, c) in frac.bytes().take(digits).enumerate() {
-                if i < 9 {
-                    nanos = nanos * 10 + u32::from(c - b'0');
-                }
-            }
-            for _ in digits..9 {
-                nanos *= 10;
-            }
-            rest = &frac[digits..];
-        }
-        let offset = match rest {
-            "Z" | "z" => 0,
-            _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) => {
-                let sign = if rest.starts_with('-') { -1 } else { 1 };
-                sign * (rest.get(1..3)?.parse::<i64>().ok()? * 3600
-                    + rest.get(4..6)?.parse::<i64>().ok()? * 60)
-            }
-            _ => return None,
-        };
-        // Days from the civil date (Howard Hinnant's algorithm).
-        let y = if mo <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let mp = (mo + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
+        let t: jiff::Timestamp = ts.parse().ok()?;
+        let nanos = t.as_nanosecond();
         Some(Stamp {
-            secs: days * 86_400 + h * 3600 + mi * 60 + s - offset,
-            nanos,
+            secs: i64::try_from(nanos.div_euclid(1_000_000_000)).ok()?,
+            nanos: u32::try_from(nanos.rem_euclid(1_000_000_000)).ok()?,
         })
     }
 

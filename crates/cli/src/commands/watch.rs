@@ -24,13 +24,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use http_body_util::{BodyExt as _, Empty, Limited};
-use hyper::Uri;
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
-use leakscope_monitor::duration;
+use crate::duration;
 use leakscope_pprof::{
     Dump, GroupKey, Kind, Location, Options, Suspect, analyze, groups, key_of, parse_bytes,
     waits_on_wait_group,
@@ -42,20 +36,14 @@ use serde::Serialize;
 
 use super::{MAX_DUMP_BYTES, STALLED_AFTER_RANGE, Status, parse_duration};
 use crate::cli::{WatchArgs, WatchFormat};
+use crate::columns::{Align, Columns};
 use crate::config::parse_int;
 use crate::error::{InputError, ServiceError, shown};
+use crate::http::{Client, Policy, Url};
 use crate::output::{io_reason, print};
 
 /// The endpoint read when the URL has no path.
 pub const DEFAULT_PATH: &str = "/debug/pprof/goroutine?debug=2";
-
-/// Retries of a poll that could not reach the service, and the first
-/// backoff (doubled each time).
-const RETRIES: u32 = 3;
-const BACKOFF: Duration = Duration::from_millis(200);
-
-/// How long one request may take.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Groups shown in the table (the JSON has them all).
 const TABLE_GROUPS: usize = 12;
@@ -64,7 +52,7 @@ const TABLE_GROUPS: usize = 12;
 #[derive(Debug, Clone, PartialEq)]
 pub struct WatchConfig {
     /// The endpoint, path and query completed.
-    pub uri: Uri,
+    pub url: Url,
     /// Time between polls.
     pub interval: Duration,
     /// How long to watch.
@@ -92,34 +80,30 @@ impl WatchConfig {
 /// The endpoint of `raw`: http only; no path (or `/`) means
 /// [`DEFAULT_PATH`], and `/debug/pprof/goroutine` without a query asks for
 /// `debug=2` (without it, Go answers in protobuf).
-pub fn endpoint(raw: &str) -> Result<Uri, InputError> {
+pub fn endpoint(raw: &str) -> Result<Url, InputError> {
     let allowed = "http://HOST:PORT[/PATH], e.g. http://127.0.0.1:6060";
     let bad = |why: &str| InputError::new("URL", Some(raw), why, Some(allowed));
     let text = raw.trim();
-    let uri: Uri = text.parse().map_err(|_| bad("is not a URL"))?;
-    match uri.scheme_str() {
-        Some("http") => {}
-        Some("https") => return Err(bad("uses https, which is not supported")),
-        Some(_) => return Err(bad("is not an http URL")),
-        None => return Err(bad("has no http:// in front")),
-    }
-    let Some(authority) = uri.authority() else {
-        return Err(bad("has no host"));
+    let Some((scheme, _)) = text.split_once("://") else {
+        return Err(bad("has no http:// in front"));
     };
-    if authority.host().is_empty() {
+    match scheme.to_ascii_lowercase().as_str() {
+        "http" => {}
+        "https" => return Err(bad("uses https, which is not supported")),
+        _ => return Err(bad("is not an http URL")),
+    }
+    let mut url = Url::parse(text).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if url.host_str().is_none_or(str::is_empty) {
         return Err(bad("has no host"));
     }
-    let path = uri.path_and_query().map_or("", |p| p.as_str());
-    let path = match path {
-        "" | "/" => DEFAULT_PATH.to_owned(),
-        p if p.trim_end_matches('/') == "/debug/pprof/goroutine" => {
-            format!("{}?debug=2", p.trim_end_matches('/'))
-        }
-        p => p.to_owned(),
-    };
-    format!("http://{authority}{path}")
-        .parse()
-        .map_err(|_| bad("is not a URL"))
+    let path = url.path().trim_end_matches('/').to_owned();
+    if path.is_empty() {
+        url = url.join(DEFAULT_PATH).map_err(|_| bad("is not a URL"))?;
+    } else if path == "/debug/pprof/goroutine" && url.query().is_none() {
+        url.set_path(&path);
+        url.set_query(Some("debug=2"));
+    }
+    Ok(url)
 }
 
 /// Checks `leakscope watch`'s arguments, before any request.
@@ -139,7 +123,7 @@ pub fn config(args: &WatchArgs) -> Result<WatchConfig, InputError> {
             None,
         ));
     }
-    let uri = endpoint(args.url.as_deref().unwrap_or_default())?;
+    let url = endpoint(args.url.as_deref().unwrap_or_default())?;
     let interval = parse_duration(
         "--interval",
         &args.interval,
@@ -177,7 +161,7 @@ pub fn config(args: &WatchArgs) -> Result<WatchConfig, InputError> {
         out_dir(dir)?;
     }
     Ok(WatchConfig {
-        uri,
+        url,
         interval,
         duration: watch_for,
         minute,
@@ -589,75 +573,6 @@ fn trim(x: f64) -> String {
     s.to_owned()
 }
 
-/// The HTTP client.
-type HttpClient = Client<HttpConnector, Empty<Bytes>>;
-
-/// One GET, the body in full; `Err((retry, why))`.
-async fn get(client: &HttpClient, uri: &Uri) -> Result<Vec<u8>, (bool, String)> {
-    let request = async {
-        let response = client
-            .get(uri.clone())
-            .await
-            .map_err(|e| (true, connect_reason(&e)))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err((status.is_server_error(), format!("HTTP {status}")));
-        }
-        let body = Limited::new(response.into_body(), MAX_DUMP_BYTES as usize)
-            .collect()
-            .await
-            .map_err(|e| (true, format!("reading the body: {e}")))?;
-        Ok(body.to_bytes().to_vec())
-    };
-    match tokio::time::timeout(REQUEST_TIMEOUT, request).await {
-        Ok(r) => r,
-        Err(_) => Err((
-            true,
-            format!("no answer within {}", duration::format(REQUEST_TIMEOUT)),
-        )),
-    }
-}
-
-/// The innermost cause of a client error, which names what failed
-/// (`Connection refused`, a DNS failure).
-pub(super) fn connect_reason(e: &hyper_util::client::legacy::Error) -> String {
-    let mut source: &dyn std::error::Error = e;
-    while let Some(next) = source.source() {
-        source = next;
-    }
-    let inner = source.to_string();
-    if inner == e.to_string() {
-        inner
-    } else {
-        format!("{e}: {inner}")
-    }
-}
-
-/// A GET retried [`RETRIES`] times with a growing backoff while the service
-/// cannot be reached (or answers 5xx).
-async fn fetch(client: &HttpClient, uri: &Uri) -> Result<Vec<u8>, ServiceError> {
-    let mut backoff = BACKOFF;
-    let mut attempt = 0;
-    loop {
-        match get(client, uri).await {
-            Ok(body) => return Ok(body),
-            Err((retry, why)) => {
-                if !retry || attempt == RETRIES {
-                    let tries = if attempt == 0 {
-                        String::new()
-                    } else {
-                        format!(" (after {attempt} retries)")
-                    };
-                    return Err(ServiceError(format!("GET {uri}: {why}{tries}")));
-                }
-            }
-        }
-        attempt += 1;
-        tokio::time::sleep(backoff).await;
-        backoff *= 2;
-    }
-}
-
 /// Writes `body` as `DIR/poll-NNNN.txt`, whole or not at all.
 fn keep(dir: &Path, n: u64, body: &[u8]) -> anyhow::Result<()> {
     let name = format!("poll-{n:04}.txt");
@@ -701,7 +616,7 @@ pub fn run(config: &WatchConfig) -> anyhow::Result<Status> {
         WatchFormat::Table => table(config, &watch, &outcome),
         WatchFormat::Json => {
             let mut s = serde_json::to_string_pretty(&Json {
-                url: config.uri.to_string(),
+                url: config.url.to_string(),
                 interval_s: config.interval.as_secs_f64(),
                 duration_s: config.duration.as_secs_f64(),
                 minute_s: config.minute.as_secs_f64(),
@@ -734,7 +649,10 @@ pub fn run(config: &WatchConfig) -> anyhow::Result<Status> {
 /// Every poll, on schedule: poll k is due at start + k × interval (a slow
 /// answer delays only the polls it overlaps).
 async fn poll_all(config: &WatchConfig) -> anyhow::Result<Watch> {
-    let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+    let client = Client::new(Policy {
+        max_body: MAX_DUMP_BYTES,
+        ..Policy::default()
+    })?;
     let mut watch = Watch::with_options(Options {
         stalled_after_minutes: config.stalled_after,
         ..Options::default()
@@ -750,14 +668,18 @@ async fn poll_all(config: &WatchConfig) -> anyhow::Result<Watch> {
         )
         .await;
         let sent = start.elapsed();
-        let body = fetch(&client, &config.uri).await?;
+        let body = client
+            .get(&config.url, None, None)
+            .await
+            .map_err(|e| ServiceError(format!("GET {}: {e}", config.url)))?
+            .body;
         let got = start.elapsed();
         // The dump was taken while the request was served.
         let elapsed = (sent + got).as_secs_f64() / 2.0;
         let dump = parse_bytes(&body).map_err(|e| {
             ServiceError(format!(
                 "GET {}: not a goroutine dump: {}",
-                config.uri,
+                config.url,
                 first_line(&e.to_string())
             ))
         })?;
@@ -826,7 +748,7 @@ fn table(config: &WatchConfig, watch: &Watch, o: &Outcome) -> String {
     };
     let mut out = format!(
         "{}: {} polls over {secs:.1}s, one program minute = {} ({span:.1} program minutes)\n\n",
-        shown(&config.uri.to_string()),
+        shown(config.url.as_str()),
         polls.len(),
         duration::format(config.minute),
     );
@@ -840,23 +762,18 @@ fn table(config: &WatchConfig, watch: &Watch, o: &Outcome) -> String {
         trim(o.limit_per_min),
         o.verdict(),
     ));
-    let mut rows: Vec<Vec<String>> = vec![
-        [
-            "first",
-            "last",
-            "growth/min",
-            "",
-            "state",
-            "blocking function",
-            "site",
-            "created by",
-        ]
-        .iter()
-        .map(|h| (*h).to_owned())
-        .collect(),
-    ];
+    let mut rows = Columns::new(&[
+        ("first", Align::Right),
+        ("last", Align::Right),
+        ("growth/min", Align::Right),
+        ("", Align::Left),
+        ("state", Align::Left),
+        ("blocking function", Align::Left),
+        ("site", Align::Left),
+        ("created by", Align::Left),
+    ]);
     for g in o.groups.iter().take(TABLE_GROUPS) {
-        rows.push(vec![
+        rows.row([
             g.test.initial.to_string(),
             g.test.last.to_string(),
             format!("{:+.2}", g.test.growth_per_min),
@@ -867,24 +784,7 @@ fn table(config: &WatchConfig, watch: &Watch, o: &Outcome) -> String {
             g.key.created_by.clone().unwrap_or_else(|| "-".into()),
         ]);
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| {
-                if c < 3 {
-                    format!("{cell:>w$}", w = widths[c])
-                } else {
-                    format!("{cell:<w$}", w = widths[c])
-                }
-            })
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
+    out.push_str(&rows.render());
     if o.groups.len() > TABLE_GROUPS {
         out.push_str(&format!(
             "… {} more groups (--format json lists them all)\n",

@@ -76,17 +76,23 @@ pub enum Command {
     /// endpoint, test the growth per program minute of the total and of
     /// every group, and name the growing groups and the WaitGroup waiters
     /// that never return; exit 1 when the total leaks, 3 when the service
-    /// cannot be read. With --prometheus URL --query PROMQL: the same test
-    /// on every series of a Prometheus range query, a whole fleet at once.
+    /// cannot be read. (`watch --prometheus …`, the old spelling of
+    /// `fleet`, still runs `fleet`, with a note on standard error.)
     #[command(
-        after_help = "With --prometheus, credentials come from the environment only: \
+        after_help = "Exit codes: 0 pass, 1 leak, 2 bad input, 3 a service that cannot be read."
+    )]
+    Watch(WatchArgs),
+    /// The seed's leak test over a whole fleet, through the Prometheus it
+    /// already has: one range query (/api/v1/query_range, paged past
+    /// 11,000 points per series) of --query, the test on every series it
+    /// returns, worst first; exit 1 when any series leaks.
+    #[command(after_help = "Credentials come from the environment only: \
 LEAKSCOPE_PROMETHEUS_TOKEN (sent as Authorization: Bearer …), or \
 LEAKSCOPE_PROMETHEUS_USER and LEAKSCOPE_PROMETHEUS_PASSWORD (basic auth). \
 VictoriaMetrics, Thanos and Mimir speak the same query API (tested only against Prometheus). \
-Exit codes: 0 pass, 1 leak, 2 bad input, 3 a service or Prometheus that cannot be read, a query \
-Prometheus refuses, or a query that matches no series (nothing to test)."
-    )]
-    Watch(WatchArgs),
+Exit codes: 0 pass, 1 leak, 2 bad input, 3 Prometheus that cannot be read, a query \
+it refuses, or a query that matches no series (nothing to test).")]
+    Fleet(FleetArgs),
     /// Find one WaitGroup shared by two lifecycles in Go source: run wgvet
     /// (go/cmd/wgvet) on every package under DIR; exit 1 on findings, 3
     /// when wgvet or go cannot be found.
@@ -547,76 +553,13 @@ pub struct WatchArgs {
     /// The service's goroutine endpoint, http only; without a path,
     /// /debug/pprof/goroutine?debug=2 (debug=1 works too, without following
     /// waiters by goroutine id).
-    #[arg(
-        value_name = "URL",
-        allow_hyphen_values = true,
-        required_unless_present = "prometheus",
-        conflicts_with = "prometheus"
-    )]
-    pub url: Option<String>,
-    /// Instead of one service: a whole fleet through Prometheus. One range
-    /// query (/api/v1/query_range, paged past 11,000 points per series) of
-    /// --query, the seed's test on every series it returns, worst first;
-    /// exit 1 when any series leaks, 3 when Prometheus cannot be reached,
-    /// refuses the query (its own error text) or matches no series. URL is
-    /// the base URL (http or https, the system's roots); VictoriaMetrics,
-    /// Thanos and Mimir speak the same query API (tested only against
-    /// Prometheus). Credentials from the environment only:
-    /// LEAKSCOPE_PROMETHEUS_TOKEN (Authorization: Bearer), or
-    /// LEAKSCOPE_PROMETHEUS_USER and LEAKSCOPE_PROMETHEUS_PASSWORD (basic
-    /// auth).
-    #[arg(long, value_name = "URL", requires = "query")]
-    pub prometheus: Option<String>,
-    /// With --prometheus: the PromQL expression whose series are tested,
-    /// e.g. 'go_goroutines{job="api"}'.
-    #[arg(
-        long,
-        value_name = "PROMQL",
-        requires = "prometheus",
-        allow_hyphen_values = true
-    )]
-    pub query: Option<String>,
-    /// With --prometheus: the range, ending now (1ms to 366 days) [default:
-    /// 1h].
-    #[arg(
-        long,
-        value_name = "DURATION",
-        requires = "prometheus",
-        conflicts_with_all = ["start", "end"],
-        allow_hyphen_values = true
-    )]
-    pub range: Option<String>,
-    /// With --prometheus: the range's start, RFC 3339
-    /// (2026-12-01T10:00:00Z) or Unix seconds.
-    #[arg(
-        long,
-        value_name = "TIME",
-        requires = "prometheus",
-        allow_hyphen_values = true
-    )]
-    pub start: Option<String>,
-    /// With --prometheus and --start: the range's end [default: now].
-    #[arg(
-        long,
-        value_name = "TIME",
-        requires = "start",
-        allow_hyphen_values = true
-    )]
-    pub end: Option<String>,
-    /// With --prometheus: time between points (1ms to 24h) [default: 15s].
-    #[arg(
-        long,
-        value_name = "DURATION",
-        requires = "prometheus",
-        allow_hyphen_values = true
-    )]
-    pub step: Option<String>,
+    #[arg(value_name = "URL", allow_hyphen_values = true)]
+    pub url: String,
     /// Time between polls (1ms to 1h; e.g. 500ms, 10s).
     #[arg(
         long,
         value_name = "DURATION",
         default_value = "10s",
-        conflicts_with = "prometheus",
         allow_hyphen_values = true
     )]
     pub interval: String,
@@ -625,10 +568,37 @@ pub struct WatchArgs {
         long,
         value_name = "DURATION",
         default_value = "5m",
-        conflicts_with = "prometheus",
         allow_hyphen_values = true
     )]
     pub duration: String,
+    /// The seed's test: how long a program minute lasts, the growth allowed.
+    #[command(flatten)]
+    pub test: SeedTestArgs,
+    /// A goroutine seen in sync.(*WaitGroup).Wait in every poll for this
+    /// many program minutes is a waiter that never returns.
+    #[arg(
+        long,
+        help = format!(
+            "A goroutine seen in sync.(*WaitGroup).Wait in every poll for this many program minutes is a waiter that never returns (allowed: {})",
+            crate::commands::STALLED_AFTER_RANGE
+        ),
+        value_name = "MINUTES",
+        default_value = "10",
+        allow_hyphen_values = true
+    )]
+    pub stalled_after: String,
+    /// How to print the result.
+    #[arg(long, value_enum, default_value_t = WatchFormat::Table)]
+    pub format: WatchFormat,
+    /// Keep every dump in this directory (new or empty) as poll-0001.txt,
+    /// poll-0002.txt…
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// The seed's test, as `watch` and `fleet` take it.
+#[derive(Debug, Args)]
+pub struct SeedTestArgs {
     /// How long one minute of the watched program lasts (1ms to 24h): 1m
     /// for a real service, less for one on a scaled clock.
     #[arg(
@@ -646,27 +616,61 @@ pub struct WatchArgs {
         allow_hyphen_values = true
     )]
     pub limit_per_min: String,
-    /// A goroutine seen in sync.(*WaitGroup).Wait in every poll for this
-    /// many program minutes is a waiter that never returns.
+}
+
+/// `leakscope fleet`.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// Prometheus' base URL (http or https, the system's roots);
+    /// VictoriaMetrics, Thanos and Mimir speak the same query API (tested
+    /// only against Prometheus). Credentials from the environment only:
+    /// LEAKSCOPE_PROMETHEUS_TOKEN (Authorization: Bearer), or
+    /// LEAKSCOPE_PROMETHEUS_USER and LEAKSCOPE_PROMETHEUS_PASSWORD (basic
+    /// auth).
+    #[arg(long, value_name = "URL", required = true, allow_hyphen_values = true)]
+    pub prometheus: String,
+    /// The PromQL expression whose series are tested, e.g.
+    /// 'go_goroutines{job="api"}'.
     #[arg(
         long,
-        help = format!(
-            "A goroutine seen in sync.(*WaitGroup).Wait in every poll for this many program minutes is a waiter that never returns (allowed: {})",
-            crate::commands::STALLED_AFTER_RANGE
-        ),
-        value_name = "MINUTES",
-        default_value = "10",
-        conflicts_with = "prometheus",
+        value_name = "PROMQL",
+        required = true,
         allow_hyphen_values = true
     )]
-    pub stalled_after: String,
+    pub query: String,
+    /// The range, ending now (1ms to 366 days) [default: 1h].
+    #[arg(
+        long,
+        value_name = "DURATION",
+        conflicts_with_all = ["start", "end"],
+        allow_hyphen_values = true
+    )]
+    pub range: Option<String>,
+    /// The range's start, RFC 3339 (2026-12-01T10:00:00Z) or Unix seconds.
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub start: Option<String>,
+    /// With --start: the range's end [default: now].
+    #[arg(
+        long,
+        value_name = "TIME",
+        requires = "start",
+        allow_hyphen_values = true
+    )]
+    pub end: Option<String>,
+    /// Time between points (1ms to 24h).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "15s",
+        allow_hyphen_values = true
+    )]
+    pub step: String,
+    /// The seed's test: how long a program minute lasts, the growth allowed.
+    #[command(flatten)]
+    pub test: SeedTestArgs,
     /// How to print the result.
-    #[arg(long, value_enum, default_value_t = WatchFormat::Table)]
-    pub format: WatchFormat,
-    /// Keep every dump in this directory (new or empty) as poll-0001.txt,
-    /// poll-0002.txt…
-    #[arg(long, value_name = "DIR", conflicts_with = "prometheus")]
-    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = FleetFormat::Table)]
+    pub format: FleetFormat,
 }
 
 /// A preset, as named on the command line.
@@ -729,14 +733,23 @@ pub enum AnalyzeFormat {
 /// The output formats of `watch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum WatchFormat {
-    /// The test on the totals, the groups by growth, then the findings
-    /// (with --prometheus: one line per series, worst first).
+    /// The test on the totals, the groups by growth, then the findings.
     Table,
     /// One object: the polls, the test, every group's growth, the stuck
     /// waiters and the findings.
     Json,
-    /// One row per poll: elapsed_s, program_minute, goroutines (with
-    /// --prometheus: one row per series).
+    /// One row per poll: elapsed_s, program_minute, goroutines.
+    Csv,
+}
+
+/// The output formats of `fleet`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FleetFormat {
+    /// One line per series, worst first.
+    Table,
+    /// One object: the query, the counts, every series' test.
+    Json,
+    /// One row per series, worst first.
     Csv,
 }
 

@@ -12,6 +12,7 @@
 //! simulates or monitors.
 
 use std::ffi::OsString;
+use std::io::Write as _;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
@@ -43,6 +44,26 @@ fn subcommand_names() -> Vec<String> {
         .collect()
 }
 
+/// `watch --prometheus …`, the old spelling of `fleet --prometheus …`, as
+/// the new one, with a one-line note on standard error; any other command
+/// line as it is.
+pub fn respelled(mut args: Vec<OsString>) -> Vec<OsString> {
+    let watch = args.get(1).is_some_and(|a| a == "watch");
+    let prometheus = args.iter().skip(2).any(|a| {
+        a.to_str()
+            .is_some_and(|a| a == "--prometheus" || a.starts_with("--prometheus="))
+    });
+    if watch && prometheus {
+        args[1] = "fleet".into();
+        // Best effort: a closed standard error stops nothing.
+        let _ = writeln!(
+            std::io::stderr(),
+            "leakscope: note: `watch --prometheus` is now `fleet --prometheus`; the old spelling will go"
+        );
+    }
+    args
+}
+
 /// Parses `args` (program name first) and runs the command; tells whether
 /// it found a leak (`check`).
 ///
@@ -57,7 +78,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::try_parse_from(respelled(args.into_iter().map(Into::into).collect())) {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             return match e.print() {

@@ -1,11 +1,11 @@
-//! `leakscope fleet` end to end (and its old spelling, `watch --prometheus`), against a fake Prometheus in
-//! the test: a std `TcpListener` answering `/api/v1/query_range` with
-//! recorded-style JSON, each request answered by the next of a list and
-//! kept for the asserts. The matrix read, the series sorted worst first
-//! with their labels, too few points, a restart, a range paged in two,
-//! credentials from the environment; bad flags exit 2; Prometheus' own
-//! error, an empty result, a server that is down and a page that is not
-//! Prometheus' exit 3, one line.
+//! `leakscope fleet` end to end (and its old spelling, `watch
+//! --prometheus`), against a fake Prometheus in the test: a std
+//! `TcpListener` answering `/api/v1/query_range` with recorded-style JSON,
+//! each request answered by the next of a list and kept for the asserts.
+//! The matrix read, the series sorted worst first with their labels, too
+//! few points, a restart, a range paged in two, credentials from the
+//! environment; bad flags exit 2; Prometheus' own error, an empty result, a
+//! server that is down and a page that is not Prometheus' exit 3, one line.
 
 #[path = "support/run.rs"]
 mod run;
@@ -428,7 +428,7 @@ fn bad_flags_are_refused_before_any_request() {
             "--query".into(),
             "up".into(),
         ],
-        "unknown argument --query",
+        "--query is a flag of `leakscope fleet` (a fleet through Prometheus), not of watch",
     );
     let out = fleet_run(
         &["--prometheus", url, "--query", "up"],

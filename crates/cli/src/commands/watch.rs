@@ -1,7 +1,7 @@
 //! `leakscope watch URL`: the seed's leak test for any real Go service.
 //!
 //! Every `--interval` for `--duration`, the service's goroutine endpoint is
-//! read (plain HTTP, hyper-util's client on a current-thread tokio
+//! read (plain HTTP, [`crate::http`]'s client on a current-thread tokio
 //! runtime) and parsed by [`leakscope_pprof`]; each poll's time is counted
 //! in *program* minutes (`--minute`: how long one minute of the watched
 //! program lasts, for services on a scaled clock). At the end, the seed's

@@ -153,6 +153,9 @@ impl Client {
     pub fn new(policy: Policy) -> Result<Client, HttpError> {
         let inner = reqwest::Client::builder()
             .timeout(policy.timeout)
+            // Straight to the server, as the tests and a service on
+            // 127.0.0.1 expect: no `HTTP_PROXY` from the environment.
+            .no_proxy()
             .build()
             .map_err(|e| HttpError::Setup(innermost(&e)))?;
         Ok(Client { inner, policy })

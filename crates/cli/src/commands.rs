@@ -74,10 +74,8 @@ pub fn execute(command: Command) -> anyhow::Result<Status> {
         Command::Check(args) => check::run(&check::config(&args)?),
         Command::Monitor(args) => monitor::run(&monitor::config(&args)?, args.format),
         Command::Analyze(args) => done(analyze::run(&analyze::config(&args)?)),
-        Command::Watch(args) => match &args.prometheus {
-            Some(base) => fleet::run(&fleet::config(&args, base)?),
-            None => watch::run(&watch::config(&args)?),
-        },
+        Command::Watch(args) => watch::run(&watch::config(&args)?),
+        Command::Fleet(args) => fleet::run(&fleet::config(&args)?),
         Command::Vet(args) => vet::run(&vet::config(&args)?),
     }
 }

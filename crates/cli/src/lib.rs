@@ -12,16 +12,20 @@
 //! simulates or monitors.
 
 use std::ffi::OsString;
+use std::io::Write as _;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 
 pub mod chart;
 pub mod cli;
+pub mod columns;
 pub mod commands;
 pub mod config;
 pub mod csv;
+pub mod duration;
 pub mod error;
+pub mod http;
 pub mod output;
 pub mod summary;
 pub mod sweep;
@@ -40,6 +44,45 @@ fn subcommand_names() -> Vec<String> {
         .collect()
 }
 
+/// The flags of `fleet` that `watch` does not have.
+const FLEET_ONLY: [&str; 5] = ["--query", "--range", "--start", "--end", "--step"];
+
+/// `watch --prometheus …`, the old spelling of `fleet --prometheus …`, as
+/// the new one, with a one-line note on standard error; any other command
+/// line as it is.
+///
+/// # Errors
+///
+/// [`InputError`] for `watch` given a flag of `fleet` without
+/// `--prometheus`: the flag, and where it belongs.
+pub fn respelled(mut args: Vec<OsString>) -> Result<Vec<OsString>, InputError> {
+    if args.get(1).is_none_or(|a| a != "watch") {
+        return Ok(args);
+    }
+    let given = |flag: &str| {
+        args.iter().skip(2).find_map(|a| {
+            let a = a.to_str()?;
+            (a == flag || a.strip_prefix(flag).is_some_and(|r| r.starts_with('='))).then_some(a)
+        })
+    };
+    if given("--prometheus").is_some() {
+        args[1] = "fleet".into();
+        // Best effort: a closed standard error stops nothing.
+        let _ = writeln!(
+            std::io::stderr(),
+            "leakscope: note: `watch --prometheus` is now `fleet --prometheus`; the old spelling will go"
+        );
+    } else if let Some(flag) = FLEET_ONLY.iter().find(|f| given(f).is_some()) {
+        return Err(InputError::new(
+            *flag,
+            None,
+            "is a flag of `leakscope fleet` (a fleet through Prometheus), not of watch",
+            None,
+        ));
+    }
+    Ok(args)
+}
+
 /// Parses `args` (program name first) and runs the command; tells whether
 /// it found a leak (`check`).
 ///
@@ -54,6 +97,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args = respelled(args.into_iter().map(Into::into).collect())?;
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {

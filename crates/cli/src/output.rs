@@ -162,6 +162,12 @@ pub fn io_reason(e: &io::Error) -> String {
     }
 }
 
+/// A number without trailing zeros, at most three decimals: `2`, `2.5`.
+pub fn short_number(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,30 +66,19 @@ fn stop_cell(r: &RunReport) -> String {
     }
 }
 
-/// The table for `report` (the programs run, in its order) of the scenario
-/// called `name`.
-pub fn render(name: &str, report: &Report) -> String {
-    let scenario = &report.scenario;
-    let runs: &[RunReport] = &report.runs;
-    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
-    let last = scenario.minutes;
-    let minutes = runs.first().map_or(&[][..], |r| &r.samples[..]);
-    for (i, sample) in minutes.iter().enumerate() {
-        if shown_minute(sample.minute, last) {
-            let cells = runs
-                .iter()
-                .map(|r| r.samples[i].goroutines.to_string())
-                .collect();
-            rows.push((sample.minute.to_string(), cells));
-        }
-    }
-    let timeline = rows.len();
-    let last_of = |r: &RunReport| {
-        r.samples
-            .last()
-            .cloned()
-            .unwrap_or_else(|| r.samples[0].clone())
-    };
+/// The last sample of `r` (its first when it has only one).
+fn last_sample(r: &RunReport) -> leakscope_sim::Sample {
+    r.samples
+        .last()
+        .cloned()
+        .unwrap_or_else(|| r.samples[0].clone())
+}
+
+/// The rows under the timeline: growth, limit, final count, verdict, and
+/// what the count alone does not show (then, with `--stop-at`, what
+/// `Stop()` did).
+fn summary_rows(scenario: &Scenario, runs: &[RunReport]) -> Vec<(String, Vec<String>)> {
+    let last_of = last_sample;
     let cells = |f: &dyn Fn(&RunReport) -> String| runs.iter().map(f).collect::<Vec<_>>();
     let mut summary: Vec<(&str, Vec<String>)> = vec![
         (
@@ -116,19 +105,38 @@ pub fn render(name: &str, report: &Report) -> String {
             cells(&|r| last_of(r).silent_containers.to_string()),
         ),
     ];
-    if let Some(m) = scenario.stop_at {
+    if scenario.stop_at.is_some() {
         summary.push(("Stop()", cells(&stop_cell)));
         summary.push((
             "left after Stop()",
             cells(&|r| r.stop.map_or(String::new(), |s| s.left.to_string())),
         ));
-        let _ = m;
     }
-    rows.extend(
-        summary
-            .into_iter()
-            .map(|(label, cells)| (label.to_owned(), cells)),
-    );
+    summary
+        .into_iter()
+        .map(|(label, cells)| (label.to_owned(), cells))
+        .collect()
+}
+
+/// The table for `report` (the programs run, in its order) of the scenario
+/// called `name`.
+pub fn render(name: &str, report: &Report) -> String {
+    let scenario = &report.scenario;
+    let runs: &[RunReport] = &report.runs;
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    let last = scenario.minutes;
+    let minutes = runs.first().map_or(&[][..], |r| &r.samples[..]);
+    for (i, sample) in minutes.iter().enumerate() {
+        if shown_minute(sample.minute, last) {
+            let cells = runs
+                .iter()
+                .map(|r| r.samples[i].goroutines.to_string())
+                .collect();
+            rows.push((sample.minute.to_string(), cells));
+        }
+    }
+    let timeline = rows.len();
+    rows.extend(summary_rows(scenario, runs));
 
     let header: Vec<String> = runs.iter().map(|r| r.program.to_string()).collect();
     let label_width = rows
@@ -181,7 +189,7 @@ pub fn render(name: &str, report: &Report) -> String {
     // The seed's check looks at the count alone; a run can pass it while
     // its containers have stopped reading logs. Say so.
     for r in runs {
-        let stalled = last_of(r).stalled_containers;
+        let stalled = last_sample(r).stalled_containers;
         if r.verdict == Verdict::Pass && stalled > 0 {
             let _ = writeln!(
                 out,

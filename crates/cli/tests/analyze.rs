@@ -36,7 +36,7 @@ fn the_simulations_buggy_dump_shows_the_pile_up_and_the_stalled_waiters() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        format!("{file} (debug=2): 1958 goroutines in 5 groups")
+        format!("{file} (debug=2): 1,958 goroutines in 5 groups")
     );
     assert!(lines[2].starts_with("count  state"), "{text}");
     let first: Vec<&str> = lines[3]

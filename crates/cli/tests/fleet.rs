@@ -1,11 +1,11 @@
-//! `leakscope watch --prometheus` end to end, against a fake Prometheus in
-//! the test: a std `TcpListener` answering `/api/v1/query_range` with
-//! recorded-style JSON, each request answered by the next of a list and
-//! kept for the asserts. The matrix read, the series sorted worst first
-//! with their labels, too few points, a restart, a range paged in two,
-//! credentials from the environment; bad flags exit 2; Prometheus' own
-//! error, an empty result, a server that is down and a page that is not
-//! Prometheus' exit 3, one line.
+//! `leakscope fleet` end to end (and its old spelling, `watch
+//! --prometheus`), against a fake Prometheus in the test: a std
+//! `TcpListener` answering `/api/v1/query_range` with recorded-style JSON,
+//! each request answered by the next of a list and kept for the asserts.
+//! The matrix read, the series sorted worst first with their labels, too
+//! few points, a restart, a range paged in two, credentials from the
+//! environment; bad flags exit 2; Prometheus' own error, an empty result, a
+//! server that is down and a page that is not Prometheus' exit 3, one line.
 
 #[path = "support/run.rs"]
 mod run;
@@ -109,9 +109,15 @@ fn hour(start: f64, f: impl Fn(usize) -> f64) -> Vec<(f64, f64)> {
     (0..=240).map(|i| (start + 15.0 * i as f64, f(i))).collect()
 }
 
-fn watch(args: &[&str], env: &[(&str, &str)]) -> Output {
+fn fleet_run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    spelled("fleet", args, env)
+}
+
+/// `leakscope SUBCOMMAND ARGS`, with no credentials in the environment but
+/// `env`.
+fn spelled(subcommand: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_leakscope"));
-    c.arg("watch").args(args);
+    c.arg(subcommand).args(args);
     for var in [
         "LEAKSCOPE_PROMETHEUS_TOKEN",
         "LEAKSCOPE_PROMETHEUS_USER",
@@ -164,7 +170,7 @@ fn fleet() -> Vec<(Value, Vec<(f64, f64)>)> {
 #[test]
 fn every_series_is_tested_and_sorted_worst_first() {
     let (url, seen) = serve(vec![ok(matrix(&fleet()))]);
-    let out = watch(
+    let out = fleet_run(
         &[
             "--prometheus",
             &url,
@@ -242,7 +248,7 @@ fn every_series_is_tested_and_sorted_worst_first() {
 #[test]
 fn the_table_and_csv_name_restarts_and_short_series() {
     let (url, _) = serve(vec![ok(matrix(&fleet()))]);
-    let out = watch(&["--prometheus", &url, "--query", "go_goroutines"], &[]);
+    let out = fleet_run(&["--prometheus", &url, "--query", "go_goroutines"], &[]);
     assert_eq!(out.status.code(), Some(1));
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -263,7 +269,7 @@ fn the_table_and_csv_name_restarts_and_short_series() {
         "{table}"
     );
     let (url, _) = serve(vec![ok(matrix(&fleet()))]);
-    let out = watch(
+    let out = fleet_run(
         &[
             "--prometheus",
             &url,
@@ -299,7 +305,7 @@ fn a_long_range_is_asked_for_in_pages() {
         )])
     };
     let (url, seen) = serve(vec![ok(series(0, 10_999)), ok(series(11_040, 14_400))]);
-    let out = watch(
+    let out = fleet_run(
         &[
             "--prometheus",
             &format!("{url}/api/v1/query_range"),
@@ -348,7 +354,7 @@ fn two_pages_exactly() {
         vec![(0.0, 1.0), (5000.0, 1.0), (20_000.0, 1.0)],
     )]);
     let (url, seen) = serve(vec![ok(body)]);
-    let out = watch(
+    let out = fleet_run(
         &[
             "--prometheus",
             &url,
@@ -372,7 +378,7 @@ fn bad_flags_are_refused_before_any_request() {
     let url = "http://127.0.0.1:9";
     let q = ["--prometheus", url, "--query", "go_goroutines"];
     let with = |more: &[&str]| {
-        let mut a = vec!["watch"];
+        let mut a = vec!["fleet"];
         a.extend(q);
         a.extend(more);
         a.into_iter().map(str::to_owned).collect::<Vec<_>>()
@@ -398,12 +404,16 @@ fn bad_flags_are_refused_before_any_request() {
     );
     run(with(&["--interval", "1s"]), "--interval");
     run(
-        vec!["watch".into(), "--prometheus".into(), url.into()],
+        vec!["fleet".into(), "--prometheus".into(), url.into()],
         "--query",
     );
     run(
+        vec!["fleet".into(), "--query".into(), "up".into()],
+        "--prometheus",
+    );
+    run(
         vec![
-            "watch".into(),
+            "fleet".into(),
             "--prometheus".into(),
             "ftp://h/".into(),
             "--query".into(),
@@ -418,9 +428,9 @@ fn bad_flags_are_refused_before_any_request() {
             "--query".into(),
             "up".into(),
         ],
-        "--prometheus",
+        "--query is a flag of `leakscope fleet` (a fleet through Prometheus), not of watch",
     );
-    let out = watch(
+    let out = fleet_run(
         &["--prometheus", url, "--query", "up"],
         &[("LEAKSCOPE_PROMETHEUS_USER", "u")],
     );
@@ -440,7 +450,7 @@ fn prometheus_errors_are_told_in_its_own_words() {
     })
     .to_string();
     let (url, _) = serve(vec![("400 Bad Request", "application/json", refusal)]);
-    let out = watch(&["--prometheus", &url, "--query", "go_goroutines{"], &[]);
+    let out = fleet_run(&["--prometheus", &url, "--query", "go_goroutines{"], &[]);
     fails(
         &out,
         3,
@@ -451,11 +461,11 @@ fn prometheus_errors_are_told_in_its_own_words() {
 #[test]
 fn a_query_that_matches_nothing_is_not_a_pass() {
     let (url, _) = serve(vec![ok(matrix(&[]))]);
-    let out = watch(&["--prometheus", &url, "--query", "go_gorotuines"], &[]);
+    let out = fleet_run(&["--prometheus", &url, "--query", "go_gorotuines"], &[]);
     fails(&out, 3, "the query go_gorotuines matched no series");
     // Series, but none long enough for a verdict.
     let (url, _) = serve(vec![ok(matrix(&[(labels("a"), vec![(1.0, 5.0)])]))]);
-    let out = watch(&["--prometheus", &url, "--query", "go_goroutines"], &[]);
+    let out = fleet_run(&["--prometheus", &url, "--query", "go_goroutines"], &[]);
     fails(&out, 3, "none of the 1 series");
 }
 
@@ -466,7 +476,7 @@ fn a_server_that_is_down_or_not_prometheus_exits_3() {
         .local_addr()
         .unwrap()
         .port();
-    let out = watch(
+    let out = fleet_run(
         &[
             "--prometheus",
             &format!("http://127.0.0.1:{port}"),
@@ -478,12 +488,12 @@ fn a_server_that_is_down_or_not_prometheus_exits_3() {
     fails(&out, 3, "cannot be reached");
     let html = "<!doctype html><html><body>Grafana</body></html>".to_owned();
     let (url, _) = serve(vec![("200 OK", "text/html", html)]);
-    let out = watch(&["--prometheus", &url, "--query", "up"], &[]);
+    let out = fleet_run(&["--prometheus", &url, "--query", "up"], &[]);
     fails(&out, 3, "not a Prometheus API answer");
     // https to a server that speaks plain http: a TLS failure, exit 3.
     let (url, _) = serve(vec![ok(matrix(&[]))]);
     let https = url.replace("http://", "https://");
-    let out = watch(&["--prometheus", &https, "--query", "up"], &[]);
+    let out = fleet_run(&["--prometheus", &https, "--query", "up"], &[]);
     fails(&out, 3, "cannot be reached");
 }
 
@@ -491,7 +501,7 @@ fn a_server_that_is_down_or_not_prometheus_exits_3() {
 fn credentials_come_from_the_environment_only() {
     let body = matrix(&[(labels("a"), hour(now() - 3600.0, |_| 5.0))]);
     let (url, seen) = serve(vec![ok(body.clone())]);
-    let out = watch(
+    let out = fleet_run(
         &["--prometheus", &url, "--query", "up"],
         &[("LEAKSCOPE_PROMETHEUS_TOKEN", "s3cret")],
     );
@@ -503,7 +513,7 @@ fn credentials_come_from_the_environment_only() {
         "{head}"
     );
     let (url, seen) = serve(vec![ok(body)]);
-    let out = watch(
+    let out = fleet_run(
         &["--prometheus", &url, "--query", "up"],
         &[
             ("LEAKSCOPE_PROMETHEUS_USER", "Aladdin"),
@@ -522,7 +532,7 @@ fn credentials_come_from_the_environment_only() {
 #[test]
 fn help_names_the_environment_and_the_compatible_servers() {
     let out = Command::new(env!("CARGO_BIN_EXE_leakscope"))
-        .args(["watch", "--help"])
+        .args(["fleet", "--help"])
         .output()
         .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
@@ -535,4 +545,22 @@ fn help_names_the_environment_and_the_compatible_servers() {
     ] {
         assert!(help.contains(needle), "{needle} not in --help");
     }
+}
+
+#[test]
+fn the_old_spelling_watch_prometheus_runs_fleet_with_a_one_line_note() {
+    let (url, _) = serve(vec![ok(matrix(&fleet()))]);
+    let old = spelled(
+        "watch",
+        &["--prometheus", &url, "--query", "go_goroutines"],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&old.stderr);
+    assert_eq!(
+        stderr,
+        "leakscope: note: `watch --prometheus` is now `fleet --prometheus`; the old spelling will go\n"
+    );
+    assert_eq!(old.status.code(), Some(1), "{stderr}");
+    let stdout = String::from_utf8_lossy(&old.stdout);
+    assert!(stdout.contains("5 series: 2 leak, 2 pass"), "{stdout}");
 }

@@ -3,32 +3,93 @@
 //! and wraps it in a `FROM scratch` image tagged [`IMAGE`] (no registry is
 //! needed).
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The tag of the image [`build_image`] builds.
 pub const IMAGE: &str = "leakscope-emitter:test";
 
+/// Why a `docker` command, or the image's build, failed; one line.
+#[derive(Debug)]
+pub enum Error {
+    /// Occurs when a program (`docker`, `cargo`) cannot be started.
+    Start {
+        /// The command, as a reader would type it.
+        command: String,
+        /// Why it did not start.
+        source: std::io::Error,
+    },
+    /// Occurs when `docker` exits non-zero.
+    Docker {
+        /// The command, as a reader would type it.
+        command: String,
+        /// What the client wrote on standard error, trimmed.
+        said: String,
+    },
+    /// Occurs when the static build of the emitter fails (cargo said why
+    /// on its own standard error).
+    Build,
+    /// Occurs when the image's build context cannot be written.
+    Context {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Start { command, source } => write!(f, "{command}: {source}"),
+            Error::Docker { command, said } => write!(f, "{command}: {said}"),
+            Error::Build => f.write_str("cargo build of the emitter failed"),
+            Error::Context { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Start { source, .. } | Error::Context { source, .. } => Some(source),
+            Error::Docker { .. } | Error::Build => None,
+        }
+    }
+}
+
+/// For callers that carry errors as text.
+impl From<Error> for String {
+    fn from(e: Error) -> String {
+        e.to_string()
+    }
+}
+
 /// Runs the `docker` client with `args`; its standard output, or one line
 /// naming the command and what the client said.
 ///
 /// # Errors
 ///
-/// When the client cannot start or exits non-zero.
-pub fn docker(args: &[&str]) -> Result<String, String> {
+/// [`Error::Start`] when the client cannot start, [`Error::Docker`] when
+/// it exits non-zero.
+pub fn docker(args: &[&str]) -> Result<String, Error> {
+    let command = || format!("docker {}", args.join(" "));
     let out = Command::new("docker")
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| format!("docker {}: {e}", args.join(" ")))?;
+        .map_err(|source| Error::Start {
+            command: command(),
+            source,
+        })?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
-        Err(format!(
-            "docker {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
+        Err(Error::Docker {
+            command: command(),
+            said: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        })
     }
 }
 
@@ -40,7 +101,7 @@ pub fn docker(args: &[&str]) -> Result<String, String> {
 /// # Errors
 ///
 /// As [`docker`].
-pub fn run(label: &str, name: &str, extra: &[&str], emitter: &[&str]) -> Result<String, String> {
+pub fn run(label: &str, name: &str, extra: &[&str], emitter: &[&str]) -> Result<String, Error> {
     let mut args = vec![
         "run",
         "-d",
@@ -63,7 +124,7 @@ pub fn run(label: &str, name: &str, extra: &[&str], emitter: &[&str]) -> Result<
 ///
 /// When they cannot be listed (as [`docker`]); a removal that fails is
 /// passed over.
-pub fn remove_labelled(label: &str) -> Result<(), String> {
+pub fn remove_labelled(label: &str) -> Result<(), Error> {
     let ids = docker(&["ps", "-aq", "--filter", &format!("label={label}")])?;
     for id in ids.split_whitespace() {
         let _ = docker(&["rm", "-f", id]);
@@ -79,9 +140,10 @@ const TARGET: &str = "x86_64-unknown-linux-gnu";
 ///
 /// # Errors
 ///
-/// One line saying which step failed: the cargo build, the copy, or
-/// `docker build` (with its output).
-pub fn build_image(workspace: &Path) -> Result<(), String> {
+/// Which step failed: the cargo build ([`Error::Start`], [`Error::Build`]),
+/// the build context ([`Error::Context`]), or `docker build` (with its
+/// output).
+pub fn build_image(workspace: &Path) -> Result<(), Error> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(workspace)
@@ -96,9 +158,12 @@ pub fn build_image(workspace: &Path) -> Result<(), String> {
         ])
         .stdin(Stdio::null())
         .status()
-        .map_err(|e| format!("cargo build of the emitter: {e}"))?;
+        .map_err(|source| Error::Start {
+            command: "cargo build of the emitter".into(),
+            source,
+        })?;
     if !status.success() {
-        return Err("cargo build of the emitter failed".into());
+        return Err(Error::Build);
     }
     let target_dir = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -111,14 +176,19 @@ pub fn build_image(workspace: &Path) -> Result<(), String> {
         "leakscope-emitter-image-{}-{nanos}",
         std::process::id()
     ));
+    let context = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Context { path, source }
+    };
     let result = (|| {
-        std::fs::create_dir_all(&ctx).map_err(|e| format!("{}: {e}", ctx.display()))?;
-        std::fs::copy(&bin, ctx.join("emitter")).map_err(|e| format!("{}: {e}", bin.display()))?;
+        std::fs::create_dir_all(&ctx).map_err(context(&ctx))?;
+        std::fs::copy(&bin, ctx.join("emitter")).map_err(context(&bin))?;
+        let dockerfile = ctx.join("Dockerfile");
         std::fs::write(
-            ctx.join("Dockerfile"),
+            &dockerfile,
             "FROM scratch\nCOPY emitter /emitter\nENTRYPOINT [\"/emitter\"]\n",
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(context(&dockerfile))?;
         let dir = ctx.display().to_string();
         docker(&["build", "-q", "-t", IMAGE, &dir]).map(drop)
     })();
@@ -161,4 +231,22 @@ pub fn padding(seq: u64, len: usize) -> String {
             char::from(b'a' + (k % 26) as u8)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_command_and_what_it_said() {
+        let e = Error::Docker {
+            command: "docker rm -f x".into(),
+            said: "Error: No such container: x".into(),
+        };
+        assert_eq!(e.to_string(), "docker rm -f x: Error: No such container: x");
+        assert_eq!(
+            String::from(Error::Build),
+            "cargo build of the emitter failed"
+        );
+    }
 }

@@ -52,7 +52,56 @@ enum Streams {
     Both,
 }
 
-fn parse() -> Result<Config, String> {
+/// A bad flag, told in one line naming it.
+#[derive(Debug, PartialEq, Eq)]
+enum FlagError {
+    /// Occurs when the last flag has no value.
+    NoValue(String),
+    /// Occurs when a number flag's value is not a whole number.
+    NotANumber {
+        flag: String,
+        value: String,
+        allowed: &'static str,
+    },
+    /// Occurs when a number is larger than the flag allows.
+    OutOfRange {
+        flag: String,
+        value: String,
+        allowed: &'static str,
+    },
+    /// Occurs when `--stream` is not out, err or both.
+    NotAStream { flag: String, value: String },
+    /// Occurs on a flag the emitter does not have.
+    Unknown(String),
+}
+
+impl std::fmt::Display for FlagError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FlagError::NoValue(flag) => write!(f, "{flag} needs a value"),
+            FlagError::NotANumber {
+                flag,
+                value,
+                allowed,
+            } => write!(f, "{flag} {value:?} is not a number (allowed: {allowed})"),
+            FlagError::OutOfRange {
+                flag,
+                value,
+                allowed,
+            } => write!(f, "{flag} {value} is out of range (allowed: {allowed})"),
+            FlagError::NotAStream { flag, value } => write!(
+                f,
+                "{flag} {value:?} is not a stream (allowed: out, err, both)"
+            ),
+            FlagError::Unknown(flag) => write!(
+                f,
+                "unknown flag {flag} (allowed: --rate, --count, --pad, --linger, --stream)"
+            ),
+        }
+    }
+}
+
+fn parse() -> Result<Config, FlagError> {
     let mut cfg = Config {
         rate: 100,
         count: 0,
@@ -62,11 +111,15 @@ fn parse() -> Result<Config, String> {
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = |allowed: &str| {
-            value
-                .parse::<u64>()
-                .map_err(|_| format!("{flag} {value:?} is not a number (allowed: {allowed})"))
+        let value = args
+            .next()
+            .ok_or_else(|| FlagError::NoValue(flag.clone()))?;
+        let number = |allowed: &'static str| {
+            value.parse::<u64>().map_err(|_| FlagError::NotANumber {
+                flag: flag.clone(),
+                value: value.clone(),
+                allowed,
+            })
         };
         match flag.as_str() {
             "--rate" => cfg.rate = number("0 to 18446744073709551615 lines per second")?,
@@ -78,25 +131,25 @@ fn parse() -> Result<Config, String> {
                     "err" => Streams::Err,
                     "both" => Streams::Both,
                     _ => {
-                        return Err(format!(
-                            "{flag} {value:?} is not a stream (allowed: out, err, both)"
-                        ));
+                        return Err(FlagError::NotAStream {
+                            flag: flag.clone(),
+                            value: value.clone(),
+                        });
                     }
                 };
             }
             "--pad" => {
-                cfg.pad = usize::try_from(number("0 to 65536 bytes")?)
+                const PAD: &str = "0 to 65536";
+                cfg.pad = usize::try_from(number(PAD)?)
                     .ok()
                     .filter(|&p| p <= 65_536)
-                    .ok_or_else(|| {
-                        format!("{flag} {value} is out of range (allowed: 0 to 65536)")
+                    .ok_or_else(|| FlagError::OutOfRange {
+                        flag: flag.clone(),
+                        value: value.clone(),
+                        allowed: PAD,
                     })?;
             }
-            _ => {
-                return Err(format!(
-                    "unknown flag {flag} (allowed: --rate, --count, --pad, --linger, --stream)"
-                ));
-            }
+            _ => return Err(FlagError::Unknown(flag.clone())),
         }
     }
     Ok(cfg)
@@ -159,4 +212,26 @@ fn main() -> ExitCode {
     drop(outs);
     std::thread::sleep(Duration::from_secs(cfg.linger));
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FlagError;
+
+    #[test]
+    fn a_bad_flag_is_one_line_naming_it() {
+        let e = FlagError::NotANumber {
+            flag: "--rate".into(),
+            value: "fast".into(),
+            allowed: "0 to 18446744073709551615 lines per second",
+        };
+        assert_eq!(
+            e.to_string(),
+            "--rate \"fast\" is not a number (allowed: 0 to 18446744073709551615 lines per second)"
+        );
+        assert_eq!(
+            FlagError::NoValue("--pad".into()).to_string(),
+            "--pad needs a value"
+        );
+    }
 }

@@ -60,7 +60,6 @@ pub mod census;
 pub mod check;
 pub mod debug;
 pub mod docker;
-pub mod duration;
 pub mod follow;
 pub mod halfopen;
 mod monitor;

@@ -73,13 +73,13 @@ fn workspace() -> PathBuf {
 }
 
 fn build_image() -> Result<(), String> {
-    leakscope_emitter::build_image(&workspace())
+    leakscope_emitter::build_image(&workspace()).map_err(String::from)
 }
 
 /// Containers of one test, removed when dropped.
 struct Fleet {
     label: String,
-    names: Vec<String>,
+    names: Mutex<Vec<String>>,
 }
 
 impl Fleet {
@@ -88,16 +88,16 @@ impl Fleet {
         let _ = leakscope_emitter::remove_labelled(&label);
         Fleet {
             label,
-            names: Vec::new(),
+            names: Mutex::default(),
         }
     }
 
-    fn run(&mut self, name: &str, rate: u32, restart: bool) -> String {
+    fn run(&self, name: &str, rate: u32, restart: bool) -> String {
         self.run_with(name, restart, &["--rate", &rate.to_string()])
     }
 
     /// Runs an emitter container with `emitter` as its arguments.
-    fn run_with(&mut self, name: &str, restart: bool, emitter: &[&str]) -> String {
+    fn run_with(&self, name: &str, restart: bool, emitter: &[&str]) -> String {
         let name = format!("{}-{name}", self.label.replace(['.', '='], "-"));
         let mut extra = vec!["--stop-timeout", "1"];
         if restart {
@@ -105,8 +105,21 @@ impl Fleet {
         }
         leakscope_emitter::run(&self.label, &name, &extra, emitter)
             .unwrap_or_else(|e| panic!("{e}"));
-        self.names.push(name.clone());
+        self.names
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(name.clone());
         name
+    }
+
+    /// The names of its containers, in the order they were started.
+    fn names(&self) -> Vec<String> {
+        self.names.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The name of its `i`th container.
+    fn name(&self, i: usize) -> String {
+        self.names()[i].clone()
     }
 
     fn selector(&self) -> Selector {
@@ -119,6 +132,48 @@ impl Fleet {
 impl Drop for Fleet {
     fn drop(&mut self) {
         let _ = leakscope_emitter::remove_labelled(&self.label);
+    }
+}
+
+/// What the Docker tests share: the engine to themselves (one test at a
+/// time), emitter containers of their own, a directory for the monitor's
+/// lines and a runtime to run the monitor on. Dropped, it removes the
+/// containers, then the directory, then lets the next test in.
+struct Harness {
+    /// The test's containers (removed first when dropped).
+    fleet: Fleet,
+    /// Where the monitor writes its lines.
+    out: PathBuf,
+    rt: tokio::runtime::Runtime,
+    /// The test's own directory (the lines file, a socket path).
+    dir: tempfile::TempDir,
+    _serial: MutexGuard<'static, ()>,
+}
+
+impl Harness {
+    /// Set-up for the test `name`; `None` when there is no engine (said
+    /// loudly by [`engine`]; under `CI=true` that fails instead).
+    fn new(name: &str) -> Option<Harness> {
+        let serial = serial();
+        if !engine() {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        Some(Harness {
+            fleet: Fleet::new(name),
+            out: dir.path().join("lines.jsonl"),
+            rt: runtime(),
+            dir,
+            _serial: serial,
+        })
+    }
+
+    /// Starts the monitor running `program` on the test's containers,
+    /// writing their lines to [`Harness::out`].
+    async fn follow(&self, program: Program) -> Follower {
+        Follower::start(options(&self.fleet, program, &self.out))
+            .await
+            .unwrap()
     }
 }
 
@@ -283,7 +338,7 @@ fn assert_sequences(name: &str, lines: &[(String, String)]) {
 /// order per stream, with its first record's timestamp.
 fn assert_every_line_once(fleet: &Fleet, out: &Path) {
     let got = written(out);
-    for name in &fleet.names {
+    for name in &fleet.names() {
         let expected = engine_lines(name);
         let seen = got.get(name).cloned().unwrap_or_default();
         assert!(
@@ -367,7 +422,8 @@ fn assert_no_stall(census: &leakscope_monitor::Census) {
 }
 
 fn stop_all(fleet: &Fleet) {
-    let names: Vec<&str> = fleet.names.iter().map(String::as_str).collect();
+    let names = fleet.names();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut args = vec!["kill"];
     args.extend(&names);
     let _ = docker(&args);
@@ -379,21 +435,17 @@ fn drained(summary: &Summary) {
 
 #[test]
 fn fixed_follows_twenty_containers_for_ten_rotations_losing_no_line() {
-    let _serial = serial();
-    if !engine() {
+    let Some(h) = Harness::new("twenty") else {
         return;
-    }
-    let mut fleet = Fleet::new("twenty");
+    };
+    let fleet = &h.fleet;
     for i in 0..20 {
         fleet.run(&i.to_string(), 40, false);
     }
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("lines.jsonl");
-    let rt = runtime();
+    let out = &h.out;
+    let rt = &h.rt;
     let summary = rt.block_on(async {
-        let f = Follower::start(options(&fleet, Program::FIXED, &out))
-            .await
-            .unwrap();
+        let f = h.follow(Program::FIXED).await;
         let start = Instant::now();
         let mut steady = Vec::new();
         while start.elapsed() < Duration::from_secs(12) {
@@ -412,7 +464,7 @@ fn fixed_follows_twenty_containers_for_ten_rotations_losing_no_line() {
             "{:?}",
             steady.last()
         );
-        stop_all(&fleet);
+        stop_all(fleet);
         let m = f.monitor().clone();
         let done = Instant::now();
         while m.stats.released.load(std::sync::atomic::Ordering::Relaxed) < 20 {
@@ -430,26 +482,22 @@ fn fixed_follows_twenty_containers_for_ten_rotations_losing_no_line() {
         "{}",
         format!("{summary:?}")
     );
-    assert_every_line_once(&fleet, &out);
+    assert_every_line_once(fleet, out);
 }
 
 #[test]
 fn fixed_survives_kills_restarts_pauses_and_late_containers() {
-    let _serial = serial();
-    if !engine() {
+    let Some(h) = Harness::new("faults") else {
         return;
-    }
-    let mut fleet = Fleet::new("faults");
+    };
+    let fleet = &h.fleet;
     for name in ["kill", "restart", "pause", "steady"] {
         fleet.run(name, 50, false);
     }
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("lines.jsonl");
-    let rt = runtime();
+    let out = &h.out;
+    let rt = &h.rt;
     let summary = rt.block_on(async {
-        let f = Follower::start(options(&fleet, Program::FIXED, &out))
-            .await
-            .unwrap();
+        let f = h.follow(Program::FIXED).await;
         let check = |f: &Follower| {
             assert_fixed_bound(&f.census().snapshot(), 5);
             assert_no_stall(f.census());
@@ -457,15 +505,15 @@ fn fixed_survives_kills_restarts_pauses_and_late_containers() {
         let pause = |secs: u64| tokio::time::sleep(Duration::from_millis(secs));
         pause(2500).await;
         check(&f);
-        must(&["kill", &fleet.names[0]]);
-        must(&["restart", "-t", "0", &fleet.names[1]]);
-        must(&["pause", &fleet.names[2]]);
+        must(&["kill", &fleet.name(0)]);
+        must(&["restart", "-t", "0", &fleet.name(1)]);
+        must(&["pause", &fleet.name(2)]);
         pause(2500).await;
         check(&f);
-        must(&["unpause", &fleet.names[2]]);
+        must(&["unpause", &fleet.name(2)]);
         let late = fleet.run("late", 50, false);
         pause(1500).await;
-        must(&["restart", "-t", "0", &fleet.names[1]]);
+        must(&["restart", "-t", "0", &fleet.name(1)]);
         pause(2500).await;
         check(&f);
         let followed: Vec<_> = f
@@ -478,21 +526,20 @@ fn fixed_survives_kills_restarts_pauses_and_late_containers() {
             followed.contains(&late),
             "the late container is not followed: {followed:?}"
         );
-        stop_all(&fleet);
+        stop_all(fleet);
         pause(4000).await;
         f.stop().await.unwrap()
     });
     drained(&summary);
-    assert_every_line_once(&fleet, &out);
+    assert_every_line_once(fleet, out);
 }
 
 #[test]
 fn fixed_recovers_from_an_engine_restart_and_a_socket_missing_at_start() {
-    let _serial = serial();
-    if !engine() {
+    let Some(h) = Harness::new("engine") else {
         return;
-    }
-    let mut fleet = Fleet::new("engine");
+    };
+    let fleet = &h.fleet;
     // stdout and stderr interleaved, one with lines of 40 KiB.
     fleet.run_with("0", true, &["--stream", "both", "--rate", "200"]);
     fleet.run_with("1", true, &["--stream", "both", "--rate", "50"]);
@@ -501,12 +548,11 @@ fn fixed_recovers_from_an_engine_restart_and_a_socket_missing_at_start() {
         true,
         &["--stream", "both", "--rate", "10", "--pad", "40960"],
     );
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("lines.jsonl");
-    let socket = dir.path().join("docker.sock");
-    let mut opts = options(&fleet, Program::FIXED, &out);
+    let out = &h.out;
+    let socket = h.dir.path().join("docker.sock");
+    let mut opts = options(fleet, Program::FIXED, out);
     opts.socket = socket.display().to_string();
-    let rt = runtime();
+    let rt = &h.rt;
     let summary = rt.block_on(async {
         // The socket is missing: a clear error, retries, no panic.
         let f = Follower::start(opts).await.unwrap();
@@ -540,20 +586,20 @@ fn fixed_recovers_from_an_engine_restart_and_a_socket_missing_at_start() {
         }
         tokio::time::sleep(Duration::from_secs(4)).await;
         assert_fixed_bound(&f.census().snapshot(), 3);
-        stop_all(&fleet);
+        stop_all(fleet);
         let _ = docker(&[
             "update",
             "--restart",
             "no",
-            &fleet.names[0],
-            &fleet.names[1],
-            &fleet.names[2],
+            &fleet.name(0),
+            &fleet.name(1),
+            &fleet.name(2),
         ]);
         tokio::time::sleep(Duration::from_secs(4)).await;
         f.stop().await.unwrap()
     });
     drained(&summary);
-    assert_every_line_once(&fleet, &out);
+    assert_every_line_once(fleet, out);
 }
 
 /// Stops the engine by its pid and starts it again with the same command
@@ -603,21 +649,16 @@ fn restart_engine() -> Result<(), String> {
 
 #[test]
 fn buggy_stalls_every_container_at_its_first_rotation() {
-    let _serial = serial();
-    if !engine() {
+    let Some(h) = Harness::new("buggy") else {
         return;
-    }
-    let mut fleet = Fleet::new("buggy");
+    };
+    let fleet = &h.fleet;
     for i in 0..5 {
         fleet.run(&i.to_string(), 50, false);
     }
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("lines.jsonl");
-    let rt = runtime();
+    let rt = &h.rt;
     let summary = rt.block_on(async {
-        let f = Follower::start(options(&fleet, Program::BUGGY, &out))
-            .await
-            .unwrap();
+        let f = h.follow(Program::BUGGY).await;
         tokio::time::sleep(Duration::from_secs(3)).await;
         let s = f.census().snapshot();
         // Rule 6: the reader left (closed), the waiter stays, blocked on
@@ -691,11 +732,10 @@ fn records_of_first_line(name: &str) -> usize {
 
 #[test]
 fn lines_of_40_kib_come_out_whole_across_rotations() {
-    let _serial = serial();
-    if !engine() {
+    let Some(h) = Harness::new("long") else {
         return;
-    }
-    let mut fleet = Fleet::new("long");
+    };
+    let fleet = &h.fleet;
     let pad = 40 * 1024;
     let pad_arg = pad.to_string();
     let out_only = fleet.run_with(
@@ -713,15 +753,12 @@ fn lines_of_40_kib_come_out_whole_across_rotations() {
             "60",
         ],
     );
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("lines.jsonl");
-    let rt = runtime();
+    let out = &h.out;
+    let rt = &h.rt;
     let summary = rt.block_on(async {
-        let f = Follower::start(options(&fleet, Program::FIXED, &out))
-            .await
-            .unwrap();
+        let f = h.follow(Program::FIXED).await;
         tokio::time::sleep(Duration::from_secs(8)).await;
-        stop_all(&fleet);
+        stop_all(fleet);
         released(&f, 2).await;
         f.stop().await.unwrap()
     });
@@ -733,8 +770,8 @@ fn lines_of_40_kib_come_out_whole_across_rotations() {
     // The engine did split them: a 40 KiB line is 3 records of at most
     // 16 KiB, each shown with its timestamp.
     assert_eq!(records_of_first_line(&out_only), 3);
-    assert_every_line_once(&fleet, &out);
-    let got = written(&out);
+    assert_every_line_once(fleet, out);
+    let got = written(out);
     let lines = &got[&out_only];
     assert_eq!(lines.len(), 120, "{out_only}");
     for (seq, (_, text)) in lines.iter().enumerate() {
@@ -752,37 +789,33 @@ fn lines_of_40_kib_come_out_whole_across_rotations() {
             "line {seq} differs from the line written"
         );
     }
-    let both = &got[&fleet.names[1]];
-    assert_eq!(both.len(), 120, "{}", fleet.names[1]);
+    let both = &got[&fleet.name(1)];
+    assert_eq!(both.len(), 120, "{}", fleet.name(1));
 }
 
 #[test]
 fn stdout_and_stderr_interleaved_over_twenty_rotations_lose_and_double_nothing() {
-    let _serial = serial();
-    if !engine() {
+    let Some(h) = Harness::new("interleaved") else {
         return;
-    }
-    let mut fleet = Fleet::new("interleaved");
+    };
+    let fleet = &h.fleet;
     fleet.run_with("fast", false, &["--stream", "both", "--rate", "1000"]);
     fleet.run_with(
         "long",
         false,
         &["--stream", "both", "--rate", "20", "--pad", "20000"],
     );
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("lines.jsonl");
-    let rt = runtime();
+    let out = &h.out;
+    let rt = &h.rt;
     let summary = rt.block_on(async {
-        let f = Follower::start(options(&fleet, Program::FIXED, &out))
-            .await
-            .unwrap();
+        let f = h.follow(Program::FIXED).await;
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(23) {
             tokio::time::sleep(Duration::from_millis(200)).await;
             assert_fixed_bound(&f.census().snapshot(), 2);
             assert_no_stall(f.census());
         }
-        stop_all(&fleet);
+        stop_all(fleet);
         released(&f, 2).await;
         f.stop().await.unwrap()
     });
@@ -792,9 +825,9 @@ fn stdout_and_stderr_interleaved_over_twenty_rotations_lose_and_double_nothing()
         summary.containers.iter().all(|c| c.rotations >= 20),
         "{summary:?}"
     );
-    assert_every_line_once(&fleet, &out);
-    let got = written(&out);
-    let fast = &got[&fleet.names[0]];
+    assert_every_line_once(fleet, out);
+    let got = written(out);
+    let fast = &got[&fleet.name(0)];
     let errs = fast.iter().filter(|(_, t)| is_stderr(t)).count();
     assert!(
         errs > 15_000 && fast.len() - errs > 15_000,
@@ -805,11 +838,10 @@ fn stdout_and_stderr_interleaved_over_twenty_rotations_lose_and_double_nothing()
 
 #[test]
 fn containers_killed_and_restarted_mid_run_double_nothing_and_lose_nothing() {
-    let _serial = serial();
-    if !engine() {
+    let Some(h) = Harness::new("restarts") else {
         return;
-    }
-    let mut fleet = Fleet::new("restarts");
+    };
+    let fleet = &h.fleet;
     let kill = fleet.run_with("kill", false, &["--stream", "both", "--rate", "500"]);
     let restart = fleet.run_with("restart", false, &["--stream", "both", "--rate", "500"]);
     let long = fleet.run_with(
@@ -817,13 +849,10 @@ fn containers_killed_and_restarted_mid_run_double_nothing_and_lose_nothing() {
         false,
         &["--stream", "both", "--rate", "20", "--pad", "40960"],
     );
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("lines.jsonl");
-    let rt = runtime();
+    let out = &h.out;
+    let rt = &h.rt;
     let summary = rt.block_on(async {
-        let f = Follower::start(options(&fleet, Program::FIXED, &out))
-            .await
-            .unwrap();
+        let f = h.follow(Program::FIXED).await;
         let pause = |ms: u64| tokio::time::sleep(Duration::from_millis(ms));
         pause(2500).await;
         must(&["kill", &kill]);
@@ -838,15 +867,15 @@ fn containers_killed_and_restarted_mid_run_double_nothing_and_lose_nothing() {
         must(&["start", &kill]);
         pause(2500).await;
         assert_fixed_bound(&f.census().snapshot(), 3);
-        stop_all(&fleet);
+        stop_all(fleet);
         pause(4000).await;
         f.stop().await.unwrap()
     });
     drained(&summary);
-    assert_every_line_once(&fleet, &out);
+    assert_every_line_once(fleet, out);
     // Every container ran more than once: several boots each.
-    let got = written(&out);
-    for name in &fleet.names {
+    let got = written(out);
+    for name in &fleet.names() {
         let boots: std::collections::BTreeSet<&str> = got[name]
             .iter()
             .map(|(_, t)| t.split(' ').next().unwrap())
@@ -865,7 +894,7 @@ fn recorded_half_open_run(
     run_for: Duration,
 ) -> (leakscope_sim::RecordedRun, Summary) {
     use leakscope_monitor::halfopen::{IDLE_AFTER, Proxy};
-    let mut fleet = Fleet::new(&format!("pileup-{program}"));
+    let fleet = Fleet::new(&format!("pileup-{program}"));
     for i in 0..containers {
         fleet.run(&i.to_string(), 50, false);
     }

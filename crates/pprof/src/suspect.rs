@@ -2,6 +2,7 @@
 //! verdict, piles of goroutines blocked at one site, long waits, the
 //! lesson's two, and growth between two dumps.
 
+use leakscope_sim::thousands;
 use serde::Serialize;
 
 use crate::dump::{Cause, Dump, Format, Reading};
@@ -146,8 +147,10 @@ impl Suspect {
         let head = match self.kind {
             Kind::Growth { old, new } => {
                 return format!(
-                    "{f} grew from {old} to {new} (+{}){site}",
-                    new.saturating_sub(old)
+                    "{f} grew from {} to {} (+{}){site}",
+                    thousands(old),
+                    thousands(new),
+                    thousands(new.saturating_sub(old))
                 ) + &self.spawner_text();
             }
             Kind::IoWaitPile => {
@@ -262,12 +265,13 @@ pub fn meaning(state: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-/// `1 goroutine`, `2 goroutines`.
+/// `1 goroutine`, `2 goroutines`, `1,958 goroutines`: the count written as
+/// the core writes counts ([`leakscope_sim::thousands`]).
 pub fn goroutines(n: u64) -> String {
     if n == 1 {
         "1 goroutine".to_owned()
     } else {
-        format!("{n} goroutines")
+        format!("{} goroutines", thousands(n))
     }
 }
 
@@ -395,4 +399,16 @@ pub fn analyze(dump: &Dump, old: Option<&Dump>, options: &Options) -> Analysis {
     let old = old.or(dump.earliest.as_deref());
     let old = old.map(|o| Facts::of_dump(o, options));
     Facts::of_dump(dump, options).analysis(old.as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::goroutines;
+
+    #[test]
+    fn a_count_of_goroutines_is_written_with_thousands_separators() {
+        assert_eq!(goroutines(1), "1 goroutine");
+        assert_eq!(goroutines(517), "517 goroutines");
+        assert_eq!(goroutines(1_958), "1,958 goroutines");
+    }
 }

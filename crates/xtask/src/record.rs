@@ -84,7 +84,7 @@ pub fn run(ctx: &mut crate::tools::Ctx, r: &Record) -> Result<()> {
 
 fn record(root: &Path, r: &Record) -> Result<()> {
     let leakscope = crate::gorun::leakscope(root)?;
-    leakscope_emitter::build_image(root).map_err(crate::cmd::Error)?;
+    leakscope_emitter::build_image(root).map_err(|e| crate::cmd::Error(e.to_string()))?;
     let label = format!("leakscope.record={}", std::process::id());
     let _ = leakscope_emitter::remove_labelled(&label);
     let mut result = Ok(());

@@ -10,6 +10,7 @@ use leakscope_pprof::{Analysis, Options, Tally, goroutines, text_of};
 use serde::Serialize;
 
 use crate::cli::{AnalyzeArgs, AnalyzeFormat};
+use crate::columns::{Align, Columns};
 use crate::config::parse_int;
 use crate::error::{InputError, shown};
 use crate::output::{io_reason, print};
@@ -240,7 +241,7 @@ fn findings(a: &Analysis) -> Vec<String> {
 pub fn table(a: &Analysis, file: &str, old: Option<&str>) -> String {
     let groups = match a.groups.len() {
         1 => "1 group".to_owned(),
-        n => format!("{n} groups"),
+        n => format!("{} groups", leakscope_sim::thousands(n as u64)),
     };
     let mut out = format!(
         "{file} ({}): {} in {groups}",
@@ -265,12 +266,14 @@ pub fn table(a: &Analysis, file: &str, old: Option<&str>) -> String {
         out.push_str(&format!("note: {note}\n"));
     }
     out.push('\n');
-    let mut header = vec!["count"];
+    let mut header = vec![("count", Align::Right)];
     if old.is_some() {
-        header.extend(["old", "growth"]);
+        header.extend([("old", Align::Right), ("growth", Align::Right)]);
     }
-    header.extend(["state", "waited", "blocking function", "site", "created by"]);
-    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| (*h).to_owned()).collect()];
+    header.extend(
+        ["state", "waited", "blocking function", "site", "created by"].map(|h| (h, Align::Left)),
+    );
+    let mut rows = Columns::new(&header);
     for g in &a.groups {
         let mut row = vec![g.count.to_string()];
         if old.is_some() {
@@ -282,28 +285,9 @@ pub fn table(a: &Analysis, file: &str, old: Option<&str>) -> String {
         row.push(g.key.function.clone());
         row.push(g.site.clone().unwrap_or_else(|| "-".into()));
         row.push(g.key.created_by.clone().unwrap_or_else(|| "-".into()));
-        rows.push(row);
+        rows.row(row);
     }
-    let columns = rows[0].len();
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let numeric = if old.is_some() { 3 } else { 1 };
-    for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| {
-                if c < numeric {
-                    format!("{cell:>w$}", w = widths[c])
-                } else {
-                    format!("{cell:<w$}", w = widths[c])
-                }
-            })
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-    }
+    out.push_str(&rows.render());
     out.push('\n');
     if a.suspects.is_empty() {
         out.push_str("suspects: none\n");

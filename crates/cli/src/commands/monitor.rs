@@ -6,16 +6,17 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use leakscope_monitor::MonitorConfig;
+use leakscope_monitor::debug;
 use leakscope_monitor::docker::{Selector, socket_from_env};
 use leakscope_monitor::follow::{FollowError, FollowOptions};
 use leakscope_monitor::halfopen::FaultPlan;
 use leakscope_monitor::run::{self as monitor_run, Plan, RunError, RunNotice};
-use leakscope_monitor::{debug, duration};
 use leakscope_sim::{Param, Scenario};
 
 use super::Status;
 use crate::cli::{MonitorArgs, MonitorFormat};
 use crate::config;
+use crate::duration;
 use crate::error::{InputError, shown};
 use crate::output::{file_dir, io_reason, print};
 

@@ -58,5 +58,7 @@ pub use group::{
     Group, GroupKey, blocking_frame, entry_frame, groups, key_of, waits_on_wait_group,
 };
 pub use parse::{parse, parse_bytes, read_with, text_of};
-pub use suspect::{Analysis, Blocked, Kind, Options, Suspect, Why, analyze, goroutines, meaning};
+pub use suspect::{
+    Blocked, DumpAnalysis, Kind, Options, Suspect, Why, analyze, goroutines, meaning,
+};
 pub use tally::{Tally, analyze_text};

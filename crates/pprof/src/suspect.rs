@@ -93,7 +93,7 @@ pub struct Suspect {
     /// Why it is suspect.
     #[serde(flatten)]
     pub kind: Kind,
-    /// Its group in [`Analysis::groups`] (for a leak, the group of its
+    /// Its group in [`DumpAnalysis::groups`] (for a leak, the group of its
     /// first goroutine).
     pub group: usize,
     /// The goroutines it names.
@@ -295,7 +295,7 @@ pub struct Why {
 /// Blocked goroutines of a deadlock, by group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Blocked {
-    /// Their group in [`Analysis::groups`].
+    /// Their group in [`DumpAnalysis::groups`].
     pub group: usize,
     /// How many.
     pub count: u64,
@@ -348,7 +348,7 @@ fn at(out: &mut String, site: Option<&str>) {
 
 /// A dump's groups and suspects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Analysis {
+pub struct DumpAnalysis {
     /// The dump's format.
     pub format: Format,
     /// Its goroutines.
@@ -395,7 +395,7 @@ pub struct Analysis {
 /// assert_eq!((a.suspects[0].kind, a.suspects[0].count), (Kind::StalledWaiters, 1));
 /// assert_eq!(a.suspects[0].minutes, Some([42, 42]));
 /// ```
-pub fn analyze(dump: &Dump, old: Option<&Dump>, options: &Options) -> Analysis {
+pub fn analyze(dump: &Dump, old: Option<&Dump>, options: &Options) -> DumpAnalysis {
     let old = old.or(dump.earliest.as_deref());
     let old = old.map(|o| Facts::of_dump(o, options));
     Facts::of_dump(dump, options).analysis(old.as_ref())

@@ -8,7 +8,7 @@ use crate::dump::{Cause, Dump, Event, Format, Location, Reading, Record};
 use crate::error::ParseError;
 use crate::group::{Group, GroupKey, blocking_index, fold, group_of, key_of, waits_on_wait_group};
 use crate::parse::read_with;
-use crate::suspect::{Analysis, Blocked, Kind, Options, Suspect, Why, meaning};
+use crate::suspect::{Blocked, DumpAnalysis, Kind, Options, Suspect, Why, meaning};
 
 /// The most groups a deadlock's list names.
 const MAX_BLOCKED: usize = 50;
@@ -194,7 +194,7 @@ impl Tally {
     /// [`analyze`](crate::analyze) finds them; with `old`, the tally of an
     /// older dump of the same process (by default the first of the text's
     /// series), also the groups that grew.
-    pub fn analysis(self, old: Option<&Tally>) -> Analysis {
+    pub fn analysis(self, old: Option<&Tally>) -> DumpAnalysis {
         let old = old.or(self.earliest.as_deref()).map(|t| &t.facts);
         self.facts.analysis(old)
     }
@@ -326,7 +326,7 @@ impl Facts {
 
     /// The groups (largest first) and suspects; with `old`, the facts of
     /// an older dump, also the groups that grew.
-    pub(crate) fn analysis(self, old: Option<&Facts>) -> Analysis {
+    pub(crate) fn analysis(self, old: Option<&Facts>) -> DumpAnalysis {
         let Facts {
             format,
             options,
@@ -518,7 +518,7 @@ impl Facts {
             }
         });
         let leaked = groups.iter().map(|g| g.leaked).sum();
-        Analysis {
+        DumpAnalysis {
             format,
             goroutines,
             leaked,
@@ -622,7 +622,7 @@ pub fn analyze_text(
     text: &str,
     old: Option<&str>,
     options: &Options,
-) -> Result<Analysis, ParseError> {
+) -> Result<DumpAnalysis, ParseError> {
     let tally = Tally::read(text, options)?;
     let old = old.map(|o| Tally::read(o, options)).transpose()?;
     Ok(tally.analysis(old.as_ref()))

@@ -41,7 +41,7 @@ fn every_programs_dumps_parse_with_the_simulations_goroutine_count() {
             // dump says.
             let a = analyze(&full, None, &Options::default());
             let b = analyze(&grouped, None, &Options::default());
-            let rows = |x: &leakscope_pprof::Analysis| {
+            let rows = |x: &leakscope_pprof::DumpAnalysis| {
                 x.groups
                     .iter()
                     .map(|g| (g.key.clone(), g.count))

@@ -4,7 +4,7 @@
 //! writes its groups as the CLI's table cells and points each at the idea of
 //! the lesson that explains it.
 
-use leakscope_pprof::{Analysis, Group, Kind, Options, Suspect, analyze, parse, parse_bytes};
+use leakscope_pprof::{DumpAnalysis, Group, Kind, Options, Suspect, analyze, parse, parse_bytes};
 use leakscope_sim::{DumpFormat, Preset, Program, Time, simulate};
 
 /// The largest dump the page reads (`leakscope analyze` reads up to 1 GiB).
@@ -47,7 +47,7 @@ pub fn too_big(bytes: usize) -> Option<String> {
 
 /// A text's analysis with `leakscope analyze`'s default options, or the
 /// one-line error naming the line (or the size).
-pub fn analyze_text(text: &str) -> Result<Analysis, String> {
+pub fn analyze_text(text: &str) -> Result<DumpAnalysis, String> {
     if let Some(e) = too_big(text.len()) {
         return Err(e);
     }
@@ -57,7 +57,7 @@ pub fn analyze_text(text: &str) -> Result<Analysis, String> {
 
 /// A file's analysis: its bytes need not be UTF-8 (the error names the
 /// line where they stop being text).
-pub fn analyze_bytes(bytes: &[u8]) -> Result<Analysis, String> {
+pub fn analyze_bytes(bytes: &[u8]) -> Result<DumpAnalysis, String> {
     if let Some(e) = too_big(bytes.len()) {
         return Err(e);
     }
@@ -165,17 +165,17 @@ pub fn cells(g: &Group) -> [String; 6] {
 /// Why the dump exists (a panic and who raised it, a deadlock's blocked
 /// goroutines), then what reading skipped or found cut: the lines
 /// `leakscope analyze` prints under its first.
-pub fn about(a: &Analysis) -> Vec<String> {
+pub fn about(a: &DumpAnalysis) -> Vec<String> {
     let mut lines = a.why.as_ref().map(|w| w.describe()).unwrap_or_default();
     lines.extend(a.reading.notes().into_iter().map(|n| format!("Note: {n}.")));
     lines
 }
 
 /// The summary line above the groups, as `leakscope analyze`'s first line.
-pub fn summary(a: &Analysis, source: &str) -> String {
+pub fn summary(a: &DumpAnalysis, source: &str) -> String {
     let groups = match a.groups.len() {
         1 => "1 group".to_owned(),
-        n => format!("{n} groups"),
+        n => format!("{} groups", leakscope_sim::thousands(n as u64)),
     };
     let leaked = if a.leaked > 0 {
         format!(
@@ -201,7 +201,7 @@ mod tests {
     const WAIT_TIMEOUT: &str =
         include_str!("../../pprof/tests/data/go1.27-live-wait-timeout-m15-debug2.txt");
 
-    fn ideas(a: &Analysis) -> Vec<Option<Idea>> {
+    fn ideas(a: &DumpAnalysis) -> Vec<Option<Idea>> {
         a.groups.iter().map(Idea::of_group).collect()
     }
 

@@ -365,7 +365,7 @@ pub fn docker_engine() -> Tool {
     }
 }
 
-/// Debian's Prometheus server: `leakscope watch --prometheus` is tested
+/// Debian's Prometheus server: `leakscope fleet` is tested
 /// against a real one, scraping the live Go programs.
 pub fn prometheus() -> Tool {
     Tool {

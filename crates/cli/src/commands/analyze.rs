@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use leakscope_pprof::{Analysis, Options, Tally, goroutines, text_of};
+use leakscope_pprof::{DumpAnalysis, Options, Tally, goroutines, text_of};
 use serde::Serialize;
 
 use crate::cli::{AnalyzeArgs, AnalyzeFormat};
@@ -194,7 +194,7 @@ struct Json<'a> {
     /// What reading found, one line each (skipped lines, a cut, a series).
     notes: Vec<String>,
     #[serde(flatten)]
-    analysis: &'a Analysis,
+    analysis: &'a DumpAnalysis,
     /// One sentence per suspect, in the suspects' order.
     findings: Vec<String>,
 }
@@ -233,12 +233,12 @@ pub fn run(config: &AnalyzeConfig) -> anyhow::Result<()> {
     print(&text)
 }
 
-fn findings(a: &Analysis) -> Vec<String> {
+fn findings(a: &DumpAnalysis) -> Vec<String> {
     a.suspects.iter().map(|s| s.describe(&a.groups)).collect()
 }
 
 /// The groups as a table, largest first, then the suspects.
-pub fn table(a: &Analysis, file: &str, old: Option<&str>) -> String {
+pub fn table(a: &DumpAnalysis, file: &str, old: Option<&str>) -> String {
     let groups = match a.groups.len() {
         1 => "1 group".to_owned(),
         n => format!("{} groups", leakscope_sim::thousands(n as u64)),

@@ -6,7 +6,7 @@
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use leakscope_pprof::Analysis;
+use leakscope_pprof::DumpAnalysis;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -27,7 +27,7 @@ enum Status {
     Error(String),
     /// The groups and suspects.
     Done {
-        analysis: Rc<Analysis>,
+        analysis: Rc<DumpAnalysis>,
         source: String,
         bytes: usize,
         ms: f64,
@@ -158,7 +158,7 @@ fn idea_link(idea: Option<Idea>) -> Html {
     }
 }
 
-fn results(a: &Analysis, source: &str, bytes: usize, ms: f64) -> Html {
+fn results(a: &DumpAnalysis, source: &str, bytes: usize, ms: f64) -> Html {
     let shown = a.groups.len().min(MAX_ROWS);
     let about = about(a);
     html! {

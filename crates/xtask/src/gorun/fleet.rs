@@ -1,4 +1,4 @@
-//! The live check of `leakscope watch --prometheus` against a real
+//! The live check of `leakscope fleet` against a real
 //! Prometheus scraping the programs served live and the real monitor.
 
 use std::path::Path;
@@ -10,7 +10,7 @@ use crate::cmd::{Result, fail};
 use crate::prometheus::Target;
 use leakscope_sim::{Preset, Program, simulate};
 
-/// What `leakscope watch --prometheus` must say of each program's series:
+/// What `leakscope fleet` must say of each program's series:
 /// the count test's verdict on the core's run of the scenario the live
 /// programs play (FASE 6), by build tag.
 fn expected() -> Vec<(&'static str, &'static str)> {
@@ -31,7 +31,7 @@ const FLEET_SCRAPE_SECS: u64 = 35;
 /// `serve-<tag>` (built by the watch check in `bins_dir`) live on the
 /// fase6 faults with one minute = 1 s, Debian's `prometheus` scraping their
 /// `/metrics` every second (one job per program), and after
-/// [`FLEET_SCRAPE_SECS`] s `leakscope watch --prometheus … --query
+/// [`FLEET_SCRAPE_SECS`] s `leakscope fleet --prometheus … --query
 /// go_goroutines --range 30s --step 1s --minute 1s --format json`: exit 1,
 /// each program's series with the verdict the core expects ([`expected`]). Then a
 /// malformed query (exit 3, Prometheus' own error text) and an unknown
@@ -68,7 +68,7 @@ pub(super) fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Resu
     drop(servers);
     if problems.is_empty() {
         eprintln!(
-            "go live = watch --prometheus: {} programs{} through a real Prometheus",
+            "go live = fleet: {} programs{} through a real Prometheus",
             Program::ALL.len(),
             if monitor_port.is_some() {
                 " and the real monitor"
@@ -79,7 +79,7 @@ pub(super) fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Resu
         Ok(())
     } else {
         fail(format!(
-            "`leakscope watch --prometheus` against a real Prometheus scraping the live Go programs:\n{}\n{json}",
+            "`leakscope fleet` against a real Prometheus scraping the live Go programs:\n{}\n{json}",
             problems.join("\n")
         ))
     }
@@ -143,7 +143,7 @@ fn start_monitor(leakscope: &Path, servers: &mut Servers) -> Result<Option<u16>>
     }
 }
 
-/// `leakscope watch --prometheus URL --query Q` over the last 30 s.
+/// `leakscope fleet --prometheus URL --query Q` over the last 30 s.
 struct Watch<'a> {
     leakscope: &'a Path,
     url: String,
@@ -152,17 +152,13 @@ struct Watch<'a> {
 impl Watch<'_> {
     fn run(&self, query: &str, format: &str) -> Result<Output> {
         Command::new(self.leakscope)
-            .args(["watch", "--prometheus", &self.url, "--query", query])
+            .args(["fleet", "--prometheus", &self.url, "--query", query])
             .args([
                 "--range", "30s", "--step", "1s", "--minute", "1s", "--format", format,
             ])
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| {
-                crate::cmd::Error(format!(
-                    "`leakscope watch --prometheus` could not start: {e}"
-                ))
-            })
+            .map_err(|e| crate::cmd::Error(format!("`leakscope fleet` could not start: {e}")))
     }
 }
 

@@ -73,7 +73,7 @@ pub struct GroupSeries {
 
 /// Waiters of one group that never returned while watched.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Stuck {
+pub struct StuckWaiters {
     /// Their group.
     #[serde(flatten)]
     pub key: GroupKey,
@@ -92,14 +92,14 @@ pub struct Stuck {
 
 /// What the watch found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Outcome {
+pub struct WatchOutcome {
     /// The seed's test on the totals (the core's [`check`]: since the
     /// last restart, if the service restarted).
     pub total: SeriesCheck,
     /// Every group, the fastest-growing first.
     pub groups: Vec<GroupSeries>,
     /// Waiters that never returned, per group, the largest first.
-    pub stuck: Vec<Stuck>,
+    pub stuck: Vec<StuckWaiters>,
     /// `analyze`'s suspects in the last poll (see [`Poll::suspects`]).
     pub suspects: Vec<Suspect>,
     /// Every dump had goroutine ids, so waiters could be followed.
@@ -110,7 +110,7 @@ pub struct Outcome {
     pub stalled_after_minutes: u64,
 }
 
-impl Outcome {
+impl WatchOutcome {
     /// The verdict of the totals' test (pass when too few polls to tell,
     /// which the flags' checks rule out).
     pub fn verdict(&self) -> Verdict {

@@ -1,5 +1,5 @@
 //! The pure part of `watch`: each poll's dump in ([`Watch::add`]), the
-//! [`Outcome`] out ([`Watch::outcome`]).
+//! [`WatchOutcome`] out ([`Watch::outcome`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,7 +9,7 @@ use leakscope_pprof::{
 use leakscope_sim::series::check;
 use serde::Serialize;
 
-use super::outcome::{GroupSeries, Outcome, Stuck, Test};
+use super::outcome::{GroupSeries, StuckWaiters, Test, WatchOutcome};
 
 /// One poll's totals.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -37,7 +37,7 @@ struct Waiter {
     go_minutes: Option<u64>,
 }
 
-/// The watch's state: polls in, [`Outcome`] out. Pure: the caller reads
+/// The watch's state: polls in, [`WatchOutcome`] out. Pure: the caller reads
 /// the service and the clock.
 #[derive(Debug, Default)]
 pub struct Watch {
@@ -129,7 +129,12 @@ impl Watch {
 
     /// The test, the groups and the stuck waiters, after the last poll.
     /// `minute_secs`: how many seconds one program minute lasts.
-    pub fn outcome(&self, minute_secs: f64, limit_per_min: f64, stalled_after: u64) -> Outcome {
+    pub fn outcome(
+        &self,
+        minute_secs: f64,
+        limit_per_min: f64,
+        stalled_after: u64,
+    ) -> WatchOutcome {
         let minutes: Vec<f64> = self.polls.iter().map(|p| p.program_minute).collect();
         let points: Vec<(f64, f64)> = self
             .polls
@@ -160,14 +165,14 @@ impl Watch {
                 .then_with(|| a.key.cmp(&b.key))
         });
         let last_minute = minutes.last().copied().unwrap_or(0.0);
-        let mut stuck: BTreeMap<GroupKey, Stuck> = BTreeMap::new();
+        let mut stuck: BTreeMap<GroupKey, StuckWaiters> = BTreeMap::new();
         for (&id, w) in &self.waiters {
             let seen = last_minute - w.first_minute;
             let waited = seen.max(w.go_minutes.unwrap_or(0) as f64);
             if waited + 1e-9 < stalled_after as f64 {
                 continue;
             }
-            let s = stuck.entry(w.key.clone()).or_insert_with(|| Stuck {
+            let s = stuck.entry(w.key.clone()).or_insert_with(|| StuckWaiters {
                 key: w.key.clone(),
                 site: w.site.clone(),
                 count: 0,
@@ -180,12 +185,12 @@ impl Watch {
             s.max_minutes = s.max_minutes.max(waited);
             s.ids.push(id);
         }
-        let mut stuck: Vec<Stuck> = stuck.into_values().collect();
+        let mut stuck: Vec<StuckWaiters> = stuck.into_values().collect();
         for s in &mut stuck {
             s.ids.sort_unstable();
         }
         stuck.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-        Outcome {
+        WatchOutcome {
             total,
             groups,
             stuck,

@@ -4,7 +4,7 @@ use leakscope_sim::Verdict;
 use serde::Serialize;
 
 use super::config::WatchConfig;
-use super::outcome::Outcome;
+use super::outcome::WatchOutcome;
 use super::polls::{Poll, Watch};
 use crate::cli::WatchFormat;
 use crate::columns::{Align, Columns};
@@ -16,7 +16,11 @@ use crate::output::short_number;
 const TABLE_GROUPS: usize = 12;
 
 /// The report in `config`'s format.
-pub(super) fn render(config: &WatchConfig, watch: &Watch, o: &Outcome) -> anyhow::Result<String> {
+pub(super) fn render(
+    config: &WatchConfig,
+    watch: &Watch,
+    o: &WatchOutcome,
+) -> anyhow::Result<String> {
     Ok(match config.format {
         WatchFormat::Table => table(config, watch, o),
         WatchFormat::Json => {
@@ -56,14 +60,14 @@ struct Json<'a> {
     verdict: Verdict,
     polls: &'a [Poll],
     #[serde(flatten)]
-    outcome: &'a Outcome,
+    outcome: &'a WatchOutcome,
     /// One sentence per growing group and per group of stuck waiters.
     findings: Vec<String>,
 }
 
 /// The report as text: the test on the totals, the groups by growth, the
 /// findings.
-fn table(config: &WatchConfig, watch: &Watch, o: &Outcome) -> String {
+fn table(config: &WatchConfig, watch: &Watch, o: &WatchOutcome) -> String {
     let polls = watch.polls();
     let span = polls.last().map_or(0.0, |p| p.program_minute)
         - polls.first().map_or(0.0, |p| p.program_minute);

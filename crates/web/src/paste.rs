@@ -82,6 +82,15 @@ pub enum Idea {
 }
 
 impl Idea {
+    /// Every idea, in the lesson's order.
+    pub const ALL: [Idea; 5] = [
+        Idea::Heartbeat,
+        Idea::Handlers,
+        Idea::WaitNeverReturns,
+        Idea::PileUp,
+        Idea::WaitTimeout,
+    ];
+
     /// The anchor of its place on the page.
     pub fn anchor(self) -> &'static str {
         match self {
@@ -98,9 +107,9 @@ impl Idea {
         match self {
             Idea::Heartbeat => "§1 the heartbeat",
             Idea::Handlers => "§1 a stream's handlers",
-            Idea::PileUp => "§4–5 the bypass and the pile-up",
-            Idea::WaitNeverReturns => "§3 Wait() that never returns",
-            Idea::WaitTimeout => "§6 wait-timeout's helpers",
+            Idea::PileUp => "§4 the bypass and the pile-up",
+            Idea::WaitNeverReturns => "§2 Wait() that never returns",
+            Idea::WaitTimeout => "§5 wait-timeout's helpers",
         }
     }
 

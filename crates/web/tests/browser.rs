@@ -644,19 +644,24 @@ async fn a_dump_cut_short_is_read_and_what_was_left_out_said() {
 async fn the_lessons_anchors_the_paste_section_links_to_exist() {
     let root = mount_page(Some(Page::Lesson), "");
     settle().await;
-    // The paste panel sits on the tools page; its links open the lesson.
-    for anchor in [
-        "#heartbeat",
-        "#handlers",
-        "#pile-up",
-        "#wait-never-returns",
-        "#fix-wait-timeout",
-    ] {
-        assert!(
-            root.query_selector(anchor).unwrap().is_some(),
-            "no {anchor} on the page"
-        );
+    // The paste panel sits on the tools page; its links open the lesson,
+    // at the section their text names (`§4 the bypass…`).
+    for idea in leakscope_web::paste::Idea::ALL {
+        let anchor = idea.anchor();
+        let at = root
+            .query_selector(anchor)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {anchor} on the page"));
         assert_eq!(Page::owner(&anchor[1..]), Some(Page::Lesson), "{anchor}");
+        let section = at.closest(".story-section").unwrap().unwrap();
+        let num = section
+            .query_selector(".num")
+            .unwrap()
+            .and_then(|n| n.text_content())
+            .unwrap_or_default();
+        let named = idea.label().trim_start_matches('§');
+        let named = named.split(' ').next().unwrap_or_default();
+        assert_eq!(named, num, "{anchor}: {}", idea.label());
     }
 }
 

@@ -21,6 +21,27 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The seed's rule, stated once for every face: pass when the growth
+    /// per minute is at most `limit_per_min` and the last count at most the
+    /// `limit`, leak otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakscope_sim::Verdict;
+    ///
+    /// assert_eq!(Verdict::of(1.5, 300.0, 336.0, 2.0), Verdict::Pass);
+    /// assert_eq!(Verdict::of(31.5, 1958.0, 336.0, 2.0), Verdict::Leak);
+    /// assert_eq!(Verdict::of(0.0, 400.0, 336.0, 2.0), Verdict::Leak);
+    /// ```
+    pub fn of(growth_per_min: f64, last: f64, limit: f64, limit_per_min: f64) -> Verdict {
+        if growth_per_min <= limit_per_min && last <= limit {
+            Verdict::Pass
+        } else {
+            Verdict::Leak
+        }
+    }
+
     /// `pass` or `leak`.
     pub const fn name(self) -> &'static str {
         match self {
@@ -95,11 +116,7 @@ impl Analysis {
         let minutes = last.0 - points.first().map_or(0.0, |p| p.0);
         let growth = slope(points);
         let limit = initial + GROWTH_LIMIT_PER_MIN * minutes;
-        let verdict = if growth <= GROWTH_LIMIT_PER_MIN && last.1 <= limit {
-            Verdict::Pass
-        } else {
-            Verdict::Leak
-        };
+        let verdict = Verdict::of(growth, last.1, limit, GROWTH_LIMIT_PER_MIN);
         Analysis {
             initial_goroutines: initial as u64,
             final_goroutines: last.1 as u64,

@@ -80,11 +80,7 @@ pub fn check(points: &[(f64, f64)], minute_secs: f64, limit_per_min: f64) -> Ser
     let growth = slope(&scaled);
     let limit = first + limit_per_min * minutes;
     let verdict =
-        (run.len() >= MIN_POINTS).then_some(if growth <= limit_per_min && last <= limit {
-            Verdict::Pass
-        } else {
-            Verdict::Leak
-        });
+        (run.len() >= MIN_POINTS).then_some(Verdict::of(growth, last, limit, limit_per_min));
     SeriesCheck {
         points: run.len(),
         first,

@@ -39,11 +39,7 @@ impl Test {
         let span = minutes.last().unwrap_or(&0.0) - minutes.first().unwrap_or(&0.0);
         let growth = slope(&points);
         let limit = initial as f64 + limit_per_min * span;
-        let verdict = if growth <= limit_per_min && last as f64 <= limit {
-            Verdict::Pass
-        } else {
-            Verdict::Leak
-        };
+        let verdict = Verdict::of(growth, last as f64, limit, limit_per_min);
         Test {
             initial,
             last,

@@ -177,21 +177,33 @@ pub fn detect(scenario: &Scenario, program: Program) -> Result<Vec<Detection>, E
         hangs_on: None,
         hung_containers: 0,
     });
-    let a = run.analysis();
-    let end = run.end();
-    let mut out = Vec::new();
-    let mut push = |detector, caught, value, evidence: String| {
-        out.push(Detection {
-            detector,
-            program,
-            caught,
-            value,
-            evidence,
-            findings: Vec::new(),
-        });
+    let cell = |(detector, caught, value, evidence): Cell| Detection {
+        detector,
+        program,
+        caught,
+        value,
+        evidence,
+        findings: Vec::new(),
     };
+    Ok(vec![
+        cell(count_growth(&run)),
+        cell(liveness(&run)),
+        cell(goleak(&stop)),
+        cell(goroutine_leak_profile()),
+        cell(synctest(&stop)),
+        cell(leakprof(&run)?),
+        wgvet(program),
+    ])
+}
 
-    push(
+/// A detection but its program and findings: detector, caught, value and
+/// evidence.
+type Cell = (Detector, bool, u64, String);
+
+/// The seed's count test on the run.
+fn count_growth(run: &crate::Trace) -> Cell {
+    let a = run.analysis();
+    (
         Detector::CountGrowth,
         a.verdict == Verdict::Leak,
         a.final_goroutines,
@@ -201,27 +213,33 @@ pub fn detect(scenario: &Scenario, program: Program) -> Result<Vec<Detection>, E
             thousands(a.final_goroutines),
             thousands(a.limit.round() as u64)
         ),
-    );
+    )
+}
 
+/// Containers silent over the last rotation period.
+fn liveness(run: &crate::Trace) -> Cell {
     let silent = run.samples().last().map_or(0, |s| s.silent_containers);
-    push(
+    (
         Detector::Liveness,
         silent > 0,
         silent,
         format!(
             "{} of {} containers read no line in the last rotation period",
             thousands(silent),
-            thousands(u64::from(scenario.containers))
+            thousands(u64::from(run.scenario().containers))
         ),
-    );
+    )
+}
 
+/// goleak's rule after `Stop()`.
+fn goleak(stop: &StopOutcome) -> Cell {
     let hang = match stop.hangs_on {
         Some(c) => format!(
             "Stop() never returns (it waits on container {c}'s group): a test calling it times out before goleak checks; "
         ),
         None => "Stop() returns; ".to_string(),
     };
-    push(
+    (
         Detector::Goleak,
         stop.left > 0,
         stop.left,
@@ -229,42 +247,50 @@ pub fn detect(scenario: &Scenario, program: Program) -> Result<Vec<Detection>, E
             "{hang}{} goroutines started by the program remain",
             thousands(stop.left)
         ),
-    );
+    )
+}
 
-    push(
+/// Go 1.27's goroutineleak profile: nothing is unreachable here.
+fn goroutine_leak_profile() -> Cell {
+    (
         Detector::GoroutineLeakProfile,
         false,
         0,
         "reports goroutines blocked on what no live goroutine can reach; here every group is reached through the monitor, and readers and their handlers wait on live sockets".to_string(),
-    );
+    )
+}
 
+/// `testing/synctest` around the run and its `Stop()`.
+fn synctest(stop: &StopOutcome) -> Cell {
     let outcome = match (stop.returned, stop.left) {
         (false, _) => SynctestOutcome::Deadlock,
         (true, 0) => SynctestOutcome::Returns,
         (true, _) => SynctestOutcome::BlockedRemain,
     };
-    push(
+    let evidence = match outcome {
+        SynctestOutcome::Returns => {
+            "Stop() returns and every goroutine exits: the bubble ends cleanly".to_string()
+        }
+        SynctestOutcome::Deadlock => {
+            "Stop() blocks for good with every goroutine durably blocked: deadlock".to_string()
+        }
+        SynctestOutcome::BlockedRemain => format!(
+            "{} goroutines stay blocked after Stop() returns",
+            thousands(stop.left)
+        ),
+    };
+    (
         Detector::Synctest,
         outcome != SynctestOutcome::Returns,
         outcome.code(),
-        match outcome {
-            SynctestOutcome::Returns => {
-                "Stop() returns and every goroutine exits: the bubble ends cleanly".to_string()
-            }
-            SynctestOutcome::Deadlock => {
-                "Stop() blocks for good with every goroutine durably blocked: deadlock".to_string()
-            }
-            SynctestOutcome::BlockedRemain => {
-                format!(
-                    "{} goroutines stay blocked after Stop() returns",
-                    thousands(stop.left)
-                )
-            }
-        },
-    );
+        evidence,
+    )
+}
 
-    let (site, count) = largest_channel_site(&run, end)?;
-    push(
+/// A LeakProf-style threshold on the largest channel-operation site.
+fn leakprof(run: &crate::Trace) -> Result<Cell, Error> {
+    let (site, count) = largest_channel_site(run, run.end())?;
+    Ok((
         Detector::Leakprof,
         count >= LEAKPROF_THRESHOLD,
         count,
@@ -272,22 +298,24 @@ pub fn detect(scenario: &Scenario, program: Program) -> Result<Vec<Detection>, E
             "{} goroutines blocked at {site} (threshold {LEAKPROF_THRESHOLD}); readers (IO wait) and Wait() callers (sync.WaitGroup.Wait) are not channel operations",
             thousands(count)
         ),
-    );
+    ))
+}
 
+/// The static check, from the program's choices ([`crate::vet`]).
+fn wgvet(program: Program) -> Detection {
     let (findings, why) = crate::vet::findings(program);
     let evidence = match findings.first() {
         Some(f) => format!("{} at {}:{}: {why}", f.rule, f.file, f.line),
         None => format!("no finding: {why}"),
     };
-    out.push(Detection {
+    Detection {
         detector: Detector::Wgvet,
         program,
         caught: !findings.is_empty(),
         value: findings.len() as u64,
         evidence,
         findings,
-    });
-    Ok(out)
+    }
 }
 
 /// The blocking site holding the most goroutines in channel operations at

@@ -56,8 +56,8 @@ fn expected() -> Vec<Expect> {
 /// `serve-<tag>` in `bins_dir`, served on a free loopback port on the
 /// fase6 faults with one minute = 200 ms, watched for 20 s (100 program
 /// minutes) by `leakscope watch --format json`, its verdict and findings
-/// checked against what the core expects ([`expected`]). They run at once; every server is
-/// killed afterwards.
+/// checked against what the core expects ([`expected`]). They run at once;
+/// every server is killed afterwards.
 pub(super) fn watch_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Result<()> {
     std::fs::create_dir_all(bins_dir)
         .map_err(|e| crate::cmd::Error(format!("creating {}: {e}", bins_dir.display())))?;
@@ -86,107 +86,18 @@ pub(super) fn watch_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Resu
     let watchers = expect
         .iter()
         .zip(&ports)
-        .map(|(Expect { tag, .. }, port)| {
-            Command::new(leakscope)
-                .arg("watch")
-                .arg(format!("http://127.0.0.1:{port}"))
-                .args([
-                    "--interval",
-                    "1s",
-                    "--duration",
-                    "20s",
-                    "--minute",
-                    "200ms",
-                    "--format",
-                    "json",
-                ])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .map_err(|e| {
-                    crate::cmd::Error(format!("`leakscope watch` of {tag} could not start: {e}"))
-                })
-        })
+        .map(|(e, &port)| start_watch(leakscope, e.tag, port))
         .collect::<Result<Vec<_>>>()?;
     let mut problems = Vec::new();
-    for (
-        &Expect {
-            tag,
-            code,
-            grows,
-            stuck,
-        },
-        watcher,
-    ) in expect.iter().zip(watchers)
-    {
+    for (e, watcher) in expect.iter().zip(watchers) {
         let out = watcher
             .wait_with_output()
-            .map_err(|e| crate::cmd::Error(format!("`leakscope watch` of {tag}: {e}")))?;
-        let json = String::from_utf8_lossy(&out.stdout);
-        let said = String::from_utf8_lossy(&out.stderr);
-        let findings = json_findings(&json);
-        let mut wrong = Vec::new();
-        if out.status.code() != Some(code) {
-            wrong.push(format!("exit {:?}, expected {code}", out.status.code()));
-        }
-        let grown: Vec<&String> = findings
-            .iter()
-            .filter(|f| f.contains(" grew from ") && monitor_site(root, f).is_some())
-            .collect();
-        if grows && grown.is_empty() {
-            wrong.push("no growing group created in go/monitor/<file>.go:<line>".into());
-        }
-        let waiters: Vec<&String> = findings
-            .iter()
-            .filter(|f| f.contains(" in sync.WaitGroup.Wait for ≥ "))
-            .collect();
-        if stuck > 0
-            && !waiters
-                .iter()
-                .any(|f| f.starts_with(&format!("{} goroutines ", thousands(stuck))))
-        {
-            wrong.push(format!(
-                "the {stuck} containers' waiters not reported stuck in WaitGroup.Wait"
-            ));
-        }
-        let number = |key: &str| json_value(&json, key).unwrap_or_else(|| "?".into());
-        let count = |key: &str| {
-            number(key)
-                .parse::<f64>()
-                .map_or("?".into(), |n| format!("{n:.0}"))
-        };
-        eprintln!(
-            "watch {tag}: exit {:?}, {} polls, goroutines {} → {}, growth {}/min, limit {}, verdict {}",
-            out.status.code(),
-            json.matches("\"program_minute\"").count(),
-            count("first"),
-            count("last"),
-            number("growth_per_min")
-                .parse::<f64>()
-                .map_or("?".into(), |g| format!("{g:.2}")),
-            number("limit")
-                .parse::<f64>()
-                .map_or("?".into(), |g| format!("{g:.0}")),
-            number("verdict"),
-        );
-        for f in grown.iter().take(3).chain(waiters.iter().take(2)) {
-            eprintln!("  - {f}");
-        }
-        if !wrong.is_empty() {
-            problems.push(format!(
-                "{tag}: {}\n{}",
-                wrong.join("; "),
-                said.lines()
-                    .filter(|l| !l.starts_with("watch: poll "))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ));
-        }
+            .map_err(|err| crate::cmd::Error(format!("`leakscope watch` of {}: {err}", e.tag)))?;
+        problems.extend(judge(root, e, &out));
     }
     drop(servers);
     if problems.is_empty() {
-        eprintln!("go live = watch: 4 programs");
+        eprintln!("go live = watch: {} programs", expect.len());
         Ok(())
     } else {
         fail(format!(
@@ -194,6 +105,97 @@ pub(super) fn watch_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Resu
             problems.join("\n")
         ))
     }
+}
+
+/// `leakscope watch` of the program served on `port`: a poll a second for
+/// 20 s, one program minute lasting 200 ms, JSON out.
+fn start_watch(leakscope: &Path, tag: &str, port: u16) -> Result<std::process::Child> {
+    Command::new(leakscope)
+        .arg("watch")
+        .arg(format!("http://127.0.0.1:{port}"))
+        .args([
+            "--interval",
+            "1s",
+            "--duration",
+            "20s",
+            "--minute",
+            "200ms",
+            "--format",
+            "json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| crate::cmd::Error(format!("`leakscope watch` of {tag} could not start: {e}")))
+}
+
+/// What is wrong with one watch's output against `e` (exit code, a growing
+/// group created in `go/monitor`, the stuck waiters), after printing its
+/// figures; `None` when nothing is.
+fn judge(root: &Path, e: &Expect, out: &std::process::Output) -> Option<String> {
+    let &Expect {
+        tag,
+        code,
+        grows,
+        stuck,
+    } = e;
+    let json = String::from_utf8_lossy(&out.stdout);
+    let said = String::from_utf8_lossy(&out.stderr);
+    let findings = json_findings(&json);
+    let mut wrong = Vec::new();
+    if out.status.code() != Some(code) {
+        wrong.push(format!("exit {:?}, expected {code}", out.status.code()));
+    }
+    let grown: Vec<&String> = findings
+        .iter()
+        .filter(|f| f.contains(" grew from ") && monitor_site(root, f).is_some())
+        .collect();
+    if grows && grown.is_empty() {
+        wrong.push("no growing group created in go/monitor/<file>.go:<line>".into());
+    }
+    let waiters: Vec<&String> = findings
+        .iter()
+        .filter(|f| f.contains(" in sync.WaitGroup.Wait for ≥ "))
+        .collect();
+    if stuck > 0
+        && !waiters
+            .iter()
+            .any(|f| f.starts_with(&format!("{} goroutines ", thousands(stuck))))
+    {
+        wrong.push(format!(
+            "the {stuck} containers' waiters not reported stuck in WaitGroup.Wait"
+        ));
+    }
+    let number = |key: &str| json_value(&json, key).unwrap_or_else(|| "?".into());
+    let rounded = |key: &str, places: usize| {
+        number(key)
+            .parse::<f64>()
+            .map_or("?".into(), |n| format!("{n:.places$}"))
+    };
+    eprintln!(
+        "watch {tag}: exit {:?}, {} polls, goroutines {} → {}, growth {}/min, limit {}, verdict {}",
+        out.status.code(),
+        json.matches("\"program_minute\"").count(),
+        rounded("first", 0),
+        rounded("last", 0),
+        rounded("growth_per_min", 2),
+        rounded("limit", 0),
+        number("verdict"),
+    );
+    for f in grown.iter().take(3).chain(waiters.iter().take(2)) {
+        eprintln!("  - {f}");
+    }
+    (!wrong.is_empty()).then(|| {
+        format!(
+            "{tag}: {}\n{}",
+            wrong.join("; "),
+            said.lines()
+                .filter(|l| !l.starts_with("watch: poll "))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
 }
 
 #[cfg(test)]

@@ -341,106 +341,21 @@ impl Facts {
             reading,
             ..
         } = self;
-        // Sorted as `groups()` sorts; `rank[first-seen] = sorted index`.
-        let mut order: Vec<usize> = (0..groups.len()).collect();
-        sort_indices(&mut order, &|a, b| {
-            let (a, b) = (&groups[a], &groups[b]);
-            a.count > b.count || (a.count == b.count && a.key < b.key)
-        });
-        let mut rank = vec![0; order.len()];
-        for (sorted, &first) in order.iter().enumerate() {
-            rank[first] = sorted;
-        }
-        let mut slots: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
-        let mut groups: Vec<Group> = order
-            .iter()
-            .filter_map(|&first| slots[first].take())
-            .collect();
-        if let Some(old) = old {
-            // Keyed as the groups are indexed (one map type in the wasm).
-            let before: HashMap<GroupKey, usize> = old
-                .groups
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (g.key.clone(), i))
-                .collect();
-            for g in &mut groups {
-                g.old_count = Some(before.get(&g.key).map_or(0, |&i| old.groups[i].count));
-            }
-        }
-        let spawner = |g: &Group| -> Option<String> {
-            let creator = g.key.created_by.as_deref()?;
-            if !creator.starts_with("sync.(*WaitGroup).Go") {
-                return None;
-            }
-            let &first = ids.get(&g.spawned_in?)?;
-            groups[rank[first as usize]].entry.clone()
+        let Sorted {
+            groups,
+            order,
+            rank,
+        } = Sorted::of(groups, old);
+        let maker = Maker {
+            groups: &groups,
+            rank: &rank,
+            ids: &ids,
         };
-        let make = |kind: Kind, group: usize, count: u64, minutes: Option<(u64, u64)>| {
-            let g = &groups[group];
-            let (created_by, creator_site) = match g.key.created_by.as_deref() {
-                Some(c) => match c.split_once(" at ") {
-                    Some((f, s)) => (Some(f.to_owned()), Some(s.to_owned())),
-                    None => (Some(c.to_owned()), None),
-                },
-                None => (None, None),
-            };
-            let m = g.key.state.as_deref().and_then(meaning);
-            Suspect {
-                kind,
-                group,
-                count,
-                state: g.key.state.clone(),
-                function: g.key.function.clone(),
-                site: g.site.clone(),
-                entry: g.entry.clone(),
-                created_by,
-                creator_site,
-                spawner: spawner(g),
-                minutes: minutes.map(|(a, b)| [a, b]),
-                meaning: m.map(|m| m.0),
-                question: m.map(|m| m.1),
-                lesson: match kind {
-                    Kind::IoWaitPile => Some("pile-up"),
-                    Kind::StalledWaiters => Some("wait-never-returns"),
-                    _ => None,
-                },
-            }
-        };
-        let mut suspects = Vec::new();
-        // Go's own verdict first, the largest first.
-        // The largest first, then in group order, then as first seen.
-        let mut by_size: Vec<usize> = (0..leaks.len()).collect();
-        sort_indices(&mut by_size, &|a, b| {
-            let (a, b) = (&leaks[a], &leaks[b]);
-            a.count > b.count || (a.count == b.count && rank[a.group] < rank[b.group])
-        });
-        for &n in &by_size {
-            let l = &leaks[n];
-            let mut s = make(Kind::Leaked, rank[l.group], l.count, l.minutes);
-            s.entry.clone_from(&l.entry);
-            s.state.clone_from(&l.state);
-            let m = l.state.as_deref().and_then(meaning);
-            s.meaning = m.map(|m| m.0);
-            s.question = m.map(|m| m.1);
-            suspects.push(s);
-        }
-        // Growth, the largest first.
-        let growth = |g: &Group| g.count.saturating_sub(g.old_count.unwrap_or(g.count));
-        let mut grew: Vec<usize> = (0..groups.len())
-            .filter(|&i| growth(&groups[i]) > 0)
-            .collect();
-        sort_indices(&mut grew, &|a, b| growth(&groups[a]) > growth(&groups[b]));
-        for group in grew {
-            let (o, n) = (groups[group].old_count.unwrap_or(0), groups[group].count);
-            let g = &groups[group];
-            let minutes = g.shortest_minutes.zip(g.longest_minutes);
-            suspects.push(make(Kind::Growth { old: o, new: n }, group, n, minutes));
-        }
+        let mut suspects = maker.leaked(&leaks);
+        suspects.extend(maker.grew());
         let mut named = vec![false; groups.len()];
-        // The lesson's pile-up of readers.
-        // Walked in the groups' sorted order: the suspects of a kind come
-        // out in group order.
+        // The lesson's pile-up of readers. Walked in the groups' sorted
+        // order: the suspects of a kind come out in group order.
         for (group, &first) in order.iter().enumerate() {
             let (all, waited, least) = io_wait[first];
             let count = if format == Format::Full { waited } else { all };
@@ -448,7 +363,7 @@ impl Facts {
                 named[group] = true;
                 let g = &groups[group];
                 let minutes = least.or(g.shortest_minutes).zip(g.longest_minutes);
-                suspects.push(make(Kind::IoWaitPile, group, count, minutes));
+                suspects.push(maker.suspect(Kind::IoWaitPile, group, count, minutes));
             }
         }
         // The lesson's stalled waiters.
@@ -457,7 +372,7 @@ impl Facts {
                 && groups[group].in_wait_group_wait
             {
                 named[group] = true;
-                suspects.push(make(
+                suspects.push(maker.suspect(
                     Kind::StalledWaiters,
                     group,
                     count,
@@ -465,20 +380,7 @@ impl Facts {
                 ));
             }
         }
-        // Piles in any blocking state.
-        for (group, g) in groups.iter().enumerate() {
-            let blocking =
-                g.key.state.as_deref().and_then(meaning).is_some() || g.in_wait_group_wait;
-            let big = g.count >= options.pile_min
-                && u128::from(g.count) * 100
-                    >= u128::from(options.pile_share_percent) * u128::from(goroutines);
-            let program = !g.key.function.starts_with("runtime.");
-            if blocking && big && program && !named[group] && g.leaked < g.count {
-                named[group] = true;
-                let minutes = g.shortest_minutes.zip(g.longest_minutes);
-                suspects.push(make(Kind::Pile, group, g.count, minutes));
-            }
-        }
+        suspects.extend(maker.piles(&options, goroutines, &mut named));
         // Long waits.
         for (group, &first) in order.iter().enumerate() {
             let g = &groups[group];
@@ -487,36 +389,10 @@ impl Facts {
                 && g.leaked < g.count
                 && !g.key.function.starts_with("runtime.")
             {
-                suspects.push(make(Kind::LongWait, group, count, Some((least, most))));
+                suspects.push(maker.suspect(Kind::LongWait, group, count, Some((least, most))));
             }
         }
-        let why = cause.map(|cause| {
-            let (goroutine, function, site) = raiser.unwrap_or((None, None, None));
-            let blocked = if cause.kind == crate::CauseKind::Deadlock {
-                groups
-                    .iter()
-                    .enumerate()
-                    .take(MAX_BLOCKED)
-                    .map(|(group, g)| Blocked {
-                        group,
-                        count: g.count,
-                        state: g.key.state.clone(),
-                        function: g.key.function.clone(),
-                        site: g.site.clone(),
-                        waits_on: g.key.state.as_deref().and_then(meaning).map(|m| m.0),
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            Why {
-                cause,
-                goroutine,
-                function,
-                site,
-                blocked,
-            }
-        });
+        let why = cause.map(|cause| why(cause, raiser, &groups));
         let leaked = groups.iter().map(|g| g.leaked).sum();
         DumpAnalysis {
             format,
@@ -560,6 +436,207 @@ fn sort_indices(v: &mut Vec<usize>, before: &dyn Fn(usize, usize) -> bool) {
         width *= 2;
     }
     *v = from;
+}
+
+/// The groups sorted as `groups()` sorts them (largest first), with the
+/// counts of an older dump beside them.
+struct Sorted {
+    groups: Vec<Group>,
+    /// `order[sorted index] = first-seen index`.
+    order: Vec<usize>,
+    /// `rank[first-seen index] = sorted index`.
+    rank: Vec<usize>,
+}
+
+impl Sorted {
+    fn of(groups: Vec<Group>, old: Option<&Facts>) -> Sorted {
+        let mut order: Vec<usize> = (0..groups.len()).collect();
+        sort_indices(&mut order, &|a, b| {
+            let (a, b) = (&groups[a], &groups[b]);
+            a.count > b.count || (a.count == b.count && a.key < b.key)
+        });
+        let mut rank = vec![0; order.len()];
+        for (sorted, &first) in order.iter().enumerate() {
+            rank[first] = sorted;
+        }
+        let mut slots: Vec<Option<Group>> = groups.into_iter().map(Some).collect();
+        let mut groups: Vec<Group> = order
+            .iter()
+            .filter_map(|&first| slots[first].take())
+            .collect();
+        if let Some(old) = old {
+            // Keyed as the groups are indexed (one map type in the wasm).
+            let before: HashMap<GroupKey, usize> = old
+                .groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.key.clone(), i))
+                .collect();
+            for g in &mut groups {
+                g.old_count = Some(before.get(&g.key).map_or(0, |&i| old.groups[i].count));
+            }
+        }
+        Sorted {
+            groups,
+            order,
+            rank,
+        }
+    }
+}
+
+/// Makes the suspects of the sorted groups.
+struct Maker<'a> {
+    groups: &'a [Group],
+    rank: &'a [usize],
+    ids: &'a HashMap<u64, u32>,
+}
+
+impl Maker<'_> {
+    /// For a group started by `WaitGroup.Go`: the function of the goroutine
+    /// that called it.
+    fn spawner(&self, g: &Group) -> Option<String> {
+        let creator = g.key.created_by.as_deref()?;
+        if !creator.starts_with("sync.(*WaitGroup).Go") {
+            return None;
+        }
+        let &first = self.ids.get(&g.spawned_in?)?;
+        self.groups[self.rank[first as usize]].entry.clone()
+    }
+
+    /// A suspect of `kind` on the sorted group `group`.
+    fn suspect(
+        &self,
+        kind: Kind,
+        group: usize,
+        count: u64,
+        minutes: Option<(u64, u64)>,
+    ) -> Suspect {
+        let g = &self.groups[group];
+        let (created_by, creator_site) = match g.key.created_by.as_deref() {
+            Some(c) => match c.split_once(" at ") {
+                Some((f, s)) => (Some(f.to_owned()), Some(s.to_owned())),
+                None => (Some(c.to_owned()), None),
+            },
+            None => (None, None),
+        };
+        let m = g.key.state.as_deref().and_then(meaning);
+        Suspect {
+            kind,
+            group,
+            count,
+            state: g.key.state.clone(),
+            function: g.key.function.clone(),
+            site: g.site.clone(),
+            entry: g.entry.clone(),
+            created_by,
+            creator_site,
+            spawner: self.spawner(g),
+            minutes: minutes.map(|(a, b)| [a, b]),
+            meaning: m.map(|m| m.0),
+            question: m.map(|m| m.1),
+            lesson: match kind {
+                Kind::IoWaitPile => Some("pile-up"),
+                Kind::StalledWaiters => Some("wait-never-returns"),
+                _ => None,
+            },
+        }
+    }
+
+    /// Go's own verdict: the leaked goroutines, the largest first, then in
+    /// group order, then as first seen.
+    fn leaked(&self, leaks: &[Leak]) -> Vec<Suspect> {
+        let mut by_size: Vec<usize> = (0..leaks.len()).collect();
+        sort_indices(&mut by_size, &|a, b| {
+            let (a, b) = (&leaks[a], &leaks[b]);
+            a.count > b.count || (a.count == b.count && self.rank[a.group] < self.rank[b.group])
+        });
+        by_size
+            .iter()
+            .map(|&n| {
+                let l = &leaks[n];
+                let mut s = self.suspect(Kind::Leaked, self.rank[l.group], l.count, l.minutes);
+                s.entry.clone_from(&l.entry);
+                s.state.clone_from(&l.state);
+                let m = l.state.as_deref().and_then(meaning);
+                s.meaning = m.map(|m| m.0);
+                s.question = m.map(|m| m.1);
+                s
+            })
+            .collect()
+    }
+
+    /// The groups that grew since the older dump, the largest growth first.
+    fn grew(&self) -> Vec<Suspect> {
+        let groups = self.groups;
+        let growth = |g: &Group| g.count.saturating_sub(g.old_count.unwrap_or(g.count));
+        let mut grew: Vec<usize> = (0..groups.len())
+            .filter(|&i| growth(&groups[i]) > 0)
+            .collect();
+        sort_indices(&mut grew, &|a, b| growth(&groups[a]) > growth(&groups[b]));
+        grew.into_iter()
+            .map(|group| {
+                let g = &groups[group];
+                let (o, n) = (g.old_count.unwrap_or(0), g.count);
+                let minutes = g.shortest_minutes.zip(g.longest_minutes);
+                self.suspect(Kind::Growth { old: o, new: n }, group, n, minutes)
+            })
+            .collect()
+    }
+
+    /// Piles in any blocking state not yet `named`: at least
+    /// `options.pile_min` goroutines and `options.pile_share_percent` of
+    /// all, in the program's code.
+    fn piles(&self, options: &Options, goroutines: u64, named: &mut [bool]) -> Vec<Suspect> {
+        let mut out = Vec::new();
+        for (group, g) in self.groups.iter().enumerate() {
+            let blocking =
+                g.key.state.as_deref().and_then(meaning).is_some() || g.in_wait_group_wait;
+            let big = g.count >= options.pile_min
+                && u128::from(g.count) * 100
+                    >= u128::from(options.pile_share_percent) * u128::from(goroutines);
+            let program = !g.key.function.starts_with("runtime.");
+            if blocking && big && program && !named[group] && g.leaked < g.count {
+                named[group] = true;
+                let minutes = g.shortest_minutes.zip(g.longest_minutes);
+                out.push(self.suspect(Kind::Pile, group, g.count, minutes));
+            }
+        }
+        out
+    }
+}
+
+/// Why the dump exists: the cause, the goroutine that raised it, and for a
+/// deadlock the first groups and what each waits on.
+fn why(
+    cause: Cause,
+    raiser: Option<(Option<u64>, Option<String>, Option<String>)>,
+    groups: &[Group],
+) -> Why {
+    let (goroutine, function, site) = raiser.unwrap_or((None, None, None));
+    let blocked = if cause.kind == crate::CauseKind::Deadlock {
+        groups
+            .iter()
+            .enumerate()
+            .take(MAX_BLOCKED)
+            .map(|(group, g)| Blocked {
+                group,
+                count: g.count,
+                state: g.key.state.clone(),
+                function: g.key.function.clone(),
+                site: g.site.clone(),
+                waits_on: g.key.state.as_deref().and_then(meaning).map(|m| m.0),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Why {
+        cause,
+        goroutine,
+        function,
+        site,
+        blocked,
+    }
 }
 
 /// What makes a [`GroupKey`], borrowed from a record: its state, blocking

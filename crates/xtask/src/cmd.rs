@@ -160,13 +160,12 @@ impl Cmd {
         }
     }
 
-    /// Like [`Cmd::run`] but keeps standard input, for servers stopped with Ctrl-C.
+    /// Like [`Cmd::run`] but keeps standard input, for servers that run
+    /// until stopped: Ctrl-C or SIGTERM to xtask stops the server and all
+    /// it started ([`crate::stop`]).
     pub fn run_interactive(&self) -> Result<()> {
         self.echo();
-        let status = self
-            .command()
-            .status()
-            .map_err(|e| self.failed(format_args!("could not start: {e}")))?;
+        let status = crate::stop::run(self.command(), &format!("`{}`", self.line()))?;
         if status.success() {
             Ok(())
         } else {

@@ -22,6 +22,7 @@ mod prometheus;
 mod realbugs;
 mod record;
 mod serve;
+mod stop;
 mod test;
 mod tools;
 

@@ -142,13 +142,13 @@ fn monitor(root: &Path, leakscope: &Path, r: &Record, label: &str) -> Result<()>
     ];
     args.extend(r.monitor.iter().cloned());
     eprintln!("$ leakscope {} > {}", args.join(" "), r.out.display());
-    let status = Command::new(leakscope)
+    let mut monitor = Command::new(leakscope);
+    monitor
         .current_dir(root)
         .args(&args)
         .stdin(Stdio::null())
-        .stdout(file)
-        .status()
-        .map_err(|e| crate::cmd::Error(format!("leakscope monitor: {e}")))?;
+        .stdout(file);
+    let status = crate::stop::run(monitor, "leakscope monitor")?;
     if status.success() {
         Ok(())
     } else {

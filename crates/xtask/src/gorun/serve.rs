@@ -63,12 +63,9 @@ pub fn go_serve(ctx: &mut crate::tools::Ctx, serve: &GoServe) -> Result<()> {
         .arg(&bin)
         .arg("./cmd/serve");
     output(build, &format!("go build -tags {} ./cmd/serve", serve.tag))?;
-    let status = Command::new(&bin)
-        .arg("-faults")
-        .arg(&list_path)
-        .args(&serve.live)
-        .status()
-        .map_err(|e| crate::cmd::Error(format!("{} could not start: {e}", bin.display())))?;
+    let mut program = Command::new(&bin);
+    program.arg("-faults").arg(&list_path).args(&serve.live);
+    let status = crate::stop::run(program, &format!("serve-{}", serve.tag))?;
     if status.success() {
         Ok(())
     } else {

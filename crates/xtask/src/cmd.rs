@@ -145,14 +145,14 @@ impl Cmd {
         Error(format!("`{}` {what}", self.line()))
     }
 
-    /// Echoes and runs the command with inherited output; fails on non-zero exit.
+    /// Echoes and runs the command with inherited output; fails on non-zero
+    /// exit. SIGINT or SIGTERM to xtask stops it and all it started
+    /// ([`crate::stop`]).
     pub fn run(&self) -> Result<()> {
         self.echo();
-        let status = self
-            .command()
-            .stdin(Stdio::null())
-            .status()
-            .map_err(|e| self.failed(format_args!("could not start: {e}")))?;
+        let mut command = self.command();
+        command.stdin(Stdio::null());
+        let status = crate::stop::run(command, &format!("`{}`", self.line()))?;
         if status.success() {
             Ok(())
         } else {

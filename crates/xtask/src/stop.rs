@@ -7,8 +7,8 @@
 
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, killpg};
@@ -22,20 +22,38 @@ pub const GRACE: Duration = Duration::from_secs(10);
 /// How often the child and the flag are looked at.
 const TICK: Duration = Duration::from_millis(50);
 
+/// Set once xtask gets SIGINT or SIGTERM (watched from the first call on);
+/// from then on every child is stopped at once, so the task ends.
+fn interrupted(what: &str) -> Result<&'static AtomicBool> {
+    static FLAG: OnceLock<std::result::Result<Arc<AtomicBool>, String>> = OnceLock::new();
+    let flag = FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            signal_hook::flag::register(signal, Arc::clone(&flag))
+                .map_err(|e| format!("could not watch for Ctrl-C: {e}"))?;
+        }
+        Ok(flag)
+    });
+    match flag {
+        Ok(flag) => Ok(flag),
+        Err(e) => Err(Error(format!("{what}: {e}"))),
+    }
+}
+
 /// Runs `command` (named `what` in messages) until it exits, or until xtask
 /// gets SIGINT or SIGTERM: then it stops the child's group and fails
 /// saying so.
 pub fn run(command: Command, what: &str) -> Result<ExitStatus> {
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
-            .map_err(|e| Error(format!("{what}: could not watch for Ctrl-C: {e}")))?;
-    }
-    run_until(command, what, &stop)
+    run_until(command, what, interrupted(what)?)
 }
 
 /// [`run`], stopped when `stop` is set.
 pub fn run_until(mut command: Command, what: &str, stop: &AtomicBool) -> Result<ExitStatus> {
+    if stop.load(Ordering::SeqCst) {
+        return Err(Error(format!(
+            "{what} not started: the task was interrupted"
+        )));
+    }
     command.process_group(0);
     let mut child = command
         .spawn()

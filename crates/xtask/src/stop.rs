@@ -40,6 +40,25 @@ fn interrupted(what: &str) -> Result<&'static AtomicBool> {
     }
 }
 
+/// Fails once xtask has been interrupted: for long steps between commands.
+pub fn check(what: &str) -> Result<()> {
+    if interrupted(what)?.load(Ordering::SeqCst) {
+        Err(Error(format!("{what}: the task was interrupted")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Sleeps for `d`, failing as soon as xtask is interrupted.
+pub fn sleep(d: Duration, what: &str) -> Result<()> {
+    let end = Instant::now() + d;
+    while Instant::now() < end {
+        check(what)?;
+        std::thread::sleep(TICK.min(end.saturating_duration_since(Instant::now())));
+    }
+    check(what)
+}
+
 /// Runs `command` (named `what` in messages) until it exits, or until xtask
 /// gets SIGINT or SIGTERM: then it stops the child's group and fails
 /// saying so.

@@ -74,6 +74,7 @@ pub fn conformance(root: &Path) -> Result<()> {
     let bins = binaries(root, &tags)?;
     let scenarios = conformance_scenarios();
     for (i, flags) in scenarios.iter().enumerate() {
+        crate::stop::check("the conformance check")?;
         let runs = run_programs(root, &leakscope, flags, &bins)?;
         let mut report = Command::new(&leakscope);
         report

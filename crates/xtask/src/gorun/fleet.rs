@@ -37,6 +37,7 @@ const FLEET_SCRAPE_SECS: u64 = 35;
 /// malformed query (exit 3, Prometheus' own error text) and an unknown
 /// metric (exit 3, no series matched).
 pub(super) fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Result<()> {
+    crate::stop::check("the fleet check")?;
     let list_path = write_faults(root, leakscope, &fase6(), "fleet-faults.json")?;
     let mut servers = Servers(Vec::new());
     let mut targets = start_programs(&list_path, bins_dir, &mut servers)?;
@@ -54,7 +55,10 @@ pub(super) fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Resu
         prometheus.addr,
         targets.len()
     );
-    std::thread::sleep(std::time::Duration::from_secs(FLEET_SCRAPE_SECS));
+    crate::stop::sleep(
+        std::time::Duration::from_secs(FLEET_SCRAPE_SECS),
+        "the fleet check",
+    )?;
     let watch = Watch {
         leakscope,
         url: format!("http://{}", prometheus.addr),

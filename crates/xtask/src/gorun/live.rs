@@ -63,7 +63,10 @@ pub(super) fn wait_for(port: u16) -> Result<()> {
         {
             return Ok(());
         }
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        crate::stop::sleep(
+            std::time::Duration::from_millis(100),
+            &format!("waiting for 127.0.0.1:{port}"),
+        )?;
     }
     fail(format!("nothing listens on 127.0.0.1:{port} after 15 s"))
 }

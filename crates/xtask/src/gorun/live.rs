@@ -20,8 +20,10 @@ impl Drop for Servers {
 impl Servers {
     /// Starts `bin` (a program's `serve-<tag>`, named `tag` in errors) on
     /// the fault list at `faults`, one program minute lasting `minute`, for
-    /// `duration`, on a free loopback port; it is killed when `self` is
-    /// dropped. Its port.
+    /// `duration`; it is killed when `self` is dropped. It listens on a
+    /// loopback port it picks itself (`-listen 127.0.0.1:0`: a port probed
+    /// free here could be taken by another server's log server before it
+    /// binds), read from the line it prints once it serves. Its port.
     pub(super) fn serve(
         &mut self,
         bin: &Path,
@@ -29,20 +31,47 @@ impl Servers {
         faults: &Path,
         (minute, duration): (&str, &str),
     ) -> Result<u16> {
-        let port = free_port()?;
-        let child = std::process::Command::new(bin)
+        let mut child = std::process::Command::new(bin)
             .arg("-faults")
             .arg(faults)
             .args(["-minute", minute, "-duration", duration, "-listen"])
-            .arg(format!("127.0.0.1:{port}"))
+            .arg("127.0.0.1:0")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .map_err(|e| crate::cmd::Error(format!("serve-{tag} could not start: {e}")))?;
+        let stderr = child.stderr.take();
         self.0.push(child);
-        Ok(port)
+        let Some(stderr) = stderr else {
+            return fail(format!(
+                "serve-{tag}: no standard error to read its address from"
+            ));
+        };
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
+        let mut said = Vec::new();
+        for line in lines.by_ref() {
+            let Ok(line) = line else { break };
+            if let Some(port) = served_port(&line) {
+                // Keep draining what it says, so that it never blocks on a
+                // full pipe.
+                std::thread::spawn(move || lines.for_each(drop));
+                return Ok(port);
+            }
+            said.push(line);
+        }
+        fail(format!(
+            "serve-{tag} ended before it served:\n{}",
+            said.join("\n")
+        ))
     }
+}
+
+/// The port of serve's `… pprof and /metrics on http://127.0.0.1:PORT/`.
+fn served_port(line: &str) -> Option<u16> {
+    let (_, rest) = line.split_once("on http://")?;
+    let addr = rest.trim_end().trim_end_matches('/');
+    addr.rsplit_once(':')?.1.parse().ok()
 }
 
 /// A loopback port free a moment ago.
@@ -110,4 +139,17 @@ pub(super) fn monitor_site(root: &Path, finding: &str) -> Option<(String, u32)> 
     let text = std::fs::read_to_string(root.join("go/monitor").join(file)).ok()?;
     (file.ends_with(".go") && line >= 1 && text.lines().count() >= line as usize)
         .then(|| (file.to_owned(), line))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_port_is_read_from_the_line_serve_prints() {
+        let line = "serve: go1.27.3, 55 containers, one minute = 200ms; pprof and /metrics on http://127.0.0.1:40123/";
+        assert_eq!(served_port(line), Some(40123));
+        assert_eq!(served_port("serve: stopping with 227 goroutines"), None);
+        assert_eq!(served_port("on http://127.0.0.1:notaport/"), None);
+    }
 }

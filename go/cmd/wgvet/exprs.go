@@ -316,19 +316,23 @@ func (a *analysis) observed(stack []ast.Node, at ast.Node) bool {
 	return false
 }
 
-// before: the statements of block-like node that come before child.
-func before(node, child ast.Node) []ast.Stmt {
-	var list []ast.Stmt
+// stmts: the statement list of a block-like node (a block, a case or a
+// select clause), and whether it is one.
+func stmts(node ast.Node) ([]ast.Stmt, bool) {
 	switch b := node.(type) {
 	case *ast.BlockStmt:
-		list = b.List
+		return b.List, true
 	case *ast.CaseClause:
-		list = b.Body
+		return b.Body, true
 	case *ast.CommClause:
-		list = b.Body
-	default:
-		return nil
+		return b.Body, true
 	}
+	return nil, false
+}
+
+// before: the statements of block-like node that come before child.
+func before(node, child ast.Node) []ast.Stmt {
+	list, _ := stmts(node)
 	for i, s := range list {
 		if s == child {
 			return list[:i]
@@ -342,17 +346,12 @@ func before(node, child ast.Node) []ast.Stmt {
 func leavesAfter(stack []ast.Node, call *ast.CallExpr) bool {
 	path := append(append([]ast.Node{}, stack...), call)
 	for i := len(path) - 2; i >= 0; i-- {
-		var list []ast.Stmt
-		switch b := path[i].(type) {
-		case *ast.BlockStmt:
-			list = b.List
-		case *ast.CaseClause:
-			list = b.Body
-		case *ast.CommClause:
-			list = b.Body
+		switch path[i].(type) {
 		case *ast.ForStmt, *ast.RangeStmt, *ast.FuncLit:
 			return false
-		default:
+		}
+		list, ok := stmts(path[i])
+		if !ok {
 			continue
 		}
 		after := false

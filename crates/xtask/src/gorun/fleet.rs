@@ -5,24 +5,11 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use super::live::{Servers, free_port, json_value, wait_for};
+use super::watch::{Expect, expected};
 use super::{fase6, write_faults};
 use crate::cmd::{Result, fail};
 use crate::prometheus::Target;
-use leakscope_sim::{Preset, Program, simulate};
-
-/// What `leakscope fleet` must say of each program's series:
-/// the count test's verdict on the core's run of the scenario the live
-/// programs play (FASE 6), by build tag.
-fn expected() -> Vec<(&'static str, &'static str)> {
-    let scenario = Preset::Fase6.scenario();
-    Program::ALL
-        .iter()
-        .map(|&p| {
-            let verdict = simulate(&scenario, p).map_or("invalid", |r| r.analysis().verdict.name());
-            (p.tag(), verdict)
-        })
-        .collect()
-}
+use leakscope_sim::Program;
 
 /// How long Prometheus scrapes before the fleet check, in seconds.
 const FLEET_SCRAPE_SECS: u64 = 35;
@@ -40,7 +27,8 @@ pub(super) fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Resu
     crate::stop::check("the fleet check")?;
     let list_path = write_faults(root, leakscope, &fase6(), "fleet-faults.json")?;
     let mut servers = Servers(Vec::new());
-    let mut targets = start_programs(&list_path, bins_dir, &mut servers)?;
+    let expect = expected();
+    let mut targets = start_programs(&expect, &list_path, bins_dir, &mut servers)?;
     let monitor_port = start_monitor(leakscope, &mut servers)?;
     if let Some(port) = monitor_port {
         targets.push((
@@ -63,7 +51,7 @@ pub(super) fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Resu
         leakscope,
         url: format!("http://{}", prometheus.addr),
     };
-    let (json, mut problems) = check_programs(&watch)?;
+    let (json, mut problems) = check_programs(&watch, &expect)?;
     problems.extend(check_refusals(&watch)?);
     if monitor_port.is_some() {
         problems.extend(check_monitor(&watch)?);
@@ -91,9 +79,14 @@ pub(super) fn fleet_live(root: &Path, leakscope: &Path, bins_dir: &Path) -> Resu
 
 /// Serves each program on a free loopback port, one
 /// minute = 1 s, and waits until each listens: Prometheus' targets.
-fn start_programs(list_path: &Path, bins_dir: &Path, servers: &mut Servers) -> Result<Vec<Target>> {
+fn start_programs(
+    expect: &[Expect],
+    list_path: &Path,
+    bins_dir: &Path,
+    servers: &mut Servers,
+) -> Result<Vec<Target>> {
     let mut targets = Vec::new();
-    for (tag, _) in expected() {
+    for &Expect { tag, .. } in expect {
         let bin = bins_dir.join(format!("serve-{tag}"));
         let port = servers.serve(&bin, tag, list_path, ("1s", "120s"))?;
         wait_for(port).map_err(|e| crate::cmd::Error(format!("serve-{tag}: {}", e.0)))?;
@@ -168,7 +161,7 @@ impl Watch<'_> {
 
 /// `go_goroutines` of every program: exit 1, one series per program with
 /// the verdict the core expects. The JSON, and what is wrong.
-fn check_programs(watch: &Watch<'_>) -> Result<(String, Vec<String>)> {
+fn check_programs(watch: &Watch<'_>, expect: &[Expect]) -> Result<(String, Vec<String>)> {
     let out = watch.run("go_goroutines", "json")?;
     let json = String::from_utf8_lossy(&out.stdout).into_owned();
     let said = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -182,7 +175,6 @@ fn check_programs(watch: &Watch<'_>) -> Result<(String, Vec<String>)> {
     }
     // Each series' object: its labels, then its verdict and numbers.
     let series: Vec<&str> = json.split("\"labels\": {").skip(1).collect();
-    let expect = expected();
     if series.len() != expect.len() {
         problems.push(format!(
             "{} series, expected {}",
@@ -190,7 +182,8 @@ fn check_programs(watch: &Watch<'_>) -> Result<(String, Vec<String>)> {
             expect.len()
         ));
     }
-    for (tag, verdict) in expect {
+    for &Expect { tag, verdict, .. } in expect {
+        let verdict = verdict.name();
         let Some(s) = series
             .iter()
             .find(|s| json_value(s, "job").as_deref() == Some(tag))

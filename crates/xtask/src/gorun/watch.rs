@@ -9,11 +9,14 @@ use crate::cmd::{Result, fail};
 use crate::go::command;
 use leakscope_sim::{Preset, Program, Verdict, simulate, thousands};
 
-/// What `leakscope watch` must say of one program live.
+/// What `leakscope watch` (and `leakscope fleet`) must say of one program
+/// live.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Expect {
+pub(super) struct Expect {
     /// The program's build tag.
-    tag: &'static str,
+    pub(super) tag: &'static str,
+    /// The count test's verdict.
+    pub(super) verdict: Verdict,
     /// Its exit code: 1 when the count test says leak.
     code: i32,
     /// Whether a growing group must be named, started in
@@ -28,7 +31,7 @@ struct Expect {
 /// What `leakscope watch` must say of each program live, from the core's
 /// run of the scenario the live programs play (FASE 6): the count test's
 /// verdict, and whether every container ends stuck in `Wait()`.
-fn expected() -> Vec<Expect> {
+pub(super) fn expected() -> Vec<Expect> {
     let scenario = Preset::Fase6.scenario();
     Program::ALL
         .iter()
@@ -44,6 +47,7 @@ fn expected() -> Vec<Expect> {
             let all = u64::from(scenario.containers);
             Expect {
                 tag: p.tag(),
+                verdict: if leak { Verdict::Leak } else { Verdict::Pass },
                 code: i32::from(leak),
                 grows: leak,
                 stuck: if !leak && stalled == all { all } else { 0 },
@@ -139,6 +143,7 @@ fn judge(root: &Path, e: &Expect, out: &std::process::Output) -> Option<String> 
         code,
         grows,
         stuck,
+        ..
     } = e;
     let json = String::from_utf8_lossy(&out.stdout);
     let said = String::from_utf8_lossy(&out.stderr);

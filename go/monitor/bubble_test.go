@@ -1,5 +1,3 @@
-//go:build buggy || close_only || wait_timeout || fixed
-
 package monitor
 
 import (

@@ -1,5 +1,3 @@
-//go:build buggy || close_only || wait_timeout || fixed
-
 package monitor
 
 // lineClock is the scenario's line schedule, as docs/model.md §7 states it:

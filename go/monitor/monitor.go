@@ -1,10 +1,13 @@
-//go:build buggy || close_only || wait_timeout || fixed
-
 // Package monitor is the container monitor of leakscope's lesson, as real
-// Go. Each program lives in one file and compiles under the build tag of
-// its name (buggy, close_only, wait_timeout, fixed); this file and
-// stream.go are what the four share: the Monitor's fields, its start, and
-// the log stream the programs follow.
+// Go. Each program lives in one file, <name>.go, which alone carries a
+// build constraint: //go:build <name>. This file and stream.go are what
+// every program shares: the Monitor's fields, its start, and the log
+// stream the programs follow.
+//
+// The package builds with exactly one program tag (go build -tags buggy,
+// go test -tags fixed ./monitor). Without one, no program file is
+// compiled in and the build fails on an undefined symbol (the container
+// type, rotate, Stop); with two, on symbols declared twice.
 package monitor
 
 import (

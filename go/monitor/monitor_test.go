@@ -1,5 +1,3 @@
-//go:build buggy || close_only || wait_timeout || fixed
-
 package monitor
 
 import (
@@ -65,7 +63,10 @@ func TestFirstRotation(t *testing.T) {
 	case "fixed":
 		want = Roles{Heartbeat: 2, Reader: 2, Handler: 4}
 	default:
-		t.Fatalf("unknown program %q", r.Program)
+		// A program added since: what it does at minute 6 is checked by
+		// the conformance run of cargo xtask test's go step, which
+		// compares every program's samples with the core's.
+		t.Skipf("no hand-written first rotation for %q", r.Program)
 	}
 	if at6.ByRole != want {
 		t.Errorf("%s at minute 6: %+v, want %+v", r.Program, at6.ByRole, want)

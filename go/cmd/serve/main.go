@@ -1,10 +1,10 @@
-//go:build buggy || close_only || wait_timeout || fixed
-
 // Command serve runs one program live, built with its tag (go build -tags
 // buggy ./cmd/serve): real goroutines on a scaled real clock, real TCP
 // loopback log streams from a log server that goes half-open on the
 // rotations of a fault list, and net/http/pprof on -listen until it is
-// stopped (SIGINT, SIGTERM or -duration).
+// stopped (SIGINT, SIGTERM or -duration). One program tag is required:
+// without one, package monitor has no program and the build fails on an
+// undefined symbol.
 //
 //	/debug/pprof/goroutine?debug=1|2   the goroutine profile
 //	/debug/pprof/goroutineleak?debug=1  Go's goroutine leak profile

@@ -11,14 +11,12 @@
 //! - [`WaitStyle`]: whether `rotate()` waits for good or gives up after a
 //!   timeout.
 //!
-//! Adding a program: a file `programs/<name>.rs` with its [`Definition`],
-//! and its entry in [`Program::ALL`]. The faces list `Program::ALL` and need
-//! no change.
-
-mod buggy;
-mod close_only;
-mod fixed;
-mod wait_timeout;
+//! Adding a program: a file `programs/<stem>.rs` with its [`Definition`]
+//! (`pub(crate) const DEF`), nothing else. The build script (`build.rs`)
+//! finds the files and writes their `mod` lines, a named constant per
+//! program (`Program::CLOSE_ONLY` for `close_only.rs`) and [`Program::ALL`],
+//! ordered by each file's [`Definition::order`]. The faces list
+//! `Program::ALL` and need no change.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -68,6 +66,10 @@ pub enum WaitStyle {
 pub struct Definition {
     /// The name used in flags, URLs and JSON (`close-only`).
     pub name: &'static str,
+    /// Its place in [`Program::ALL`], smallest first: the bug, the fixes
+    /// people try, the fix. Unique; the build script reads this literal
+    /// (`order: N,` on a line of its own) from the program's file.
+    pub order: u32,
     /// A few words for a heading.
     pub title: &'static str,
     /// One or two sentences: what it does and what it costs.
@@ -117,31 +119,17 @@ const COMMON_ANCHORS: &[(Anchor, &str)] = &[
 ///
 /// let p: Program = "close-only".parse().unwrap();
 /// assert_eq!(p, Program::CLOSE_ONLY);
-/// assert_eq!(Program::ALL.len(), 4);
+/// assert_eq!(Program::ALL[0], Program::BUGGY);
 /// assert!(Program::FIXED.source().contains("readerWg.Wait()"));
 /// ```
 #[derive(Clone, Copy)]
 pub struct Program(&'static Definition);
 
+// The `mod` line of every file of `programs/`, its `Program::<STEM>`,
+// `Program::ALL` and (for the tests) `STEMS`.
+include!(concat!(env!("OUT_DIR"), "/programs.rs"));
+
 impl Program {
-    /// The seed's program.
-    pub const BUGGY: Program = Program(&buggy::DEF);
-    /// One group, always close and wait.
-    pub const CLOSE_ONLY: Program = Program(&close_only::DEF);
-    /// One group, wait with a timeout.
-    pub const WAIT_TIMEOUT: Program = Program(&wait_timeout::DEF);
-    /// One group per lifecycle.
-    pub const FIXED: Program = Program(&fixed::DEF);
-
-    /// Every program, in the order faces show them: the bug, the fixes
-    /// people try, the fix.
-    pub const ALL: [Program; 4] = [
-        Program::BUGGY,
-        Program::CLOSE_ONLY,
-        Program::WAIT_TIMEOUT,
-        Program::FIXED,
-    ];
-
     /// The pair faces show by default: the seed's bug and its fix.
     pub const PAIR: [Program; 2] = [Program::BUGGY, Program::FIXED];
 
@@ -324,6 +312,16 @@ mod tests {
             let first = p.source().lines().next().unwrap_or_default();
             assert_eq!(first, format!("//go:build {}", p.tag()), "{p}");
         }
+    }
+
+    #[test]
+    fn each_program_is_named_after_its_file() {
+        for (p, stem) in Program::ALL.into_iter().zip(STEMS) {
+            assert_eq!(p.tag(), stem, "programs/{stem}.rs: its Go file is not {stem}.go");
+            assert_eq!(p.name(), stem.replace('_', "-"), "programs/{stem}.rs: its name");
+        }
+        let orders = Program::ALL.map(|p| p.def().order);
+        assert!(orders.is_sorted(), "{orders:?}");
     }
 
     #[test]

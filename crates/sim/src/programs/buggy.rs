@@ -7,6 +7,7 @@ use crate::code::Anchor;
 
 pub(crate) const DEF: Definition = Definition {
     name: "buggy",
+    order: 10,
     title: "one WaitGroup, wait skipped on error",
     summary: "The seed's program: the heartbeat and the readers share one WaitGroup. A healthy rotation blocks in Wait() for good (the logs stop); a failed one skips Close() and Wait() and leaves its reader behind.",
     file: "monitor/buggy.go",

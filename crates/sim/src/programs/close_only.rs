@@ -7,6 +7,7 @@ use crate::code::Anchor;
 
 pub(crate) const DEF: Definition = Definition {
     name: "close-only",
+    order: 20,
     title: "one WaitGroup, always close and wait",
     summary: "Closes every stream, failed or not, then waits on the one WaitGroup: no reader is left behind, so the count never grows (it falls, as each closed stream gives way to one blocked Wait()) and passes the count test, but every container blocks in Wait() at its first rotation and its logs stop.",
     file: "monitor/close_only.go",

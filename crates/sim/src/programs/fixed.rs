@@ -7,6 +7,7 @@ use crate::code::Anchor;
 
 pub(crate) const DEF: Definition = Definition {
     name: "fixed",
+    order: 40,
     title: "one WaitGroup per lifecycle",
     summary: "The seed's fix: heartbeatWg holds the heartbeat, readerWg the rotation's reader. Every rotation closes its stream and waits for its reader only, so Wait() returns and nothing is left behind; Stop() waits for both groups and returns with no goroutine left.",
     file: "monitor/fixed.go",

@@ -7,6 +7,7 @@ use crate::code::Anchor;
 
 pub(crate) const DEF: Definition = Definition {
     name: "wait-timeout",
+    order: 30,
     title: "one WaitGroup, wait with a timeout",
     summary: "Closes every stream and waits on the one WaitGroup from a helper goroutine, giving up after a timeout: the logs keep flowing, but each rotation leaves its helper blocked in Wait() for good, about one goroutine per container per rotation.",
     file: "monitor/wait_timeout.go",

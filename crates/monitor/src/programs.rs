@@ -13,8 +13,11 @@
 //!   groups its `type container struct` declares (a [`Layout`]), its
 //!   `rotate()`, and the waits of its `Stop()`;
 //! - [`port`] is the registry: [`leakscope_sim::Program`] to its [`Port`].
-//!   Adding a program to the core costs one file here and one line in
-//!   [`port`]; a test fails until it is there.
+//!   The build script (`build.rs`) finds the files of `programs/` and
+//!   writes their `mod` lines and the list [`port`] searches: adding a
+//!   program to the core costs one file here, `programs/<stem>.rs` (the
+//!   core's file name) with its `port()`, and nothing else; a test fails,
+//!   naming the file, until it is there.
 //!
 //! On tokio, `go f()` is a task spawned into the [`crate::Census`],
 //! `time.AfterFunc` and `time.After` are the [`crate::Timers`] driver, a
@@ -24,11 +27,6 @@
 //! the monitor drains (so a drain leaves no task), and a container that has
 //! stopped and was read to its end opens no further rotation (real
 //! containers end; the model's never do).
-
-mod buggy;
-mod close_only;
-mod fixed;
-mod wait_timeout;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -84,25 +82,25 @@ pub(crate) struct Port<S: LogSource> {
     pub stop_wait: StopWait<S>,
 }
 
+// The `mod` line of every file of `programs/`, `ports()` and (for the
+// tests) `STEMS`.
+include!(concat!(env!("OUT_DIR"), "/ports.rs"));
+
 /// The registry: the port of `program`, if it has one.
 pub(crate) fn port<S: LogSource>(program: Program) -> Option<Port<S>> {
     ports().into_iter().find(|p| p.program == program)
 }
 
-fn ports<S: LogSource>() -> [Port<S>; 4] {
-    [
-        buggy::port(),
-        close_only::port(),
-        wait_timeout::port(),
-        fixed::port(),
-    ]
-}
-
-/// The programs ported, by name, for messages.
+/// The programs ported, by name in the core's order, for messages.
 pub(crate) fn ported_names() -> String {
-    ports::<crate::Synthetic>()
+    let mut programs: Vec<Program> = ports::<crate::Synthetic>()
         .iter()
-        .map(|p| p.program.name())
+        .map(|p| p.program)
+        .collect();
+    programs.sort();
+    programs
+        .iter()
+        .map(|p| p.name())
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -351,9 +349,27 @@ mod tests {
                 .iter()
                 .filter(|p| p.program == program)
                 .count();
-            assert_eq!(n, 1, "{program}");
+            assert_eq!(
+                n,
+                1,
+                "the core's program {program} has {n} ports: it needs one, \
+                 crates/monitor/src/programs/{}.rs",
+                program.tag()
+            );
         }
         assert_eq!(ported_names(), Program::names());
+    }
+
+    #[test]
+    fn every_port_file_is_named_after_its_program() {
+        for (p, stem) in ports::<Synthetic>().iter().zip(STEMS) {
+            assert_eq!(
+                p.program.tag(),
+                stem,
+                "programs/{stem}.rs ports {}: name the file after it",
+                p.program
+            );
+        }
     }
 
     /// Whitespace runs as one space, ends trimmed.

@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use leakscope_sim::{Program, Time};
+use leakscope_sim::{Program, Snapshot, Time};
 use yew::prelude::*;
 
 use crate::format::{self, int};
@@ -122,17 +122,24 @@ fn Spark(p: &SparkProps) -> Html {
     }
 }
 
+/// The cards at `at`, in the order of [`Program::ALL`]: each program with
+/// its sparklines and its snapshot (every program whose run reaches `at`).
+fn cards<'a>(runs: &Runs, sparks: &'a Sparks, at: Time) -> Vec<(Program, &'a Lines, Snapshot)> {
+    Program::ALL
+        .iter()
+        .zip(&sparks.per_program)
+        .filter_map(|(&prog, lines)| Some((prog, lines, runs.trace(prog).snapshot(at).ok()?)))
+        .collect()
+}
+
 /// The gallery of every program.
 #[component]
 pub fn Gallery(p: &GalleryProps) -> Html {
     let sparks = use_memo(p.runs.clone(), |runs| Sparks::of(runs));
     let n = p.runs.scenario.containers;
     let at_min = p.at.minutes_f64();
-    let cards = Program::ALL.iter().zip(&sparks.per_program).map(|(&prog, lines)| {
+    let cards = cards(&p.runs, &sparks, p.at).into_iter().map(|(prog, lines, snap)| {
         let trace = p.runs.trace(prog);
-        let Ok(snap) = trace.snapshot(p.at) else {
-            return html! {};
-        };
         let name = prog.name();
         let a = trace.analysis();
         let health = Health::of(trace);
@@ -198,5 +205,27 @@ pub fn Gallery(p: &GalleryProps) -> Html {
             <p class="muted small">{ "Same random seed, same failed streams, same clock. Scales are shared, so the cards compare at a glance; the faded part of each line is still to come. A silent container read no log line for a whole rotation period. Click a card to put its program in a pane." }</p>
             <div class="gallery-grid">{ for cards }</div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use leakscope_sim::Preset;
+
+    use super::*;
+
+    /// Prints the line `gallery lists: <name>, …` (the check that adds a
+    /// program by its files alone reads it).
+    #[test]
+    fn the_gallery_has_a_card_for_every_program() {
+        let runs = Runs::new(&Preset::Fase3.scenario()).unwrap();
+        let sparks = Sparks::of(&runs);
+        let at = Time::from_minutes(4);
+        let listed: Vec<Program> = cards(&runs, &sparks, at).iter().map(|c| c.0).collect();
+        assert_eq!(listed, Program::ALL);
+        let names: Vec<&str> = listed.iter().map(|p| p.name()).collect();
+        println!("gallery lists: {}", names.join(", "));
+        // Past the end of the run, no card.
+        assert!(cards(&runs, &sparks, Time::from_minutes(10_000)).is_empty());
     }
 }

@@ -69,8 +69,8 @@ fn discover(dir: &Path) -> Result<Vec<Found>, String> {
                 path.display()
             ));
         }
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
         let order = order(&text).map_err(|why| format!("{}: {why}", path.display()))?;
         if let Some(other) = found.iter().find(|f| f.order == order) {
             return Err(format!(

@@ -317,8 +317,16 @@ mod tests {
     #[test]
     fn each_program_is_named_after_its_file() {
         for (p, stem) in Program::ALL.into_iter().zip(STEMS) {
-            assert_eq!(p.tag(), stem, "programs/{stem}.rs: its Go file is not {stem}.go");
-            assert_eq!(p.name(), stem.replace('_', "-"), "programs/{stem}.rs: its name");
+            assert_eq!(
+                p.tag(),
+                stem,
+                "programs/{stem}.rs: its Go file is not {stem}.go"
+            );
+            assert_eq!(
+                p.name(),
+                stem.replace('_', "-"),
+                "programs/{stem}.rs: its name"
+            );
         }
         let orders = Program::ALL.map(|p| p.def().order);
         assert!(orders.is_sorted(), "{orders:?}");

@@ -108,6 +108,12 @@ impl Cmd {
         self
     }
 
+    /// Runs it from `dir` instead of the repository root.
+    pub fn dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = dir.into();
+        self
+    }
+
     /// Sets an environment variable for this command only.
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.envs.push((key.into(), value.into()));

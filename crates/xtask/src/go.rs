@@ -238,7 +238,7 @@ fn tagged_packages(list: &str) -> Vec<String> {
 }
 
 /// Builds wgvet into [`wgvet_bin`], runs its tests, and runs it as `go
-/// vet`'s tool on the four programs.
+/// vet`'s tool on every program of the core.
 fn wgvet(root: &Path) -> Result<()> {
     let bin = build_wgvet(root)?;
     let mut test = command(root);

@@ -8,6 +8,8 @@
 //! - `engine`: the Docker engine for the real monitor's tests;
 //! - `go`: Go 1.27.3's environment and the `go` step (the Go module `go/`);
 //! - `gorun`: `go-run` and the Go-equals-simulation check of the `go` step;
+//! - `fifth`: the `fifth` step, a throwaway fifth program added by its
+//!   three files alone to a copy of the repository;
 //! - `capture`: `go-capture`, real dumps of the live Go programs;
 //! - `record`: `docker-record`, a real pile-up on Docker, recorded and drawn;
 //! - `realbugs`: `realbugs` and `vet-checkout`, wgvet on real bugs of public
@@ -16,6 +18,7 @@
 mod capture;
 mod cmd;
 mod engine;
+mod fifth;
 mod go;
 mod gorun;
 mod prometheus;
@@ -41,11 +44,14 @@ Commands:
                     release build, cargo test (with a Docker engine for the
                     real monitor), the Go module (gofmt, go vet and
                     go test per build tag; wgvet built into
-                    target/go/bin and run as go vet's tool on the four
-                    programs), the browser tests, wasm determinism
+                    target/go/bin and run as go vet's tool on every
+                    program), a fifth program added to a copy of the
+                    repository by its three files alone (built, listed,
+                    run, shown in the gallery, vetted and tested as Go),
+                    the browser tests, wasm determinism
   test --step NAME  run only the named step (repeat for several, in the
                     usual order): tools fmt clippy dist docker test go
-                    browser determinism
+                    fifth browser determinism
   go-run -- FLAGS   run the programs as real Go under Go's fake clock on
                     the scenario of the CLI's scenario flags (--preset,
                     --stop-at, …), --program LIST (default buggy,fixed),

@@ -89,6 +89,11 @@ pub fn steps() -> Vec<Step> {
             run: go::step,
         },
         Step {
+            // A throwaway fifth program, added by its three files alone.
+            name: "fifth",
+            run: crate::fifth::step,
+        },
+        Step {
             name: "browser",
             run: |_| {
                 // wasm-bindgen-test-runner finds chromedriver on PATH.

@@ -299,6 +299,7 @@ fn checks(root: &Path, dir: &Path) -> Result<()> {
             .lines()
             .find_map(|l| l.strip_prefix("gallery lists: "))
             .unwrap_or_default();
+        eprintln!("xtask: fifth: the gallery lists {listed}");
         if listed.split(", ").any(|n| n == NAME) {
             Ok(())
         } else {

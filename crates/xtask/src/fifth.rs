@@ -29,11 +29,13 @@
 //! `leakscope` into `target/debug`, so the step relinks the repository's
 //! own at the end.
 //!
-//! Not among the checks, and failing in the copy by design: the tests that
-//! pin the four programs by hand — `docs/model.md` §1 quoting every
-//! program (`crates/sim/tests/model_doc.rs`; a new program's quote is the
-//! optional fourth file), the core's list of build tags, wgvet's expected
-//! finding per program.
+//! Not among the checks, and failing in the copy by design: the test that
+//! `docs/model.md` §1 quotes every program (`crates/sim/tests/model_doc.rs`;
+//! a program's quote is an optional fourth edit), and the tests that pin
+//! the four programs by hand (the core's list of build tags,
+//! `each_file_is_built_under_its_tag`). wgvet's tests name their four
+//! programs and expected findings by hand too: they pass in the copy but
+//! say nothing of the fifth.
 
 use std::path::Path;
 use std::process::Command;

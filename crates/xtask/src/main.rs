@@ -296,6 +296,13 @@ mod tests {
                 only: vec!["go".into(), "fmt".into()]
             })
         );
+        assert_eq!(
+            parsed(&["test", "--step", "fifth"]),
+            Ok(Task::Test {
+                only: vec!["fifth".into()]
+            })
+        );
+        assert!(HELP.contains(" fifth "));
         assert_eq!(parsed(&["serve"]), Ok(Task::Serve { port: 8080 }));
         assert_eq!(
             parsed(&["serve", "--port", "9000"]),

@@ -25,9 +25,11 @@
 //!
 //! The copy is deleted afterwards, failed or not. It builds into the main
 //! `target/` (`CARGO_TARGET_DIR`), so the registry's crates are reused
-//! and only the workspace's own are compiled again; that build links its
-//! `leakscope` into `target/debug`, so the step relinks the repository's
-//! own at the end.
+//! and only the workspace's own are compiled again. Cargo names a path
+//! crate's artifacts by its place in its workspace, not by its directory,
+//! so the copy's replace the repository's in `target/debug` (its
+//! `leakscope` among them): cargo rebuilds the repository's when next
+//! needed, and the step rebuilds the CLI at the end (about 20 s).
 //!
 //! Not among the checks, and failing in the copy by design: the test that
 //! `docs/model.md` §1 quotes every program (`crates/sim/tests/model_doc.rs`;
@@ -81,7 +83,8 @@ pub fn step(ctx: &mut Ctx) -> Result<()> {
     {
         eprintln!("xtask: fifth: could not delete {}: {e}", dir.display());
     }
-    // The copy's build linked its own `leakscope` into target/debug.
+    // The copy's build replaced the repository's crates and `leakscope`
+    // in target/debug (same artifact names): build the repository's back.
     let relink = Cmd::cargo(["build", "-q", "-p", "leakscope-cli"]).run();
     eprintln!(
         "xtask: fifth: the whole step took {:.1}s",

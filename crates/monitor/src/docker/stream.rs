@@ -83,7 +83,7 @@ struct StreamInner {
     err: Mutex<Option<String>>,
     ended: AtomicBool,
     read: tokio::sync::Mutex<ReadState>,
-    /// See [`DockerSource::with_idle_after`].
+    /// See [`DockerSource::with_idle_after`](super::DockerSource::with_idle_after).
     idle_after: Option<Duration>,
     /// When the stream opened, or when its last byte arrived.
     last_byte: Mutex<tokio::time::Instant>,

@@ -1,6 +1,9 @@
 //! Bad input, told in one line that names the flag and what it allows.
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
+use leakscope_sim::series::MIN_POINTS;
+
+use crate::http::{HttpError, StatusCode};
 
 /// A mistake in the command line: exit code 2, one line on standard error,
 /// `FLAG VALUE PROBLEM (allowed: ALLOWED)`.
@@ -89,28 +92,109 @@ pub fn shown(value: &str) -> String {
     }
 }
 
-/// A watched service that cannot be read (`leakscope watch`): unreachable
-/// after the retries, an HTTP error status, or a body that is not a
-/// goroutine dump. Exit code 3, one line.
+/// A service that cannot be read, or whose answer leaves nothing to test:
+/// the goroutine endpoint of `leakscope watch`, the Prometheus of
+/// `leakscope fleet`. Exit code 3, one line: what failed, then its cause
+/// (the [`source`](std::error::Error::source), joined by [`one_line`]).
 ///
 /// # Examples
 ///
 /// ```
-/// use leakscope_cli::error::{ServiceError, exit_code};
+/// use leakscope_cli::error::{ServiceError, exit_code, one_line};
+/// use leakscope_cli::http::{HttpError, StatusCode};
 ///
-/// let e = anyhow::Error::new(ServiceError("GET http://h/: 404 Not Found".into()));
+/// let e = anyhow::Error::new(ServiceError::Get {
+///     url: "http://h/".into(),
+///     source: HttpError::Status { status: StatusCode::NOT_FOUND, retries: 0 },
+/// });
 /// assert_eq!(exit_code(&e), 3);
+/// assert_eq!(one_line(&e), "GET http://h/: HTTP 404 Not Found");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceError(pub String);
-
-impl std::fmt::Display for ServiceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Occurs when a GET of `url` gives no answer to read: unreachable
+    /// after the retries, no answer in time, too large, an HTTP error
+    /// status.
+    #[error("GET {url}")]
+    Get {
+        /// The URL asked.
+        url: String,
+        /// Why there was no answer.
+        source: HttpError,
+    },
+    /// Occurs when the answer of `url` is not a goroutine dump.
+    #[error("GET {url}: not a goroutine dump")]
+    NotADump {
+        /// The URL asked.
+        url: String,
+        /// Where the parser stopped, and what it expected there.
+        source: leakscope_pprof::ParseError,
+    },
+    /// Occurs when the query URL made from a Prometheus base URL is not a
+    /// URL (the base was checked; the query's parameters are encoded).
+    #[error("{url}")]
+    QueryUrl {
+        /// The base URL and the query API's path.
+        url: String,
+        /// Why it is not a URL.
+        source: url::ParseError,
+    },
+    /// Occurs when the Prometheus at `base` cannot be reached after the
+    /// retries, or gives no answer in time.
+    #[error("Prometheus at {base} cannot be reached")]
+    Unreachable {
+        /// The Prometheus base URL.
+        base: String,
+        /// Why.
+        source: HttpError,
+    },
+    /// Occurs when Prometheus answers with its own error: the query is
+    /// refused.
+    #[error("Prometheus refused the query (HTTP {status}, {kind}): {text}")]
+    Refused {
+        /// The answer's HTTP status.
+        status: StatusCode,
+        /// Prometheus' `errorType`.
+        kind: String,
+        /// Prometheus' `error`.
+        text: String,
+    },
+    /// Occurs when `url` answers with something other than Prometheus' API
+    /// JSON.
+    #[error("GET {url}: HTTP {status}: not a Prometheus API answer: {why}")]
+    NotPrometheus {
+        /// The query API's URL (base and path).
+        url: String,
+        /// The answer's HTTP status.
+        status: StatusCode,
+        /// What is wrong with the body.
+        why: String,
+    },
+    /// Occurs when the query matches no series in the range.
+    #[error(
+        "the query {} matched no series from {span}: nothing to test (a misspelt metric or label?)",
+        shown(query)
+    )]
+    NoSeries {
+        /// The PromQL query.
+        query: String,
+        /// The range, `START to END`.
+        span: String,
+    },
+    /// Occurs when no series has enough points for the test.
+    #[error(
+        "none of the {series} series of {} has the {MIN_POINTS} points the test needs from {span} (a longer range or a smaller --step)",
+        shown(query)
+    )]
+    TooFewPoints {
+        /// The series the query matched.
+        series: usize,
+        /// The PromQL query.
+        query: String,
+        /// The range, `START to END`.
+        span: String,
+    },
 }
-
-impl std::error::Error for ServiceError {}
 
 /// A program a subcommand runs cannot be found (`leakscope vet`: wgvet or
 /// go). Exit code 3, one line naming it and where it was looked for.

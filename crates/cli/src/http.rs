@@ -6,8 +6,62 @@
 use std::time::Duration;
 
 use crate::duration;
+use crate::error::InputError;
 use reqwest::header::{ACCEPT, AUTHORIZATION};
 pub use reqwest::{StatusCode, Url};
+
+/// A service's URL as typed, checked before any request: a URL ([`Url`]
+/// parses it) whose scheme is one of `schemes` (lowercase, e.g.
+/// `["http"]`), with a host. `flag` names where it was typed (`URL`,
+/// `--prometheus`) and `allowed` shows a good one.
+///
+/// # Errors
+///
+/// An [`InputError`], one line, when `raw` has no `scheme://` in front,
+/// uses a scheme not in `schemes`, is not a URL, or has no host.
+///
+/// # Examples
+///
+/// ```
+/// use leakscope_cli::http::service_url;
+///
+/// let url = service_url("--prometheus", "HTTPS://h:9090/", &["http", "https"], "http(s)://HOST").unwrap();
+/// assert_eq!((url.scheme(), url.host_str()), ("https", Some("h")));
+/// let e = service_url("URL", "https://h/", &["http"], "http://HOST").unwrap_err();
+/// assert_eq!(e.to_string(), "URL https://h/ uses https, which is not supported (allowed: http://HOST)");
+/// ```
+pub fn service_url(
+    flag: &str,
+    raw: &str,
+    schemes: &[&str],
+    allowed: &str,
+) -> Result<Url, InputError> {
+    let bad = |why: &str| InputError::new(flag, Some(raw), why, Some(allowed));
+    let first = schemes.first().copied().unwrap_or("http");
+    let no_scheme = || bad(&format!("has no {first}:// in front"));
+    let text = raw.trim();
+    let url = match Url::parse(text) {
+        // `host:port` parses, as the scheme `host`.
+        Ok(_) | Err(url::ParseError::RelativeUrlWithoutBase) if !text.contains("://") => {
+            return Err(no_scheme());
+        }
+        Ok(url) => url,
+        Err(url::ParseError::EmptyHost) => return Err(bad("has no host")),
+        Err(e) => return Err(bad(&format!("is not a URL ({e})"))),
+    };
+    let scheme = url.scheme();
+    if !schemes.contains(&scheme) {
+        return Err(if matches!(scheme, "http" | "https") {
+            bad(&format!("uses {scheme}, which is not supported"))
+        } else {
+            bad(&format!("is not an {} URL", schemes.join(" or ")))
+        });
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("has no host"));
+    }
+    Ok(url)
+}
 
 /// How a [`Client`] waits and retries.
 ///
@@ -292,6 +346,63 @@ mod tests {
         assert!(text.to_lowercase().contains("refused"), "{text}");
         assert!(text.ends_with(" (after 2 retries)"), "{text}");
         assert!(!text.contains('\n'), "{text}");
+    }
+
+    /// The message `service_url` gives for `raw`, without the `allowed`
+    /// part.
+    fn refusal(raw: &str, schemes: &[&str]) -> String {
+        let e = service_url("--url", raw, schemes, "A").unwrap_err();
+        let text = e.to_string();
+        assert!(!text.contains('\n'), "{text}");
+        text.strip_suffix(" (allowed: A)")
+            .unwrap_or(&text)
+            .to_owned()
+    }
+
+    #[test]
+    fn a_service_url_is_refused_for_its_scheme_its_host_or_as_garbage() {
+        let web = ["http", "https"];
+        // A scheme not allowed.
+        assert_eq!(
+            refusal("ftp://h/", &web),
+            "--url ftp://h/ is not an http or https URL"
+        );
+        assert_eq!(
+            refusal("ftp://h/", &["http"]),
+            "--url ftp://h/ is not an http URL"
+        );
+        assert_eq!(
+            refusal("https://h:6060", &["http"]),
+            "--url https://h:6060 uses https, which is not supported"
+        );
+        // No scheme at all, or `host:port` read as one.
+        assert_eq!(
+            refusal("h:9090", &web),
+            "--url h:9090 has no http:// in front"
+        );
+        assert_eq!(
+            refusal("127.0.0.1:6060", &["http"]),
+            "--url 127.0.0.1:6060 has no http:// in front"
+        );
+        assert_eq!(refusal("", &["http"]), "--url \"\" has no http:// in front");
+        // No host.
+        assert_eq!(refusal("http://", &web), "--url http:// has no host");
+        assert_eq!(
+            refusal("http://:9090/x", &web),
+            "--url http://:9090/x has no host"
+        );
+        // Garbage after the scheme.
+        assert_eq!(
+            refusal("http://[::1/", &web),
+            "--url http://[::1/ is not a URL (invalid IPv6 address)"
+        );
+        assert_eq!(
+            refusal("http://h:99999/", &web),
+            "--url http://h:99999/ is not a URL (invalid port number)"
+        );
+        // Accepted: either case, surrounding spaces.
+        let url = service_url("--url", " HTTP://h:1/p ", &web, "A").unwrap();
+        assert_eq!(url.as_str(), "http://h:1/p");
     }
 
     #[test]

@@ -1,8 +1,8 @@
-//! Engine speed: FASE 6 with every program, and cost against containers ×
-//! minutes.
+//! Engine speed: FASE 6 with every program, the detectors' predictions on
+//! it, and cost against containers × minutes.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use leakscope_sim::{Preset, Program, Scenario, simulate};
+use leakscope_sim::{Preset, Program, Scenario, detect::detect, simulate};
 use std::hint::black_box;
 
 fn all(s: &Scenario) {
@@ -14,6 +14,18 @@ fn all(s: &Scenario) {
 fn fase6(c: &mut Criterion) {
     let s = Preset::Fase6.scenario();
     c.bench_function("fase6_all_programs", |b| b.iter(|| all(black_box(&s))));
+}
+
+/// `leakscope detect --program all`: every detector on every program.
+fn fase6_detect(c: &mut Criterion) {
+    let s = Preset::Fase6.scenario();
+    c.bench_function("fase6_detect_all_programs", |b| {
+        b.iter(|| {
+            for p in Program::ALL {
+                black_box(detect(black_box(&s), p).unwrap());
+            }
+        })
+    });
 }
 
 fn scaling(c: &mut Criterion) {
@@ -34,5 +46,5 @@ fn scaling(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, fase6, scaling);
+criterion_group!(benches, fase6, fase6_detect, scaling);
 criterion_main!(benches);

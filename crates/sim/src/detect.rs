@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::goroutine::{Role, State};
 use crate::vet::Finding;
-use crate::{Error, Program, Scenario, StopOutcome, Time, Verdict, simulate, thousands};
+use crate::{Error, Param, Program, Scenario, StopOutcome, Time, Verdict, simulate, thousands};
 
 /// Goroutines blocked in channel operations at one site from which a
 /// LeakProf-style rule reports it.
@@ -164,19 +164,14 @@ pub fn detect(scenario: &Scenario, program: Program) -> Result<Vec<Detection>, E
         ..scenario.clone()
     };
     let run = simulate(&open, program)?;
-    let stopped = Scenario {
-        stop_at: Some(scenario.stop_at.unwrap_or(scenario.minutes)),
-        ..scenario.clone()
-    };
-    let stop_run = simulate(&stopped, program)?;
-    // A scenario with `stop_at` always has a Stop() outcome.
-    let stop = stop_run.stop().copied().unwrap_or(StopOutcome {
-        minute: scenario.minutes,
-        returned: true,
-        left: 0,
-        hangs_on: None,
-        hung_containers: 0,
-    });
+    // Stop() at `stop_at`, or at the end, read from the same run: up to
+    // Stop() the program does the same whenever it comes. `None` only for
+    // a `stop_at` past the end: the error the scenario's validation gives.
+    let minute = scenario.stop_at.unwrap_or(scenario.minutes);
+    let stop = run.stop_outcome_at(minute).ok_or(Error::OutOfRange {
+        param: Param::StopAt,
+        value: minute.to_string(),
+    })?;
     let cell = |(detector, caught, value, evidence): Cell| Detection {
         detector,
         program,
@@ -444,6 +439,15 @@ mod tests {
         assert_eq!(value(Detector::Synctest), SynctestOutcome::Deadlock.code());
         // Every reader alive (51 current, 582 left behind) has one read loop.
         assert_eq!(value(Detector::Leakprof), 51 + 582);
+    }
+
+    #[test]
+    fn a_stop_past_the_end_is_refused_as_the_scenario_refuses_it() {
+        let s = Scenario {
+            stop_at: Some(59),
+            ..Preset::Fase6.scenario()
+        };
+        assert_eq!(detect(&s, Program::FIXED), Err(s.validate().unwrap_err()));
     }
 
     #[test]

@@ -235,156 +235,167 @@ pub(crate) fn step_events(
     leaked: u32,
     out: &mut Vec<Event>,
 ) {
-    let group = rules.reader_group();
-    let mut ev = |time: Time, rotation: u32, kind: EventKind| {
-        out.push(Event {
+    let mut events = StepEvents {
+        rules,
+        index,
+        rec,
+        out,
+    };
+    match step {
+        Step::Start => events.start(),
+        Step::Rotate(n) => events.rotate(n, leaked),
+        Step::Timeout(n) => events.timeout(n, leaked),
+        Step::Stop { first_hung } => events.stop(first_hung),
+    }
+}
+
+/// Writes the events of one container's steps, one method per [`Step`].
+struct StepEvents<'a> {
+    rules: &'a Rules,
+    index: u32,
+    rec: &'a ContainerRecord,
+    out: &'a mut Vec<Event>,
+}
+
+impl StepEvents<'_> {
+    fn push(&mut self, time: Time, rotation: u32, kind: EventKind) {
+        self.out.push(Event {
             time,
-            container: index,
+            container: self.index,
             rotation,
             kind,
         });
-    };
-    let reader_started = |n: u32, leaked: u32, ev: &mut dyn FnMut(Time, u32, EventKind)| {
-        if let Some(r) = rec.rotations.get(n as usize - 1) {
-            ev(
-                r.start(),
-                n,
-                EventKind::ReaderStarted {
-                    goroutine: r.reader(),
-                    group,
-                    counter: rules.base(leaked) + 1,
-                },
-            );
-        }
-    };
-    match step {
-        Step::Start => {
-            ev(
-                Time::ZERO,
-                0,
-                EventKind::HeartbeatStarted {
-                    goroutine: rec.heartbeat,
-                    group: rules.heartbeat_group(),
-                    counter: 1,
-                },
-            );
-            reader_started(1, 0, &mut ev);
-        }
-        Step::Rotate(n) => {
-            let r: &Rotation = &rec.rotations[n as usize - 1];
-            let (Some(end), Some(waiter)) = (r.end(), r.waiter()) else {
-                return;
+    }
+
+    /// Rotation `n`'s reader started (nothing when the record has no
+    /// rotation `n`), with `leaked` readers left behind before it.
+    fn reader_started(&mut self, n: u32, leaked: u32) {
+        let Some(r) = self.rec.rotations.get(n as usize - 1) else {
+            return;
+        };
+        let kind = EventKind::ReaderStarted {
+            goroutine: r.reader(),
+            group: self.rules.reader_group(),
+            counter: self.rules.base(leaked) + 1,
+        };
+        self.push(r.start(), n, kind);
+    }
+
+    fn start(&mut self) {
+        let kind = EventKind::HeartbeatStarted {
+            goroutine: self.rec.heartbeat,
+            group: self.rules.heartbeat_group(),
+            counter: 1,
+        };
+        self.push(Time::ZERO, 0, kind);
+        self.reader_started(1, 0);
+    }
+
+    fn rotate(&mut self, n: u32, leaked: u32) {
+        let r: &Rotation = &self.rec.rotations[n as usize - 1];
+        let (Some(end), Some(waiter)) = (r.end(), r.waiter()) else {
+            return;
+        };
+        let (reader, outcome, failed) = (r.reader(), r.outcome(), r.failed());
+        let handlers = self.rules.handlers;
+        self.push(end, n, EventKind::RotationDue { goroutine: waiter });
+        if failed {
+            let kind = EventKind::StreamFailed {
+                first_handler: reader - u64::from(handlers),
+                handlers,
             };
-            ev(end, n, EventKind::RotationDue { goroutine: waiter });
-            let handlers = rules.handlers;
-            if r.failed() {
-                ev(
-                    end,
-                    n,
-                    EventKind::StreamFailed {
-                        first_handler: r.reader() - u64::from(handlers),
-                        handlers,
-                    },
-                );
-            }
-            if r.outcome() == Outcome::Abandoned {
-                ev(end, n, EventKind::WaitSkipped { reader: r.reader() });
-                reader_started(n + 1, leaked + 1, &mut ev);
-                return;
-            }
-            let counter = rules.base(leaked);
-            ev(
-                end,
-                n,
-                EventKind::StreamClosed {
-                    reader: r.reader(),
-                    handlers,
-                    group,
-                    counter,
-                },
-            );
-            match r.outcome() {
-                Outcome::Stalled => ev(
-                    end,
-                    n,
-                    EventKind::WaitBlocked {
-                        goroutine: waiter,
-                        group,
-                        counter,
-                    },
-                ),
-                Outcome::TimedOut => ev(
-                    end,
-                    n,
-                    EventKind::HelperBlocked {
-                        goroutine: waiter + 1,
-                        group,
-                        counter,
-                    },
-                ),
-                _ => {
-                    ev(
-                        end,
-                        n,
-                        EventKind::WaitReturned {
-                            goroutine: waiter,
-                            group,
-                        },
-                    );
-                    reader_started(n + 1, leaked, &mut ev);
-                }
-            }
+            self.push(end, n, kind);
         }
-        Step::Timeout(n) => {
-            let r = &rec.rotations[n as usize - 1];
-            let (Some(end), Some(waiter)) = (r.end(), r.waiter()) else {
-                return;
-            };
-            let at = end + rules.timeout.unwrap_or(Time::ZERO);
-            let reopened = rec
-                .rotations
-                .get(n as usize)
-                .is_some_and(|next| next.start() == at);
-            ev(
-                at,
-                n,
-                EventKind::WaitTimedOut {
-                    goroutine: waiter,
-                    reopened,
-                },
-            );
-            if reopened {
-                reader_started(n + 1, leaked, &mut ev);
+        if outcome == Outcome::Abandoned {
+            self.push(end, n, EventKind::WaitSkipped { reader });
+            self.reader_started(n + 1, leaked + 1);
+            return;
+        }
+        let group = self.rules.reader_group();
+        let counter = self.rules.base(leaked);
+        let kind = EventKind::StreamClosed {
+            reader,
+            handlers,
+            group,
+            counter,
+        };
+        self.push(end, n, kind);
+        self.after_close(n, end, waiter, outcome, leaked);
+    }
+
+    /// What `rotate()` does once rotation `n`'s stream is closed: it blocks
+    /// in `Wait()`, leaves a helper blocked behind a timed wait, or returns
+    /// and opens the next stream.
+    fn after_close(&mut self, n: u32, end: Time, waiter: u64, outcome: Outcome, leaked: u32) {
+        let group = self.rules.reader_group();
+        let counter = self.rules.base(leaked);
+        let kind = match outcome {
+            Outcome::Stalled => EventKind::WaitBlocked {
+                goroutine: waiter,
+                group,
+                counter,
+            },
+            Outcome::TimedOut => EventKind::HelperBlocked {
+                goroutine: waiter + 1,
+                group,
+                counter,
+            },
+            _ => EventKind::WaitReturned {
+                goroutine: waiter,
+                group,
+            },
+        };
+        self.push(end, n, kind);
+        if !matches!(outcome, Outcome::Stalled | Outcome::TimedOut) {
+            self.reader_started(n + 1, leaked);
+        }
+    }
+
+    fn timeout(&mut self, n: u32, leaked: u32) {
+        let r = &self.rec.rotations[n as usize - 1];
+        let (Some(end), Some(waiter)) = (r.end(), r.waiter()) else {
+            return;
+        };
+        let at = end + self.rules.timeout.unwrap_or(Time::ZERO);
+        let reopened = self
+            .rec
+            .rotations
+            .get(n as usize)
+            .is_some_and(|next| next.start() == at);
+        let kind = EventKind::WaitTimedOut {
+            goroutine: waiter,
+            reopened,
+        };
+        self.push(at, n, kind);
+        if reopened {
+            self.reader_started(n + 1, leaked);
+        }
+    }
+
+    fn stop(&mut self, first_hung: bool) {
+        let (rules, rec) = (self.rules, self.rec);
+        let Some(stop) = rules.stop else { return };
+        let current = rec
+            .rotations
+            .iter()
+            .rev()
+            .find(|r| r.outcome() == Outcome::Stopped);
+        let mut woken = 0;
+        lives(rules, rec, stop, |l| {
+            let waiting = l.waits_on.is_some() || l.in_timed_wait();
+            if waiting && l.exit == Some(stop) {
+                woken += 1;
             }
-        }
-        Step::Stop { first_hung } => {
-            let Some(stop) = rules.stop else { return };
-            let leaked = rec.abandoned_by(stop);
-            let current = rec
-                .rotations
-                .iter()
-                .rev()
-                .find(|r| r.outcome() == Outcome::Stopped);
-            let mut woken = 0;
-            lives(rules, rec, stop, |l| {
-                let waiting = l.waits_on.is_some() || l.in_timed_wait();
-                if waiting && l.exit == Some(stop) {
-                    woken += 1;
-                }
-            });
-            ev(
-                stop,
-                rec.rotations.len() as u32,
-                EventKind::Stopped {
-                    heartbeat: rec.heartbeat,
-                    reader: current.map(Rotation::reader),
-                    woken,
-                    group,
-                    counter: leaked,
-                    hangs: first_hung,
-                },
-            );
-        }
+        });
+        let kind = EventKind::Stopped {
+            heartbeat: rec.heartbeat,
+            reader: current.map(Rotation::reader),
+            woken,
+            group: rules.reader_group(),
+            counter: rec.abandoned_by(stop),
+            hangs: first_hung,
+        };
+        self.push(stop, rec.rotations.len() as u32, kind);
     }
 }
 

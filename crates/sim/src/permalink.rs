@@ -138,35 +138,57 @@ fn parse_whole(text: &str) -> Option<u64> {
     t.parse().ok()
 }
 
+/// The notices of one parse, in the order the parameters were read.
+#[derive(Default)]
+struct Notes(Vec<Notice>);
+
+impl Notes {
+    /// `key=value` could not be used because of `why`; `using` is what was
+    /// used instead.
+    fn note(&mut self, key: &str, value: &str, why: &str, using: String) {
+        let shown: String = value.chars().take(MAX_VALUE_LEN).collect();
+        let ellipsis = if value.chars().count() > MAX_VALUE_LEN {
+            "…"
+        } else {
+            ""
+        };
+        self.0.push(Notice {
+            key: key.to_owned(),
+            value: shown.clone(),
+            message: format!("{key}={shown}{ellipsis}: {why}; using {using}"),
+        });
+    }
+}
+
+/// The query's `key=value` pairs, percent-decoded, in order (a pair
+/// without `=` has an empty value).
+fn split_query(query: &str) -> Vec<(String, String)> {
+    let query = query.strip_prefix('?').unwrap_or(query);
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (percent_decode(k), percent_decode(v)),
+            None => (percent_decode(p), String::new()),
+        })
+        .collect()
+}
+
+/// The values read only once the scenario is known (they are checked
+/// against the run's length and its number of containers).
+#[derive(Default)]
+struct Position {
+    t: Option<String>,
+    container: Option<String>,
+}
+
 impl Permalink {
     /// Parses a query string (`a=1&b=2`, with or without a leading `?`).
     /// Every parameter that is unknown, malformed or out of range yields a
     /// [`Notice`] and keeps the default (the preset's value, or FASE 6's).
     pub fn parse(query: &str) -> (Permalink, Vec<Notice>) {
-        let query = query.strip_prefix('?').unwrap_or(query);
-        let pairs: Vec<(String, String)> = query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| match p.split_once('=') {
-                Some((k, v)) => (percent_decode(k), percent_decode(v)),
-                None => (percent_decode(p), String::new()),
-            })
-            .collect();
-        let mut notices = Vec::new();
-        let mut note = |key: &str, value: &str, why: &str, using: String| {
-            let shown: String = value.chars().take(MAX_VALUE_LEN).collect();
-            let ellipsis = if value.chars().count() > MAX_VALUE_LEN {
-                "…"
-            } else {
-                ""
-            };
-            notices.push(Notice {
-                key: key.to_owned(),
-                value: shown.clone(),
-                message: format!("{key}={shown}{ellipsis}: {why}; using {using}"),
-            });
-        };
-
+        let pairs = split_query(query);
+        let mut notes = Notes::default();
         // The preset first: the other parameters override it.
         let mut link = Permalink::default();
         if let Some((_, v)) = pairs.iter().rev().find(|(k, _)| k == "preset") {
@@ -175,123 +197,141 @@ impl Permalink {
                     link.preset = p;
                     link.scenario = p.scenario();
                 }
-                Err(_) => note("preset", v, "not one of fase3, fase6", "fase6".into()),
+                Err(_) => notes.note("preset", v, "not one of fase3, fase6", "fase6".into()),
             }
         }
         let defaults = link.scenario.clone();
-        let mut t_text = None;
-        let mut container_text = None;
+        let mut position = Position::default();
         for (key, value) in &pairs {
             if key == "preset" {
                 continue; // read above, before everything it sets
             }
-            let param = Param::ALL.into_iter().find(|p| p.key() == key);
-            if value.len() > MAX_VALUE_LEN {
-                let using = match (key.as_str(), param) {
-                    (_, Some(param)) => shown_default(&defaults, param),
-                    ("t" | "container", _) => "0".into(),
-                    ("left", _) => Program::BUGGY.name().into(),
-                    ("right", _) => Program::FIXED.name().into(),
-                    _ => "nothing".into(),
-                };
-                note(
-                    key,
-                    value,
-                    &format!("too long (at most {MAX_VALUE_LEN} characters)"),
-                    using,
-                );
-                continue;
-            }
-            let result: Result<(), (String, String)> = match (key.as_str(), param) {
-                (_, Some(param)) => link
-                    .scenario
-                    .set(param, value)
-                    .map_err(|e| (e.reason(), shown_default(&defaults, param))),
-                ("t", _) => {
-                    t_text = Some(value.clone());
-                    Ok(())
-                }
-                ("left" | "right", _) => match value.parse::<Program>() {
-                    Ok(p) if key == "left" => {
-                        link.left = p;
-                        Ok(())
-                    }
-                    Ok(p) => {
-                        link.right = p;
-                        Ok(())
-                    }
-                    Err(_) => Err((
-                        format!("not one of {}", Program::names()),
-                        if key == "left" { "buggy" } else { "fixed" }.into(),
-                    )),
-                },
-                ("container", _) => {
-                    container_text = Some(value.clone());
-                    Ok(())
-                }
-                _ => Err(("unknown parameter".into(), "nothing".into())),
-            };
-            if let Err((why, using)) = result {
-                note(key, value, &why, using);
-            }
+            link.read_pair(key, value, &defaults, &mut position, &mut notes);
         }
+        link.reconcile(&defaults, &mut notes);
+        link.read_position(position, &mut notes);
+        (link, notes.0)
+    }
+
+    /// Reads one pair other than `preset` into the scenario or the panes;
+    /// `t` and `container` are kept in `position` for later.
+    fn read_pair(
+        &mut self,
+        key: &str,
+        value: &str,
+        defaults: &Scenario,
+        position: &mut Position,
+        notes: &mut Notes,
+    ) {
+        let param = Param::ALL.into_iter().find(|p| p.key() == key);
+        if value.len() > MAX_VALUE_LEN {
+            let using = match (key, param) {
+                (_, Some(param)) => shown_default(defaults, param),
+                ("t" | "container", _) => "0".into(),
+                ("left", _) => Program::BUGGY.name().into(),
+                ("right", _) => Program::FIXED.name().into(),
+                _ => "nothing".into(),
+            };
+            let why = format!("too long (at most {MAX_VALUE_LEN} characters)");
+            notes.note(key, value, &why, using);
+            return;
+        }
+        let result: Result<(), (String, String)> = match (key, param) {
+            (_, Some(param)) => self
+                .scenario
+                .set(param, value)
+                .map_err(|e| (e.reason(), shown_default(defaults, param))),
+            ("t", _) => {
+                position.t = Some(value.to_owned());
+                Ok(())
+            }
+            ("left" | "right", _) => match value.parse::<Program>() {
+                Ok(p) if key == "left" => {
+                    self.left = p;
+                    Ok(())
+                }
+                Ok(p) => {
+                    self.right = p;
+                    Ok(())
+                }
+                Err(_) => Err((
+                    format!("not one of {}", Program::names()),
+                    if key == "left" { "buggy" } else { "fixed" }.into(),
+                )),
+            },
+            ("container", _) => {
+                position.container = Some(value.to_owned());
+                Ok(())
+            }
+            _ => Err(("unknown parameter".into(), "nothing".into())),
+        };
+        if let Err((why, using)) = result {
+            notes.note(key, value, &why, using);
+        }
+    }
+
+    /// Checks the parameters that passed one by one against each other:
+    /// `stop_at` within the run, and the whole scenario within its limits.
+    fn reconcile(&mut self, defaults: &Scenario, notes: &mut Notes) {
+        let scenario = &mut self.scenario;
         // A stop after the end of the run: the run's length wins.
-        if let Some(m) = link.scenario.stop_at.filter(|&m| m > link.scenario.minutes) {
-            note(
+        if let Some(m) = scenario.stop_at.filter(|&m| m > scenario.minutes) {
+            notes.note(
                 "stop_at",
                 &m.to_string(),
                 &format!(
                     "after the end of the run (allowed: 0 to {}, or none)",
-                    link.scenario.minutes
+                    scenario.minutes
                 ),
-                shown_default(&defaults, Param::StopAt),
+                shown_default(defaults, Param::StopAt),
             );
-            link.scenario.stop_at = defaults.stop_at.filter(|&d| d <= link.scenario.minutes);
+            scenario.stop_at = defaults.stop_at.filter(|&d| d <= scenario.minutes);
         }
         // Whatever passed one by one may still be too large together.
-        if let Err(e) = link.scenario.validate() {
-            note(
+        if let Err(e) = scenario.validate() {
+            notes.note(
                 "containers",
-                &link.scenario.containers.to_string(),
+                &scenario.containers.to_string(),
                 &e.to_string(),
                 defaults.containers.to_string(),
             );
-            link.scenario.containers = defaults.containers;
-            if link.scenario.validate().is_err() {
-                link.scenario = defaults.clone();
+            scenario.containers = defaults.containers;
+            if scenario.validate().is_err() {
+                *scenario = defaults.clone();
             }
         }
-        let end = link.scenario.horizon();
-        if let Some(v) = t_text {
+    }
+
+    /// Reads the instant and the selected container, now that the run's
+    /// length and its number of containers are settled.
+    fn read_position(&mut self, position: Position, notes: &mut Notes) {
+        let minutes = self.scenario.minutes;
+        if let Some(v) = position.t {
             match minutes_to_secs(&v) {
-                Some(secs) if Time::from_secs(secs) <= end => link.at = Time::from_secs(secs),
-                Some(_) => note(
+                Some(secs) if Time::from_secs(secs) <= self.scenario.horizon() => {
+                    self.at = Time::from_secs(secs);
+                }
+                Some(_) => notes.note(
                     "t",
                     &v,
-                    &format!(
-                        "past the end of the run (allowed: 0 to {})",
-                        link.scenario.minutes
-                    ),
+                    &format!("past the end of the run (allowed: 0 to {minutes})"),
                     "0".into(),
                 ),
-                None => note("t", &v, "not a number of minutes", "0".into()),
+                None => notes.note("t", &v, "not a number of minutes", "0".into()),
             }
         }
-        if let Some(v) = container_text {
+        let containers = self.scenario.containers;
+        if let Some(v) = position.container {
             match parse_whole(&v) {
-                Some(c) if c < u64::from(link.scenario.containers) => link.container = c as u32,
-                _ => note(
+                Some(c) if c < u64::from(containers) => self.container = c as u32,
+                _ => notes.note(
                     "container",
                     &v,
-                    &format!(
-                        "not a container index (allowed: 0 to {})",
-                        link.scenario.containers - 1
-                    ),
+                    &format!("not a container index (allowed: 0 to {})", containers - 1),
                     "0".into(),
                 ),
             }
         }
-        (link, notices)
     }
 
     /// The query that restores this state (without the leading `?`).

@@ -140,6 +140,24 @@ impl ContainerRecord {
         &self.rotations[..n]
     }
 
+    /// The record this container would have if `Stop()` ran at `t` (after
+    /// every timer due at `t`, as the engine runs it): the rotations started
+    /// by `t`, the one still open at `t` closed by `Stop()`. Up to `Stop()`
+    /// the program does the same whenever it comes, so a run without
+    /// `Stop()` tells what any `Stop()` would find.
+    pub(crate) fn stopped_at(&self, t: Time) -> ContainerRecord {
+        let mut rotations = self.started_by(t).to_vec();
+        if let Some(last) = rotations.last_mut()
+            && last.end().is_none_or(|e| e > t)
+        {
+            last.close(0, t, Outcome::Stopped);
+        }
+        ContainerRecord {
+            heartbeat: self.heartbeat,
+            rotations,
+        }
+    }
+
     /// Readers left behind by `t`.
     pub fn abandoned_by(&self, t: Time) -> u32 {
         self.rotations
@@ -155,5 +173,58 @@ impl ContainerRecord {
             .last()
             .filter(|r| r.outcome == Outcome::Stalled)
             .and_then(Rotation::end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Preset, Program, Scenario, simulate};
+
+    /// Every container's record of a run without `Stop()`, cut at a minute,
+    /// is the record of the run that calls `Stop()` then: for every
+    /// program, with rotations that fall due on the minute (5 min), in
+    /// between (90 s), and timed waits that wake after it.
+    #[test]
+    fn a_record_cut_at_stop_is_the_record_of_the_run_with_stop() {
+        let scenarios = [
+            Preset::Fase6.scenario(),
+            Preset::Fase3.scenario(),
+            Scenario {
+                containers: 12,
+                minutes: 40,
+                rotation_secs: 90,
+                error_rate: 0.5,
+                seed: 7,
+                ..Scenario::default()
+            },
+        ];
+        for s in scenarios {
+            for p in Program::ALL {
+                let open = simulate(
+                    &Scenario {
+                        stop_at: None,
+                        ..s.clone()
+                    },
+                    p,
+                )
+                .unwrap();
+                let minutes = [0, 1, 5, 17, s.minutes / 2, s.minutes];
+                for m in minutes.into_iter().filter(|&m| m <= s.minutes) {
+                    let stopped = Scenario {
+                        stop_at: Some(m),
+                        ..s.clone()
+                    };
+                    let with_stop = simulate(&stopped, p).unwrap();
+                    let t = stopped.stop().unwrap();
+                    for (i, rec) in open.containers().iter().enumerate() {
+                        assert_eq!(
+                            rec.stopped_at(t),
+                            with_stop.containers()[i],
+                            "{p}, stop at minute {m}, container {i}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! The record of one run, and every question a face asks of it.
 
+use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
@@ -113,6 +114,34 @@ impl Tally {
                 acc.max(0) as u64
             })
             .collect()
+    }
+}
+
+/// What `Stop()`, called at `minute` (`rules.stop`), did: from the records
+/// of a run that calls it then.
+fn stop_outcome<R: Borrow<ContainerRecord>>(
+    rules: &Rules,
+    minute: u32,
+    records: impl IntoIterator<Item = R>,
+) -> StopOutcome {
+    let stop = rules.stop.unwrap_or(Time::ZERO);
+    let mut left = 0;
+    let mut hangs_on = None;
+    let mut hung = 0;
+    for (i, rec) in records.into_iter().enumerate() {
+        let rec = rec.borrow();
+        if life::released(rules, rec) == Some(false) {
+            hung += 1;
+            hangs_on.get_or_insert(i as u32);
+        }
+        life::lives(rules, rec, stop, |l| left += u64::from(l.alive_at(stop)));
+    }
+    StopOutcome {
+        minute,
+        returned: hangs_on.is_none(),
+        left,
+        hangs_on,
+        hung_containers: hung,
     }
 }
 
@@ -246,25 +275,41 @@ impl Trace {
     }
 
     fn compute_stop(&self) -> Option<StopOutcome> {
-        let stop = self.scenario.stop()?;
-        let rules = self.rules();
-        let mut left = 0;
-        let mut hangs_on = None;
-        let mut hung = 0;
-        for (i, rec) in self.containers.iter().enumerate() {
-            if life::released(&rules, rec) == Some(false) {
-                hung += 1;
-                hangs_on.get_or_insert(i as u32);
-            }
-            life::lives(&rules, rec, stop, |l| left += u64::from(l.alive_at(stop)));
+        let minute = self.scenario.stop_at?;
+        Some(stop_outcome(&self.rules(), minute, &self.containers))
+    }
+
+    /// What `Stop()` called at `minute` would do in this run: the
+    /// [`StopOutcome`] of the same scenario run with `stop_at:
+    /// Some(minute)`, without running it again (up to `Stop()` the program
+    /// does the same whenever it comes). `None` when `minute` is past the
+    /// end, or when this run calls `Stop()` at another minute (after it,
+    /// the records no longer say what the program would have done).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use leakscope_sim::{Preset, Program, Scenario, simulate};
+    ///
+    /// let open = simulate(&Preset::Fase6.scenario(), Program::BUGGY).unwrap();
+    /// let stopped = Scenario { stop_at: Some(30), ..Preset::Fase6.scenario() };
+    /// let run = simulate(&stopped, Program::BUGGY).unwrap();
+    /// assert_eq!(open.stop_outcome_at(30), run.stop().copied());
+    /// ```
+    pub fn stop_outcome_at(&self, minute: u32) -> Option<StopOutcome> {
+        if minute > self.scenario.minutes {
+            return None;
         }
-        Some(StopOutcome {
-            minute: self.scenario.stop_at.unwrap_or(0),
-            returned: hangs_on.is_none(),
-            left,
-            hangs_on,
-            hung_containers: hung,
-        })
+        if let Some(at) = self.scenario.stop_at {
+            return self.stop.filter(|_| at == minute);
+        }
+        let stop = Time::from_minutes(u64::from(minute));
+        let rules = Rules {
+            stop: Some(stop),
+            ..self.rules()
+        };
+        let records = self.containers.iter().map(|rec| rec.stopped_at(stop));
+        Some(stop_outcome(&rules, minute, records))
     }
 
     /// 1 when, at `t`, the goroutine that called `Stop()` is blocked in

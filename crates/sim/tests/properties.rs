@@ -250,6 +250,25 @@ proptest! {
     }
 
     #[test]
+    fn a_stop_read_from_a_run_without_it_equals_the_run_with_it(s in scenario(), at in 0u32..100) {
+        let open = Scenario { stop_at: None, ..s.clone() };
+        for m in [at.min(s.minutes), s.minutes] {
+            let stopped = Scenario { stop_at: Some(m), ..s.clone() };
+            for p in Program::ALL {
+                let with_stop = simulate(&stopped, p).unwrap();
+                prop_assert!(with_stop.stop().is_some());
+                prop_assert_eq!(
+                    simulate(&open, p).unwrap().stop_outcome_at(m),
+                    with_stop.stop().copied(),
+                    "{} stop at minute {}", p, m
+                );
+                prop_assert_eq!(with_stop.stop_outcome_at(m), with_stop.stop().copied());
+            }
+        }
+        prop_assert_eq!(simulate(&open, Program::BUGGY).unwrap().stop_outcome_at(s.minutes + 1), None);
+    }
+
+    #[test]
     fn live_events_equal_the_events_derived_from_the_trace(s in scenario()) {
         for p in Program::ALL {
             let mut sim = Sim::new(&s, p).unwrap();

@@ -21,7 +21,8 @@
 //! codes: 0 every series passes, 1 any leaks, 2 bad input, 3 Prometheus
 //! unreachable, the query refused (Prometheus' own `error` text), an answer
 //! that is not Prometheus', or nothing to test (no series matched, or none
-//! with [`MIN_POINTS`] points).
+//! with [`MIN_POINTS`](leakscope_sim::series::MIN_POINTS) points), each a
+//! [`ServiceError`].
 
 mod answer;
 mod config;
@@ -34,7 +35,6 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use leakscope_sim::Verdict;
-use leakscope_sim::series::MIN_POINTS;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 pub use answer::{AnswerError, Labels, Page, merge, parse_answer, series_name};
@@ -47,7 +47,7 @@ pub use series::{SeriesResult, analyze};
 pub use time::{parse_time, rfc3339};
 
 use super::Status;
-use crate::error::{ServiceError, shown};
+use crate::error::ServiceError;
 use crate::http::{Client, Policy, Url};
 use crate::output::print;
 
@@ -82,8 +82,10 @@ async fn page(
         encode(&config.query),
         config.step
     );
-    let url =
-        Url::parse(&url).map_err(|e| ServiceError(format!("{}{QUERY_RANGE}: {e}", config.base)))?;
+    let url = Url::parse(&url).map_err(|source| ServiceError::QueryUrl {
+        url: format!("{}{QUERY_RANGE}", config.base),
+        source,
+    })?;
     let answer = client
         .get(
             &url,
@@ -91,23 +93,20 @@ async fn page(
             config.authorization.as_deref(),
         )
         .await
-        .map_err(|e| {
-            ServiceError(format!(
-                "Prometheus at {} cannot be reached: {e}",
-                config.base
-            ))
+        .map_err(|source| ServiceError::Unreachable {
+            base: config.base.clone(),
+            source,
         })?;
     let status = answer.status;
     parse_answer(&answer.body).map_err(|e| {
-        ServiceError(match e {
-            AnswerError::Refused(kind, text) => {
-                format!("Prometheus refused the query (HTTP {status}, {kind}): {text}")
-            }
-            AnswerError::NotPrometheus(why) => format!(
-                "GET {}{QUERY_RANGE}: HTTP {status}: not a Prometheus API answer: {why}",
-                config.base
-            ),
-        })
+        match e {
+            AnswerError::Refused(kind, text) => ServiceError::Refused { status, kind, text },
+            AnswerError::NotPrometheus(why) => ServiceError::NotPrometheus {
+                url: format!("{}{QUERY_RANGE}", config.base),
+                status,
+                why,
+            },
+        }
         .into()
     })
 }
@@ -162,10 +161,10 @@ pub fn run(config: &FleetConfig) -> anyhow::Result<Status> {
     );
     let span = format!("{} to {}", rfc3339(config.start), rfc3339(config.end));
     if results.is_empty() {
-        return Err(ServiceError(format!(
-            "the query {} matched no series from {span}: nothing to test (a misspelt metric or label?)",
-            shown(&config.query)
-        ))
+        return Err(ServiceError::NoSeries {
+            query: config.query.clone(),
+            span,
+        }
         .into());
     }
     let leaks = results
@@ -178,11 +177,11 @@ pub fn run(config: &FleetConfig) -> anyhow::Result<Status> {
         .count();
     let too_few = results.len() - leaks - passes;
     if leaks + passes == 0 {
-        return Err(ServiceError(format!(
-            "none of the {} series of {} has the {MIN_POINTS} points the test needs from {span} (a longer range or a smaller --step)",
-            results.len(),
-            shown(&config.query)
-        ))
+        return Err(ServiceError::TooFewPoints {
+            series: results.len(),
+            query: config.query.clone(),
+            span,
+        }
         .into());
     }
     let verdict = if leaks > 0 {

@@ -112,17 +112,17 @@ async fn poll_all(config: &WatchConfig) -> anyhow::Result<Watch> {
         let body = client
             .get(&config.url, None, None)
             .await
-            .map_err(|e| ServiceError(format!("GET {}: {e}", config.url)))?
+            .map_err(|source| ServiceError::Get {
+                url: config.url.to_string(),
+                source,
+            })?
             .body;
         let got = start.elapsed();
         // The dump was taken while the request was served.
         let elapsed = (sent + got).as_secs_f64() / 2.0;
-        let dump = parse_bytes(&body).map_err(|e| {
-            ServiceError(format!(
-                "GET {}: not a goroutine dump: {}",
-                config.url,
-                first_line(&e.to_string())
-            ))
+        let dump = parse_bytes(&body).map_err(|source| ServiceError::NotADump {
+            url: config.url.to_string(),
+            source,
         })?;
         if let Some(dir) = &config.out {
             keep(dir, k + 1, &body)?;
@@ -143,8 +143,4 @@ async fn poll_all(config: &WatchConfig) -> anyhow::Result<Watch> {
         );
     }
     Ok(watch)
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or("").trim().to_owned()
 }

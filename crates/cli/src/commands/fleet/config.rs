@@ -9,7 +9,7 @@ use super::time::parse_time;
 use crate::cli::{FleetArgs, FleetFormat};
 use crate::commands::parse_duration;
 use crate::error::{InputError, shown};
-use crate::http::Url;
+use crate::http::service_url;
 
 /// The query API's path, appended to the base URL.
 pub const QUERY_RANGE: &str = "/api/v1/query_range";
@@ -83,21 +83,11 @@ fn points_in(start: f64, end: f64, step: f64) -> u64 {
 pub fn base_url(raw: &str) -> Result<String, InputError> {
     let allowed = "http(s)://HOST:PORT[/PREFIX], e.g. http://127.0.0.1:9090";
     let bad = |why: &str| InputError::new("--prometheus", Some(raw), why, Some(allowed));
-    let text = raw.trim();
-    let Some((scheme, _)) = text.split_once("://") else {
-        return Err(bad("has no http:// in front"));
-    };
-    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
-        return Err(bad("is not an http or https URL"));
-    }
-    let url = Url::parse(text).map_err(|e| bad(&format!("is not a URL ({e})")))?;
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("has no host"));
-    }
+    let url = service_url("--prometheus", raw, &["http", "https"], allowed)?;
     if url.query().is_some() {
         return Err(bad("has a query (?…); give the base URL"));
     }
-    let mut base = text.trim_end_matches('/');
+    let mut base = raw.trim().trim_end_matches('/');
     if let Some(b) = base.strip_suffix(QUERY_RANGE) {
         base = b.trim_end_matches('/');
     }

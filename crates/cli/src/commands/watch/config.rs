@@ -9,7 +9,7 @@ use crate::commands::{STALLED_AFTER_RANGE, parse_duration};
 use crate::config::parse_int;
 use crate::duration;
 use crate::error::InputError;
-use crate::http::Url;
+use crate::http::{Url, service_url};
 use crate::output::io_reason;
 
 /// The endpoint read when the URL has no path.
@@ -49,20 +49,8 @@ impl WatchConfig {
 /// `debug=2` (without it, Go answers in protobuf).
 pub fn endpoint(raw: &str) -> Result<Url, InputError> {
     let allowed = "http://HOST:PORT[/PATH], e.g. http://127.0.0.1:6060";
+    let mut url = service_url("URL", raw, &["http"], allowed)?;
     let bad = |why: &str| InputError::new("URL", Some(raw), why, Some(allowed));
-    let text = raw.trim();
-    let Some((scheme, _)) = text.split_once("://") else {
-        return Err(bad("has no http:// in front"));
-    };
-    match scheme.to_ascii_lowercase().as_str() {
-        "http" => {}
-        "https" => return Err(bad("uses https, which is not supported")),
-        _ => return Err(bad("is not an http URL")),
-    }
-    let mut url = Url::parse(text).map_err(|e| bad(&format!("is not a URL ({e})")))?;
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("has no host"));
-    }
     let path = url.path().trim_end_matches('/').to_owned();
     if path.is_empty() {
         url = url.join(DEFAULT_PATH).map_err(|_| bad("is not a URL"))?;

@@ -11,7 +11,8 @@
 //! - [`WaitStyle`]: whether `rotate()` waits for good or gives up after a
 //!   timeout.
 //!
-//! Adding a program: a file `programs/<name>.rs` with its [`Definition`],
+//! Adding a program: a file `programs/<name>.rs` with its [`Definition`]
+//! (and, for a fix people try, its [`Story`]: what the lesson says of it),
 //! and its entry in [`Program::ALL`]. The faces list `Program::ALL` and need
 //! no change.
 
@@ -28,6 +29,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::code::Anchor;
+use crate::story::Story;
 use crate::{Error, Time};
 
 /// How a program lays out its WaitGroups.
@@ -85,6 +87,10 @@ pub struct Definition {
     /// Where its program-specific [`Anchor`]s are: the line on which the
     /// given text starts (the text is unique in the source).
     pub anchors: &'static [(Anchor, &'static str)],
+    /// What the lesson tells of it as a fix people try before the real one
+    /// (its heading, chart, paragraph, what the detectors miss, its
+    /// goroutines in a dump), if it is one.
+    pub story: Option<Story>,
 }
 
 /// Anchors whose text every program shares.
@@ -171,6 +177,11 @@ impl Program {
     /// Its WaitGroups.
     pub const fn groups(self) -> Groups {
         self.0.groups
+    }
+
+    /// Its story as a fix people try, if it is one.
+    pub const fn story(self) -> Option<&'static Story> {
+        self.0.story.as_ref()
     }
 
     /// Its place in [`Program::ALL`].

@@ -73,6 +73,14 @@ impl Measure {
             Measure::LinesRead => s.lines_read,
         }
     }
+
+    /// What its axis says.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Measure::Goroutines => "goroutines",
+            Measure::LinesRead => "log lines read",
+        }
+    }
 }
 
 /// How a program's own goroutines show in a goroutine dump: a group that

@@ -128,12 +128,105 @@ pub fn misses(rows: &[Row]) -> Vec<(Detector, Vec<&'static str>, String)> {
     out
 }
 
+/// A detector as a sentence names it: `the count test`, `goleak`.
+const fn spoken(d: Detector) -> &'static str {
+    match d {
+        Detector::CountGrowth => "the count test",
+        Detector::Liveness => "liveness",
+        Detector::Goleak => "goleak",
+        Detector::GoroutineLeakProfile => "Go's goroutineleak profile",
+        Detector::Synctest => "synctest",
+        Detector::Leakprof => "the LeakProf rule",
+        Detector::Wgvet => "wgvet",
+    }
+}
+
+/// Why a detector that catches no program of the lesson misses them all.
+const fn blind_because(d: Detector) -> &'static str {
+    match d {
+        Detector::GoroutineLeakProfile => {
+            ", because the readers wait in network IO and every group stays reachable through the monitor"
+        }
+        _ => "",
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The lesson's takeaway from a scenario's matrix, every program named
+/// from the rows: what the detectors each program's story names miss in
+/// it (and why), the run's detectors that catch no program, and, for a
+/// program the seed's count test misses, the one detector of a run that
+/// sees it, if only one does.
+pub fn takeaway(rows: &[Row]) -> String {
+    let missed = |r: &Row, d: Detector| r.detections.iter().any(|x| x.detector == d && !x.caught);
+    let faulty: Vec<&Row> = rows.iter().filter(|r| r.faulty).collect();
+    let run_detectors = Detector::ALL.into_iter().filter(|d| !d.is_static());
+    let mut parts = Vec::new();
+    for r in &faulty {
+        let Some(story) = r.program.story() else {
+            continue;
+        };
+        let names: Vec<&str> = story
+            .missed_by
+            .iter()
+            .filter(|&&d| missed(r, d))
+            .map(|&d| spoken(d))
+            .collect();
+        if !names.is_empty() {
+            let verb = if names.len() == 1 { "misses" } else { "miss" };
+            parts.push(format!(
+                "{} {verb} {} ({})",
+                and_list(&names),
+                r.program,
+                story.why_missed
+            ));
+        }
+    }
+    for d in run_detectors.clone() {
+        if !faulty.is_empty() && faulty.iter().all(|r| missed(r, d)) {
+            parts.push(format!(
+                "{} reports none of the programs{}",
+                spoken(d),
+                blind_because(d)
+            ));
+        }
+    }
+    // Where the seed's own test is blind, what is left to see the program.
+    for r in faulty.iter().filter(|r| missed(r, Detector::CountGrowth)) {
+        let seen: Vec<Detector> = run_detectors.clone().filter(|&d| !missed(r, d)).collect();
+        if let [only] = seen[..] {
+            parts.push(format!(
+                "of the tools that watch a run, only {} sees {}",
+                spoken(only),
+                r.program
+            ));
+        }
+    }
+    format!(
+        "Each tool sees a different part. On FASE 6 {}.",
+        parts.join("; ")
+    )
+}
+
 /// The section.
 #[component]
 pub fn Detectors(p: &DetectorsProps) -> Html {
     let full = p.full;
     let preset = use_state(|| Preset::Fase6);
     let rows = use_memo(*preset, |p| matrix(&p.scenario()));
+    // Computed once, on the first render's rows: FASE 6, the takeaway's.
+    let takeaway = use_memo((), {
+        let rows = rows.clone();
+        move |_| takeaway(&rows)
+    });
     let s = preset.scenario();
     html! {
         <section id={if full { "detector-matrix" } else { "detectors" }} class="story-section detectors">
@@ -143,7 +236,7 @@ pub fn Detectors(p: &DetectorsProps) -> Html {
                 <h2><span class="num" aria-hidden="true">{ "7" }</span>{ "Which tool would have caught it?" }</h2>
             }
             <div class="two-col">
-            { intro() }
+            { intro(&takeaway) }
             <div>
             if full {
                 { measured_and_toggle(&preset) }
@@ -175,8 +268,9 @@ fn name(d: Detector) -> Html {
     html! { <strong>{ label(d) }</strong> }
 }
 
-/// What each detector looks at, and what each one misses on FASE 6.
-fn intro() -> Html {
+/// What each detector looks at, and what each one misses on FASE 6 (the
+/// `takeaway`).
+fn intro(takeaway: &str) -> Html {
     html! {
             <div>
             <p>{ "Six ways to look for a leak in a run, and one in the source. The " }{ name(Detector::CountGrowth) }
@@ -187,9 +281,7 @@ fn intro() -> Html {
                <code>{ "testing/synctest" }</code>{ " (" }{ name(Detector::Synctest) }{ ") fails a bubble that deadlocks or leaves goroutines blocked; and a " }
                { name(Detector::Leakprof) }{ format!(" in the style of Uber's LeakProf flags {LEAKPROF_THRESHOLD} or more goroutines blocked in channel operations at one site. ") }
                { name(Detector::Wgvet) }{ ", this project's static check, reads the code instead: a " }<code>{ "Wait()" }</code>{ " on a group that also holds a goroutine living until cancellation." }</p>
-            <p class="takeaway">{ format!(
-                "Each tool sees a different part. On FASE 6 the count test misses {close} (its count is flat, its logs stopped); goleak and synctest miss {timeout} (Stop() wakes every helper); Go's goroutineleak profile reports none of the programs, because the readers wait in network IO and every group stays reachable through the monitor; of the tools that watch a run, only liveness sees {close}.",
-                close = Program::CLOSE_ONLY, timeout = Program::WAIT_TIMEOUT) }</p>
+            <p class="takeaway">{ takeaway.to_owned() }</p>
             </div>
     }
 }
@@ -331,6 +423,27 @@ mod tests {
             .find(|m| m.0 == Detector::GoroutineLeakProfile)
             .unwrap();
         assert_eq!(profile.1, ["buggy", "close-only", "wait-timeout"]);
+    }
+
+    /// The takeaway names the programs from the matrix.
+    #[test]
+    fn the_takeaway_reads_the_fase6_matrix() {
+        let rows = matrix(&Preset::Fase6.scenario());
+        assert_eq!(
+            takeaway(&rows),
+            "Each tool sees a different part. On FASE 6 the count test misses close-only (its count is flat, its logs stopped); \
+             goleak and synctest miss wait-timeout (Stop() wakes every helper); \
+             Go's goroutineleak profile reports none of the programs, because the readers wait in network IO \
+             and every group stays reachable through the monitor; \
+             of the tools that watch a run, only liveness sees close-only."
+        );
+        assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
+        // On FASE 3 nothing fails: the takeaway says other things.
+        let fase3 = takeaway(&matrix(&Preset::Fase3.scenario()));
+        assert!(
+            fase3.starts_with("Each tool sees a different part."),
+            "{fase3}"
+        );
     }
 
     /// What the takeaway says about FASE 6 holds in the core.

@@ -4,8 +4,8 @@
 //! program's own file holds its [`Story`]; the faces present every story
 //! of [`Program::ALL`] and name no program.
 //!
-//! Text here is plain: the one markup is `code` between backticks, which a
-//! face may set as code.
+//! Text here is plain text, with no markup: a face escapes it as its
+//! medium needs.
 
 use crate::detect::Detector;
 use crate::{Comparison, Program, Sample, Time};
@@ -32,11 +32,14 @@ pub struct Story {
     /// Its paragraph, given the program and the runs of every program on
     /// one scenario; `None` when a run it reads is missing or empty.
     pub text: fn(Program, &Comparison) -> Option<String>,
-    /// The detectors the lesson names for missing it (those the core's
-    /// `detect()` agrees miss it are named).
+    /// The detectors the lesson names for missing it on FASE 6 (a test
+    /// holds each against the core's `detect()`).
     pub missed_by: &'static [Detector],
     /// Why they miss it, in a few words (`Stop() wakes every helper`).
     pub why_missed: &'static str,
+    /// The one detector watching a run that sees it on FASE 6, if the
+    /// lesson says so (a test holds it against `detect()`).
+    pub seen_only_by: Option<Detector>,
     /// How its own goroutines show in a goroutine dump, if they tell it apart.
     pub dump: Option<DumpMark>,
 }
@@ -45,7 +48,15 @@ impl Story {
     /// Its heading's words, the timeout filled in.
     pub fn heading(&self, program: Program) -> String {
         let secs = program.wait_timeout().map_or(0, |t| t.as_millis() / 1_000);
-        self.heading.replace("{timeout}", &secs.to_string())
+        // The one placeholder, found by its braces.
+        let parts = self
+            .heading
+            .split_once('{')
+            .and_then(|(before, rest)| Some((before, rest.split_once('}')?.1)));
+        match parts {
+            Some((before, after)) => format!("{before}{secs}{after}"),
+            None => self.heading.to_owned(),
+        }
     }
 
     /// The programs its chart draws: [`Story::against`], then `program`.
@@ -144,6 +155,12 @@ mod tests {
                 .map(|s| s.heading(Program::WAIT_TIMEOUT)),
             Some("wait, but only 10 seconds".to_owned())
         );
+        assert_eq!(
+            Program::CLOSE_ONLY
+                .story()
+                .map(|s| s.heading(Program::CLOSE_ONLY)),
+            Some("always close, always wait".to_owned())
+        );
     }
 
     #[test]
@@ -172,12 +189,20 @@ mod tests {
     }
 
     #[test]
-    fn the_detectors_a_story_names_miss_it_on_fase6() {
+    fn what_a_story_says_of_the_detectors_holds_on_fase6() {
         for (p, s) in stories() {
             let found = detect(&Preset::Fase6.scenario(), p).unwrap();
             for d in s.missed_by {
                 let x = found.iter().find(|x| x.detector == *d).unwrap();
                 assert!(!x.caught, "{d} catches {p}");
+            }
+            if let Some(only) = s.seen_only_by {
+                let seen: Vec<Detector> = found
+                    .iter()
+                    .filter(|x| x.caught && !x.detector.is_static())
+                    .map(|x| x.detector)
+                    .collect();
+                assert_eq!(seen, [only], "{p}");
             }
         }
     }

@@ -122,10 +122,10 @@ impl Idea {
             Idea::Handlers => "§1 a stream's handlers".to_owned(),
             Idea::PileUp => "§4 the bypass and the pile-up".to_owned(),
             Idea::WaitNeverReturns => "§2 Wait() that never returns".to_owned(),
-            Idea::Story(p) => match p.story().and_then(|s| s.dump.as_ref()) {
-                Some(mark) => format!("§5 {p}'s {}", mark.goroutines),
-                None => format!("§5 {p}"),
-            },
+            Idea::Story(p) => {
+                let mark = p.story().and_then(|s| s.dump.as_ref());
+                format!("§5 {p}'s {}", mark.map_or("goroutines", |m| m.goroutines))
+            }
         }
     }
 
@@ -133,14 +133,14 @@ impl Idea {
     pub fn of_group(g: &Group) -> Option<Idea> {
         let f = g.key.function.as_str();
         let created = g.key.created_by.as_deref().unwrap_or("");
-        let own = Program::ALL.into_iter().find(|p| {
-            p.story()
-                .and_then(|s| s.dump.as_ref())
-                .is_some_and(|m| m.marks(f, g.key.created_by.as_deref()))
-        });
-        if let Some(p) = own {
-            Some(Idea::Story(p))
-        } else if g.in_wait_group_wait {
+        for p in Program::ALL {
+            if let Some(mark) = p.story().and_then(|s| s.dump.as_ref())
+                && mark.marks(f, g.key.created_by.as_deref())
+            {
+                return Some(Idea::Story(p));
+            }
+        }
+        if g.in_wait_group_wait {
             Some(Idea::WaitNeverReturns)
         } else if f.contains("(*persistConn).readLoop")
             || f.contains("(*persistConn).writeLoop")

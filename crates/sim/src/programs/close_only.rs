@@ -44,6 +44,7 @@ pub(crate) const DEF: Definition = Definition {
         text,
         missed_by: &[Detector::CountGrowth],
         why_missed: "its count is flat, its logs stopped",
+        seen_only_by: Some(Detector::Liveness),
         dump: None,
     }),
 };

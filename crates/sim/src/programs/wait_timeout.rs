@@ -40,6 +40,7 @@ pub(crate) const DEF: Definition = Definition {
         text,
         missed_by: &[Detector::Goleak, Detector::Synctest],
         why_missed: "Stop() wakes every helper",
+        seen_only_by: None,
         // The helper is `rotate()`'s closure, `go func() { c.wg.Wait() … }`.
         dump: Some(DumpMark {
             function: ".rotate.func",

@@ -16,7 +16,7 @@ use leakscope_sim::story::Story;
 use yew::prelude::*;
 
 use super::minichart::MiniChart;
-use super::story::{prose, raw};
+use super::story::{esc, raw};
 use crate::state::Runs;
 
 /// Props of [`Fixes`].
@@ -88,16 +88,16 @@ pub fn story_at(id: &str) -> Option<Program> {
 /// How many fixes the section's opening counts, and what they share.
 fn opening(tries: &[(Program, &Story, String)]) -> String {
     let count = match tries.len() {
-        1 => "One fix suggests itself".to_owned(),
-        2 => "Two fixes suggest themselves".to_owned(),
-        n => format!("{n} fixes suggest themselves"),
+        1 => "One fix suggests itself",
+        2 => "Two fixes suggest themselves",
+        _ => "Fixes suggest themselves",
     };
     let shared = tries.iter().all(|(p, _, _)| p.groups() == Groups::Shared);
     let keep = match (shared, tries.len()) {
-        (false, _) => String::new(),
-        (true, 1) => "; it keeps the one <code>wg</code>".to_owned(),
-        (true, 2) => "; both keep the one <code>wg</code>".to_owned(),
-        (true, _) => "; all keep the one <code>wg</code>".to_owned(),
+        (false, _) => "",
+        (true, 1) => "; it keeps the one <code>wg</code>",
+        (true, 2) => "; both keep the one <code>wg</code>",
+        (true, _) => "; all keep the one <code>wg</code>",
     };
     format!(
         r#"<h2><span class="num" aria-hidden="true">5</span>What the other fixes get wrong</h2><p>{count} before the real one. Each is a program here, run on FASE 6 with the same random seed{keep}.</p>"#
@@ -114,11 +114,11 @@ fn attempt(runs: &Rc<Runs>, program: Program, story: &Story, text: &str) -> Html
     let id = story_anchor(program);
     html! {
         <article id={id.clone()} class="fix-try" data-testid={id}>
-            { raw(format!("<h3><code>{program}</code>: {}</h3>", prose(&story.heading(program)))) }
+            { raw(format!("<h3><code>{program}</code>: {}</h3>", esc(&story.heading(program)))) }
             { diff_view(story.base, program) }
             <MiniChart runs={runs.clone()} programs={story.charted(program)}
                        measure={story.measure} title={story.chart_title} />
-            { raw(format!(r#"<p>{} <a href="{}">In the lab →</a></p>"#, prose(text), link.replace('&', "&amp;"))) }
+            { raw(format!(r#"<p>{} <a href="{}">In the lab →</a></p>"#, esc(text), link.replace('&', "&amp;"))) }
         </article>
     }
 }
@@ -128,14 +128,14 @@ fn attempt(runs: &Rc<Runs>, program: Program, story: &Story, text: &str) -> Html
 #[component]
 pub fn Fixes(p: &FixesProps) -> Html {
     let runs = &p.runs;
-    let tries: Vec<_> = Program::ALL
-        .into_iter()
-        .filter_map(|program| {
-            let story = program.story()?;
-            let text = (story.text)(program, runs)?;
-            Some((program, story, text))
-        })
-        .collect();
+    let mut tries = Vec::new();
+    for program in Program::ALL {
+        if let Some(story) = program.story()
+            && let Some(text) = (story.text)(program, runs)
+        {
+            tries.push((program, story, text));
+        }
+    }
     if tries.is_empty() {
         return html! {};
     }

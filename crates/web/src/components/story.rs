@@ -120,22 +120,6 @@ pub(crate) fn esc(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The core's plain text as markup: escaped, and `code` between backticks
-/// set as code (the one markup the core's sentences carry).
-pub(crate) fn prose(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    for (i, part) in esc(text).split('`').enumerate() {
-        if i % 2 == 1 {
-            out.push_str("<code>");
-            out.push_str(part);
-            out.push_str("</code>");
-        } else {
-            out.push_str(part);
-        }
-    }
-    out
-}
-
 /// Markup built as a string: the lesson's static prose and code cost the
 /// download a string each rather than code per element (the site's 350 KB
 /// budget). Only the lesson's own text and the core's numbers go in.

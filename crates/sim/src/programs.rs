@@ -12,9 +12,10 @@
 //!   timeout.
 //!
 //! Adding a program: a file `programs/<stem>.rs` with its [`Definition`]
-//! (`pub(crate) const DEF`), nothing else. The build script (`build.rs`)
-//! finds the files and writes their `mod` lines, a named constant per
-//! program (`Program::CLOSE_ONLY` for `close_only.rs`) and [`Program::ALL`],
+//! (`pub(crate) const DEF`; for a fix people try, its [`Story`]: what the
+//! lesson says of it), nothing else. The build script (`build.rs`) finds
+//! the files and writes their `mod` lines, a named constant per program
+//! (`Program::CLOSE_ONLY` for `close_only.rs`) and [`Program::ALL`],
 //! ordered by each file's [`Definition::order`]. The faces list
 //! `Program::ALL` and need no change.
 
@@ -26,6 +27,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::code::Anchor;
+use crate::story::Story;
 use crate::{Error, Time};
 
 /// How a program lays out its WaitGroups.
@@ -87,6 +89,10 @@ pub struct Definition {
     /// Where its program-specific [`Anchor`]s are: the line on which the
     /// given text starts (the text is unique in the source).
     pub anchors: &'static [(Anchor, &'static str)],
+    /// What the lesson tells of it as a fix people try before the real one
+    /// (its heading, chart, paragraph, what the detectors miss, its
+    /// goroutines in a dump), if it is one.
+    pub story: Option<Story>,
 }
 
 /// Anchors whose text every program shares.
@@ -159,6 +165,11 @@ impl Program {
     /// Its WaitGroups.
     pub const fn groups(self) -> Groups {
         self.0.groups
+    }
+
+    /// Its story as a fix people try, if it is one.
+    pub const fn story(self) -> Option<&'static Story> {
+        self.0.story.as_ref()
     }
 
     /// Its place in [`Program::ALL`].

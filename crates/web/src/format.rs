@@ -7,26 +7,15 @@ pub fn int(n: u64) -> String {
     leakscope_sim::thousands(n)
 }
 
-/// A decimal with `places` digits after the point: `31.66`.
+/// A decimal with `places` digits after the point: `31.66` (the core's,
+/// as in the sentences it writes).
 pub fn dec(x: f64, places: usize) -> String {
-    if x.is_finite() {
-        format!("{x:.places$}")
-    } else {
-        "—".to_owned()
-    }
+    leakscope_sim::decimal(x, places)
 }
 
-/// A signed decimal: `+30.50`, `-0.20`, `0.00`.
+/// A signed decimal: `+30.50`, `-0.20`, `0.00` (the core's).
 pub fn signed(x: f64, places: usize) -> String {
-    if x > 0.0
-        && format!("{x:.places$}")
-            .chars()
-            .any(|c| c.is_ascii_digit() && c != '0')
-    {
-        format!("+{x:.places$}")
-    } else {
-        dec(x, places)
-    }
+    leakscope_sim::signed(x, places)
 }
 
 /// A rotation period in words: `5 min`, `90 s`, `1.5 min`.

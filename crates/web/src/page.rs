@@ -10,6 +10,8 @@
 
 use yew::prelude::*;
 
+use crate::components::story_at;
+
 /// One page of the site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Page {
@@ -71,7 +73,9 @@ impl Page {
 
     /// The fragments (element ids) links point at on this page: an old
     /// permalink's `#numbers` opens the model notes, a pasted dump's link
-    /// to `#pile-up` the lesson.
+    /// to `#pile-up` the lesson. The lesson's stories of the fixes people
+    /// try (`fix-close-only`, one per program with a story) are its own
+    /// too, found by [`Page::owner`].
     pub const fn anchors(self) -> &'static [&'static str] {
         match self {
             Page::Lesson => &[
@@ -85,8 +89,6 @@ impl Page {
                 "bypass",
                 "pile-up",
                 "fixes",
-                "fix-close-only",
-                "fix-wait-timeout",
                 "fix",
                 "detectors",
                 "catch",
@@ -122,6 +124,9 @@ impl Page {
 
     /// The page that owns the fragment `id`, if any.
     pub fn owner(id: &str) -> Option<Page> {
+        if story_at(id).is_some() {
+            return Some(Page::Lesson);
+        }
         Page::ALL.into_iter().find(|p| p.anchors().contains(&id))
     }
 }
@@ -234,11 +239,23 @@ mod tests {
 
     #[test]
     fn every_anchor_has_one_owner() {
+        let stories: Vec<String> = leakscope_sim::Program::ALL
+            .into_iter()
+            .filter(|p| p.story().is_some())
+            .map(crate::components::story_anchor)
+            .collect();
+        assert_eq!(stories, ["fix-close-only", "fix-wait-timeout"]);
         let mut all: Vec<&str> = Page::ALL
             .iter()
             .flat_map(|p| p.anchors())
             .copied()
+            .chain(stories.iter().map(String::as_str))
             .collect();
+        for id in &stories {
+            assert_eq!(Page::owner(id), Some(Page::Lesson), "{id}");
+        }
+        assert_eq!(Page::owner("fix-buggy"), None);
+        assert_eq!(Page::owner("fix-nonsense"), None);
         let n = all.len();
         all.sort_unstable();
         all.dedup();

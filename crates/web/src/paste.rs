@@ -7,6 +7,8 @@
 use leakscope_pprof::{DumpAnalysis, Group, Kind, Options, Suspect, analyze, parse, parse_bytes};
 use leakscope_sim::{DumpFormat, Preset, Program, Time, simulate};
 
+use crate::components::story_anchor;
+
 /// The largest dump the page reads (`leakscope analyze` reads up to 1 GiB).
 pub const MAX_PASTE_BYTES: usize = 64 << 20;
 
@@ -77,39 +79,53 @@ pub enum Idea {
     PileUp,
     /// `rotate()` in `sync.(*WaitGroup).Wait`, held by the heartbeat.
     WaitNeverReturns,
-    /// wait-timeout's helpers, waiting on the group in its place.
-    WaitTimeout,
+    /// A fix people try, known by its own goroutines in the dump (the
+    /// core's [`leakscope_sim::story::DumpMark`]: wait-timeout's helpers,
+    /// waiting on the group in its place): its story.
+    Story(Program),
 }
 
 impl Idea {
-    /// Every idea, in the lesson's order.
-    pub const ALL: [Idea; 5] = [
-        Idea::Heartbeat,
-        Idea::Handlers,
-        Idea::WaitNeverReturns,
-        Idea::PileUp,
-        Idea::WaitTimeout,
-    ];
+    /// Every idea, in the lesson's order: one per story whose program's
+    /// goroutines a dump tells apart.
+    pub fn all() -> Vec<Idea> {
+        let mut all = vec![
+            Idea::Heartbeat,
+            Idea::Handlers,
+            Idea::WaitNeverReturns,
+            Idea::PileUp,
+        ];
+        all.extend(
+            Program::ALL
+                .into_iter()
+                .filter(|p| p.story().is_some_and(|s| s.dump.is_some()))
+                .map(Idea::Story),
+        );
+        all
+    }
 
     /// The anchor of its place on the page.
-    pub fn anchor(self) -> &'static str {
+    pub fn anchor(self) -> String {
         match self {
-            Idea::Heartbeat => "#heartbeat",
-            Idea::Handlers => "#handlers",
-            Idea::PileUp => "#pile-up",
-            Idea::WaitNeverReturns => "#wait-never-returns",
-            Idea::WaitTimeout => "#fix-wait-timeout",
+            Idea::Heartbeat => "#heartbeat".to_owned(),
+            Idea::Handlers => "#handlers".to_owned(),
+            Idea::PileUp => "#pile-up".to_owned(),
+            Idea::WaitNeverReturns => "#wait-never-returns".to_owned(),
+            Idea::Story(p) => format!("#{}", story_anchor(p)),
         }
     }
 
     /// The link's text.
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Idea::Heartbeat => "§1 the heartbeat",
-            Idea::Handlers => "§1 a stream's handlers",
-            Idea::PileUp => "§4 the bypass and the pile-up",
-            Idea::WaitNeverReturns => "§2 Wait() that never returns",
-            Idea::WaitTimeout => "§5 wait-timeout's helpers",
+            Idea::Heartbeat => "§1 the heartbeat".to_owned(),
+            Idea::Handlers => "§1 a stream's handlers".to_owned(),
+            Idea::PileUp => "§4 the bypass and the pile-up".to_owned(),
+            Idea::WaitNeverReturns => "§2 Wait() that never returns".to_owned(),
+            Idea::Story(p) => {
+                let mark = p.story().and_then(|s| s.dump.as_ref());
+                format!("§5 {p}'s {}", mark.map_or("goroutines", |m| m.goroutines))
+            }
         }
     }
 
@@ -117,10 +133,14 @@ impl Idea {
     pub fn of_group(g: &Group) -> Option<Idea> {
         let f = g.key.function.as_str();
         let created = g.key.created_by.as_deref().unwrap_or("");
-        if f.contains(".rotate.func") || created.starts_with("leakscope/monitor.(*Monitor).rotate")
-        {
-            Some(Idea::WaitTimeout)
-        } else if g.in_wait_group_wait {
+        for p in Program::ALL {
+            if let Some(mark) = p.story().and_then(|s| s.dump.as_ref())
+                && mark.marks(f, g.key.created_by.as_deref())
+            {
+                return Some(Idea::Story(p));
+            }
+        }
+        if g.in_wait_group_wait {
             Some(Idea::WaitNeverReturns)
         } else if f.contains("(*persistConn).readLoop")
             || f.contains("(*persistConn).writeLoop")
@@ -292,7 +312,14 @@ mod tests {
             .iter()
             .find(|g| g.key.function.contains("rotate.func1"))
             .unwrap();
-        assert_eq!(Idea::of_group(helpers), Some(Idea::WaitTimeout));
+        assert_eq!(
+            Idea::of_group(helpers),
+            Some(Idea::Story(Program::WAIT_TIMEOUT))
+        );
+        let idea = Idea::Story(Program::WAIT_TIMEOUT);
+        assert_eq!(idea.anchor(), "#fix-wait-timeout");
+        assert_eq!(idea.label(), "§5 wait-timeout's helpers");
+        assert_eq!(Idea::all().last(), Some(&idea));
     }
 
     #[test]

@@ -646,10 +646,10 @@ async fn the_lessons_anchors_the_paste_section_links_to_exist() {
     settle().await;
     // The paste panel sits on the tools page; its links open the lesson,
     // at the section their text names (`§4 the bypass…`).
-    for idea in leakscope_web::paste::Idea::ALL {
+    for idea in leakscope_web::paste::Idea::all() {
         let anchor = idea.anchor();
         let at = root
-            .query_selector(anchor)
+            .query_selector(&anchor)
             .unwrap()
             .unwrap_or_else(|| panic!("no {anchor} on the page"));
         assert_eq!(Page::owner(&anchor[1..]), Some(Page::Lesson), "{anchor}");
@@ -659,7 +659,8 @@ async fn the_lessons_anchors_the_paste_section_links_to_exist() {
             .unwrap()
             .and_then(|n| n.text_content())
             .unwrap_or_default();
-        let named = idea.label().trim_start_matches('§');
+        let label = idea.label();
+        let named = label.trim_start_matches('§');
         let named = named.split(' ').next().unwrap_or_default();
         assert_eq!(named, num, "{anchor}: {}", idea.label());
     }

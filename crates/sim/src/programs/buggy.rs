@@ -35,6 +35,7 @@ pub(crate) const DEF: Definition = Definition {
         (Anchor::ReaderDone, "defer c.wg.Done()\n\tfor {\n\t\tline"),
         (Anchor::StopWait, "c.wg.Wait() // readers left behind"),
     ],
+    story: None,
 };
 
 /// The Go text: the file the Go tests compile and run.

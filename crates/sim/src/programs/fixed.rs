@@ -25,6 +25,7 @@ pub(crate) const DEF: Definition = Definition {
         (Anchor::ReaderDone, "defer c.readerWg.Done()"),
         (Anchor::StopWait, "c.readerWg.Wait()    // the current"),
     ],
+    story: None,
 };
 
 /// The Go text: the file the Go tests compile and run.

@@ -3,19 +3,20 @@
 //! numbers, and a static first frame (goroutines and log lines over the
 //! whole FASE 6 run) that tells the story with no interaction.
 //!
-//! Every figure in the prose is read from the runs; the prose itself names
-//! what each program shows (the two the core ships: `close-only` and
-//! `wait-timeout`).
+//! Every program of [`Program::ALL`] with a [`Story`] is one: its heading,
+//! chart and paragraph are the core's (the program's own file), its
+//! paragraph's figures read from the runs; this module only lays them out.
 
 use std::rc::Rc;
 
 use leakscope_sim::Program;
 use leakscope_sim::code::{Change, diff};
+use leakscope_sim::programs::Groups;
+use leakscope_sim::story::Story;
 use yew::prelude::*;
 
-use super::minichart::{Measure, MiniChart};
-use super::story::raw;
-use crate::format::{int, minute, signed};
+use super::minichart::MiniChart;
+use super::story::{esc, raw};
 use crate::state::Runs;
 
 /// Props of [`Fixes`].
@@ -73,93 +74,76 @@ pub fn diff_view(a: Program, b: Program) -> Html {
     }
 }
 
-/// The "fixes people try" section.
+/// The element id of `program`'s story in the lesson (`fix-close-only`).
+pub fn story_anchor(program: Program) -> String {
+    format!("fix-{program}")
+}
+
+/// The program whose story the lesson shows at element id `id`.
+pub fn story_at(id: &str) -> Option<Program> {
+    let program: Program = id.strip_prefix("fix-")?.parse().ok()?;
+    program.story().map(|_| program)
+}
+
+/// How many fixes the section's opening counts, and what they share.
+fn opening(tries: &[(Program, &Story, String)]) -> String {
+    let count = match tries.len() {
+        1 => "One fix suggests itself",
+        2 => "Two fixes suggest themselves",
+        _ => "Fixes suggest themselves",
+    };
+    let shared = tries.iter().all(|(p, _, _)| p.groups() == Groups::Shared);
+    let keep = match (shared, tries.len()) {
+        (false, _) => "",
+        (true, 1) => "; it keeps the one <code>wg</code>",
+        (true, 2) => "; both keep the one <code>wg</code>",
+        (true, _) => "; all keep the one <code>wg</code>",
+    };
+    format!(
+        r#"<h2><span class="num" aria-hidden="true">5</span>What the other fixes get wrong</h2><p>{count} before the real one. Each is a program here, run on FASE 6 with the same random seed{keep}.</p>"#
+    )
+}
+
+/// One fix people try: its heading, its diff, its chart and its paragraph
+/// with the lab's link.
+fn attempt(runs: &Rc<Runs>, program: Program, story: &Story, text: &str) -> Html {
+    let link = format!(
+        "lab.html?preset=fase6&left={program}&right={}&t={}&container=0#lab",
+        story.beside, story.lab_minute
+    );
+    let id = story_anchor(program);
+    html! {
+        <article id={id.clone()} class="fix-try" data-testid={id}>
+            { raw(format!("<h3><code>{program}</code>: {}</h3>", esc(&story.heading(program)))) }
+            { diff_view(story.base, program) }
+            <MiniChart runs={runs.clone()} programs={story.charted(program)}
+                       measure={story.measure} title={story.chart_title} />
+            { raw(format!(r#"<p>{} <a href="{}">In the lab →</a></p>"#, esc(text), link.replace('&', "&amp;"))) }
+        </article>
+    }
+}
+
+/// The "fixes people try" section: every program of [`Program::ALL`] with
+/// a story, told from the runs.
 #[component]
 pub fn Fixes(p: &FixesProps) -> Html {
     let runs = &p.runs;
-    let s = &runs.scenario;
-    let n = u64::from(s.containers);
-    let last = |prog: Program| runs.trace(prog).samples().last().cloned();
-    let (Some(close), Some(timeout), Some(buggy), Some(fixed)) = (
-        last(Program::CLOSE_ONLY),
-        last(Program::WAIT_TIMEOUT),
-        last(Program::BUGGY),
-        last(Program::FIXED),
-    ) else {
+    let mut tries = Vec::new();
+    for program in Program::ALL {
+        if let Some(story) = program.story()
+            && let Some(text) = (story.text)(program, runs)
+        {
+            tries.push((program, story, text));
+        }
+    }
+    if tries.is_empty() {
         return html! {};
-    };
-    let close_trace = runs.trace(Program::CLOSE_ONLY);
-    let close_start = close_trace.samples().first().map_or(0, |x| x.goroutines);
-    // The minute at which every container is stuck, and the lines read by
-    // then: all the close-only monitor ever reads.
-    let all_stuck = close_trace
-        .samples()
-        .iter()
-        .find(|x| x.stalled_containers == n)
-        .map(|x| (x.minute, x.lines_read));
-    let timeout_a = runs.trace(Program::WAIT_TIMEOUT).analysis();
-    let close_a = close_trace.analysis();
-    let rotations = s.rotations_per_container();
-    let per = timeout.by_role.helper as f64 / (n * rotations.max(1)) as f64;
-    let timeout_secs = Program::WAIT_TIMEOUT
-        .wait_timeout()
-        .map_or(0, |t| t.as_millis() / 1_000);
-    let link = |left: Program, t: u32| {
-        format!("lab.html?preset=fase6&left={left}&right=fixed&t={t}&container=0#lab")
-    };
-    let close_text = format!(
-        r#"<p>Nothing is left behind, so the count never grows ({} → {}, slope {}/min: the count test passes). But the group is still shared: at its first healthy rotation each container blocks in Wait() until Stop(). {} <a href="{}">In the lab →</a></p>"#,
-        int(close_start),
-        int(close.goroutines),
-        signed(close_a.growth_per_min, 2),
-        match all_stuck {
-            Some((m, lines)) => format!(
-                "By {} all {} containers are stuck: {} lines read before, {} after; the fix reads {}.",
-                minute(m),
-                n,
-                int(lines),
-                int(close.lines_read - lines),
-                int(fixed.lines_read)
-            ),
-            None => format!(
-                "{} of {} containers end stuck in Wait(), {} silent.",
-                close.stalled_containers, n, close.silent_containers
-            ),
-        },
-        link(Program::CLOSE_ONLY, 6).replace('&', "&amp;"),
-    );
-    let timeout_text = format!(
-        r#"<p>The logs flow ({} lines read; {} containers went a rotation without a line; each rotation waits {timeout_secs} s for the helper before it reopens), but the helper waits on the same group and never returns: one helper left behind per rotation, {} = {} containers × {} rotations × {}, {} goroutines in all (slope {}/min: {}). Fewer than the bug's {}, and a dump shows a different goroutine, leaking all the same. <a href="{}">In the lab →</a></p>"#,
-        int(timeout.lines_read),
-        timeout.silent_containers,
-        int(timeout.by_role.helper),
-        n,
-        rotations,
-        crate::format::dec(per, 0),
-        int(timeout.goroutines),
-        signed(timeout_a.growth_per_min, 2),
-        timeout_a.verdict,
-        int(buggy.goroutines),
-        link(Program::WAIT_TIMEOUT, 10).replace('&', "&amp;"),
-    );
+    }
     html! {
         <section id="fixes" class="story-section fixes">
-            { raw(r#"<h2><span class="num" aria-hidden="true">5</span>What the other fixes get wrong</h2><p>Two fixes suggest themselves before the real one. Each is a program here, run on FASE 6 with the same random seed; both keep the one <code>wg</code>.</p>"#.to_owned()) }
+            { raw(opening(&tries)) }
             <div class="two-col">
-            <article id="fix-close-only" class="fix-try" data-testid="fix-close-only">
-                { raw(r#"<h3><code>close-only</code>: always close, always wait</h3>"#.to_owned()) }
-                { diff_view(Program::BUGGY, Program::CLOSE_ONLY) }
-                <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::CLOSE_ONLY]}
-                           measure={Measure::LinesRead} title="Log lines read: close-only stops reading" />
-                { raw(close_text) }
-            </article>
-            <article id="fix-wait-timeout" class="fix-try" data-testid="fix-wait-timeout">
-                { raw(format!(r#"<h3><code>wait-timeout</code>: wait, but only {timeout_secs} seconds</h3>"#)) }
-                { diff_view(Program::BUGGY, Program::WAIT_TIMEOUT) }
-                <MiniChart runs={runs.clone()} programs={vec![Program::FIXED, Program::BUGGY, Program::WAIT_TIMEOUT]}
-                           measure={Measure::Goroutines} title="Goroutines: the leak moved, not gone" />
-                { raw(timeout_text) }
-            </article>
+                { for tries.iter().map(|(program, story, text)| attempt(runs, *program, story, text)) }
             </div>
         </section>
     }

@@ -4,38 +4,14 @@
 
 use std::rc::Rc;
 
-use leakscope_sim::{Program, Sample};
+use leakscope_sim::Program;
+use leakscope_sim::story::Measure;
 use yew::prelude::*;
 
 use crate::format;
 use crate::palette;
 use crate::spark::{self, Frame};
 use crate::state::Runs;
-
-/// What a [`MiniChart`] plots.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Measure {
-    /// Live goroutines.
-    Goroutines,
-    /// Log lines read so far, all containers.
-    LinesRead,
-}
-
-impl Measure {
-    fn of(self, s: &Sample) -> u64 {
-        match self {
-            Measure::Goroutines => s.goroutines,
-            Measure::LinesRead => s.lines_read,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Measure::Goroutines => "goroutines",
-            Measure::LinesRead => "log lines read",
-        }
-    }
-}
 
 /// Props of [`MiniChart`].
 #[derive(Properties, PartialEq)]

@@ -153,7 +153,10 @@ fn breakable(s: &str) -> Html {
 
 fn idea_link(idea: Option<Idea>) -> Html {
     match idea {
-        Some(i) => html! { <a href={i.anchor()} data-idea={i.anchor()}>{ i.label() }</a> },
+        Some(i) => {
+            let anchor = i.anchor();
+            html! { <a href={anchor.clone()} data-idea={anchor}>{ i.label() }</a> }
+        }
         None => html! { <span class="muted">{ "-" }</span> },
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
-use crate::code::{Anchor, STREAM_FILE, file_name, line_of, stream_line};
+use crate::code::{Anchor, STREAM_FILE, file_name, line_in, line_of, stream_line};
 use crate::goroutine::{Goroutine, Role, State};
 use crate::{Error, Program, Time, Trace};
 
@@ -54,13 +54,18 @@ const LIVE_SOURCE: &str = include_str!("../../../go/monitor/live.go");
 /// The file name a goroutine dump gives the live runtime's source.
 const LIVE_FILE: &str = "monitor/live.go";
 
-/// The line (from 1) of `live.go` on which `text` first appears, `0` if it
-/// does not.
-fn live_line(text: &str) -> u32 {
-    LIVE_SOURCE
-        .find(text)
-        .map_or(0, |at| LIVE_SOURCE[..at].matches('\n').count() as u32 + 1)
-}
+/// The line of `live.go` on which `httpSource.Next` scans for a line: where
+/// a reader's goroutine waits in the program's own code.
+const LIVE_SCAN_LINE: u32 = line_in(LIVE_SOURCE, "if !s.lines.Scan() {");
+
+/// The line of `stream.go` on which `Stream.ReadLine` calls the source.
+const READ_LINE_LINE: u32 = stream_line("return s.src.Next(s.closed)");
+
+// Both lines are found when the core is built, or it is not built.
+const _: () = assert!(
+    LIVE_SCAN_LINE > 0 && READ_LINE_LINE > 0,
+    "go/monitor/live.go or stream.go no longer holds the line a reader's frame names"
+);
 
 /// A frame of Go's standard library at `file:line` of GOROOT/src, as Go
 /// 1.27.3 prints it (measured on the live reference, `net/http` client on
@@ -102,15 +107,12 @@ fn read_frames() -> Vec<Frame> {
         frame(
             "leakscope/monitor.(*httpSource).Next",
             "(...)".into(),
-            Some(format!("{LIVE_FILE}:{}", live_line("if !s.lines.Scan() {"))),
+            Some(format!("{LIVE_FILE}:{LIVE_SCAN_LINE}")),
         ),
         frame(
             "leakscope/monitor.(*Stream).ReadLine",
             "(...)".into(),
-            Some(format!(
-                "{STREAM_FILE}:{}",
-                stream_line("return s.src.Next(s.closed)")
-            )),
+            Some(format!("{STREAM_FILE}:{READ_LINE_LINE}")),
         ),
     ]
 }

@@ -69,7 +69,8 @@ pub fn steps() -> Vec<Step> {
             name: "dist",
             run: |ctx| {
                 prepend_path(&ctx.wasm_opt_bin());
-                serve::build_dist()
+                serve::build_dist()?;
+                serve::Download::measure(&ctx.root.join("dist"))?.check()
             },
         },
         Step {

@@ -7,78 +7,46 @@
 //! and (for the tests) the stems in the same order.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+#[path = "../sim/build/files.rs"]
+mod files;
+
+use files::File;
 
 fn main() {
-    let dir = Path::new(&env("CARGO_MANIFEST_DIR")).join("src/programs");
+    let dir = Path::new(&files::env("CARGO_MANIFEST_DIR")).join("src/programs");
     println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-changed={}", dir.display());
-    let files = match discover(&dir) {
+    println!("cargo::rerun-if-changed=../sim/build/files.rs");
+    let files = match files::discover(&dir, "port") {
         Ok(files) => files,
         Err(message) => {
             // Fails the build, the message shown as its error.
+            println!("cargo::rerun-if-changed={}", dir.display());
             println!("cargo::error={message}");
             return;
         }
     };
-    for (_, path) in &files {
-        println!("cargo::rerun-if-changed={}", path.display());
-    }
-    let out = Path::new(&env("OUT_DIR")).join("ports.rs");
+    files::rerun(&dir, &files);
+    let out = Path::new(&files::env("OUT_DIR")).join("ports.rs");
     if let Err(e) = std::fs::write(&out, generate(&files)) {
         println!("cargo::error=writing {}: {e}", out.display());
     }
 }
 
-fn env(key: &str) -> String {
-    std::env::var(key).unwrap_or_else(|_| panic!("cargo sets {key} for build scripts"))
-}
-
-/// The port files of `dir` (stem, path), by name.
-fn discover(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
-    let mut files = Vec::new();
-    for entry in entries {
-        let path = entry
-            .map_err(|e| format!("reading {}: {e}", dir.display()))?
-            .path();
-        if path.extension().and_then(|e| e.to_str()) != Some("rs") {
-            continue;
-        }
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        let ok = stem.starts_with(|c: char| c.is_ascii_lowercase())
-            && stem
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !ok {
-            return Err(format!(
-                "{}: a port's file name is its program's (lowercase letters, digits and `_`, starting with a letter)",
-                path.display()
-            ));
-        }
-        files.push((stem, path));
-    }
-    files.sort();
-    Ok(files)
-}
-
 /// The Rust text `src/programs.rs` includes.
-fn generate(files: &[(String, PathBuf)]) -> String {
+fn generate(files: &[File]) -> String {
     let mut out = String::from("// Written by build.rs from src/programs/*.rs.\n\n");
-    for (stem, path) in files {
+    for File { stem, path } in files {
         let path = path.display().to_string();
         let _ = writeln!(out, "#[path = {path:?}]\nmod {stem};");
     }
     let n = files.len();
     let calls: Vec<String> = files
         .iter()
-        .map(|(stem, _)| format!("{stem}::port()"))
+        .map(|f| format!("{}::port()", f.stem))
         .collect();
-    let stems: Vec<String> = files.iter().map(|(stem, _)| format!("{stem:?}")).collect();
+    let stems: Vec<String> = files.iter().map(|f| format!("{:?}", f.stem)).collect();
     let _ = writeln!(
         out,
         "\n/// Every port, one per file of `programs/`, by file name.\n\

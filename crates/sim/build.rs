@@ -13,86 +13,56 @@
 //! build with a message naming them.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+#[path = "build/files.rs"]
+mod files;
 
 fn main() {
-    let dir = Path::new(&env("CARGO_MANIFEST_DIR")).join("src/programs");
+    let dir = Path::new(&files::env("CARGO_MANIFEST_DIR")).join("src/programs");
     println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-changed={}", dir.display());
-    let programs = match discover(&dir) {
+    println!("cargo::rerun-if-changed=build/files.rs");
+    let programs = match files::discover(&dir, "program").and_then(ordered) {
         Ok(programs) => programs,
         Err(message) => {
             // Fails the build, the message shown as its error.
+            println!("cargo::rerun-if-changed={}", dir.display());
             println!("cargo::error={message}");
             return;
         }
     };
-    for p in &programs {
-        println!("cargo::rerun-if-changed={}", p.path.display());
-    }
-    let out = Path::new(&env("OUT_DIR")).join("programs.rs");
+    files::rerun(&dir, programs.iter().map(|p| &p.file));
+    let out = Path::new(&files::env("OUT_DIR")).join("programs.rs");
     if let Err(e) = std::fs::write(&out, generate(&programs)) {
         println!("cargo::error=writing {}: {e}", out.display());
     }
 }
 
-fn env(key: &str) -> String {
-    std::env::var(key).unwrap_or_else(|_| panic!("cargo sets {key} for build scripts"))
-}
-
-/// One program file.
+/// One program file and its declared place.
 struct Found {
-    stem: String,
-    path: PathBuf,
+    file: files::File,
     order: u32,
 }
 
-/// The program files of `dir`, in their declared order.
-fn discover(dir: &Path) -> Result<Vec<Found>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
+/// The program files, in their declared order.
+fn ordered(files: Vec<files::File>) -> Result<Vec<Found>, String> {
     let mut found: Vec<Found> = Vec::new();
-    for entry in entries {
-        let path = entry
-            .map_err(|e| format!("reading {}: {e}", dir.display()))?
-            .path();
-        if path.extension().and_then(|e| e.to_str()) != Some("rs") {
-            continue;
-        }
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        if !is_stem(&stem) {
-            return Err(format!(
-                "{}: a program's file name must be lowercase letters, digits and `_`, starting with a letter",
-                path.display()
-            ));
-        }
-        let text = std::fs::read_to_string(&path)
+    for file in files {
+        let path = &file.path;
+        let text = std::fs::read_to_string(path)
             .map_err(|e| format!("reading {}: {e}", path.display()))?;
         let order = order(&text).map_err(|why| format!("{}: {why}", path.display()))?;
         if let Some(other) = found.iter().find(|f| f.order == order) {
             return Err(format!(
                 "{} and {} both declare `order: {order}`: each program needs its own place",
-                other.path.display(),
+                other.file.path.display(),
                 path.display()
             ));
         }
-        found.push(Found { stem, path, order });
-    }
-    if found.is_empty() {
-        return Err(format!("{} holds no program (`<name>.rs`)", dir.display()));
+        found.push(Found { file, order });
     }
     found.sort_by_key(|f| f.order);
     Ok(found)
-}
-
-fn is_stem(stem: &str) -> bool {
-    stem.starts_with(|c: char| c.is_ascii_lowercase())
-        && stem
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// The `N` of the one line `order: N,` of a program's `Definition`.
@@ -119,8 +89,8 @@ fn order(text: &str) -> Result<u32, String> {
 fn generate(programs: &[Found]) -> String {
     let mut out = String::from("// Written by build.rs from src/programs/*.rs.\n\n");
     for p in programs {
-        let path = p.path.display().to_string();
-        let _ = writeln!(out, "#[path = {path:?}]\nmod {};", p.stem);
+        let path = p.file.path.display().to_string();
+        let _ = writeln!(out, "#[path = {path:?}]\nmod {};", p.file.stem);
     }
     out.push_str("\nimpl Program {\n");
     for p in programs {
@@ -128,14 +98,14 @@ fn generate(programs: &[Found]) -> String {
             out,
             "    /// The program of `programs/{stem}.rs`: see its [`Definition`].\n    \
              pub const {upper}: Program = Program(&{stem}::DEF);",
-            stem = p.stem,
-            upper = p.stem.to_uppercase(),
+            stem = p.file.stem,
+            upper = p.file.stem.to_uppercase(),
         );
     }
     let n = programs.len();
     let all: Vec<String> = programs
         .iter()
-        .map(|p| format!("Program::{}", p.stem.to_uppercase()))
+        .map(|p| format!("Program::{}", p.file.stem.to_uppercase()))
         .collect();
     let _ = writeln!(
         out,
@@ -144,7 +114,10 @@ fn generate(programs: &[Found]) -> String {
          pub const ALL: [Program; {n}] = [{}];\n}}",
         all.join(", ")
     );
-    let stems: Vec<String> = programs.iter().map(|p| format!("{:?}", p.stem)).collect();
+    let stems: Vec<String> = programs
+        .iter()
+        .map(|p| format!("{:?}", p.file.stem))
+        .collect();
     let _ = writeln!(
         out,
         "\n/// The file stem of each program of [`Program::ALL`], in its order.\n\

@@ -21,7 +21,10 @@
 //! 5. the page's gallery has a card for it (a native test of the web
 //!    crate, `the_gallery_has_a_card_for_every_program`);
 //! 6. `go vet -tags throwaway ./...` and `go test -tags throwaway
-//!    ./monitor` pass.
+//!    ./monitor` pass;
+//! 7. as the go step does for every program, its Go test binary runs
+//!    FASE 6's faults under Go's fake clock, and `leakscope report
+//!    --against-sim` finds the run equal to the core's simulation.
 //!
 //! The copy is deleted afterwards, failed or not. It builds into the main
 //! `target/` (`CARGO_TARGET_DIR`), so the registry's crates are reused
@@ -33,7 +36,8 @@
 //!
 //! Not among the checks, and failing in the copy by design: the test that
 //! `docs/model.md` §1 quotes every program (`crates/sim/tests/model_doc.rs`;
-//! a program's quote is an optional fourth edit), and the tests that pin
+//! the quote is a program's one edit outside its three files: its
+//! documentation), and the tests that pin
 //! the four programs by hand (the core's list of build tags,
 //! `each_file_is_built_under_its_tag`). wgvet's tests name their four
 //! programs and expected findings by hand too: they pass in the copy but
@@ -327,6 +331,56 @@ fn checks(root: &Path, dir: &Path) -> Result<()> {
             }
         })?;
     }
+    timed(
+        &format!("Go's run of {NAME} on FASE 6 equals the simulation's"),
+        || go_equals_sim(root, dir, &leakscope),
+    )
+}
+
+/// What the go step's conformance check does for each program, for the
+/// fifth: its Go test binary runs FASE 6's fault list under Go's fake clock
+/// (`TestRun`), and `leakscope report --against-sim` holds the run to the
+/// core's simulation of the same scenario, sample by sample.
+fn go_equals_sim(root: &Path, dir: &Path, leakscope: &Path) -> Result<()> {
+    let work = dir.join("target/fifth");
+    std::fs::create_dir_all(&work).map_err(|e| io(&work, "creating", &e))?;
+    let (bin, faults, run) = (
+        work.join(format!("{NAME}.test")),
+        work.join("faults.json"),
+        work.join(format!("{NAME}.json")),
+    );
+    let mut build = Command::new(crate::go::program(root));
+    build
+        .current_dir(dir.join("go"))
+        .args(["test", "-c", "-tags", NAME, "-o"])
+        .arg(&bin)
+        .arg("./monitor");
+    crate::go::pin_env(&mut build, root);
+    crate::gorun::output(build, &format!("go test -c -tags {NAME}"))?;
+    let (_, list) = leakscope_run(
+        leakscope,
+        dir,
+        &["faults", "--preset", "fase6", "--format", "json"],
+    )?;
+    std::fs::write(&faults, list).map_err(|e| io(&faults, "writing", &e))?;
+    let mut test = Command::new(&bin);
+    test.current_dir(dir.join("go/monitor"))
+        .args(["-test.run", "^TestRun$", "-test.count=1", "-faults"])
+        .arg(&faults)
+        .arg("-out")
+        .arg(&run);
+    crate::gorun::output(test, &format!("{NAME}.test -run TestRun"))?;
+    let (code, report) = leakscope_run(
+        leakscope,
+        dir,
+        &["report", &run.display().to_string(), "--against-sim"],
+    )?;
+    if code != Some(0) {
+        return fail(format!(
+            "Go's run of {NAME} differs from the simulation:\n{report}"
+        ));
+    }
+    eprint!("{report}");
     Ok(())
 }
 

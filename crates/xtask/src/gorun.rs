@@ -95,7 +95,7 @@ pub fn binaries(root: &Path, tags: &[&str]) -> Result<Vec<PathBuf>> {
 }
 
 /// Runs `command`, failing with its output when it fails.
-pub(super) fn output(mut command: Command, what: &str) -> Result<Vec<u8>> {
+pub(crate) fn output(mut command: Command, what: &str) -> Result<Vec<u8>> {
     let out = command
         .stdin(Stdio::null())
         .output()

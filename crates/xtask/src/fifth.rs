@@ -148,14 +148,12 @@ fn add_program(dir: &Path) -> Result<()> {
         let path = dir.join(rel);
         std::fs::read_to_string(&path).map_err(|e| io(&path, "reading", &e))
     };
-    let programs = dir.join("crates/sim/src/programs");
-    let mut orders = Vec::new();
-    for entry in std::fs::read_dir(&programs).map_err(|e| io(&programs, "reading", &e))? {
-        let path = entry.map_err(|e| io(&programs, "reading", &e))?.path();
-        let text = std::fs::read_to_string(&path).map_err(|e| io(&path, "reading", &e))?;
-        orders.extend(order(&text));
-    }
-    let next = orders.iter().max().map_or(1, |m| m + 1);
+    // After every program's place: the copy's programs are this build's.
+    let next = leakscope_sim::Program::ALL
+        .iter()
+        .map(|p| p.def().order)
+        .max()
+        .map_or(1, |m| m + 1);
     let [go, core, port] = files(FROM).map(|f| read(&f));
     let derived = derive(FROM, NAME, next, [go?, core?, port?]).map_err(Error)?;
     for (rel, text) in files(NAME).iter().zip(derived) {
@@ -167,13 +165,6 @@ fn add_program(dir: &Path) -> Result<()> {
         eprintln!("xtask: fifth: wrote {rel}");
     }
     Ok(())
-}
-
-/// The `N` of a program definition's `order: N,` line.
-fn order(text: &str) -> Option<u32> {
-    text.lines()
-        .find_map(|l| l.trim().strip_prefix("order:"))
-        .and_then(|rest| rest.trim().trim_end_matches(',').trim().parse().ok())
 }
 
 /// `to`'s three files (Go, core, port; see [`files`]) from `from`'s, by
@@ -449,6 +440,13 @@ fn same_as_from(bin: &Path, dir: &Path, command: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `N` of a program definition's `order: N,` line.
+    fn order(text: &str) -> Option<u32> {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix("order:"))
+            .and_then(|rest| rest.trim().trim_end_matches(',').trim().parse().ok())
+    }
 
     fn real(stem: &str) -> [String; 3] {
         let root = crate::cmd::root();
